@@ -1,0 +1,37 @@
+"""Sources: each turns raw records (a saved file or, later, a live API) into canonical records.
+
+A source module exposes ``load(paths, *, config, options, on_progress) -> ImportBatch``: read files
+(the only I/O), parse them with pure functions, validate everything, and return one batch that the
+workspace writes in a single transaction. Importers register here by name, so the CLI and the Python
+API find them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from orgflow.config import Config
+from orgflow.store import ImportBatch
+
+ProgressCallback = Callable[[int, int | None, str], None]
+"""on_progress(done, total or None, what): how long work reports progress; the CLI draws a bar."""
+
+
+class Importer(Protocol):
+    def __call__(
+        self,
+        paths: list[Path],
+        *,
+        config: Config,
+        options: dict[str, Any],
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportBatch: ...
+
+
+def importers() -> dict[str, Importer]:
+    """Built-in file importers by name (imported lazily, so one broken source never blocks another)."""
+    from orgflow.sources import github, jira, transitions_csv
+
+    return {"jira": jira.load, "github": github.load, "transitions": transitions_csv.load}

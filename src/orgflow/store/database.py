@@ -1,0 +1,232 @@
+"""Opening the workspace file and writing canonical records: one transaction per import, upserts by key."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from orgflow.model import TABLES, Record
+from orgflow.store.schema import column_types, migrate
+
+_CLASS_BY_TABLE: dict[str, type[Record]] = {cls.spec.table: cls for cls in TABLES}
+
+_ARROW_TYPES = {
+    "VARCHAR": pa.string(),
+    "BIGINT": pa.int64(),
+    "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(),
+    "TIMESTAMP": pa.timestamp("us"),
+    "DATE": pa.date32(),
+    "VARCHAR[]": pa.list_(pa.string()),
+}
+
+
+def to_utc_naive(value: datetime | None) -> datetime | None:
+    """The UTC wall time of an aware instant, as the store keeps it (naive means UTC)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r}: canonical records carry aware UTC instants")
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+@dataclass
+class ImportBatch:
+    """Records produced by one import, written together in one transaction."""
+
+    source: str
+    kind: str
+    origin: str
+    records: dict[type[Record], list[Record]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, record: Record) -> None:
+        """Add one record."""
+        self.records[type(record)].append(record)
+
+    def extend(self, records: Iterable[Record]) -> None:
+        """Add many records."""
+        for record in records:
+            self.add(record)
+
+    def count(self, record_class: type[Record]) -> int:
+        """How many records of a class the batch holds."""
+        return len(self.records.get(record_class, ()))
+
+
+@dataclass(frozen=True)
+class ImportCounts:
+    """What an import did to the store, per table: rows new, changed and unchanged (by key)."""
+
+    by_table: dict[str, tuple[int, int, int]]
+
+    @property
+    def new(self) -> int:
+        return sum(new for new, _, _ in self.by_table.values())
+
+    @property
+    def changed(self) -> int:
+        return sum(changed for _, changed, _ in self.by_table.values())
+
+    @property
+    def unchanged(self) -> int:
+        return sum(unchanged for _, _, unchanged in self.by_table.values())
+
+
+class Store:
+    """The DuckDB workspace file. Open it with `Store.open(path)`; `connection` is the raw DuckDB handle."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None, *, read_only: bool) -> None:
+        self.connection = connection
+        self.path = path
+        self.read_only = read_only
+
+    @classmethod
+    def open(cls, path: Path | str | None, *, read_only: bool = False, create: bool = False) -> Store:
+        """Open (and with `create`, make) the store file and bring its schema up to date.
+
+        Args:
+            path: the ``.duckdb`` file, or None for an in-memory store (tests).
+            read_only: open without write access (the web server); the schema must be current.
+            create: allow creating a missing file.
+
+        Raises:
+            FileNotFoundError: the file is missing and `create` is false.
+        """
+        if path is not None:
+            path = Path(path)
+            if not path.exists() and not create:
+                raise FileNotFoundError(path)
+        database = ":memory:" if path is None else str(path)
+        connection = duckdb.connect(database, read_only=read_only)
+        connection.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            migrate(connection)
+        return cls(connection, path, read_only=read_only)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.connection.close()
+
+    def write(self, batch: ImportBatch) -> ImportCounts:
+        """Upsert every record of `batch` in one transaction; replace the children of every parent.
+
+        A failure rolls the whole batch back, leaving the store as it was.
+        """
+        connection = self.connection
+        started_at = datetime.now(UTC)
+        counts: dict[str, tuple[int, int, int]] = {}
+        connection.execute("BEGIN TRANSACTION")
+        try:
+            arrow_tables = {
+                record_class: _to_arrow(record_class, records)
+                for record_class, records in batch.records.items()
+                if records
+            }
+            for record_class, table in arrow_tables.items():
+                connection.register("_batch", table)
+                counts[record_class.spec.table] = _count_changes(connection, record_class)
+                connection.unregister("_batch")
+            for child_class in TABLES:
+                parent_class = _CLASS_BY_TABLE.get(child_class.spec.parent_table or "")
+                if parent_class is None or parent_class not in arrow_tables:
+                    continue
+                connection.register("_parents", arrow_tables[parent_class])
+                child_columns = ", ".join(child_class.spec.parent)
+                parent_columns = ", ".join(parent_class.spec.key)
+                connection.execute(
+                    f"DELETE FROM {child_class.spec.table} WHERE ({child_columns}) IN "
+                    f"(SELECT ({parent_columns}) FROM _parents)"
+                )
+                connection.unregister("_parents")
+            for record_class, table in arrow_tables.items():
+                spec = record_class.spec
+                connection.register("_batch", table)
+                key_columns = ", ".join(spec.key)
+                connection.execute(
+                    f"DELETE FROM {spec.table} WHERE ({key_columns}) IN (SELECT ({key_columns}) FROM _batch)"
+                )
+                connection.execute(f"INSERT INTO {spec.table} SELECT * FROM _batch")
+                connection.unregister("_batch")
+            result = ImportCounts(counts)
+            next_id = connection.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
+            connection.execute(
+                "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    next_id[0] if next_id else 1,
+                    batch.source,
+                    batch.kind,
+                    batch.origin,
+                    to_utc_naive(started_at),
+                    to_utc_naive(datetime.now(UTC)),
+                    result.new,
+                    result.changed,
+                    result.unchanged,
+                ],
+            )
+            connection.execute("COMMIT")
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        return result
+
+    def table_counts(self) -> dict[str, int]:
+        """Rows per canonical table."""
+        return {
+            cls.spec.table: self.connection.execute(f"SELECT count(*) FROM {cls.spec.table}").fetchone()[0]
+            for cls in TABLES
+        }
+
+
+def _count_changes(connection: duckdb.DuckDBPyConnection, record_class: type[Record]) -> tuple[int, int, int]:
+    """(new, changed, unchanged) rows of `_batch` against the table, by key and full row."""
+    spec = record_class.spec
+    key_columns = ", ".join(spec.key)
+    total = connection.execute("SELECT count(*) FROM _batch").fetchone()[0]
+    existing = connection.execute(
+        f"SELECT count(*) FROM _batch WHERE ({key_columns}) IN (SELECT ({key_columns}) FROM {spec.table})"
+    ).fetchone()[0]
+    unchanged = connection.execute(
+        f"SELECT count(*) FROM (SELECT * FROM _batch INTERSECT ALL SELECT * FROM {spec.table})"
+    ).fetchone()[0]
+    return total - existing, existing - unchanged, unchanged
+
+
+def _to_arrow(record_class: type[Record], records: list[Record]) -> pa.Table:
+    """Records as an Arrow table with the store's column types; instants become naive UTC."""
+    columns = column_types(record_class)
+    names = list(columns)
+    values: dict[str, list[object]] = {name: [] for name in names}
+    seen: set[tuple[object, ...]] = set()
+    key_positions = [names.index(name) for name in record_class.spec.key]
+    # Later records win over earlier ones with the same key (a source listing an item twice).
+    rows = [dataclasses.astuple(record) for record in records]  # type: ignore[call-overload]
+    unique_rows = []
+    for row in reversed(rows):
+        key = tuple(row[position] for position in key_positions)
+        if key in seen:
+            continue
+        seen.add(key)
+        unique_rows.append(row)
+    unique_rows.reverse()
+    for row in unique_rows:
+        for name, value in zip(names, row, strict=True):
+            values[name].append(_store_value(value))
+    arrays = [pa.array(values[name], type=_ARROW_TYPES[columns[name]]) for name in names]
+    return pa.Table.from_arrays(arrays, names=names)
+
+
+def _store_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return to_utc_naive(value)
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, date | str | int | float | bool) or value is None:
+        return value
+    raise TypeError(f"cannot store {value!r}")

@@ -1,0 +1,122 @@
+"""`Workspace`: the single entry point of every surface and of the Python API (`orgflow.open`)."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from orgflow.config import CONFIG_FILE, Config, load_config
+from orgflow.errors import InputError
+from orgflow.store import ImportCounts, Store
+
+if TYPE_CHECKING:
+    import ibis
+
+    from orgflow.metrics.service import FlowService
+    from orgflow.sources import ProgressCallback
+
+STORE_FILE = "orgflow.duckdb"
+WORKSPACE_ENV = "ORGFLOW_WORKSPACE"
+
+
+def workspace_dir(path: Path | str | None = None) -> Path:
+    """The workspace folder: `path`, else $ORGFLOW_WORKSPACE, else the current directory."""
+    if path is not None:
+        return Path(path)
+    return Path(os.environ.get(WORKSPACE_ENV) or ".")
+
+
+class Workspace:
+    """An open workspace: its folder, its config (`orgflow.yaml`) and its store (`orgflow.duckdb`).
+
+    It hands out parts (`metrics`, `store`, `config`) rather than growing a method per feature.
+    """
+
+    def __init__(self, directory: Path, config: Config, store: Store) -> None:
+        self.directory = directory
+        self.config = config
+        self.store = store
+
+    @property
+    def config_path(self) -> Path:
+        return self.directory / CONFIG_FILE
+
+    @cached_property
+    def ibis(self) -> ibis.BaseBackend:
+        """The Ibis backend over the store's connection (the query layer of analysis)."""
+        import ibis
+
+        return ibis.duckdb.from_connection(self.store.connection)
+
+    @cached_property
+    def metrics(self) -> FlowService:
+        """Flow metrics bound to this workspace's tables and config."""
+        from orgflow.metrics.service import FlowService
+
+        return FlowService(self)
+
+    def import_files(
+        self,
+        kind: str,
+        paths: list[Path],
+        *,
+        options: dict[str, Any] | None = None,
+        on_progress: ProgressCallback | None = None,
+    ) -> ImportCounts:
+        """Import saved exports with the named importer, in one transaction.
+
+        Raises:
+            InputError: unknown importer or bad input; the store is left unchanged.
+        """
+        from orgflow.sources import importers
+
+        available = importers()
+        if kind not in available:
+            raise InputError(f"unknown importer {kind!r} (known: {', '.join(sorted(available))})")
+        batch = available[kind](paths, config=self.config, options=options or {}, on_progress=on_progress)
+        counts = self.store.write(batch)
+        self.__dict__.pop("metrics", None)
+        return counts
+
+    def close(self) -> None:
+        """Close the store."""
+        self.store.close()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_workspace(path: Path | str | None = None, *, read_only: bool = False) -> Workspace:
+    """Open an existing workspace folder (see `workspace_dir` for the default).
+
+    Raises:
+        InputError: there is no store in the folder (run `orgflow init`).
+    """
+    directory = workspace_dir(path)
+    store_path = directory / STORE_FILE
+    if not store_path.exists():
+        raise InputError(
+            "no orgflow workspace here",
+            file=str(store_path),
+            hint=f"run `orgflow init` (or `orgflow demo`) there, or set {WORKSPACE_ENV}",
+        )
+    config = load_config(directory / CONFIG_FILE)
+    return Workspace(directory, config, Store.open(store_path, read_only=read_only))
+
+
+def init_workspace(path: Path | str | None = None) -> Workspace:
+    """Create the folder's `orgflow.yaml` (a commented starter, unless one exists) and store."""
+    from importlib.resources import files
+
+    directory = workspace_dir(path)
+    directory.mkdir(parents=True, exist_ok=True)
+    config_path = directory / CONFIG_FILE
+    if not config_path.exists():
+        config_path.write_text(files("orgflow").joinpath("config_starter.yaml").read_text(encoding="utf-8"))
+    config = load_config(config_path)
+    return Workspace(directory, config, Store.open(directory / STORE_FILE, create=True))
