@@ -28,12 +28,16 @@ class _Strict(BaseModel):
 
 
 class Stage(_Strict):
-    """An ordered stage of a workflow: its phase, category and the raw statuses that map to it."""
+    """An ordered stage of a workflow: its phase, category and the raw statuses that map to it.
+
+    `blocked` marks a stage whose time counts as blocked time (a "Blocked" or "On Hold" column).
+    """
 
     name: str
     phase: str
     category: Category
     statuses: tuple[str, ...] = ()
+    blocked: bool = False
 
 
 class AppliesTo(_Strict):
@@ -194,7 +198,13 @@ DEFAULT_WORKFLOW = Workflow(
             "Started",
             "Active",
         ),
-        _stage("Blocked", "Create", "wait", "Blocked", "On Hold", "Impeded", "Waiting"),
+        Stage(
+            name="Blocked",
+            phase="Create",
+            category="wait",
+            blocked=True,
+            statuses=("Blocked", "On Hold", "Impeded", "Waiting"),
+        ),
         _stage(
             "Awaiting Review",
             "Create",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -52,10 +53,14 @@ class Workspace:
 
     @cached_property
     def metrics(self) -> FlowService:
-        """Flow metrics bound to this workspace's tables and config."""
+        """Flow metrics bound to this workspace's tables and config, as of now."""
+        return self.metrics_at(None)
+
+    def metrics_at(self, now: datetime | None) -> FlowService:
+        """Flow metrics as of `now` (an aware instant): later transitions are ignored."""
         from orgflow.metrics.service import FlowService
 
-        return FlowService(self)
+        return FlowService(self, now=now)
 
     def import_files(
         self,

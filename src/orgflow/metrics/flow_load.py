@@ -1,0 +1,162 @@
+"""Flow load metrics over time: WIP, throughput and arrivals, CFD, flow distribution, Little's law.
+
+Daily series sample the end of each UTC day; weeks start on Monday and are labelled by their first
+day; periods with nothing in them are shown as zeros.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from orgflow.metrics.window import Window
+
+PERIOD_UNITS = {"day": "D", "week": "W", "month": "M"}
+
+
+def _group_columns(by: str | None) -> list[str]:
+    return [by] if by else []
+
+
+def _calendar(days: ir.Table, window: Window) -> ir.Table:
+    """Days (UTC dates) whose end falls inside the window."""
+    return days.filter(_.day >= window.since.date(), _.day < window.until.date())
+
+
+def throughput(items: ir.Table, days: ir.Table, *, window: Window, period: str, by: str | None) -> ir.Table:
+    """Throughput (Flow Velocity), arrivals and net flow per period.
+
+    finished = items finished (done) in the period; started = items started in it (arrivals);
+    net_flow = started - finished. Columns: period_start, [by], finished, started, net_flow, and
+    period_end. Every period of the window appears, with zeros.
+    """
+    unit = PERIOD_UNITS[period]
+    groups = _group_columns(by)
+    periods = _calendar(days, window).select(period_start=_.day.truncate(unit)).distinct()
+    finished = items.filter(_.outcome == "done", _.finished_at >= window.since, _.finished_at < window.until)
+    finished = finished.group_by([finished.finished_at.date().truncate(unit).name("period_start"), *groups]).aggregate(
+        finished=_.count()
+    )
+    started = items.filter(_.started_at >= window.since, _.started_at < window.until)
+    started = started.group_by([started.started_at.date().truncate(unit).name("period_start"), *groups]).aggregate(
+        started=_.count()
+    )
+    if groups:
+        keys = items.select(*groups).distinct()
+        grid = periods.cross_join(keys)
+    else:
+        grid = periods
+    on = ["period_start", *groups]
+    joined = grid.left_join(finished, on).left_join(started, on)
+    joined = joined.select(*on, finished=_.finished.fill_null(0), started=_.started.fill_null(0))
+    return joined.mutate(net_flow=_.started - _.finished).order_by(on)
+
+
+def wip(items: ir.Table, days: ir.Table, *, window: Window, by: str | None) -> ir.Table:
+    """WIP (Flow Load) at the end of each day of the window: items started by then and not finished.
+
+    Columns: day, [by], wip, and item counts started and finished by the end of that day.
+    """
+    groups = _group_columns(by)
+    calendar = _calendar(days, window)
+    starts = (
+        items.filter(_.started_at.notnull())
+        .group_by([_.started_at.date().name("event_day"), *groups])
+        .aggregate(delta=_.count())
+    )
+    ends = (
+        items.filter(_.finished_at.notnull(), _.started_at.notnull())
+        .group_by([_.finished_at.date().name("event_day"), *groups])
+        .aggregate(delta=-_.count())
+    )
+    events = starts.union(ends).group_by(["event_day", *groups]).aggregate(delta=_.delta.sum())
+    return _running_total(calendar, events, window=window, groups=groups, value="wip")
+
+
+def _running_total(calendar: ir.Table, events: ir.Table, *, window: Window, groups: list[str], value: str) -> ir.Table:
+    """Per calendar day and group: the sum of `delta` over events on or before that day.
+
+    Events before the window are summed into a starting balance, so a window that starts late is
+    still exact. `events` has columns event_day, *groups, delta.
+    """
+    first_day = window.since.date()
+    keys = events.select(*groups).distinct() if groups else None
+    grid = calendar.cross_join(keys) if keys is not None else calendar
+    earlier = events.filter(_.event_day < first_day)
+    before = (
+        earlier.group_by(groups).aggregate(opening=_.delta.sum())
+        if groups
+        else earlier.aggregate(opening=_.delta.sum())
+    )
+    inside = events.filter(_.event_day >= first_day).rename(day="event_day")
+    joined = grid.left_join(inside, ["day", *groups]).select("day", *groups, delta=_.delta.fill_null(0))
+    running = ibis.window(group_by=groups or None, order_by="day", preceding=None, following=0)
+    joined = joined.mutate(running=_.delta.sum().over(running))
+    if groups:
+        joined = joined.left_join(before, groups).select("day", *groups, "running", opening=_.opening)
+    else:
+        joined = joined.cross_join(before)
+    result = joined.select("day", *groups, **{value: (_.running + _.opening.fill_null(0)).cast("int64")})
+    return result.order_by(["day", *groups])
+
+
+def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, window: Window) -> ir.Table:
+    """Cumulative flow: per day and stage, items that had entered that stage or a later one by the
+    end of the day.
+
+    An entry counts only if the item never later moved back to an earlier stage (backward moves
+    forget the entries they undo), so lines never fall and rework stays in the earlier stage.
+    Unmapped statuses are left out. Columns: day, stage, stage_order, count.
+    """
+    keep = items.select(keep_source=_.source, keep_item=_.item_id)
+    mapped = transitions.filter(_.stage_order.notnull()).join(
+        keep, [_.source == keep.keep_source, _.item_id == keep.keep_item]
+    )
+    later = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"], following=(1, None))
+    survived = mapped.mutate(next_min=_.stage_order.min().over(later)).filter(
+        _.next_min.isnull() | (_.stage_order <= _.next_min)
+    )
+    stage_list = stages.select(cfd_workflow=_.workflow, cfd_stage=_.stage, cfd_order=_.stage_order)
+    reached = survived.join(
+        stage_list,
+        [survived.workflow == stage_list.cfd_workflow, stage_list.cfd_order <= survived.stage_order],
+    )
+    first_reach = reached.group_by(["source", "item_id", "cfd_stage", "cfd_order"]).aggregate(
+        reached_day=_.changed_at.min().date()
+    )
+    per_day = first_reach.group_by(
+        [_.reached_day.name("event_day"), _.cfd_stage.name("stage"), _.cfd_order.name("stage_order")]
+    ).aggregate(delta=_.count())
+    counted = _running_total(
+        _calendar(days, window), per_day, window=window, groups=["stage", "stage_order"], value="count"
+    )
+    return counted.order_by("day", "stage_order")
+
+
+def flow_distribution(items: ir.Table, *, window: Window, now: datetime) -> ir.Table:
+    """Flow Distribution: each flow type's share of items finished in the window and of WIP at its end.
+
+    Columns: flow_type, finished, finished_share, wip, wip_share.
+    """
+    end = min(window.until, now)
+    done = items.filter(_.outcome == "done", _.finished_at >= window.since, _.finished_at < window.until)
+    in_progress = items.filter(
+        _.started_at.notnull(), _.started_at < end, _.finished_at.isnull() | (_.finished_at >= end)
+    )
+    finished = done.group_by("flow_type").aggregate(finished=_.count())
+    loaded = in_progress.group_by("flow_type").aggregate(wip=_.count())
+    types = finished.select("flow_type").union(loaded.select("flow_type")).distinct()
+    joined = types.left_join(finished, "flow_type").left_join(loaded, "flow_type")
+    joined = joined.select("flow_type", finished=_.finished.fill_null(0), wip=_.wip.fill_null(0))
+    whole = ibis.window()
+    return (
+        joined.mutate(
+            finished_share=_.finished / ibis.greatest(_.finished.sum().over(whole), 1),
+            wip_share=_.wip / ibis.greatest(_.wip.sum().over(whole), 1),
+        )
+        .select("flow_type", "finished", "finished_share", "wip", "wip_share")
+        .order_by("flow_type")
+    )

@@ -1,0 +1,220 @@
+"""Item histories mapped to the workflow: the facts every flow metric is computed from.
+
+Definitions (METRICS.md §1):
+- A transition's **stage**, phase and category come from its item's workflow; a status no stage lists
+  maps to the explicit stage ``unmapped`` (category ``unmapped``, never dropped; it is neither backlog
+  nor active, so it starts an item and counts as waiting).
+- **Start** = the first transition into any non-backlog category (the commitment point).
+- **Finish** = the start of the item's final run of done/cancelled transitions (the last move into
+  done that no move out of done follows). **Outcome** is ``cancelled`` when the final status is in a
+  cancelled stage or the item's resolution is one of its workflow's `cancelled_resolutions`, else
+  ``done``. An item whose first non-backlog transition is into done or cancelled is flagged
+  ``skipped_start`` (cycle time 0 when it never moved again).
+- Each transition opens an **interval** that ends at the next transition, clipped to the item's end
+  (its finish, or `now` while unfinished): time after the finish counts nowhere.
+- **Active time** = time in active stages between start and finish, minus time flagged as blocked.
+
+All instants are UTC; durations are exact microseconds, reported in days (86,400 s).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+MICROSECONDS_PER_DAY = 86_400 * 1_000_000
+TERMINAL = ("done", "cancelled")
+
+
+def instant(value: datetime) -> ir.TimestampScalar:
+    """A UTC instant as a literal of the store's timestamp type (microseconds)."""
+    return ibis.literal(value, type="timestamp(6)")
+
+
+def _key(column: ir.StringValue) -> ir.StringValue:
+    """SQL twin of `orgflow.config.status_key` (lower case, inner spaces folded, trimmed)."""
+    return column.re_replace(r"\s+", " ").strip().lower()
+
+
+def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
+    """Transitions up to `now`, each with its stage and rank.
+
+    Columns: source, item_id, seq, rank (1 = first by time, then seq), changed_at, next_at, to_status,
+    workflow, stage, stage_order, phase, phase_order, category, blocked_stage, is_last, run_start_at
+    (when the item entered the stage it is in at its last transition).
+    """
+    transitions = backend.table("status_transitions").filter(_.changed_at <= now)
+    items = backend.table("work_items").select(item_source=_.source, item_key=_.source_id, project=_.project)
+    project_workflow = backend.table("of_project_workflow")
+    status_map = backend.table("of_status_map")
+    joined = (
+        transitions.join(items, [transitions.source == items.item_source, transitions.item_id == items.item_key])
+        .join(
+            project_workflow,
+            [_.item_source == project_workflow.source, _.project == project_workflow.project],
+        )
+        .mutate(status_key=_key(_.to_status))
+        .view()
+    )
+    joined = joined.left_join(
+        status_map,
+        [joined.workflow == status_map.workflow, joined.status_key == status_map.status_key],
+    ).select(
+        source=_.source,
+        item_id=_.item_id,
+        seq=_.seq,
+        changed_at=_.changed_at,
+        to_status=_.to_status,
+        workflow=_.workflow,
+        stage=_.stage.fill_null("unmapped"),
+        stage_order=_.stage_order,
+        phase=_.phase.fill_null("unmapped"),
+        phase_order=_.phase_order,
+        category=_.category.fill_null("unmapped"),
+        blocked_stage=_.blocked.fill_null(False),
+    )
+    ordered = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"])
+    whole = ibis.window(group_by=["source", "item_id"])
+    ranked = joined.mutate(rank=ibis.row_number().over(ordered) + 1, next_at=_.changed_at.lead().over(ordered))
+    ranked = ranked.mutate(last_rank=_.rank.max().over(whole))
+    ranked = ranked.mutate(last_stage=ibis.ifelse(_.rank == _.last_rank, _.stage, None).max().over(whole))
+    ranked = ranked.mutate(
+        last_other_rank=ibis.ifelse(_.stage != _.last_stage, _.rank, None).max().over(whole).fill_null(0)
+    )
+    return ranked.mutate(
+        is_last=_.rank == _.last_rank,
+        run_start_at=ibis.ifelse(_.rank > _.last_other_rank, _.changed_at, None).min().over(whole),
+    ).drop("last_stage", "last_other_rank")
+
+
+def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetime) -> ir.Table:
+    """One row per item created by `now`: its team, types, start, finish, outcome and current stage.
+
+    Columns: source, item_id, title, project, team_id, group_id (the team's parent group), item_type,
+    flow_type, workflow, created_at, started_at, finished_at, outcome (done | cancelled | null),
+    skipped_start, current_stage, current_category, current_stage_since, end_at (finish or now).
+    """
+    terminal = transitions.category.isin(TERMINAL)
+    whole = ibis.window(group_by=["source", "item_id"])
+    marked = transitions.mutate(last_open_rank=ibis.ifelse(~terminal, _.rank, None).max().over(whole).fill_null(0))
+    non_backlog = marked.category != "backlog"
+    per_item = marked.group_by(["source", "item_id"]).aggregate(
+        started_at=ibis.ifelse(non_backlog, marked.changed_at, None).min(),
+        first_start_category=marked.category.argmin(ibis.ifelse(non_backlog, marked.rank, None)),
+        finished_at=ibis.ifelse(
+            marked.category.isin(TERMINAL) & (marked.rank > marked.last_open_rank), marked.changed_at, None
+        ).min(),
+        final_category=ibis.ifelse(marked.is_last, marked.category, None).max(),
+        current_stage=ibis.ifelse(marked.is_last, marked.stage, None).max(),
+        current_stage_since=marked.run_start_at.max(),
+        workflow=marked.workflow.max(),
+    )
+    items = backend.table("work_items").filter(_.created_at <= now)
+    flow_type = backend.table("of_flow_type")
+    team_parent = backend.table("of_team_parent")
+    cancel = backend.table("of_cancel_resolution").mutate(cancel_hit=ibis.literal(True))
+    facts = items.left_join(per_item, [items.source == per_item.source, items.source_id == per_item.item_id])
+    facts = facts.select(
+        source=items.source,
+        item_id=items.source_id,
+        title=items.title,
+        project=items.project,
+        team_id=items.team_id.fill_null(items.project),
+        item_type=items.item_type,
+        type_key=_key(items.item_type),
+        resolution_key=_key(items.resolution.fill_null("")),
+        created_at=items.created_at,
+        started_at=per_item.started_at,
+        finished_at=per_item.finished_at,
+        skipped_start=per_item.first_start_category.isin(TERMINAL).fill_null(False),
+        final_category=per_item.final_category,
+        current_stage=per_item.current_stage,
+        current_stage_since=per_item.current_stage_since,
+        workflow=per_item.workflow,
+    )
+    kept = [column for column in facts.columns if column not in ("type_key", "resolution_key")]
+    facts = (
+        facts.view()
+        .left_join(flow_type, "type_key")
+        .left_join(team_parent, "team_id")
+        .left_join(cancel, ["workflow", "resolution_key"])
+        .select(*kept, "flow_type", "parent_group", "cancel_hit")
+    )
+    outcome = ibis.cases(
+        (_.finished_at.isnull(), ibis.null("string")),
+        ((_.final_category == "cancelled") | _.cancel_hit.fill_null(False), "cancelled"),
+        else_="done",
+    )
+    return facts.mutate(
+        flow_type=_.flow_type.fill_null("other"),
+        group_id=_.parent_group.fill_null(_.team_id),
+        outcome=outcome,
+        current_category=_.final_category,
+        end_at=_.finished_at.fill_null(instant(now)),
+    ).drop("parent_group", "cancel_hit", "final_category")
+
+
+def intervals(transitions: ir.Table, facts: ir.Table) -> ir.Table:
+    """Each transition's interval, clipped to its item's end (finish or now).
+
+    Columns: source, item_id, seq, stage, stage_order, phase, phase_order, category, blocked_stage,
+    entered_at, left_at, duration_us.
+    """
+    ends = facts.select(end_source=_.source, end_item=_.item_id, end_at=_.end_at)
+    joined = transitions.join(ends, [transitions.source == ends.end_source, transitions.item_id == ends.end_item])
+    left_at = ibis.least(joined.next_at.fill_null(joined.end_at), joined.end_at)
+    return joined.select(
+        "source",
+        "item_id",
+        "seq",
+        "stage",
+        "stage_order",
+        "phase",
+        "phase_order",
+        "category",
+        "blocked_stage",
+        entered_at=joined.changed_at,
+        left_at=left_at,
+    ).mutate(duration_us=ibis.greatest(_.left_at.delta(_.entered_at, unit="microsecond"), 0))
+
+
+def active_time(backend: ibis.BaseBackend, spans: ir.Table, *, now: datetime) -> ir.Table:
+    """Active microseconds per item: time in active stages minus the flagged part of it.
+
+    Flagged intervals of one item are assumed not to overlap each other (sources emit them from
+    on/off flag changes). Columns: source, item_id, active_us.
+    """
+    active = spans.filter((_.category == "active") & ~_.blocked_stage & (_.duration_us > 0))
+    flags = backend.table("blocked_intervals").select(
+        flag_source=_.source,
+        flag_item=_.item_id,
+        flag_from=_.started_at,
+        flag_to=_.ended_at.fill_null(instant(now)),
+    )
+    overlap = active.join(
+        flags,
+        [
+            active.source == flags.flag_source,
+            active.item_id == flags.flag_item,
+            flags.flag_from < active.left_at,
+            flags.flag_to > active.entered_at,
+        ],
+    ).select(
+        "source",
+        "item_id",
+        overlap_us=ibis.least(_.left_at, _.flag_to).delta(ibis.greatest(_.entered_at, _.flag_from), unit="microsecond"),
+    )
+    overlap_sum = overlap.group_by(["source", "item_id"]).aggregate(flagged_us=_.overlap_us.sum())
+    active_sum = active.group_by(["source", "item_id"]).aggregate(raw_us=_.duration_us.sum())
+    joined = active_sum.left_join(
+        overlap_sum,
+        [active_sum.source == overlap_sum.source, active_sum.item_id == overlap_sum.item_id],
+    )
+    return joined.select(
+        source=active_sum.source,
+        item_id=active_sum.item_id,
+        active_us=active_sum.raw_us - overlap_sum.flagged_us.fill_null(0),
+    )

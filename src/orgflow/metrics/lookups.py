@@ -1,0 +1,126 @@
+"""Lookup tables the metrics join against, built from the config and the store as temporary tables.
+
+They are real (temporary) tables, not memtables: DuckDB plans joins against them well, and they live
+only as long as the connection, so a read-only workspace can build them too.
+
+- ``of_status_map(workflow, status_key, stage, stage_order, phase, phase_order, category, blocked)``
+- ``of_stages(workflow, stage, stage_order, phase, phase_order, category, blocked)``
+- ``of_project_workflow(source, project, workflow)``
+- ``of_cancel_resolution(workflow, resolution_key)``
+- ``of_flow_type(type_key, flow_type)``
+- ``of_team_group(team_id, group_id, depth)``: every team with itself (depth 0) and its ancestors.
+- ``of_team_parent(team_id, parent_group)``: the team's direct parent group, or itself.
+- ``of_value_stream(team_id, value_stream)``
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from orgflow.config import Config, status_key
+
+
+def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """(Re)create every ``of_*`` temporary table for this connection."""
+    workflows = config.all_workflows()
+    phase_order = {phase: index for index, phase in enumerate(config.phases)}
+    status_rows: list[tuple[object, ...]] = []
+    stage_rows: list[tuple[object, ...]] = []
+    cancel_rows: list[tuple[str, str]] = []
+    for workflow in workflows:
+        for order, stage in enumerate(workflow.stages):
+            phase_index = phase_order.get(stage.phase, len(phase_order))
+            stage_rows.append(
+                (workflow.name, stage.name, order, stage.phase, phase_index, stage.category, stage.blocked)
+            )
+            for status in stage.statuses:
+                status_rows.append(
+                    (
+                        workflow.name,
+                        status_key(status),
+                        stage.name,
+                        order,
+                        stage.phase,
+                        phase_index,
+                        stage.category,
+                        stage.blocked,
+                    )
+                )
+        cancel_rows.extend((workflow.name, status_key(r)) for r in workflow.cancelled_resolutions)
+    stage_columns = ["workflow", "stage", "stage_order", "phase", "phase_order", "category", "blocked"]
+    _replace(connection, "of_stages", stage_columns, stage_rows)
+    _replace(
+        connection,
+        "of_status_map",
+        ["workflow", "status_key", "stage", "stage_order", "phase", "phase_order", "category", "blocked"],
+        status_rows,
+    )
+    _replace(connection, "of_cancel_resolution", ["workflow", "resolution_key"], cancel_rows)
+
+    projects = connection.execute("SELECT DISTINCT source, project FROM work_items").fetchall()
+    _replace(
+        connection,
+        "of_project_workflow",
+        ["source", "project", "workflow"],
+        [(source, project, config.workflow_for(source, project).name) for source, project in projects],
+    )
+    _replace(connection, "of_flow_type", ["type_key", "flow_type"], list(config.flow_type_of().items()))
+
+    groups = connection.execute("SELECT source_id, kind, parent_id FROM groups").fetchall()
+    parent_of = {group_id: parent for group_id, _kind, parent in groups}
+    teams = {
+        team
+        for (team,) in connection.execute(
+            "SELECT DISTINCT team_id FROM work_items WHERE team_id IS NOT NULL"
+        ).fetchall()
+    }
+    teams |= {group_id for group_id, kind, _ in groups if kind == "team"}
+    team_group_rows: list[tuple[str, str, int]] = []
+    parent_rows: list[tuple[str, str]] = []
+    for team in sorted(teams):
+        chain = _ancestors(team, parent_of)
+        team_group_rows.extend((team, group, depth) for depth, group in enumerate(chain))
+        parent_rows.append((team, chain[1] if len(chain) > 1 else team))
+    _replace(connection, "of_team_group", ["team_id", "group_id", "depth"], team_group_rows)
+    _replace(connection, "of_team_parent", ["team_id", "parent_group"], parent_rows)
+
+    stream_rows: list[tuple[str, str]] = []
+    for stream, definition in config.value_streams.items():
+        members = set(definition.groups)
+        for team, group, _depth in team_group_rows:
+            if group in members:
+                stream_rows.append((team, stream))
+    _replace(connection, "of_value_stream", ["team_id", "value_stream"], sorted(set(stream_rows)))
+
+
+def _ancestors(team: str, parent_of: dict[str, str | None]) -> list[str]:
+    """The team and its ancestors, nearest first; a cycle in the hierarchy stops the walk."""
+    chain = [team]
+    current = parent_of.get(team)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
+    return chain
+
+
+_TYPES = {str: pa.string(), int: pa.int64(), bool: pa.bool_()}
+
+
+def _replace(
+    connection: duckdb.DuckDBPyConnection, name: str, columns: list[str], rows: list[tuple[object, ...]]
+) -> None:
+    sample_types = {
+        "stage_order": pa.int64(),
+        "phase_order": pa.int64(),
+        "depth": pa.int64(),
+        "blocked": pa.bool_(),
+    }
+    arrays = [
+        pa.array([row[index] for row in rows], type=sample_types.get(column, pa.string()))
+        for index, column in enumerate(columns)
+    ]
+    table = pa.Table.from_arrays(arrays, names=columns)
+    connection.register("_lookup", table)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _lookup")
+    connection.unregister("_lookup")

@@ -1,0 +1,383 @@
+"""`FlowService`: the flow metrics bound to one workspace's tables, config and `now`.
+
+It builds the lookup tables and the item facts once (as temporary tables), applies the cut, calls
+the metric functions and wraps their table with the metric's definition, parameters and sample size.
+Surfaces call only this; it never prints or formats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+from ibis import _
+
+from orgflow.errors import InputError
+from orgflow.metrics import flow_load, flow_time, stages, summary
+from orgflow.metrics.definitions import DEFINITIONS
+from orgflow.metrics.history import active_time, instant, intervals, item_facts, mapped_transitions
+from orgflow.metrics.lookups import build_lookups
+from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
+
+if TYPE_CHECKING:
+    from orgflow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """A computed figure: its name, definition, the parameters it was computed with, and its rows."""
+
+    metric: str
+    definition: str
+    params: dict[str, Any]
+    table: pa.Table
+    notes: list[str] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The rows as dicts (JSON-ready values for dates and instants are left to the surface)."""
+        return self.table.to_pylist()
+
+
+class FlowService:
+    """Flow metrics of one workspace. `now` defaults to the current UTC time; pass an earlier instant
+    to see the flow as it was then (later transitions are ignored)."""
+
+    def __init__(self, workspace: Workspace, *, now: datetime | None = None) -> None:
+        self._workspace = workspace
+        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self._prepared = False
+
+    # -- preparation -------------------------------------------------------------------------
+    @property
+    def backend(self) -> ibis.BaseBackend:
+        return self._workspace.ibis
+
+    def _prepare(self) -> None:
+        """Build lookups, then materialize transitions, item facts and intervals as temp tables."""
+        if self._prepared:
+            return
+        connection = self._workspace.store.connection
+        build_lookups(connection, self._workspace.config)
+        backend = self.backend
+        now = self.now.replace(tzinfo=None)
+        transitions = mapped_transitions(backend, now=now)
+        backend.create_table("of_transitions", transitions, temp=True, overwrite=True)
+        transitions = backend.table("of_transitions")
+        facts = item_facts(backend, transitions, now=now)
+        backend.create_table("of_facts", facts, temp=True, overwrite=True)
+        facts = backend.table("of_facts")
+        spans = intervals(transitions, facts)
+        backend.create_table("of_intervals", spans, temp=True, overwrite=True)
+        spans = backend.table("of_intervals")
+        active = active_time(backend, spans, now=now)
+        with_active = facts.left_join(active, ["source", "item_id"]).select(*facts.columns, active_us=active.active_us)
+        backend.create_table("of_items", with_active, temp=True, overwrite=True)
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE of_days AS SELECT CAST(range AS DATE) AS day FROM range("
+            "(SELECT coalesce(min(created_at), ?::TIMESTAMP)::DATE FROM work_items), "
+            "?::DATE + 1, INTERVAL 1 DAY)",
+            [now, now.date()],
+        )
+        self._prepared = True
+
+    def items_table(self, cut: Cut | None = None) -> ir.Table:
+        """The item facts (see `orgflow.metrics.history.item_facts`), restricted to `cut`."""
+        self._prepare()
+        items = self.backend.table("of_items")
+        cut = cut or Cut()
+        if cut.team:
+            self._require("team_id", cut.team, "team")
+            items = items.filter(_.team_id == cut.team)
+        if cut.group:
+            team_groups = self.backend.table("of_team_group")
+            known = team_groups.filter(_.group_id == cut.group).count().execute()
+            if not known:
+                raise InputError(f"unknown group {cut.group!r}", field="group", hint="see `orgflow status`")
+            teams = team_groups.filter(_.group_id == cut.group).select("team_id")
+            items = items.filter(items.team_id.isin(teams.team_id))
+        if cut.item_type:
+            wanted = cut.item_type.casefold()
+            items = items.filter((_.item_type.lower() == wanted) | (_.flow_type == wanted))
+        if cut.project:
+            items = items.filter(_.project == cut.project)
+        if cut.value_stream:
+            if cut.value_stream not in self._workspace.config.value_streams:
+                raise InputError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
+            streams = self.backend.table("of_value_stream").filter(_.value_stream == cut.value_stream)
+            items = items.filter(items.team_id.isin(streams.team_id))
+        return items
+
+    def _require(self, column: str, value: str, name: str) -> None:
+        items = self.backend.table("of_items")
+        if not items.filter(items[column] == value).count().execute():
+            raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status` for the teams")
+
+    def window(self, *, since: date | None = None, until: date | None = None) -> Window:
+        """The analysis window (defaults: from the first item's creation to now)."""
+        self._prepare()
+        earliest = self.backend.table("of_items").created_at.min().execute()
+        earliest_value = (
+            None if earliest is None or earliest != earliest else earliest.to_pydatetime().replace(tzinfo=UTC)
+        )
+        return make_window(since=since, until=until, now=self.now, earliest=earliest_value)
+
+    def _with_by(self, items: ir.Table, by: str | None) -> tuple[ir.Table, str | None]:
+        if by is None or by == "org":
+            return items, None
+        if by not in BY_COLUMNS:
+            raise InputError(f"cannot group by {by!r} (use {', '.join(BY_COLUMNS)})", field="by")
+        if by == "value_stream":
+            streams = self.backend.table("of_value_stream")
+            items = items.join(streams, "team_id")
+        return items, BY_COLUMNS[by]
+
+    def _result(self, metric: str, expression: ir.Table, params: dict[str, Any], window: Window | None) -> MetricResult:
+        table = expression.to_pyarrow()
+        full = dict(params)
+        if window is not None:
+            full["since"] = window.since.isoformat() + "Z"
+            full["until"] = window.until.isoformat() + "Z"
+        full["now"] = self.now.isoformat()
+        full["rows"] = table.num_rows
+        return MetricResult(metric, DEFINITIONS[metric], full, table)
+
+    # -- metrics -----------------------------------------------------------------------------
+    def summary(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        by: str | None = None,
+    ) -> MetricResult:
+        """Headline flow figures per `by` (team, group, type, flow_type, project, value_stream)."""
+        window = self.window(since=since, until=until)
+        items, column = self._with_by(self.items_table(cut), by)
+        expression = summary.flow_summary(items, window=window, now=self.now.replace(tzinfo=None), by=column)
+        if column and column != by:
+            expression = expression.rename({by: column})
+        return self._result("summary", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+
+    def lead_time(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        include_cancelled: bool = False,
+    ) -> MetricResult:
+        """Lead time per finished item."""
+        window = self.window(since=since, until=until)
+        expression = flow_time.lead_time(self.items_table(cut), window=window, include_cancelled=include_cancelled)
+        return self._result("lead-time", expression, (cut or Cut()).as_params(), window)
+
+    def cycle_time(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        include_cancelled: bool = False,
+    ) -> MetricResult:
+        """Cycle time per finished item."""
+        window = self.window(since=since, until=until)
+        expression = flow_time.cycle_time(self.items_table(cut), window=window, include_cancelled=include_cancelled)
+        return self._result("cycle-time", expression, (cut or Cut()).as_params(), window)
+
+    def throughput(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        period: str = "week",
+        by: str | None = None,
+    ) -> MetricResult:
+        """Throughput, arrivals and net flow per period."""
+        if period not in flow_load.PERIOD_UNITS:
+            raise InputError(f"unknown period {period!r} (use day, week or month)", field="period")
+        window = self.window(since=since, until=until)
+        items, column = self._with_by(self.items_table(cut), by)
+        expression = flow_load.throughput(items, self._days(), window=window, period=period, by=column)
+        return self._result(
+            "throughput", expression, {**(cut or Cut()).as_params(), "period": period, "by": by}, window
+        )
+
+    def wip(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        by: str | None = None,
+    ) -> MetricResult:
+        """Daily WIP."""
+        window = self.window(since=since, until=until)
+        items, column = self._with_by(self.items_table(cut), by)
+        expression = flow_load.wip(items, self._days(), window=window, by=column)
+        return self._result("wip", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+
+    def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
+        """Cumulative flow per day and stage."""
+        window = self.window(since=since, until=until)
+        expression = flow_load.cfd(
+            self.backend.table("of_transitions"),
+            self.items_table(cut),
+            self.backend.table("of_stages"),
+            self._days(),
+            window=window,
+        )
+        return self._result("cfd", expression, (cut or Cut()).as_params(), window)
+
+    def age(self, *, cut: Cut | None = None) -> MetricResult:
+        """Work Item Age of every started, unfinished item, with its team's SLE."""
+        items = self.items_table(cut)
+        now = self.now.replace(tzinfo=None)
+        ages = flow_time.work_item_age(items, now=now)
+        thresholds = self._workspace.config.thresholds
+        sle = flow_time.service_level_expectation(
+            self.items_table(),
+            until=now,
+            percentile=thresholds.sle_percentile,
+            last_items=thresholds.sle_items,
+        )
+        joined = ages.left_join(sle, ["team_id", "item_type"]).select(*ages.columns, "sle_days")
+        joined = joined.mutate(over_sle=(_.age_days > _.sle_days).fill_null(False)).order_by(
+            ibis.desc("age_days"), "item_id"
+        )
+        return self._result(
+            "age", joined, {**(cut or Cut()).as_params(), "sle_percentile": thresholds.sle_percentile}, None
+        )
+
+    def efficiency(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        by: str | None = None,
+        per_item: bool = False,
+    ) -> MetricResult:
+        """Flow efficiency, time-weighted (or per item)."""
+        window = self.window(since=since, until=until)
+        items, column = self._with_by(self.items_table(cut), by)
+        expression = (
+            flow_time.flow_efficiency_items(items, window=window)
+            if per_item
+            else flow_time.flow_efficiency(items, window=window, by=column)
+        )
+        return self._result("efficiency", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+
+    def distribution(
+        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
+    ) -> MetricResult:
+        """Flow distribution by flow type."""
+        window = self.window(since=since, until=until)
+        expression = flow_load.flow_distribution(
+            self.items_table(cut), window=window, now=self.now.replace(tzinfo=None)
+        )
+        return self._result("distribution", expression, (cut or Cut()).as_params(), window)
+
+    def stages(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        level: str = "stage",
+        by: str | None = None,
+    ) -> MetricResult:
+        """Time per stage or phase."""
+        if level not in ("stage", "phase"):
+            raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
+        window = self.window(since=since, until=until)
+        items, column = self._with_by(self.items_table(cut), by)
+        expression = stages.time_in_stages(
+            self.backend.table("of_intervals"), items, window=window, level=level, by=column
+        )
+        return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
+
+    def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
+        """Blocked time per item."""
+        window = self.window(since=since, until=until)
+        expression = stages.blocked_time(
+            self.backend,
+            self.backend.table("of_intervals"),
+            self.items_table(cut),
+            window=window,
+            now=self.now.replace(tzinfo=None),
+        )
+        return self._result("blocked", expression, (cut or Cut()).as_params(), window)
+
+    def sle(self, *, cut: Cut | None = None) -> MetricResult:
+        """Service level expectation per team and item type."""
+        thresholds = self._workspace.config.thresholds
+        expression = flow_time.service_level_expectation(
+            self.items_table(cut),
+            until=self.now.replace(tzinfo=None),
+            percentile=thresholds.sle_percentile,
+            last_items=thresholds.sle_items,
+        )
+        params = {
+            **(cut or Cut()).as_params(),
+            "percentile": thresholds.sle_percentile,
+            "last_items": thresholds.sle_items,
+        }
+        return self._result("sle", expression, params, None)
+
+    def littles_law(
+        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
+    ) -> MetricResult:
+        """Little's law check over the window."""
+        window = self.window(since=since, until=until)
+        items = self.items_table(cut)
+        daily = flow_load.wip(items, self._days(), window=window, by=None)
+        expression = stages.littles_law(items, daily, window=window)
+        return self._result("littles-law", expression, (cut or Cut()).as_params(), window)
+
+    def items(
+        self,
+        *,
+        cut: Cut | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        stage: str | None = None,
+        state: str | None = None,
+    ) -> MetricResult:
+        """The items behind the figures: created, started or finished in the window (all, by default)."""
+        window = self.window(since=since, until=until)
+        items = self.items_table(cut)
+        touched = items.filter(
+            _.created_at < window.until,
+            _.finished_at.isnull() | (_.finished_at >= window.since),
+        )
+        if stage:
+            touched = touched.filter(_.current_stage == stage)
+        if state == "open":
+            touched = touched.filter(_.finished_at.isnull())
+        elif state == "finished":
+            touched = touched.filter(_.finished_at.notnull())
+        elif state is not None:
+            raise InputError(f"unknown state {state!r} (use open or finished)", field="state")
+        now = instant(self.now.replace(tzinfo=None))
+        expression = touched.select(
+            *flow_time.ITEM_COLUMNS,
+            "created_at",
+            "started_at",
+            "finished_at",
+            "outcome",
+            "current_stage",
+            "skipped_start",
+            lead_time_days=flow_time.days_between(_.created_at, _.finished_at),
+            cycle_time_days=flow_time.days_between(_.started_at, _.finished_at),
+            age_days=ibis.ifelse(touched.finished_at.isnull(), flow_time.days_between(touched.started_at, now), None),
+        ).order_by("created_at", "item_id")
+        return self._result("items", expression, {**(cut or Cut()).as_params(), "stage": stage, "state": state}, window)
+
+    def _days(self) -> ir.Table:
+        self._prepare()
+        return self.backend.table("of_days")

@@ -1,0 +1,72 @@
+"""The flow summary: the headline figures of each team, group, type or value stream in one row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from orgflow.metrics.flow_time import aggregate, days_between
+from orgflow.metrics.window import Window
+
+PERCENTILES = (50, 70, 85, 95)
+
+
+def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | None) -> ir.Table:
+    """Headline flow figures per `by` value over items finished in `window`.
+
+    Columns: [by], finished, cancelled, lead_time_p50/p70/p85/p95, cycle_time_p50/p70/p85/p95 (days),
+    throughput_per_week (finished / window weeks), wip (at the window's end), flow_efficiency
+    (Σ active / Σ cycle time), skipped_start (finished items that skipped the start).
+    """
+    end = min(window.until, now)
+    groups = [by] if by else []
+    in_window = items.filter(_.finished_at >= window.since, _.finished_at < window.until)
+    done = in_window.filter(_.outcome == "done").mutate(
+        lead=days_between(_.created_at, _.finished_at),
+        cycle=days_between(_.started_at, _.finished_at),
+        cycle_us=_.finished_at.delta(_.started_at, unit="microsecond"),
+    )
+    metrics: dict[str, ir.Value] = {"finished": _.count()}
+    for p in PERCENTILES:
+        metrics[f"lead_time_p{p}"] = done.lead.quantile(p / 100)
+    for p in PERCENTILES:
+        metrics[f"cycle_time_p{p}"] = done.cycle.quantile(p / 100)
+    metrics["active_us"] = done.active_us.fill_null(0).sum()
+    metrics["cycle_us"] = done.cycle_us.sum()
+    metrics["skipped_start"] = done.skipped_start.sum()
+    finished = aggregate(done, groups, **metrics)
+    cancelled = aggregate(in_window.filter(_.outcome == "cancelled"), groups, cancelled=_.count())
+    open_at_end = items.filter(
+        _.started_at.notnull(), _.started_at < end, _.finished_at.isnull() | (_.finished_at >= end)
+    )
+    loaded = aggregate(open_at_end, groups, wip=_.count())
+    if groups:
+        keys = items.select(*groups).distinct()
+        joined = keys.left_join(finished, groups).left_join(cancelled, groups).left_join(loaded, groups)
+        joined = joined.select(*groups, *[c for c in finished.columns if c not in groups], "cancelled", "wip")
+    else:
+        joined = finished.cross_join(cancelled).cross_join(loaded)
+    weeks = window.days / 7
+    result = joined.mutate(
+        finished=_.finished.fill_null(0),
+        cancelled=_.cancelled.fill_null(0),
+        wip=_.wip.fill_null(0),
+        skipped_start=_.skipped_start.fill_null(0),
+        throughput_per_week=_.finished.fill_null(0) / weeks,
+        flow_efficiency=ibis.ifelse(_.cycle_us > 0, _.active_us / _.cycle_us, None),
+    ).drop("active_us", "cycle_us")
+    ordered = [
+        *groups,
+        "finished",
+        "cancelled",
+        *[f"lead_time_p{p}" for p in PERCENTILES],
+        *[f"cycle_time_p{p}" for p in PERCENTILES],
+        "throughput_per_week",
+        "wip",
+        "flow_efficiency",
+        "skipped_start",
+    ]
+    return result.select(*ordered).order_by(groups or "finished")

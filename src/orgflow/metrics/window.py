@@ -1,0 +1,89 @@
+"""The window and the cut a figure is computed over, and the dimensions figures can be grouped by."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from orgflow.errors import InputError
+
+BY_COLUMNS = {
+    "org": None,
+    "team": "team_id",
+    "group": "group_id",
+    "type": "item_type",
+    "flow_type": "flow_type",
+    "project": "project",
+    "value_stream": "value_stream",
+}
+"""--by value -> the item column it groups by (None: one row for everything)."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """A half-open interval [since, until) of instants, as naive UTC datetimes (the store's convention)."""
+
+    since: datetime
+    until: datetime
+
+    @property
+    def days(self) -> float:
+        return (self.until - self.since).total_seconds() / 86_400
+
+    def describe(self) -> str:
+        return f"{self.since.isoformat()}Z to {self.until.isoformat()}Z"
+
+
+@dataclass(frozen=True)
+class Cut:
+    """Which items a figure covers: team, group (any ancestor), item or flow type, value stream."""
+
+    team: str | None = None
+    group: str | None = None
+    item_type: str | None = None
+    value_stream: str | None = None
+    project: str | None = None
+
+    def as_params(self) -> dict[str, str]:
+        return {key: value for key, value in self.__dict__.items() if value is not None}
+
+
+def parse_day(text: str, *, field: str) -> date:
+    """A YYYY-MM-DD date given on the command line or in a URL.
+
+    Raises:
+        InputError: not a date.
+    """
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not a date ({text!r})", field=field, hint="use YYYY-MM-DD") from None
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC at the start of `day`."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def make_window(*, since: date | None, until: date | None, now: datetime, earliest: datetime | None) -> Window:
+    """The window [since, until + 1 day) in UTC; defaults: the whole history up to `now`.
+
+    Raises:
+        InputError: since after until.
+    """
+    end = day_start(until) + timedelta(days=1) if until else now
+    end = min(end, now) if until is None else end
+    if since is not None:
+        start = day_start(since)
+    elif earliest is not None:
+        start = day_start(earliest.astimezone(UTC).date())
+    else:
+        start = end - timedelta(days=90)
+    start, end = start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+    if start >= end:
+        raise InputError(
+            f"the window is empty ({start.date()} is not before {end.date()})",
+            field="since",
+            hint="give --since before --until",
+        )
+    return Window(start, end)
