@@ -58,7 +58,7 @@ def throughput(items: ir.Table, days: ir.Table, *, window: Window, period: str, 
 def wip(items: ir.Table, days: ir.Table, *, window: Window, by: str | None) -> ir.Table:
     """WIP (Flow Load) at the end of each day of the window: items started by then and not finished.
 
-    Columns: day, [by], wip, and item counts started and finished by the end of that day.
+    Columns: date, [by], wip.
     """
     groups = _group_columns(by)
     calendar = _calendar(days, window)
@@ -73,7 +73,7 @@ def wip(items: ir.Table, days: ir.Table, *, window: Window, by: str | None) -> i
         .aggregate(delta=-_.count())
     )
     events = starts.union(ends).group_by(["event_day", *groups]).aggregate(delta=_.delta.sum())
-    return _running_total(calendar, events, window=window, groups=groups, value="wip")
+    return _running_total(calendar, events, window=window, groups=groups, value="wip").rename(date="day")
 
 
 def _running_total(calendar: ir.Table, events: ir.Table, *, window: Window, groups: list[str], value: str) -> ir.Table:
@@ -109,7 +109,7 @@ def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table
 
     An entry counts only if the item never later moved back to an earlier stage (backward moves
     forget the entries they undo), so lines never fall and rework stays in the earlier stage.
-    Unmapped statuses are left out. Columns: day, stage, stage_order, count.
+    Unmapped statuses are left out. Columns: date, stage, stage_order, count.
     """
     keep = items.select(keep_source=_.source, keep_item=_.item_id)
     mapped = transitions.filter(_.stage_order.notnull()).join(
@@ -133,7 +133,7 @@ def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table
     counted = _running_total(
         _calendar(days, window), per_day, window=window, groups=["stage", "stage_order"], value="count"
     )
-    return counted.order_by("day", "stage_order")
+    return counted.order_by("day", "stage_order").rename(date="day")
 
 
 def flow_distribution(items: ir.Table, *, window: Window, now: datetime) -> ir.Table:

@@ -161,8 +161,8 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: Window) -> ir.T
     wip_stats = daily_wip.aggregate(
         days=_.count(),
         mean_wip=_.wip.mean(),
-        wip_start=_.wip.argmin(_.day),
-        wip_end=_.wip.argmax(_.day),
+        wip_start=_.wip.argmin(_.date),
+        wip_end=_.wip.argmax(_.date),
     )
     joined = wip_stats.cross_join(flow).cross_join(arrivals)
     joined = joined.mutate(throughput_per_day=_.departures / window.days)

@@ -1,0 +1,30 @@
+"""Shared command-line state: which workspace the commands act on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from orgflow.workspace import Workspace, open_workspace
+
+
+@dataclass
+class CliState:
+    """Options of the root command that every sub-command needs."""
+
+    workspace: Path | None = None
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The root command's state (found on the outermost context)."""
+    root = ctx.find_root()
+    if not isinstance(root.obj, CliState):
+        root.obj = CliState()
+    return root.obj
+
+
+def open_from(ctx: typer.Context, *, read_only: bool = False) -> Workspace:
+    """Open the workspace named by --workspace or $ORGFLOW_WORKSPACE (else the current folder)."""
+    return open_workspace(state(ctx).workspace, read_only=read_only)

@@ -1,0 +1,96 @@
+"""One way to print a table for every command: a Rich table, CSV or JSON."""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import json
+import math
+import sys
+from datetime import date, datetime
+from typing import Any
+
+import pyarrow as pa
+from rich.console import Console
+from rich.table import Table
+
+from orgflow.metrics.service import MetricResult
+
+# Piped output has no terminal width; give wide tables room rather than folding every header.
+console = Console(width=None if sys.stdout.isatty() else 200)
+error_console = Console(stderr=True)
+
+
+class Format(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+def json_value(value: Any) -> Any:
+    """A cell as JSON: instants as ISO 8601 UTC with Z, dates as YYYY-MM-DD, NaN as null."""
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text + "Z" if value.tzinfo is None else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if math.isnan(value) else f"{value:,.2f}"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    return str(value)
+
+
+def render_table(
+    table: pa.Table, *, title: str | None = None, caption: str | None = None, limit: int | None = None
+) -> None:
+    """Print an Arrow table as a Rich table (numbers right-aligned, at most `limit` rows)."""
+    view = Table(title=title, caption=caption, header_style="bold", show_lines=False)
+    numeric = {
+        field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+    }
+    for name in table.column_names:
+        view.add_column(name, justify="right" if name in numeric else "left", overflow="fold")
+    rows = table.to_pylist()
+    shown = rows if limit is None else rows[:limit]
+    for row in shown:
+        view.add_row(*[_cell(row[name]) for name in table.column_names])
+    console.print(view)
+    if limit is not None and len(rows) > limit:
+        console.print(f"[dim]… {len(rows) - limit} more rows (use --format csv or json for all)[/dim]")
+
+
+def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> None:
+    """Print a metric result in the chosen format. JSON: {"metric", "definition", "params", "rows"}."""
+    if fmt is Format.json:
+        payload = {
+            "metric": result.metric,
+            "definition": result.definition,
+            "params": result.params,
+            "rows": [{key: json_value(value) for key, value in row.items()} for row in result.rows()],
+        }
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+    elif fmt is Format.csv:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow(result.table.column_names)
+        for row in result.rows():
+            writer.writerow(["" if (v := json_value(value)) is None else v for value in row.values()])
+        sys.stdout.write(buffer.getvalue())
+    else:
+        window = ""
+        if "since" in result.params:
+            window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
+        caption = f"{result.definition}{window} · {result.params['rows']} rows"
+        render_table(result.table, title=result.metric, caption=caption, limit=limit)

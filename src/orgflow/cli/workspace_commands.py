@@ -1,0 +1,131 @@
+"""Commands about the workspace itself: init, status, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from orgflow.cli.context import open_from, state
+from orgflow.cli.render import Format, console, json_value, render_table
+from orgflow.errors import InputError
+from orgflow.metrics import quality
+from orgflow.workspace import STORE_FILE, init_workspace, workspace_dir
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="ORGFLOW_WORKSPACE",
+        help="Workspace folder (holds orgflow.yaml and orgflow.duckdb). Default: current folder.",
+    ),
+]
+
+
+def root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
+    """See how work flows through an engineering organization, from idea to production to operation."""
+    state(ctx).workspace = workspace
+
+
+def register(app: typer.Typer) -> None:
+    """Add the workspace commands to the root app."""
+    app.command()(init)
+    app.command()(status)
+    app.command()(demo)
+
+
+def init(ctx: typer.Context) -> None:
+    """Create orgflow.yaml (a commented starter) and the store. Example: orgflow --workspace ws init"""
+    workspace = init_workspace(state(ctx).workspace)
+    console.print(
+        f"workspace ready in [bold]{workspace.directory.resolve()}[/bold]: "
+        f"edit {workspace.config_path.name}, then `orgflow import jira|github|transitions PATH`"
+    )
+    workspace.close()
+
+
+def status(
+    ctx: typer.Context,
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")] = Format.table,
+) -> None:
+    """What is loaded, date ranges, unmapped statuses and data-quality warnings. Example: orgflow status"""
+    import json
+    import sys
+
+    with open_from(ctx) as workspace:
+        connection = workspace.store.connection
+        sections = {
+            "sources": quality.loaded_sources(connection),
+            "tables": quality.table_rows(connection),
+            "unmapped statuses": quality.unmapped_statuses(connection, workspace.config),
+            "warnings": quality.data_warnings(connection),
+        }
+        if fmt is Format.json:
+            payload = {
+                name: [{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()]
+                for name, table in sections.items()
+            }
+            sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+            return
+        console.print(f"workspace [bold]{workspace.directory.resolve()}[/bold]")
+        render_table(sections["sources"], title="work items by source and project")
+        counts = sections["tables"].filter(sections["tables"]["rows"].to_numpy() > 0)
+        render_table(counts, title="rows per table")
+        unmapped = sections["unmapped statuses"]
+        if unmapped.num_rows:
+            render_table(
+                unmapped, title="unmapped statuses (counted in stage 'unmapped'; map them in orgflow.yaml)", limit=40
+            )
+        else:
+            console.print("every status is mapped to a stage")
+        if sections["warnings"].num_rows:
+            render_table(sections["warnings"], title="data-quality warnings")
+
+
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed builds the same organization.")] = 7,
+    items: Annotated[int, typer.Option(help="Number of work items.")] = 20_000,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing workspace there.")] = False,
+) -> None:
+    """Build the seeded demo organization into a fresh workspace. Example: orgflow --workspace demo demo"""
+    from orgflow.demo import build_demo
+
+    directory = workspace_dir(state(ctx).workspace)
+    if (directory / STORE_FILE).exists():
+        if not force:
+            raise InputError(
+                "a workspace already exists here",
+                file=str(directory / STORE_FILE),
+                hint="pass --force to replace it, or choose another --workspace",
+            )
+        (directory / STORE_FILE).unlink()
+        wal = directory / f"{STORE_FILE}.wal"
+        if wal.exists():
+            wal.unlink()
+        config = directory / "orgflow.yaml"
+        if config.exists():
+            config.unlink()
+    with _progress() as progress:
+        task = progress.add_task("building the demo organization", total=None)
+
+        def on_progress(done: int, total: int | None, what: str) -> None:
+            progress.update(task, completed=done, total=total, description=f"building {what}")
+
+        summary = build_demo(directory, seed=seed, items=items, on_progress=on_progress)
+    console.print(f"demo organization built in [bold]{directory.resolve()}[/bold]: {summary}")
+    del shutil
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
