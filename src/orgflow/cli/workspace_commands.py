@@ -117,7 +117,6 @@ def demo(
 
         summary = build_demo(directory, seed=seed, items=items, on_progress=on_progress)
     console.print(f"demo organization built in [bold]{directory.resolve()}[/bold]: {summary}")
-    del shutil
 
 
 def _progress() -> Progress:
