@@ -9,7 +9,7 @@ from orgflow.config import Config, load_config
 from orgflow.errors import InputError
 from orgflow.workspace import Workspace, init_workspace, open_workspace
 
-open = open_workspace  # noqa: A001  (the public name reads as `orgflow.open(...)`)
+open = open_workspace
 init = init_workspace
 
 __all__ = ["Config", "InputError", "Workspace", "init", "load_config", "open"]

@@ -86,7 +86,8 @@ def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterato
 
 
 def _iter_json_lines(path: Path, text: str) -> Iterator[RawRecord]:
-    for number, line in enumerate(text.splitlines(), start=1):
+    # Split on newlines only: str.splitlines also splits on U+2028, which JSON strings may hold.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:

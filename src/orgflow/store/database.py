@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -138,20 +138,17 @@ class Store:
                 if parent_class is None or parent_class not in arrow_tables:
                     continue
                 connection.register("_parents", arrow_tables[parent_class])
-                child_columns = ", ".join(child_class.spec.parent)
-                parent_columns = ", ".join(parent_class.spec.key)
-                connection.execute(
-                    f"DELETE FROM {child_class.spec.table} WHERE ({child_columns}) IN "
-                    f"(SELECT ({parent_columns}) FROM _parents)"
+                matches = " AND ".join(
+                    f"{child_class.spec.table}.{child} = _parents.{parent}"
+                    for child, parent in zip(child_class.spec.parent, parent_class.spec.key, strict=True)
                 )
+                connection.execute(f"DELETE FROM {child_class.spec.table} USING _parents WHERE {matches}")
                 connection.unregister("_parents")
             for record_class, table in arrow_tables.items():
                 spec = record_class.spec
                 connection.register("_batch", table)
-                key_columns = ", ".join(spec.key)
-                connection.execute(
-                    f"DELETE FROM {spec.table} WHERE ({key_columns}) IN (SELECT ({key_columns}) FROM _batch)"
-                )
+                matches = " AND ".join(f"{spec.table}.{key} = _batch.{key}" for key in spec.key)
+                connection.execute(f"DELETE FROM {spec.table} USING _batch WHERE {matches}")
                 connection.execute(f"INSERT INTO {spec.table} SELECT * FROM _batch")
                 connection.unregister("_batch")
             result = ImportCounts(counts)
@@ -187,10 +184,10 @@ class Store:
 def _count_changes(connection: duckdb.DuckDBPyConnection, record_class: type[Record]) -> tuple[int, int, int]:
     """(new, changed, unchanged) rows of `_batch` against the table, by key and full row."""
     spec = record_class.spec
-    key_columns = ", ".join(spec.key)
     total = connection.execute("SELECT count(*) FROM _batch").fetchone()[0]
+    key_columns = ", ".join(spec.key)
     existing = connection.execute(
-        f"SELECT count(*) FROM _batch WHERE ({key_columns}) IN (SELECT ({key_columns}) FROM {spec.table})"
+        f"SELECT count(*) FROM _batch SEMI JOIN {spec.table} USING ({key_columns})"
     ).fetchone()[0]
     unchanged = connection.execute(
         f"SELECT count(*) FROM (SELECT * FROM _batch INTERSECT ALL SELECT * FROM {spec.table})"
@@ -199,34 +196,31 @@ def _count_changes(connection: duckdb.DuckDBPyConnection, record_class: type[Rec
 
 
 def _to_arrow(record_class: type[Record], records: list[Record]) -> pa.Table:
-    """Records as an Arrow table with the store's column types; instants become naive UTC."""
+    """Records as an Arrow table with the store's column types; instants become naive UTC.
+
+    Later records win over earlier ones with the same key (a source listing an item twice).
+    """
     columns = column_types(record_class)
     names = list(columns)
-    values: dict[str, list[object]] = {name: [] for name in names}
-    seen: set[tuple[object, ...]] = set()
+    rows = [operator.attrgetter(*names)(record) for record in records]
     key_positions = [names.index(name) for name in record_class.spec.key]
-    # Later records win over earlier ones with the same key (a source listing an item twice).
-    rows = [dataclasses.astuple(record) for record in records]  # type: ignore[call-overload]
-    unique_rows = []
-    for row in reversed(rows):
-        key = tuple(row[position] for position in key_positions)
-        if key in seen:
-            continue
-        seen.add(key)
-        unique_rows.append(row)
-    unique_rows.reverse()
-    for row in unique_rows:
-        for name, value in zip(names, row, strict=True):
-            values[name].append(_store_value(value))
-    arrays = [pa.array(values[name], type=_ARROW_TYPES[columns[name]]) for name in names]
+    latest: dict[tuple[object, ...], int] = {}
+    for index, row in enumerate(rows):
+        latest[tuple(row[position] for position in key_positions)] = index
+    if len(latest) != len(rows):
+        rows = [rows[index] for index in sorted(latest.values())]
+    arrays = []
+    for position, name in enumerate(names):
+        values = [row[position] for row in rows]
+        arrays.append(_column_array(values, columns[name], record_class.spec.table, name))
     return pa.Table.from_arrays(arrays, names=names)
 
 
-def _store_value(value: object) -> object:
-    if isinstance(value, datetime):
-        return to_utc_naive(value)
-    if isinstance(value, tuple):
-        return list(value)
-    if isinstance(value, date | str | int | float | bool) or value is None:
-        return value
-    raise TypeError(f"cannot store {value!r}")
+def _column_array(values: list[object], kind: str, table: str, column: str) -> pa.Array:
+    """One column as an Arrow array; aware datetimes are converted to UTC by Arrow, then made naive."""
+    if kind == "TIMESTAMP":
+        for value in values:
+            if isinstance(value, datetime) and value.tzinfo is None:
+                raise ValueError(f"{table}.{column}: naive datetime {value!r}; records carry aware UTC instants")
+        return pa.array(values, type=pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
+    return pa.array(values, type=_ARROW_TYPES[kind])

@@ -1,0 +1,455 @@
+"""GitHub issues: REST issue objects with their issue events (``events``) or timeline (``timeline``).
+
+A GitHub issue has no status field, so orgflow replays the issue's events in time order and derives the
+status at every moment from what the events set: open or closed, milestone, labels and project column
+(see `GithubMapping` in the config). Pull requests are left out; they are not work items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from orgflow.config import Config, GithubMapping, status_key
+from orgflow.errors import InputError
+from orgflow.model.record import Record
+from orgflow.model.work import BlockedInterval, StatusTransition, WorkItem
+from orgflow.sources import ProgressCallback
+from orgflow.sources.files import RawRecord, expand_paths, iter_json_records, parse_instant
+from orgflow.store import ImportBatch
+
+SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
+OPEN = "Open"
+CLOSED = "Closed"
+CLOSED_NOT_PLANNED = "Closed (not planned)"
+ITEM_TYPE_LABELS = ("bug", "enhancement", "feature")
+BLOCKED_LABEL = "blocked"
+
+# Only these events move the derived status or the blocked flag. Every other event (renamed,
+# mentioned, commented, committed, ...) is skipped before it is read, since some timeline entries
+# (commits) carry no created_at at all.
+_STATE_EVENTS = frozenset(
+    {
+        "closed",
+        "reopened",
+        "labeled",
+        "unlabeled",
+        "milestoned",
+        "demilestoned",
+        "added_to_project",
+        "moved_columns_in_project",
+        "removed_from_project",
+    }
+)
+
+
+def load(
+    paths: list[Path],
+    *,
+    config: Config,
+    options: dict[str, Any],
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """Read saved GitHub issues (JSON Lines, a JSON list, or a search response) into one batch.
+
+    Args:
+        paths: files, or folders searched for ``.json``/``.jsonl`` files (gzip allowed).
+        config: the workspace config (status mapping, teams, workflows).
+        options: ``source`` (default "github"); ``repo`` ("owner/name"; default: from each issue's
+            ``repository_url`` or ``html_url``, else the file name); ``strict_statuses`` (reject a
+            status that no stage of the item's workflow lists).
+        on_progress: called after each file with (files done, files, file name).
+
+    Returns:
+        Work items with their status transitions and blocked intervals. An issue listed twice is
+        taken from its last listing.
+
+    Raises:
+        InputError: unreadable JSON, a missing or invalid field, or (strict) an unmapped status.
+    """
+    source = str(options.get("source") or "github")
+    repo_option = options.get("repo")
+    strict = bool(options.get("strict_statuses", False))
+    files = expand_paths(paths, suffixes=SUFFIXES)
+    by_item: dict[str, list[Record]] = {}
+    workflows: dict[str, tuple[str, set[str]]] = {}
+    for done, path in enumerate(files, start=1):
+        for raw in iter_json_records(path, list_keys=("issues", "items")):
+            repo = str(repo_option) if repo_option else _repo_of(raw.data) or _file_stem(path)
+            records = parse_issue(raw.data, config=config, repo=repo, source=source, file=raw.file, record=raw.position)
+            if not records:
+                continue
+            if strict:
+                _check_statuses(records, config=config, source=source, workflows=workflows, raw=raw)
+            item_id = records[0].source_id  # type: ignore[attr-defined]
+            # A later listing replaces an earlier one whole, so no stale transition survives.
+            by_item.pop(item_id, None)
+            by_item[item_id] = records
+        if on_progress is not None:
+            on_progress(done, len(files), path.name)
+    batch = ImportBatch(source=source, kind="github", origin=", ".join(str(path) for path in paths))
+    for records in by_item.values():
+        batch.extend(records)
+    return batch
+
+
+def parse_issue(
+    raw: Mapping[str, Any],
+    *,
+    config: Config,
+    repo: str,
+    source: str = "github",
+    file: str = "-",
+    record: str = "-",
+) -> list[Record]:
+    """The canonical records of one REST issue: its WorkItem, then transitions and blocked intervals.
+
+    Pure (no I/O), so a live connector can reuse it. The status at each instant is derived from the
+    issue's state replayed from its events: closed wins ("Closed", or "Closed (not planned)" when the
+    close has state_reason ``not_planned``; the issue's own ``state_reason`` stands for its final
+    close); else the first of ``config.github.status_from`` that has a value (project column, milestone
+    title, first current status label); else "Open".
+
+    Conventions: events at one instant are applied together (a milestone swap is one move, not two
+    with a zero-length step between); events at or before ``created_at`` shape the status the issue
+    was created in (seq 0); a transition is written only when the derived status changes. When the
+    issue is closed but its events end open (a truncated event list), the close is replayed at
+    ``closed_at``. A ``blocked`` label gives blocked intervals (reason "label").
+
+    Args:
+        raw: one issue object from the REST API, with ``events`` or ``timeline``.
+        config: the workspace config.
+        repo: "owner/name", the item's project.
+        source: the source name stored with every record.
+        file: the file it came from, for error messages.
+        record: where in the file (e.g. "line 3"), for error messages.
+
+    Returns:
+        [] for a pull request, else [WorkItem, StatusTransition..., BlockedInterval...].
+
+    Raises:
+        InputError: a missing number or created_at, a bad timestamp, or a malformed event.
+    """
+    if "pull_request" in raw:
+        return []
+    number = raw.get("number")
+    if isinstance(number, bool) or not isinstance(number, int):
+        raise InputError(f"missing or invalid issue number ({number!r})", file=file, record=record, field="number")
+    where = f"{record} (issue #{number})" if record != "-" else f"issue #{number}"
+    item_id = f"{repo}#{number}"
+    created_at = _required_instant(raw.get("created_at"), file=file, record=where, field="created_at")
+    closed_at = parse_instant(raw.get("closed_at"), file=file, record=where, field="closed_at", required=False)
+    updated_at = parse_instant(raw.get("updated_at"), file=file, record=where, field="updated_at", required=False)
+    is_closed = raw.get("state") == "closed" or (raw.get("state") is None and closed_at is not None)
+    state_reason = _text(raw.get("state_reason")) if is_closed else None
+    reporter = _login(raw.get("user"))
+
+    events = _state_events(raw, file=file, record=where)
+    if is_closed and closed_at is not None and not _ends_closed(events):
+        reopened_at = [event.at for event in events if event.kind == "reopened"]
+        events.append(_Event(at=max([closed_at, *reopened_at]), kind="closed"))
+        events.sort(key=lambda event: event.at)
+    final_close = _final_close(events) if is_closed else None
+
+    transitions, intervals = _replay(
+        events,
+        mapping=config.github,
+        source=source,
+        item_id=item_id,
+        created_at=created_at,
+        creator=reporter,
+        final_close=final_close,
+        final_reason=state_reason,
+    )
+    labels = _label_names(raw.get("labels"))
+    item_type = next((label for label in labels if status_key(label) in ITEM_TYPE_LABELS), "Issue")
+    item = WorkItem(
+        source=source,
+        source_id=item_id,
+        project=repo,
+        team_id=config.team_of_project(repo),
+        title=_text(raw.get("title")) or "",
+        item_type=item_type,
+        created_at=created_at,
+        status=transitions[-1].to_status,
+        resolved_at=closed_at if is_closed else None,
+        resolution=state_reason,
+        assignee=_login(raw.get("assignee")) or _first_login(raw.get("assignees")),
+        reporter=reporter,
+        labels=tuple(labels),
+        updated_at=updated_at,
+        url=_text(raw.get("html_url")),
+        history="events",
+    )
+    return [item, *transitions, *intervals]
+
+
+def _replay(
+    events: list[_Event],
+    *,
+    mapping: GithubMapping,
+    source: str,
+    item_id: str,
+    created_at: datetime,
+    creator: str | None,
+    final_close: _Event | None,
+    final_reason: str | None,
+) -> tuple[list[StatusTransition], list[BlockedInterval]]:
+    """Apply `events` (sorted) instant by instant; a transition per status change, blocked intervals."""
+    status_labels = _status_labels(mapping)
+    state = _IssueState()
+    groups = [(instant, list(group)) for instant, group in groupby(events, key=lambda event: event.at)]
+    position = 0
+    while position < len(groups) and groups[position][0] <= created_at:
+        for event in groups[position][1]:
+            state.apply(event, final_reason=final_reason if event is final_close else None)
+        position += 1
+    status = _derive_status(state, mapping, status_labels)
+    transitions = [StatusTransition(source, item_id, 0, created_at, None, status, creator)]
+    intervals: list[BlockedInterval] = []
+    blocked_since = created_at if state.blocked else None
+    for instant, group in groups[position:]:
+        for event in group:
+            state.apply(event, final_reason=final_reason if event is final_close else None)
+        new_status = _derive_status(state, mapping, status_labels)
+        if new_status != status:
+            author = group[-1].actor
+            transitions.append(StatusTransition(source, item_id, len(transitions), instant, status, new_status, author))
+            status = new_status
+        if state.blocked and blocked_since is None:
+            blocked_since = instant
+        elif not state.blocked and blocked_since is not None:
+            intervals.append(BlockedInterval(source, item_id, len(intervals), blocked_since, instant, "label"))
+            blocked_since = None
+    if blocked_since is not None:
+        intervals.append(BlockedInterval(source, item_id, len(intervals), blocked_since, None, "label"))
+    return transitions, intervals
+
+
+@dataclass(frozen=True, slots=True)
+class _Event:
+    """One state-changing event, reduced to what the replay needs."""
+
+    at: datetime
+    kind: str
+    actor: str | None = None
+    label: str | None = None
+    milestone: str | None = None
+    project: str | None = None
+    column: str | None = None
+    state_reason: str | None = None
+
+
+@dataclass(slots=True)
+class _IssueState:
+    """What the events have set so far. Labels and columns keep the order they were set in."""
+
+    closed: bool = False
+    close_reason: str | None = None
+    milestone: str | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def blocked(self) -> bool:
+        return BLOCKED_LABEL in self.labels
+
+    def apply(self, event: _Event, *, final_reason: str | None) -> None:
+        kind = event.kind
+        if kind == "closed":
+            self.closed = True
+            self.close_reason = event.state_reason or final_reason
+        elif kind == "reopened":
+            self.closed = False
+            self.close_reason = None
+        elif kind == "labeled" and event.label is not None:
+            self.labels.setdefault(status_key(event.label), event.label)
+        elif kind == "unlabeled" and event.label is not None:
+            self.labels.pop(status_key(event.label), None)
+        elif kind == "milestoned":
+            self.milestone = event.milestone
+        elif kind == "demilestoned":
+            # Same-second events may come swapped (B milestoned before A demilestoned): only clear
+            # the milestone the event names.
+            if event.milestone is None or event.milestone == self.milestone:
+                self.milestone = None
+        elif kind in ("added_to_project", "moved_columns_in_project") and event.project is not None:
+            self.columns.pop(event.project, None)
+            if event.column:
+                self.columns[event.project] = event.column
+        elif kind == "removed_from_project" and event.project is not None:
+            self.columns.pop(event.project, None)
+
+
+def _derive_status(state: _IssueState, mapping: GithubMapping, status_labels: dict[str, str | None]) -> str:
+    if state.closed:
+        return CLOSED_NOT_PLANNED if state.close_reason == "not_planned" else CLOSED
+    for origin in mapping.status_from:
+        if origin == "project_column" and state.columns:
+            # With cards on several projects, the column set last is the current one.
+            return next(reversed(state.columns.values()))
+        if origin == "milestone" and state.milestone:
+            return state.milestone
+        if origin == "label":
+            for key, name in state.labels.items():
+                if key in status_labels:
+                    return status_labels[key] or name
+    return OPEN
+
+
+def _status_labels(mapping: GithubMapping) -> dict[str, str | None]:
+    """Status label key -> the status it stands for (None: the label's own name)."""
+    labels: Any = mapping.status_labels
+    if isinstance(labels, Mapping):
+        return {status_key(str(label)): str(status) for label, status in labels.items()}
+    return {status_key(str(label)): None for label in labels}
+
+
+def _state_events(raw: Mapping[str, Any], *, file: str, record: str) -> list[_Event]:
+    """The state-changing events of `raw`, sorted by time (stable: same-instant events keep their order)."""
+    key = "events" if raw.get("events") is not None else "timeline"
+    raw_events = raw.get(key)
+    if raw_events is None:
+        return []
+    if not isinstance(raw_events, list):
+        raise InputError("expected a list of events", file=file, record=record, field=key)
+    events: list[_Event] = []
+    for index, raw_event in enumerate(raw_events):
+        where = f"{key}[{index}]"
+        if not isinstance(raw_event, Mapping):
+            raise InputError("expected an event object", file=file, record=record, field=where)
+        kind = raw_event.get("event")
+        if kind not in _STATE_EVENTS:
+            continue
+        at = _required_instant(raw_event.get("created_at"), file=file, record=record, field=f"{where}.created_at")
+        actor = _login(raw_event.get("actor"))
+        if kind in ("labeled", "unlabeled"):
+            label = _attribute(raw_event.get("label"), "name")
+            if label is None:
+                raise InputError(f"{kind} event without a label name", file=file, record=record, field=f"{where}.label")
+            events.append(_Event(at=at, kind=kind, actor=actor, label=label))
+        elif kind in ("milestoned", "demilestoned"):
+            milestone = _attribute(raw_event.get("milestone"), "title")
+            if milestone is None and kind == "milestoned":
+                raise InputError(
+                    "milestoned event without a milestone title",
+                    file=file,
+                    record=record,
+                    field=f"{where}.milestone",
+                )
+            events.append(_Event(at=at, kind=kind, actor=actor, milestone=milestone))
+        elif kind in ("closed", "reopened"):
+            reason = _text(raw_event.get("state_reason")) if kind == "closed" else None
+            events.append(_Event(at=at, kind=kind, actor=actor, state_reason=reason))
+        else:
+            card = raw_event.get("project_card")
+            # Without the project-card preview the API omits the card: the column is unknown then.
+            if not isinstance(card, Mapping):
+                continue
+            project = card.get("project_id") or card.get("project_url") or "-"
+            column = _text(card.get("column_name"))
+            events.append(_Event(at=at, kind=kind, actor=actor, project=str(project), column=column))
+    events.sort(key=lambda event: event.at)
+    return events
+
+
+def _ends_closed(events: list[_Event]) -> bool:
+    for event in reversed(events):
+        if event.kind in ("closed", "reopened"):
+            return event.kind == "closed"
+    return False
+
+
+def _final_close(events: list[_Event]) -> _Event | None:
+    """The close the issue's own state_reason describes: the last close, if no reopen follows it."""
+    for event in reversed(events):
+        if event.kind in ("closed", "reopened"):
+            return event if event.kind == "closed" else None
+    return None
+
+
+def _check_statuses(
+    records: list[Record],
+    *,
+    config: Config,
+    source: str,
+    workflows: dict[str, tuple[str, set[str]]],
+    raw: RawRecord,
+) -> None:
+    """Raise on the first status that no stage of the item's workflow lists (strict_statuses)."""
+    item = records[0]
+    assert isinstance(item, WorkItem)
+    if item.project not in workflows:
+        workflow = config.workflow_for(source, item.project)
+        known = {status_key(status) for stage in workflow.stages for status in stage.statuses}
+        workflows[item.project] = (workflow.name, known)
+    name, known = workflows[item.project]
+    for record in records:
+        if isinstance(record, StatusTransition) and status_key(record.to_status) not in known:
+            raise InputError(
+                f"status {record.to_status!r} is in no stage of workflow {name!r}",
+                file=raw.file,
+                record=f"{raw.position} (issue {item.source_id})",
+                field="status",
+                hint="add it to a stage of that workflow in orgflow.yaml, or import without strict_statuses",
+            )
+
+
+def _repo_of(raw: Mapping[str, Any]) -> str | None:
+    """ "owner/name" from the issue's repository_url (API) or html_url (web), if it has one."""
+    api_url = raw.get("repository_url")
+    if isinstance(api_url, str) and "/repos/" in api_url:
+        parts = [part for part in api_url.split("/repos/", 1)[1].split("/") if part]
+        if len(parts) >= 2:
+            return f"{parts[0]}/{parts[1]}"
+    web_url = raw.get("html_url")
+    if isinstance(web_url, str):
+        parts = [part for part in urlsplit(web_url).path.split("/") if part]
+        if len(parts) >= 4 and parts[-2] in ("issues", "pull"):
+            return f"{parts[-4]}/{parts[-3]}"
+    return None
+
+
+def _file_stem(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(SUFFIXES, key=len, reverse=True):
+        if name.endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def _required_instant(value: object, *, file: str, record: str, field: str) -> datetime:
+    instant = parse_instant(value, file=file, record=record, field=field)
+    assert instant is not None  # required=True raises instead of returning None
+    return instant
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _attribute(value: object, name: str) -> str | None:
+    return _text(value.get(name)) if isinstance(value, Mapping) else None
+
+
+def _login(user: object) -> str | None:
+    return _attribute(user, "login")
+
+
+def _first_login(users: object) -> str | None:
+    if isinstance(users, list):
+        return next((login for login in map(_login, users) if login), None)
+    return None
+
+
+def _label_names(labels: object) -> list[str]:
+    """Label names of the issue; the API gives objects, some exports plain strings."""
+    if not isinstance(labels, list):
+        return []
+    names = [label if isinstance(label, str) else _attribute(label, "name") for label in labels]
+    return [name for name in names if name]
