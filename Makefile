@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/orgflow demo --workspace $(DEMO_DIR) --force
+	$(BIN)/orgflow --workspace $(DEMO_DIR) demo --force
 	$(BIN)/orgflow --workspace $(DEMO_DIR) status
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by group
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by team

@@ -110,6 +110,14 @@ class Config(_Strict):
     github: GithubMapping = GithubMapping()
     thresholds: Thresholds = Thresholds()
 
+    @field_validator("timezone")
+    @classmethod
+    def _utc_only(cls, value: str) -> str:
+        # Daily series are bucketed by UTC day; other report time zones are not supported yet.
+        if value.upper() not in ("UTC", "Z", "ETC/UTC"):
+            raise ValueError(f"time zone {value!r} is not supported yet: daily series use UTC days")
+        return "UTC"
+
     @field_validator("flow_types")
     @classmethod
     def _known_flow_types(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:

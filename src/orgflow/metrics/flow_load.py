@@ -109,17 +109,20 @@ def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table
 
     An entry counts only if the item never later moved back to an earlier stage (backward moves
     forget the entries they undo), so lines never fall and rework stays in the earlier stage.
-    Unmapped statuses are left out. Columns: date, stage, stage_order, count.
+    Unmapped statuses and cancelled stages are left out. Columns: date, stage, stage_order, count.
     """
     keep = items.select(keep_source=_.source, keep_item=_.item_id)
-    mapped = transitions.filter(_.stage_order.notnull()).join(
+    # Cancelled stages stand outside the forward order of work: their entries are left out like unmapped ones.
+    mapped = transitions.filter(_.stage_order.notnull(), _.category != "cancelled").join(
         keep, [_.source == keep.keep_source, _.item_id == keep.keep_item]
     )
     later = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"], following=(1, None))
     survived = mapped.mutate(next_min=_.stage_order.min().over(later)).filter(
         _.next_min.isnull() | (_.stage_order <= _.next_min)
     )
-    stage_list = stages.select(cfd_workflow=_.workflow, cfd_stage=_.stage, cfd_order=_.stage_order)
+    stage_list = stages.filter(_.category != "cancelled").select(
+        cfd_workflow=_.workflow, cfd_stage=_.stage, cfd_order=_.stage_order
+    )
     reached = survived.join(
         stage_list,
         [survived.workflow == stage_list.cfd_workflow, stage_list.cfd_order <= survived.stage_order],

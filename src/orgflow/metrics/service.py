@@ -157,7 +157,10 @@ class FlowService:
         """Headline flow figures per `by` (team, group, type, flow_type, project, value_stream)."""
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = summary.flow_summary(items, window=window, now=self.now.replace(tzinfo=None), by=column)
+        expression = summary.flow_summary(
+            items, window=window, now=self.now.replace(tzinfo=None), by=column,
+            small_sample=self._workspace.config.thresholds.small_sample,
+        )
         if column and column != by:
             expression = expression.rename({by: column})
         return self._result("summary", expression, {**(cut or Cut()).as_params(), "by": by}, window)

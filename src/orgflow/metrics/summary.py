@@ -14,12 +14,15 @@ from orgflow.metrics.window import Window
 PERCENTILES = (50, 70, 85, 95)
 
 
-def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | None) -> ir.Table:
+def flow_summary(
+    items: ir.Table, *, window: Window, now: datetime, by: str | None, small_sample: int = 20
+) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
     Columns: [by], finished, cancelled, lead_time_p50/p70/p85/p95, cycle_time_p50/p70/p85/p95 (days),
     throughput_per_week (finished / window weeks), wip (at the window's end), flow_efficiency
-    (Σ active / Σ cycle time), skipped_start (finished items that skipped the start).
+    (Σ active / Σ cycle time), skipped_start (finished items that skipped the start), small_sample
+    (fewer than `small_sample` finished items: percentiles are unreliable).
     """
     end = min(window.until, now)
     groups = [by] if by else []
@@ -57,6 +60,7 @@ def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | No
         skipped_start=_.skipped_start.fill_null(0),
         throughput_per_week=_.finished.fill_null(0) / weeks,
         flow_efficiency=ibis.ifelse(_.cycle_us > 0, _.active_us / _.cycle_us, None),
+        small_sample=_.finished.fill_null(0) < small_sample,
     ).drop("active_us", "cycle_us")
     ordered = [
         *groups,
@@ -68,5 +72,6 @@ def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | No
         "wip",
         "flow_efficiency",
         "skipped_start",
+        "small_sample",
     ]
     return result.select(*ordered).order_by(groups or "finished")
