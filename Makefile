@@ -18,8 +18,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/orgflow --workspace $(DEMO_DIR) demo --force
 	$(BIN)/orgflow --workspace $(DEMO_DIR) status
+	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by group
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by team
+	$(BIN)/orgflow --workspace $(DEMO_DIR) flow stages --level phase --by group
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -60,10 +60,15 @@ def render_table(
     numeric = {
         field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
     }
-    for name in table.column_names:
-        view.add_column(name, justify="right" if name in numeric else "left", overflow="fold")
     rows = table.to_pylist()
     shown = rows if limit is None else rows[:limit]
+    for name in table.column_names:
+        if name in numeric:
+            view.add_column(name, justify="right", overflow="fold")
+        else:
+            # Names and dates read badly when folded: keep them on one line.
+            widest = max((len(_cell(row[name])) for row in shown), default=0)
+            view.add_column(name, justify="left", no_wrap=True, min_width=min(max(widest, 4), 40))
     for row in shown:
         view.add_row(*[_cell(row[name]) for name in table.column_names])
     console.print(view)

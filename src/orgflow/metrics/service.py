@@ -137,6 +137,11 @@ class FlowService:
 
     def _result(self, metric: str, expression: ir.Table, params: dict[str, Any], window: Window | None) -> MetricResult:
         table = expression.to_pyarrow()
+        by = params.get("by")
+        column = BY_COLUMNS.get(by) if by else None
+        if column and column != by and column in table.column_names:
+            # Rows are grouped by an item column (team_id); show it under the name asked for (team).
+            table = table.rename_columns([by if name == column else name for name in table.column_names])
         full = dict(params)
         if window is not None:
             full["since"] = window.since.isoformat() + "Z"
@@ -161,8 +166,6 @@ class FlowService:
             items, window=window, now=self.now.replace(tzinfo=None), by=column,
             small_sample=self._workspace.config.thresholds.small_sample,
         )
-        if column and column != by:
-            expression = expression.rename({by: column})
         return self._result("summary", expression, {**(cut or Cut()).as_params(), "by": by}, window)
 
     def lead_time(
