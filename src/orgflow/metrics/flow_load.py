@@ -76,14 +76,24 @@ def wip(items: ir.Table, days: ir.Table, *, window: Window, by: str | None) -> i
     return _running_total(calendar, events, window=window, groups=groups, value="wip").rename(date="day")
 
 
-def _running_total(calendar: ir.Table, events: ir.Table, *, window: Window, groups: list[str], value: str) -> ir.Table:
+def _running_total(
+    calendar: ir.Table,
+    events: ir.Table,
+    *,
+    window: Window,
+    groups: list[str],
+    value: str,
+    keys: ir.Table | None = None,
+) -> ir.Table:
     """Per calendar day and group: the sum of `delta` over events on or before that day.
 
     Events before the window are summed into a starting balance, so a window that starts late is
-    still exact. `events` has columns event_day, *groups, delta.
+    still exact. `events` has columns event_day, *groups, delta. `keys` lists the groups to show
+    (default: those with events), so a group with no events still gets its rows of zeros.
     """
     first_day = window.since.date()
-    keys = events.select(*groups).distinct() if groups else None
+    if keys is None and groups:
+        keys = events.select(*groups).distinct()
     grid = calendar.cross_join(keys) if keys is not None else calendar
     earlier = events.filter(_.event_day < first_day)
     before = (
@@ -116,25 +126,38 @@ def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table
     mapped = transitions.filter(_.stage_order.notnull(), _.category != "cancelled").join(
         keep, [_.source == keep.keep_source, _.item_id == keep.keep_item]
     )
-    later = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"], following=(1, None))
-    survived = mapped.mutate(next_min=_.stage_order.min().over(later)).filter(
-        _.next_min.isnull() | (_.stage_order <= _.next_min)
+    # An entry survives unless a later entry goes to an earlier stage. Survivors of one item climb
+    # the stages monotonically, so each newly reaches the stages above the previous survivor's.
+    survived = mapped.filter(_.later_min_order.isnull() | (_.stage_order <= _.later_min_order))
+    ordered = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"])
+    climbs = survived.mutate(previous_order=_.stage_order.lag().over(ordered).fill_null(-1)).filter(
+        _.stage_order > _.previous_order
     )
+    per_climb = climbs.group_by(
+        [_.changed_at.date().name("event_day"), "workflow", "previous_order", "stage_order"]
+    ).aggregate(items=_.count())
     stage_list = stages.filter(_.category != "cancelled").select(
-        cfd_workflow=_.workflow, cfd_stage=_.stage, cfd_order=_.stage_order
+        cfd_workflow=_.workflow, stage=_.stage, cfd_order=_.stage_order
     )
-    reached = survived.join(
+    reached = per_climb.join(
         stage_list,
-        [survived.workflow == stage_list.cfd_workflow, stage_list.cfd_order <= survived.stage_order],
+        [
+            per_climb.workflow == stage_list.cfd_workflow,
+            stage_list.cfd_order > per_climb.previous_order,
+            stage_list.cfd_order <= per_climb.stage_order,
+        ],
     )
-    first_reach = reached.group_by(["source", "item_id", "cfd_stage", "cfd_order"]).aggregate(
-        reached_day=_.changed_at.min().date()
+    per_day = reached.group_by(["event_day", "stage", reached.cfd_order.name("stage_order")]).aggregate(
+        delta=_["items"].sum()
     )
-    per_day = first_reach.group_by(
-        [_.reached_day.name("event_day"), _.cfd_stage.name("stage"), _.cfd_order.name("stage_order")]
-    ).aggregate(delta=_.count())
+    workflows = items.select("workflow").distinct()
+    shown = (
+        stages.filter(_.category != "cancelled", _.workflow.isin(workflows.workflow))
+        .select("stage", "stage_order")
+        .distinct()
+    )
     counted = _running_total(
-        _calendar(days, window), per_day, window=window, groups=["stage", "stage_order"], value="count"
+        _calendar(days, window), per_day, window=window, groups=["stage", "stage_order"], value="count", keys=shown
     )
     return counted.order_by("day", "stage_order").rename(date="day")
 

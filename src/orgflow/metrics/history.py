@@ -34,17 +34,20 @@ def instant(value: datetime) -> ir.TimestampScalar:
     return ibis.literal(value, type="timestamp(6)")
 
 
-def _key(column: ir.StringValue) -> ir.StringValue:
-    """SQL twin of `orgflow.config.status_key` (lower case, inner spaces folded, trimmed)."""
-    return column.re_replace(r"\s+", " ").strip().lower()
+def _with_key(backend: ibis.BaseBackend, table: ir.Table, column: str, key_name: str) -> ir.Table:
+    """`table` with `key_name`: the `orgflow.config.status_key` of `column`, from the of_keys lookup."""
+    keys = backend.table("of_keys").rename({key_name: "key", f"{key_name}_raw": "raw"})
+    joined = table.left_join(keys, table[column] == keys[f"{key_name}_raw"])
+    return joined.select(*table.columns, key_name).view()
 
 
 def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
     """Transitions up to `now`, each with its stage and rank.
 
-    Columns: source, item_id, seq, rank (1 = first by time, then seq), changed_at, next_at, to_status,
-    workflow, stage, stage_order, phase, phase_order, category, blocked_stage, is_last, run_start_at
-    (when the item entered the stage it is in at its last transition).
+    Columns: source, item_id, seq, rank (1 = first by time, then seq), changed_at, next_at, workflow,
+    stage, stage_order, phase, phase_order, category, blocked_stage, is_last, stage_changed (the stage
+    differs from the previous transition's), terminal_run_start (a move into done/cancelled from
+    elsewhere), later_min_order (the lowest CFD stage order among the later transitions).
     """
     transitions = backend.table("status_transitions").filter(_.changed_at <= now)
     items = backend.table("work_items").select(item_source=_.source, item_key=_.source_id, project=_.project)
@@ -56,9 +59,9 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
             project_workflow,
             [_.item_source == project_workflow.source, _.project == project_workflow.project],
         )
-        .mutate(status_key=_key(_.to_status))
         .view()
     )
+    joined = _with_key(backend, joined, "to_status", "status_key")
     joined = joined.left_join(
         status_map,
         [joined.workflow == status_map.workflow, joined.status_key == status_map.status_key],
@@ -67,7 +70,6 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
         item_id=_.item_id,
         seq=_.seq,
         changed_at=_.changed_at,
-        to_status=_.to_status,
         workflow=_.workflow,
         stage=_.stage.fill_null("unmapped"),
         stage_order=_.stage_order,
@@ -76,18 +78,24 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
         category=_.category.fill_null("unmapped"),
         blocked_stage=_.blocked.fill_null(False),
     )
+    # One ordered pass over each item's history computes everything later steps need; whole-item
+    # windows would each cost another sort of every transition.
     ordered = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"])
-    whole = ibis.window(group_by=["source", "item_id"])
-    ranked = joined.mutate(rank=ibis.row_number().over(ordered) + 1, next_at=_.changed_at.lead().over(ordered))
-    ranked = ranked.mutate(last_rank=_.rank.max().over(whole))
-    ranked = ranked.mutate(last_stage=ibis.ifelse(_.rank == _.last_rank, _.stage, None).max().over(whole))
-    ranked = ranked.mutate(
-        last_other_rank=ibis.ifelse(_.stage != _.last_stage, _.rank, None).max().over(whole).fill_null(0)
+    later = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"], following=(1, None))
+    in_cfd = _.stage_order.notnull() & (_.category != "cancelled")
+    marked = joined.mutate(
+        rank=ibis.row_number().over(ordered) + 1,
+        next_at=_.changed_at.lead().over(ordered),
+        previous_stage=_.stage.lag().over(ordered),
+        previous_category=_.category.lag().over(ordered),
+        later_min_order=ibis.ifelse(in_cfd, _.stage_order, None).min().over(later),
     )
-    return ranked.mutate(
-        is_last=_.rank == _.last_rank,
-        run_start_at=ibis.ifelse(_.rank > _.last_other_rank, _.changed_at, None).min().over(whole),
-    ).drop("last_stage", "last_other_rank")
+    terminal = marked.category.isin(TERMINAL)
+    return marked.mutate(
+        is_last=marked.next_at.isnull(),
+        stage_changed=marked.previous_stage.isnull() | (marked.previous_stage != marked.stage),
+        terminal_run_start=terminal & (marked.previous_category.isnull() | ~marked.previous_category.isin(TERMINAL)),
+    ).drop("previous_stage", "previous_category")
 
 
 def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetime) -> ir.Table:
@@ -97,22 +105,23 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetim
     flow_type, workflow, created_at, started_at, finished_at, outcome (done | cancelled | null),
     skipped_start, current_stage, current_category, current_stage_since, end_at (finish or now).
     """
-    terminal = transitions.category.isin(TERMINAL)
-    whole = ibis.window(group_by=["source", "item_id"])
-    marked = transitions.mutate(last_open_rank=ibis.ifelse(~terminal, _.rank, None).max().over(whole).fill_null(0))
-    non_backlog = marked.category != "backlog"
-    per_item = marked.group_by(["source", "item_id"]).aggregate(
-        started_at=ibis.ifelse(non_backlog, marked.changed_at, None).min(),
-        first_start_category=marked.category.argmin(ibis.ifelse(non_backlog, marked.rank, None)),
-        finished_at=ibis.ifelse(
-            marked.category.isin(TERMINAL) & (marked.rank > marked.last_open_rank), marked.changed_at, None
-        ).min(),
-        final_category=ibis.ifelse(marked.is_last, marked.category, None).max(),
-        current_stage=ibis.ifelse(marked.is_last, marked.stage, None).max(),
-        current_stage_since=marked.run_start_at.max(),
-        workflow=marked.workflow.max(),
+    non_backlog = transitions.category != "backlog"
+    per_item = transitions.group_by(["source", "item_id"]).aggregate(
+        started_at=ibis.ifelse(non_backlog, transitions.changed_at, None).min(),
+        first_start_category=transitions.category.argmin(ibis.ifelse(non_backlog, transitions.rank, None)),
+        # The finish is the start of the last run of done/cancelled transitions, if the item ends in one.
+        last_terminal_run_at=ibis.ifelse(transitions.terminal_run_start, transitions.changed_at, None).max(),
+        final_category=ibis.ifelse(transitions.is_last, transitions.category, None).max(),
+        current_stage=ibis.ifelse(transitions.is_last, transitions.stage, None).max(),
+        current_stage_since=ibis.ifelse(transitions.stage_changed, transitions.changed_at, None).max(),
+        workflow=transitions.workflow.max(),
     )
+    per_item = per_item.mutate(
+        finished_at=ibis.ifelse(per_item.final_category.isin(TERMINAL), per_item.last_terminal_run_at, None)
+    ).drop("last_terminal_run_at")
     items = backend.table("work_items").filter(_.created_at <= now)
+    items = _with_key(backend, items, "item_type", "type_key")
+    items = _with_key(backend, items, "resolution", "resolution_key")
     flow_type = backend.table("of_flow_type")
     team_parent = backend.table("of_team_parent")
     cancel = backend.table("of_cancel_resolution").mutate(cancel_hit=ibis.literal(True))
@@ -124,8 +133,8 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetim
         project=items.project,
         team_id=items.team_id.fill_null(items.project),
         item_type=items.item_type,
-        type_key=_key(items.item_type),
-        resolution_key=_key(items.resolution.fill_null("")),
+        type_key=items.type_key,
+        resolution_key=items.resolution_key,
         created_at=items.created_at,
         started_at=per_item.started_at,
         finished_at=per_item.finished_at,

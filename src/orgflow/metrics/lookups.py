@@ -3,6 +3,8 @@
 They are real (temporary) tables, not memtables: DuckDB plans joins against them well, and they live
 only as long as the connection, so a read-only workspace can build them too.
 
+- ``of_keys(raw, key)``: every raw status, item type and resolution with its `status_key` (matching
+  is done in Python once per distinct value, so SQL and config agree exactly).
 - ``of_status_map(workflow, status_key, stage, stage_order, phase, phase_order, category, blocked)``
 - ``of_stages(workflow, stage, stage_order, phase, phase_order, category, blocked)``
 - ``of_project_workflow(source, project, workflow)``
@@ -15,8 +17,9 @@ only as long as the connection, so a read-only workspace can build them too.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import duckdb
-import pyarrow as pa
 
 from orgflow.config import Config, status_key
 
@@ -57,6 +60,12 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
         status_rows,
     )
     _replace(connection, "of_cancel_resolution", ["workflow", "resolution_key"], cancel_rows)
+
+    raw_values = connection.execute(
+        "SELECT to_status FROM status_transitions UNION SELECT item_type FROM work_items "
+        "UNION SELECT resolution FROM work_items WHERE resolution IS NOT NULL"
+    ).fetchall()
+    _replace(connection, "of_keys", ["raw", "key"], [(raw, status_key(raw)) for (raw,) in raw_values])
 
     projects = connection.execute("SELECT DISTINCT source, project FROM work_items").fetchall()
     _replace(
@@ -104,23 +113,38 @@ def _ancestors(team: str, parent_of: dict[str, str | None]) -> list[str]:
     return chain
 
 
-_TYPES = {str: pa.string(), int: pa.int64(), bool: pa.bool_()}
+_COLUMN_TYPES = {"stage_order": "BIGINT", "phase_order": "BIGINT", "depth": "BIGINT", "blocked": "BOOLEAN"}
 
 
 def _replace(
     connection: duckdb.DuckDBPyConnection, name: str, columns: list[str], rows: list[tuple[object, ...]]
 ) -> None:
-    sample_types = {
-        "stage_order": pa.int64(),
-        "phase_order": pa.int64(),
-        "depth": pa.int64(),
-        "blocked": pa.bool_(),
-    }
-    arrays = [
-        pa.array([row[index] for row in rows], type=sample_types.get(column, pa.string()))
-        for index, column in enumerate(columns)
-    ]
-    table = pa.Table.from_arrays(arrays, names=columns)
-    connection.register("_lookup", table)
-    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM _lookup")
-    connection.unregister("_lookup")
+    """(Re)create a small temporary table from Python rows.
+
+    Plain inserts: these tables hold tens to thousands of rows, and an Arrow scan's one-time set-up
+    costs more than writing them (about 0.4 s in a fresh process).
+    """
+    definition = ", ".join(f"{column} {_COLUMN_TYPES.get(column, 'VARCHAR')}" for column in columns)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({definition})")
+    # Literal multi-row INSERTs: binding parameters makes DuckDB's client import pandas (about 0.4 s),
+    # more than all of this costs.
+    for start in range(0, len(rows), 500):
+        values = ", ".join(
+            "(" + ", ".join(sql_literal(value) for value in row) + ")" for row in rows[start : start + 500]
+        )
+        connection.execute(f"INSERT INTO {name} VALUES {values}")
+
+
+def sql_literal(value: object) -> str:
+    """A SQL literal for a None, bool, int, date or string value (quotes doubled)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date | datetime):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    raise TypeError(f"no SQL literal for {value!r}")

@@ -47,14 +47,14 @@ def unmapped_statuses(connection: duckdb.DuckDBPyConnection, config: Config) -> 
     """
     build_lookups(connection, config)
     return connection.execute(
-        r"""
+        """
         SELECT t.source, w.project, pw.workflow, t.to_status AS status,
                count(DISTINCT t.item_id) AS items, count(*) AS transitions
         FROM status_transitions t
         JOIN work_items w ON w.source = t.source AND w.source_id = t.item_id
         JOIN of_project_workflow pw ON pw.source = w.source AND pw.project = w.project
-        LEFT JOIN of_status_map m ON m.workflow = pw.workflow
-             AND m.status_key = lower(trim(regexp_replace(t.to_status, '\s+', ' ', 'g')))
+        JOIN of_keys k ON k.raw = t.to_status
+        LEFT JOIN of_status_map m ON m.workflow = pw.workflow AND m.status_key = k.key
         WHERE m.stage IS NULL
         GROUP BY ALL ORDER BY transitions DESC, status
         """

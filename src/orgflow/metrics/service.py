@@ -7,6 +7,7 @@ Surfaces call only this; it never prints or formats.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -20,11 +21,14 @@ from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, summary
 from orgflow.metrics.definitions import DEFINITIONS
 from orgflow.metrics.history import active_time, instant, intervals, item_facts, mapped_transitions
-from orgflow.metrics.lookups import build_lookups
+from orgflow.metrics.lookups import build_lookups, sql_literal
 from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
 
 if TYPE_CHECKING:
     from orgflow.workspace import Workspace
+
+
+_SERIALS = itertools.count(1)
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class FlowService:
         self._workspace = workspace
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self._prepared = False
+        self._serial = next(_SERIALS)
 
     # -- preparation -------------------------------------------------------------------------
     @property
@@ -64,37 +69,31 @@ class FlowService:
         build_lookups(connection, self._workspace.config)
         backend = self.backend
         now = self.now.replace(tzinfo=None)
-        transitions = mapped_transitions(backend, now=now)
-        backend.create_table("of_transitions", transitions, temp=True, overwrite=True)
-        transitions = backend.table("of_transitions")
-        facts = item_facts(backend, transitions, now=now)
-        backend.create_table("of_facts", facts, temp=True, overwrite=True)
-        facts = backend.table("of_facts")
-        spans = intervals(transitions, facts)
-        backend.create_table("of_intervals", spans, temp=True, overwrite=True)
-        spans = backend.table("of_intervals")
+        transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, now=now))
+        facts = self._materialize(self._name("facts"), item_facts(backend, transitions, now=now))
+        spans = self._materialize(self._name("intervals"), intervals(transitions, facts))
         active = active_time(backend, spans, now=now)
         with_active = facts.left_join(active, ["source", "item_id"]).select(*facts.columns, active_us=active.active_us)
-        backend.create_table("of_items", with_active, temp=True, overwrite=True)
-        connection.execute(
-            "CREATE OR REPLACE TEMP TABLE of_days AS SELECT CAST(range AS DATE) AS day FROM range("
-            "(SELECT coalesce(min(created_at), ?::TIMESTAMP)::DATE FROM work_items), "
-            "?::DATE + 1, INTERVAL 1 DAY)",
-            [now, now.date()],
-        )
+        self._materialize(self._name("items"), with_active)
         self._prepared = True
+
+    def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
+        """Store an expression's rows as a temporary table and return that table."""
+        sql = ibis.to_sql(expression, dialect="duckdb")
+        self._workspace.store.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        return self.backend.table(name)
 
     def items_table(self, cut: Cut | None = None) -> ir.Table:
         """The item facts (see `orgflow.metrics.history.item_facts`), restricted to `cut`."""
         self._prepare()
-        items = self.backend.table("of_items")
+        items = self._table("items")
         cut = cut or Cut()
         if cut.team:
             self._require("team_id", cut.team, "team")
             items = items.filter(_.team_id == cut.team)
         if cut.group:
             team_groups = self.backend.table("of_team_group")
-            known = team_groups.filter(_.group_id == cut.group).count().execute()
+            known = team_groups.filter(_.group_id == cut.group).count().to_pyarrow().as_py()
             if not known:
                 raise InputError(f"unknown group {cut.group!r}", field="group", hint="see `orgflow status`")
             teams = team_groups.filter(_.group_id == cut.group).select("team_id")
@@ -112,17 +111,15 @@ class FlowService:
         return items
 
     def _require(self, column: str, value: str, name: str) -> None:
-        items = self.backend.table("of_items")
-        if not items.filter(items[column] == value).count().execute():
+        items = self._table("items")
+        if not items.filter(items[column] == value).count().to_pyarrow().as_py():
             raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status` for the teams")
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
         """The analysis window (defaults: from the first item's creation to now)."""
         self._prepare()
-        earliest = self.backend.table("of_items").created_at.min().execute()
-        earliest_value = (
-            None if earliest is None or earliest != earliest else earliest.to_pydatetime().replace(tzinfo=UTC)
-        )
+        earliest = self._table("items").created_at.min().to_pyarrow().as_py()
+        earliest_value = None if earliest is None else earliest.replace(tzinfo=UTC)
         return make_window(since=since, until=until, now=self.now, earliest=earliest_value)
 
     def _with_by(self, items: ir.Table, by: str | None) -> tuple[ir.Table, str | None]:
@@ -163,7 +160,10 @@ class FlowService:
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
         expression = summary.flow_summary(
-            items, window=window, now=self.now.replace(tzinfo=None), by=column,
+            items,
+            window=window,
+            now=self.now.replace(tzinfo=None),
+            by=column,
             small_sample=self._workspace.config.thresholds.small_sample,
         )
         return self._result("summary", expression, {**(cut or Cut()).as_params(), "by": by}, window)
@@ -208,7 +208,7 @@ class FlowService:
             raise InputError(f"unknown period {period!r} (use day, week or month)", field="period")
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = flow_load.throughput(items, self._days(), window=window, period=period, by=column)
+        expression = flow_load.throughput(items, self._days(window), window=window, period=period, by=column)
         return self._result(
             "throughput", expression, {**(cut or Cut()).as_params(), "period": period, "by": by}, window
         )
@@ -224,17 +224,17 @@ class FlowService:
         """Daily WIP."""
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = flow_load.wip(items, self._days(), window=window, by=column)
+        expression = flow_load.wip(items, self._days(window), window=window, by=column)
         return self._result("wip", expression, {**(cut or Cut()).as_params(), "by": by}, window)
 
     def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Cumulative flow per day and stage."""
         window = self.window(since=since, until=until)
         expression = flow_load.cfd(
-            self.backend.table("of_transitions"),
+            self._table("transitions"),
             self.items_table(cut),
             self.backend.table("of_stages"),
-            self._days(),
+            self._days(window),
             window=window,
         )
         return self._result("cfd", expression, (cut or Cut()).as_params(), window)
@@ -302,9 +302,7 @@ class FlowService:
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = stages.time_in_stages(
-            self.backend.table("of_intervals"), items, window=window, level=level, by=column
-        )
+        expression = stages.time_in_stages(self._table("intervals"), items, window=window, level=level, by=column)
         return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
 
     def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
@@ -312,8 +310,9 @@ class FlowService:
         window = self.window(since=since, until=until)
         expression = stages.blocked_time(
             self.backend,
-            self.backend.table("of_intervals"),
+            self._table("intervals"),
             self.items_table(cut),
+            all_items=self._table("items"),
             window=window,
             now=self.now.replace(tzinfo=None),
         )
@@ -341,7 +340,7 @@ class FlowService:
         """Little's law check over the window."""
         window = self.window(since=since, until=until)
         items = self.items_table(cut)
-        daily = flow_load.wip(items, self._days(), window=window, by=None)
+        daily = flow_load.wip(items, self._days(window), window=window, by=None)
         expression = stages.littles_law(items, daily, window=window)
         return self._result("littles-law", expression, (cut or Cut()).as_params(), window)
 
@@ -384,6 +383,20 @@ class FlowService:
         ).order_by("created_at", "item_id")
         return self._result("items", expression, {**(cut or Cut()).as_params(), "stage": stage, "state": state}, window)
 
-    def _days(self) -> ir.Table:
+    def _days(self, window: Window) -> ir.Table:
+        """A calendar of the window's UTC days (a temporary table of this service)."""
         self._prepare()
-        return self.backend.table("of_days")
+        name = self._name("days")
+        self._workspace.store.connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT CAST(range AS DATE) AS day FROM range("
+            f"{sql_literal(window.since.date())}::DATE, {sql_literal(window.until.date())}::DATE + 1, INTERVAL 1 DAY)"
+        )
+        return self.backend.table(name)
+
+    def _name(self, part: str) -> str:
+        """This service's temporary table for `part`: services of one workspace never share them."""
+        return f"of_{part}_{self._serial}"
+
+    def _table(self, part: str) -> ir.Table:
+        self._prepare()
+        return self.backend.table(self._name(part))

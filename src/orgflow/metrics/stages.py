@@ -53,14 +53,22 @@ def time_in_stages(
 
 
 def blocked_time(
-    backend: ibis.BaseBackend, spans: ir.Table, items: ir.Table, *, window: Window, now: datetime
+    backend: ibis.BaseBackend,
+    spans: ir.Table,
+    items: ir.Table,
+    *,
+    all_items: ir.Table,
+    window: Window,
+    now: datetime,
 ) -> ir.Table:
     """Blocked time per item while started, in days, by reason and in total (overlaps counted once).
 
     Reasons: ``flagged`` (a blocked flag), ``status`` (a stage marked blocked), ``link`` (an
     unresolved "blocks" link from another team's item, from the blocked item's start until the
     blocker finishes). Rows: items finished in `window` or still open at its end that were blocked.
-    Columns: item columns, flagged_days, status_days, link_days, blocked_days.
+    Each reason's time and the total are lengths of unions of spans, so two blockers at once count
+    once. `all_items` (uncut) is where blockers are looked up: a team's items stay blocked by other
+    teams' items. Columns: item columns, flagged_days, status_days, link_days, blocked_days.
     """
     chosen = items.filter(
         _.started_at.notnull(),
@@ -85,7 +93,7 @@ def blocked_time(
         .union(links.filter(_.kind == "blocked_by").select(source=_.source, blocker=_.target_id, blocked=_.item_id))
         .distinct()
     )
-    blocker_facts = items.select(k_source=_.source, k_item=_.item_id, k_team=_.team_id, k_end=_.end_at)
+    blocker_facts = all_items.select(k_source=_.source, k_item=_.item_id, k_team=_.team_id, k_end=_.end_at)
     by_link = pairs.join(
         blocker_facts, [pairs.source == blocker_facts.k_source, pairs.blocker == blocker_facts.k_item]
     ).join(bounds, [_.source == bounds.b_source, _.blocked == bounds.b_item])
@@ -115,12 +123,13 @@ def blocked_time(
         )
         .filter(_.block_to > _.block_from)
     )
-    by_reason = clipped.group_by(["source", "item_id"]).aggregate(
-        flagged_days=_.block_to.delta(_.block_from, unit="microsecond").sum(where=_.reason == "flagged"),
-        status_days=_.block_to.delta(_.block_from, unit="microsecond").sum(where=_.reason == "status"),
-        link_days=_.block_to.delta(_.block_from, unit="microsecond").sum(where=_.reason == "link"),
+    per_reason = _union_length(clipped, keys=["reason"])
+    by_reason = per_reason.group_by(["source", "item_id"]).aggregate(
+        flagged_days=_.union_us.sum(where=_.reason == "flagged"),
+        status_days=_.union_us.sum(where=_.reason == "status"),
+        link_days=_.union_us.sum(where=_.reason == "link"),
     )
-    merged = _union_length(clipped)
+    merged = _union_length(clipped, keys=[])
     result = by_reason.join(merged, ["source", "item_id"]).join(items.select(*ITEM_COLUMNS), ["source", "item_id"])
     return result.select(
         *ITEM_COLUMNS,
@@ -131,19 +140,20 @@ def blocked_time(
     ).order_by(ibis.desc("blocked_days"), "item_id")
 
 
-def _union_length(spans: ir.Table) -> ir.Table:
-    """Per item, the length of the union of its [block_from, block_to) spans (gaps and islands)."""
-    running = ibis.window(
-        group_by=["source", "item_id"], order_by=["block_from", "block_to"], preceding=None, following=0
-    )
-    ordered = ibis.window(group_by=["source", "item_id"], order_by=["block_from", "block_to"])
-    # An island starts where a span begins after every earlier span has ended.
+def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
+    """Per item (and `keys`), the length of the union of its [block_from, block_to) spans, in µs.
+
+    Gaps and islands: an island starts where a span begins after every earlier span has ended.
+    """
+    partition = ["source", "item_id", *keys]
+    running = ibis.window(group_by=partition, order_by=["block_from", "block_to"], preceding=None, following=0)
+    ordered = ibis.window(group_by=partition, order_by=["block_from", "block_to"])
     marked = spans.mutate(running_reach=_.block_to.max().over(running))
     marked = marked.mutate(reach=_.running_reach.lag().over(ordered))
     marked = marked.mutate(new_island=(_.reach.isnull() | (_.block_from > _.reach)).cast("int64"))
     marked = marked.mutate(island=_.new_island.sum().over(running))
-    islands = marked.group_by(["source", "item_id", "island"]).aggregate(start=_.block_from.min(), end=_.block_to.max())
-    return islands.group_by(["source", "item_id"]).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
+    islands = marked.group_by([*partition, "island"]).aggregate(start=_.block_from.min(), end=_.block_to.max())
+    return islands.group_by(partition).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
 
 
 def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: Window) -> ir.Table:

@@ -14,9 +14,7 @@ from orgflow.metrics.window import Window
 PERCENTILES = (50, 70, 85, 95)
 
 
-def flow_summary(
-    items: ir.Table, *, window: Window, now: datetime, by: str | None, small_sample: int = 20
-) -> ir.Table:
+def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | None, small_sample: int = 20) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
     Columns: [by], finished, cancelled, lead_time_p50/p70/p85/p95, cycle_time_p50/p70/p85/p95 (days),
