@@ -1,10 +1,14 @@
-"""`orgflow flow ...`: flow metrics of the workspace, cut by team, group, type, value stream and window."""
+"""`orgflow flow ...`: flow metrics of the workspace, cut by team, group, type, value stream and window.
 
-from __future__ import annotations
+Every command shares the cut, window and output options; `flow_command` builds each command's
+signature from those plus the command's own options, so they are declared once.
+"""
 
+import inspect
+import typing
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -18,23 +22,90 @@ app = typer.Typer(
     help="Flow metrics: lead and cycle time, throughput, WIP, CFD, age, efficiency, stages.", no_args_is_help=True
 )
 
-Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items.")]
-Group = Annotated[str | None, typer.Option("--group", "-g", help="Only items of teams in this group (any level).")]
-ItemType = Annotated[str | None, typer.Option("--type", help="Only this item type or flow type (feature, defect…).")]
-Stream = Annotated[str | None, typer.Option("--value-stream", help="Only teams of this value stream.")]
-Project = Annotated[str | None, typer.Option("--project", help="Only this project or repository.")]
-Since = Annotated[str | None, typer.Option("--since", help="Window start, YYYY-MM-DD (default: first item).")]
-Until = Annotated[str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: now).")]
-By = Annotated[
-    str | None, typer.Option("--by", help="Group rows by team, group, type, flow_type, project, value_stream.")
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+_CUT_OPTIONS = [
+    inspect.Parameter(
+        "team",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items.")],
+    ),
+    inspect.Parameter(
+        "group",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[
+            str | None, typer.Option("--group", "-g", help="Only items of teams in this group (any level).")
+        ],
+    ),
+    inspect.Parameter(
+        "item_type",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[
+            str | None, typer.Option("--type", help="Only this item type or flow type (feature, defect…).")
+        ],
+    ),
+    inspect.Parameter(
+        "value_stream",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[str | None, typer.Option("--value-stream", help="Only teams of this value stream.")],
+    ),
+    inspect.Parameter(
+        "project",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[str | None, typer.Option("--project", help="Only this project or repository.")],
+    ),
 ]
-Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
-Now = Annotated[
-    str | None, typer.Option("--now", help="See the flow as of this date or instant (ISO 8601, UTC if no offset).")
+_WINDOW_OPTIONS = [
+    inspect.Parameter(
+        "since",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[
+            str | None, typer.Option("--since", help="Window start, YYYY-MM-DD (default: first item).")
+        ],
+    ),
+    inspect.Parameter(
+        "until",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[
+            str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: now).")
+        ],
+    ),
 ]
+_BY_OPTION = inspect.Parameter(
+    "by",
+    _KEYWORD,
+    default=None,
+    annotation=Annotated[
+        str | None, typer.Option("--by", help="Group rows by team, group, type, flow_type, project, value_stream.")
+    ],
+)
+_OUTPUT_OPTIONS = [
+    inspect.Parameter(
+        "fmt",
+        _KEYWORD,
+        default=Format.table,
+        annotation=Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")],
+    ),
+    inspect.Parameter(
+        "now",
+        _KEYWORD,
+        default=None,
+        annotation=Annotated[
+            str | None,
+            typer.Option("--now", help="See the flow as of this date or instant (ISO 8601, UTC if no offset)."),
+        ],
+    ),
+]
+_SHARED = {"service", "cut", "since", "until", "by"}
 
 
-def _now(text: str | None) -> datetime | None:
+def _instant(text: str | None) -> datetime | None:
     if text is None:
         return None
     try:
@@ -48,306 +119,169 @@ def _day(text: str | None, field: str) -> date | None:
     return parse_day(text, field=field) if text else None
 
 
-def _show(ctx: typer.Context, fmt: Format, now: str | None, compute: Callable[[FlowService], MetricResult]) -> None:
-    with open_from(ctx, read_only=False) as workspace:
-        render(compute(workspace.metrics_at(_now(now))), fmt)
+def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callable[[Callable[..., MetricResult]], Any]:
+    """Register `compute(service, cut, [since, until], [by], **own options)` as `orgflow flow NAME`.
+
+    The command gets the cut options, the window options (if `window`), --by (if `by`), --format and
+    --now, then the options `compute` declares itself; its help is `compute`'s docstring.
+    """
+
+    def register(compute: Callable[..., MetricResult]) -> Callable[..., MetricResult]:
+        hints = typing.get_type_hints(compute, include_extras=True)
+        own = [
+            parameter.replace(kind=_KEYWORD, annotation=hints[parameter.name])
+            for parameter in inspect.signature(compute).parameters.values()
+            if parameter.name not in _SHARED
+        ]
+        context = inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context)
+        parameters = [
+            context,
+            *_CUT_OPTIONS,
+            *(_WINDOW_OPTIONS if window else []),
+            *([_BY_OPTION] if by else []),
+            *_OUTPUT_OPTIONS,
+            *own,
+        ]
+
+        def command(ctx: typer.Context, **options: Any) -> None:
+            cut = Cut(
+                team=options.pop("team"),
+                group=options.pop("group"),
+                item_type=options.pop("item_type"),
+                value_stream=options.pop("value_stream"),
+                project=options.pop("project"),
+            )
+            fmt, now = options.pop("fmt"), _instant(options.pop("now"))
+            if window:
+                options["since"] = _day(options.pop("since"), "since")
+                options["until"] = _day(options.pop("until"), "until")
+            with open_from(ctx) as workspace:
+                render(compute(workspace.metrics_at(now), cut, **options), fmt)
+
+        command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+        command.__annotations__ = {}
+        command.__doc__ = compute.__doc__
+        command.__name__ = compute.__name__
+        app.command(name)(command)
+        return compute
+
+    return register
 
 
-def _cut(team: str | None, group: str | None, item_type: str | None, stream: str | None, project: str | None) -> Cut:
-    return Cut(team=team, group=group, item_type=item_type, value_stream=stream, project=project)
+Cancelled = Annotated[bool, typer.Option(help="Count cancelled items too.")]
 
 
-@app.command()
-def summary(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    by: By = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("summary", by=True)
+def summary(service: FlowService, cut: Cut, since: date | None, until: date | None, by: str | None) -> MetricResult:
     """Headline figures per team, group or type. Example: orgflow flow summary --by team"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.summary(cut=cut, since=_day(since, "since"), until=_day(until, "until"), by=by))
+    return service.summary(cut=cut, since=since, until=until, by=by)
 
 
-@app.command("lead-time")
+@flow_command("lead-time")
 def lead_time(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-    include_cancelled: Annotated[bool, typer.Option(help="Count cancelled items too.")] = False,
-) -> None:
+    service: FlowService, cut: Cut, since: date | None, until: date | None, include_cancelled: Cancelled = False
+) -> MetricResult:
     """Lead time (created → finished) of each finished item. Example: orgflow flow lead-time --team AMQ"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.lead_time(
-            cut=cut, since=_day(since, "since"), until=_day(until, "until"), include_cancelled=include_cancelled
-        ),
-    )
+    return service.lead_time(cut=cut, since=since, until=until, include_cancelled=include_cancelled)
 
 
-@app.command("cycle-time")
+@flow_command("cycle-time")
 def cycle_time(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-    include_cancelled: Annotated[bool, typer.Option(help="Count cancelled items too.")] = False,
-) -> None:
+    service: FlowService, cut: Cut, since: date | None, until: date | None, include_cancelled: Cancelled = False
+) -> MetricResult:
     """Cycle time (started → finished) of each finished item. Example: orgflow flow cycle-time --since 2024-01-01"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.cycle_time(
-            cut=cut, since=_day(since, "since"), until=_day(until, "until"), include_cancelled=include_cancelled
-        ),
-    )
+    return service.cycle_time(cut=cut, since=since, until=until, include_cancelled=include_cancelled)
 
 
-@app.command()
+@flow_command("throughput", by=True)
 def throughput(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    by: By = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
+    service: FlowService,
+    cut: Cut,
+    since: date | None,
+    until: date | None,
+    by: str | None,
     period: Annotated[str, typer.Option(help="day, week or month.")] = "week",
-) -> None:
+) -> MetricResult:
     """Items finished and started per period, and net flow. Example: orgflow flow throughput --period month"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.throughput(cut=cut, since=_day(since, "since"), until=_day(until, "until"), period=period, by=by),
-    )
+    return service.throughput(cut=cut, since=since, until=until, period=period, by=by)
 
 
-@app.command()
-def wip(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    by: By = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("wip", by=True)
+def wip(service: FlowService, cut: Cut, since: date | None, until: date | None, by: str | None) -> MetricResult:
     """Work in progress at the end of each day. Example: orgflow flow wip --team payments --since 2024-06-01"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.wip(cut=cut, since=_day(since, "since"), until=_day(until, "until"), by=by))
+    return service.wip(cut=cut, since=since, until=until, by=by)
 
 
-@app.command()
-def cfd(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("cfd")
+def cfd(service: FlowService, cut: Cut, since: date | None, until: date | None) -> MetricResult:
     """Cumulative flow per day and stage. Example: orgflow flow cfd --team payments --format json"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.cfd(cut=cut, since=_day(since, "since"), until=_day(until, "until")))
+    return service.cfd(cut=cut, since=since, until=until)
 
 
-@app.command()
-def age(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("age", window=False)
+def age(service: FlowService, cut: Cut) -> MetricResult:
     """Age of every started, unfinished item against its team's SLE. Example: orgflow flow age --team payments"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.age(cut=cut))
+    return service.age(cut=cut)
 
 
-@app.command()
+@flow_command("efficiency", by=True)
 def efficiency(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    by: By = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
+    service: FlowService,
+    cut: Cut,
+    since: date | None,
+    until: date | None,
+    by: str | None,
     per_item: Annotated[bool, typer.Option("--per-item", help="One row per item.")] = False,
-) -> None:
+) -> MetricResult:
     """Flow efficiency: active time / cycle time. Example: orgflow flow efficiency --by team"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.efficiency(
-            cut=cut, since=_day(since, "since"), until=_day(until, "until"), by=by, per_item=per_item
-        ),
-    )
+    return service.efficiency(cut=cut, since=since, until=until, by=by, per_item=per_item)
 
 
-@app.command()
-def distribution(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("distribution")
+def distribution(service: FlowService, cut: Cut, since: date | None, until: date | None) -> MetricResult:
     """Share of features, defects, risks and debt, finished and in progress. Example: orgflow flow distribution"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.distribution(cut=cut, since=_day(since, "since"), until=_day(until, "until")))
+    return service.distribution(cut=cut, since=since, until=until)
 
 
-@app.command()
+@flow_command("stages", by=True)
 def stages(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    by: By = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
+    service: FlowService,
+    cut: Cut,
+    since: date | None,
+    until: date | None,
+    by: str | None,
     level: Annotated[str, typer.Option(help="stage or phase.")] = "stage",
-) -> None:
+) -> MetricResult:
     """Where flow time goes: time per stage or phase. Example: orgflow flow stages --level phase"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.stages(cut=cut, since=_day(since, "since"), until=_day(until, "until"), level=level, by=by),
-    )
+    return service.stages(cut=cut, since=since, until=until, level=level, by=by)
 
 
-@app.command()
+@flow_command("items")
 def items(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
+    service: FlowService,
+    cut: Cut,
+    since: date | None,
+    until: date | None,
     stage: Annotated[str | None, typer.Option(help="Only items now in this stage.")] = None,
     state: Annotated[str | None, typer.Option(help="open or finished.")] = None,
-) -> None:
+) -> MetricResult:
     """The items behind the figures. Example: orgflow flow items --team payments --state open"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(
-        ctx,
-        fmt,
-        now,
-        lambda s: s.items(cut=cut, since=_day(since, "since"), until=_day(until, "until"), stage=stage, state=state),
-    )
+    return service.items(cut=cut, since=since, until=until, stage=stage, state=state)
 
 
-@app.command()
-def sle(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("sle", window=False)
+def sle(service: FlowService, cut: Cut) -> MetricResult:
     """Service level expectation (p85 cycle time of the last 50 items). Example: orgflow flow sle"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.sle(cut=cut))
+    return service.sle(cut=cut)
 
 
-@app.command()
-def blocked(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("blocked")
+def blocked(service: FlowService, cut: Cut, since: date | None, until: date | None) -> MetricResult:
     """Time items spent blocked (flag, blocked stage, cross-team links). Example: orgflow flow blocked"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.blocked(cut=cut, since=_day(since, "since"), until=_day(until, "until")))
+    return service.blocked(cut=cut, since=since, until=until)
 
 
-@app.command("littles-law")
-def littles_law(
-    ctx: typer.Context,
-    team: Team = None,
-    group: Group = None,
-    type_: ItemType = None,
-    value_stream: Stream = None,
-    project: Project = None,
-    since: Since = None,
-    until: Until = None,
-    fmt: Fmt = Format.table,
-    now: Now = None,
-) -> None:
+@flow_command("littles-law")
+def littles_law(service: FlowService, cut: Cut, since: date | None, until: date | None) -> MetricResult:
     """Little's law check with stability conditions. Example: orgflow flow littles-law --since 2024-01-01"""
-    cut = _cut(team, group, type_, value_stream, project)
-    _show(ctx, fmt, now, lambda s: s.littles_law(cut=cut, since=_day(since, "since"), until=_day(until, "until")))
+    return service.littles_law(cut=cut, since=since, until=until)
