@@ -66,13 +66,16 @@ def day_start(day: date) -> datetime:
 
 
 def make_window(*, since: date | None, until: date | None, now: datetime, earliest: datetime | None) -> Window:
-    """The window [since, until + 1 day) in UTC; defaults: the whole history up to `now`.
+    """The window [since, until + 1 day) in UTC, in whole days.
+
+    Defaults: from the day of the first item to the end of yesterday (UTC): the current day is not
+    complete, so it is left out, and figures do not change while it runs. An explicit `until` may
+    include today.
 
     Raises:
         InputError: since after until.
     """
-    end = day_start(until) + timedelta(days=1) if until else now
-    end = min(end, now) if until is None else end
+    end = day_start(until) + timedelta(days=1) if until else day_start(now.astimezone(UTC).date())
     if since is not None:
         start = day_start(since)
     elif earliest is not None:
