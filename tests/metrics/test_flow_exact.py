@@ -21,9 +21,7 @@ import pytest
 
 import orgflow
 from orgflow.errors import InputError
-from orgflow.metrics.history import intervals, item_facts, mapped_transitions
 from orgflow.metrics.service import FlowService, MetricResult
-from orgflow.metrics.stages import time_in_stage_items
 from orgflow.metrics.window import Cut
 from orgflow.model import BlockedInterval, Group, ItemLink, StatusTransition, WorkItem
 from orgflow.store.database import ImportBatch
@@ -143,14 +141,8 @@ def column(result: MetricResult, name: str) -> list[Any]:
 
 
 def time_in_stage_per_item(service: FlowService, *, level: str = "stage") -> list[dict[str, Any]]:
-    """Time in stage (or phase) per item. `FlowService.stages` shows only its aggregate, so this chains
-    the metric functions of `orgflow.metrics.history` as the service does."""
-    service.items_table()  # builds the lookup tables those functions join against
-    now = service.now.replace(tzinfo=None)
-    transitions = mapped_transitions(service.backend, now=now)
-    facts = item_facts(service.backend, transitions, now=now)
-    spans = intervals(transitions, facts)
-    return time_in_stage_items(spans, facts, level=level).to_pyarrow().to_pylist()
+    """Time in stage (or phase) per item, for every item of the workspace."""
+    return service.time_in_stage(level=level).rows()
 
 
 # -- shared histories -------------------------------------------------------------------------------

@@ -28,9 +28,7 @@ from hypothesis import strategies as st
 from reference import DAY, ReferenceFlow, Window, days_of, percentile
 
 from orgflow.config import Config
-from orgflow.metrics.history import intervals, item_facts, mapped_transitions
 from orgflow.metrics.service import FlowService
-from orgflow.metrics.stages import time_in_stage_items
 from orgflow.model import BlockedInterval, ItemLink, StatusTransition, WorkItem
 from orgflow.store.database import ImportBatch, Store
 from orgflow.workspace import Workspace
@@ -252,14 +250,8 @@ def test_every_flow_metric_matches_the_reference(directory: Path, history: Histo
 
 
 def time_in_stage_per_item(service: FlowService, *, level: str = "stage") -> list[dict[str, Any]]:
-    """Time in stage (or phase) per item. `FlowService.stages` shows only its aggregate, so this chains
-    the metric functions of `orgflow.metrics.history` as the service does."""
-    service.items_table()  # builds the lookup tables those functions join against
-    now = service.now.replace(tzinfo=None)
-    transitions = mapped_transitions(service.backend, now=now)
-    facts = item_facts(service.backend, transitions, now=now)
-    spans = intervals(transitions, facts)
-    return time_in_stage_items(spans, facts, level=level).to_pyarrow().to_pylist()
+    """Time in stage (or phase) per item, for every item of the workspace."""
+    return service.time_in_stage(level=level).rows()
 
 
 def _check_item_facts(service: FlowService, reference: ReferenceFlow) -> None:

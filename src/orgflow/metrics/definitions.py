@@ -20,6 +20,8 @@ DEFINITIONS: dict[str, str] = {
     "distribution": "Share of each flow type among items finished in the window and among WIP at its end.",
     "stages": "Time per stage (or phase) summed over every visit, for items finished in the window, in days, "
     "with each stage's share of their total time.",
+    "time-in-stage": "Time per item in each stage (or phase): the sum of every visit, the last open one "
+    "ending at the finish or now, in days.",
     "items": "The items behind the figures, with start, finish, outcome, cycle and lead time.",
     "sle": "Service level expectation: a percentile (default p85) of cycle time over each team's and item "
     "type's last N (default 50) finished items, in days.",

@@ -47,7 +47,8 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
     Columns: source, item_id, seq, rank (1 = first by time, then seq), changed_at, next_at, workflow,
     stage, stage_order, phase, phase_order, category, blocked_stage, is_last, stage_changed (the stage
     differs from the previous transition's), terminal_run_start (a move into done/cancelled from
-    elsewhere), later_min_order (the lowest CFD stage order among the later transitions).
+    elsewhere), later_min_order (the lowest CFD stage order among the later transitions), left_at and
+    duration_us (the transition's interval, clipped to the item's finish or `now`).
     """
     transitions = backend.table("status_transitions").filter(_.changed_at <= now)
     items = backend.table("work_items").select(item_source=_.source, item_key=_.source_id, project=_.project)
@@ -89,16 +90,23 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
         previous_stage=_.stage.lag().over(ordered),
         previous_category=_.category.lag().over(ordered),
         later_min_order=ibis.ifelse(in_cfd, _.stage_order, None).min().over(later),
+        later_open=ibis.ifelse(_.category.isin(TERMINAL), 0, 1).max().over(later),
     )
     terminal = marked.category.isin(TERMINAL)
+    # An entry into the final run of done/cancelled lies at or after the finish: it lasts nothing.
+    # Every other interval ends at the next transition, or at `now` for an open item's last one.
+    after_finish = terminal & (marked.later_open.fill_null(0) == 0)
+    left_at = ibis.ifelse(after_finish, marked.changed_at, marked.next_at.fill_null(instant(now)))
     return marked.mutate(
+        left_at=left_at,
+        duration_us=left_at.delta(marked.changed_at, unit="microsecond"),
         is_last=marked.next_at.isnull(),
         stage_changed=marked.previous_stage.isnull() | (marked.previous_stage != marked.stage),
         terminal_run_start=terminal & (marked.previous_category.isnull() | ~marked.previous_category.isin(TERMINAL)),
-    ).drop("previous_stage", "previous_category")
+    ).drop("previous_stage", "previous_category", "later_open")
 
 
-def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetime) -> ir.Table:
+def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, flagged: ir.Table, *, now: datetime) -> ir.Table:
     """One row per item created by `now`: its team, types, start, finish, outcome and current stage.
 
     Columns: source, item_id, title, project, team_id, group_id (the team's parent group), item_type,
@@ -115,10 +123,17 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetim
         current_stage=ibis.ifelse(transitions.is_last, transitions.stage, None).max(),
         current_stage_since=ibis.ifelse(transitions.stage_changed, transitions.changed_at, None).max(),
         workflow=transitions.workflow.max(),
+        active_raw_us=ibis.ifelse(
+            (transitions.category == "active") & ~transitions.blocked_stage, transitions.duration_us, 0
+        ).sum(),
+    )
+    per_item = per_item.left_join(flagged, ["source", "item_id"]).select(
+        *per_item.columns, flagged_us=flagged.flagged_us
     )
     per_item = per_item.mutate(
-        finished_at=ibis.ifelse(per_item.final_category.isin(TERMINAL), per_item.last_terminal_run_at, None)
-    ).drop("last_terminal_run_at")
+        active_us=_.active_raw_us - _.flagged_us.fill_null(0),
+        finished_at=ibis.ifelse(_.final_category.isin(TERMINAL), _.last_terminal_run_at, None),
+    ).drop("last_terminal_run_at", "active_raw_us", "flagged_us")
     items = backend.table("work_items").filter(_.created_at <= now)
     items = _with_key(backend, items, "item_type", "type_key")
     items = _with_key(backend, items, "resolution", "resolution_key")
@@ -143,6 +158,7 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetim
         current_stage=per_item.current_stage,
         current_stage_since=per_item.current_stage_since,
         workflow=per_item.workflow,
+        active_us=per_item.active_us,
     )
     kept = [column for column in facts.columns if column not in ("type_key", "resolution_key")]
     facts = (
@@ -166,16 +182,13 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetim
     ).drop("parent_group", "cancel_hit", "final_category")
 
 
-def intervals(transitions: ir.Table, facts: ir.Table) -> ir.Table:
-    """Each transition's interval, clipped to its item's end (finish or now).
+def spans(transitions: ir.Table) -> ir.Table:
+    """Each transition's interval (a view of `mapped_transitions`, not a new table).
 
     Columns: source, item_id, seq, stage, stage_order, phase, phase_order, category, blocked_stage,
     entered_at, left_at, duration_us.
     """
-    ends = facts.select(end_source=_.source, end_item=_.item_id, end_at=_.end_at)
-    joined = transitions.join(ends, [transitions.source == ends.end_source, transitions.item_id == ends.end_item])
-    left_at = ibis.least(joined.next_at.fill_null(joined.end_at), joined.end_at)
-    return joined.select(
+    return transitions.select(
         "source",
         "item_id",
         "seq",
@@ -185,18 +198,19 @@ def intervals(transitions: ir.Table, facts: ir.Table) -> ir.Table:
         "phase_order",
         "category",
         "blocked_stage",
-        entered_at=joined.changed_at,
-        left_at=left_at,
-    ).mutate(duration_us=ibis.greatest(_.left_at.delta(_.entered_at, unit="microsecond"), 0))
+        entered_at=transitions.changed_at,
+        left_at=transitions.left_at,
+        duration_us=transitions.duration_us,
+    )
 
 
-def active_time(backend: ibis.BaseBackend, spans: ir.Table, *, now: datetime) -> ir.Table:
-    """Active microseconds per item: time in active stages minus the flagged part of it.
+def flag_overlap(backend: ibis.BaseBackend, transitions: ir.Table, *, now: datetime) -> ir.Table:
+    """Flagged microseconds inside active stages, per item (subtracted from active time).
 
     Flagged intervals of one item are assumed not to overlap each other (sources emit them from
-    on/off flag changes). Columns: source, item_id, active_us.
+    on/off flag changes). Columns: source, item_id, flagged_us.
     """
-    active = spans.filter((_.category == "active") & ~_.blocked_stage & (_.duration_us > 0))
+    active = spans(transitions).filter((_.category == "active") & ~_.blocked_stage & (_.duration_us > 0))
     flags = backend.table("blocked_intervals").select(
         flag_source=_.source,
         flag_item=_.item_id,
@@ -216,14 +230,4 @@ def active_time(backend: ibis.BaseBackend, spans: ir.Table, *, now: datetime) ->
         "item_id",
         overlap_us=ibis.least(_.left_at, _.flag_to).delta(ibis.greatest(_.entered_at, _.flag_from), unit="microsecond"),
     )
-    overlap_sum = overlap.group_by(["source", "item_id"]).aggregate(flagged_us=_.overlap_us.sum())
-    active_sum = active.group_by(["source", "item_id"]).aggregate(raw_us=_.duration_us.sum())
-    joined = active_sum.left_join(
-        overlap_sum,
-        [active_sum.source == overlap_sum.source, active_sum.item_id == overlap_sum.item_id],
-    )
-    return joined.select(
-        source=active_sum.source,
-        item_id=active_sum.item_id,
-        active_us=active_sum.raw_us - overlap_sum.flagged_us.fill_null(0),
-    )
+    return overlap.group_by(["source", "item_id"]).aggregate(flagged_us=_.overlap_us.sum())

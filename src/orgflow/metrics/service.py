@@ -20,7 +20,7 @@ from ibis import _
 from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, summary
 from orgflow.metrics.definitions import DEFINITIONS
-from orgflow.metrics.history import active_time, instant, intervals, item_facts, mapped_transitions
+from orgflow.metrics.history import flag_overlap, instant, item_facts, mapped_transitions, spans
 from orgflow.metrics.lookups import build_lookups, sql_literal
 from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -70,11 +70,8 @@ class FlowService:
         backend = self.backend
         now = self.now.replace(tzinfo=None)
         transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, now=now))
-        facts = self._materialize(self._name("facts"), item_facts(backend, transitions, now=now))
-        spans = self._materialize(self._name("intervals"), intervals(transitions, facts))
-        active = active_time(backend, spans, now=now)
-        with_active = facts.left_join(active, ["source", "item_id"]).select(*facts.columns, active_us=active.active_us)
-        self._materialize(self._name("items"), with_active)
+        flagged = flag_overlap(backend, transitions, now=now)
+        self._materialize(self._name("items"), item_facts(backend, transitions, flagged, now=now))
         self._prepared = True
 
     def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
@@ -302,15 +299,22 @@ class FlowService:
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = stages.time_in_stages(self._table("intervals"), items, window=window, level=level, by=column)
+        expression = stages.time_in_stages(self._spans(), items, window=window, level=level, by=column)
         return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
+
+    def time_in_stage(self, *, cut: Cut | None = None, level: str = "stage") -> MetricResult:
+        """Time in each stage (or phase) per item, every item of the cut (finished or not)."""
+        if level not in ("stage", "phase"):
+            raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
+        expression = stages.time_in_stage_items(self._spans(), self.items_table(cut), level=level)
+        return self._result("time-in-stage", expression, {**(cut or Cut()).as_params(), "level": level}, None)
 
     def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Blocked time per item."""
         window = self.window(since=since, until=until)
         expression = stages.blocked_time(
             self.backend,
-            self._table("intervals"),
+            self._spans(),
             self.items_table(cut),
             all_items=self._table("items"),
             window=window,
@@ -392,6 +396,10 @@ class FlowService:
             f"{sql_literal(window.since.date())}::DATE, {sql_literal(window.until.date())}::DATE + 1, INTERVAL 1 DAY)"
         )
         return self.backend.table(name)
+
+    def _spans(self) -> ir.Table:
+        """Every transition's interval, clipped to its item's end."""
+        return spans(self._table("transitions"))
 
     def _name(self, part: str) -> str:
         """This service's temporary table for `part`: services of one workspace never share them."""
