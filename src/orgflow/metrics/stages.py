@@ -20,11 +20,17 @@ def time_in_stage_items(spans: ir.Table, items: ir.Table, *, level: str = "stage
     Columns: item columns, <level>, <level>_order, category (stage level only), days, entries.
     """
     order = f"{level}_order"
-    keys = ["source", "item_id", level, order] + (["category"] if level == "stage" else [])
-    per_item = spans.group_by(keys).aggregate(days=_.duration_us.sum() / MICROSECONDS_PER_DAY, entries=_.count())
+    # An item follows one workflow, so its stage (or phase) order alone names the stage: grouping by
+    # the number and carrying the names along costs half as much as grouping by the names.
+    names = {level: spans[level].max()}
+    if level == "stage":
+        names["category"] = spans.category.max()
+    per_item = spans.group_by(["source", "item_id", order]).aggregate(
+        **names, days=_.duration_us.sum() / MICROSECONDS_PER_DAY, entries=_.count()
+    )
     chosen = items.select(*ITEM_COLUMNS)
     joined = per_item.join(chosen, ["source", "item_id"])
-    return joined.select(*ITEM_COLUMNS, *keys[2:], "days", "entries")
+    return joined.select(*ITEM_COLUMNS, level, order, *(["category"] if level == "stage" else []), "days", "entries")
 
 
 def time_in_stages(
