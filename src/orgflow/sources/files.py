@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,66 +52,94 @@ def read_text(path: Path) -> str:
         raise InputError(f"cannot read the file ({error})", file=str(path)) from None
 
 
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, un-gzipped when it ends in .gz."""
+    try:
+        data = path.read_bytes()
+        return gzip.decompress(data) if path.name.endswith(".gz") else data
+    except (OSError, EOFError, zlib.error) as error:
+        raise InputError(f"cannot read the file ({error})", file=str(path)) from None
+
+
 def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterator[RawRecord]:
-    """The JSON objects in a file: one document (an object, a list, or an object holding a list under
-    one of `list_keys`, such as a search response's ``issues``) or JSON Lines.
+    """The JSON objects of a file: one document (an object, a list, or an object holding a list under
+    one of `list_keys`, such as a search response's ``issues``) or JSON Lines of such documents.
+
+    Lines are split on ``\\n`` only: text fields can hold U+2028, which `str.splitlines` would treat
+    as a line break inside a JSON string.
 
     Raises:
         InputError: truncated or invalid JSON, naming the file and line.
     """
-    text = read_text(path)
-    stripped = text.lstrip()
+    file = str(path)
+    data = read_bytes(path)
+    stripped = data.lstrip()
     if not stripped:
         return
-    try:
-        document = orjson.loads(text)
-    except orjson.JSONDecodeError:
-        document = None
-    if document is None:
-        yield from _iter_json_lines(path, text)
-        return
-    if isinstance(document, dict):
-        for key in list_keys:
-            if isinstance(document.get(key), list):
-                document = document[key]
-                break
-    items = document if isinstance(document, list) else [document]
-    for index, item in enumerate(items):
-        if not isinstance(item, dict):
+    end = stripped.find(b"\n")
+    first_line = stripped if end < 0 else stripped[:end]
+    first: object = None
+    if first_line.startswith(b"{"):
+        try:
+            first = orjson.loads(first_line)
+        except orjson.JSONDecodeError:
+            first = None
+    if first is None:
+        try:
+            document = orjson.loads(data)
+        except orjson.JSONDecodeError as error:
             raise InputError(
-                f"expected a JSON object, found {type(item).__name__}",
-                file=str(path),
-                record=f"record {index + 1}",
-            )
-        yield RawRecord(item, str(path), f"record {index + 1}")
-
-
-def _iter_json_lines(path: Path, text: str) -> Iterator[RawRecord]:
-    # Split on newlines only: str.splitlines also splits on U+2028, which JSON strings may hold.
-    for number, line in enumerate(text.split("\n"), start=1):
+                f"invalid or truncated JSON ({error.msg})", file=file, record=f"line {error.lineno}", hint=_JSON_HINT
+            ) from None
+        yield from _expand(document, file, None, list_keys)
+        return
+    for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
             continue
         try:
-            item = orjson.loads(line)
+            document = orjson.loads(line)
         except orjson.JSONDecodeError as error:
             raise InputError(
-                f"invalid or truncated JSON ({error})",
-                file=str(path),
+                f"invalid or truncated JSON ({error.msg}, column {error.colno})",
+                file=file,
                 record=f"line {number}",
-                hint="export complete JSON objects, one per line or as one document",
+                hint=_JSON_HINT,
             ) from None
-        if not isinstance(item, dict):
+        if not isinstance(document, dict):
             raise InputError(
-                f"expected a JSON object, found {type(item).__name__}",
-                file=str(path),
-                record=f"line {number}",
+                f"expected a JSON object, found {type(document).__name__}", file=file, record=f"line {number}"
             )
-        yield RawRecord(item, str(path), f"line {number}")
+        yield from _expand(document, file, f"line {number}", list_keys)
 
 
-def parse_instant(
-    value: object, *, file: str, record: str, field: str, required: bool = True
-) -> datetime | None:
+_JSON_HINT = "export complete JSON objects, one per line or as one document"
+
+
+def _expand(document: object, file: str, line: str | None, list_keys: tuple[str, ...]) -> Iterator[RawRecord]:
+    """The records of one parsed document (`line` None: a whole file): itself, a list's elements, or
+    the list a container object holds under one of `list_keys`."""
+    container = next(
+        (key for key in list_keys if isinstance(document, dict) and isinstance(document.get(key), list)), None
+    )
+    if container is not None:
+        records = document[container]  # type: ignore[index]
+    elif isinstance(document, dict):
+        yield RawRecord(document, file, line or "record 1")
+        return
+    elif isinstance(document, list):
+        records = document
+    else:
+        raise InputError(f"expected a JSON object or list, found {type(document).__name__}", file=file)
+    prefix = f"{line}, record " if line else "record "
+    for index, record in enumerate(records, start=1):
+        if not isinstance(record, dict):
+            raise InputError(
+                f"expected a JSON object, found {type(record).__name__}", file=file, record=f"{prefix}{index}"
+            )
+        yield RawRecord(record, file, f"{prefix}{index}")
+
+
+def parse_instant(value: object, *, file: str, record: str, field: str, required: bool = True) -> datetime | None:
     """An ISO 8601 timestamp with an offset (``Z``, ``+0000`` or ``+00:00``) as an aware UTC datetime.
 
     A date alone means midnight UTC. A timestamp without an offset is rejected: it is ambiguous.

@@ -28,14 +28,9 @@ Options: ``strict_statuses`` (reject statuses no workflow stage lists), ``source
 
 from __future__ import annotations
 
-import gzip
-import zlib
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
-
-import orjson
 
 from orgflow.config import Config, Workflow, status_key
 from orgflow.errors import InputError
@@ -49,7 +44,7 @@ from orgflow.model.work import (
     WorkItem,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import RawRecord, expand_paths, parse_instant
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -101,7 +96,7 @@ def load(
     batch = ImportBatch(source=source, kind="jira", origin=", ".join(str(path) for path in paths))
     done = 0
     for path in expand_paths(paths, suffixes=_SUFFIXES):
-        for raw in _iter_raw_issues(path):
+        for raw in iter_json_records(path, list_keys=("issues",)):
             batch.extend(
                 parse_issue(
                     raw.data,
@@ -478,85 +473,6 @@ def _categories(workflow: Workflow) -> dict[str, str]:
 def _check_status(status: str, categories: dict[str, str], where: _Where, field: str) -> None:
     if status_key(status) not in categories:
         where.fail(f"unknown status {status!r}", field, hint=_STATUS_HINT)
-
-
-def _iter_raw_issues(path: Path) -> Iterator[RawRecord]:
-    """The raw issues of one file: a JSON document (issue, list, search response) or JSON Lines.
-
-    Lines are split on ``\\n`` only: Jira text fields can hold U+2028, which `str.splitlines` would
-    treat as a line break inside a JSON string.
-    """
-    file = str(path)
-    data = _read_bytes(path)
-    stripped = data.lstrip()
-    if not stripped:
-        return
-    end = stripped.find(b"\n")
-    first_line = stripped if end < 0 else stripped[:end]
-    first: object = None
-    if first_line.startswith(b"{"):
-        try:
-            first = orjson.loads(first_line)
-        except orjson.JSONDecodeError:
-            first = None
-    if first is None:
-        try:
-            document = orjson.loads(data)
-        except orjson.JSONDecodeError as error:
-            raise InputError(
-                f"invalid or truncated JSON ({error.msg})",
-                file=file,
-                record=f"line {error.lineno}",
-                hint="export complete JSON objects, one per line or as one document",
-            ) from None
-        yield from _expand(document, file, None)
-        return
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            document = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            raise InputError(
-                f"invalid or truncated JSON ({error.msg}, column {error.colno})",
-                file=file,
-                record=f"line {number}",
-                hint="export complete JSON objects, one per line or as one document",
-            ) from None
-        if not isinstance(document, dict):
-            raise InputError(
-                f"expected a JSON object, found {type(document).__name__}", file=file, record=f"line {number}"
-            )
-        yield from _expand(document, file, f"line {number}")
-
-
-def _expand(document: object, file: str, line: str | None) -> Iterator[RawRecord]:
-    """The issues of one parsed document (`line` None: a whole file): itself, a list's elements, or a
-    search response's ``issues``."""
-    if isinstance(document, dict) and "fields" not in document and isinstance(document.get("issues"), list):
-        issues = document["issues"]
-    elif isinstance(document, dict):
-        yield RawRecord(document, file, line or "record 1")
-        return
-    elif isinstance(document, list):
-        issues = document
-    else:
-        raise InputError(f"expected a JSON object or list, found {type(document).__name__}", file=file)
-    prefix = f"{line}, issue " if line else "record "
-    for index, issue in enumerate(issues, start=1):
-        if not isinstance(issue, dict):
-            raise InputError(
-                f"expected a JSON object, found {type(issue).__name__}", file=file, record=f"{prefix}{index}"
-            )
-        yield RawRecord(issue, file, f"{prefix}{index}")
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-        return gzip.decompress(data) if path.name.endswith(".gz") else data
-    except (OSError, EOFError, zlib.error) as error:
-        raise InputError(f"cannot read the file ({error})", file=str(path)) from None
 
 
 def _text_option(options: dict[str, Any], name: str, default: str | None) -> Any:
