@@ -296,7 +296,7 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
                 "same process, after the set",
                 headline=True,
             )
-            figures.details["cross_check"] = _cross_check(connection)
+            figures.details["cross_check"] = _cross_check(connection, service)
         figures.details["now"] = built["now"]
         figures.details["seed"] = seed
         figures.details["flow_set"] = flow.as_details()
@@ -309,9 +309,11 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
     return figures
 
 
-def _cross_check(connection: Any) -> dict[str, Any]:
+def _cross_check(connection: Any, service: Any) -> dict[str, Any]:
     """Started and finished item counts of orgflow's item facts against the baseline's (they should agree)."""
-    orgflow_counts = connection.execute("SELECT count(started_at), count(finished_at) FROM of_items").fetchone()
+    facts = service.items_table()
+    counts = facts.aggregate(started=facts.started_at.count(), finished=facts.finished_at.count())
+    orgflow_counts = tuple(counts.to_pyarrow().to_pylist()[0].values())
     baseline_counts = connection.execute("SELECT count(started_at), count(finished_at) FROM bench_baseline").fetchone()
     return {
         "orgflow_started_finished": list(orgflow_counts),
