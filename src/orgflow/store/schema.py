@@ -50,12 +50,16 @@ def _duckdb_type(hint: object) -> str:
 
 
 def create_table_sql(record_class: type[Record]) -> str:
-    """``CREATE TABLE`` for a record class, with its key as primary key."""
+    """``CREATE TABLE`` for a record class; key columns are NOT NULL.
+
+    No PRIMARY KEY index: the writer keeps keys unique (it de-duplicates each batch and deletes the
+    rows it replaces), and DuckDB's index made bulk inserts 5.5x slower (docs/decisions/0003).
+    """
     spec = record_class.spec
-    columns = ",\n  ".join(f"{name} {kind}" for name, kind in column_types(record_class).items())
-    return (
-        f"CREATE TABLE IF NOT EXISTS {spec.table} (\n  {columns},\n  PRIMARY KEY ({', '.join(spec.key)})\n)"
+    columns = ",\n  ".join(
+        f"{name} {kind}{' NOT NULL' if name in spec.key else ''}" for name, kind in column_types(record_class).items()
     )
+    return f"CREATE TABLE IF NOT EXISTS {spec.table} (\n  {columns}\n)"
 
 
 _BOOKKEEPING = (
@@ -98,17 +102,13 @@ def migrate(connection: duckdb.DuckDBPyConnection) -> int:
     """Bring the store to SCHEMA_VERSION, each step in its own transaction. Returns the final version."""
     version = current_version(connection)
     if version > SCHEMA_VERSION:
-        raise RuntimeError(
-            f"the workspace has schema version {version}, newer than this orgflow ({SCHEMA_VERSION})"
-        )
+        raise RuntimeError(f"the workspace has schema version {version}, newer than this orgflow ({SCHEMA_VERSION})")
     while version < SCHEMA_VERSION:
         step = version + 1
         connection.execute("BEGIN TRANSACTION")
         try:
             MIGRATIONS[step](connection)
-            connection.execute(
-                "INSERT OR REPLACE INTO orgflow_meta VALUES ('schema_version', ?)", [str(step)]
-            )
+            connection.execute("INSERT OR REPLACE INTO orgflow_meta VALUES ('schema_version', ?)", [str(step)])
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")

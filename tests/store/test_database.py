@@ -1,0 +1,79 @@
+"""The store's writer: idempotent upserts, last record wins, children replaced, all-or-nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from orgflow.model import StatusTransition, WorkItem
+from orgflow.store import ImportBatch, Store
+from orgflow.store.schema import SCHEMA_VERSION, current_version
+
+CREATED = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+
+
+def _item(key: str, title: str = "t") -> WorkItem:
+    return WorkItem("t", key, "P", "alpha", title, "Story", CREATED, "Open")
+
+
+def _move(key: str, seq: int, status: str, hour: int) -> StatusTransition:
+    return StatusTransition("t", key, seq, CREATED.replace(hour=hour), None, status)
+
+
+def _batch(*records: object) -> ImportBatch:
+    batch = ImportBatch("t", "test", "memory")
+    batch.extend(records)  # type: ignore[arg-type]
+    return batch
+
+
+def test_a_second_identical_import_changes_nothing() -> None:
+    store = Store.open(None)
+    batch = _batch(_item("A-1"), _move("A-1", 0, "Open", 9), _move("A-1", 1, "Done", 10))
+    first = store.write(batch)
+    second = store.write(batch)
+    assert first.by_table == {"work_items": (1, 0, 0), "status_transitions": (2, 0, 0)}
+    assert second.by_table == {"work_items": (0, 0, 1), "status_transitions": (0, 0, 2)}
+    assert store.table_counts()["status_transitions"] == 2
+
+
+def test_the_last_record_with_a_key_wins() -> None:
+    store = Store.open(None)
+    store.write(_batch(_item("A-1", "old"), _item("A-1", "new")))
+    assert store.connection.execute("SELECT source_id, title FROM work_items").fetchall() == [("A-1", "new")]
+
+
+def test_reimporting_a_parent_replaces_its_children() -> None:
+    store = Store.open(None)
+    store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9), _move("A-1", 1, "Done", 10)))
+    counts = store.write(_batch(_item("A-1", "renamed"), _move("A-1", 0, "Open", 9)))
+    assert counts.by_table == {"work_items": (0, 1, 0), "status_transitions": (0, 0, 1)}
+    rows = store.connection.execute("SELECT seq, to_status FROM status_transitions").fetchall()
+    assert rows == [(0, "Open")]
+
+
+def test_a_failing_batch_leaves_the_store_as_it_was() -> None:
+    store = Store.open(None)
+    store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9)))
+    before = store.table_counts()
+    naive = StatusTransition("t", "B-1", 0, datetime(2024, 3, 4, 9, 0), None, "Open")
+    with pytest.raises(ValueError, match="naive datetime"):
+        store.write(_batch(_item("B-1"), _item("A-1", "changed"), naive))
+    assert store.table_counts() == before
+    assert store.connection.execute("SELECT title FROM work_items").fetchall() == [("t",)]
+
+
+def test_instants_are_stored_as_utc_with_microseconds() -> None:
+    store = Store.open(None)
+    moment = datetime.fromisoformat("2024-03-04T11:30:15.123456+02:00")
+    store.write(_batch(_item("A-1"), StatusTransition("t", "A-1", 0, moment, None, "Open")))
+    stored = store.connection.execute("SELECT changed_at FROM status_transitions").fetchone()[0]
+    assert stored == datetime(2024, 3, 4, 9, 30, 15, 123456)
+
+
+def test_the_schema_version_is_recorded_and_migration_is_idempotent(tmp_path) -> None:
+    path = tmp_path / "orgflow.duckdb"
+    Store.open(path, create=True).close()
+    store = Store.open(path)
+    assert current_version(store.connection) == SCHEMA_VERSION == 1
+    assert store.connection.execute("SELECT count(*) FROM orgflow_meta").fetchone()[0] == 1
