@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-workspace
+NODE_STAMP := node_modules/.installed
+PORT ?= 8000
 
-.PHONY: install demo test bench lint format clean
+.PHONY: install browser demo test bench lint format clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,19 +15,39 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-install: $(STAMP)
+# The dashboard serves Vega, Vega-Lite, vega-embed and htmx itself (no CDN): npm installs them.
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-demo: $(STAMP)
+# The browser tests and screenshots drive Debian's Chromium (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+install: $(STAMP) $(NODE_STAMP) browser
+
+demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/orgflow --workspace $(DEMO_DIR) demo --force
 	$(BIN)/orgflow --workspace $(DEMO_DIR) status
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by group
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by team
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow stages --level phase --by group
+	@# Serves until Ctrl+C, as of the demo's own "now" (the end of its generated history).
+	$(BIN)/orgflow --workspace $(DEMO_DIR) serve --port $(PORT) \
+		--now "$$($(BIN)/python -c 'from orgflow.demo import DEFAULT_END; print(DEFAULT_END.isoformat())')"
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/pytest
+
+# Screenshots of the demo's dashboard for docs/dashboard.md, at 1440x900 and 390x844.
+screenshots: $(STAMP) $(NODE_STAMP) browser
+	test -f $(DEMO_DIR)/orgflow.duckdb || $(BIN)/orgflow --workspace $(DEMO_DIR) demo
+	$(BIN)/python -m orgflow.web.screenshots --workspace $(DEMO_DIR) --out docs/img \
+		--now "$$($(BIN)/python -c 'from orgflow.demo import DEFAULT_END; print(DEFAULT_END.isoformat())')"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks
@@ -39,4 +61,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache node_modules

@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orgflow.cli import flow, importing, workspace_commands
+from orgflow.cli import flow, importing, web_commands, workspace_commands
 from orgflow.cli.render import error_console
 from orgflow.errors import InputError
 
@@ -23,6 +23,7 @@ app = typer.Typer(
 )
 app.callback()(workspace_commands.root)
 workspace_commands.register(app)
+web_commands.register(app)
 app.add_typer(importing.app, name="import")
 app.add_typer(flow.app, name="flow")
 

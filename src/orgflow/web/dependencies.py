@@ -1,0 +1,87 @@
+"""What routes receive: the hub (`HubDep`), the page's filters and view context, and web paths."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, Request
+
+from orgflow.errors import InputError
+from orgflow.web.filters import DEFAULT_WINDOW, Filters, parse_now
+from orgflow.web.hub import MetricsHub
+from orgflow.web.views import Context
+
+
+class NotFound(InputError):
+    """An `InputError` about a path that names nothing (an unknown team in /teams/ID): a 404."""
+
+
+def get_hub(request: Request) -> MetricsHub:
+    """The app's hub."""
+    return request.app.state.hub
+
+
+HubDep = Annotated[MetricsHub, Depends(get_hub)]
+
+
+@dataclass(frozen=True)
+class WebPaths:
+    """Links of the web pages: they keep the window, type and phase of the page they are on."""
+
+    filters: Filters
+    linked: bool = True
+
+    def team(self, team_id: str) -> str | None:
+        return self.filters.href(f"/teams/{quote(team_id, safe='')}", team=None, group=None)
+
+    def group(self, group_id: str) -> str | None:
+        return self.filters.href(f"/groups/{quote(group_id, safe='')}", team=None, group=None)
+
+    def items(self, filters: Filters, **changes: Any) -> str | None:
+        return filters.href("/items", **changes)
+
+
+def parse_filters(hub: MetricsHub, params: Mapping[str, str], *, default_window: str = DEFAULT_WINDOW) -> Filters:
+    """The shared filters from URL parameters (today is the UTC day of the request's "now").
+
+    Raises:
+        InputError: a bad window, date, phase or now.
+    """
+    now_text = params.get("now") or None
+    today = hub.now(parse_now(now_text)).date()
+    return Filters.parse(
+        today=today,
+        window=params.get("window"),
+        since=params.get("since"),
+        until=params.get("until"),
+        team=params.get("team"),
+        group=params.get("group"),
+        item_type=params.get("type"),
+        value_stream=params.get("value_stream"),
+        project=params.get("project"),
+        phase=params.get("phase"),
+        phases=tuple(hub.workspace.config.phases),
+        now_text=now_text,
+        default_window=default_window,
+    )
+
+
+def page_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:
+    """The view context of a page request."""
+    filters = parse_filters(hub, params)
+    return Context(hub=hub, filters=filters, paths=WebPaths(filters))
+
+
+def get_page_context(request: Request) -> Context:
+    return page_context(get_hub(request), request.query_params)
+
+
+PageContext = Annotated[Context, Depends(get_page_context)]
+
+
+def not_found(error: InputError) -> NotFound:
+    """The same error, answered 404 (for a path parameter)."""
+    return NotFound(error.message, file=error.file, record=error.record, field=error.field, hint=error.hint)

@@ -1,0 +1,207 @@
+"""The window and filter bar every page shares, read from and written back to the URL.
+
+A page's URL carries its whole view: `window` (30, 90 or 180 days, or all), or a custom `since` and
+`until`; the cut (`team`, `group`, `type`, `value_stream`, `project`); `phase`; and `now` (the flow as
+it was then). Parsing is strict: a bad date, window or phase is an `InputError`, shown as a 4xx.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+from orgflow.errors import InputError
+from orgflow.metrics.window import Cut, parse_day
+
+WINDOW_DAYS = {"30": 30, "90": 90, "180": 180}
+"""The preset windows: the last N whole days before today (UTC)."""
+DEFAULT_WINDOW = "90"
+WINDOW_CHOICES = (*WINDOW_DAYS, "all")
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """An ISO 8601 date or instant (UTC when it has no offset), as given to `--now`.
+
+    Raises:
+        InputError: not a date or instant.
+    """
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not a date or instant ({text!r})", field="now", hint="use YYYY-MM-DD or ISO 8601") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One view's filters: the cut, the window (resolved to dates) and the phase.
+
+    `since` and `until` are inclusive UTC days (None: the metric's default, from the first item to
+    yesterday). `window` is the preset that produced them, or "custom".
+    """
+
+    window: str = DEFAULT_WINDOW
+    since: date | None = None
+    until: date | None = None
+    team: str | None = None
+    group: str | None = None
+    item_type: str | None = None
+    value_stream: str | None = None
+    project: str | None = None
+    phase: str | None = None
+    now_text: str | None = None
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        today: date,
+        window: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        team: str | None = None,
+        group: str | None = None,
+        item_type: str | None = None,
+        value_stream: str | None = None,
+        project: str | None = None,
+        phase: str | None = None,
+        phases: tuple[str, ...] = (),
+        now_text: str | None = None,
+        default_window: str = DEFAULT_WINDOW,
+    ) -> Filters:
+        """Filters from URL parameters; empty strings count as absent.
+
+        Args:
+            today: the UTC day of the view's `now`; preset windows end the day before.
+            phases: the known phases (a `phase` outside them is an error).
+            default_window: the window when none is given (pages: the last 90 days; the API:
+                "all", like the CLI).
+
+        Raises:
+            InputError: a bad window, date or phase, or since after until.
+        """
+        since_day = parse_day(since, field="since") if since else None
+        until_day = parse_day(until, field="until") if until else None
+        if since_day or until_day:
+            chosen = "custom"
+        else:
+            chosen = window or default_window
+            if chosen not in WINDOW_CHOICES and chosen != "custom":
+                raise InputError(
+                    f"unknown window {chosen!r}",
+                    field="window",
+                    hint=f"use {', '.join(WINDOW_CHOICES)} or give since and until (YYYY-MM-DD)",
+                )
+            if chosen in WINDOW_DAYS:
+                until_day = today - timedelta(days=1)
+                since_day = today - timedelta(days=WINDOW_DAYS[chosen])
+            elif chosen == "custom":
+                # "custom" without dates (the bar's menu before dates are picked): the default window.
+                chosen = DEFAULT_WINDOW
+                until_day = today - timedelta(days=1)
+                since_day = today - timedelta(days=WINDOW_DAYS[chosen])
+        if since_day and until_day and since_day > until_day:
+            raise InputError(
+                f"the window is empty ({since_day} is after {until_day})", field="since", hint="give since before until"
+            )
+        if phase and phases and phase not in phases:
+            raise InputError(f"unknown phase {phase!r}", field="phase", hint=f"use {', '.join(phases)}")
+        return cls(
+            window=chosen,
+            since=since_day,
+            until=until_day,
+            team=team or None,
+            group=group or None,
+            item_type=item_type or None,
+            value_stream=value_stream or None,
+            project=project or None,
+            phase=phase or None,
+            now_text=now_text or None,
+        )
+
+    # -- what the metrics need -------------------------------------------------------------
+    @property
+    def now(self) -> datetime | None:
+        """The explicit "now" of the view (None: the server's)."""
+        return parse_now(self.now_text)
+
+    def cut(self) -> Cut:
+        """The items these filters cover."""
+        return Cut(
+            team=self.team,
+            group=self.group,
+            item_type=self.item_type,
+            value_stream=self.value_stream,
+            project=self.project,
+        )
+
+    def window_days(self) -> int | None:
+        """The window's length in days, when both ends are known."""
+        if self.since is None or self.until is None:
+            return None
+        return (self.until - self.since).days + 1
+
+    def previous(self) -> Filters | None:
+        """The window of equal length just before this one (for trends); None without both ends."""
+        length = self.window_days()
+        if length is None or self.since is None:
+            return None
+        until = self.since - timedelta(days=1)
+        return replace(self, window="custom", since=until - timedelta(days=length - 1), until=until)
+
+    def describe_window(self) -> str:
+        """The window for people: "last 90 days (2026-08-18 to 2026-11-15)"."""
+        if self.since is None and self.until is None:
+            return "all time"
+        span = f"{self.since or 'first item'} to {self.until or 'yesterday'}"
+        if self.window in WINDOW_DAYS:
+            return f"last {self.window} days ({span})"
+        return span
+
+    # -- URLs ------------------------------------------------------------------------------
+    def params(self) -> dict[str, str]:
+        """The URL parameters that reproduce these filters (defaults left out)."""
+        values: dict[str, str | None] = {}
+        if self.window == "custom":
+            values["since"] = self.since.isoformat() if self.since else None
+            values["until"] = self.until.isoformat() if self.until else None
+        elif self.window != DEFAULT_WINDOW:
+            values["window"] = self.window
+        values |= {
+            "team": self.team,
+            "group": self.group,
+            "type": self.item_type,
+            "value_stream": self.value_stream,
+            "project": self.project,
+            "phase": self.phase,
+            "now": self.now_text,
+        }
+        return {key: value for key, value in values.items() if value}
+
+    def query(self, **changes: str | date | None) -> str:
+        """A query string ("?..." or "") of these filters with `changes` applied (None removes a key).
+
+        Keys are URL names (`type`, not `item_type`); `since`/`until` switch the window to custom.
+        """
+        values: dict[str, str] = self.params()
+        if ("since" in changes or "until" in changes) and self.window != "custom":
+            values.pop("window", None)
+            if self.since and "since" not in changes:
+                values["since"] = self.since.isoformat()
+            if self.until and "until" not in changes:
+                values["until"] = self.until.isoformat()
+        for key, value in changes.items():
+            if value is None or value == "":
+                values.pop(key, None)
+            else:
+                values[key] = value.isoformat() if isinstance(value, date) else str(value)
+        if values.get("window") == DEFAULT_WINDOW:
+            values.pop("window")
+        return "?" + urlencode(values) if values else ""
+
+    def href(self, path: str, **changes: str | date | None) -> str:
+        """`path` with these filters and `changes` as its query."""
+        return path + self.query(**changes)

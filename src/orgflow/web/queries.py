@@ -1,0 +1,229 @@
+"""Read-only look-ups the pages need beside the metrics: the org tree, stages, one item's timeline.
+
+These read the store's canonical tables and the config as they are; they compute no figure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from orgflow.config import Config, status_key
+from orgflow.errors import InputError
+from orgflow.workspace import Workspace
+
+
+@dataclass(frozen=True)
+class Group:
+    """A row of the store's `groups` table: a team, cluster, area or the org."""
+
+    group_id: str
+    name: str
+    kind: str
+    topology_type: str | None
+    parent_id: str | None
+    valid_from: date | None
+    valid_to: date | None
+
+    def active_on(self, day: date) -> bool:
+        """Whether the group exists on `day` (validity is [valid_from, valid_to))."""
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
+
+
+@dataclass(frozen=True)
+class OrgTree:
+    """The groups of the workspace, with parent → children links."""
+
+    groups: dict[str, Group]
+    children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def get(self, group_id: str) -> Group | None:
+        return self.groups.get(group_id)
+
+    def require(self, group_id: str, *, kind: str) -> Group:
+        """The group, or an `InputError` that says which ones exist.
+
+        Raises:
+            InputError: no group with that id (for `kind` "team", no team).
+        """
+        group = self.groups.get(group_id)
+        if group is None or (kind == "team") != (group.kind == "team"):
+            known = ", ".join(
+                sorted(g.group_id for g in self.groups.values() if (g.kind == "team") == (kind == "team"))
+            )
+            raise InputError(f"unknown {kind} {group_id!r}", field=kind, hint=f"known: {known or 'none'}")
+        return group
+
+    def roots(self) -> list[Group]:
+        """Groups without a (known) parent, largest kind first."""
+        order = {"org": 0, "area": 1, "cluster": 2, "team": 3}
+        tops = [g for g in self.groups.values() if g.parent_id is None or g.parent_id not in self.groups]
+        return sorted(tops, key=lambda g: (order.get(g.kind, 9), g.name))
+
+    def kids(self, group_id: str) -> list[Group]:
+        """Direct children of a group, sorted by name."""
+        return sorted((self.groups[c] for c in self.children.get(group_id, ())), key=lambda g: g.name)
+
+    def teams_under(self, group_id: str) -> list[Group]:
+        """Every team at or under a group, sorted by name."""
+        found: list[Group] = []
+        stack = [group_id]
+        seen: set[str] = set()
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            group = self.groups.get(current)
+            if group is not None and group.kind == "team":
+                found.append(group)
+            stack.extend(self.children.get(current, ()))
+        return sorted(found, key=lambda g: g.name)
+
+    def clusters(self) -> list[Group]:
+        """Groups that hold teams directly (the level the org page shows as clusters)."""
+        parents = {g.parent_id for g in self.groups.values() if g.kind == "team" and g.parent_id in self.groups}
+        return sorted((self.groups[p] for p in parents if p is not None), key=lambda g: g.name)
+
+    def teams(self) -> list[Group]:
+        return sorted((g for g in self.groups.values() if g.kind == "team"), key=lambda g: g.name)
+
+    def name(self, group_id: str | None) -> str:
+        """The group's display name (its id when unknown)."""
+        if group_id is None:
+            return ""
+        group = self.groups.get(group_id)
+        return group.name if group else group_id
+
+    def ancestors(self, group_id: str) -> list[Group]:
+        """The group's parents, nearest last (for breadcrumbs)."""
+        chain: list[Group] = []
+        current = self.groups.get(group_id)
+        while current is not None and current.parent_id and current.parent_id not in {g.group_id for g in chain}:
+            parent = self.groups.get(current.parent_id)
+            if parent is None:
+                break
+            chain.append(parent)
+            current = parent
+        return list(reversed(chain))
+
+
+def org_tree(workspace: Workspace) -> OrgTree:
+    """The store's groups as a tree."""
+    rows = workspace.store.connection.execute(
+        "SELECT source_id, name, kind, topology_type, parent_id, valid_from, valid_to FROM groups ORDER BY source_id"
+    ).fetchall()
+    groups = {row[0]: Group(*row) for row in rows}
+    children: dict[str, list[str]] = {}
+    for group in groups.values():
+        if group.parent_id is not None:
+            children.setdefault(group.parent_id, []).append(group.group_id)
+    return OrgTree(groups, {key: tuple(value) for key, value in children.items()})
+
+
+@dataclass(frozen=True)
+class StageInfo:
+    """A workflow stage as configured: its order, phase and category."""
+
+    stage: str
+    stage_order: int
+    phase: str
+    category: str
+
+
+def stage_catalog(config: Config) -> dict[str, StageInfo]:
+    """Every configured stage by name (the first workflow that names it wins), plus `unmapped`."""
+    catalog: dict[str, StageInfo] = {}
+    for workflow in config.all_workflows():
+        for order, stage in enumerate(workflow.stages):
+            catalog.setdefault(stage.name, StageInfo(stage.name, order, stage.phase, stage.category))
+    catalog.setdefault("unmapped", StageInfo("unmapped", 999, "unmapped", "unmapped"))
+    return catalog
+
+
+def stages_in_use(workspace: Workspace) -> list[StageInfo]:
+    """The stages of the workflows the workspace's projects use, in order (for filter menus)."""
+    config = workspace.config
+    projects = workspace.store.connection.execute("SELECT DISTINCT source, project FROM work_items").fetchall()
+    names = {config.workflow_for(source, project).name for source, project in projects}
+    seen: dict[str, StageInfo] = {}
+    for workflow in config.all_workflows():
+        if workflow.name not in names:
+            continue
+        for order, stage in enumerate(workflow.stages):
+            seen.setdefault(stage.name, StageInfo(stage.name, order, stage.phase, stage.category))
+    return sorted(seen.values(), key=lambda s: (s.stage_order, s.stage))
+
+
+@dataclass(frozen=True)
+class TimelineStep:
+    """One status an item was in: from `entered_at` to `left_at` (None: still there)."""
+
+    status: str
+    stage: str
+    phase: str
+    category: str
+    entered_at: datetime
+    left_at: datetime | None
+    author: str | None
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    """One work item's record and its status history, mapped to the workflow."""
+
+    source: str
+    item_id: str
+    title: str
+    project: str
+    team_id: str | None
+    item_type: str
+    status: str
+    created_at: datetime
+    url: str | None
+    steps: tuple[TimelineStep, ...]
+
+
+def item_detail(
+    workspace: Workspace, item_id: str, *, until: datetime | None = None, source: str | None = None
+) -> ItemDetail:
+    """An item and its status transitions up to `until` (a naive UTC instant; None: all), each
+    mapped to stage, phase and category by its workflow.
+
+    Raises:
+        InputError: no such item.
+    """
+    connection = workspace.store.connection
+    query = "SELECT source, source_id, title, project, team_id, item_type, status, created_at, url FROM work_items"
+    arguments: list[object] = [item_id]
+    query += " WHERE source_id = ?"
+    if source:
+        query += " AND source = ?"
+        arguments.append(source)
+    row = connection.execute(query + " ORDER BY source LIMIT 1", arguments).fetchone()
+    if row is None:
+        raise InputError(f"unknown item {item_id!r}", field="item", hint="see the items table for item ids")
+    item_source, key, title, project, team_id, item_type, status, created_at, url = row
+    transitions = connection.execute(
+        "SELECT to_status, changed_at, author FROM status_transitions WHERE source = ? AND item_id = ? "
+        "AND (CAST(? AS TIMESTAMP) IS NULL OR changed_at <= CAST(? AS TIMESTAMP)) ORDER BY changed_at, seq",
+        [item_source, key, until, until],
+    ).fetchall()
+    workflow = workspace.config.workflow_for(item_source, project)
+    by_status = {status_key(raw): stage for stage in workflow.stages for raw in stage.statuses}
+    steps: list[TimelineStep] = []
+    for index, (to_status, changed_at, author) in enumerate(transitions):
+        stage = by_status.get(status_key(to_status))
+        left_at = transitions[index + 1][1] if index + 1 < len(transitions) else None
+        steps.append(
+            TimelineStep(
+                status=to_status,
+                stage=stage.name if stage else "unmapped",
+                phase=stage.phase if stage else "unmapped",
+                category=stage.category if stage else "unmapped",
+                entered_at=changed_at,
+                left_at=left_at,
+                author=author,
+            )
+        )
+    return ItemDetail(item_source, key, title, project, team_id, item_type, status, created_at, url, tuple(steps))

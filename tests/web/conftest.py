@@ -1,0 +1,58 @@
+"""Fixtures of the web tests: one small demo organization, one app and one server per session.
+
+Everything is computed as of the demo's fixed end (`DEFAULT_END`), so windows and figures do not
+depend on the day the tests run. The app's hub caches results, so pages that several tests open are
+computed once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+import orgflow
+from orgflow.demo import DEFAULT_END, build_demo
+from orgflow.metrics.service import FlowService
+from orgflow.web.app import create_app
+from orgflow.web.hub import MetricsHub
+
+DEMO_ITEMS = 2_000
+NOW_TEXT = DEFAULT_END.isoformat()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small demo organization (3 clusters, 14 teams, 2,000 items)."""
+    directory = tmp_path_factory.mktemp("web-demo")
+    build_demo(directory, seed=7, items=DEMO_ITEMS)
+    return directory
+
+
+@pytest.fixture(scope="session")
+def app(demo_dir: Path) -> Iterator[FastAPI]:
+    """The app over the demo, as of the demo's end."""
+    application = create_app(demo_dir, now=DEFAULT_END)
+    yield application
+    application.state.hub.close()
+
+
+@pytest.fixture(scope="session")
+def hub(app: FastAPI) -> MetricsHub:
+    return app.state.hub
+
+
+@pytest.fixture(scope="session")
+def client(app: FastAPI) -> TestClient:
+    return TestClient(app)
+
+
+@pytest.fixture(scope="session")
+def service(demo_dir: Path) -> Iterator[FlowService]:
+    """A FlowService of its own (its own connection), as the CLI would build it: the reference."""
+    workspace = orgflow.open(demo_dir, read_only=True)
+    yield workspace.metrics_at(DEFAULT_END)
+    workspace.close()
