@@ -8,13 +8,14 @@ so a click lists the items behind it (the static report passes none).
 
 from __future__ import annotations
 
-import math
 import zlib
 from collections.abc import Callable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+
+from orgflow.values import json_value
 
 if TYPE_CHECKING:
     from orgflow.metrics.service import MetricResult
@@ -56,16 +57,8 @@ DATE_AXIS = {"format": "%b %d", "labelOverlap": True}
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
 
 
-def plain(value: Any) -> Any:
-    """A cell as a JSON value: dates as YYYY-MM-DD, instants as ISO 8601 UTC (Z), NaN as None."""
-    if isinstance(value, datetime):
-        text = value.isoformat()
-        return text + "Z" if value.tzinfo is None else text
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+plain = json_value
+"""A cell as a JSON value (see `orgflow.values.json_value`)."""
 
 
 def records(result: MetricResult, fields: Iterable[str]) -> list[dict[str, Any]]:

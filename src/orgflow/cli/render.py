@@ -8,7 +8,7 @@ import io
 import json
 import math
 import sys
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from orgflow.metrics.service import MetricResult
+from orgflow.values import json_value
 
 # Piped output has no terminal width; give wide tables room rather than folding every header.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -26,18 +27,6 @@ class Format(enum.StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
-
-
-def json_value(value: Any) -> Any:
-    """A cell as JSON: instants as ISO 8601 UTC with Z, dates as YYYY-MM-DD, NaN as null."""
-    if isinstance(value, datetime):
-        text = value.isoformat()
-        return text + "Z" if value.tzinfo is None else text
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
 
 
 def _cell(value: Any) -> str:
