@@ -73,7 +73,7 @@ _WINDOW_OPTIONS = [
         _KEYWORD,
         default=None,
         annotation=Annotated[
-            str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: now).")
+            str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: yesterday, UTC).")
         ],
     ),
 ]
