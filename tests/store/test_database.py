@@ -75,5 +75,28 @@ def test_the_schema_version_is_recorded_and_migration_is_idempotent(tmp_path) ->
     path = tmp_path / "orgflow.duckdb"
     Store.open(path, create=True).close()
     store = Store.open(path)
-    assert current_version(store.connection) == SCHEMA_VERSION == 1
+    assert current_version(store.connection) == SCHEMA_VERSION == 2
     assert store.connection.execute("SELECT count(*) FROM orgflow_meta").fetchone()[0] == 1
+
+
+def test_a_version_1_store_is_migrated_without_losing_rows(tmp_path) -> None:
+    """A store written by schema 1 (groups without `template`, no tags table) gains the new tables and
+    columns, keeps its rows, and records version 2."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE TABLE orgflow_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    connection.execute("INSERT INTO orgflow_meta VALUES ('schema_version', '1')")
+    connection.execute(
+        "CREATE TABLE groups (source VARCHAR NOT NULL, source_id VARCHAR NOT NULL, name VARCHAR, kind VARCHAR,"
+        " topology_type VARCHAR, parent_id VARCHAR, valid_from DATE, valid_to DATE)"
+    )
+    connection.execute("INSERT INTO groups VALUES ('org', 'payments', 'Payments', 'team', NULL, NULL, NULL, NULL)")
+    connection.close()
+
+    store = Store.open(path)
+    assert current_version(store.connection) == 2
+    assert store.connection.execute("SELECT source_id, template FROM groups").fetchall() == [("payments", None)]
+    assert store.table_counts()["tags"] == 0
+    assert store.table_counts()["person_aliases"] == 0

@@ -5,10 +5,19 @@ Every record class is a frozen dataclass whose fields are the columns of its sto
 (aware ``datetime`` in Python; ``TIMESTAMP`` columns holding UTC in the store).
 """
 
-from orgflow.model.code import ChangedFile, Commit, PullRequest
+from orgflow.model.code import ChangedFile, Commit, OwnershipRule, PullRequest, Tag
 from orgflow.model.cost import CostRate
 from orgflow.model.delivery import Deployment, Incident
-from orgflow.model.org import Component, ComponentDependency, Group, Membership, Person
+from orgflow.model.org import (
+    Component,
+    ComponentDependency,
+    ComponentOwnership,
+    Group,
+    Membership,
+    Person,
+    PersonAlias,
+    RoleRequirement,
+)
 from orgflow.model.record import Record, RecordSpec
 from orgflow.model.surveys import SurveyResponse
 from orgflow.model.work import (
@@ -22,9 +31,12 @@ from orgflow.model.work import (
 
 TABLES: tuple[type[Record], ...] = (
     Person,
+    PersonAlias,
     Group,
     Membership,
+    RoleRequirement,
     Component,
+    ComponentOwnership,
     ComponentDependency,
     WorkItem,
     StatusTransition,
@@ -34,6 +46,8 @@ TABLES: tuple[type[Record], ...] = (
     Release,
     Commit,
     ChangedFile,
+    Tag,
+    OwnershipRule,
     PullRequest,
     Deployment,
     Incident,
@@ -48,19 +62,24 @@ __all__ = [
     "Commit",
     "Component",
     "ComponentDependency",
+    "ComponentOwnership",
     "CostRate",
     "Deployment",
     "Group",
     "Incident",
     "ItemLink",
     "Membership",
+    "OwnershipRule",
     "Person",
+    "PersonAlias",
     "PullRequest",
     "Record",
     "RecordSpec",
     "Release",
     "ReportedStatusTime",
+    "RoleRequirement",
     "StatusTransition",
     "SurveyResponse",
+    "Tag",
     "WorkItem",
 ]

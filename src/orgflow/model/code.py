@@ -1,4 +1,4 @@
-"""Code: commits, the files they change, pull requests."""
+"""Code: commits, the files they change, tags, pull requests, CODEOWNERS rules."""
 
 from __future__ import annotations
 
@@ -61,3 +61,28 @@ class PullRequest(Record):
     closed_at: datetime | None = None
     merge_commit: str | None = None
     commits: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tag(Record):
+    """A git tag naming a commit. `tagged_at` is the annotated tag's own time (None for a lightweight tag)."""
+
+    spec: ClassVar[RecordSpec] = RecordSpec("tags", ("source", "repo", "name"))
+    source: str
+    repo: str
+    name: str
+    commit_id: str
+    tagged_at: datetime | None = None
+    annotated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class OwnershipRule(Record):
+    """One CODEOWNERS line of a repository: a path pattern and its owners. Later lines win (`line` orders them)."""
+
+    spec: ClassVar[RecordSpec] = RecordSpec("ownership_rules", ("source", "repo", "line"))
+    source: str
+    repo: str
+    line: int
+    pattern: str
+    owners: tuple[str, ...] = ()

@@ -38,6 +38,7 @@ class Group(Record):
     parent_id: str | None = None
     valid_from: date | None = None
     valid_to: date | None = None
+    template: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +84,39 @@ class ComponentDependency(Record):
     depends_on_id: str
     kind: str = "depends_on"
     declared_at: datetime | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ComponentOwnership(Record):
+    """`group_id` owns `component_id` over [valid_from, valid_to) (open if None); ownership over time."""
+
+    spec: ClassVar[RecordSpec] = RecordSpec("component_ownerships", ("source", "source_id"))
+    source: str
+    source_id: str
+    component_id: str
+    group_id: str
+    valid_from: date | None = None
+    valid_to: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleRequirement(Record):
+    """A team template's required role: a group with `template` needs at least `minimum` members in `role`."""
+
+    spec: ClassVar[RecordSpec] = RecordSpec("role_requirements", ("source", "template", "role"))
+    source: str
+    template: str
+    role: str
+    minimum: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class PersonAlias(Record):
+    """Another name of a person (git author name or email, tracker login), resolved to `person_id`."""
+
+    spec: ClassVar[RecordSpec] = RecordSpec("person_aliases", ("source", "alias"))
+    source: str
+    alias: str
+    person_id: str

@@ -16,7 +16,7 @@ import duckdb
 
 from orgflow.model import TABLES, Record
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCALAR_TYPES: dict[type, str] = {
     str: "VARCHAR",
@@ -83,8 +83,33 @@ def _migrate_to_1(connection: duckdb.DuckDBPyConnection) -> None:
         connection.execute(create_table_sql(record_class))
 
 
+_FORECAST_SNAPSHOTS = """CREATE TABLE IF NOT EXISTS forecast_snapshots (
+  subject VARCHAR, target VARCHAR, computed_at TIMESTAMP, probability DOUBLE
+)"""
+
+
+def _migrate_to_2(connection: duckdb.DuckDBPyConnection) -> None:
+    """Version 2: tags, CODEOWNERS rules, component ownership over time, team templates, person aliases,
+    validity of component dependencies, a group's template, and the forecast snapshots insights compare with.
+
+    Additive only: missing tables are created and missing columns added (null in existing rows).
+    """
+    connection.execute(_FORECAST_SNAPSHOTS)
+    for record_class in TABLES:
+        connection.execute(create_table_sql(record_class))
+        present = {
+            row[0]
+            for row in connection.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [record_class.spec.table]
+            ).fetchall()
+        }
+        for name, kind in column_types(record_class).items():
+            if name not in present:
+                connection.execute(f"ALTER TABLE {record_class.spec.table} ADD COLUMN {name} {kind}")
+
+
 # Each entry upgrades the store from version N-1 to N; append, never edit a released one.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _migrate_to_1}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
 
 
 def current_version(connection: duckdb.DuckDBPyConnection) -> int:
