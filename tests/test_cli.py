@@ -30,7 +30,9 @@ def run(*args: str, workspace: Path | None = None) -> subprocess.CompletedProces
     prefix = ["--workspace", str(workspace)] if workspace else []
     return subprocess.run(
         [sys.executable, "-c", "from orgflow.cli import main; main()", *prefix, *args],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -74,8 +76,9 @@ def workspace(tmp_path: Path) -> Path:
 
 
 def test_summary_json_by_team(workspace: Path) -> None:
-    result = run("flow", "summary", "--by", "team", "--format", "json", "--now", "2024-01-05T00:00:00Z",
-                 workspace=workspace)
+    result = run(
+        "flow", "summary", "--by", "team", "--format", "json", "--now", "2024-01-05T00:00:00Z", workspace=workspace
+    )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
     assert set(payload) == {"metric", "definition", "params", "rows"}
@@ -93,8 +96,21 @@ def test_summary_json_by_team(workspace: Path) -> None:
 
 
 def test_cfd_json_rows(workspace: Path) -> None:
-    result = run("flow", "cfd", "--team", "alpha", "--format", "json", "--since", "2024-01-01",
-                 "--until", "2024-01-04", "--now", "2024-01-05T00:00:00Z", workspace=workspace)
+    result = run(
+        "flow",
+        "cfd",
+        "--team",
+        "alpha",
+        "--format",
+        "json",
+        "--since",
+        "2024-01-01",
+        "--until",
+        "2024-01-04",
+        "--now",
+        "2024-01-05T00:00:00Z",
+        workspace=workspace,
+    )
     assert result.returncode == 0, result.stderr
     rows = json.loads(result.stdout)["rows"]
     assert {"date", "stage", "count"} <= set(rows[0])

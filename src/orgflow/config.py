@@ -322,9 +322,7 @@ def load_config(path: Path | None) -> Config:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else None
-        raise InputError(
-            f"not valid YAML ({getattr(error, 'problem', error)})", file=str(path), record=line
-        ) from None
+        raise InputError(f"not valid YAML ({getattr(error, 'problem', error)})", file=str(path), record=line) from None
     data = yaml.safe_load(text) if root is not None else None
     if data is None:
         return Config()
