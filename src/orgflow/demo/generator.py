@@ -8,7 +8,7 @@ size and end give the same store, row for row.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgflow.config import CONFIG_FILE
+from orgflow.demo.delivery import build_delivery
 from orgflow.demo.org import BUS_FACTOR_TEAM, CLUSTERS, EXPLODING_TEAM, NEW_TEAMS, SOURCE, SPLIT_TEAM, build_org
 from orgflow.demo.work import build_work
 from orgflow.errors import InputError
@@ -63,6 +64,8 @@ class DemoSummary:
     new_team_ids: tuple[str, ...]
     exploding_team_id: str
     bus_factor_team_id: str
+    delivery: dict[str, int] = field(default_factory=dict)
+    """Rows of the delivery and org-design tables (commits, deployments, incidents, templates...) by table."""
 
     def __str__(self) -> str:
         return (
@@ -84,6 +87,7 @@ class DemoSummary:
             StatusTransition.spec.table: self.transitions,
             BlockedInterval.spec.table: self.blocked_intervals,
             ItemLink.spec.table: self.links,
+            **self.delivery,
         }
 
 
@@ -128,7 +132,7 @@ def build_demo(
     end = (end or DEFAULT_END).astimezone(UTC).replace(microsecond=0)
     start = end - timedelta(days=round(years * 365.25))
     progress = on_progress or (lambda done, total, what: None)
-    steps = 4
+    steps = 5
 
     progress(0, steps, "organization")
     rng = np.random.default_rng(seed)
@@ -136,14 +140,24 @@ def build_demo(
     progress(1, steps, "work items")
     work = build_work(rng, org, items=items, start=start, end=end)
 
-    progress(2, steps, "configuration")
+    progress(2, steps, "delivery")
+    delivery = build_delivery(np.random.default_rng([seed, 1]), org, start=start, end=end)
+
+    progress(3, steps, "configuration")
     directory.mkdir(parents=True, exist_ok=True)
     (directory / CONFIG_FILE).write_text(demo_config_text(), encoding="utf-8")
     batch = ImportBatch(source=SOURCE, kind="demo", origin=f"seed {seed}")
-    records: list[Record] = [*org.records, *work.items, *work.transitions, *work.blocked, *work.links]
+    records: list[Record] = [
+        *org.records,
+        *work.items,
+        *work.transitions,
+        *work.blocked,
+        *work.links,
+        *delivery.records,
+    ]
     batch.extend(records)
 
-    progress(3, steps, "store")
+    progress(4, steps, "store")
     workspace = init_workspace(directory)
     try:
         workspace.store.write(batch)
@@ -169,7 +183,15 @@ def build_demo(
         new_team_ids=tuple(spec.team_id for spec in NEW_TEAMS),
         exploding_team_id=EXPLODING_TEAM,
         bus_factor_team_id=BUS_FACTOR_TEAM,
+        delivery=_counts_by_table(delivery.records),
     )
+
+
+def _counts_by_table(records: list[Record]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.spec.table] = counts.get(record.spec.table, 0) + 1
+    return counts
 
 
 def demo_config_text() -> str:

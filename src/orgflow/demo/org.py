@@ -291,7 +291,16 @@ def build_org(rng: np.random.Generator, *, start: datetime, end: datetime) -> De
         roster = spec.roster
         valid_to = reorg_date if spec.team_id == SPLIT_TEAM else None
         groups.append(
-            Group(SOURCE, spec.team_id, spec.name, "team", spec.topology_type, spec.cluster_id, valid_to=valid_to)
+            Group(
+                SOURCE,
+                spec.team_id,
+                spec.name,
+                "team",
+                spec.topology_type,
+                spec.cluster_id,
+                valid_to=valid_to,
+                template=spec.topology_type,
+            )
         )
         lead = builder.hire(_TITLES[roster[0]], heads[spec.cluster_id])
         leads[spec.team_id] = lead
@@ -313,7 +322,16 @@ def build_org(rng: np.random.Generator, *, start: datetime, end: datetime) -> De
         flow_leads[cluster_id] = flow_lead
 
     groups.extend(
-        Group(SOURCE, spec.team_id, spec.name, "team", spec.topology_type, spec.cluster_id, valid_from=reorg_date)
+        Group(
+            SOURCE,
+            spec.team_id,
+            spec.name,
+            "team",
+            spec.topology_type,
+            spec.cluster_id,
+            valid_from=reorg_date,
+            template=spec.topology_type,
+        )
         for spec in NEW_TEAMS
     )
     _split_shipping(builder, members[SPLIT_TEAM], heads["logistics"], flow_leads["logistics"], reorg_date)
