@@ -90,6 +90,39 @@ class Thresholds(_Strict):
     sle_percentile: float = Field(85, gt=0, lt=100)
     sle_items: int = Field(50, ge=1)
     small_sample: int = Field(20, ge=1)
+    # Early-warning insights (docs/insights.md).
+    sle_high_percentile: float = Field(95, gt=0, lt=100)
+    sle_min_sample: int = Field(5, ge=1)
+    insight_weeks: int = Field(8, ge=2)
+    growth_share: float = Field(0.2, gt=0)
+    significance: float = Field(0.01, gt=0, lt=1)
+    throughput_recent_weeks: int = Field(4, ge=1)
+    throughput_baseline_weeks: int = Field(12, ge=1)
+    throughput_drop: float = Field(0.3, gt=0, lt=1)
+    plan_probability: float = Field(0.7, gt=0, lt=1)
+
+
+class DesignSettings(_Strict):
+    """Limits of the team design checks (METRICS.md §4; docs/org.md)."""
+
+    team_size_min: int = Field(3, ge=1)
+    team_size_max: int = Field(9, ge=1)
+    span_of_control_max: int = Field(8, ge=1)
+    cluster_teams_min: int = Field(3, ge=1)
+    cluster_teams_max: int = Field(5, ge=1)
+    dunbar_cluster: int = Field(50, ge=1)
+    dunbar_area: int = Field(150, ge=1)
+    stability_min: float = Field(0.75, ge=0, le=1)
+    churn_share_max: float = Field(0.5, ge=0)
+    window_days: int = Field(90, ge=1)
+    allocation_max: float = Field(1.0, gt=0)
+    teams_per_person_max: int = Field(2, ge=1)
+
+
+class OrgSettings(_Strict):
+    """The organization section: design-check limits."""
+
+    design: DesignSettings = DesignSettings()
 
 
 class ValueStream(_Strict):
@@ -109,6 +142,7 @@ class Config(_Strict):
     value_streams: dict[str, ValueStream] = Field(default_factory=dict)
     github: GithubMapping = GithubMapping()
     thresholds: Thresholds = Thresholds()
+    org: OrgSettings = OrgSettings()
 
     @field_validator("timezone")
     @classmethod

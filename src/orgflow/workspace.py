@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any
 
 from orgflow.config import CONFIG_FILE, Config, load_config
 from orgflow.errors import InputError
-from orgflow.store import ImportCounts, Store
+from orgflow.store import ImportBatch, ImportCounts, Store
 
 if TYPE_CHECKING:
     import ibis
 
+    from orgflow.metrics.delivery_service import DeliveryService
+    from orgflow.metrics.pr_service import PullRequestFlow
     from orgflow.metrics.service import FlowService
     from orgflow.sources import ProgressCallback
 
@@ -62,6 +64,23 @@ class Workspace:
 
         return FlowService(self, now=now)
 
+    @cached_property
+    def delivery(self) -> DeliveryService:
+        """DORA's five metrics per service, team and group, as of now."""
+        return self.delivery_at(None)
+
+    def delivery_at(self, now: datetime | None) -> DeliveryService:
+        """DORA's metrics as of `now` (an aware instant; it ends the default window)."""
+        from orgflow.metrics.delivery_service import DeliveryService
+
+        return DeliveryService(self, now=now)
+
+    def pull_requests_at(self, now: datetime | None) -> PullRequestFlow:
+        """Pull-request flow (coding, pickup, review, deploy) as of `now`."""
+        from orgflow.metrics.pr_service import PullRequestFlow
+
+        return PullRequestFlow(self, self.delivery_at(now))
+
     def import_files(
         self,
         kind: str,
@@ -81,8 +100,13 @@ class Workspace:
         if kind not in available:
             raise InputError(f"unknown importer {kind!r} (known: {', '.join(sorted(available))})")
         batch = available[kind](paths, config=self.config, options=options or {}, on_progress=on_progress)
+        return self.write(batch)
+
+    def write(self, batch: ImportBatch) -> ImportCounts:
+        """Write one batch of canonical records in one transaction; cached analysis is dropped."""
         counts = self.store.write(batch)
-        self.__dict__.pop("metrics", None)
+        for part in ("metrics", "delivery"):
+            self.__dict__.pop(part, None)
         return counts
 
     def close(self) -> None:

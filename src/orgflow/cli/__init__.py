@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orgflow.cli import flow, importing, web_commands, workspace_commands
+from orgflow.cli import deps, dora, flow, forecast, importing, insights, org, web_commands, workspace_commands
 from orgflow.cli.render import error_console
 from orgflow.errors import InputError
 
@@ -26,6 +26,12 @@ workspace_commands.register(app)
 web_commands.register(app)
 app.add_typer(importing.app, name="import")
 app.add_typer(flow.app, name="flow")
+app.add_typer(dora.app, name="dora")
+app.add_typer(dora.prs_app, name="prs")
+app.add_typer(org.app, name="org")
+app.add_typer(deps.app, name="deps")
+app.add_typer(forecast.app, name="forecast")
+app.command()(insights.insights)
 
 
 def main() -> None:

@@ -13,7 +13,10 @@ from orgflow.cli.render import console
 from orgflow.errors import InputError
 from orgflow.store import ImportCounts
 
-app = typer.Typer(help="Load saved exports (Jira, GitHub, a transitions CSV) into the workspace.", no_args_is_help=True)
+app = typer.Typer(
+    help="Load saved exports (Jira, GitHub, git, transitions, deployments, incidents, the org) into the workspace.",
+    no_args_is_help=True,
+)
 
 PathsArgument = Annotated[list[Path], typer.Argument(help="Files or folders to import.")]
 StrictOption = Annotated[bool, typer.Option("--strict-statuses", help="Fail on a status that no workflow stage lists.")]
@@ -46,6 +49,8 @@ def _report(kind: str, counts: ImportCounts) -> None:
         for table, (new, changed, unchanged) in counts.by_table.items()
     ]
     console.print(f"imported {kind}: " + "; ".join(parts))
+    for warning in counts.warnings:
+        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
 
 
 @app.command()
@@ -101,3 +106,138 @@ def transitions(
     if project:
         options["project"] = project
     _run(ctx, "transitions", paths, options)
+
+
+MapOption = Annotated[list[str], typer.Option("--map", help="Rename a column: column=field.")]
+
+
+@app.command()
+def deployments(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    map_: MapOption = [],  # noqa: B006
+    source: Annotated[str, typer.Option(help="Source name the deployments are stored under.")] = "deployments",
+) -> None:
+    """A CSV of deployments (service, environment, revision, finished_at [, started_at, status, kind, id]).
+
+    Example: orgflow import deployments deploys.csv
+    """
+    _run(ctx, "deployments", paths, {"map": _pairs(map_, "--map"), "source": source})
+
+
+@app.command("github-delivery")
+def github_delivery(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    repo: Annotated[str | None, typer.Option(help="owner/name, if the objects do not say.")] = None,
+    service: Annotated[str | None, typer.Option(help="Service deployed (default: the repo name).")] = None,
+    source: Annotated[str, typer.Option(help="Source name the records are stored under.")] = "github",
+    assume_success: Annotated[
+        bool, typer.Option(help="A deployment without statuses counts as a success at its creation.")
+    ] = False,
+    include_prereleases: Annotated[bool, typer.Option(help="Count prereleases as deployments.")] = False,
+    environment: Annotated[str, typer.Option(help="Environment of releases.")] = "production",
+) -> None:
+    """GitHub REST deployments (with statuses), releases and pull requests (with reviews and commits).
+
+    Example: orgflow import github-delivery pulls.json releases.json --repo open-telemetry/opentelemetry-collector
+    """
+    options: dict[str, Any] = {
+        "source": source,
+        "assume_success": assume_success,
+        "include_prereleases": include_prereleases,
+        "environment": environment,
+    }
+    if repo:
+        options["repo"] = repo
+    if service:
+        options["service"] = service
+    _run(ctx, "github-delivery", paths, options)
+
+
+@app.command()
+def incidents(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    map_: MapOption = [],  # noqa: B006
+    source: Annotated[str | None, typer.Option(help="Source name (default incidents, or pagerduty).")] = None,
+    service: Annotated[str | None, typer.Option(help="Service of incidents that name none.")] = None,
+) -> None:
+    """Incidents: a CSV or JSON (id, service, started_at, resolved_at, severity, title [, deployment_id, commit])
+    or PagerDuty REST incidents. Example: orgflow import incidents public-postmortems.csv
+    """
+    options: dict[str, Any] = {"map": _pairs(map_, "--map")}
+    if source:
+        options["source"] = source
+    if service:
+        options["service"] = service
+    _run(ctx, "incidents", paths, options)
+
+
+@app.command()
+def git(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    repo: Annotated[str, typer.Option(help="Repository name the commits are stored under (owner/name).")],
+    deploy_tags: Annotated[
+        str | None, typer.Option(help="Regex: matching tags are production deployments (needs --service).")
+    ] = None,
+    service: Annotated[str | None, typer.Option(help="Service the deployment tags deploy.")] = None,
+    environment: Annotated[str, typer.Option(help="Environment of tag deployments.")] = "production",
+    alias: Annotated[list[str], typer.Option(help="Author alias: name-or-email=canonical name.")] = [],  # noqa: B006
+    source: Annotated[str, typer.Option(help="Source name the commits are stored under.")] = "git",
+) -> None:
+    """A git repository (read with git itself, bare or not) or a saved export (numstat log, commits and tags CSV).
+
+    Example: orgflow import git ../otel-collector --repo open-telemetry/opentelemetry-collector
+    --deploy-tags '^v[0-9]+[.][0-9]+[.][0-9]+$' --service otel-collector
+    """
+    options: dict[str, Any] = {
+        "repo": repo,
+        "source": source,
+        "environment": environment,
+        "aliases": _pairs(alias, "--alias"),
+    }
+    if deploy_tags:
+        options["deploy_tags"] = deploy_tags
+    if service:
+        options["service"] = service
+    from orgflow.sources import git as git_source
+
+    with open_from(ctx) as workspace:
+        batch = git_source.load(paths, config=workspace.config, options=options)
+        counts = workspace.write(batch)
+    _report("git", counts)
+    for line in git_source.summarize(batch).lines():
+        console.print(line, highlight=False)
+
+
+@app.command()
+def backstage(ctx: typer.Context, paths: PathsArgument) -> None:
+    """Backstage catalog YAML (groups, users, components, APIs, systems).
+
+    Example: orgflow import backstage catalog.yaml
+    """
+    _run(ctx, "backstage", paths, {})
+
+
+@app.command()
+def codeowners(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    repo: Annotated[str, typer.Option(help="Repository the file belongs to (owner/name).")],
+) -> None:
+    """A CODEOWNERS file: path patterns and their owners.
+
+    Example: orgflow import codeowners CODEOWNERS --repo org/app
+    """
+    _run(ctx, "codeowners", paths, {"repo": repo})
+
+
+@app.command()
+def org(ctx: typer.Context, paths: PathsArgument) -> None:
+    """The org file: YAML, or people.csv, groups.csv, memberships.csv... (docs/org.md).
+
+    Example: orgflow import org org.yaml
+    """
+    _run(ctx, "org", paths, {})

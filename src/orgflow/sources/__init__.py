@@ -32,6 +32,28 @@ class Importer(Protocol):
 
 def importers() -> dict[str, Importer]:
     """Built-in file importers by name (imported lazily, so one broken source never blocks another)."""
-    from orgflow.sources import github, jira, transitions_csv
+    from orgflow.sources import (
+        backstage,
+        codeowners,
+        deployments,
+        git,
+        github,
+        github_delivery,
+        incidents,
+        jira,
+        org_file,
+        transitions_csv,
+    )
 
-    return {"jira": jira.load, "github": github.load, "transitions": transitions_csv.load}
+    return {
+        "jira": jira.load,
+        "github": github.load,
+        "transitions": transitions_csv.load,
+        "deployments": deployments.load,
+        "github-delivery": github_delivery.load,
+        "incidents": incidents.load,
+        "git": git.load,
+        "backstage": backstage.load,
+        "codeowners": codeowners.load,
+        "org": org_file.load,
+    }

@@ -45,6 +45,8 @@ class ImportBatch:
     kind: str
     origin: str
     records: dict[type[Record], list[Record]] = field(default_factory=lambda: defaultdict(list))
+    warnings: list[str] = field(default_factory=list)
+    """Data-quality findings of the import that did not stop it (a relation only one side declares...)."""
 
     def add(self, record: Record) -> None:
         """Add one record."""
@@ -65,6 +67,8 @@ class ImportCounts:
     """What an import did to the store, per table: rows new, changed and unchanged (by key)."""
 
     by_table: dict[str, tuple[int, int, int]]
+    warnings: tuple[str, ...] = ()
+    """The batch's data-quality warnings (written or not, they never stop an import)."""
 
     @property
     def new(self) -> int:
@@ -151,7 +155,7 @@ class Store:
                 connection.execute(f"DELETE FROM {spec.table} USING _batch WHERE {matches}")
                 connection.execute(f"INSERT INTO {spec.table} SELECT * FROM _batch")
                 connection.unregister("_batch")
-            result = ImportCounts(counts)
+            result = ImportCounts(counts, tuple(batch.warnings))
             next_id = connection.execute("SELECT coalesce(max(import_id), 0) + 1 FROM imports").fetchone()
             connection.execute(
                 "INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

@@ -1,0 +1,134 @@
+"""`orgflow deps ...`: socio-technical figures from git and the cross-team dependency graph."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.render import Format, render
+from orgflow.metrics.sociotech_service import SocioTechService
+from orgflow.metrics.window import parse_day
+
+app = typer.Typer(
+    help="Ownership, coupling, truck factor, congruence and the cross-team dependency graph.", no_args_is_help=True
+)
+
+Repo = Annotated[str | None, typer.Option("--repo", "-r", help="Only this repository (default: all).")]
+Level = Annotated[str, typer.Option("--level", "-l", help="file, component or team.")]
+Since = Annotated[str | None, typer.Option("--since", help="Commits from this day, YYYY-MM-DD.")]
+Until = Annotated[str | None, typer.Option("--until", help="Commits up to this day, inclusive, YYYY-MM-DD.")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+
+
+def _days(since: str | None, until: str | None) -> tuple[date | None, date | None]:
+    return (
+        parse_day(since, field="since") if since else None,
+        parse_day(until, field="until") if until else None,
+    )
+
+
+@app.command()
+def graph(
+    ctx: typer.Context,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", "-k", help="declared, coupling or blocking (repeatable).")
+    ] = None,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Only edges touching this group's teams.")] = None,
+    nodes: Annotated[bool, typer.Option("--nodes", help="List the teams instead of the edges.")] = False,
+    repo: Repo = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Cross-team dependency edges with weights and lost flow time. Example: orgflow deps graph --kind blocking"""
+    first, last = _days(since, until)
+    with open_from(ctx) as workspace:
+        service = SocioTechService(workspace)
+        options = {"kinds": tuple(kind) if kind else None, "group": group, "repo": repo, "since": first, "until": last}
+        result = service.dependency_nodes(**options) if nodes else service.dependency_edges(**options)
+        render(result, fmt)
+
+
+@app.command()
+def coupling(
+    ctx: typer.Context,
+    repo: Repo = None,
+    level: Level = "file",
+    since: Since = None,
+    until: Until = None,
+    min_revs: Annotated[int, typer.Option(help="Minimum mean revisions of a pair.")] = 5,
+    min_shared: Annotated[int, typer.Option(help="Minimum shared revisions.")] = 5,
+    min_degree: Annotated[int, typer.Option(help="Minimum degree, percent.")] = 30,
+    max_changeset: Annotated[int, typer.Option(help="Commits touching more entities are ignored.")] = 30,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Change coupling of files, components or teams. Example: orgflow deps coupling --level component"""
+    from orgflow.metrics.coupling import CouplingThresholds
+
+    first, last = _days(since, until)
+    thresholds = CouplingThresholds(min_revs, min_shared, min_degree, max_changeset)
+    with open_from(ctx) as workspace:
+        service = SocioTechService(workspace, thresholds=thresholds)
+        render(service.coupling(repo=repo, level=level, since=first, until=last), fmt)
+
+
+@app.command()
+def ownership(
+    ctx: typer.Context,
+    repo: Repo = None,
+    level: Level = "file",
+    since: Since = None,
+    until: Until = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Main developer, ownership share and fragmentation. Example: orgflow deps ownership --level team"""
+    first, last = _days(since, until)
+    with open_from(ctx) as workspace:
+        render(SocioTechService(workspace).ownership(repo=repo, level=level, since=first, until=last), fmt)
+
+
+@app.command("truck-factor")
+def truck_factor(
+    ctx: typer.Context,
+    repo: Repo = None,
+    by: Annotated[str, typer.Option("--by", help="repo, component or team.")] = "repo",
+    since: Since = None,
+    until: Until = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Truck factor (Avelino) per repository, component or team. Example: orgflow deps truck-factor --by team"""
+    first, last = _days(since, until)
+    with open_from(ctx) as workspace:
+        render(SocioTechService(workspace).truck_factor(repo=repo, by=by, since=first, until=last), fmt)
+
+
+@app.command()
+def congruence(
+    ctx: typer.Context,
+    repo: Repo = None,
+    level: Level = "component",
+    since: Since = None,
+    until: Until = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Socio-technical congruence and Conway alignment. Example: orgflow deps congruence --level file"""
+    first, last = _days(since, until)
+    with open_from(ctx) as workspace:
+        render(SocioTechService(workspace).congruence(repo=repo, level=level, since=first, until=last), fmt)
+
+
+@app.command()
+def drift(
+    ctx: typer.Context,
+    repo: Repo = None,
+    since: Since = None,
+    until: Until = None,
+    fmt: Fmt = Format.table,
+) -> None:
+    """Declared owner versus the team that changes each component most. Example: orgflow deps drift"""
+    first, last = _days(since, until)
+    with open_from(ctx) as workspace:
+        render(SocioTechService(workspace).drift(repo=repo, since=first, until=last), fmt)

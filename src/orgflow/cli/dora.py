@@ -1,0 +1,218 @@
+"""`orgflow dora ...` and `orgflow prs ...`: delivery figures per service, owner team and group.
+
+Same conventions as `orgflow flow`: a window (--since/--until, UTC days, --until inclusive), cuts
+(--service, --team, --group), --format table|csv|json and --now to see the figures as of an instant.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.render import Format, console, render
+from orgflow.errors import InputError
+from orgflow.metrics.service import MetricResult
+from orgflow.metrics.window import parse_day
+
+app = typer.Typer(help="DORA's five metrics: deployments, change lead time, fail rate, recovery, rework.")
+prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy time.", no_args_is_help=True)
+app.info.no_args_is_help = True
+
+Since = Annotated[str | None, typer.Option("--since", help="Window start, YYYY-MM-DD (default: first deployment).")]
+Until = Annotated[str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: yesterday).")]
+Service = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+Team = Annotated[str | None, typer.Option("--team", "-t", help="Only services this team owns.")]
+Group = Annotated[str | None, typer.Option("--group", "-g", help="Only services of teams in this group (any level).")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+Now = Annotated[str | None, typer.Option("--now", help="Figures as of this date or instant (ISO 8601, UTC).")]
+CommitTime = Annotated[str, typer.Option("--commit-time", help="authored or committed: when a change starts.")]
+
+
+def _instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not a date or instant ({text!r})", field="--now") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _day(text: str | None, field: str) -> date | None:
+    return parse_day(text, field=field) if text else None
+
+
+def _notes(notes: list[str]) -> None:
+    for note in notes:
+        console.print(f"[dim]note: {note}[/dim]", highlight=False)
+
+
+_HEADLINE = (
+    "deployments",
+    "deploys_per_week",
+    "deploy_days_per_week_median",
+    "changes",
+    "lead_time_p50_hours",
+    "lead_time_p85_hours",
+    "change_fail_rate",
+    "recovery_p50_hours",
+    "rework_rate",
+    "incidents",
+    "small_sample",
+)
+
+
+def _headline(result: MetricResult, by: str) -> MetricResult:
+    """The summary's headline columns, for a terminal table."""
+    keep = [name for name in (by, *_HEADLINE) if name in result.table.column_names]
+    return MetricResult(result.metric, result.definition, result.params, result.table.select(keep), result.notes)
+
+
+@app.command()
+def summary(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="service, team or group.")] = "service",
+    since: Since = None,
+    until: Until = None,
+    service: Service = None,
+    team: Team = None,
+    group: Group = None,
+    commit_time: CommitTime = "committed",
+    bands: Annotated[bool, typer.Option("--bands", help="Add DORA 2023 performance band labels.")] = False,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """DORA's five metrics with sample sizes and link counts. Example: orgflow dora summary --by team"""
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.delivery_at(_instant(now)).summary(
+            by=by,
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+            service=service,
+            team=team,
+            group=group,
+            commit_time=commit_time,
+            bands=bands,
+        )
+    if fmt is Format.table:
+        render(_headline(result, by), fmt)
+        _notes([*result.notes, "--format json or csv gives every column (link counts, hotfixes, rollbacks...)"])
+    else:
+        render(result, fmt)
+
+
+@app.command()
+def deployments(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    service: Service = None,
+    team: Team = None,
+    group: Group = None,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Every production deployment: new commits, failure and its link, recovery. Example: orgflow dora deployments"""
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.delivery_at(_instant(now)).deployments(
+            since=_day(since, "since"), until=_day(until, "until"), service=service, team=team, group=group
+        )
+    render(result, fmt)
+
+
+@app.command("lead-time")
+def lead_time(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    service: Service = None,
+    team: Team = None,
+    group: Group = None,
+    commit_time: CommitTime = "committed",
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Change lead time of every deployed commit. Example: orgflow dora lead-time --service api --format csv"""
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.delivery_at(_instant(now)).lead_time(
+            since=_day(since, "since"),
+            until=_day(until, "until"),
+            service=service,
+            team=team,
+            group=group,
+            commit_time=commit_time,
+        )
+    render(result, fmt)
+
+
+@app.command()
+def incidents(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    service: Service = None,
+    team: Team = None,
+    group: Group = None,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Incidents with the deployment each is attributed to, and how (explicit, inferred, unlinked).
+
+    Example: orgflow dora incidents --service payments-api
+    """
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.delivery_at(_instant(now)).incidents(
+            since=_day(since, "since"), until=_day(until, "until"), service=service, team=team, group=group
+        )
+    render(result, fmt)
+
+
+@app.command("before-first")
+def before_first(ctx: typer.Context, service: Service = None, fmt: Fmt = Format.table, now: Now = None) -> None:
+    """Commits in production before a service's first recorded deployment (never counted as changes).
+
+    Example: orgflow dora before-first --service otel-collector
+    """
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.delivery_at(_instant(now)).before_first_deployment(service=service)
+    render(result, fmt)
+
+
+@prs_app.command("summary")
+def prs_summary(
+    ctx: typer.Context,
+    by: Annotated[str | None, typer.Option("--by", help="repo, team or author.")] = "repo",
+    since: Since = None,
+    until: Until = None,
+    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
+    team: Team = None,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Distribution of coding, pickup, review and deploy time. Example: orgflow prs summary --by team"""
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.pull_requests_at(_instant(now)).summary(
+            by=by, since=_day(since, "since"), until=_day(until, "until"), repo=repo, team=team
+        )
+    render(result, fmt)
+
+
+@prs_app.command("list")
+def prs_list(
+    ctx: typer.Context,
+    since: Since = None,
+    until: Until = None,
+    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
+    team: Team = None,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Every pull request finished in the window with its four stages in hours. Example: orgflow prs list"""
+    with open_from(ctx, read_only=True) as workspace:
+        result = workspace.pull_requests_at(_instant(now)).stages(
+            since=_day(since, "since"), until=_day(until, "until"), repo=repo, team=team
+        )
+    render(result, fmt)

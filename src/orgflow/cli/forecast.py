@@ -1,0 +1,181 @@
+"""`orgflow forecast ...`: when will N items be done, how many by a date, a plan of initiatives, backtests.
+
+Every forecast samples the daily throughput of the chosen cut over the last `--window` days; the
+current day is left out. Output goes through the same renderer as `orgflow flow` (table, csv, json).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.flow import _instant
+from orgflow.cli.render import Format, render
+from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
+from orgflow.forecast.backtest import backtest as run_backtest
+from orgflow.forecast.exact import exact_how_many, exact_when
+from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, series_from
+from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
+from orgflow.forecast.plan import forecast_plan, plan_series
+from orgflow.forecast.plan_file import load_plan
+from orgflow.forecast.result import DEFAULT_TRIALS
+from orgflow.metrics.window import Cut, parse_day
+
+app = typer.Typer(
+    help="Forecasts from the teams' own throughput: when, how many, plans of initiatives, backtests.",
+    no_args_is_help=True,
+)
+
+Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items.")]
+Group = Annotated[str | None, typer.Option("--group", "-g", help="Only items of teams in this group (any level).")]
+ItemType = Annotated[str | None, typer.Option("--type", help="Only this item type or flow type (feature, defect…).")]
+Window = Annotated[int, typer.Option("--window", help="Days of throughput history to sample (before today).")]
+Trials = Annotated[int, typer.Option("--trials", help="Monte Carlo trials.")]
+Seed = Annotated[int | None, typer.Option("--seed", help="Seed for identical results on every run.")]
+Uncertainty = Annotated[
+    bool,
+    typer.Option(
+        "--uncertainty/--no-uncertainty", help="Resample the history window in each trial (parameter uncertainty)."
+    ),
+]
+Exact = Annotated[bool, typer.Option("--exact", help="Exact convolution instead of Monte Carlo (no uncertainty).")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+Now = Annotated[
+    str | None, typer.Option("--now", help="Forecast as of this date or instant (ISO 8601, UTC if no offset).")
+]
+
+
+def _date(text: str | None, field: str) -> date | None:
+    return parse_day(text, field=field) if text else None
+
+
+@app.command()
+def when(
+    ctx: typer.Context,
+    items: Annotated[int, typer.Option("--items", "-n", help="Items still to finish.")],
+    by: Annotated[str | None, typer.Option("--by", help="Also give the chance of finishing by this date.")] = None,
+    team: Team = None,
+    group: Group = None,
+    item_type: ItemType = None,
+    window: Window = DEFAULT_WINDOW_DAYS,
+    trials: Trials = DEFAULT_TRIALS,
+    seed: Seed = None,
+    uncertainty: Uncertainty = True,
+    exact: Exact = False,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
+    with open_from(ctx) as workspace:
+        series = series_from(
+            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
+        )
+    target = _date(by, "by")
+    if exact:
+        result = exact_when(series, items, target_date=target)
+    else:
+        result = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
+    render(result.metric_result(), fmt)
+
+
+@app.command("how-many")
+def how_many(
+    ctx: typer.Context,
+    by: Annotated[str | None, typer.Option("--by", help="Count items finished up to this date (inclusive).")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="…or over this many days from today.")] = None,
+    team: Team = None,
+    group: Group = None,
+    item_type: ItemType = None,
+    window: Window = DEFAULT_WINDOW_DAYS,
+    trials: Trials = DEFAULT_TRIALS,
+    seed: Seed = None,
+    uncertainty: Uncertainty = True,
+    exact: Exact = False,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
+    with open_from(ctx) as workspace:
+        series = series_from(
+            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
+        )
+    until = _date(by, "by")
+    if exact:
+        result = exact_how_many(series, days, by=until)
+    else:
+        result = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
+    render(result.metric_result(), fmt)
+
+
+@app.command()
+def plan(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The plan: a YAML or CSV file of initiatives.")],
+    start: Annotated[str | None, typer.Option("--start", help="First day of the plan (default: today).")] = None,
+    window: Window = DEFAULT_WINDOW_DAYS,
+    trials: Trials = DEFAULT_TRIALS,
+    seed: Seed = None,
+    uncertainty: Uncertainty = True,
+    board: Annotated[
+        bool, typer.Option("--board", help="Print the board (teams x time, dependencies) as JSON.")
+    ] = False,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
+    initiatives = load_plan(path)
+    with open_from(ctx) as workspace:
+        series = plan_series(workspace.metrics_at(_instant(now)), initiatives, window_days=window)
+    result = forecast_plan(
+        initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=_date(start, "start")
+    )
+    if board:
+        sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
+    else:
+        render(result.metric_result(), fmt)
+
+
+@app.command()
+def backtest(
+    ctx: typer.Context,
+    horizon: Annotated[int, typer.Option("--horizon", help="Days ahead of each how-many forecast.")] = 30,
+    items: Annotated[int | None, typer.Option("--items", "-n", help="Backtest 'when will N be done' instead.")] = None,
+    window: Annotated[
+        list[int] | None, typer.Option("--window", help="History window in days (repeat to compare several).")
+    ] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First forecast date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last forecast date, YYYY-MM-DD.")] = None,
+    step: Annotated[int, typer.Option("--step", help="Days between forecast dates.")] = 7,
+    team: Team = None,
+    group: Group = None,
+    item_type: ItemType = None,
+    trials: Trials = DEFAULT_BACKTEST_TRIALS,
+    seed: Seed = None,
+    uncertainty: Uncertainty = True,
+    fmt: Fmt = Format.table,
+    now: Now = None,
+) -> None:
+    """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
+    with open_from(ctx) as workspace:
+        series = series_from(
+            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=None
+        )
+    result = run_backtest(
+        series,
+        horizon_days=horizon,
+        items=items,
+        windows=tuple(window or DEFAULT_WINDOWS),
+        since=_date(since, "since"),
+        until=_date(until, "until"),
+        step_days=step,
+        trials=trials,
+        seed=seed,
+        uncertainty=uncertainty,
+    )
+    render(result.metric_result(), fmt)

@@ -1,0 +1,103 @@
+"""`orgflow insights`: the early-warning findings of the workspace, most severe first."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import pyarrow as pa
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.render import Format, render
+from orgflow.errors import InputError
+from orgflow.insights import Finding, find_insights
+from orgflow.metrics.service import MetricResult
+from orgflow.values import json_value
+
+DEFINITION = (
+    "Early-warning findings: open items past their SLE, WIP growing while throughput is flat, stage "
+    "queues growing, throughput drops, plans losing probability; each with evidence and an action."
+)
+
+
+def _instant(text: str | None) -> datetime | None:
+    """A --now value: an ISO 8601 date or instant, UTC when it has no offset."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not a date or instant ({text!r})", field="--now", hint="use YYYY-MM-DD") from None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    """The evidence on one line: its figures, then how many items."""
+    parts = [
+        f"{key}={json.dumps(value, default=str)}"
+        for key, value in evidence.items()
+        if key not in ("items", "littles_law")
+    ]
+    items = evidence.get("items") or []
+    if items:
+        shown = ", ".join(items[:5]) + (f" … ({len(items)} items)" if len(items) > 5 else "")
+        parts.append(f"items: {shown}")
+    return "; ".join(parts)
+
+
+def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[str, ...]) -> MetricResult:
+    rows = [finding.as_row() for finding in findings]
+    for row in rows:
+        row["evidence"] = _evidence_text(row["evidence"])
+    table = pa.table({name: pa.array([row[name] for row in rows], type=pa.string()) for name in columns})
+    return MetricResult("insights", DEFINITION, {**params, "rows": len(rows)}, table)
+
+
+def insights(
+    ctx: typer.Context,
+    team: Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items and figures.")] = None,
+    group: Annotated[
+        str | None, typer.Option("--group", "-g", help="Only the teams of this group (any level).")
+    ] = None,
+    now: Annotated[
+        str | None, typer.Option("--now", help="Look from this date or instant (ISO 8601, UTC if no offset).")
+    ] = None,
+    format: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")] = Format.table,
+) -> None:
+    """Early warnings with evidence and a suggested action. Example: orgflow insights --team payments"""
+    instant = _instant(now)
+    with open_from(ctx, read_only=True) as workspace:
+        findings = find_insights(workspace, now=instant, team=team, group=group)
+    params = {key: value for key, value in (("team", team), ("group", group)) if value is not None}
+    params["now"] = (instant or datetime.now(UTC)).isoformat()
+    if format is Format.json:
+        payload = {
+            "metric": "insights",
+            "definition": DEFINITION,
+            "params": {**params, "rows": len(findings)},
+            "rows": [_json_row(finding) for finding in findings],
+        }
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+    elif format is Format.csv:
+        columns = ("rule", "severity", "subject", "title", "evidence", "suggested_action")
+        render(_result(findings, params, columns=columns), format)
+    else:
+        render(_result(findings, params, columns=("severity", "rule", "subject", "title")), format, limit=None)
+
+
+def _json_row(finding: Finding) -> dict[str, Any]:
+    """A finding as JSON: evidence nested, its instants and dates as ISO text."""
+    row = finding.as_row()
+    row["evidence"] = _json_ready(row["evidence"])
+    return row
+
+
+def _json_ready(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _json_ready(inner) for key, inner in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(inner) for inner in value]
+    return json_value(value)

@@ -1,0 +1,98 @@
+"""`orgflow org ...`: the organization as of a date, its design checks, a group's history and a Team API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from typing import Annotated
+
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.render import Format, console, render
+from orgflow.errors import InputError
+from orgflow.metrics.org_service import OrgService
+from orgflow.values import json_value
+
+app = typer.Typer(
+    help="The organization on any date: groups, members, design checks, history, Team APIs.", no_args_is_help=True
+)
+
+DateOption = Annotated[
+    str | None, typer.Option("--date", "-d", help="The day to look at, YYYY-MM-DD (default: today, UTC).")
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+GroupArgument = Annotated[str, typer.Argument(help="Group id (team, cluster, area or org).")]
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return datetime.now(UTC).date()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"not a date ({text!r})", field="--date", hint="write YYYY-MM-DD") from None
+
+
+@app.command()
+def summary(ctx: typer.Context, day: DateOption = None, fmt: FormatOption = Format.table) -> None:
+    """One row per group on the date: kind, type, parent, members, checks failed. Example: orgflow org summary"""
+    with open_from(ctx, read_only=True) as workspace:
+        render(OrgService.for_workspace(workspace).summary(_day(day)), fmt)
+
+
+@app.command()
+def members(
+    ctx: typer.Context,
+    group: GroupArgument,
+    day: DateOption = None,
+    all_levels: Annotated[bool, typer.Option("--all", help="Include the groups below it.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """People in a group on the date, with role and allocation. Example: orgflow org members checkout -d 2025-01-01"""
+    with open_from(ctx, read_only=True) as workspace:
+        render(OrgService.for_workspace(workspace).members(group, _day(day), descendants=all_levels), fmt)
+
+
+@app.command()
+def checks(
+    ctx: typer.Context,
+    group: Annotated[str | None, typer.Option("--group", "-g", help="Only this group and the groups below it.")] = None,
+    day: DateOption = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed checks.")] = False,
+    fmt: FormatOption = Format.table,
+) -> None:
+    """Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed"""
+    with open_from(ctx, read_only=True) as workspace:
+        render(OrgService.for_workspace(workspace).checks(_day(day), group, failed_only=failed), fmt)
+
+
+@app.command()
+def history(ctx: typer.Context, group: GroupArgument, fmt: FormatOption = Format.table) -> None:
+    """A group's size on every day its membership changed. Example: orgflow org history shipping"""
+    with open_from(ctx, read_only=True) as workspace:
+        render(OrgService.for_workspace(workspace).history(group), fmt)
+
+
+@app.command()
+def team(ctx: typer.Context, group: GroupArgument, day: DateOption = None, fmt: FormatOption = Format.table) -> None:
+    """A team's Team API: members, owned components, dependencies, checks. Example: orgflow org team checkout"""
+    with open_from(ctx, read_only=True) as workspace:
+        api = OrgService.for_workspace(workspace).team_api(group, _day(day))
+    parts = {"members": api.members, "components": api.components, "dependencies": api.dependencies}
+    parts["checks"] = api.checks
+    if fmt is Format.json:
+        payload: dict[str, object] = {"team": api.info}
+        for name, result in parts.items():
+            payload[name] = [{key: json_value(value) for key, value in row.items()} for row in result.rows()]
+        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+        return
+    if fmt is Format.table:
+        info = api.info
+        console.print(
+            f"[bold]{info['name']}[/bold] ({info['team']}): {info['kind']}"
+            f"{', ' + info['type'] if info['type'] else ''}, in {info['parent'] or '-'}, on {info['date']}"
+        )
+    for result in parts.values():
+        render(result, fmt)

@@ -1,0 +1,186 @@
+"""The history a forecast samples: items finished per UTC calendar day, and whether there is enough of it.
+
+Finished items come from the flow metrics (`FlowService.throughput` with daily periods), so a forecast
+counts exactly what the throughput figures count: items whose finish (the last move into a `done`
+stage) falls on that day, cancelled items left out. Days with nothing finished are zeros; the current,
+partial day is never part of the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from orgflow.errors import InputError
+from orgflow.metrics.window import Cut
+
+if TYPE_CHECKING:
+    from orgflow.metrics.service import FlowService
+    from orgflow.workspace import Workspace
+
+DEFAULT_WINDOW_DAYS = 90
+"""The history a forecast samples by default: the last 90 complete days."""
+MIN_DAYS = 14
+"""Fewer days of history than this and no forecast is made."""
+MIN_ITEMS = 10
+"""Fewer finished items in the history than this and no forecast is made."""
+MIN_ACTIVE_DAYS = 5
+"""Fewer days with at least one finished item than this and no forecast is made (one bulk close is not a rate)."""
+
+
+@dataclass(frozen=True)
+class ThroughputSeries:
+    """Items finished on each UTC calendar day from `first_day`, one count per day, zero days included.
+
+    `params` says what was counted (the cut, the window) so a forecast can repeat it next to its figures.
+    """
+
+    first_day: date
+    counts: np.ndarray
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        counts = np.asarray(self.counts, dtype=np.int64)
+        if counts.ndim != 1 or (counts.size and counts.min() < 0):
+            raise ValueError("a throughput series is a 1-d array of non-negative counts")
+        object.__setattr__(self, "counts", counts)
+
+    @property
+    def days(self) -> int:
+        """Number of days in the series."""
+        return int(self.counts.size)
+
+    @property
+    def items(self) -> int:
+        """Finished items over the whole series."""
+        return int(self.counts.sum())
+
+    @property
+    def end_day(self) -> date:
+        """The day after the last day of the series (where a forecast from it starts)."""
+        return self.first_day + timedelta(days=self.days)
+
+    def dates(self) -> list[date]:
+        """The calendar day of each count."""
+        return [self.first_day + timedelta(days=offset) for offset in range(self.days)]
+
+    def between(self, since: date, until: date) -> ThroughputSeries:
+        """The days in [since, until), clipped to the series."""
+        low = max(0, (since - self.first_day).days)
+        high = min(self.days, max(low, (until - self.first_day).days))
+        return ThroughputSeries(self.first_day + timedelta(days=low), self.counts[low:high], dict(self.params))
+
+    def last(self, days: int) -> ThroughputSeries:
+        """The last `days` days of the series (all of it when shorter)."""
+        return self.between(self.end_day - timedelta(days=days), self.end_day)
+
+
+@dataclass(frozen=True)
+class Sufficiency:
+    """Whether a history is enough to forecast from, and why not.
+
+    `ok` is False when the history has fewer than `MIN_DAYS` days, fewer than `MIN_ITEMS` finished
+    items or fewer than `MIN_ACTIVE_DAYS` days with a finished item; `reasons` says which.
+    """
+
+    ok: bool
+    days: int
+    items: int
+    active_days: int
+    reasons: tuple[str, ...] = ()
+
+    def verdict(self) -> str:
+        """One line for people: 'enough history (…)' or 'not enough history: …'."""
+        figures = f"{self.days} days, {self.items} finished items, {self.active_days} days with a finish"
+        if self.ok:
+            return f"enough history ({figures})"
+        return f"not enough history ({figures}): {'; '.join(self.reasons)}"
+
+    def require(self, *, field_name: str = "window") -> None:
+        """Raise unless the history is sufficient.
+
+        Raises:
+            InputError: the history is too short or too sparse to forecast from.
+        """
+        if not self.ok:
+            raise InputError(
+                self.verdict(),
+                field=field_name,
+                hint="widen --window, choose a larger team or group, or wait for more finished items",
+            )
+
+
+def assess(series: ThroughputSeries) -> Sufficiency:
+    """The data-sufficiency verdict of a history (thresholds `MIN_DAYS`, `MIN_ITEMS`, `MIN_ACTIVE_DAYS`)."""
+    active = int(np.count_nonzero(series.counts))
+    reasons = []
+    if series.days < MIN_DAYS:
+        reasons.append(f"fewer than {MIN_DAYS} days")
+    if series.items < MIN_ITEMS:
+        reasons.append(f"fewer than {MIN_ITEMS} finished items")
+    if active < MIN_ACTIVE_DAYS:
+        reasons.append(f"fewer than {MIN_ACTIVE_DAYS} days with a finished item")
+    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons))
+
+
+def daily_throughput(
+    ws: Workspace,
+    *,
+    team: str | None = None,
+    group: str | None = None,
+    item_type: str | None = None,
+    window_days: int | None = DEFAULT_WINDOW_DAYS,
+    now: datetime | None = None,
+) -> ThroughputSeries:
+    """Items finished per UTC day over the last `window_days` complete days before `now`.
+
+    Args:
+        ws: the workspace.
+        team, group, item_type: the cut (as in `orgflow flow`); None = everything.
+        window_days: days of history; None = from the first item of the workspace.
+        now: the instant the forecast is made (default: now); the day it falls on is left out.
+
+    Raises:
+        InputError: an unknown team or group, or a window shorter than one day.
+    """
+    service = ws.metrics if now is None else ws.metrics_at(now)
+    return series_from(service, Cut(team=team, group=group, item_type=item_type), window_days=window_days)
+
+
+def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEFAULT_WINDOW_DAYS) -> ThroughputSeries:
+    """`daily_throughput` on an open flow service (several cuts can share one service).
+
+    Days before the first item of the cut was created are left out: a team that did not exist yet
+    did not finish zero items a day. The series may therefore be shorter than `window_days`.
+    """
+    if window_days is not None and window_days < 1:
+        raise InputError(f"the window must be at least one day (got {window_days})", field="window")
+    today = service.now.astimezone(UTC).date()
+    first_created = service.items_table(cut).created_at.min().to_pyarrow().as_py()
+    since = None if window_days is None else today - timedelta(days=window_days)
+    params: dict[str, Any] = {**cut.as_params(), "window_days": window_days}
+    if first_created is None:
+        start = since or today
+        return ThroughputSeries(start, np.zeros(0, dtype=np.int64), params)
+    if since is None or first_created.date() > since:
+        since = first_created.date()
+    if since >= today:
+        return ThroughputSeries(today, np.zeros(0, dtype=np.int64), params)
+    result = service.throughput(cut=cut, since=since, period="day")
+    counts = np.zeros((today - since).days, dtype=np.int64)
+    for row in result.rows():
+        offset = (row["period_start"] - since).days
+        if 0 <= offset < counts.size:
+            counts[offset] = row["finished"]
+    params["since"] = since.isoformat()
+    params["until"] = (today - timedelta(days=1)).isoformat()
+    return ThroughputSeries(since, counts, params)
+
+
+def known_teams(service: FlowService) -> set[str]:
+    """Every team that owns at least one item in the workspace."""
+    table = service.items_table().select("team_id").distinct().to_pyarrow()
+    return {value for value in table.column("team_id").to_pylist() if value is not None}

@@ -1,0 +1,146 @@
+"""A forecast's answer: the probability of each outcome, read at confidence levels the way people ask.
+
+"When" outcomes are days (day 1 = the first forecast day) and are read upward: the 85 % row is the
+first day by which at least 85 % of outcomes are done. "How many" outcomes are item counts and are
+read downward: the 85 % row is the largest count reached or passed in at least 85 % of outcomes.
+Both are whole numbers read off the cumulative distribution (no interpolation between outcomes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from orgflow.errors import InputError
+from orgflow.metrics.service import MetricResult
+
+CONFIDENCES = (0.50, 0.70, 0.85, 0.95)
+"""The confidence levels shown by default."""
+DEFAULT_TRIALS = 10_000
+"""Monte Carlo trials by default."""
+MAX_DAYS = 3_650
+"""The longest horizon simulated (ten years); outcomes later than that are 'beyond'."""
+_TOLERANCE = 1e-9
+"""Cumulative probabilities are sums of floats: 0.85 reached as 0.8499999999999 still counts."""
+
+DEFINITIONS = {
+    "forecast-when": "Days until the given number of items are finished, from the daily throughput history "
+    "(Monte Carlo trials or exact convolution); a confidence row is the first day by which that share of "
+    "outcomes is done (read upward); day 1 is the first forecast day, date = start + days - 1.",
+    "forecast-how-many": "Items finished from the first forecast day to the given date (inclusive), from the "
+    "daily throughput history; a confidence row is the count reached or passed in that share of outcomes "
+    "(read downward: at least that many).",
+}
+
+
+def check_confidences(confidences: tuple[float, ...]) -> None:
+    """Raises InputError unless every confidence is a fraction strictly between 0 and 1."""
+    for value in confidences:
+        if not 0 < value < 1:
+            raise InputError(f"a confidence is a fraction between 0 and 1 (got {value})", field="confidence")
+
+
+def day_for(cdf: np.ndarray, confidence: float) -> int | None:
+    """The first outcome whose cumulative probability reaches `confidence` (None: never within the horizon)."""
+    reached = np.flatnonzero(cdf >= confidence - _TOLERANCE)
+    return int(reached[0]) if reached.size else None
+
+
+def at_least_for(pmf: np.ndarray, confidence: float) -> int:
+    """The largest count x with P(outcome >= x) >= `confidence`."""
+    survival = np.cumsum(pmf[::-1])[::-1]
+    reached = np.flatnonzero(survival >= confidence - _TOLERANCE)
+    return int(reached[-1]) if reached.size else 0
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """A forecast: `pmf[k]` is the probability of outcome k (days for "when", items for "how-many").
+
+    `beyond` is the probability of finishing after the horizon ("when" only). `samples` holds the
+    outcome of each Monte Carlo trial (None for the exact method), for histograms and tests.
+    """
+
+    kind: str
+    method: str
+    pmf: np.ndarray
+    beyond: float
+    start: date | None
+    confidences: tuple[float, ...]
+    params: dict[str, Any] = field(default_factory=dict)
+    target_date: date | None = None
+    samples: np.ndarray | None = None
+
+    def value_at(self, confidence: float) -> int | None:
+        """Days (when) or items (how-many) at `confidence`; None when beyond the horizon."""
+        if self.kind == "when":
+            return day_for(np.cumsum(self.pmf), confidence)
+        return at_least_for(self.pmf, confidence)
+
+    def values(self) -> tuple[int | None, ...]:
+        """`value_at` for each of the result's confidences."""
+        return tuple(self.value_at(confidence) for confidence in self.confidences)
+
+    def date_of(self, days: int | None) -> date | None:
+        """The calendar date of forecast day `days` (day 1 = start)."""
+        if days is None or self.start is None:
+            return None
+        return self.start + timedelta(days=days - 1)
+
+    def probability_by(self, day: date) -> float:
+        """("when") The probability that the items are all finished on or before `day`."""
+        if self.kind != "when" or self.start is None:
+            raise ValueError("probability_by needs a 'when' forecast with a start date")
+        days = (day - self.start).days + 1
+        if days < 1:
+            return 0.0
+        return float(min(1.0, np.sum(self.pmf[: days + 1])))
+
+    def probability_at_least(self, items: int) -> float:
+        """("how-many") The probability of finishing at least `items` items."""
+        if self.kind != "how-many":
+            raise ValueError("probability_at_least needs a 'how-many' forecast")
+        return float(min(1.0, np.sum(self.pmf[max(0, items) :])))
+
+    @property
+    def mean(self) -> float:
+        """The mean outcome (days or items), outcomes beyond the horizon left out."""
+        mass = float(np.sum(self.pmf))
+        return float(np.dot(np.arange(self.pmf.size), self.pmf) / mass) if mass else float("nan")
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One row per confidence: when → confidence (%), days, date; how-many → confidence (%), items."""
+        rows: list[dict[str, Any]] = []
+        for confidence, value in zip(self.confidences, self.values(), strict=True):
+            percent = round(confidence * 100, 6)
+            percent_value: int | float = int(percent) if float(percent).is_integer() else percent
+            if self.kind == "when":
+                rows.append({"confidence": percent_value, "days": value, "date": self.date_of(value)})
+            else:
+                rows.append({"confidence": percent_value, "items": value})
+        return rows
+
+    def metric_result(self) -> MetricResult:
+        """The forecast as a `MetricResult` (metric, definition, params, table) for the shared renderers."""
+        metric = f"forecast-{self.kind}"
+        params = dict(self.params)
+        params.update(method=self.method, start=self.start.isoformat() if self.start else None)
+        if self.kind == "when":
+            params["beyond_horizon"] = round(self.beyond, 6)
+            if self.target_date is not None:
+                params["target_date"] = self.target_date.isoformat()
+                params["probability"] = round(self.probability_by(self.target_date), 6)
+        rows = self.rows()
+        whole = all(isinstance(row["confidence"], int) for row in rows)
+        confidence = ("confidence", pa.int64() if whole else pa.float64())
+        if self.kind == "when":
+            schema = pa.schema([confidence, ("days", pa.int64()), ("date", pa.date32())])
+        else:
+            schema = pa.schema([confidence, ("items", pa.int64())])
+        table = pa.Table.from_pylist(rows, schema=schema)
+        params["rows"] = table.num_rows
+        return MetricResult(metric, DEFINITIONS[metric], params, table)

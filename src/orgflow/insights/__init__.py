@@ -1,0 +1,88 @@
+"""Early-warning insights: findings with evidence and a suggested action.
+
+`find_insights(ws)` runs every rule over a workspace as of `now` and returns its findings, most
+severe first. The rules, one module each (their docstrings state the exact tests):
+
+- ``aging.past-sle`` (`aging`): an open item older than its team's SLE (p85; high past p95).
+- ``load.wip-growing`` (`load`): a team whose WIP grows while its throughput does not.
+- ``stages.queue-growing`` (`stages`): a stage of a team where items pile up.
+- ``throughput.drop`` (`throughput`): a team whose throughput fell below its own baseline.
+- ``plans.probability-fell`` (`plans`): an initiative whose chance of meeting its date fell below
+  the threshold since the last run (needs the plan forecast's probabilities).
+
+Thresholds come from `config.thresholds` where it has them (see `InsightSettings`). The rules only
+read the store; `record_snapshot` is the one write, for the plan probabilities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from orgflow.insights import aging, load, plans, stages, throughput
+from orgflow.insights.aging import item_aging
+from orgflow.insights.finding import SEVERITY_ORDER, Finding, InsightSettings, Scope
+from orgflow.insights.plans import Chance, chances_of, record_snapshot
+from orgflow.metrics.window import Cut
+
+if TYPE_CHECKING:
+    from orgflow.forecast.plan import PlanResult
+    from orgflow.workspace import Workspace
+
+RULES = (aging.RULE, load.RULE, stages.RULE, throughput.RULE, plans.RULE)
+"""Every rule id, in the order findings of equal severity are listed."""
+
+__all__ = [
+    "RULES",
+    "Chance",
+    "Finding",
+    "InsightSettings",
+    "chances_of",
+    "find_insights",
+    "item_aging",
+    "record_snapshot",
+]
+
+
+def find_insights(
+    ws: Workspace,
+    *,
+    now: datetime | None = None,
+    team: str | None = None,
+    group: str | None = None,
+    plan: PlanResult | Mapping[str, Chance] | None = None,
+) -> list[Finding]:
+    """Every finding of every rule for the workspace as of `now`, most severe first.
+
+    Args:
+        ws: the open workspace.
+        now: the instant to look from (aware; default the current time). Later history is ignored.
+        team: only this team's items and figures.
+        group: only the items and figures of the teams in this group (any level).
+        plan: the plan forecast (`forecast_plan`'s result) or its current chance per initiative
+            (id → probability, or → (target, probability)); without it the plan rule is skipped. It
+            is compared with the latest snapshot before `now`; store this run afterwards with
+            `record_snapshot`.
+
+    Returns:
+        Findings ordered by severity (high first), then by rule (the order of `RULES`), then as
+        each rule orders them (oldest items first, teams and stages by name).
+
+    Raises:
+        InputError: an unknown team or group, or inconsistent thresholds.
+    """
+    if now is not None and now.tzinfo is None:
+        raise ValueError(f"naive datetime {now!r}: pass an aware UTC instant")
+    service = ws.metrics_at(now.astimezone(UTC) if now else None)
+    scope = Scope(service=service, cut=Cut(team=team, group=group), settings=InsightSettings.from_config(ws.config))
+    service.items_table(scope.cut)  # checks the team and group before any rule runs
+    chances = plan if plan is None or isinstance(plan, Mapping) else chances_of(plan)
+    findings = [
+        *aging.find(scope),
+        *load.find(scope),
+        *stages.find(scope),
+        *throughput.find(scope),
+        *(plans.find(scope, chances) if chances else []),
+    ]
+    return sorted(findings, key=lambda finding: (SEVERITY_ORDER[finding.severity], RULES.index(finding.rule)))

@@ -1,0 +1,114 @@
+"""What every insight rule returns: a `Finding`, and the settings and scope the rules share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
+
+from orgflow.metrics.window import Cut
+
+if TYPE_CHECKING:
+    from orgflow.config import Config
+    from orgflow.metrics.service import FlowService
+
+Severity = Literal["high", "medium", "low"]
+SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One early-warning signal, with the numbers and items that back it.
+
+    Attributes:
+        rule: the rule's stable id (``aging.past-sle``, ``load.wip-growing``, ``stages.queue-growing``,
+            ``throughput.drop``, ``plans.probability-fell``).
+        severity: ``high``, ``medium`` or ``low``.
+        subject: what the finding is about, as ``kind:id``: ``item:PAY-12``, ``team:billing``,
+            ``stage:billing:Ready for Release``, ``initiative:checkout-v2``.
+        title: one line a person reads first.
+        evidence: the figures the rule tested (rounded for display; units in the key names) and,
+            under ``items``, the ids of the items involved.
+        suggested_action: one sentence on what to do next.
+    """
+
+    rule: str
+    severity: Severity
+    subject: str
+    title: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    suggested_action: str = ""
+
+    def as_row(self) -> dict[str, Any]:
+        """The finding as a JSON-ready dict (rule, severity, subject, title, evidence, suggested_action)."""
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "subject": self.subject,
+            "title": self.title,
+            "evidence": self.evidence,
+            "suggested_action": self.suggested_action,
+        }
+
+
+@dataclass(frozen=True)
+class InsightSettings:
+    """The thresholds of the rules. Each reads `config.thresholds.<name>` when the config has it.
+
+    Attributes:
+        sle_percentile: the SLE (p85 by default); an open item older than it is past its SLE.
+        sle_high_percentile: an item older than this percentile (p95) is a high-severity finding.
+        sle_items: the SLE sample: each team's and item type's last N finished items.
+        sle_min_sample: fewer finished items than this give no SLE to compare with.
+        insight_weeks: the window of the WIP and stage-queue trends, in weeks of 7 whole days.
+        growth_share: the least growth (0.2 = 20 %) of the mean of the window's second half over its
+            first half that counts as growth.
+        significance: the largest one-sided p-value of the rules' rate tests.
+        throughput_recent_weeks: the recent weeks of the throughput-drop rule.
+        throughput_baseline_weeks: the baseline weeks just before them.
+        throughput_drop: the least drop of the weekly rate (0.3 = 30 %) that counts.
+        plan_probability: an initiative below this probability of meeting its date is at risk.
+    """
+
+    sle_percentile: float = 85
+    sle_high_percentile: float = 95
+    sle_items: int = 50
+    sle_min_sample: int = 5
+    insight_weeks: int = 8
+    growth_share: float = 0.2
+    significance: float = 0.01
+    throughput_recent_weeks: int = 4
+    throughput_baseline_weeks: int = 12
+    throughput_drop: float = 0.3
+    plan_probability: float = 0.7
+
+    @classmethod
+    def from_config(cls, config: Config) -> InsightSettings:
+        """The defaults, overridden by every same-named key of `config.thresholds`."""
+        thresholds = config.thresholds
+        values = {name: getattr(thresholds, name) for name in cls.__dataclass_fields__ if hasattr(thresholds, name)}
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What the rules look at: the flow service (with its `now`), the cut, and the settings.
+
+    `end_day` is the first day left out (today, UTC): windows are whole days ending yesterday.
+    """
+
+    service: FlowService
+    cut: Cut
+    settings: InsightSettings
+
+    @property
+    def now(self) -> datetime:
+        return self.service.now
+
+    @property
+    def end_day(self) -> date:
+        return self.service.now.date()
+
+    def days_back(self, days: int) -> date:
+        """The first day of a window of `days` whole days ending yesterday."""
+        return self.end_day - timedelta(days=days)

@@ -1,0 +1,145 @@
+"""Rule ``load.wip-growing``: a team whose WIP grows while its throughput does not.
+
+Over the last `insight_weeks` weeks (7 whole days each, ending yesterday, UTC) a team fires when all
+of these hold:
+
+1. its daily WIP (end of each day, METRICS.md §2) has a positive least-squares slope;
+2. the mean WIP of the window's second half is at least `growth_share` (20 %) above the first half's;
+3. arrivals (items started) exceed departures (items finished, done) beyond noise: the exact
+   conditional test of two Poisson rates over the same days gives a one-sided p-value
+   P(X >= arrivals), X ~ Binomial(arrivals + departures, 1/2), at most `significance` (0.01);
+4. throughput did not grow: departures in the second half do not exceed those of the first half
+   significantly (the same test, p-value above `significance`).
+
+Severity is ``high`` when the mean WIP grew by 40 % or more (for a linear trend: WIP doubled from the
+window's first day to its last), else ``medium``. The evidence carries the
+net flow and the Little's law check over the window (`FlowService.littles_law`), whose stability
+conditions fail when WIP piles up.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+from ibis import _
+
+from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
+from orgflow.metrics.history import instant
+from orgflow.metrics.window import Cut, day_start
+
+RULE = "load.wip-growing"
+HIGH_GROWTH = 0.4
+"""Second-half mean WIP up by this share (40 %) or more makes the finding high severity: for a linear
+trend that is WIP doubling from the window's first day to its last (growth_share 0.2 is +44 %)."""
+
+
+def daily_by_team(scope: Scope, *, since: date) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
+    """(started per day, finished per day) of each team from `since` to yesterday, zeros included."""
+    result = scope.service.throughput(cut=scope.cut, since=since, period="day", by="team")
+    started: dict[str, list[int]] = defaultdict(list)
+    finished: dict[str, list[int]] = defaultdict(list)
+    for row in sorted(result.rows(), key=lambda row: (row["team"], row["period_start"])):
+        started[row["team"]].append(row["started"])
+        finished[row["team"]].append(row["finished"])
+    return dict(started), dict(finished)
+
+
+def wip_by_team(scope: Scope, *, since: date) -> dict[str, list[int]]:
+    """Daily WIP of each team (end of each day) from `since` to yesterday."""
+    result = scope.service.wip(cut=scope.cut, since=since, by="team")
+    series: dict[str, list[int]] = defaultdict(list)
+    for row in sorted(result.rows(), key=lambda row: (row["team"], row["date"])):
+        series[row["team"]].append(row["wip"])
+    return dict(series)
+
+
+def piled_up(scope: Scope, team: str, *, since: date) -> list[str]:
+    """Ids of the team's items started in the window and still unfinished at its end (oldest first)."""
+    end = instant(day_start(scope.end_day).replace(tzinfo=None))
+    begin = instant(day_start(since).replace(tzinfo=None))
+    items = scope.service.items_table(Cut(team=team))
+    open_at_end = items.filter(
+        _.started_at >= begin, _.started_at < end, _.finished_at.isnull() | (_.finished_at >= end)
+    ).order_by("started_at", "item_id")
+    return open_at_end.item_id.to_pyarrow().to_pylist()
+
+
+def littles_law_evidence(scope: Scope, team: str, *, since: date) -> dict[str, Any]:
+    """The Little's law check of one team over the window, rounded for the evidence."""
+    row = scope.service.littles_law(cut=Cut(team=team), since=since).rows()[0]
+    keys = ("mean_wip", "throughput_per_day", "mean_cycle_time_days", "predicted_wip", "ratio")
+    check: dict[str, Any] = {key: rounded(row[key]) for key in keys}
+    check["arrivals_match_departures"] = bool(row["arrivals_match_departures"])
+    check["wip_stable"] = bool(row["wip_stable"])
+    return check
+
+
+def find(scope: Scope) -> list[Finding]:
+    """Rule ``load.wip-growing`` (see the module docstring)."""
+    settings = scope.settings
+    weeks = settings.insight_weeks
+    since = scope.days_back(7 * weeks)
+    started, finished = daily_by_team(scope, since=since)
+    # One sample more than the window's days: the WIP at the end of the day before it starts.
+    wip = wip_by_team(scope, since=since - timedelta(days=1))
+    findings = []
+    for team in sorted(started):
+        series = wip.get(team)
+        if not series or len(series) < 2:
+            continue
+        before, after = half_means(series[1:])
+        grown = growth(before, after)
+        arrivals, departures = sum(started[team]), sum(finished[team])
+        half = len(finished[team]) // 2
+        first_half, second_half = sum(finished[team][:half]), sum(finished[team][len(finished[team]) - half :])
+        net_p = rate_higher_p_value(arrivals, 1, departures, 1)
+        throughput_p = rate_higher_p_value(second_half, 1, first_half, 1)
+        wip_slope = slope(series)
+        if (
+            wip_slope <= 0
+            or grown is None
+            or grown < settings.growth_share
+            or net_p > settings.significance
+            or throughput_p <= settings.significance
+        ):
+            continue
+        severity = "high" if grown >= HIGH_GROWTH else "medium"
+        evidence: dict[str, Any] = {
+            "weeks": weeks,
+            "since": since.isoformat(),
+            "wip_start": series[0],
+            "wip_end": series[-1],
+            "wip_mean_first_half": rounded(before),
+            "wip_mean_second_half": rounded(after),
+            "wip_growth_share": rounded(grown),
+            "wip_slope_per_week": rounded(wip_slope * 7),
+            "arrivals": arrivals,
+            "departures": departures,
+            "net_flow": arrivals - departures,
+            "net_flow_p_value": significant(net_p),
+            "throughput_first_half": first_half,
+            "throughput_second_half": second_half,
+            "throughput_growth_p_value": significant(throughput_p),
+            "littles_law": littles_law_evidence(scope, team, since=since),
+            "items": piled_up(scope, team, since=since),
+        }
+        findings.append(
+            Finding(
+                rule=RULE,
+                severity=severity,
+                subject=f"team:{team}",
+                title=(
+                    f"{team}: WIP grew {grown:.0%} in {weeks} weeks ({series[0]} → {series[-1]}) while throughput "
+                    f"stayed flat ({arrivals} started, {departures} finished)"
+                ),
+                evidence=evidence,
+                suggested_action=(
+                    f"Stop starting and start finishing in {team}: cap its WIP near today's throughput × target "
+                    "cycle time and pull new work only as items finish."
+                ),
+            )
+        )
+    return findings

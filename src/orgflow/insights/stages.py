@@ -1,0 +1,159 @@
+"""Rule ``stages.queue-growing``: a stage of a team where items pile up.
+
+A stage's **queue** on a day is the number of the team's items in that stage at the end of the day
+(each transition's interval, METRICS.md §1, clipped to the item's finish; backward moves and
+re-entries counted where the item really is). Backlog, done and cancelled stages are left out: a
+queue is work the team has started. Over the last `insight_weeks` weeks (7 whole days each, ending
+yesterday, UTC) a team's stage fires when all of these hold:
+
+1. the daily queue has a positive least-squares slope;
+2. the mean queue of the window's second half is at least `growth_share` (20 %) and at least
+   `MIN_GROWTH_ITEMS` (2) items above the first half's;
+3. more items entered the stage than left it, beyond noise: one-sided p-value
+   P(X >= entries), X ~ Binomial(entries + exits, 1/2), at most `significance` (0.01).
+
+Severity is ``high`` when the mean queue grew by 40 % or more (a linear queue that doubled over the
+window) or grew from nothing, else ``medium``. Halves compare whole
+weeks, so a weekly or two-weekly release train (a queue that fills and empties on schedule) does
+not look like growth unless the queue it leaves behind grows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from typing import Any
+
+import ibis
+import numpy as np
+from ibis import _
+
+from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
+from orgflow.metrics.history import instant, mapped_transitions
+from orgflow.metrics.window import day_start
+
+RULE = "stages.queue-growing"
+HIGH_GROWTH = 0.4
+"""As for WIP (`orgflow.insights.load.HIGH_GROWTH`): a linear queue that doubled over the window."""
+MIN_GROWTH_ITEMS = 2.0
+_NOT_QUEUES = ("backlog", "done", "cancelled")
+
+
+def _events(scope: Scope) -> list[dict[str, Any]]:
+    """Per team, stage and day before today: items that entered and left the stage that day."""
+    service = scope.service
+    now = service.now.replace(tzinfo=None)
+    items = service.items_table(scope.cut).select(i_source=_.source, i_item=_.item_id, team_id=_.team_id)
+    transitions = mapped_transitions(service.backend, now=now)
+    spans = transitions.filter(_.duration_us > 0, ~_.category.isin(_NOT_QUEUES))
+    spans = spans.join(items, [spans.source == items.i_source, spans.item_id == items.i_item])
+    end = instant(day_start(scope.end_day).replace(tzinfo=None))
+    keys = ["team_id", "stage", "stage_order"]
+    entered = (
+        spans.filter(_.changed_at < end)
+        .group_by([*keys, _.changed_at.date().name("day")])
+        .aggregate(entered=_.count(), left=ibis.literal(0, type="int64"))
+    )
+    left = (
+        spans.filter(_.left_at < end)
+        .group_by([*keys, _.left_at.date().name("day")])
+        .aggregate(entered=ibis.literal(0, type="int64"), left=_.count())
+    )
+    both = entered.union(left).group_by([*keys, "day"]).aggregate(entered=_.entered.sum(), left=_.left.sum())
+    return both.order_by([*keys, "day"]).to_pyarrow().to_pylist()
+
+
+def queues(scope: Scope, *, since: date) -> dict[tuple[str, str], dict[str, Any]]:
+    """Per (team, stage): the daily queue from the end of the day before `since` to yesterday
+    (`queue`, one value more than the window's days) and the entries and exits inside the window."""
+    first_sample = since - timedelta(days=1)
+    days = (scope.end_day - first_sample).days
+    grouped: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for row in _events(scope):
+        grouped[(row["team_id"], row["stage"])].append(row)
+    result = {}
+    for key, rows in grouped.items():
+        delta = np.zeros(days, dtype=np.int64)
+        opening = entries = exits = 0
+        for row in rows:
+            offset = (row["day"] - first_sample).days
+            change = row["entered"] - row["left"]
+            if offset < 0:
+                opening += change
+                continue
+            delta[offset] += change
+            if offset > 0:
+                entries += row["entered"]
+                exits += row["left"]
+        result[key] = {
+            "stage_order": rows[0]["stage_order"],
+            "queue": (opening + np.cumsum(delta)).tolist(),
+            "entries": entries,
+            "exits": exits,
+        }
+    return result
+
+
+def _items_in_stage(scope: Scope, team: str, stage: str) -> list[str]:
+    """Ids of the team's open items whose current stage is `stage` (longest there first)."""
+    items = scope.service.items_table(scope.cut)
+    now = instant(scope.now.replace(tzinfo=None))
+    found = items.filter(_.team_id == team, _.current_stage == stage, _.finished_at.isnull(), _.started_at < now)
+    return found.order_by("current_stage_since", "item_id").item_id.to_pyarrow().to_pylist()
+
+
+def find(scope: Scope) -> list[Finding]:
+    """Rule ``stages.queue-growing`` (see the module docstring)."""
+    settings = scope.settings
+    weeks = settings.insight_weeks
+    since = scope.days_back(7 * weeks)
+    findings = []
+    per_stage = queues(scope, since=since)
+    for (team, stage), data in sorted(per_stage.items(), key=lambda pair: (pair[0][0], pair[1]["stage_order"])):
+        series = data["queue"]
+        before, after = half_means(series[1:])
+        grown = growth(before, after)
+        p_value = rate_higher_p_value(data["entries"], 1, data["exits"], 1)
+        queue_slope = slope(series)
+        if (
+            queue_slope <= 0
+            or after - before < MIN_GROWTH_ITEMS
+            or (grown is not None and grown < settings.growth_share)
+            or p_value > settings.significance
+        ):
+            continue
+        severity = "high" if grown is None or grown >= HIGH_GROWTH else "medium"
+        share = "from nothing" if grown is None else f"{grown:.0%}"
+        findings.append(
+            Finding(
+                rule=RULE,
+                severity=severity,
+                subject=f"stage:{team}:{stage}",
+                title=(
+                    f"{team}: the {stage} queue grew {share} in {weeks} weeks "
+                    f"({series[0]} → {series[-1]} items; {data['entries']} in, {data['exits']} out)"
+                ),
+                evidence={
+                    "team": team,
+                    "stage": stage,
+                    "weeks": weeks,
+                    "since": since.isoformat(),
+                    "queue_start": series[0],
+                    "queue_end": series[-1],
+                    "queue_mean_first_half": rounded(before),
+                    "queue_mean_second_half": rounded(after),
+                    "queue_growth_share": rounded(grown),
+                    "queue_slope_per_week": rounded(queue_slope * 7),
+                    "entries": data["entries"],
+                    "exits": data["exits"],
+                    "p_value": significant(p_value),
+                    "items": _items_in_stage(scope, team, stage),
+                },
+                suggested_action=(
+                    f"Find what stops items leaving {stage} in {team} (capacity, approvals, release cadence) "
+                    "and pull from it before starting anything that feeds it."
+                ),
+            )
+        )
+    return findings

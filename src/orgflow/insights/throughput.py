@@ -1,0 +1,101 @@
+"""Rule ``throughput.drop``: a team whose throughput dropped below its own baseline, beyond noise.
+
+Weeks here are blocks of 7 whole days ending yesterday (UTC), so the current partial week never
+counts. The recent `throughput_recent_weeks` (4) are compared with the `throughput_baseline_weeks`
+(12) just before them. A team fires when all of these hold:
+
+1. the baseline has items finished (a rate to drop from);
+2. the weekly rate dropped by at least `throughput_drop` (30 %): 1 − recent rate / baseline rate;
+3. the drop is not Poisson noise: with x recent and y baseline items, the exact conditional test
+   gives the one-sided p-value P(X <= x), X ~ Binomial(x + y, R / (R + B)) for R recent and B
+   baseline weeks, at most `significance` (0.01);
+4. the drop is not batch noise either: the recent total is below the 10th percentile of the totals
+   of every R-week stretch of the baseline (stretches start on each baseline day). Teams that ship
+   in batches (release trains) have lumpier weeks than Poisson; their own history says how lumpy.
+
+Severity is ``high`` when the rate fell by half or more, else ``medium``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from ibis import _
+
+from orgflow.errors import InputError
+from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.load import daily_by_team
+from orgflow.insights.statistics import rate_lower_p_value, rounded, significant
+from orgflow.metrics.history import instant
+from orgflow.metrics.window import Cut, day_start
+
+RULE = "throughput.drop"
+HIGH_DROP = 0.5
+BASELINE_PERCENTILE = 10
+
+
+def finished_recently(scope: Scope, team: str, *, days: int) -> list[str]:
+    """Ids of the team's items finished (done) in the last `days` whole days, in finish order."""
+    end = day_start(scope.end_day).replace(tzinfo=None)
+    begin = day_start(scope.days_back(days)).replace(tzinfo=None)
+    items = scope.service.items_table(Cut(team=team))
+    done = items.filter(_.outcome == "done", _.finished_at >= instant(begin), _.finished_at < instant(end))
+    return done.order_by("finished_at", "item_id").item_id.to_pyarrow().to_pylist()
+
+
+def find(scope: Scope) -> list[Finding]:
+    """Rule ``throughput.drop`` (see the module docstring)."""
+    settings = scope.settings
+    recent_weeks, baseline_weeks = settings.throughput_recent_weeks, settings.throughput_baseline_weeks
+    if recent_weeks < 1 or baseline_weeks < recent_weeks:
+        raise InputError(
+            f"throughput_baseline_weeks ({baseline_weeks}) must be at least throughput_recent_weeks "
+            f"({recent_weeks}), which must be at least 1",
+            field="thresholds",
+        )
+    recent_days, baseline_days = 7 * recent_weeks, 7 * baseline_weeks
+    _, finished = daily_by_team(scope, since=scope.days_back(recent_days + baseline_days))
+    findings = []
+    for team in sorted(finished):
+        daily = np.asarray(finished[team], dtype=np.int64)
+        baseline, recent = daily[:baseline_days], daily[baseline_days:]
+        baseline_total, recent_total = int(baseline.sum()), int(recent.sum())
+        if baseline_total == 0:
+            continue
+        baseline_rate, recent_rate = baseline_total / baseline_weeks, recent_total / recent_weeks
+        drop = 1 - recent_rate / baseline_rate
+        p_value = rate_lower_p_value(recent_total, recent_weeks, baseline_total, baseline_weeks)
+        stretches = np.convolve(baseline, np.ones(recent_days, dtype=np.int64), mode="valid")
+        low = float(np.percentile(stretches, BASELINE_PERCENTILE))
+        if drop < settings.throughput_drop or p_value > settings.significance or recent_total >= low:
+            continue
+        severity = "high" if drop >= HIGH_DROP else "medium"
+        findings.append(
+            Finding(
+                rule=RULE,
+                severity=severity,
+                subject=f"team:{team}",
+                title=(
+                    f"{team}: throughput fell {drop:.0%} in the last {recent_weeks} weeks "
+                    f"({recent_rate:.1f} a week against {baseline_rate:.1f} over the {baseline_weeks} before)"
+                ),
+                evidence={
+                    "recent_weeks": recent_weeks,
+                    "baseline_weeks": baseline_weeks,
+                    "recent_since": scope.days_back(recent_days).isoformat(),
+                    "baseline_since": scope.days_back(recent_days + baseline_days).isoformat(),
+                    "recent_finished": recent_total,
+                    "baseline_finished": baseline_total,
+                    "recent_per_week": rounded(recent_rate),
+                    "baseline_per_week": rounded(baseline_rate),
+                    "drop_share": rounded(drop),
+                    "p_value": significant(p_value),
+                    "baseline_p10_finished": rounded(low),
+                    "items": finished_recently(scope, team, days=recent_days),
+                },
+                suggested_action=(
+                    f"Ask {team} what changed {recent_weeks} weeks ago (people away, a blocker, unplanned work, "
+                    "bigger items) and fix the cause before re-planning on the old rate."
+                ),
+            )
+        )
+    return findings

@@ -1,0 +1,494 @@
+"""`DeliveryService`: DORA's five metrics bound to one workspace's deployments, incidents and commits.
+
+It reads the small delivery tables once, walks the commit graph and attributes incidents over the whole
+history (`orgflow.metrics.dora.analyze`), then cuts windows, filters and roll-ups from those facts.
+Every figure comes back as a `MetricResult` with its definition, parameters and sample sizes. Rolling
+up: a service's owner is the group of the component named like it (``components.owner_id``), else
+"unowned"; ``by="group"`` counts a service in its owner and in every ancestor group.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+import pyarrow as pa
+
+from orgflow.errors import InputError
+from orgflow.metrics import dora
+from orgflow.metrics.commit_graph import CommitGraph
+from orgflow.metrics.delivery_columns import (
+    BAND_COLUMNS,
+    BEFORE_FIRST_COLUMNS,
+    DEFINITIONS,
+    DEPLOYMENT_COLUMNS,
+    INCIDENT_COLUMNS,
+    LEAD_TIME_COLUMNS,
+    QUALITY_COLUMNS,
+    SUMMARY_FIGURES,
+    result_schema,
+)
+from orgflow.metrics.service import MetricResult
+from orgflow.metrics.window import Window, make_window
+
+if TYPE_CHECKING:
+    from orgflow.config import Config
+    from orgflow.store import Store
+
+UNOWNED = "unowned"
+COMMIT_TIMES = ("committed", "authored")
+BY = ("service", "team", "group")
+
+
+class _WorkspaceLike(Protocol):
+    store: Store
+    config: Config
+
+
+class DeliveryService:
+    """DORA metrics of one workspace; `now` (default: the current UTC time) ends the default window."""
+
+    def __init__(self, workspace: _WorkspaceLike, *, now: datetime | None = None) -> None:
+        self._workspace = workspace
+        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self._cached: dora.DeliveryFacts | None = None
+        self._owner_cache: tuple[dict[str, str], dict[str, tuple[str | None, str]]] | None = None
+
+    # -- facts -----------------------------------------------------------------------------------
+    def facts(self) -> dora.DeliveryFacts:
+        """The analysed history (commit walk, attributions, failures), computed once."""
+        if self._cached is None:
+            connection = self._workspace.store.connection
+            graph = CommitGraph.from_store(connection)
+            deployments = [
+                dora.DeploymentFact(*row)
+                for row in connection.execute(
+                    "SELECT source_id, source, service, environment, revision, finished_at, status, kind, "
+                    "time_basis FROM deployments ORDER BY finished_at, source_id"
+                ).fetchall()
+            ]
+            incidents = [
+                dora.IncidentFact(*row)
+                for row in connection.execute(
+                    "SELECT source_id, source, nullif(service, ''), title, started_at, resolved_at, severity, "
+                    "nullif(deployment_id, ''), nullif(commit_id, '') FROM incidents ORDER BY started_at, source_id"
+                ).fetchall()
+            ]
+            self._cached = dora.analyze(graph, deployments, incidents)
+        return self._cached
+
+    def _owners(self) -> tuple[dict[str, str], dict[str, tuple[str | None, str]]]:
+        """service -> owner group id, and group id -> (parent id, name)."""
+        if self._owner_cache is None:
+            connection = self._workspace.store.connection
+            owners: dict[str, str] = {}
+            # A service is named by its component's id or its display name.
+            for source_id, name, owner in connection.execute(
+                "SELECT source_id, name, owner_id FROM components WHERE owner_id IS NOT NULL ORDER BY source, source_id"
+            ).fetchall():
+                owners.setdefault(source_id, owner)
+                owners.setdefault(name, owner)
+            groups = {
+                group_id: (parent, name)
+                for group_id, parent, name in connection.execute(
+                    "SELECT source_id, parent_id, name FROM groups ORDER BY source, source_id"
+                ).fetchall()
+            }
+            self._owner_cache = (owners, groups)
+        return self._owner_cache
+
+    def owner(self, service: str) -> str:
+        """The group owning `service`, or "unowned"."""
+        return self._owners()[0].get(service, UNOWNED)
+
+    def _keys(self, service: str, by: str) -> list[str]:
+        """The rows a service counts in: itself, its owner team, or its owner and every ancestor group."""
+        if by == "service":
+            return [service]
+        owner = self.owner(service)
+        if by == "team" or owner == UNOWNED:
+            return [owner]
+        groups = self._owners()[1]
+        chain = [owner]
+        parent = groups.get(owner, (None, ""))[0]
+        while parent and parent not in chain:
+            chain.append(parent)
+            parent = groups.get(parent, (None, ""))[0]
+        return chain
+
+    def _selected(self, service: str, *, only: str | None, team: str | None, group: str | None) -> bool:
+        if only is not None and service != only:
+            return False
+        if team is not None and self.owner(service) != team:
+            return False
+        return group is None or group in self._keys(service, "group")
+
+    def _check_cut(self, service: str | None, team: str | None, group: str | None) -> None:
+        known = {outcome.deployment.service for outcome in self.facts().outcomes.values()}
+        if service is not None and service not in known:
+            raise InputError(
+                f"no production deployment of service {service!r}",
+                field="service",
+                hint="see `orgflow dora deployments`",
+            )
+        groups = self._owners()[1]
+        for name, value in (("team", team), ("group", group)):
+            if value is not None and value != UNOWNED and value not in groups:
+                raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status`")
+
+    def window(self, *, since: date | None = None, until: date | None = None) -> Window:
+        """[since, until + 1 day) in UTC; defaults: the first deployment's day, and the start of today."""
+        finished = [outcome.deployment.finished_at for outcome in self.facts().outcomes.values()]
+        earliest = min(finished).replace(tzinfo=UTC) if finished else None
+        return make_window(since=since, until=until, now=self.now, earliest=earliest)
+
+    def _in_window(self, window: Window, **cut: str | None) -> list[dora.Outcome]:
+        return [
+            outcome
+            for outcome in self.facts().outcomes.values()
+            if window.since <= outcome.deployment.finished_at < window.until
+            and self._selected(outcome.deployment.service, only=cut["service"], team=cut["team"], group=cut["group"])
+        ]
+
+    def _incidents_in(self, window: Window, **cut: str | None) -> list[dora.Attribution]:
+        """Incidents started in the window (or without a start), of a selected service when they have one."""
+        chosen = []
+        for attribution in self.facts().attributions:
+            incident = attribution.incident
+            if incident.started_at is not None and not window.since <= incident.started_at < window.until:
+                continue
+            service = self._service_of(attribution)
+            if service is None:
+                if any(cut.values()):
+                    continue
+            elif not self._selected(service, only=cut["service"], team=cut["team"], group=cut["group"]):
+                continue
+            chosen.append(attribution)
+        return chosen
+
+    def _service_of(self, attribution: dora.Attribution) -> str | None:
+        if attribution.deployment_id is not None:
+            return self.facts().outcomes[attribution.deployment_id].deployment.service
+        return attribution.incident.service
+
+    def _lead_hours(self, outcome: dora.Outcome, commit_time: str) -> list[tuple[int, float]]:
+        graph = self.facts().graph
+        times = graph.committed_at if commit_time == "committed" else graph.authored_at
+        deployed = outcome.deployment.finished_at
+        return [(commit, dora.hours(deployed - times[commit])) for commit in outcome.new_commits]
+
+    # -- results ---------------------------------------------------------------------------------
+    def summary(
+        self,
+        *,
+        by: str = "service",
+        since: date | None = None,
+        until: date | None = None,
+        service: str | None = None,
+        team: str | None = None,
+        group: str | None = None,
+        commit_time: str = "committed",
+        bands: bool = False,
+    ) -> MetricResult:
+        """One row per service, owner team or group with DORA's five metrics and their sample sizes."""
+        if by not in BY:
+            raise InputError(f"cannot group by {by!r} (use {', '.join(BY)})", field="by")
+        _check_commit_time(commit_time)
+        self._check_cut(service, team, group)
+        window = self.window(since=since, until=until)
+        cut = {"service": service, "team": team, "group": group}
+        outcomes_by_key: dict[str, list[dora.Outcome]] = {}
+        for outcome in self.facts().outcomes.values():
+            if self._selected(outcome.deployment.service, only=service, team=team, group=group):
+                for key in self._keys(outcome.deployment.service, by):
+                    outcomes_by_key.setdefault(key, [])
+        for outcome in self._in_window(window, **cut):
+            for key in self._keys(outcome.deployment.service, by):
+                outcomes_by_key[key].append(outcome)
+        incidents_by_key: dict[str, list[dora.Attribution]] = {}
+        for attribution in self._incidents_in(window, **cut):
+            owner_service = self._service_of(attribution)
+            if owner_service is not None:
+                for key in self._keys(owner_service, by):
+                    incidents_by_key.setdefault(key, []).append(attribution)
+        walk = self.facts().walk
+        before_first: Counter[str] = Counter()
+        for name, commits in walk.before_first.items():
+            if self._selected(name, only=service, team=team, group=group):
+                for key in self._keys(name, by):
+                    before_first[key] += len(commits)
+        small = self._workspace.config.thresholds.small_sample
+        groups = self._owners()[1]
+        rows = []
+        for key in sorted(set(outcomes_by_key) | set(incidents_by_key)):
+            row: dict[str, Any] = {by: key}
+            if by != "service":
+                row["name"] = groups.get(key, (None, key))[1]
+            row.update(
+                self._figures(
+                    outcomes_by_key.get(key, []), incidents_by_key.get(key, []), window, commit_time=commit_time
+                )
+            )
+            row["commits_before_first_deployment"] = before_first[key]
+            row["small_sample"] = row["deployments"] < small
+            if bands:
+                row["deploy_frequency_band"] = dora.band_deploy_frequency(row["deploys_per_week"])
+                row["lead_time_band"] = dora.band_lead_time(row["lead_time_p50_hours"])
+                row["change_fail_band"] = dora.band_change_fail(row["change_fail_rate"])
+                row["recovery_band"] = dora.band_recovery(row["recovery_p50_hours"])
+            rows.append(row)
+        notes = []
+        unlinked_without_service = sum(
+            1 for a in self._incidents_in(window, **cut) if a.link == dora.LINK_UNLINKED and self._service_of(a) is None
+        )
+        if unlinked_without_service:
+            notes.append(
+                f"{unlinked_without_service} incident(s) in the window have no service and no link: "
+                "they are in no row (see `incidents`)"
+            )
+        params = {**_cut_params(cut), "by": by, "commit_time": commit_time, "bands": bands}
+        columns = [by, *(["name"] if by != "service" else []), *SUMMARY_FIGURES, *(BAND_COLUMNS if bands else [])]
+        return self._result("dora-summary", rows, params, window, notes=notes, columns=columns)
+
+    def _figures(
+        self, outcomes: list[dora.Outcome], incidents: list[dora.Attribution], window: Window, *, commit_time: str
+    ) -> dict[str, Any]:
+        """The five metrics and their counts over one row's deployments and incidents."""
+        figures: dict[str, Any] = dict(
+            dora.frequency([o.deployment.finished_at for o in outcomes], since=window.since, until=window.until)
+        )
+        figures.pop("weeks")
+        leads = [lead for outcome in outcomes for _commit, lead in self._lead_hours(outcome, commit_time)]
+        valid = [lead for lead in leads if lead >= 0]
+        failed = [o for o in outcomes if o.failed]
+        recoveries = [o.recovery_hours for o in failed if o.recovery_hours is not None]
+        count = len(outcomes)
+        links = Counter(a.link for a in incidents)
+        hotfixes = sum(1 for o in outcomes if o.deployment.kind == "hotfix")
+        figures.update(
+            changes=len(leads),
+            lead_time_p50_hours=dora.percentile(valid, 50),
+            lead_time_p85_hours=dora.percentile(valid, 85),
+            negative_lead_times=len(leads) - len(valid),
+            failed_deployments=len(failed),
+            change_fail_rate=len(failed) / count if count else None,
+            failures_explicit=sum(1 for o in failed if o.failure_link == dora.LINK_EXPLICIT),
+            failures_inferred=sum(1 for o in failed if o.failure_link == dora.LINK_INFERRED),
+            recovered=len(recoveries),
+            unrecovered=len(failed) - len(recoveries),
+            recovery_p50_hours=dora.percentile(recoveries, 50),
+            recovery_p85_hours=dora.percentile(recoveries, 85),
+            hotfixes=hotfixes,
+            rollbacks=sum(1 for o in outcomes if o.deployment.kind == "rollback"),
+            rework_rate=hotfixes / count if count else None,
+            incidents=len(incidents),
+            incidents_explicit=links[dora.LINK_EXPLICIT],
+            incidents_inferred=links[dora.LINK_INFERRED],
+            incidents_unlinked=links[dora.LINK_UNLINKED],
+            unknown_revisions=sum(1 for o in outcomes if not o.revision_known),
+            first_recorded_deployments=sum(1 for o in outcomes if o.first_recorded),
+        )
+        return figures
+
+    def deployments(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        service: str | None = None,
+        team: str | None = None,
+        group: str | None = None,
+    ) -> MetricResult:
+        """One row per counted deployment in the window: new commits, failure, link kind, recovery."""
+        self._check_cut(service, team, group)
+        window = self.window(since=since, until=until)
+        cut = {"service": service, "team": team, "group": group}
+        walk = self.facts().walk
+        rows = []
+        for outcome in sorted(
+            self._in_window(window, **cut), key=lambda o: (o.deployment.finished_at, o.deployment.deployment_id)
+        ):
+            deployment = outcome.deployment
+            rows.append(
+                {
+                    "deployment_id": deployment.deployment_id,
+                    "source": deployment.source,
+                    "service": deployment.service,
+                    "owner": self.owner(deployment.service),
+                    "environment": deployment.environment,
+                    "revision": deployment.revision,
+                    "finished_at": deployment.finished_at,
+                    "kind": deployment.kind,
+                    "time_basis": deployment.time_basis,
+                    "revision_known": outcome.revision_known,
+                    "first_recorded": outcome.first_recorded,
+                    "new_commits": len(outcome.new_commits),
+                    "commits_before_first_deployment": len(walk.before_first[deployment.service])
+                    if outcome.first_recorded
+                    else 0,
+                    "failed": outcome.failed,
+                    "failure_causes": ",".join(outcome.causes) or None,
+                    "failure_link": outcome.failure_link,
+                    "incident_ids": ",".join(a.incident.incident_id for a in outcome.incidents) or None,
+                    "restored_at": outcome.restored_at,
+                    "recovery_hours": outcome.recovery_hours,
+                }
+            )
+        return self._result("deployments", rows, _cut_params(cut), window, columns=DEPLOYMENT_COLUMNS)
+
+    def lead_time(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        service: str | None = None,
+        team: str | None = None,
+        group: str | None = None,
+        commit_time: str = "committed",
+    ) -> MetricResult:
+        """One row per commit first brought to production by a deployment in the window."""
+        _check_commit_time(commit_time)
+        self._check_cut(service, team, group)
+        window = self.window(since=since, until=until)
+        cut = {"service": service, "team": team, "group": group}
+        graph = self.facts().graph
+        rows = []
+        for outcome in self._in_window(window, **cut):
+            deployment = outcome.deployment
+            for commit, lead in self._lead_hours(outcome, commit_time):
+                rows.append(
+                    {
+                        "sha": graph.shas[commit],
+                        "service": deployment.service,
+                        "deployment_id": deployment.deployment_id,
+                        "commit_at": (graph.committed_at if commit_time == "committed" else graph.authored_at)[commit],
+                        "authored_at": graph.authored_at[commit],
+                        "committed_at": graph.committed_at[commit],
+                        "deployed_at": deployment.finished_at,
+                        "lead_time_hours": lead,
+                    }
+                )
+        rows.sort(key=lambda row: (row["deployed_at"], row["service"], row["commit_at"], row["sha"]))
+        params = {**_cut_params(cut), "commit_time": commit_time}
+        return self._result("change-lead-time", rows, params, window, columns=LEAD_TIME_COLUMNS)
+
+    def incidents(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        service: str | None = None,
+        team: str | None = None,
+        group: str | None = None,
+    ) -> MetricResult:
+        """One row per incident in the window with its attribution: explicit, inferred or unlinked."""
+        self._check_cut(service, team, group)
+        window = self.window(since=since, until=until)
+        cut = {"service": service, "team": team, "group": group}
+        rows = [
+            {
+                "incident_id": a.incident.incident_id,
+                "source": a.incident.source,
+                "service": a.incident.service,
+                "title": a.incident.title,
+                "severity": a.incident.severity,
+                "started_at": a.incident.started_at,
+                "resolved_at": a.incident.resolved_at,
+                "link": a.link,
+                "deployment_id": a.deployment_id,
+                "reason": a.reason,
+            }
+            for a in self._incidents_in(window, **cut)
+        ]
+        return self._result("incidents", rows, _cut_params(cut), window, columns=INCIDENT_COLUMNS)
+
+    def before_first_deployment(self, *, service: str | None = None) -> MetricResult:
+        """Commits in production by each service's first recorded deployment (their arrival is unknown)."""
+        self._check_cut(service, None, None)
+        facts = self.facts()
+        graph = facts.graph
+        rows = []
+        for name in sorted(facts.walk.before_first):
+            if service is not None and name != service:
+                continue
+            first = facts.walk.baseline[name]
+            for commit in sorted(facts.walk.before_first[name], key=lambda c: (graph.committed_at[c], graph.shas[c])):
+                rows.append(
+                    {
+                        "service": name,
+                        "first_deployment_id": first,
+                        "first_deployed_at": facts.outcomes[first].deployment.finished_at,
+                        "sha": graph.shas[commit],
+                        "authored_at": graph.authored_at[commit],
+                        "committed_at": graph.committed_at[commit],
+                    }
+                )
+        params = _cut_params({"service": service})
+        return self._result("before-first-deployment", rows, params, None, columns=BEFORE_FIRST_COLUMNS)
+
+    def quality(self) -> MetricResult:
+        """Delivery data-quality warnings (columns: warning, count, example); empty when all is well."""
+        facts = self.facts()
+        graph = facts.graph
+        rows: list[dict[str, Any]] = []
+
+        def warn(warning: str, count: int, example: str | None) -> None:
+            if count:
+                rows.append({"warning": warning, "count": count, "example": example})
+
+        unknown = sorted(facts.walk.unknown)
+        warn("deployments whose revision is not a loaded commit (no lead time)", len(unknown), _first(unknown))
+        early = sorted(
+            deployment_id
+            for deployment_id, position in facts.walk.revision.items()
+            if facts.outcomes[deployment_id].deployment.finished_at < graph.committed_at[position]
+        )
+        warn("deployments that finished before their revision was committed", len(early), _first(early))
+        no_service = sorted(a.incident.incident_id for a in facts.attributions if not a.incident.service)
+        warn("incidents without a service", len(no_service), _first(no_service))
+        unlinked = sorted(
+            f"{a.incident.incident_id} ({a.reason})" for a in facts.attributions if a.link == dora.LINK_UNLINKED
+        )
+        warn("incidents that could not be linked to a deployment", len(unlinked), _first(unlinked))
+        before = sorted(facts.walk.before_first.items())
+        warn(
+            "commits in production before the first recorded deployment (not counted as changes)",
+            sum(len(commits) for _service, commits in before),
+            _first([f"{name}: {len(commits)} by {facts.walk.baseline[name]}" for name, commits in before]),
+        )
+        warn("commit parents that are not loaded (history cut short)", graph.missing_parents, None)
+        return self._result("delivery-quality", rows, {}, None, columns=QUALITY_COLUMNS)
+
+    # -- helpers ---------------------------------------------------------------------------------
+    def _result(
+        self,
+        metric: str,
+        rows: list[dict[str, Any]],
+        params: dict[str, Any],
+        window: Window | None,
+        *,
+        notes: list[str] | None = None,
+        columns: list[str],
+    ) -> MetricResult:
+        table = pa.Table.from_pylist(rows, schema=result_schema(columns))
+        full = dict(params)
+        if window is not None:
+            full["since"] = window.since.isoformat() + "Z"
+            full["until"] = window.until.isoformat() + "Z"
+        full["now"] = self.now.isoformat()
+        full["rows"] = table.num_rows
+        return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
+
+
+def _first(values: list[str]) -> str | None:
+    return values[0] if values else None
+
+
+def _check_commit_time(commit_time: str) -> None:
+    if commit_time not in COMMIT_TIMES:
+        raise InputError(f"unknown commit time {commit_time!r} (use committed or authored)", field="commit_time")
+
+
+def _cut_params(cut: dict[str, str | None]) -> dict[str, str]:
+    return {key: value for key, value in cut.items() if value is not None}
