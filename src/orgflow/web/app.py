@@ -40,7 +40,7 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         warm: compute the default views of every page in a background thread at start-up, so the
             first visitors do not wait for them.
     """
-    from orgflow.web.routes import groups, items, metrics, organization
+    from orgflow.web.routes import delivery, forecasts, groups, items, metrics, organization, organization_design
 
     hub = MetricsHub(directory, now=now)
     app = FastAPI(
@@ -57,6 +57,9 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
     app.include_router(groups.router)
     app.include_router(items.router)
     app.include_router(metrics.router)
+    app.include_router(delivery.router)
+    app.include_router(organization_design.router)
+    app.include_router(forecasts.router)
     app.add_api_route("/vendor/{name}", _vendor, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
