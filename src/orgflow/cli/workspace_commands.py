@@ -63,6 +63,13 @@ def status(
             "unmapped statuses": quality.unmapped_statuses(connection, workspace.config),
             "warnings": quality.data_warnings(connection),
         }
+        counts = workspace.store.table_counts()
+        if counts.get("deployments") or counts.get("incidents"):
+            sections["delivery warnings"] = workspace.delivery.quality().table
+        if counts.get("groups"):
+            from orgflow.metrics.org_model import unattributed
+
+            sections["unattributed"] = unattributed(connection)
         if fmt is Format.json:
             payload = {
                 name: [{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()]
@@ -83,6 +90,12 @@ def status(
             console.print("every status is mapped to a stage")
         if sections["warnings"].num_rows:
             render_table(sections["warnings"], title="data-quality warnings")
+        delivery = sections.get("delivery warnings")
+        if delivery is not None and delivery.num_rows:
+            render_table(delivery, title="delivery data-quality warnings (see `orgflow dora`)")
+        unattributed_rows = sections.get("unattributed")
+        if unattributed_rows is not None and unattributed_rows.num_rows:
+            render_table(unattributed_rows, title="not attributed to a team")
 
 
 def demo(
