@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 DEMO_DIR ?= demo-workspace
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
+# The demo's own "now" (the end of its generated history): figures are shown as of then.
+DEMO_NOW := 2026-11-16T17:00:00+00:00
+DEMO_DAY := 2026-11-16
 
 .PHONY: install browser demo test bench lint format clean screenshots
 
@@ -35,9 +38,12 @@ demo: $(STAMP) $(NODE_STAMP)
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by group
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow summary --by team
 	$(BIN)/orgflow --workspace $(DEMO_DIR) flow stages --level phase --by group
+	$(BIN)/orgflow --workspace $(DEMO_DIR) dora summary --by team --now "$(DEMO_NOW)"
+	$(BIN)/orgflow --workspace $(DEMO_DIR) org summary --date "$(DEMO_DAY)"
+	$(BIN)/orgflow --workspace $(DEMO_DIR) deps truck-factor --by team
+	$(BIN)/orgflow --workspace $(DEMO_DIR) forecast when --items 50 --team checkout --now "$(DEMO_NOW)"
 	@# Serves until Ctrl+C, as of the demo's own "now" (the end of its generated history).
-	$(BIN)/orgflow --workspace $(DEMO_DIR) serve --port $(PORT) \
-		--now "$$($(BIN)/python -c 'from orgflow.demo import DEFAULT_END; print(DEFAULT_END.isoformat())')"
+	$(BIN)/orgflow --workspace $(DEMO_DIR) serve --port $(PORT) --now "$(DEMO_NOW)"
 
 test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check src tests benchmarks

@@ -81,3 +81,18 @@ def test_explicit_incident_links_name_a_deployment_of_the_same_service(demo: Dem
     linked = _query(demo.directory, "SELECT count(*) FROM incidents WHERE deployment_id IS NOT NULL")[0][0]
     assert len(rows) == linked > 0
     assert all(same and after for same, after in rows)
+
+
+def test_the_makefile_shows_the_demo_as_of_its_own_end() -> None:
+    """`make demo` passes the demo's "now" to the commands; it must be the generator's DEFAULT_END."""
+    import re
+    from datetime import datetime
+
+    from orgflow.demo import DEFAULT_END
+
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text(encoding="utf-8")
+    now = re.search(r"^DEMO_NOW := (\S+)$", makefile, flags=re.MULTILINE)
+    day = re.search(r"^DEMO_DAY := (\S+)$", makefile, flags=re.MULTILINE)
+    assert now and day
+    assert datetime.fromisoformat(now.group(1)) == DEFAULT_END
+    assert day.group(1) == DEFAULT_END.date().isoformat()
