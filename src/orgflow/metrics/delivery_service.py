@@ -54,6 +54,7 @@ class DeliveryService:
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self._cached: dora.DeliveryFacts | None = None
         self._owner_cache: tuple[dict[str, str], dict[str, tuple[str | None, str]]] | None = None
+        self._dated_owners: dict[str, list[tuple[date | None, date | None, str]]] = {}
 
     # -- facts -----------------------------------------------------------------------------------
     def facts(self) -> dora.DeliveryFacts:
@@ -89,6 +90,13 @@ class DeliveryService:
             ).fetchall():
                 owners.setdefault(source_id, owner)
                 owners.setdefault(name, owner)
+            dated: dict[str, list[tuple[date | None, date | None, str]]] = {}
+            for source_id, name, owner, since, until in connection.execute(
+                "SELECT c.source_id, c.name, o.group_id, o.valid_from, o.valid_to FROM component_ownerships o "
+                "JOIN components c ON c.source_id = o.component_id ORDER BY o.valid_from NULLS FIRST"
+            ).fetchall():
+                for key in {source_id, name}:
+                    dated.setdefault(key, []).append((since, until, owner))
             groups = {
                 group_id: (parent, name)
                 for group_id, parent, name in connection.execute(
@@ -96,17 +104,28 @@ class DeliveryService:
                 ).fetchall()
             }
             self._owner_cache = (owners, groups)
+            self._dated_owners = dated
         return self._owner_cache
 
-    def owner(self, service: str) -> str:
-        """The group owning `service`, or "unowned"."""
-        return self._owners()[0].get(service, UNOWNED)
+    def owner(self, service: str, on: date | None = None) -> str:
+        """The group owning `service` on day `on` (ownership over time when recorded, else the component's
+        owner; `on` None: the current owner), or "unowned"."""
+        current = self._owners()[0].get(service, UNOWNED)
+        periods = self._dated_owners.get(service)
+        if not periods:
+            return current
+        if on is None:
+            return periods[-1][2]
+        for since, until, owner in periods:
+            if (since is None or since <= on) and (until is None or on < until):
+                return owner
+        return current
 
-    def _keys(self, service: str, by: str) -> list[str]:
-        """The rows a service counts in: itself, its owner team, or its owner and every ancestor group."""
+    def _keys(self, service: str, by: str, on: date | None = None) -> list[str]:
+        """The rows a service counts in on day `on`: itself, its owner team, or its owner and every ancestor."""
         if by == "service":
             return [service]
-        owner = self.owner(service)
+        owner = self.owner(service, on)
         if by == "team" or owner == UNOWNED:
             return [owner]
         groups = self._owners()[1]
@@ -117,12 +136,14 @@ class DeliveryService:
             parent = groups.get(parent, (None, ""))[0]
         return chain
 
-    def _selected(self, service: str, *, only: str | None, team: str | None, group: str | None) -> bool:
+    def _selected(
+        self, service: str, *, only: str | None, team: str | None, group: str | None, on: date | None = None
+    ) -> bool:
         if only is not None and service != only:
             return False
-        if team is not None and self.owner(service) != team:
+        if team is not None and self.owner(service, on) != team:
             return False
-        return group is None or group in self._keys(service, "group")
+        return group is None or group in self._keys(service, "group", on)
 
     def _check_cut(self, service: str | None, team: str | None, group: str | None) -> None:
         known = {outcome.deployment.service for outcome in self.facts().outcomes.values()}
@@ -148,7 +169,13 @@ class DeliveryService:
             outcome
             for outcome in self.facts().outcomes.values()
             if window.since <= outcome.deployment.finished_at < window.until
-            and self._selected(outcome.deployment.service, only=cut["service"], team=cut["team"], group=cut["group"])
+            and self._selected(
+                outcome.deployment.service,
+                only=cut["service"],
+                team=cut["team"],
+                group=cut["group"],
+                on=outcome.deployment.finished_at.date(),
+            )
         ]
 
     def _incidents_in(self, window: Window, **cut: str | None) -> list[dora.Attribution]:
@@ -162,7 +189,9 @@ class DeliveryService:
             if service is None:
                 if any(cut.values()):
                     continue
-            elif not self._selected(service, only=cut["service"], team=cut["team"], group=cut["group"]):
+            elif not self._selected(
+                service, only=cut["service"], team=cut["team"], group=cut["group"], on=_day_of(incident.started_at)
+            ):
                 continue
             chosen.append(attribution)
         return chosen
@@ -200,17 +229,18 @@ class DeliveryService:
         cut = {"service": service, "team": team, "group": group}
         outcomes_by_key: dict[str, list[dora.Outcome]] = {}
         for outcome in self.facts().outcomes.values():
-            if self._selected(outcome.deployment.service, only=service, team=team, group=group):
-                for key in self._keys(outcome.deployment.service, by):
+            on = outcome.deployment.finished_at.date()
+            if self._selected(outcome.deployment.service, only=service, team=team, group=group, on=on):
+                for key in self._keys(outcome.deployment.service, by, on):
                     outcomes_by_key.setdefault(key, [])
         for outcome in self._in_window(window, **cut):
-            for key in self._keys(outcome.deployment.service, by):
+            for key in self._keys(outcome.deployment.service, by, outcome.deployment.finished_at.date()):
                 outcomes_by_key[key].append(outcome)
         incidents_by_key: dict[str, list[dora.Attribution]] = {}
         for attribution in self._incidents_in(window, **cut):
             owner_service = self._service_of(attribution)
             if owner_service is not None:
-                for key in self._keys(owner_service, by):
+                for key in self._keys(owner_service, by, _day_of(attribution.incident.started_at)):
                     incidents_by_key.setdefault(key, []).append(attribution)
         walk = self.facts().walk
         before_first: Counter[str] = Counter()
@@ -315,7 +345,7 @@ class DeliveryService:
                     "deployment_id": deployment.deployment_id,
                     "source": deployment.source,
                     "service": deployment.service,
-                    "owner": self.owner(deployment.service),
+                    "owner": self.owner(deployment.service, deployment.finished_at.date()),
                     "environment": deployment.environment,
                     "revision": deployment.revision,
                     "finished_at": deployment.finished_at,
@@ -479,6 +509,10 @@ class DeliveryService:
         full["now"] = self.now.isoformat()
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
+
+
+def _day_of(instant: datetime | None) -> date | None:
+    return instant.date() if instant is not None else None
 
 
 def _first(values: list[str]) -> str | None:
