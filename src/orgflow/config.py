@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orgflow.errors import InputError
+from orgflow.sources.connectors.settings import SourceSettings
 
 CATEGORIES = ("backlog", "active", "wait", "done", "cancelled")
 DEFAULT_PHASES = ("Ideate", "Create", "Release", "Operate")
@@ -143,6 +144,17 @@ class Config(_Strict):
     github: GithubMapping = GithubMapping()
     thresholds: Thresholds = Thresholds()
     org: OrgSettings = OrgSettings()
+    sources: tuple[SourceSettings, ...] = ()
+    """Live sources `orgflow sync` pulls from (docs/sources.md)."""
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_source_names(cls, value: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
+        names = [source.name for source in value]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"two sources are named {duplicates[0]!r}")
+        return value
 
     @field_validator("timezone")
     @classmethod

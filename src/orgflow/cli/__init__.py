@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from orgflow.cli import deps, dora, flow, forecast, importing, insights, org, web_commands, workspace_commands
+from orgflow.cli import deps, dora, flow, forecast, importing, insights, org, sync, web_commands, workspace_commands
 from orgflow.cli.render import error_console
 from orgflow.errors import InputError
 
@@ -32,6 +32,7 @@ app.add_typer(org.app, name="org")
 app.add_typer(deps.app, name="deps")
 app.add_typer(forecast.app, name="forecast")
 app.command()(insights.insights)
+app.command()(sync.sync)
 
 
 def main() -> None:

@@ -241,3 +241,20 @@ def org(ctx: typer.Context, paths: PathsArgument) -> None:
     Example: orgflow import org org.yaml
     """
     _run(ctx, "org", paths, {})
+
+
+@app.command()
+def gitlab(
+    ctx: typer.Context,
+    paths: PathsArgument,
+    project: Annotated[str | None, typer.Option(help="Project path, if the objects do not say.")] = None,
+    source: Annotated[str, typer.Option(help="Source name the records are stored under.")] = "gitlab",
+) -> None:
+    """GitLab REST issues (with resource state and label events), merge requests and deployments.
+
+    Example: orgflow import gitlab issues.json --project acme/shop
+    """
+    options: dict[str, Any] = {"source": source}
+    if project:
+        options["project"] = project
+    _run(ctx, "gitlab", paths, options)

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from orgflow.config import Config
-from orgflow.store import ImportBatch
+if TYPE_CHECKING:
+    # Annotations only: the config imports the live sources' settings from this package.
+    from orgflow.config import Config
+    from orgflow.store import ImportBatch
 
 ProgressCallback = Callable[[int, int | None, str], None]
 """on_progress(done, total or None, what): how long work reports progress; the CLI draws a bar."""
@@ -39,6 +41,7 @@ def importers() -> dict[str, Importer]:
         git,
         github,
         github_delivery,
+        gitlab,
         incidents,
         jira,
         org_file,
@@ -56,4 +59,5 @@ def importers() -> dict[str, Importer]:
         "backstage": backstage.load,
         "codeowners": codeowners.load,
         "org": org_file.load,
+        "gitlab": gitlab.load,
     }

@@ -1,0 +1,52 @@
+"""`orgflow sync [NAME]`: pull the live sources of orgflow.yaml into the workspace, incrementally."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from orgflow.cli.context import open_from
+from orgflow.cli.render import console
+from orgflow.sources.connectors.settings import read_sources
+from orgflow.sources.connectors.sync import SyncSummary, sync_all
+
+
+def sync(
+    ctx: typer.Context,
+    name: Annotated[str | None, typer.Argument(help="One source of orgflow.yaml; default: all of them.")] = None,
+    full: Annotated[
+        bool, typer.Option("--full", help="Ignore the cursors and re-read every item (after a mapping change).")
+    ] = False,
+) -> None:
+    """Pull Jira, GitHub and GitLab sources incrementally; resumes after a crash. Example: orgflow sync apache"""
+    with open_from(ctx) as workspace:
+        sources = read_sources(workspace.config_path)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            tasks: dict[str, TaskID] = {}
+
+            def on_progress(done: int, total: int | None, what: str) -> None:
+                if what not in tasks:
+                    tasks[what] = progress.add_task(f"syncing {what}", total=total)
+                progress.update(tasks[what], completed=done, total=total)
+
+            summaries = sync_all(
+                workspace.store, workspace.config, sources, name=name, full=full, on_progress=on_progress
+            )
+    for summary in summaries:
+        _report(summary)
+
+
+def _report(summary: SyncSummary) -> None:
+    console.print(
+        f"{summary.line()}; {summary.requests} requests ({summary.retries} retried) in {summary.seconds:.1f} s",
+        highlight=False,
+    )
