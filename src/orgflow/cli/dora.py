@@ -6,16 +6,14 @@ Same conventions as `orgflow flow`: a window (--since/--until, UTC days, --until
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
 
 from orgflow.cli.context import open_from
+from orgflow.cli.options import day_option, now_option
 from orgflow.cli.render import Format, console, render
-from orgflow.errors import InputError
 from orgflow.metrics.service import MetricResult
-from orgflow.metrics.window import parse_day
 
 app = typer.Typer(help="DORA's five metrics: deployments, change lead time, fail rate, recovery, rework.")
 prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy time.", no_args_is_help=True)
@@ -29,20 +27,6 @@ Group = Annotated[str | None, typer.Option("--group", "-g", help="Only services 
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
 Now = Annotated[str | None, typer.Option("--now", help="Figures as of this date or instant (ISO 8601, UTC).")]
 CommitTime = Annotated[str, typer.Option("--commit-time", help="authored or committed: when a change starts.")]
-
-
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"not a date or instant ({text!r})", field="--now") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _day(text: str | None, field: str) -> date | None:
-    return parse_day(text, field=field) if text else None
 
 
 def _notes(notes: list[str]) -> None:
@@ -87,10 +71,10 @@ def summary(
 ) -> None:
     """DORA's five metrics with sample sizes and link counts. Example: orgflow dora summary --by team"""
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(_instant(now)).summary(
+        result = workspace.delivery_at(now_option(now)).summary(
             by=by,
-            since=_day(since, "since"),
-            until=_day(until, "until"),
+            since=day_option(since, "since"),
+            until=day_option(until, "until"),
             service=service,
             team=team,
             group=group,
@@ -117,8 +101,8 @@ def deployments(
 ) -> None:
     """Every production deployment: new commits, failure and its link, recovery. Example: orgflow dora deployments"""
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(_instant(now)).deployments(
-            since=_day(since, "since"), until=_day(until, "until"), service=service, team=team, group=group
+        result = workspace.delivery_at(now_option(now)).deployments(
+            since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
     render(result, fmt)
 
@@ -137,9 +121,9 @@ def lead_time(
 ) -> None:
     """Change lead time of every deployed commit. Example: orgflow dora lead-time --service api --format csv"""
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(_instant(now)).lead_time(
-            since=_day(since, "since"),
-            until=_day(until, "until"),
+        result = workspace.delivery_at(now_option(now)).lead_time(
+            since=day_option(since, "since"),
+            until=day_option(until, "until"),
             service=service,
             team=team,
             group=group,
@@ -164,8 +148,8 @@ def incidents(
     Example: orgflow dora incidents --service payments-api
     """
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(_instant(now)).incidents(
-            since=_day(since, "since"), until=_day(until, "until"), service=service, team=team, group=group
+        result = workspace.delivery_at(now_option(now)).incidents(
+            since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
     render(result, fmt)
 
@@ -177,7 +161,7 @@ def before_first(ctx: typer.Context, service: Service = None, fmt: Fmt = Format.
     Example: orgflow dora before-first --service otel-collector
     """
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(_instant(now)).before_first_deployment(service=service)
+        result = workspace.delivery_at(now_option(now)).before_first_deployment(service=service)
     render(result, fmt)
 
 
@@ -194,8 +178,8 @@ def prs_summary(
 ) -> None:
     """Distribution of coding, pickup, review and deploy time. Example: orgflow prs summary --by team"""
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.pull_requests_at(_instant(now)).summary(
-            by=by, since=_day(since, "since"), until=_day(until, "until"), repo=repo, team=team
+        result = workspace.pull_requests_at(now_option(now)).summary(
+            by=by, since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
     render(result, fmt)
 
@@ -212,7 +196,7 @@ def prs_list(
 ) -> None:
     """Every pull request finished in the window with its four stages in hours. Example: orgflow prs list"""
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.pull_requests_at(_instant(now)).stages(
-            since=_day(since, "since"), until=_day(until, "until"), repo=repo, team=team
+        result = workspace.pull_requests_at(now_option(now)).stages(
+            since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
     render(result, fmt)

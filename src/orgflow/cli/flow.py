@@ -7,16 +7,16 @@ signature from those plus the command's own options, so they are declared once.
 import inspect
 import typing
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 import typer
 
 from orgflow.cli.context import open_from
+from orgflow.cli.options import day_option, now_option
 from orgflow.cli.render import Format, render
-from orgflow.errors import InputError
 from orgflow.metrics.service import FlowService, MetricResult
-from orgflow.metrics.window import Cut, parse_day
+from orgflow.metrics.window import Cut
 
 app = typer.Typer(
     help="Flow metrics: lead and cycle time, throughput, WIP, CFD, age, efficiency, stages.", no_args_is_help=True
@@ -105,20 +105,6 @@ _OUTPUT_OPTIONS = [
 _SHARED = {"service", "cut", "since", "until", "by"}
 
 
-def _instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"not a date or instant ({text!r})", field="--now") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _day(text: str | None, field: str) -> date | None:
-    return parse_day(text, field=field) if text else None
-
-
 def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callable[[Callable[..., MetricResult]], Any]:
     """Register `compute(service, cut, [since, until], [by], **own options)` as `orgflow flow NAME`.
 
@@ -151,10 +137,10 @@ def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callabl
                 value_stream=options.pop("value_stream"),
                 project=options.pop("project"),
             )
-            fmt, now = options.pop("fmt"), _instant(options.pop("now"))
+            fmt, now = options.pop("fmt"), now_option(options.pop("now"))
             if window:
-                options["since"] = _day(options.pop("since"), "since")
-                options["until"] = _day(options.pop("until"), "until")
+                options["since"] = day_option(options.pop("since"), "since")
+                options["until"] = day_option(options.pop("until"), "until")
             with open_from(ctx) as workspace:
                 render(compute(workspace.metrics_at(now), cut, **options), fmt)
 

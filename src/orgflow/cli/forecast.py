@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.flow import _instant
+from orgflow.cli.options import day_option, now_option
 from orgflow.cli.render import Format, render
 from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.backtest import backtest as run_backtest
@@ -25,7 +24,7 @@ from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
 from orgflow.forecast.plan import forecast_plan, plan_series
 from orgflow.forecast.plan_file import load_plan
 from orgflow.forecast.result import DEFAULT_TRIALS
-from orgflow.metrics.window import Cut, parse_day
+from orgflow.metrics.window import Cut
 
 app = typer.Typer(
     help="Forecasts from the teams' own throughput: when, how many, plans of initiatives, backtests.",
@@ -51,10 +50,6 @@ Now = Annotated[
 ]
 
 
-def _date(text: str | None, field: str) -> date | None:
-    return parse_day(text, field=field) if text else None
-
-
 @app.command()
 def when(
     ctx: typer.Context,
@@ -74,9 +69,9 @@ def when(
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
     with open_from(ctx) as workspace:
         series = series_from(
-            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
+            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
         )
-    target = _date(by, "by")
+    target = day_option(by, "by")
     if exact:
         result = exact_when(series, items, target_date=target)
     else:
@@ -103,9 +98,9 @@ def how_many(
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
     with open_from(ctx) as workspace:
         series = series_from(
-            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
+            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
         )
-    until = _date(by, "by")
+    until = day_option(by, "by")
     if exact:
         result = exact_how_many(series, days, by=until)
     else:
@@ -131,9 +126,9 @@ def plan(
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
     initiatives = load_plan(path)
     with open_from(ctx) as workspace:
-        series = plan_series(workspace.metrics_at(_instant(now)), initiatives, window_days=window)
+        series = plan_series(workspace.metrics_at(now_option(now)), initiatives, window_days=window)
     result = forecast_plan(
-        initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=_date(start, "start")
+        initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=day_option(start, "start")
     )
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
@@ -164,15 +159,15 @@ def backtest(
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
     with open_from(ctx) as workspace:
         series = series_from(
-            workspace.metrics_at(_instant(now)), Cut(team=team, group=group, item_type=item_type), window_days=None
+            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=None
         )
     result = run_backtest(
         series,
         horizon_days=horizon,
         items=items,
         windows=tuple(window or DEFAULT_WINDOWS),
-        since=_date(since, "since"),
-        until=_date(until, "until"),
+        since=day_option(since, "since"),
+        until=day_option(until, "until"),
         step_days=step,
         trials=trials,
         seed=seed,

@@ -11,8 +11,8 @@ import pyarrow as pa
 import typer
 
 from orgflow.cli.context import open_from
+from orgflow.cli.options import now_option
 from orgflow.cli.render import Format, render
-from orgflow.errors import InputError
 from orgflow.insights import Finding, find_insights
 from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
@@ -21,17 +21,6 @@ DEFINITION = (
     "Early-warning findings: open items past their SLE, WIP growing while throughput is flat, stage "
     "queues growing, throughput drops, plans losing probability; each with evidence and an action."
 )
-
-
-def _instant(text: str | None) -> datetime | None:
-    """A --now value: an ISO 8601 date or instant, UTC when it has no offset."""
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"not a date or instant ({text!r})", field="--now", hint="use YYYY-MM-DD") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
@@ -68,7 +57,7 @@ def insights(
     format: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")] = Format.table,
 ) -> None:
     """Early warnings with evidence and a suggested action. Example: orgflow insights --team payments"""
-    instant = _instant(now)
+    instant = now_option(now)
     with open_from(ctx, read_only=True) as workspace:
         findings = find_insights(workspace, now=instant, team=team, group=group)
     params = {key: value for key, value in (("team", team), ("group", group)) if value is not None}

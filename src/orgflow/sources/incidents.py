@@ -28,7 +28,7 @@ from orgflow.config import Config
 from orgflow.errors import InputError
 from orgflow.model.delivery import Incident
 from orgflow.sources import ProgressCallback
-from orgflow.sources.deployments import CsvRow, column_pairs, csv_rows
+from orgflow.sources.csv_rows import CsvRow, column_pairs, csv_rows
 from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, read_text
 from orgflow.store import ImportBatch
 

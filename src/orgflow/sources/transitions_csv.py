@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import gc
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,6 +21,7 @@ from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
+from orgflow.sources.csv_rows import column_pairs
 from orgflow.sources.files import expand_paths, parse_instant, read_text
 from orgflow.store import ImportBatch
 
@@ -81,8 +82,8 @@ def load(
             unmapped status.
     """
     source = str(options.get("source") or "csv")
-    column_map = _pairs(options.get("map"), option="map")
-    where = _pairs(options.get("where"), option="where")
+    column_map = column_pairs(options.get("map"), option="map")
+    where = column_pairs(options.get("where"), option="where")
     strict = bool(options.get("strict_statuses", False))
     project_option = options.get("project")
     files = expand_paths(paths, suffixes=SUFFIXES)
@@ -274,26 +275,6 @@ def _last_value(changes: list[_Change], name: str) -> str:
         if position is not None and (value := change[_CELLS][position].strip()):
             return value
     return ""
-
-
-def _pairs(value: object, *, option: str) -> dict[str, str]:
-    """An option given as a mapping or as "key=value" texts (as typed on the command line)."""
-    if value is None:
-        return {}
-    if isinstance(value, Mapping):
-        return {str(key): str(item) for key, item in value.items()}
-    texts = [value] if isinstance(value, str) else value
-    if not isinstance(texts, list | tuple):
-        raise InputError(f"option {option} must map names to names ({value!r})", field=option)
-    pairs: dict[str, str] = {}
-    for text in texts:
-        key, equals, item = str(text).partition("=")
-        if not equals or not key.strip():
-            raise InputError(
-                f"option {option} needs NAME=VALUE, got {text!r}", field=option, hint=f"e.g. --{option} a=b"
-            )
-        pairs[key.strip()] = item.strip()
-    return pairs
 
 
 def _check_statuses(

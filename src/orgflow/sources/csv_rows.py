@@ -1,0 +1,115 @@
+"""Reading CSV files by field name, shared by the CSV importers (deployments, incidents, transitions).
+
+`csv_rows` yields each row as a `CsvRow` keyed by field name after renaming (`--map COLUMN=FIELD`),
+remembering its file and line for error messages; `column_pairs` reads such options.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from orgflow.errors import InputError
+from orgflow.sources.files import parse_instant, read_text
+
+
+@dataclass(frozen=True, slots=True)
+class CsvRow:
+    """One CSV row by field name (after renaming), with where it came from (for error messages)."""
+
+    values: dict[str, str]
+    file: str
+    line: int
+
+    @property
+    def record(self) -> str:
+        return f"line {self.line}"
+
+    def text(self, field: str) -> str:
+        """The stripped value of `field` ("" when the file has no such column)."""
+        return self.values.get(field, "").strip()
+
+    def instant(self, field: str, *, required: bool) -> datetime | None:
+        """`field` as an aware UTC instant (None when empty and not required).
+
+        Raises:
+            InputError: not a timestamp, or empty when required.
+        """
+        return parse_instant(self.text(field), file=self.file, record=self.record, field=field, required=required)
+
+
+def csv_rows(
+    path: Path,
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    column_map: Mapping[str, str],
+) -> Iterator[CsvRow]:
+    """The rows of one CSV file (gzip allowed) by field name; blank lines are skipped.
+
+    A column renamed by `column_map` wins over one already carrying the field's name; columns that
+    are neither fields nor renamed are ignored.
+
+    Raises:
+        InputError: a required column is missing, or a row has more cells than the header.
+    """
+    file = str(path)
+    reader = csv.reader(io.StringIO(read_text(path).removeprefix("\ufeff"), newline=""))
+    header = [name.strip() for name in next(reader, [])]
+    if not header:
+        return
+    fields = set(required) | set(optional)
+    positions: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if name in column_map:
+            positions[column_map[name]] = position
+    for position, name in enumerate(header):
+        if name not in column_map and name in fields:
+            positions.setdefault(name, position)
+    for name in required:
+        if name not in positions:
+            raise InputError(
+                f"missing column {name!r}",
+                file=file,
+                record="header",
+                field=name,
+                hint=f"columns found: {', '.join(header)}; rename one with --map COLUMN={name}",
+            )
+    width = len(header)
+    for row in reader:
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > width:
+            raise InputError(
+                f"{len(row)} cells for {width} columns", file=file, record=f"line {reader.line_num}", hint="quote cells"
+            )
+        cells = row + [""] * (width - len(row))
+        yield CsvRow({name: cells[position] for name, position in positions.items()}, file, reader.line_num)
+
+
+def column_pairs(value: object, *, option: str) -> dict[str, str]:
+    """An option given as a mapping or as "key=value" texts (as typed on the command line).
+
+    Raises:
+        InputError: a text without "=".
+    """
+    if value is None:
+        return {}
+    if isinstance(value, Mapping):
+        return {str(key): str(item) for key, item in value.items()}
+    texts = [value] if isinstance(value, str) else value
+    if not isinstance(texts, list | tuple):
+        raise InputError(f"option {option} must map names to names ({value!r})", field=option)
+    pairs: dict[str, str] = {}
+    for text in texts:
+        key, equals, item = str(text).partition("=")
+        if not equals or not key.strip():
+            raise InputError(
+                f"option {option} needs NAME=VALUE, got {text!r}", field=option, hint=f"e.g. --{option} a=b"
+            )
+        pairs[key.strip()] = item.strip()
+    return pairs
