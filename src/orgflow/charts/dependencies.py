@@ -1,0 +1,335 @@
+"""The cross-team dependency graph as a force-directed Vega spec (Vega, not Vega-Lite: Vega-Lite has no
+force layout). vega-embed draws it like the other charts.
+
+Nodes are teams (colour: their parent group; size: the flow time their items lost to other teams), edges
+the dependency kinds: declared (grey line), change coupling (purple dashes) and blocking (a wide pale red
+line under the others, wider for more flow time lost); a small arrow points from the team that depends
+to the team it depends on. Hovering shows each figure; a node can be dragged (the others follow), and a click on
+a node that was not dragged opens its link.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from orgflow.charts.base import FONT, plain
+from orgflow.metrics.service import MetricResult
+
+VEGA_SCHEMA = "https://vega.github.io/schema/vega/v6.json"
+"""The spec's `$schema` (an identifier, never fetched)."""
+
+KIND_COLORS = {"declared": "#7b8794", "coupling": "#8e5bd9", "blocking": "#d64545"}
+KIND_DASHES = {"declared": [], "coupling": [6, 4], "blocking": []}
+KIND_OPACITY = {"declared": 0.9, "coupling": 0.8, "blocking": 0.4}
+KIND_LAYER = {"blocking": 0, "coupling": 1, "declared": 2}
+"""Blocking edges are wide and pale, under the thin declared and coupling lines of the same pair."""
+KIND_LABELS = {
+    "declared": "declared dependency (components)",
+    "coupling": "change coupling (git)",
+    "blocking": "blocking links (lost flow time)",
+}
+
+
+def _days(value: float | None) -> str:
+    return "" if value is None else f"{value:,.1f} d"
+
+
+def _node_values(
+    nodes: MetricResult, hrefs: dict[str, str], closed: set[str], group_names: dict[str, str]
+) -> list[dict[str, Any]]:
+    values = []
+    for row in nodes.rows():
+        team = row["team"]
+        parent = group_names.get(row["parent"], row["parent"]) if row["parent"] else "(none)"
+        tooltip = {
+            "title": f"{row['name']}{' (closed on this date)' if team in closed else ''}",
+            "group": parent,
+            "depends on (teams)": row["out_degree"],
+            "depended on by (teams)": row["in_degree"],
+            "flow time its items lost to others": _days(row["lost_days_in"]),
+            "flow time others lost to it": _days(row["lost_days_out"]),
+        }
+        values.append(
+            {
+                "id": team,
+                "name": row["name"],
+                "parent": parent,
+                "lost_in": plain(row["lost_days_in"]) or 0.0,
+                "closed": team in closed,
+                "href": hrefs.get(team, ""),
+                "tooltip": tooltip,
+            }
+        )
+    return values
+
+
+def _edge_values(edges: MetricResult, names: dict[str, str]) -> list[dict[str, Any]]:
+    values = []
+    for row in edges.rows():
+        arrow = "–" if row["kind"] == "coupling" else "→"
+        tooltip: dict[str, Any] = {
+            "title": f"{names.get(row['source'], row['source'])} {arrow} {names.get(row['target'], row['target'])}",
+            "kind": KIND_LABELS[row["kind"]],
+            "weight": plain(row["weight"]),
+        }
+        if row["kind"] == "coupling":
+            tooltip["strongest pair (degree %)"] = row["max_degree"]
+        if row["kind"] == "blocking":
+            tooltip["blocked items"] = row["items"]
+            tooltip["flow time lost"] = _days(row["lost_days"])
+        evidence = list(row["evidence"] or [])
+        if evidence:
+            tooltip["evidence"] = ", ".join(evidence[:6]) + (f" (+{len(evidence) - 6})" if len(evidence) > 6 else "")
+        values.append(
+            {
+                "source": row["source"],
+                "target": row["target"],
+                "kind": row["kind"],
+                "weight": plain(row["weight"]) or 0.0,
+                "lost_days": plain(row["lost_days"]) or 0.0,
+                "tooltip": tooltip,
+            }
+        )
+    return values
+
+
+def _edge_mark(kind: str) -> dict[str, Any]:
+    width: dict[str, Any] = {"value": 1.4}
+    if kind == "blocking":
+        width = {"scale": "lost", "field": "lost_days"}
+    elif kind == "coupling":
+        width = {"scale": "shared", "field": "weight"}
+    return {
+        "name": f"edges-{kind}",
+        "type": "path",
+        "zindex": KIND_LAYER[kind],
+        "from": {"data": f"{kind}-links"},
+        "interactive": True,
+        "encode": {
+            "update": {
+                "stroke": {"value": KIND_COLORS[kind]},
+                "strokeWidth": width,
+                "strokeDash": {"value": KIND_DASHES[kind]},
+                "strokeOpacity": {"value": KIND_OPACITY[kind]},
+                "strokeCap": {"value": "round"},
+                "tooltip": {"field": "tooltip"},
+            },
+            "hover": {"strokeOpacity": {"value": 1}},
+        },
+        "transform": [
+            {
+                "type": "linkpath",
+                "require": {"signal": "force"},
+                "shape": "line",
+                "sourceX": "datum.source.x",
+                "sourceY": "datum.source.y",
+                "targetX": "datum.target.x",
+                "targetY": "datum.target.y",
+            }
+        ],
+    }
+
+
+def _arrow_mark(kind: str, along: float) -> dict[str, Any]:
+    """A triangle `along` (0 to 1) of the way along each edge of `kind`, pointing at the target (drawn from
+    the edge marks' items, so it follows the layout and every drag)."""
+    link = "datum.datum"
+    dx = f"({link}.target.x - {link}.source.x)"
+    dy = f"({link}.target.y - {link}.source.y)"
+    return {
+        "name": f"arrows-{kind}",
+        "type": "symbol",
+        "zindex": 3,
+        "interactive": False,
+        "from": {"data": f"edges-{kind}"},
+        "encode": {
+            "update": {
+                "shape": {"value": "triangle-right"},
+                "size": {"value": 70},
+                "fill": {"value": KIND_COLORS[kind] if kind != "blocking" else "#b83232"},
+                "x": {"signal": f"{link}.source.x + {along} * {dx}"},
+                "y": {"signal": f"{link}.source.y + {along} * {dy}"},
+                "angle": {"signal": f"atan2({dy}, {dx}) * 180 / PI"},
+            }
+        },
+    }
+
+
+def dependency_graph_chart(
+    nodes: MetricResult,
+    edges: MetricResult,
+    *,
+    hrefs: dict[str, str],
+    closed: set[str] | frozenset[str] = frozenset(),
+    group_names: dict[str, str] | None = None,
+    height: int = 520,
+    title: str = "Cross-team dependencies",
+) -> dict[str, Any]:
+    """A force-directed graph of `nodes` (`SocioTechService.dependency_nodes`) and `edges`
+    (`.dependency_edges`); `hrefs` maps a team to the page a click opens, `closed` lists teams that do not
+    exist on the date (drawn hollow), `group_names` names the parent groups in the legend."""
+    node_values = _node_values(nodes, hrefs, set(closed), group_names or {})
+    names = {value["id"]: value["name"] for value in node_values}
+    edge_values = _edge_values(edges, names)
+    width_signal = "isFinite(containerSize()[0]) && containerSize()[0] > 0 ? containerSize()[0] : 800"
+    return {
+        "$schema": VEGA_SCHEMA,
+        "description": edges.definition,
+        "title": {"text": title, "anchor": "start", "fontSize": 14, "fontWeight": 600, "font": FONT},
+        "height": height,
+        "autosize": "none",
+        "padding": {"top": 30, "left": 8, "right": 8, "bottom": 8},
+        "config": {"text": {"font": FONT}, "legend": {"labelFont": FONT, "titleFont": FONT}},
+        "signals": [
+            {"name": "width", "init": width_signal, "on": [{"events": "window:resize", "update": width_signal}]},
+            {"name": "cx", "update": "width / 2"},
+            {"name": "cy", "update": "height / 2"},
+            # The node under the pointer when a button went down, and where it is dragged to.
+            {
+                "name": "dragging",
+                "value": None,
+                "on": [
+                    {"events": "@nodes:mousedown", "update": "datum.id"},
+                    {"events": "window:mouseup", "update": "null"},
+                ],
+            },
+            {
+                "name": "drag",
+                "value": None,
+                "on": [
+                    {"events": "[@nodes:mousedown, window:mouseup] > window:mousemove!", "update": "xy()"},
+                    {"events": "window:mouseup", "update": "null"},
+                ],
+            },
+            # A press that moved is a drag, not a click: the node's link is off until the next press.
+            {
+                "name": "moved",
+                "value": False,
+                "on": [
+                    {"events": "@nodes:mousedown", "update": "false"},
+                    {"events": "[@nodes:mousedown, window:mouseup] > window:mousemove", "update": "true"},
+                ],
+            },
+            {"name": "restart", "value": False, "on": [{"events": {"signal": "drag"}, "update": "drag != null"}]},
+        ],
+        "data": [
+            {"name": "node-data", "values": node_values},
+            # One data set per kind, each pulled by its own link force: a derived data set would hold copies
+            # of the links, whose source and target the force never turns into node items.
+            *[
+                {"name": f"{kind}-links", "values": [edge for edge in edge_values if edge["kind"] == kind]}
+                for kind in KIND_COLORS
+            ],
+        ],
+        "scales": [
+            {
+                "name": "group",
+                "type": "ordinal",
+                "domain": {"data": "node-data", "field": "parent"},
+                "range": "category",
+            },
+            {
+                "name": "size",
+                "type": "sqrt",
+                "domain": {"data": "node-data", "field": "lost_in"},
+                "zero": True,
+                "range": [160, 1400],
+            },
+            {
+                "name": "lost",
+                "type": "sqrt",
+                "domain": {"data": "blocking-links", "field": "lost_days"},
+                "zero": True,
+                "range": [1, 9],
+            },
+            {
+                "name": "shared",
+                "type": "sqrt",
+                "domain": {"data": "coupling-links", "field": "weight"},
+                "zero": True,
+                "range": [1, 6],
+            },
+            {"name": "kind", "type": "ordinal", "domain": list(KIND_COLORS), "range": list(KIND_COLORS.values())},
+        ],
+        "legends": [
+            {"fill": "group", "title": "Group", "orient": "top-left", "symbolType": "circle"},
+            {
+                "stroke": "kind",
+                "title": "Edge",
+                "orient": "bottom-left",
+                "symbolType": "stroke",
+                "direction": "horizontal",
+            },
+        ],
+        # The nodes come first: the force transform replaces each link's source and target ids by node items,
+        # which the edges' linkpath transforms then read.
+        "marks": [
+            {
+                "name": "nodes",
+                "type": "symbol",
+                "zindex": 5,
+                "from": {"data": "node-data"},
+                "encode": {
+                    "enter": {
+                        "shape": {"value": "circle"},
+                        "tooltip": {"field": "tooltip"},
+                        "cursor": {"value": "pointer"},
+                    },
+                    "update": {
+                        "size": {"scale": "size", "field": "lost_in"},
+                        "fill": [{"test": "datum.closed", "value": "#ffffff"}, {"scale": "group", "field": "parent"}],
+                        "stroke": [{"test": "datum.closed", "scale": "group", "field": "parent"}, {"value": "#ffffff"}],
+                        "strokeWidth": {"value": 2},
+                        # The x and y forces pull every node towards these (fields of the item, not numbers).
+                        "xfocus": {"signal": "cx"},
+                        "yfocus": {"signal": "cy"},
+                        "fx": [{"test": "drag && dragging === datum.id", "signal": "drag[0]"}, {"value": None}],
+                        "fy": [{"test": "drag && dragging === datum.id", "signal": "drag[1]"}, {"value": None}],
+                        "href": {"signal": "moved ? '' : datum.href"},
+                    },
+                },
+                "transform": [
+                    {
+                        "type": "force",
+                        "iterations": 300,
+                        "static": True,
+                        "restart": {"signal": "restart"},
+                        "signal": "force",
+                        "forces": [
+                            {"force": "center", "x": {"signal": "cx"}, "y": {"signal": "cy"}},
+                            {"force": "collide", "radius": 42},
+                            {"force": "nbody", "strength": -700},
+                            *[
+                                {"force": "link", "links": f"{kind}-links", "id": "datum.id", "distance": 170}
+                                for kind in KIND_COLORS
+                            ],
+                            {"force": "x", "x": "xfocus", "strength": 0.05},
+                            {"force": "y", "y": "yfocus", "strength": 0.07},
+                        ],
+                    }
+                ],
+            },
+            {
+                "name": "labels",
+                "type": "text",
+                "zindex": 6,
+                "interactive": False,
+                "from": {"data": "nodes"},
+                "encode": {
+                    "update": {
+                        "x": {"field": "x"},
+                        "y": {"field": "y"},
+                        "dy": {"value": -16},
+                        "align": {"value": "center"},
+                        "baseline": {"value": "bottom"},
+                        "text": {"field": "datum.name"},
+                        "fontSize": {"value": 11},
+                        "fill": {"value": "#1f2933"},
+                    }
+                },
+            },
+            *[_edge_mark(kind) for kind in KIND_COLORS],
+            _arrow_mark("declared", 0.6),
+            _arrow_mark("blocking", 0.4),
+        ],
+    }
