@@ -121,9 +121,26 @@ class DesignSettings(_Strict):
 
 
 class OrgSettings(_Strict):
-    """The organization section: design-check limits."""
+    """The organization section: design-check limits and how work items are attributed to teams."""
 
     design: DesignSettings = DesignSettings()
+    attribution: tuple[Literal["component", "project", "person"], ...] = ("project",)
+    """The rules tried in order for each work item; the first that gives a team wins, none leaves it
+    unattributed (team null). `component`: the owner of the item's first component (in its `components`) that
+    names a known component by id or name, from the ownership valid on the item's created day, else the
+    component's `owner_id`. `project`: the team stored at import (the project/board mapping of `teams`, else
+    the project key). `person`: the team of the item's assignee on its created day (person aliases, then the
+    person's team memberships: largest allocation, ties to the latest start). See docs/org.md."""
+
+    @field_validator("attribution")
+    @classmethod
+    def _attribution_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("name at least one rule (component, project, person)")
+        repeated = sorted({rule for rule in value if value.count(rule) > 1})
+        if repeated:
+            raise ValueError(f"rule {repeated[0]!r} is listed twice")
+        return value
 
 
 class ValueStream(_Strict):

@@ -55,6 +55,8 @@ def status(
     import json
     import sys
 
+    from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
+
     with open_from(ctx) as workspace:
         connection = workspace.store.connection
         sections = {
@@ -70,6 +72,9 @@ def status(
             from orgflow.metrics.org_model import unattributed
 
             sections["unattributed"] = unattributed(connection)
+        order = workspace.config.org.attribution
+        if order != DEFAULT_ORDER:
+            sections["work items attributed by rule"] = attribution_counts(connection, order)
         if fmt is Format.json:
             payload = {
                 name: [{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()]
@@ -96,6 +101,11 @@ def status(
         unattributed_rows = sections.get("unattributed")
         if unattributed_rows is not None and unattributed_rows.num_rows:
             render_table(unattributed_rows, title="not attributed to a team")
+        by_rule = sections.get("work items attributed by rule")
+        if by_rule is not None:
+            # A plain line: a title this long would wrap above a two-column table.
+            console.print(f"work items attributed by rule (org.attribution: {', '.join(order)})")
+            render_table(by_rule)
 
 
 def demo(

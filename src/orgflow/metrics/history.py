@@ -106,8 +106,18 @@ def mapped_transitions(backend: ibis.BaseBackend, *, now: datetime) -> ir.Table:
     ).drop("previous_stage", "previous_category", "later_open")
 
 
-def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, flagged: ir.Table, *, now: datetime) -> ir.Table:
+def item_facts(
+    backend: ibis.BaseBackend,
+    transitions: ir.Table,
+    flagged: ir.Table,
+    *,
+    now: datetime,
+    teams: ir.Table | None = None,
+) -> ir.Table:
     """One row per item created by `now`: its team, types, start, finish, outcome and current stage.
+
+    The team is the stored `team_id` (else the project key), or, when `teams` is given (``source, source_id,
+    team_id`` per item: `orgflow.metrics.attribution.build_attribution`), the team it names.
 
     Columns: source, item_id, title, project, team_id, group_id (the team's parent group), item_type,
     flow_type, workflow, created_at, started_at, finished_at, outcome (done | cancelled | null),
@@ -135,6 +145,11 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, flagged: ir.Tab
         finished_at=ibis.ifelse(_.final_category.isin(TERMINAL), _.last_terminal_run_at, None),
     ).drop("last_terminal_run_at", "active_raw_us", "flagged_us")
     items = backend.table("work_items").filter(_.created_at <= now)
+    if teams is not None:
+        attributed = teams.select(a_source=_.source, a_item=_.source_id, a_team=_.team_id)
+        items = items.left_join(
+            attributed, [items.source == attributed.a_source, items.source_id == attributed.a_item]
+        ).select(*items.columns, "a_team")
     items = _with_key(backend, items, "item_type", "type_key")
     items = _with_key(backend, items, "resolution", "resolution_key")
     flow_type = backend.table("of_flow_type")
@@ -146,7 +161,7 @@ def item_facts(backend: ibis.BaseBackend, transitions: ir.Table, flagged: ir.Tab
         item_id=items.source_id,
         title=items.title,
         project=items.project,
-        team_id=items.team_id.fill_null(items.project),
+        team_id=items.team_id.fill_null(items.project) if teams is None else items.a_team,
         item_type=items.item_type,
         type_key=items.type_key,
         resolution_key=items.resolution_key,

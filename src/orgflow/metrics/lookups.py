@@ -22,6 +22,7 @@ from datetime import date, datetime
 import duckdb
 
 from orgflow.config import Config, status_key
+from orgflow.metrics.attribution import attributable_teams
 
 
 def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -85,6 +86,7 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
         ).fetchall()
     }
     teams |= {group_id for group_id, kind, _ in groups if kind == "team"}
+    teams |= attributable_teams(connection, config.org.attribution)
     team_group_rows: list[tuple[str, str, int]] = []
     parent_rows: list[tuple[str, str]] = []
     for team in sorted(teams):

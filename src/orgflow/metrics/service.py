@@ -19,6 +19,7 @@ from ibis import _
 
 from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, summary
+from orgflow.metrics.attribution import DEFAULT_ORDER, build_attribution
 from orgflow.metrics.definitions import DEFINITIONS
 from orgflow.metrics.history import flag_overlap, instant, item_facts, mapped_transitions, spans
 from orgflow.metrics.lookups import build_lookups, sql_literal
@@ -71,7 +72,13 @@ class FlowService:
         now = self.now.replace(tzinfo=None)
         transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, now=now))
         flagged = flag_overlap(backend, transitions, now=now)
-        self._materialize(self._name("items"), item_facts(backend, transitions, flagged, now=now))
+        teams = None
+        order = self._workspace.config.org.attribution
+        if order != DEFAULT_ORDER:
+            # Only a configured attribution order costs the extra query; the default reads the stored team.
+            build_attribution(connection, order, self._name("attribution"))
+            teams = backend.table(self._name("attribution"))
+        self._materialize(self._name("items"), item_facts(backend, transitions, flagged, now=now, teams=teams))
         self._prepared = True
 
     def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
