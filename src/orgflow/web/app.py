@@ -138,6 +138,7 @@ async def _http_error(request: Request, error: Exception) -> Response:
 def _warm(app: FastAPI) -> None:
     """Compute the default organization, cluster and team views (errors are logged, not raised)."""
     from orgflow.web.dependencies import page_context
+    from orgflow.web.insight_views import find_cached
     from orgflow.web.views import group_view, organization_view, team_view
 
     hub: MetricsHub = app.state.hub
@@ -148,6 +149,7 @@ def _warm(app: FastAPI) -> None:
             context.view("group", cluster.group_id, lambda group=cluster.group_id: group_view(context, group))
         for team in context.tree.teams():
             context.view("team", team.group_id, lambda team=team.group_id: team_view(context, team))
+        find_cached(hub, team=None, group=None, now_text=None)  # the organization page's insights panel
         log.info("orgflow: default views ready")
     except Exception:  # a warm-up failure must not stop the server; the request will show it
         log.exception("orgflow: warming the default views failed")

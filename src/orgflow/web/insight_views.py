@@ -1,0 +1,173 @@
+"""What the insights page and the insights panel show: `orgflow.insights.find_insights` grouped by
+severity and rule, with each finding's evidence, suggested action and links to its items. Findings are
+computed once per (now, team, group) through the hub, under its lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from orgflow.web.filters import parse_now
+from orgflow.web.forecast_views import cut_label, items_href
+from orgflow.web.hub import MetricsHub
+from orgflow.web.queries import org_tree
+
+RULE_TITLES = {
+    "aging.past-sle": "Items past their SLE",
+    "load.wip-growing": "WIP growing while throughput is flat",
+    "stages.queue-growing": "Stage queues growing",
+    "throughput.drop": "Throughput dropped",
+    "plans.probability-fell": "Plans losing probability",
+}
+"""A heading per rule (docs/insights.md), in the order findings of equal severity are listed."""
+SEVERITIES = ("high", "medium", "low")
+ITEMS_SHOWN = 12
+"""Item links shown per finding; the rest are behind its "all items" link."""
+
+
+def find_cached(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> list[Any]:
+    """`find_insights(ws, now=..., team=..., group=...)`, once per (now, team, group).
+
+    Raises:
+        InputError: an unknown team or group, or a bad `now`.
+    """
+    from orgflow.insights import find_insights
+
+    requested = parse_now(now_text)
+    instant = hub.now(requested)
+    key = ("insights", hub.service_key(requested), team, group)
+    return hub.query(key, lambda workspace: find_insights(workspace, now=instant, team=team, group=group))
+
+
+@dataclass(frozen=True)
+class FindingView:
+    """A finding as the page shows it: its evidence as label/text pairs and links to its items."""
+
+    finding: Any
+    team: str | None
+    evidence: list[tuple[str, str]]
+    items: list[tuple[str, str]]
+    more_items: int
+    items_href: str | None
+    items_label: str
+
+
+@dataclass(frozen=True)
+class RuleGroup:
+    rule: str
+    title: str
+    findings: list[FindingView]
+
+
+@dataclass(frozen=True)
+class SeverityGroup:
+    severity: str
+    rules: list[RuleGroup]
+
+    @property
+    def count(self) -> int:
+        return sum(len(group.findings) for group in self.rules)
+
+
+@dataclass(frozen=True)
+class InsightsView:
+    """The findings for a team, a group or everything, grouped by severity, then rule."""
+
+    team: str | None
+    group: str | None
+    label: str
+    now: datetime
+    now_text: str | None
+    findings: list[Any]
+    severities: list[SeverityGroup]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {group.severity: group.count for group in self.severities}
+
+    def page_href(self) -> str:
+        values = {"team": self.team, "group": self.group, "now": self.now_text}
+        query = urlencode({key: value for key, value in values.items() if value})
+        return "/insights" + (f"?{query}" if query else "")
+
+
+def _evidence_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, list | tuple):
+        return ", ".join(_evidence_text(part) for part in value)
+    return "" if value is None else str(value)
+
+
+def _evidence_rows(evidence: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
+    rows: list[tuple[str, str]] = []
+    for key, value in evidence.items():
+        if key == "items" and not prefix:
+            continue
+        label = f"{prefix}{key.replace('_', ' ')}"
+        if isinstance(value, Mapping):
+            rows += _evidence_rows(value, prefix=f"{label} · ")
+        else:
+            rows.append((label, _evidence_text(value)))
+    return rows
+
+
+def _finding_view(finding: Any, *, now: datetime, now_text: str | None) -> FindingView:
+    """Where a finding's items are listed: per item, its timeline; all of them, the matching table."""
+    kind, _, rest = finding.subject.partition(":")
+    evidence = finding.evidence
+    team = evidence.get("team") or (rest if kind == "team" else rest.partition(":")[0] if kind == "stage" else None)
+    show: dict[str, Any] = {}
+    label = "its items"
+    if finding.rule == "aging.past-sle":
+        show, label = {"show": "aging"}, f"aging work of {team}"
+    elif finding.rule == "load.wip-growing":
+        show, label = {"show": "open"}, f"work in progress of {team}"
+    elif finding.rule == "stages.queue-growing":
+        stage = evidence.get("stage") or rest.partition(":")[2]
+        show, label = {"show": "open", "stage": stage}, f"open items of {team} in {stage}"
+    elif finding.rule == "throughput.drop":
+        yesterday = (now.date() - timedelta(days=1)).isoformat()
+        show = {"show": "finished", "since": evidence.get("recent_since"), "until": yesterday}
+        label = f"items {team} finished in the recent weeks"
+    ids = [str(item) for item in evidence.get("items", [])]
+    linked = team is not None
+    items = [(item, items_href(now_text, team=team, item=item, **show) if linked else "") for item in ids]
+    return FindingView(
+        finding=finding,
+        team=team,
+        evidence=_evidence_rows(evidence),
+        items=items[:ITEMS_SHOWN],
+        more_items=max(0, len(items) - ITEMS_SHOWN),
+        items_href=items_href(now_text, team=team, **show) if linked and show else None,
+        items_label=label,
+    )
+
+
+def insights_view(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> InsightsView:
+    """The findings of `find_insights` for the cut, grouped by severity (high first), then by rule.
+
+    Raises:
+        InputError: an unknown team or group, or a bad `now`.
+    """
+    findings = find_cached(hub, team=team, group=group, now_text=now_text)
+    now = hub.now(parse_now(now_text))
+    views = [_finding_view(finding, now=now, now_text=now_text) for finding in findings]
+    severities = []
+    for severity in SEVERITIES:
+        rules = []
+        for rule, title in RULE_TITLES.items():
+            chosen = [view for view in views if view.finding.severity == severity and view.finding.rule == rule]
+            if chosen:
+                rules.append(RuleGroup(rule, title, chosen))
+        severities.append(SeverityGroup(severity, rules))
+    tree = hub.query("org_tree", org_tree)
+    return InsightsView(team, group, cut_label(tree, team, group, None), now, now_text, findings, severities)
