@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from tests.web.browser_tab import Tab
 
 import orgflow
 from orgflow.demo import DEFAULT_END, build_demo
@@ -56,3 +58,29 @@ def service(demo_dir: Path) -> Iterator[FlowService]:
     workspace = orgflow.open(demo_dir, read_only=True)
     yield workspace.metrics_at(DEFAULT_END)
     workspace.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(app: FastAPI) -> Iterator[str]:
+    """The app served on a free loopback port for the browser tests."""
+    from orgflow.web.browser import serve_in_thread
+
+    with serve_in_thread(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium, headless (browser test modules skip themselves when it is absent)."""
+    from orgflow.web.browser import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def tab(browser: Any, base_url: str) -> Iterator[Tab]:
+    """A fresh 1440x900 tab, closed after the test."""
+    opened = Tab(browser, base_url)
+    yield opened
+    opened.close()

@@ -6,73 +6,20 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
+from tests.web.browser_tab import Tab, chart_states
 
 from orgflow.metrics.service import FlowService
 from orgflow.metrics.window import Cut
-from orgflow.web.browser import chromium, chromium_path, serve_in_thread, wait_for_charts
+from orgflow.web.browser import chromium_path, wait_for_charts
 
 if chromium_path() is None:
     if os.environ.get("CI"):
         raise RuntimeError("CI must run the browser tests: install chromium (make install does)")
     pytest.skip("no chromium here (make install installs it)", allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def base_url(app: FastAPI) -> Iterator[str]:
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-class Tab:
-    """A page with its console errors, page errors and every request it made."""
-
-    def __init__(self, browser: Any, base_url: str, *, width: int = 1440, height: int = 900) -> None:
-        self.context = browser.new_context(viewport={"width": width, "height": height})
-        self.page = self.context.new_page()
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-
-    def open(self, path: str) -> Any:
-        self.page.goto(self.base_url + path, wait_until="networkidle")
-        wait_for_charts(self.page)
-        return self.page
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser: Any, base_url: str) -> Iterator[Tab]:
-    opened = Tab(browser, base_url)
-    yield opened
-    opened.close()
-
-
-def _charts(page: Any) -> list[dict[str, Any]]:
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.chart[data-chart]')).map(chart => ({
-            key: chart.dataset.chart,
-            state: chart.dataset.state,
-            svgs: chart.querySelectorAll('svg').length,
-            marks: chart.querySelectorAll('g.role-mark path, g.role-mark line, g.role-mark rect').length,
-        }))"""
-    )
 
 
 # The screen centre of a chart mark whose datum passes `test` (a JS expression on `datum`). Vega's SVG
@@ -114,7 +61,7 @@ PAGES = ["/", "/groups/payments", "/teams/checkout", "/teams/merchant-portal", "
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_offline_without_errors_and_draws_every_chart(tab: Tab, path: str) -> None:
     page = tab.open(path)
-    charts = _charts(page)
+    charts = chart_states(page)
     if path != PAGES[-1]:
         assert charts, "a page with charts"
     for chart in charts:
@@ -129,8 +76,8 @@ def test_page_loads_offline_without_errors_and_draws_every_chart(tab: Tab, path:
 def test_item_timeline_draws(tab: Tab, service: FlowService) -> None:
     item = service.cycle_time(cut=Cut(team="checkout")).rows()[-1]["item_id"]
     page = tab.open(f"/items?team=checkout&show=finished&item={item}")
-    assert [chart["key"] for chart in _charts(page)] == ["timeline"]
-    assert _charts(page)[0]["marks"] >= 3
+    assert [chart["key"] for chart in chart_states(page)] == ["timeline"]
+    assert chart_states(page)[0]["marks"] >= 3
     assert page.locator("#item-detail").get_attribute("data-item") == item
     assert tab.errors == []
 

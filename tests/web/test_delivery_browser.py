@@ -9,15 +9,14 @@ import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from fastapi import FastAPI
+from tests.web.browser_tab import Tab, chart_states
 
 import orgflow
 from orgflow.demo import DEFAULT_END
 from orgflow.metrics.delivery_service import DeliveryService
-from orgflow.web.browser import chromium, chromium_path, serve_in_thread, wait_for_charts
+from orgflow.web.browser import chromium_path, wait_for_charts
 
 if chromium_path() is None:
     if os.environ.get("CI"):
@@ -28,62 +27,10 @@ WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}
 
 
 @pytest.fixture(scope="module")
-def base_url(app: FastAPI) -> Iterator[str]:
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-@pytest.fixture(scope="module")
 def delivery(demo_dir: Path) -> Iterator[DeliveryService]:
     workspace = orgflow.open(demo_dir, read_only=True)
     yield workspace.delivery_at(DEFAULT_END)
     workspace.close()
-
-
-class Tab:
-    """A page with its console errors, page errors and every request it made."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
-        self.page = self.context.new_page()
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-
-    def open(self, path: str) -> Any:
-        self.page.goto(self.base_url + path, wait_until="networkidle")
-        wait_for_charts(self.page)
-        return self.page
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser: Any, base_url: str) -> Iterator[Tab]:
-    opened = Tab(browser, base_url)
-    yield opened
-    opened.close()
-
-
-def _charts(page: Any) -> list[dict[str, Any]]:
-    return page.evaluate(
-        """() => Array.from(document.querySelectorAll('.chart[data-chart]')).map(chart => ({
-            key: chart.dataset.chart,
-            state: chart.dataset.state,
-            svgs: chart.querySelectorAll('svg').length,
-            marks: chart.querySelectorAll('g.role-mark path, g.role-mark line, g.role-mark rect').length,
-        }))"""
-    )
 
 
 PAGES = {
@@ -97,7 +44,7 @@ PAGES = {
 @pytest.mark.parametrize("path", list(PAGES))
 def test_page_loads_offline_without_errors_and_draws_every_chart(tab: Tab, path: str) -> None:
     page = tab.open(path)
-    charts = _charts(page)
+    charts = chart_states(page)
     assert {chart["key"] for chart in charts} == PAGES[path]
     for chart in charts:
         assert chart["state"] == "drawn", chart
@@ -146,7 +93,7 @@ def test_team_link_in_the_overview_opens_the_team_page(tab: Tab, delivery: Deliv
     total = delivery.summary(by="team", team="checkout", since=date(2025, 11, 16), until=date(2026, 11, 15)).rows()[0]
     shown = page.locator('.dora-card[data-figure="deploys_per_week"]').get_attribute("data-value")
     assert float(shown) == total["deploys_per_week"]
-    assert all(chart["marks"] > 0 for chart in _charts(page))
+    assert all(chart["marks"] > 0 for chart in chart_states(page))
     assert tab.errors == []
 
 
@@ -174,5 +121,5 @@ def test_window_menu_switches_to_the_last_365_days(tab: Tab) -> None:
     page.wait_for_load_state("networkidle")
     wait_for_charts(page)
     assert "last 365 days (2025-11-16 to 2026-11-15)" in page.locator(".window-text").inner_text()
-    assert all(chart["state"] == "drawn" and chart["marks"] > 0 for chart in _charts(page))
+    assert all(chart["state"] == "drawn" and chart["marks"] > 0 for chart in chart_states(page))
     assert tab.errors == []

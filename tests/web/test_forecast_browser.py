@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
+from tests.web.browser_tab import Tab
 
 import orgflow
 from orgflow.demo import DEFAULT_END
@@ -22,7 +22,7 @@ from orgflow.forecast import daily_throughput, forecast_plan, forecast_when, loa
 from orgflow.insights import find_insights
 from orgflow.metrics.service import FlowService
 from orgflow.metrics.window import Cut
-from orgflow.web.browser import chromium, chromium_path, serve_in_thread, wait_for_charts
+from orgflow.web.browser import chromium_path
 from orgflow.workspace import Workspace
 
 if chromium_path() is None:
@@ -35,52 +35,11 @@ EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "demo-plan.yam
 
 
 @pytest.fixture(scope="module")
-def base_url(app: FastAPI) -> Iterator[str]:
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
 def workspace(demo_dir: Path) -> Iterator[Workspace]:
     """The demo on a connection of its own: the reference side of every comparison."""
     opened = orgflow.open(demo_dir, read_only=True)
     yield opened
     opened.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-class Tab:
-    """A browser tab that keeps its console errors, page errors and every URL it requested."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
-        self.page = self.context.new_page()
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-
-    def open(self, path: str) -> Any:
-        self.page.goto(self.base_url + path, wait_until="networkidle")
-        wait_for_charts(self.page)
-        return self.page
-
-    def external(self) -> list[str]:
-        return [url for url in self.requests if not url.startswith(self.base_url)]
-
-
-@pytest.fixture
-def tab(browser: Any, base_url: str) -> Iterator[Tab]:
-    opened = Tab(browser, base_url)
-    yield opened
-    opened.context.close()
 
 
 def _marks(page: Any, key: str) -> dict[str, int]:

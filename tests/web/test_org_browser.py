@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from fastapi import FastAPI
+from tests.web.browser_tab import Tab
 
-from orgflow.web.browser import chromium, chromium_path, serve_in_thread, wait_for_charts
+from orgflow.web.browser import chromium_path, wait_for_charts
 
 if chromium_path() is None:
     if os.environ.get("CI"):
@@ -21,44 +20,6 @@ if chromium_path() is None:
     pytest.skip("no chromium here (make install installs it)", allow_module_level=True)
 
 PAGES = ["/org", "/org?date=2026-02-15", "/org/teams/checkout", "/org/teams/shipping?date=2026-02-01", "/dependencies"]
-
-
-@pytest.fixture(scope="module")
-def base_url(app: FastAPI) -> Iterator[str]:
-    with serve_in_thread(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with chromium() as launched:
-        yield launched
-
-
-class Tab:
-    """A page with its console errors, page errors and every request it made."""
-
-    def __init__(self, browser: Any, base_url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1440, "height": 900})
-        self.page = self.context.new_page()
-        self.base_url = base_url
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.page.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("request", lambda request: self.requests.append(request.url))
-
-    def open(self, path: str) -> Any:
-        self.page.goto(self.base_url + path, wait_until="networkidle")
-        wait_for_charts(self.page)
-        return self.page
-
-
-@pytest.fixture
-def tab(browser: Any, base_url: str) -> Iterator[Tab]:
-    opened = Tab(browser, base_url)
-    yield opened
-    opened.context.close()
 
 
 _CHARTS = """() => Array.from(document.querySelectorAll('.chart[data-chart]')).map(chart => ({
