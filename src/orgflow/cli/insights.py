@@ -14,13 +14,9 @@ from orgflow.cli.context import open_from
 from orgflow.cli.options import now_option
 from orgflow.cli.render import Format, render
 from orgflow.insights import Finding, find_insights
+from orgflow.insights.finding import DEFINITION
 from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
-
-DEFINITION = (
-    "Early-warning findings: open items past their SLE, WIP growing while throughput is flat, stage "
-    "queues growing, throughput drops, plans losing probability; each with evidence and an action."
-)
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:

@@ -16,6 +16,13 @@ Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
 
+DEFINITION = (
+    "Early-warning findings: open items past their SLE, WIP growing while throughput is flat, stage "
+    "queues growing, throughput drops, plans losing probability; each with evidence and an action."
+)
+"""The one-line definition of the `insights` result (docs/metrics.md#insights)."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One early-warning signal, with the numbers and items that back it.
