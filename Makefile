@@ -23,11 +23,13 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-# The browser tests and screenshots drive Debian's Chromium (never a downloaded browser build).
+# The browser tests and screenshots drive Debian's Chromium (never a downloaded browser build); the git
+# importer and its tests run the real git. Both come from Debian when missing.
 browser:
-	@command -v chromium >/dev/null || { \
+	@missing=""; for tool in chromium git; do command -v $$tool >/dev/null || missing="$$missing $$tool"; done; \
+	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
 
 install: $(STAMP) $(NODE_STAMP) browser
 
