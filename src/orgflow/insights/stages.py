@@ -30,7 +30,7 @@ from ibis import _
 
 from orgflow.insights.finding import Finding, Scope
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
-from orgflow.metrics.history import instant, mapped_transitions
+from orgflow.metrics.history import instant
 from orgflow.metrics.window import day_start
 
 RULE = "stages.queue-growing"
@@ -43,16 +43,12 @@ _NOT_QUEUES = ("backlog", "done", "cancelled")
 def _events(scope: Scope) -> list[dict[str, Any]]:
     """Per team, stage and day before today: items that entered and left the stage that day."""
     service = scope.service
-    now = service.now.replace(tzinfo=None)
-    items = service.items_table(scope.cut).select(i_source=_.source, i_item=_.item_id, team_id=_.team_id)
-    transitions = mapped_transitions(service.backend, now=now)
-    spans = transitions.filter(_.duration_us > 0, ~_.category.isin(_NOT_QUEUES))
-    spans = spans.join(items, [spans.source == items.i_source, spans.item_id == items.i_item])
+    spans = service.stage_spans(scope.cut).filter(_.duration_us > 0, ~_.category.isin(_NOT_QUEUES))
     end = instant(day_start(scope.end_day).replace(tzinfo=None))
     keys = ["team_id", "stage", "stage_order"]
     entered = (
-        spans.filter(_.changed_at < end)
-        .group_by([*keys, _.changed_at.date().name("day")])
+        spans.filter(_.entered_at < end)
+        .group_by([*keys, _.entered_at.date().name("day")])
         .aggregate(entered=_.count(), left=ibis.literal(0, type="int64"))
     )
     left = (

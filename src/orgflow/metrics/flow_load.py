@@ -121,15 +121,17 @@ def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table
     forget the entries they undo), so lines never fall and rework stays in the earlier stage.
     Unmapped statuses and cancelled stages are left out. Columns: date, stage, stage_order, count.
     """
-    keep = items.select(keep_source=_.source, keep_item=_.item_id)
+    keep = items.select(keep_ik=_.ik, workflow=_.workflow)
     # Cancelled stages stand outside the forward order of work: their entries are left out like unmapped ones.
-    mapped = transitions.filter(_.stage_order.notnull(), _.category != "cancelled").join(
-        keep, [_.source == keep.keep_source, _.item_id == keep.keep_item]
-    )
     # An entry survives unless a later entry goes to an earlier stage. Survivors of one item climb
     # the stages monotonically, so each newly reaches the stages above the previous survivor's.
-    survived = mapped.filter(_.later_min_order.isnull() | (_.stage_order <= _.later_min_order))
-    ordered = ibis.window(group_by=["source", "item_id"], order_by=["changed_at", "seq"])
+    survived = transitions.filter(
+        _.stage_order.notnull(),
+        _.category != "cancelled",
+        _.later_min_order.isnull() | (_.stage_order <= _.later_min_order),
+    ).select("ik", "seq", "changed_at", "stage_order")
+    survived = survived.join(keep, survived.ik == keep.keep_ik).drop("keep_ik")
+    ordered = ibis.window(group_by="ik", order_by=["changed_at", "seq"])
     climbs = survived.mutate(previous_order=_.stage_order.lag().over(ordered).fill_null(-1)).filter(
         _.stage_order > _.previous_order
     )

@@ -6,6 +6,8 @@ only as long as the connection, so a read-only workspace can build them too.
 - ``of_keys(raw, key)``: every raw status, item type and resolution with its `status_key` (matching
   is done in Python once per distinct value, so SQL and config agree exactly).
 - ``of_status_map(workflow, status_key, stage, stage_order, phase, phase_order, category, blocked)``
+- ``of_raw_status_map(workflow, raw, stage_order, phase_order, category, blocked)``: the status map keyed by
+  the raw status as stored, so transitions map with one join.
 - ``of_stages(workflow, stage, stage_order, phase, phase_order, category, blocked)``
 - ``of_project_workflow(source, project, workflow)``
 - ``of_cancel_resolution(workflow, resolution_key)``
@@ -67,6 +69,10 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
         "UNION SELECT resolution FROM work_items WHERE resolution IS NOT NULL"
     ).fetchall()
     _replace(connection, "of_keys", ["raw", "key"], [(raw, status_key(raw)) for (raw,) in raw_values])
+    connection.execute(
+        "CREATE OR REPLACE TEMP TABLE of_raw_status_map AS SELECT m.workflow, k.raw, m.stage_order, m.phase_order, "
+        "m.category, m.blocked FROM of_keys AS k JOIN of_status_map AS m ON m.status_key = k.key"
+    )
 
     projects = connection.execute("SELECT DISTINCT source, project FROM work_items").fetchall()
     _replace(

@@ -21,7 +21,7 @@ from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, summary
 from orgflow.metrics.attribution import DEFAULT_ORDER, build_attribution
 from orgflow.metrics.definitions import DEFINITIONS
-from orgflow.metrics.history import flag_overlap, instant, item_facts, mapped_transitions, spans
+from orgflow.metrics.history import flag_overlap, instant, item_base, item_facts, mapped_transitions, spans
 from orgflow.metrics.lookups import build_lookups, sql_literal
 from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -56,6 +56,8 @@ class FlowService:
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self._prepared = False
         self._serial = next(_SERIALS)
+        self._earliest: datetime | None = None
+        self._earliest_known = False
 
     # -- preparation -------------------------------------------------------------------------
     @property
@@ -70,15 +72,16 @@ class FlowService:
         build_lookups(connection, self._workspace.config)
         backend = self.backend
         now = self.now.replace(tzinfo=None)
-        transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, now=now))
-        flagged = flag_overlap(backend, transitions, now=now)
         teams = None
         order = self._workspace.config.org.attribution
         if order != DEFAULT_ORDER:
             # Only a configured attribution order costs the extra query; the default reads the stored team.
             build_attribution(connection, order, self._name("attribution"))
             teams = backend.table(self._name("attribution"))
-        self._materialize(self._name("items"), item_facts(backend, transitions, flagged, now=now, teams=teams))
+        base = self._materialize(self._name("base"), item_base(backend, now=now, teams=teams))
+        transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, base, now=now))
+        flagged = flag_overlap(backend, base, transitions, now=now)
+        self._materialize(self._name("items"), item_facts(backend, base, transitions, flagged, now=now))
         self._prepared = True
 
     def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
@@ -121,10 +124,17 @@ class FlowService:
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
         """The analysis window (defaults: from the first item's creation to now)."""
-        self._prepare()
-        earliest = self._table("items").created_at.min().to_pyarrow().as_py()
-        earliest_value = None if earliest is None else earliest.replace(tzinfo=UTC)
-        return make_window(since=since, until=until, now=self.now, earliest=earliest_value)
+        return make_window(since=since, until=until, now=self.now, earliest=self._earliest_created())
+
+    def _earliest_created(self) -> datetime | None:
+        """The first item's creation (UTC), asked of the store once per service."""
+        if not self._earliest_known:
+            self._prepare()
+            connection = self._workspace.store.connection
+            (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self._name('items')}").fetchone()
+            self._earliest = None if earliest is None else earliest.replace(tzinfo=UTC)
+            self._earliest_known = True
+        return self._earliest
 
     def _with_by(self, items: ir.Table, by: str | None) -> tuple[ir.Table, str | None]:
         if by is None or by == "org":
@@ -306,14 +316,18 @@ class FlowService:
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
-        expression = stages.time_in_stages(self._spans(), items, window=window, level=level, by=column)
+        expression = stages.time_in_stages(
+            self._spans(), items, self.backend.table("of_stages"), window=window, level=level, by=column
+        )
         return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
 
     def time_in_stage(self, *, cut: Cut | None = None, level: str = "stage") -> MetricResult:
         """Time in each stage (or phase) per item, every item of the cut (finished or not)."""
         if level not in ("stage", "phase"):
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
-        expression = stages.time_in_stage_items(self._spans(), self.items_table(cut), level=level)
+        expression = stages.time_in_stage_items(
+            self._spans(), self.items_table(cut), self.backend.table("of_stages"), level=level
+        )
         return self._result("time-in-stage", expression, {**(cut or Cut()).as_params(), "level": level}, None)
 
     def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
@@ -403,6 +417,31 @@ class FlowService:
             f"{sql_literal(window.since.date())}::DATE, {sql_literal(window.until.date())}::DATE + 1, INTERVAL 1 DAY)"
         )
         return self.backend.table(name)
+
+    def stage_spans(self, cut: Cut | None = None) -> ir.Table:
+        """Every interval (one per transition, see `orgflow.metrics.history.spans`) of the items of `cut`,
+        with the item's source, id and team and the stage's name (``unmapped`` for an unmapped status).
+
+        Columns: source, item_id, team_id, stage, stage_order, category, blocked_stage, entered_at,
+        left_at, duration_us.
+        """
+        spans = self._spans()
+        items = self.items_table(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
+        joined = spans.join(items, spans.ik == items.s_ik)
+        names = self.backend.table("of_stages").select(n_workflow=_.workflow, n_order=_.stage_order, n_stage=_.stage)
+        joined = joined.left_join(names, [joined.workflow == names.n_workflow, joined.stage_order == names.n_order])
+        return joined.select(
+            "source",
+            "item_id",
+            "team_id",
+            stage=joined.n_stage.fill_null("unmapped"),
+            stage_order=joined.stage_order,
+            category=joined.category,
+            blocked_stage=joined.blocked_stage,
+            entered_at=joined.entered_at,
+            left_at=joined.left_at,
+            duration_us=joined.duration_us,
+        )
 
     def _spans(self) -> ir.Table:
         """Every transition's interval, clipped to its item's end."""

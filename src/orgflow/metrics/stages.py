@@ -13,28 +13,44 @@ from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant
 from orgflow.metrics.window import Window
 
 
-def time_in_stage_items(spans: ir.Table, items: ir.Table, *, level: str = "stage") -> ir.Table:
+def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str = "stage") -> ir.Table:
     """Time in each stage (or phase) per item, in days: the sum of every interval spent there
     (re-entries add up); the last open interval ends at the finish or at now.
+
+    `stage_list` is the ``of_stages`` lookup, where the names come from (an unmapped status has no
+    order and is named ``unmapped``).
 
     Columns: item columns, <level>, <level>_order, category (stage level only), days, entries.
     """
     order = f"{level}_order"
-    # An item follows one workflow, so its stage (or phase) order alone names the stage: grouping by
-    # the number and carrying the names along costs half as much as grouping by the names.
-    names = {level: spans[level].max()}
-    if level == "stage":
-        names["category"] = spans.category.max()
-    per_item = spans.group_by(["source", "item_id", order]).aggregate(
-        **names, days=_.duration_us.sum() / MICROSECONDS_PER_DAY, entries=_.count()
+    # An item follows one workflow, so its stage (or phase) order alone names the stage: group by the
+    # number and join the name on afterwards.
+    categories = {"category": spans.category.max()} if level == "stage" else {}
+    per_item = spans.group_by(["ik", order]).aggregate(
+        **categories, days=_.duration_us.sum() / MICROSECONDS_PER_DAY, entries=_.count()
     )
-    chosen = items.select(*ITEM_COLUMNS)
-    joined = per_item.join(chosen, ["source", "item_id"])
-    return joined.select(*ITEM_COLUMNS, level, order, *(["category"] if level == "stage" else []), "days", "entries")
+    chosen = items.select("ik", "workflow", *ITEM_COLUMNS)
+    joined = per_item.join(chosen, "ik")
+    names = stage_list.select(n_workflow=_.workflow, n_order=_[order], n_name=_[level]).distinct()
+    joined = joined.left_join(names, [joined.workflow == names.n_workflow, joined[order] == names.n_order])
+    return joined.select(
+        *ITEM_COLUMNS,
+        **{level: joined.n_name.fill_null("unmapped")},
+        **{order: joined[order]},
+        **({"category": joined.category} if level == "stage" else {}),
+        days=joined.days,
+        entries=joined.entries,
+    )
 
 
 def time_in_stages(
-    spans: ir.Table, items: ir.Table, *, window: Window, level: str = "stage", by: str | None = None
+    spans: ir.Table,
+    items: ir.Table,
+    stage_list: ir.Table,
+    *,
+    window: Window,
+    level: str = "stage",
+    by: str | None = None,
 ) -> ir.Table:
     """Time per stage (or phase) over items finished in `window`: where flow time goes.
 
@@ -42,7 +58,7 @@ def time_in_stages(
     p50_days, p85_days, share (of all time of those items between creation and finish).
     """
     done = finished_in(items, window)
-    per_item = time_in_stage_items(spans, done, level=level)
+    per_item = time_in_stage_items(spans, done, stage_list, level=level)
     groups = [by] if by else []
     order = f"{level}_order"
     summary = per_item.group_by([*groups, level, order]).aggregate(
@@ -81,16 +97,18 @@ def blocked_time(
         _.started_at < window.until,
         _.finished_at.isnull() | (_.finished_at >= window.since),
     )
-    bounds = chosen.select(b_source=_.source, b_item=_.item_id, b_from=_.started_at, b_to=_.end_at, b_team=_.team_id)
-    flags = backend.table("blocked_intervals").select(
-        source=_.source,
-        item_id=_.item_id,
-        block_from=_.started_at,
-        block_to=_.ended_at.fill_null(instant(now)),
+    bounds = chosen.select(
+        b_ik=_.ik, b_source=_.source, b_item=_.item_id, b_from=_.started_at, b_to=_.end_at, b_team=_.team_id
+    )
+    flags = backend.table("blocked_intervals")
+    flags = flags.join(bounds, [flags.source == bounds.b_source, flags.item_id == bounds.b_item]).select(
+        ik=_.b_ik,
+        block_from=flags.started_at,
+        block_to=flags.ended_at.fill_null(instant(now)),
         reason=ibis.literal("flagged"),
     )
     by_status = spans.filter(_.blocked_stage).select(
-        "source", "item_id", block_from=_.entered_at, block_to=_.left_at, reason=ibis.literal("status")
+        "ik", block_from=_.entered_at, block_to=_.left_at, reason=ibis.literal("status")
     )
     links = backend.table("item_links")
     pairs = (
@@ -104,25 +122,14 @@ def blocked_time(
         blocker_facts, [pairs.source == blocker_facts.k_source, pairs.blocker == blocker_facts.k_item]
     ).join(bounds, [_.source == bounds.b_source, _.blocked == bounds.b_item])
     by_link = by_link.filter(_.k_team != _.b_team).select(
-        source=_.source,
-        item_id=_.blocked,
-        block_from=_.b_from,
-        block_to=_.k_end,
-        reason=ibis.literal("link"),
+        ik=_.b_ik, block_from=_.b_from, block_to=_.k_end, reason=ibis.literal("link")
     )
-    schema = {
-        "source": "string",
-        "item_id": "string",
-        "block_from": "timestamp(6)",
-        "block_to": "timestamp(6)",
-        "reason": "string",
-    }
+    schema = {"ik": "int64", "block_from": "timestamp(6)", "block_to": "timestamp(6)", "reason": "string"}
     raw = flags.cast(schema).union(by_status.cast(schema)).union(by_link.cast(schema))
     clipped = (
-        raw.join(bounds, [raw.source == bounds.b_source, raw.item_id == bounds.b_item])
+        raw.join(bounds, raw.ik == bounds.b_ik)
         .select(
-            "source",
-            "item_id",
+            "ik",
             "reason",
             block_from=ibis.greatest(_.block_from, _.b_from),
             block_to=ibis.least(_.block_to, _.b_to),
@@ -130,13 +137,13 @@ def blocked_time(
         .filter(_.block_to > _.block_from)
     )
     per_reason = _union_length(clipped, keys=["reason"])
-    by_reason = per_reason.group_by(["source", "item_id"]).aggregate(
+    by_reason = per_reason.group_by("ik").aggregate(
         flagged_days=_.union_us.sum(where=_.reason == "flagged"),
         status_days=_.union_us.sum(where=_.reason == "status"),
         link_days=_.union_us.sum(where=_.reason == "link"),
     )
     merged = _union_length(clipped, keys=[])
-    result = by_reason.join(merged, ["source", "item_id"]).join(items.select(*ITEM_COLUMNS), ["source", "item_id"])
+    result = by_reason.join(merged, "ik").join(items.select("ik", *ITEM_COLUMNS), "ik")
     return result.select(
         *ITEM_COLUMNS,
         flagged_days=_.flagged_days.fill_null(0) / MICROSECONDS_PER_DAY,
@@ -151,7 +158,7 @@ def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
 
     Gaps and islands: an island starts where a span begins after every earlier span has ended.
     """
-    partition = ["source", "item_id", *keys]
+    partition = ["ik", *keys]
     running = ibis.window(group_by=partition, order_by=["block_from", "block_to"], preceding=None, following=0)
     ordered = ibis.window(group_by=partition, order_by=["block_from", "block_to"])
     marked = spans.mutate(running_reach=_.block_to.max().over(running))
