@@ -87,7 +87,14 @@ class FlowService:
     def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
         """Store an expression's rows as a temporary table and return that table."""
         sql = ibis.to_sql(expression, dialect="duckdb")
-        self._workspace.store.connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        connection = self._workspace.store.connection
+        # The rows of a temporary fact table have no order anyone reads; letting DuckDB write them in
+        # any order lets both threads insert at once (about 10 % of the preparation on a million items).
+        connection.execute("SET preserve_insertion_order = false")
+        try:
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
+        finally:
+            connection.execute("RESET preserve_insertion_order")
         return self.backend.table(name)
 
     def items_table(self, cut: Cut | None = None) -> ir.Table:
