@@ -19,7 +19,7 @@ from orgflow.cli.render import Format, render
 from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.backtest import backtest as run_backtest
 from orgflow.forecast.exact import exact_how_many, exact_when
-from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, series_from
+from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, ThroughputSeries, series_from
 from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
 from orgflow.forecast.plan import forecast_plan, plan_series
 from orgflow.forecast.plan_file import load_plan
@@ -50,6 +50,12 @@ Now = Annotated[
 ]
 
 
+def _series(ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None) -> ThroughputSeries:
+    """The cut's daily throughput as of `--now`, read from the workspace (None: the whole history)."""
+    with open_from(ctx) as workspace:
+        return series_from(workspace.metrics_at(now_option(now)), cut, window_days=window_days)
+
+
 @app.command()
 def when(
     ctx: typer.Context,
@@ -67,10 +73,7 @@ def when(
     now: Now = None,
 ) -> None:
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
-    with open_from(ctx) as workspace:
-        series = series_from(
-            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
-        )
+    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
     target = day_option(by, "by")
     if exact:
         result = exact_when(series, items, target_date=target)
@@ -96,10 +99,7 @@ def how_many(
     now: Now = None,
 ) -> None:
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
-    with open_from(ctx) as workspace:
-        series = series_from(
-            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=window
-        )
+    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
     until = day_option(by, "by")
     if exact:
         result = exact_how_many(series, days, by=until)
@@ -157,10 +157,7 @@ def backtest(
     now: Now = None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
-    with open_from(ctx) as workspace:
-        series = series_from(
-            workspace.metrics_at(now_option(now)), Cut(team=team, group=group, item_type=item_type), window_days=None
-        )
+    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), None)
     result = run_backtest(
         series,
         horizon_days=horizon,
