@@ -134,6 +134,15 @@ def mapped_transitions(backend: ibis.BaseBackend, base: ir.Table, *, now: dateti
     ).drop("next_at", "previous_stage", "previous_category", "later_open")
 
 
+def with_stage_name(table: ir.Table, stage_list: ir.Table, order: ir.IntegerValue, *, level: str = "stage") -> ir.Table:
+    """`table` (with a ``workflow`` column) plus ``stage_name``: the name of the stage (or phase, by `level`)
+    whose order in that workflow is `order`, from `stage_list` (``of_stages``); null when none has it
+    (an unmapped status has no order)."""
+    names = stage_list.select(n_workflow=_.workflow, n_order=_[f"{level}_order"], stage_name=_[level]).distinct()
+    joined = table.left_join(names, [table.workflow == names.n_workflow, order == names.n_order])
+    return joined.select(*table.columns, "stage_name")
+
+
 def item_facts(
     backend: ibis.BaseBackend, base: ir.Table, transitions: ir.Table, flagged: ir.Table, *, now: datetime
 ) -> ir.Table:
@@ -164,7 +173,6 @@ def item_facts(
     ).drop("last_terminal_run_at", "active_raw_us", "flagged_us")
     items = _with_key(backend, base, "item_type", "type_key")
     items = _with_key(backend, items, "resolution", "resolution_key")
-    stage_names = backend.table("of_stages").select(n_workflow=_.workflow, n_order=_.stage_order, n_stage=_.stage)
     facts = items.left_join(per_item, "ik").select(
         *items.drop("resolution").columns,
         "started_at",
@@ -175,16 +183,14 @@ def item_facts(
         "current_stage_since",
         "active_us",
     )
-    facts = facts.left_join(
-        stage_names, [facts.workflow == stage_names.n_workflow, facts.current_order == stage_names.n_order]
-    ).select(*facts.columns, "n_stage")
-    kept = [c for c in facts.columns if c not in ("type_key", "resolution_key", "current_order", "n_stage")]
+    facts = with_stage_name(facts, backend.table("of_stages"), facts.current_order)
+    kept = [c for c in facts.columns if c not in ("type_key", "resolution_key", "current_order", "stage_name")]
     facts = (
         facts.mutate(
             current_stage=ibis.cases(
                 (_.current_order.isnull(), ibis.null("string")),
                 (_.current_order == -1, "unmapped"),
-                else_=_.n_stage,
+                else_=_.stage_name,
             )
         )
         .left_join(backend.table("of_flow_type"), "type_key")

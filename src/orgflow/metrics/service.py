@@ -21,7 +21,15 @@ from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, summary
 from orgflow.metrics.attribution import DEFAULT_ORDER, build_attribution
 from orgflow.metrics.definitions import DEFINITIONS
-from orgflow.metrics.history import flag_overlap, instant, item_base, item_facts, mapped_transitions, spans
+from orgflow.metrics.history import (
+    flag_overlap,
+    instant,
+    item_base,
+    item_facts,
+    mapped_transitions,
+    spans,
+    with_stage_name,
+)
 from orgflow.metrics.lookups import build_lookups, sql_literal
 from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -435,13 +443,12 @@ class FlowService:
         spans = self._spans()
         items = self.items_table(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
         joined = spans.join(items, spans.ik == items.s_ik)
-        names = self.backend.table("of_stages").select(n_workflow=_.workflow, n_order=_.stage_order, n_stage=_.stage)
-        joined = joined.left_join(names, [joined.workflow == names.n_workflow, joined.stage_order == names.n_order])
+        joined = with_stage_name(joined, self.backend.table("of_stages"), joined.stage_order)
         return joined.select(
             "source",
             "item_id",
             "team_id",
-            stage=joined.n_stage.fill_null("unmapped"),
+            stage=joined.stage_name.fill_null("unmapped"),
             stage_order=joined.stage_order,
             category=joined.category,
             blocked_stage=joined.blocked_stage,

@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.metrics.flow_time import ITEM_COLUMNS, days_between, finished_in
-from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant
+from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant, with_stage_name
 from orgflow.metrics.window import Window
 
 
@@ -31,11 +31,10 @@ def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, 
     )
     chosen = items.select("ik", "workflow", *ITEM_COLUMNS)
     joined = per_item.join(chosen, "ik")
-    names = stage_list.select(n_workflow=_.workflow, n_order=_[order], n_name=_[level]).distinct()
-    joined = joined.left_join(names, [joined.workflow == names.n_workflow, joined[order] == names.n_order])
+    joined = with_stage_name(joined, stage_list, joined[order], level=level)
     return joined.select(
         *ITEM_COLUMNS,
-        **{level: joined.n_name.fill_null("unmapped")},
+        **{level: joined.stage_name.fill_null("unmapped")},
         **{order: joined[order]},
         **({"category": joined.category} if level == "stage" else {}),
         days=joined.days,
