@@ -159,7 +159,7 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
     if window_days is not None and window_days < 1:
         raise InputError(f"the window must be at least one day (got {window_days})", field="window")
     today = service.now.astimezone(UTC).date()
-    first_created = service.items_table(cut).created_at.min().to_pyarrow().as_py()
+    first_created = service.fetch_value(service.items_table(cut).created_at.min())
     since = None if window_days is None else today - timedelta(days=window_days)
     params: dict[str, Any] = {**cut.as_params(), "window_days": window_days}
     if first_created is None:
@@ -182,5 +182,5 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
 
 def known_teams(service: FlowService) -> set[str]:
     """Every team that owns at least one item in the workspace."""
-    table = service.items_table().select("team_id").distinct().to_pyarrow()
+    table = service.fetch(service.items_table().select("team_id").distinct())
     return {value for value in table.column("team_id").to_pylist() if value is not None}

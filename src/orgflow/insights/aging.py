@@ -84,7 +84,7 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
         "sle_high_days",
         "band",
     )
-    return result.order_by(ibis.desc("age_days"), "item_id").to_pyarrow()
+    return service.fetch(result.order_by(ibis.desc("age_days"), "item_id"))
 
 
 def find(scope: Scope) -> list[Finding]:

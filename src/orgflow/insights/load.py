@@ -64,7 +64,7 @@ def piled_up(scope: Scope, team: str, *, since: date) -> list[str]:
     open_at_end = items.filter(
         _.started_at >= begin, _.started_at < end, _.finished_at.isnull() | (_.finished_at >= end)
     ).order_by("started_at", "item_id")
-    return open_at_end.item_id.to_pyarrow().to_pylist()
+    return scope.service.fetch(open_at_end.select("item_id")).column("item_id").to_pylist()
 
 
 def littles_law_evidence(scope: Scope, team: str, *, since: date) -> dict[str, Any]:

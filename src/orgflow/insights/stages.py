@@ -57,7 +57,7 @@ def _events(scope: Scope) -> list[dict[str, Any]]:
         .aggregate(entered=ibis.literal(0, type="int64"), left=_.count())
     )
     both = entered.union(left).group_by([*keys, "day"]).aggregate(entered=_.entered.sum(), left=_.left.sum())
-    return both.order_by([*keys, "day"]).to_pyarrow().to_pylist()
+    return service.fetch(both.order_by([*keys, "day"])).to_pylist()
 
 
 def queues(scope: Scope, *, since: date) -> dict[tuple[str, str], dict[str, Any]]:
@@ -96,7 +96,8 @@ def _items_in_stage(scope: Scope, team: str, stage: str) -> list[str]:
     items = scope.service.items_table(scope.cut)
     now = instant(scope.now.replace(tzinfo=None))
     found = items.filter(_.team_id == team, _.current_stage == stage, _.finished_at.isnull(), _.started_at < now)
-    return found.order_by("current_stage_since", "item_id").item_id.to_pyarrow().to_pylist()
+    ordered = found.order_by("current_stage_since", "item_id").select("item_id")
+    return scope.service.fetch(ordered).column("item_id").to_pylist()
 
 
 def find(scope: Scope) -> list[Finding]:

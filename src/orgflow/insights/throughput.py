@@ -39,7 +39,8 @@ def finished_recently(scope: Scope, team: str, *, days: int) -> list[str]:
     begin = day_start(scope.days_back(days)).replace(tzinfo=None)
     items = scope.service.items_table(Cut(team=team))
     done = items.filter(_.outcome == "done", _.finished_at >= instant(begin), _.finished_at < instant(end))
-    return done.order_by("finished_at", "item_id").item_id.to_pyarrow().to_pylist()
+    ordered = done.order_by("finished_at", "item_id").select("item_id")
+    return scope.service.fetch(ordered).column("item_id").to_pylist()
 
 
 def find(scope: Scope) -> list[Finding]:
