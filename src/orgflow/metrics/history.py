@@ -25,6 +25,8 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
+from orgflow.metrics.tables import TableSource
+
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 TERMINAL = ("done", "cancelled")
 
@@ -34,14 +36,14 @@ def instant(value: datetime) -> ir.TimestampScalar:
     return ibis.literal(value, type="timestamp(6)")
 
 
-def _with_key(backend: ibis.BaseBackend, table: ir.Table, column: str, key_name: str) -> ir.Table:
+def _with_key(tables: TableSource, table: ir.Table, column: str, key_name: str) -> ir.Table:
     """`table` with `key_name`: the `orgflow.config.status_key` of `column`, from the of_keys lookup."""
-    keys = backend.table("of_keys").rename({key_name: "key", f"{key_name}_raw": "raw"})
+    keys = tables.table("of_keys").rename({key_name: "key", f"{key_name}_raw": "raw"})
     joined = table.left_join(keys, table[column] == keys[f"{key_name}_raw"])
     return joined.select(*table.columns, key_name).view()
 
 
-def item_base(backend: ibis.BaseBackend, *, now: datetime, teams: ir.Table | None = None) -> ir.Table:
+def item_base(tables: TableSource, *, now: datetime, teams: ir.Table | None = None) -> ir.Table:
     """One row per item created by `now`, numbered: the stored item with its workflow and team.
 
     ``ik`` is an integer key, unique within one preparation, that every later step joins and
@@ -51,10 +53,10 @@ def item_base(backend: ibis.BaseBackend, *, now: datetime, teams: ir.Table | Non
 
     Columns: ik, source, item_id, title, project, team_id, item_type, resolution, created_at, workflow.
     """
-    stored = backend.table("work_items")
+    stored = tables.table("work_items")
     # DuckDB's row id: unique per stored row and free (a numbering window would sort a million rows).
     items = stored.mutate(ik=stored.rowid()).filter(_.created_at <= now)
-    project_workflow = backend.table("of_project_workflow")
+    project_workflow = tables.table("of_project_workflow")
     joined = items.join(
         project_workflow, [items.source == project_workflow.source, items.project == project_workflow.project]
     )
@@ -79,7 +81,7 @@ def item_base(backend: ibis.BaseBackend, *, now: datetime, teams: ir.Table | Non
     )
 
 
-def mapped_transitions(backend: ibis.BaseBackend, base: ir.Table, *, now: datetime) -> ir.Table:
+def mapped_transitions(tables: TableSource, base: ir.Table, *, now: datetime) -> ir.Table:
     """Transitions up to `now` of the items of `base` (`item_base`), each mapped and with its interval.
 
     Narrow on purpose (numbers, flags and the short category; stage and phase names are joined on
@@ -91,9 +93,9 @@ def mapped_transitions(backend: ibis.BaseBackend, base: ir.Table, *, now: dateti
     stage order among the later transitions), left_at and duration_us (the transition's interval,
     clipped to the item's finish or `now`).
     """
-    transitions = backend.table("status_transitions").filter(_.changed_at <= now)
+    transitions = tables.table("status_transitions").filter(_.changed_at <= now)
     keys = base.select(k_source=_.source, k_item=_.item_id, k_ik=_.ik, k_workflow=_.workflow)
-    status_map = backend.table("of_raw_status_map")
+    status_map = tables.table("of_raw_status_map")
     joined = (
         transitions.join(keys, [transitions.source == keys.k_source, transitions.item_id == keys.k_item])
         .left_join(status_map, [_.k_workflow == status_map.workflow, transitions.to_status == status_map.raw])
@@ -144,7 +146,7 @@ def with_stage_name(table: ir.Table, stage_list: ir.Table, order: ir.IntegerValu
 
 
 def item_facts(
-    backend: ibis.BaseBackend, base: ir.Table, transitions: ir.Table, flagged: ir.Table, *, now: datetime
+    tables: TableSource, base: ir.Table, transitions: ir.Table, flagged: ir.Table, *, now: datetime
 ) -> ir.Table:
     """One row per item of `base` (`item_base`): its types, start, finish, outcome and current stage.
 
@@ -171,8 +173,8 @@ def item_facts(
         active_us=_.active_raw_us - _.flagged_us.fill_null(0),
         finished_at=ibis.ifelse(_.final_category.isin(TERMINAL), _.last_terminal_run_at, None),
     ).drop("last_terminal_run_at", "active_raw_us", "flagged_us")
-    items = _with_key(backend, base, "item_type", "type_key")
-    items = _with_key(backend, items, "resolution", "resolution_key")
+    items = _with_key(tables, base, "item_type", "type_key")
+    items = _with_key(tables, items, "resolution", "resolution_key")
     facts = items.left_join(per_item, "ik").select(
         *items.drop("resolution").columns,
         "started_at",
@@ -183,7 +185,7 @@ def item_facts(
         "current_stage_since",
         "active_us",
     )
-    facts = with_stage_name(facts, backend.table("of_stages"), facts.current_order)
+    facts = with_stage_name(facts, tables.table("of_stages"), facts.current_order)
     kept = [c for c in facts.columns if c not in ("type_key", "resolution_key", "current_order", "stage_name")]
     facts = (
         facts.mutate(
@@ -193,10 +195,10 @@ def item_facts(
                 else_=_.stage_name,
             )
         )
-        .left_join(backend.table("of_flow_type"), "type_key")
-        .left_join(backend.table("of_team_parent"), "team_id")
+        .left_join(tables.table("of_flow_type"), "type_key")
+        .left_join(tables.table("of_team_parent"), "team_id")
         .left_join(
-            backend.table("of_cancel_resolution").mutate(cancel_hit=ibis.literal(True)), ["workflow", "resolution_key"]
+            tables.table("of_cancel_resolution").mutate(cancel_hit=ibis.literal(True)), ["workflow", "resolution_key"]
         )
         .select(*kept, "current_stage", "flow_type", "parent_group", "cancel_hit")
     )
@@ -233,14 +235,14 @@ def spans(transitions: ir.Table) -> ir.Table:
     )
 
 
-def flag_overlap(backend: ibis.BaseBackend, base: ir.Table, transitions: ir.Table, *, now: datetime) -> ir.Table:
+def flag_overlap(tables: TableSource, base: ir.Table, transitions: ir.Table, *, now: datetime) -> ir.Table:
     """Flagged microseconds inside active stages, per item (subtracted from active time).
 
     Flagged intervals of one item are assumed not to overlap each other (sources emit them from
     on/off flag changes). Columns: ik, flagged_us.
     """
     active = spans(transitions).filter((_.category == "active") & ~_.blocked_stage & (_.duration_us > 0))
-    flags = backend.table("blocked_intervals")
+    flags = tables.table("blocked_intervals")
     keys = base.select(k_source=_.source, k_item=_.item_id, flag_ik=_.ik)
     flags = flags.join(keys, [flags.source == keys.k_source, flags.item_id == keys.k_item]).select(
         "flag_ik", flag_from=flags.started_at, flag_to=flags.ended_at.fill_null(instant(now))

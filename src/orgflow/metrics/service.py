@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import ibis
@@ -32,6 +33,7 @@ from orgflow.metrics.history import (
     with_stage_name,
 )
 from orgflow.metrics.lookups import build_lookups, sql_literal
+from orgflow.metrics.tables import KnownTables
 from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
 
 if TYPE_CHECKING:
@@ -73,24 +75,29 @@ class FlowService:
     def backend(self) -> ibis.BaseBackend:
         return self._workspace.ibis
 
+    @cached_property
+    def _tables(self) -> KnownTables:
+        """The Ibis tables this service reads, each schema looked up once."""
+        return KnownTables(self.backend)
+
     def _prepare(self) -> None:
         """Build lookups, then materialize transitions, item facts and intervals as temp tables."""
         if self._prepared:
             return
         connection = self._workspace.store.connection
         build_lookups(connection, self._workspace.config)
-        backend = self.backend
+        tables = self._tables
         now = self.now.replace(tzinfo=None)
         teams = None
         order = self._workspace.config.org.attribution
         if order != DEFAULT_ORDER:
             # Only a configured attribution order costs the extra query; the default reads the stored team.
             build_attribution(connection, order, self._name("attribution"))
-            teams = backend.table(self._name("attribution"))
-        base = self._materialize(self._name("base"), item_base(backend, now=now, teams=teams))
-        transitions = self._materialize(self._name("transitions"), mapped_transitions(backend, base, now=now))
-        flagged = flag_overlap(backend, base, transitions, now=now)
-        self._materialize(self._name("items"), item_facts(backend, base, transitions, flagged, now=now))
+            teams = tables.table(self._name("attribution"))
+        base = self._materialize(self._name("base"), item_base(tables, now=now, teams=teams))
+        transitions = self._materialize(self._name("transitions"), mapped_transitions(tables, base, now=now))
+        flagged = flag_overlap(tables, base, transitions, now=now)
+        self._materialize(self._name("items"), item_facts(tables, base, transitions, flagged, now=now))
         self._prepared = True
 
     def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
@@ -104,7 +111,7 @@ class FlowService:
             connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
         finally:
             connection.execute("RESET preserve_insertion_order")
-        return self.backend.table(name)
+        return self._tables.table(name)
 
     def fetch(self, expression: ir.Table) -> pa.Table:
         """The rows of an expression over this service's tables, as Arrow (`orgflow.metrics.fetch`)."""
@@ -123,7 +130,7 @@ class FlowService:
             self._require("team_id", cut.team, "team")
             items = items.filter(_.team_id == cut.team)
         if cut.group:
-            team_groups = self.backend.table("of_team_group")
+            team_groups = self._tables.table("of_team_group")
             known = self.fetch_value(team_groups.filter(_.group_id == cut.group).count())
             if not known:
                 raise InputError(f"unknown group {cut.group!r}", field="group", hint="see `orgflow status`")
@@ -137,7 +144,7 @@ class FlowService:
         if cut.value_stream:
             if cut.value_stream not in self._workspace.config.value_streams:
                 raise InputError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
-            streams = self.backend.table("of_value_stream").filter(_.value_stream == cut.value_stream)
+            streams = self._tables.table("of_value_stream").filter(_.value_stream == cut.value_stream)
             items = items.filter(items.team_id.isin(streams.team_id))
         return items
 
@@ -166,7 +173,7 @@ class FlowService:
         if by not in BY_COLUMNS:
             raise InputError(f"cannot group by {by!r} (use {', '.join(BY_COLUMNS)})", field="by")
         if by == "value_stream":
-            streams = self.backend.table("of_value_stream")
+            streams = self._tables.table("of_value_stream")
             items = items.join(streams, "team_id")
         return items, BY_COLUMNS[by]
 
@@ -271,7 +278,7 @@ class FlowService:
         expression = flow_load.cfd(
             self._table("transitions"),
             self.items_table(cut),
-            self.backend.table("of_stages"),
+            self._tables.table("of_stages"),
             self._days(window),
             window=window,
         )
@@ -341,7 +348,7 @@ class FlowService:
         window = self.window(since=since, until=until)
         items, column = self._with_by(self.items_table(cut), by)
         expression = stages.time_in_stages(
-            self._spans(), items, self.backend.table("of_stages"), window=window, level=level, by=column
+            self._spans(), items, self._tables.table("of_stages"), window=window, level=level, by=column
         )
         return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
 
@@ -350,7 +357,7 @@ class FlowService:
         if level not in ("stage", "phase"):
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
         expression = stages.time_in_stage_items(
-            self._spans(), self.items_table(cut), self.backend.table("of_stages"), level=level
+            self._spans(), self.items_table(cut), self._tables.table("of_stages"), level=level
         )
         return self._result("time-in-stage", expression, {**(cut or Cut()).as_params(), "level": level}, None)
 
@@ -358,7 +365,7 @@ class FlowService:
         """Blocked time per item."""
         window = self.window(since=since, until=until)
         expression = stages.blocked_time(
-            self.backend,
+            self._tables,
             self._spans(),
             self.items_table(cut),
             all_items=self._table("items"),
@@ -440,7 +447,7 @@ class FlowService:
             f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT CAST(range AS DATE) AS day FROM range("
             f"{sql_literal(window.since.date())}::DATE, {sql_literal(window.until.date())}::DATE + 1, INTERVAL 1 DAY)"
         )
-        return self.backend.table(name)
+        return self._tables.table(name)
 
     def stage_spans(self, cut: Cut | None = None) -> ir.Table:
         """Every interval (one per transition, see `orgflow.metrics.history.spans`) of the items of `cut`,
@@ -452,7 +459,7 @@ class FlowService:
         spans = self._spans()
         items = self.items_table(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
         joined = spans.join(items, spans.ik == items.s_ik)
-        joined = with_stage_name(joined, self.backend.table("of_stages"), joined.stage_order)
+        joined = with_stage_name(joined, self._tables.table("of_stages"), joined.stage_order)
         return joined.select(
             "source",
             "item_id",
@@ -476,4 +483,4 @@ class FlowService:
 
     def _table(self, part: str) -> ir.Table:
         self._prepare()
-        return self.backend.table(self._name(part))
+        return self._tables.table(self._name(part))

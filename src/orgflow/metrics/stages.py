@@ -10,6 +10,7 @@ from ibis import _
 
 from orgflow.metrics.flow_time import ITEM_COLUMNS, days_between, finished_in
 from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant, with_stage_name
+from orgflow.metrics.tables import TableSource
 from orgflow.metrics.window import Window
 
 
@@ -74,7 +75,7 @@ def time_in_stages(
 
 
 def blocked_time(
-    backend: ibis.BaseBackend,
+    tables: TableSource,
     spans: ir.Table,
     items: ir.Table,
     *,
@@ -99,7 +100,7 @@ def blocked_time(
     bounds = chosen.select(
         b_ik=_.ik, b_source=_.source, b_item=_.item_id, b_from=_.started_at, b_to=_.end_at, b_team=_.team_id
     )
-    flags = backend.table("blocked_intervals")
+    flags = tables.table("blocked_intervals")
     flags = flags.join(bounds, [flags.source == bounds.b_source, flags.item_id == bounds.b_item]).select(
         ik=_.b_ik,
         block_from=flags.started_at,
@@ -109,7 +110,7 @@ def blocked_time(
     by_status = spans.filter(_.blocked_stage).select(
         "ik", block_from=_.entered_at, block_to=_.left_at, reason=ibis.literal("status")
     )
-    links = backend.table("item_links")
+    links = tables.table("item_links")
     pairs = (
         links.filter(_.kind == "blocks")
         .select(source=_.source, blocker=_.item_id, blocked=_.target_id)
