@@ -70,7 +70,7 @@ def previous_runs(scope: Scope, subjects: list[str]) -> dict[str, dict[str, Any]
     now = scope.now.astimezone(UTC).replace(tzinfo=None)
     latest = ibis.window(group_by="subject", order_by=[ibis.desc("computed_at"), ibis.desc("probability")])
     ranked = snapshots.filter(_.computed_at < now, _.subject.isin(subjects)).mutate(rank=ibis.row_number().over(latest))
-    rows = ranked.filter(_.rank == 0).select("subject", "target", "computed_at", "probability").to_pyarrow()
+    rows = scope.service.fetch(ranked.filter(_.rank == 0).select("subject", "target", "computed_at", "probability"))
     return {row.pop("subject"): row for row in rows.to_pylist()}
 
 

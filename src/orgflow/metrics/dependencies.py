@@ -144,7 +144,7 @@ def blocking_links(backend: ibis.BaseBackend, items: ir.Table, *, window: Window
     )
 
 
-def blocking_edges(links: ir.Table) -> list[dict[str, object]]:
+def blocking_edges(fetch: Callable[[ir.Table], pa.Table], links: ir.Table) -> list[dict[str, object]]:
     """Edges blocked team → blocker team from `blocking_links` rows.
 
     Every span of one blocked item starts at that item's start, so the union of the spans from one team's
@@ -156,7 +156,7 @@ def blocking_edges(links: ir.Table) -> list[dict[str, object]]:
     per_edge = per_item.group_by(["blocked_team", "blocker_team"]).aggregate(
         links=_.links.sum(), items=_.count(), lost_days=_.lost_days.sum(), blocked=_.blocked_item.collect()
     )
-    rows = per_edge.order_by(["blocked_team", "blocker_team"]).to_pyarrow().to_pylist()
+    rows = fetch(per_edge.order_by(["blocked_team", "blocker_team"])).to_pylist()
     return [
         _edge(
             row["blocked_team"],

@@ -15,6 +15,7 @@ import ibis
 
 from orgflow.errors import InputError
 from orgflow.metrics import pr_flow
+from orgflow.metrics.fetch import fetch_arrow
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import Window, make_window
 
@@ -87,7 +88,7 @@ class PullRequestFlow:
     ) -> MetricResult:
         """One row per pull request finished in the window, with its four stages in hours."""
         window = self.window(since=since, until=until)
-        table = self._stages(window, repo, team).to_pyarrow()
+        table = fetch_arrow(self._workspace.ibis, self._stages(window, repo, team))
         return MetricResult(
             "pr-stages", STAGES_DEFINITION, self._params(window, repo=repo, team=team, rows=table.num_rows), table
         )
@@ -107,7 +108,8 @@ class PullRequestFlow:
         window = self.window(since=since, until=until)
         stages = self._stages(window, repo, team)
         small = self._workspace.config.thresholds.small_sample
-        table = pr_flow.pr_summary(stages, by=(by,) if by else (), small_sample=small).to_pyarrow()
+        summary = pr_flow.pr_summary(stages, by=(by,) if by else (), small_sample=small)
+        table = fetch_arrow(self._workspace.ibis, summary)
         params = self._params(window, repo=repo, team=team, by=by, rows=table.num_rows)
         return MetricResult("pr-summary", SUMMARY_DEFINITION, params, table)
 
