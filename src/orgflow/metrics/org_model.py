@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 import pyarrow as pa
@@ -29,7 +29,9 @@ from orgflow.model.org import (
     PersonAlias,
     RoleRequirement,
 )
+from orgflow.model.record import Record
 
+R = TypeVar("R", bound=Record)
 _EMAIL = re.compile(r"<([^>]+)>")
 
 
@@ -90,11 +92,7 @@ class OrgModel:
             RoleRequirement,
             PersonAlias,
         ):
-            names = [item.name for item in dataclasses.fields(record_class)]
-            table = record_class.spec.table
-            for row in connection.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY ALL").fetchall():
-                values = [_from_store(value) for value in row]
-                records.append(record_class(*values))
+            records.extend(stored_records(connection, record_class))
         return cls.from_records(records)
 
     # -- groups ------------------------------------------------------------------------------
@@ -229,6 +227,14 @@ class OrgModel:
     def required_roles(self, template: str | None) -> dict[str, int]:
         """Role -> minimum count of a team template ({} without one)."""
         return {r.role: r.minimum for r in self.requirements if template is not None and r.template == template}
+
+
+def stored_records(connection: duckdb.DuckDBPyConnection, record_class: type[R]) -> list[R]:
+    """Every stored row of `record_class`'s table as a record, in the table's column order."""
+    names = [item.name for item in dataclasses.fields(record_class)]
+    table = record_class.spec.table
+    rows = connection.execute(f"SELECT {', '.join(names)} FROM {table} ORDER BY ALL").fetchall()
+    return [record_class(*[_from_store(value) for value in row]) for row in rows]
 
 
 def _from_store(value: object) -> object:

@@ -33,10 +33,10 @@ from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
 from orgflow.forecast.plan import PlanResult, forecast_plan, plan_series
 from orgflow.forecast.plan_file import Plan, parse_plan_csv, parse_plan_yaml
 from orgflow.forecast.result import DEFAULT_TRIALS, MAX_DAYS, ForecastResult
+from orgflow.metrics.browse import OrgTree, org_tree
 from orgflow.metrics.window import Cut, parse_day
 from orgflow.web.filters import parse_now
 from orgflow.web.hub import MetricsHub
-from orgflow.web.queries import OrgTree, org_tree
 from orgflow.web.views import Chart
 
 DEFAULT_ITEMS = 50

@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from orgflow.metrics.browse import org_tree
 from orgflow.web.filters import parse_now
 from orgflow.web.forecast_views import cut_label, items_href
 from orgflow.web.hub import MetricsHub
-from orgflow.web.queries import org_tree
 
 RULE_TITLES = {
     "aging.past-sle": "Items past their SLE",

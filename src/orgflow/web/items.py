@@ -25,9 +25,9 @@ import pyarrow.compute as pc
 
 from orgflow import charts
 from orgflow.errors import InputError
+from orgflow.metrics.browse import ItemDetail, item_detail
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import parse_day
-from orgflow.web.queries import ItemDetail, item_detail
 from orgflow.web.views import Chart, Context
 
 SHOWS = ("all", "finished", "started", "open", "aging", "blocked")

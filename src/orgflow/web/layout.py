@@ -8,16 +8,11 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.config import FLOW_TYPES
+from orgflow.metrics.browse import item_types
 from orgflow.web import assets
 from orgflow.web.filters import WINDOW_CHOICES
 from orgflow.web.rendering import templates
 from orgflow.web.views import Context
-
-
-def item_types(workspace: Any) -> list[str]:
-    """The item types present in the store, sorted."""
-    rows = workspace.store.connection.execute("SELECT DISTINCT item_type FROM work_items ORDER BY 1").fetchall()
-    return [value for (value,) in rows if value]
 
 
 def page(request: Request, template: str, context: Context, **data: Any) -> HTMLResponse:

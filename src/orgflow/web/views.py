@@ -17,12 +17,12 @@ import pyarrow.compute as pc
 
 from orgflow import charts
 from orgflow.errors import InputError
+from orgflow.metrics.browse import Group, OrgTree, StageInfo, org_tree, stage_catalog, stages_in_use
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.summary import PERCENTILES
 from orgflow.web.cards import Card, CardThresholds, make_card
 from orgflow.web.filters import Filters
 from orgflow.web.hub import MetricsHub
-from orgflow.web.queries import Group, OrgTree, StageInfo, org_tree, stage_catalog, stages_in_use
 
 T = TypeVar("T")
 

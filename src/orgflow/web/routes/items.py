@@ -8,10 +8,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.errors import InputError
+from orgflow.metrics.browse import item_detail
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.items import ItemsQuery, items_view
 from orgflow.web.layout import page
-from orgflow.web.queries import item_detail
 from orgflow.web.routes.payloads import item_body
 
 router = APIRouter()

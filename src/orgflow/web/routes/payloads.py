@@ -6,9 +6,9 @@ import dataclasses
 from typing import Any
 
 from orgflow.charts import plain
+from orgflow.metrics.browse import Group, ItemDetail
 from orgflow.metrics.service import MetricResult
 from orgflow.web.cards import Card
-from orgflow.web.queries import Group, ItemDetail
 
 
 def result_body(result: MetricResult) -> dict[str, Any]:

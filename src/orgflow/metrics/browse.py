@@ -1,4 +1,5 @@
-"""Read-only look-ups the pages need beside the metrics: the org tree, stages, one item's timeline.
+"""Read-only look-ups the surfaces need beside the metrics: the org tree, stages, item types, one item's
+timeline.
 
 These read the store's canonical tables and the config as they are; they compute no figure.
 """
@@ -10,6 +11,8 @@ from datetime import date, datetime
 
 from orgflow.config import Config, status_key
 from orgflow.errors import InputError
+from orgflow.metrics.org_model import stored_records
+from orgflow.model.org import Group as StoredGroup
 from orgflow.workspace import Workspace
 
 
@@ -110,10 +113,11 @@ class OrgTree:
 
 def org_tree(workspace: Workspace) -> OrgTree:
     """The store's groups as a tree."""
-    rows = workspace.store.connection.execute(
-        "SELECT source_id, name, kind, topology_type, parent_id, valid_from, valid_to FROM groups ORDER BY source_id"
-    ).fetchall()
-    groups = {row[0]: Group(*row) for row in rows}
+    stored = stored_records(workspace.store.connection, StoredGroup)
+    groups = {
+        g.source_id: Group(g.source_id, g.name, g.kind, g.topology_type, g.parent_id, g.valid_from, g.valid_to)
+        for g in sorted(stored, key=lambda g: g.source_id)
+    }
     children: dict[str, list[str]] = {}
     for group in groups.values():
         if group.parent_id is not None:
@@ -129,6 +133,12 @@ class StageInfo:
     stage_order: int
     phase: str
     category: str
+
+
+def item_types(workspace: Workspace) -> list[str]:
+    """The item types present in the store, sorted."""
+    rows = workspace.store.connection.execute("SELECT DISTINCT item_type FROM work_items ORDER BY 1").fetchall()
+    return [value for (value,) in rows if value]
 
 
 def stage_catalog(config: Config) -> dict[str, StageInfo]:
