@@ -29,8 +29,9 @@ import pyarrow as pa
 
 import orgflow
 from benchmarks.figures import Figures, peak_rss_mb, timed
-from benchmarks.flow_set import run_flow_set
+from benchmarks.flow_set import FlowSetTimings, run_flow_set
 from orgflow.config import DEFAULT_WORKFLOW, status_key
+from orgflow.metrics.service import FlowService
 
 NAME = "flow_1m"
 TARGET_SECONDS = 5.0
@@ -215,6 +216,8 @@ def build_workspace(directory: str, items: int, seed: int) -> dict[str, Any]:
     _, transitions_seconds = timed(lambda: connection.execute(INSERT_TRANSITIONS))
     connection.unregister("_bench_items")
     connection.unregister("_bench_transitions")
+    # What an import does after writing, in its transaction: build the stored flow facts.
+    _, facts_seconds = timed(workspace.refresh_facts)
     last_change = connection.execute("SELECT max(changed_at) FROM status_transitions").fetchone()[0]
     _, close_seconds = timed(workspace.close)
     now = datetime.combine(last_change.date() + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
@@ -222,6 +225,7 @@ def build_workspace(directory: str, items: int, seed: int) -> dict[str, Any]:
         "generate_seconds": generate_seconds,
         "insert_items_seconds": items_seconds,
         "insert_transitions_seconds": transitions_seconds,
+        "store_facts_seconds": facts_seconds,
         "checkpoint_close_seconds": close_seconds,
         "items": item_table.num_rows,
         "transitions": transition_table.num_rows,
@@ -272,6 +276,12 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
         figures.seconds("setup: generate (numpy -> Arrow)", built["generate_seconds"])
         figures.seconds("setup: insert work_items", built["insert_items_seconds"])
         figures.seconds("setup: insert status_transitions", built["insert_transitions_seconds"])
+        figures.seconds(
+            "setup: store the flow facts",
+            built["store_facts_seconds"],
+            "import-time cost (refresh_facts)",
+            headline=True,
+        )
         figures.seconds("setup: checkpoint and close", built["checkpoint_close_seconds"])
         figures.add("setup: peak RSS (child)", built["peak_rss_mb"], "MB")
 
@@ -284,19 +294,35 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
             figures.seconds("connect Ibis backend", connect_seconds)
             flow = run_flow_set(service)
             flow.add_to(figures, target_seconds=TARGET_SECONDS if items >= 1_000_000 else None)
+            figures.add("uses the stored facts", int(service.uses_stored_facts), "yes=1")
             figures.add("peak RSS (open + flow set)", peak_rss_mb(), "MB", headline=True)
+
+            # The same set with facts built for `now` by the queries themselves (the path of a query
+            # as of an earlier instant, or after an unrefreshed mapping change).
+            rebuilt = run_flow_set(FlowService(ws, now=now, stored_facts=False))
+            figures.seconds(
+                "flow set, facts built for now (stored_facts=False)",
+                rebuilt.total_seconds,
+                f"prepare {rebuilt.preparation_seconds:.2f} s",
+            )
+            figures.ratio(
+                "speed-up: built facts / stored facts", rebuilt.total_seconds, flow.total_seconds, "same process"
+            )
 
             connection = ws.store.connection
             _, baseline_seconds = timed(lambda: connection.execute(_BASELINE_SQL, {"now": now.replace(tzinfo=None)}))
             figures.seconds("baseline: hand-written SQL, preparation core", baseline_seconds)
             figures.ratio(
-                "prepare / baseline",
-                flow.preparation_seconds,
+                "prepare (built facts) / baseline",
+                rebuilt.preparation_seconds,
                 baseline_seconds,
-                "same process, after the set",
+                "same process, after the sets",
                 headline=True,
             )
             figures.details["cross_check"] = _cross_check(connection, service)
+            differing = _differing_results(flow, rebuilt)
+            figures.add("results differing, stored vs built facts", len(differing), "metrics", ", ".join(differing))
+            figures.details["cross_check"]["stored_vs_built_differing"] = differing
         figures.details["now"] = built["now"]
         figures.details["seed"] = seed
         figures.details["flow_set"] = flow.as_details()
@@ -307,6 +333,19 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
         if workspace is None:
             shutil.rmtree(directory, ignore_errors=True)
     return figures
+
+
+def _differing_results(stored: FlowSetTimings, built: FlowSetTimings) -> list[str]:
+    """The metrics whose result tables differ between the two runs (rows compared in sorted order)."""
+
+    def ordered(table: pa.Table) -> pa.Table:
+        return table.sort_by([(name, "ascending") for name in table.column_names])
+
+    return [
+        label
+        for label, result in stored.results.items()
+        if not ordered(result.table).equals(ordered(built.results[label].table))
+    ]
 
 
 def _cross_check(connection: Any, service: Any) -> dict[str, Any]:

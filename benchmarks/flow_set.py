@@ -91,7 +91,8 @@ def run_flow_set(
     `cfd_since` and `cfd_until` bound the CFD only (a comparison with another tool needs its range);
     every other metric uses its default window (the whole history up to the service's `now`).
     """
-    # items_table() builds the lookups and the of_* temporary tables (the item facts) and nothing more.
+    # items_table() builds the lookups and takes the stored facts (or builds the facts for `now` as
+    # temporary tables when they cannot serve), and nothing more.
     _, preparation_seconds, preparation_cpu_seconds = _timed_with_cpu(service.items_table)
     timings = FlowSetTimings(preparation_seconds, preparation_cpu_seconds)
     steps: list[tuple[str, str, Callable[[], MetricResult]]] = [

@@ -154,14 +154,28 @@ def _run_20k(figures: Figures, peer: PeerRun, startup_seconds: float, *, fresh: 
 def _add_repeats(
     figures: Figures, peer: PeerRun, workspace: Workspace, now: datetime, since: date, until: date
 ) -> None:
-    """The flow set again, REPEATS times, each on a fresh service (its own temporary tables, every query
-    compiled again): the median says what a run costs once the process is warm, and the spread how
-    much this machine's load moves a sub-second figure."""
+    """The flow set again, REPEATS times, each on a fresh service (every query compiled again): the
+    median says what a run costs once the process is warm, and the spread how much this machine's load
+    moves a sub-second figure. Then REPEATS times with facts each service builds for `now` (the path
+    without stored facts), for the ratio in the same process."""
+    from orgflow.metrics.service import FlowService
+
     totals = []
     for _ in range(REPEATS):
         run = run_flow_set(workspace.metrics_at(now), cfd_since=since, cfd_until=until)
         totals.append(run.total_seconds)
     median = statistics.median(totals)
+    built = [
+        run_flow_set(
+            FlowService(workspace, now=now, stored_facts=False), cfd_since=since, cfd_until=until
+        ).total_seconds
+        for _ in range(REPEATS)
+    ]
+    figures.seconds(
+        f"flow set total, facts built for now (stored_facts=False), median of {REPEATS}",
+        statistics.median(built),
+        f"min {min(built):.3f} s, max {max(built):.3f} s",
+    )
     figures.seconds(
         f"flow set total, median of {REPEATS} more runs", median, f"min {min(totals):.3f} s, max {max(totals):.3f} s"
     )

@@ -103,11 +103,19 @@ class Workspace:
         return self.write(batch)
 
     def write(self, batch: ImportBatch) -> ImportCounts:
-        """Write one batch of canonical records in one transaction; cached analysis is dropped."""
-        counts = self.store.write(batch)
+        """Write one batch of canonical records and rebuild the stored flow facts, in one transaction;
+        cached analysis is dropped."""
+        counts = self.store.write(batch, before_commit=lambda: self.refresh_facts(own_transaction=False))
         for part in ("metrics", "delivery"):
             self.__dict__.pop(part, None)
         return counts
+
+    def refresh_facts(self, *, own_transaction: bool = True) -> bool:
+        """Rebuild the stored flow facts (`orgflow.metrics.stored_facts`) if the data or the workflow
+        mapping changed since they were built; returns whether they were rebuilt."""
+        from orgflow.metrics import stored_facts
+
+        return stored_facts.refresh(self.store.connection, self.ibis, self.config, own_transaction=own_transaction)
 
     def close(self) -> None:
         """Close the store."""

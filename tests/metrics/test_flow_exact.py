@@ -85,9 +85,13 @@ def item(key: str, *moves: tuple[str, str], **fields: Any) -> Item:
 Build = Callable[..., Workspace]
 
 
-@pytest.fixture
-def build(tmp_path: Path) -> Iterator[Build]:
-    """A workspace with the board config (or `config`) and the given items, flags, links and groups."""
+@pytest.fixture(params=["facts built for now", "stored facts"])
+def build(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Build]:
+    """A workspace with the board config (or `config`) and the given items, flags, links and groups.
+
+    Every test runs twice: once on facts each query builds for its `now`, once with the stored facts
+    an import keeps (used wherever `now` is at or after the last change; `orgflow.metrics.stored_facts`).
+    """
     opened: list[Workspace] = []
 
     def _build(
@@ -124,7 +128,10 @@ def build(tmp_path: Path) -> Iterator[Build]:
         for key, kind, target in links:
             batch.add(ItemLink(SOURCE, key, kind, target))
         batch.extend(groups)
-        workspace.store.write(batch)
+        if request.param == "stored facts":
+            workspace.write(batch)
+        else:
+            workspace.store.write(batch)
         return workspace
 
     yield _build

@@ -206,7 +206,9 @@ def _import(directory: Path, history: History) -> Workspace:
     batch.extend(history.transitions)
     batch.extend(history.flags)
     batch.extend(history.links)
-    workspace.store.write(batch)
+    # With the stored facts: used when `now` is after the last change (most late draws), else each
+    # query builds its own, so both paths meet the reference.
+    workspace.write(batch)
     return workspace
 
 

@@ -41,6 +41,10 @@ def sync(
             summaries = sync_all(
                 workspace.store, workspace.config, sources, name=name, full=full, on_progress=on_progress
             )
+            # Once for the whole sync rather than per written page; a sync killed before this point
+            # leaves the stored facts stale, which only makes the next queries build their own.
+            progress.add_task("updating the stored flow facts", total=None)
+            workspace.refresh_facts()
     for summary in summaries:
         _report(summary)
 

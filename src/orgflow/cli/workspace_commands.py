@@ -34,6 +34,7 @@ def register(app: typer.Typer) -> None:
     """Add the workspace commands to the root app."""
     app.command()(init)
     app.command()(status)
+    app.command()(refresh)
     app.command()(demo)
 
 
@@ -55,6 +56,7 @@ def status(
     import json
     import sys
 
+    from orgflow.metrics import stored_facts
     from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
 
     with open_from(ctx) as workspace:
@@ -64,6 +66,7 @@ def status(
             "tables": quality.table_rows(connection),
             "unmapped statuses": quality.unmapped_statuses(connection, workspace.config),
             "warnings": quality.data_warnings(connection),
+            "flow facts": stored_facts.facts_state(connection, workspace.config),
         }
         counts = workspace.store.table_counts()
         if counts.get("deployments") or counts.get("incidents"):
@@ -95,6 +98,16 @@ def status(
             console.print("every status is mapped to a stage")
         if sections["warnings"].num_rows:
             render_table(sections["warnings"], title="data-quality warnings")
+        facts = sections["flow facts"].to_pylist()[0]
+        if facts["state"] == "current":
+            sizes = f"{facts['items']:,} items, {facts['transitions']:,} transitions"
+            console.print(f"stored flow facts are current: {sizes}")
+        else:
+            console.print(
+                f"stored flow facts are {'missing' if facts['state'] == 'none' else 'stale'} "
+                "(the mapping or the data changed since they were built): flow figures are right but slower "
+                "until `orgflow refresh`"
+            )
         delivery = sections.get("delivery warnings")
         if delivery is not None and delivery.num_rows:
             render_table(delivery, title="delivery data-quality warnings (see `orgflow dora`)")
@@ -106,6 +119,17 @@ def status(
             # A plain line: a title this long would wrap above a two-column table.
             console.print(f"work items attributed by rule (org.attribution: {', '.join(order)})")
             render_table(by_rule)
+
+
+def refresh(ctx: typer.Context) -> None:
+    """Rebuild the stored flow facts, after editing the workflows in orgflow.yaml. Example: orgflow refresh
+
+    Imports keep them current by themselves; after a change of the mapping, figures stay right without
+    this, but each query then builds the facts again."""
+    with open_from(ctx) as workspace, _progress() as progress:
+        progress.add_task("building the flow facts", total=None)
+        rebuilt = workspace.refresh_facts()
+    console.print("flow facts rebuilt" if rebuilt else "flow facts were already current")
 
 
 def demo(

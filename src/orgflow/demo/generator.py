@@ -160,7 +160,7 @@ def build_demo(
     progress(4, steps, "store")
     workspace = init_workspace(directory)
     try:
-        workspace.store.write(batch)
+        workspace.write(batch)  # with the stored flow facts, in the same transaction
     finally:
         workspace.close()
     progress(steps, steps, "demo organization")

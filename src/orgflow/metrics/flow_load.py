@@ -113,31 +113,42 @@ def _running_total(
     return result.order_by(["day", *groups])
 
 
-def cfd(transitions: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, window: Window) -> ir.Table:
-    """Cumulative flow: per day and stage, items that had entered that stage or a later one by the
-    end of the day.
+def cfd_climbs(transitions: ir.Table) -> ir.Table:
+    """The entries that count in the cumulative flow, one row per item and climb (the CFD's facts).
 
     An entry counts only if the item never later moved back to an earlier stage (backward moves
     forget the entries they undo), so lines never fall and rework stays in the earlier stage.
-    Unmapped statuses and cancelled stages are left out. Columns: date, stage, stage_order, count.
+    Unmapped statuses and cancelled stages are left out. Survivors of one item climb the stages
+    monotonically, so each newly reaches the stages above the previous survivor's.
+
+    `transitions` are `orgflow.metrics.history.mapped_transitions` (open or closed: intervals are not
+    used). Needs no `now`, so it is built with the other facts. Columns: ik, event_day (UTC date of
+    the entry), previous_order (the previous survivor's stage order, -1 for the first), stage_order.
     """
-    keep = items.select(keep_ik=_.ik, workflow=_.workflow)
     # Cancelled stages stand outside the forward order of work: their entries are left out like unmapped ones.
-    # An entry survives unless a later entry goes to an earlier stage. Survivors of one item climb
-    # the stages monotonically, so each newly reaches the stages above the previous survivor's.
     survived = transitions.filter(
         _.stage_order.notnull(),
         _.category != "cancelled",
         _.later_min_order.isnull() | (_.stage_order <= _.later_min_order),
     ).select("ik", "seq", "changed_at", "stage_order")
-    survived = survived.join(keep, survived.ik == keep.keep_ik).drop("keep_ik")
     ordered = ibis.window(group_by="ik", order_by=["changed_at", "seq"])
     climbs = survived.mutate(previous_order=_.stage_order.lag().over(ordered).fill_null(-1)).filter(
         _.stage_order > _.previous_order
     )
-    per_climb = climbs.group_by(
-        [_.changed_at.date().name("event_day"), "workflow", "previous_order", "stage_order"]
-    ).aggregate(items=_.count())
+    return climbs.select(
+        "ik", event_day=_.changed_at.date(), previous_order=_.previous_order, stage_order=_.stage_order
+    )
+
+
+def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, window: Window) -> ir.Table:
+    """Cumulative flow: per day and stage, items that had entered that stage or a later one by the
+    end of the day, from the items' `cfd_climbs`.
+
+    Columns: date, stage, stage_order, count.
+    """
+    keep = items.select(keep_ik=_.ik, workflow=_.workflow)
+    kept = climbs.join(keep, climbs.ik == keep.keep_ik)
+    per_climb = kept.group_by(["event_day", "workflow", "previous_order", "stage_order"]).aggregate(items=_.count())
     stage_list = stages.filter(_.category != "cancelled").select(
         cfd_workflow=_.workflow, stage=_.stage, cfd_order=_.stage_order
     )

@@ -107,16 +107,23 @@ def flow_efficiency(items: ir.Table, *, window: Window, by: str | None) -> ir.Ta
     Columns: [by], finished, active_days, cycle_days, flow_efficiency, item_efficiency_p50 (the
     median of the per-item distribution, shown beside the weighted figure).
     """
-    per_item = flow_efficiency_items(items, window=window)
+    done = finished_in(items, window)
+    cycle_us = done.finished_at.delta(done.started_at, unit="microsecond")
+    per_item = done.mutate(
+        active_us=done.active_us.fill_null(0),
+        cycle_us=cycle_us,
+        item_efficiency=ibis.ifelse(cycle_us > 0, done.active_us.fill_null(0) / cycle_us, None),
+    )
     groups = [by] if by else []
+    # Sums of whole microseconds are exact, whatever order the rows are added in; sums of days are not.
     return (
         aggregate(
             per_item,
             groups,
             finished=_.count(),
-            active_days=_.active_days.sum(),
-            cycle_days=_.cycle_time_days.sum(),
-            item_efficiency_p50=_.flow_efficiency.quantile(0.5),
+            active_days=_.active_us.sum() / MICROSECONDS_PER_DAY,
+            cycle_days=_.cycle_us.sum() / MICROSECONDS_PER_DAY,
+            item_efficiency_p50=_.item_efficiency.quantile(0.5),
         )
         .mutate(flow_efficiency=ibis.ifelse(_.cycle_days > 0, _.active_days / _.cycle_days, None))
         .order_by(groups or "finished")

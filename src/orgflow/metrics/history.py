@@ -14,6 +14,13 @@ Definitions (METRICS.md §1):
   (its finish, or `now` while unfinished): time after the finish counts nowhere.
 - **Active time** = time in active stages between start and finish, minus time flagged as blocked.
 
+The facts come in two layers. The **open facts** (`mapped_transitions`, `item_facts`) need no `now`:
+the interval an unfinished item is still in has no end yet (``left_at`` and ``duration_us`` null), and
+an item's active time is split into its closed part and the instant its open active interval began.
+They can therefore be kept in the store between imports (`orgflow.metrics.stored_facts`). The
+**finish** (`finish_transitions`, `finish_items`) closes them at `now`; it is a cheap projection that
+every query applies.
+
 All instants are UTC; durations are exact microseconds, reported in days (86,400 s).
 """
 
@@ -43,8 +50,9 @@ def _with_key(tables: TableSource, table: ir.Table, column: str, key_name: str) 
     return joined.select(*table.columns, key_name).view()
 
 
-def item_base(tables: TableSource, *, now: datetime, teams: ir.Table | None = None) -> ir.Table:
-    """One row per item created by `now`, numbered: the stored item with its workflow and team.
+def item_base(tables: TableSource, *, now: datetime | None, teams: ir.Table | None = None) -> ir.Table:
+    """One row per item created by `now` (every item when `now` is None), numbered: the stored item with
+    its workflow and team.
 
     ``ik`` is an integer key, unique within one preparation, that every later step joins and
     partitions by (one integer sorts and hashes several times faster than two strings).
@@ -55,7 +63,9 @@ def item_base(tables: TableSource, *, now: datetime, teams: ir.Table | None = No
     """
     stored = tables.table("work_items")
     # DuckDB's row id: unique per stored row and free (a numbering window would sort a million rows).
-    items = stored.mutate(ik=stored.rowid()).filter(_.created_at <= now)
+    items = stored.mutate(ik=stored.rowid())
+    if now is not None:
+        items = items.filter(_.created_at <= now)
     project_workflow = tables.table("of_project_workflow")
     joined = items.join(
         project_workflow, [items.source == project_workflow.source, items.project == project_workflow.project]
@@ -81,8 +91,9 @@ def item_base(tables: TableSource, *, now: datetime, teams: ir.Table | None = No
     )
 
 
-def mapped_transitions(tables: TableSource, base: ir.Table, *, now: datetime) -> ir.Table:
-    """Transitions up to `now` of the items of `base` (`item_base`), each mapped and with its interval.
+def mapped_transitions(tables: TableSource, base: ir.Table, *, now: datetime | None) -> ir.Table:
+    """Transitions up to `now` (all when None) of the items of `base` (`item_base`), each mapped and with
+    its interval as far as the history knows it (the open facts: see `finish_transitions`).
 
     Narrow on purpose (numbers, flags and the short category; stage and phase names are joined on
     after aggregation from ``of_stages``): one sort of every transition is the preparation's main cost.
@@ -91,9 +102,11 @@ def mapped_transitions(tables: TableSource, base: ir.Table, *, now: datetime) ->
     blocked_stage, is_last, stage_changed (the stage differs from the previous transition's),
     terminal_run_start (a move into done/cancelled from elsewhere), later_min_order (the lowest CFD
     stage order among the later transitions), left_at and duration_us (the transition's interval,
-    clipped to the item's finish or `now`).
+    clipped to the item's finish; both null for the interval an unfinished item is still in).
     """
-    transitions = tables.table("status_transitions").filter(_.changed_at <= now)
+    transitions = tables.table("status_transitions")
+    if now is not None:
+        transitions = transitions.filter(_.changed_at <= now)
     keys = base.select(k_source=_.source, k_item=_.item_id, k_ik=_.ik, k_workflow=_.workflow)
     status_map = tables.table("of_raw_status_map")
     joined = (
@@ -124,9 +137,9 @@ def mapped_transitions(tables: TableSource, base: ir.Table, *, now: datetime) ->
     )
     terminal = marked.category.isin(TERMINAL)
     # An entry into the final run of done/cancelled lies at or after the finish: it lasts nothing.
-    # Every other interval ends at the next transition, or at `now` for an open item's last one.
+    # Every other interval ends at the next transition; an open item's last one has no end yet.
     after_finish = terminal & (marked.later_open.fill_null(0) == 0)
-    left_at = ibis.ifelse(after_finish, marked.changed_at, marked.next_at.fill_null(instant(now)))
+    left_at = ibis.ifelse(after_finish, marked.changed_at, marked.next_at)
     return marked.mutate(
         left_at=left_at,
         duration_us=left_at.delta(marked.changed_at, unit="microsecond"),
@@ -145,16 +158,27 @@ def with_stage_name(table: ir.Table, stage_list: ir.Table, order: ir.IntegerValu
     return joined.select(*table.columns, "stage_name")
 
 
-def item_facts(
-    tables: TableSource, base: ir.Table, transitions: ir.Table, flagged: ir.Table, *, now: datetime
-) -> ir.Table:
-    """One row per item of `base` (`item_base`): its types, start, finish, outcome and current stage.
+def finish_transitions(transitions: ir.Table, *, now: datetime) -> ir.Table:
+    """`mapped_transitions` with the open interval of each unfinished item closed at `now`."""
+    at_now = instant(now)
+    return transitions.mutate(
+        left_at=transitions.left_at.fill_null(at_now),
+        duration_us=transitions.duration_us.fill_null(at_now.delta(transitions.changed_at, unit="microsecond")),
+    )
+
+
+def item_facts(tables: TableSource, base: ir.Table, transitions: ir.Table) -> ir.Table:
+    """One row per item of `base` (`item_base`): its types, start, finish, outcome and current stage
+    (the open facts, from the open `mapped_transitions`; `finish_items` closes them at `now`).
 
     Columns: ik, source, item_id, title, project, team_id, group_id (the team's parent group), item_type,
     flow_type, workflow, created_at, started_at, finished_at, outcome (done | cancelled | null),
-    skipped_start, current_stage, current_category, current_stage_since, active_us, end_at (finish or now).
+    skipped_start, current_stage, current_category, current_stage_since, active_closed_us (active
+    microseconds of ended intervals, before flags), open_active_since (when the active interval an
+    unfinished item is still in began, else null).
     """
     non_backlog = transitions.category != "backlog"
+    active = (transitions.category == "active") & ~transitions.blocked_stage
     position = ibis.struct({"at": transitions.changed_at, "seq": transitions.seq})
     per_item = transitions.group_by("ik").aggregate(
         started_at=ibis.ifelse(non_backlog, transitions.changed_at, None).min(),
@@ -164,15 +188,12 @@ def item_facts(
         final_category=ibis.ifelse(transitions.is_last, transitions.category, None).max(),
         current_order=ibis.ifelse(transitions.is_last, transitions.stage_order.fill_null(-1), None).max(),
         current_stage_since=ibis.ifelse(transitions.stage_changed, transitions.changed_at, None).max(),
-        active_raw_us=ibis.ifelse(
-            (transitions.category == "active") & ~transitions.blocked_stage, transitions.duration_us, 0
-        ).sum(),
+        active_closed_us=ibis.ifelse(active, transitions.duration_us, 0).sum().fill_null(0),
+        open_active_since=ibis.ifelse(active & transitions.duration_us.isnull(), transitions.changed_at, None).max(),
     )
-    per_item = per_item.left_join(flagged, "ik").select(*per_item.columns, flagged_us=flagged.flagged_us)
     per_item = per_item.mutate(
-        active_us=_.active_raw_us - _.flagged_us.fill_null(0),
         finished_at=ibis.ifelse(_.final_category.isin(TERMINAL), _.last_terminal_run_at, None),
-    ).drop("last_terminal_run_at", "active_raw_us", "flagged_us")
+    ).drop("last_terminal_run_at")
     items = _with_key(tables, base, "item_type", "type_key")
     items = _with_key(tables, items, "resolution", "resolution_key")
     facts = items.left_join(per_item, "ik").select(
@@ -183,7 +204,8 @@ def item_facts(
         "final_category",
         "current_order",
         "current_stage_since",
-        "active_us",
+        "active_closed_us",
+        "open_active_since",
     )
     facts = with_stage_name(facts, tables.table("of_stages"), facts.current_order)
     kept = [c for c in facts.columns if c not in ("type_key", "resolution_key", "current_order", "stage_name")]
@@ -213,8 +235,23 @@ def item_facts(
         skipped_start=_.first_start_category.isin(TERMINAL).fill_null(False),
         outcome=outcome,
         current_category=_.final_category,
-        end_at=_.finished_at.fill_null(instant(now)),
     ).drop("parent_group", "cancel_hit", "final_category", "first_start_category")
+
+
+def finish_items(items: ir.Table, flagged: ir.Table | None, *, now: datetime) -> ir.Table:
+    """`item_facts` closed at `now`: ``active_us`` (active time between start and finish, or `now`,
+    minus the flagged microseconds of `flagged` (`flag_overlap`; None when nothing is flagged)) and
+    ``end_at`` (the finish, or `now`) replace active_closed_us and open_active_since."""
+    at_now = instant(now)
+    open_part = ibis.ifelse(
+        items.open_active_since.isnull(), 0, at_now.delta(items.open_active_since, unit="microsecond")
+    )
+    active_us = items.active_closed_us + open_part
+    if flagged is not None:
+        items = items.left_join(flagged, "ik").select(*items.columns, "flagged_us")
+        active_us = items.active_closed_us + open_part - items.flagged_us.fill_null(0)
+    kept = [c for c in items.columns if c not in ("active_closed_us", "open_active_since", "flagged_us")]
+    return items.select(*kept, active_us=active_us, end_at=items.finished_at.fill_null(at_now))
 
 
 def spans(transitions: ir.Table) -> ir.Table:
@@ -235,15 +272,16 @@ def spans(transitions: ir.Table) -> ir.Table:
     )
 
 
-def flag_overlap(tables: TableSource, base: ir.Table, transitions: ir.Table, *, now: datetime) -> ir.Table:
-    """Flagged microseconds inside active stages, per item (subtracted from active time).
+def flag_overlap(tables: TableSource, items: ir.Table, transitions: ir.Table, *, now: datetime) -> ir.Table:
+    """Flagged microseconds inside active stages, per item of `items` (``ik, source, item_id``), from
+    `transitions` closed at `now` (`finish_transitions`); subtracted from active time.
 
     Flagged intervals of one item are assumed not to overlap each other (sources emit them from
     on/off flag changes). Columns: ik, flagged_us.
     """
     active = spans(transitions).filter((_.category == "active") & ~_.blocked_stage & (_.duration_us > 0))
     flags = tables.table("blocked_intervals")
-    keys = base.select(k_source=_.source, k_item=_.item_id, flag_ik=_.ik)
+    keys = items.select(k_source=_.source, k_item=_.item_id, flag_ik=_.ik)
     flags = flags.join(keys, [flags.source == keys.k_source, flags.item_id == keys.k_item]).select(
         "flag_ik", flag_from=flags.started_at, flag_to=flags.ended_at.fill_null(instant(now))
     )

@@ -19,16 +19,14 @@ import pyarrow as pa
 from ibis import _
 
 from orgflow.errors import InputError
-from orgflow.metrics import flow_load, flow_time, stages, summary
-from orgflow.metrics.attribution import DEFAULT_ORDER, build_attribution
+from orgflow.metrics import flow_load, flow_time, stages, stored_facts, summary
 from orgflow.metrics.definitions import DEFINITIONS
 from orgflow.metrics.fetch import fetch_arrow, fetch_value
 from orgflow.metrics.history import (
+    finish_items,
+    finish_transitions,
     flag_overlap,
     instant,
-    item_base,
-    item_facts,
-    mapped_transitions,
     spans,
     with_stage_name,
 )
@@ -60,15 +58,33 @@ class MetricResult:
 
 class FlowService:
     """Flow metrics of one workspace. `now` defaults to the current UTC time; pass an earlier instant
-    to see the flow as it was then (later transitions are ignored)."""
+    to see the flow as it was then (later transitions are ignored).
 
-    def __init__(self, workspace: Workspace, *, now: datetime | None = None) -> None:
+    The item facts come from the store's stored facts when they are current and cover `now`
+    (`orgflow.metrics.stored_facts`), else they are built for `now`; `stored_facts=False` always
+    builds them (the same figures: benchmarks and tests compare the two).
+    """
+
+    def __init__(self, workspace: Workspace, *, now: datetime | None = None, stored_facts: bool = True) -> None:
         self._workspace = workspace
+        self._use_stored_facts = stored_facts
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
         self._prepared = False
         self._serial = next(_SERIALS)
         self._earliest: datetime | None = None
         self._earliest_known = False
+        # Set by `_prepare`: the item facts and mapped transitions closed at `now`, and the table
+        # the open item facts are read from (the stored ones, or this service's own).
+        self._items: ir.Table
+        self._transitions: ir.Table
+        self._climbs: ir.Table
+        self._open_items_name = ""
+
+    @property
+    def uses_stored_facts(self) -> bool:
+        """Whether this service reads the store's stored facts (rather than facts built for its `now`)."""
+        self._prepare()
+        return self._open_items_name == stored_facts.ITEMS_TABLE
 
     # -- preparation -------------------------------------------------------------------------
     @property
@@ -81,37 +97,42 @@ class FlowService:
         return KnownTables(self.backend)
 
     def _prepare(self) -> None:
-        """Build lookups, then materialize transitions, item facts and intervals as temp tables."""
+        """Build the lookups, take the open facts (stored, or built for `now` as temporary tables) and
+        close them at `now` (`orgflow.metrics.history.finish_transitions` and `finish_items`)."""
         if self._prepared:
             return
         connection = self._workspace.store.connection
         build_lookups(connection, self._workspace.config)
         tables = self._tables
         now = self.now.replace(tzinfo=None)
-        teams = None
-        order = self._workspace.config.org.attribution
-        if order != DEFAULT_ORDER:
-            # Only a configured attribution order costs the extra query; the default reads the stored team.
-            build_attribution(connection, order, self._name("attribution"))
-            teams = tables.table(self._name("attribution"))
-        base = self._materialize(self._name("base"), item_base(tables, now=now, teams=teams))
-        transitions = self._materialize(self._name("transitions"), mapped_transitions(tables, base, now=now))
-        flagged = flag_overlap(tables, base, transitions, now=now)
-        self._materialize(self._name("items"), item_facts(tables, base, transitions, flagged, now=now))
+        attribution = tuple(self._workspace.config.org.attribution)
+        if self._use_stored_facts and stored_facts.usable(connection, attribution, now):
+            self._open_items_name = stored_facts.ITEMS_TABLE
+            open_transitions = tables.table(stored_facts.TRANSITIONS_TABLE)
+            self._climbs = tables.table(stored_facts.CLIMBS_TABLE)
+        else:
+            self._open_items_name = self._name("items")
+            stored_facts.build_open_facts(
+                connection,
+                self.backend,
+                tables,
+                now=now,
+                attribution=attribution,
+                names={part: self._name(part) for part in ("attribution", "base", "transitions", "items", "climbs")},
+            )
+            open_transitions = tables.table(self._name("transitions"))
+            self._climbs = tables.table(self._name("climbs"))
+        open_items = tables.table(self._open_items_name)
+        self._transitions = finish_transitions(open_transitions, now=now)
+        flagged = None
+        (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
+        if flags:
+            name = self._name("flagged")
+            flag_expression = flag_overlap(tables, open_items, self._transitions, now=now)
+            stored_facts.materialize(connection, self.backend, name, flag_expression)
+            flagged = tables.table(name)
+        self._items = finish_items(open_items, flagged, now=now)
         self._prepared = True
-
-    def _materialize(self, name: str, expression: ir.Table) -> ir.Table:
-        """Store an expression's rows as a temporary table and return that table."""
-        sql = self.backend.compile(expression)
-        connection = self._workspace.store.connection
-        # The rows of a temporary fact table have no order anyone reads; letting DuckDB write them in
-        # any order lets both threads insert at once (about 10 % of the preparation on a million items).
-        connection.execute("SET preserve_insertion_order = false")
-        try:
-            connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS {sql}")
-        finally:
-            connection.execute("RESET preserve_insertion_order")
-        return self._tables.table(name)
 
     def fetch(self, expression: ir.Table) -> pa.Table:
         """The rows of an expression over this service's tables, as Arrow (`orgflow.metrics.fetch`)."""
@@ -124,7 +145,7 @@ class FlowService:
     def items_table(self, cut: Cut | None = None) -> ir.Table:
         """The item facts (see `orgflow.metrics.history.item_facts`), restricted to `cut`."""
         self._prepare()
-        items = self._table("items")
+        items = self._items
         cut = cut or Cut()
         if cut.team:
             self._require("team_id", cut.team, "team")
@@ -149,7 +170,7 @@ class FlowService:
         return items
 
     def _require(self, column: str, value: str, name: str) -> None:
-        items = self._table("items")
+        items = self._items
         if not self.fetch_value(items.filter(items[column] == value).count()):
             raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status` for the teams")
 
@@ -162,7 +183,7 @@ class FlowService:
         if not self._earliest_known:
             self._prepare()
             connection = self._workspace.store.connection
-            (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self._name('items')}").fetchone()
+            (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self._open_items_name}").fetchone()
             self._earliest = None if earliest is None else earliest.replace(tzinfo=UTC)
             self._earliest_known = True
         return self._earliest
@@ -275,9 +296,10 @@ class FlowService:
     def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Cumulative flow per day and stage."""
         window = self.window(since=since, until=until)
+        items = self.items_table(cut)
         expression = flow_load.cfd(
-            self._table("transitions"),
-            self.items_table(cut),
+            self._climbs,
+            items,
             self._tables.table("of_stages"),
             self._days(window),
             window=window,
@@ -368,7 +390,7 @@ class FlowService:
             self._tables,
             self._spans(),
             self.items_table(cut),
-            all_items=self._table("items"),
+            all_items=self._all_items(),
             window=window,
             now=self.now.replace(tzinfo=None),
         )
@@ -475,12 +497,18 @@ class FlowService:
 
     def _spans(self) -> ir.Table:
         """Every transition's interval, clipped to its item's end."""
-        return spans(self._table("transitions"))
+        return spans(self._finished_transitions())
+
+    def _finished_transitions(self) -> ir.Table:
+        """Every mapped transition up to `now`, its open interval closed at `now`."""
+        self._prepare()
+        return self._transitions
+
+    def _all_items(self) -> ir.Table:
+        """Every item's facts as of `now`, uncut."""
+        self._prepare()
+        return self._items
 
     def _name(self, part: str) -> str:
         """This service's temporary table for `part`: services of one workspace never share them."""
         return f"of_{part}_{self._serial}"
-
-    def _table(self, part: str) -> ir.Table:
-        self._prepare()
-        return self._tables.table(self._name(part))

@@ -8,7 +8,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from orgflow.metrics.flow_time import ITEM_COLUMNS, days_between, finished_in
+from orgflow.metrics.flow_time import ITEM_COLUMNS, finished_in
 from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant, with_stage_name
 from orgflow.metrics.tables import TableSource
 from orgflow.metrics.window import Window
@@ -23,13 +23,17 @@ def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, 
 
     Columns: item columns, <level>, <level>_order, category (stage level only), days, entries.
     """
+    return _stage_items(spans, items, stage_list, level=level).drop("us")
+
+
+def _stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str) -> ir.Table:
+    """`time_in_stage_items` plus ``us``: the same time in whole microseconds (sums of it are exact,
+    so they do not depend on the order rows are added in)."""
     order = f"{level}_order"
     # An item follows one workflow, so its stage (or phase) order alone names the stage: group by the
     # number and join the name on afterwards.
     categories = {"category": spans.category.max()} if level == "stage" else {}
-    per_item = spans.group_by(["ik", order]).aggregate(
-        **categories, days=_.duration_us.sum() / MICROSECONDS_PER_DAY, entries=_.count()
-    )
+    per_item = spans.group_by(["ik", order]).aggregate(**categories, us=_.duration_us.sum(), entries=_.count())
     chosen = items.select("ik", "workflow", *ITEM_COLUMNS)
     joined = per_item.join(chosen, "ik")
     joined = with_stage_name(joined, stage_list, joined[order], level=level)
@@ -38,8 +42,9 @@ def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, 
         **{level: joined.stage_name.fill_null("unmapped")},
         **{order: joined[order]},
         **({"category": joined.category} if level == "stage" else {}),
-        days=joined.days,
+        days=joined.us / MICROSECONDS_PER_DAY,
         entries=joined.entries,
+        us=joined.us,
     )
 
 
@@ -58,13 +63,13 @@ def time_in_stages(
     p50_days, p85_days, share (of all time of those items between creation and finish).
     """
     done = finished_in(items, window)
-    per_item = time_in_stage_items(spans, done, stage_list, level=level)
+    per_item = _stage_items(spans, done, stage_list, level=level)
     groups = [by] if by else []
     order = f"{level}_order"
     summary = per_item.group_by([*groups, level, order]).aggregate(
         items=_.count(),
-        total_days=_.days.sum(),
-        mean_days=_.days.mean(),
+        total_days=_.us.sum() / MICROSECONDS_PER_DAY,
+        mean_days=_.us.sum() / MICROSECONDS_PER_DAY / _.count(),
         p50_days=_.days.quantile(0.5),
         p85_days=_.days.quantile(0.85),
     )
@@ -179,7 +184,9 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: Window) -> ir.T
     """
     done = finished_in(items, window)
     started = items.filter(_.started_at >= window.since, _.started_at < window.until)
-    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=days_between(_.started_at, _.finished_at).mean())
+    # The mean from a sum of whole microseconds: exact, whatever order the rows are added in.
+    cycle_us = _.finished_at.delta(_.started_at, unit="microsecond")
+    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=cycle_us.sum() / MICROSECONDS_PER_DAY / _.count())
     arrivals = started.aggregate(arrivals=_.count())
     wip_stats = daily_wip.aggregate(
         days=_.count(),

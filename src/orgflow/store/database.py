@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -118,10 +118,12 @@ class Store:
         """Close the connection."""
         self.connection.close()
 
-    def write(self, batch: ImportBatch) -> ImportCounts:
+    def write(self, batch: ImportBatch, *, before_commit: Callable[[], object] | None = None) -> ImportCounts:
         """Upsert every record of `batch` in one transaction; replace the children of every parent.
 
-        A failure rolls the whole batch back, leaving the store as it was.
+        `before_commit`, when given, runs inside the transaction after the rows are written (the
+        workspace rebuilds its stored flow facts there). A failure of either rolls the whole batch
+        back, leaving the store as it was.
         """
         connection = self.connection
         started_at = datetime.now(UTC)
@@ -171,6 +173,8 @@ class Store:
                     result.unchanged,
                 ],
             )
+            if before_commit is not None:
+                before_commit()
             connection.execute("COMMIT")
         except BaseException:
             connection.execute("ROLLBACK")
