@@ -9,7 +9,7 @@ import pytest
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data beside the project; tests that need it skip when it is absent."""
     if not SHARED_DATA.is_dir():

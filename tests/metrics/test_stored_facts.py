@@ -24,7 +24,6 @@ from orgflow.model import StatusTransition, WorkItem
 from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
-JIRA = Path(__file__).resolve().parents[3] / "shared" / "data" / "jira" / "apache-amq-zookeeper.jsonl.gz"
 SOURCE = "csv"
 BOARD = """\
 workflows:
@@ -164,10 +163,10 @@ def test_a_failed_rebuild_rolls_the_import_back(tmp_path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def jira_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+def jira_workspace(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Workspace:
     directory = tmp_path_factory.mktemp("stored-facts-jira")
     workspace = orgflow.init(directory)
-    workspace.import_files("jira", [JIRA])
+    workspace.import_files("jira", [shared_data / "jira" / "apache-amq-zookeeper.jsonl.gz"])
     yield workspace
     workspace.close()
 
