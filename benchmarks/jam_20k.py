@@ -154,10 +154,12 @@ def _run_20k(figures: Figures, peer: PeerRun, startup_seconds: float, *, fresh: 
 def _add_repeats(
     figures: Figures, peer: PeerRun, workspace: Workspace, now: datetime, since: date, until: date
 ) -> None:
-    """The flow set again, REPEATS times, each on a fresh service (every query compiled again): the
-    median says what a run costs once the process is warm, and the spread how much this machine's load
-    moves a sub-second figure. Then REPEATS times with facts each service builds for `now` (the path
-    without stored facts), for the ratio in the same process."""
+    """The flow set again, REPEATS times, each on a fresh service: the queries the first run compiled
+    are kept by the workspace (`Workspace.compiled_queries`), so each run only prepares and executes.
+    The median says what a run costs once the process is warm, and the spread how much this machine's
+    load moves a sub-second figure. Then REPEATS times with facts each service builds for `now` (the
+    path without stored facts: its temporary tables are the service's own, so it compiles every query
+    again), for the ratio in the same process."""
     from orgflow.metrics.service import FlowService
 
     totals = []

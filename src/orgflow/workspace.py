@@ -15,6 +15,7 @@ from orgflow.store import ImportBatch, ImportCounts, Store
 if TYPE_CHECKING:
     import ibis
 
+    from orgflow.metrics.compiled import QueryCache
     from orgflow.metrics.delivery_service import DeliveryService
     from orgflow.metrics.pr_service import PullRequestFlow
     from orgflow.metrics.service import FlowService
@@ -57,6 +58,14 @@ class Workspace:
     def metrics(self) -> FlowService:
         """Flow metrics bound to this workspace's tables and config, as of now."""
         return self.metrics_at(None)
+
+    @cached_property
+    def compiled_queries(self) -> QueryCache:
+        """Compiled flow queries by their shape, shared by this workspace's `FlowService`s (a figure
+        asked again with another `now` or window skips building and compiling)."""
+        from orgflow.metrics.compiled import QueryCache
+
+        return QueryCache()
 
     def metrics_at(self, now: datetime | None) -> FlowService:
         """Flow metrics as of `now` (an aware instant): later transitions are ignored."""

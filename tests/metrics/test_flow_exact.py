@@ -85,12 +85,31 @@ def item(key: str, *moves: tuple[str, str], **fields: Any) -> Item:
 Build = Callable[..., Workspace]
 
 
-@pytest.fixture(params=["facts built for now", "stored facts"])
+def compile_every_query(workspace: Workspace) -> None:
+    """Run every flow metric as of a later `now` (so over another window), each with its default
+    options and by team, so the workspace keeps their compiled queries for the test's own calls."""
+    service = workspace.metrics_at(at("06-01 00:00"))
+    for name in ("summary", "throughput", "wip", "efficiency", "stages"):
+        getattr(service, name)()
+        getattr(service, name)(by="team")
+    for name in ("lead_time", "cycle_time", "cfd", "age", "distribution", "time_in_stage", "blocked", "sle"):
+        getattr(service, name)()
+    service.littles_law()
+    service.items()
+    service.stages(level="phase")
+    service.efficiency(per_item=True)
+    service.summary(cut=Cut(team="alpha"))
+    assert workspace.compiled_queries.misses > 0
+
+
+@pytest.fixture(params=["facts built for now", "stored facts", "queries compiled before"])
 def build(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Build]:
     """A workspace with the board config (or `config`) and the given items, flags, links and groups.
 
-    Every test runs twice: once on facts each query builds for its `now`, once with the stored facts
-    an import keeps (used wherever `now` is at or after the last change; `orgflow.metrics.stored_facts`).
+    Every test runs three times: on facts each query builds for its `now`; with the stored facts an
+    import keeps (used wherever `now` is at or after the last change; `orgflow.metrics.stored_facts`);
+    and with the stored facts after every metric ran once for another `now` and window, so the test's
+    own calls run queries compiled then (`Workspace.compiled_queries`) with their own values bound.
     """
     opened: list[Workspace] = []
 
@@ -128,10 +147,12 @@ def build(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Build]:
         for key, kind, target in links:
             batch.add(ItemLink(SOURCE, key, kind, target))
         batch.extend(groups)
-        if request.param == "stored facts":
-            workspace.write(batch)
-        else:
+        if request.param == "facts built for now":
             workspace.store.write(batch)
+        else:
+            workspace.write(batch)
+        if request.param == "queries compiled before":
+            compile_every_query(workspace)
         return workspace
 
     yield _build

@@ -6,13 +6,12 @@ day; periods with nothing in them are shown as zeros.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from orgflow.metrics.window import Window
+from orgflow.metrics.history import Instant, instant
+from orgflow.metrics.window import AnyWindow
 
 PERIOD_UNITS = {"day": "D", "week": "W", "month": "M"}
 
@@ -21,12 +20,12 @@ def _group_columns(by: str | None) -> list[str]:
     return [by] if by else []
 
 
-def _calendar(days: ir.Table, window: Window) -> ir.Table:
+def _calendar(days: ir.Table, window: AnyWindow) -> ir.Table:
     """Days (UTC dates) whose end falls inside the window."""
     return days.filter(_.day >= window.since.date(), _.day < window.until.date())
 
 
-def throughput(items: ir.Table, days: ir.Table, *, window: Window, period: str, by: str | None) -> ir.Table:
+def throughput(items: ir.Table, days: ir.Table, *, window: AnyWindow, period: str, by: str | None) -> ir.Table:
     """Throughput (Flow Velocity), arrivals and net flow per period.
 
     finished = items finished (done) in the period; started = items started in it (arrivals);
@@ -55,7 +54,7 @@ def throughput(items: ir.Table, days: ir.Table, *, window: Window, period: str, 
     return joined.mutate(net_flow=_.started - _.finished).order_by(on)
 
 
-def wip(items: ir.Table, days: ir.Table, *, window: Window, by: str | None) -> ir.Table:
+def wip(items: ir.Table, days: ir.Table, *, window: AnyWindow, by: str | None) -> ir.Table:
     """WIP (Flow Load) at the end of each day of the window: items started by then and not finished.
 
     Columns: date, [by], wip.
@@ -80,7 +79,7 @@ def _running_total(
     calendar: ir.Table,
     events: ir.Table,
     *,
-    window: Window,
+    window: AnyWindow,
     groups: list[str],
     value: str,
     keys: ir.Table | None = None,
@@ -140,7 +139,7 @@ def cfd_climbs(transitions: ir.Table) -> ir.Table:
     )
 
 
-def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, window: Window) -> ir.Table:
+def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, window: AnyWindow) -> ir.Table:
     """Cumulative flow: per day and stage, items that had entered that stage or a later one by the
     end of the day, from the items' `cfd_climbs`.
 
@@ -175,12 +174,12 @@ def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, 
     return counted.order_by("day", "stage_order").rename(date="day")
 
 
-def flow_distribution(items: ir.Table, *, window: Window, now: datetime) -> ir.Table:
+def flow_distribution(items: ir.Table, *, window: AnyWindow, now: Instant) -> ir.Table:
     """Flow Distribution: each flow type's share of items finished in the window and of WIP at its end.
 
     Columns: flow_type, finished, finished_share, wip, wip_share.
     """
-    end = min(window.until, now)
+    end = ibis.least(instant(window.until), instant(now))
     done = items.filter(_.outcome == "done", _.finished_at >= window.since, _.finished_at < window.until)
     in_progress = items.filter(
         _.started_at.notnull(), _.started_at < end, _.finished_at.isnull() | (_.finished_at >= end)

@@ -7,14 +7,12 @@ that a figure can list the items behind it. Durations are in days (86,400 s), fr
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant
-from orgflow.metrics.window import Window
+from orgflow.metrics.history import MICROSECONDS_PER_DAY, Instant, instant
+from orgflow.metrics.window import AnyWindow
 
 ITEM_COLUMNS = ("source", "item_id", "title", "team_id", "group_id", "project", "item_type", "flow_type")
 
@@ -29,13 +27,13 @@ def aggregate(table: ir.Table, groups: list[str], **metrics: ir.Value) -> ir.Tab
     return table.group_by(groups).aggregate(**metrics) if groups else table.aggregate(**metrics)
 
 
-def finished_in(items: ir.Table, window: Window, *, include_cancelled: bool = False) -> ir.Table:
+def finished_in(items: ir.Table, window: AnyWindow, *, include_cancelled: bool = False) -> ir.Table:
     """Items finished inside `window` (done only, unless `include_cancelled`)."""
     outcomes = ("done", "cancelled") if include_cancelled else ("done",)
     return items.filter(_.outcome.isin(outcomes), _.finished_at >= window.since, _.finished_at < window.until)
 
 
-def lead_time(items: ir.Table, *, window: Window, include_cancelled: bool = False) -> ir.Table:
+def lead_time(items: ir.Table, *, window: AnyWindow, include_cancelled: bool = False) -> ir.Table:
     """Lead time per finished item, in days: finish - created.
 
     One row per item finished in `window` (cancelled items left out unless asked):
@@ -51,7 +49,7 @@ def lead_time(items: ir.Table, *, window: Window, include_cancelled: bool = Fals
     ).order_by("finished_at", "item_id")
 
 
-def cycle_time(items: ir.Table, *, window: Window, include_cancelled: bool = False) -> ir.Table:
+def cycle_time(items: ir.Table, *, window: AnyWindow, include_cancelled: bool = False) -> ir.Table:
     """Cycle time (Flow Time) per finished item, in days: finish - start, waits included.
 
     One row per item finished in `window`: item columns, started_at, finished_at, skipped_start,
@@ -68,7 +66,7 @@ def cycle_time(items: ir.Table, *, window: Window, include_cancelled: bool = Fal
     ).order_by("finished_at", "item_id")
 
 
-def work_item_age(items: ir.Table, *, now: datetime) -> ir.Table:
+def work_item_age(items: ir.Table, *, now: Instant) -> ir.Table:
     """Work Item Age per started, unfinished item at `now`, in days: now - start.
 
     Columns: item columns, started_at, current_stage, age_days, stage_age_days (time since the item
@@ -85,7 +83,7 @@ def work_item_age(items: ir.Table, *, now: datetime) -> ir.Table:
     ).order_by(ibis.desc("age_days"), "item_id")
 
 
-def flow_efficiency_items(items: ir.Table, *, window: Window) -> ir.Table:
+def flow_efficiency_items(items: ir.Table, *, window: AnyWindow) -> ir.Table:
     """Flow efficiency per finished item: active time / cycle time (null when cycle time is 0).
 
     Columns: item columns, finished_at, active_days, cycle_time_days, flow_efficiency.
@@ -101,7 +99,7 @@ def flow_efficiency_items(items: ir.Table, *, window: Window) -> ir.Table:
     ).order_by("finished_at", "item_id")
 
 
-def flow_efficiency(items: ir.Table, *, window: Window, by: str | None) -> ir.Table:
+def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir.Table:
     """Flow Efficiency: Σ active time / Σ cycle time over items finished in `window` (time-weighted).
 
     Columns: [by], finished, active_days, cycle_days, flow_efficiency, item_efficiency_p50 (the
@@ -131,7 +129,7 @@ def flow_efficiency(items: ir.Table, *, window: Window, by: str | None) -> ir.Ta
 
 
 def service_level_expectation(
-    items: ir.Table, *, until: datetime, percentile: float = 85, last_items: int = 50
+    items: ir.Table, *, until: Instant, percentile: float = 85, last_items: int = 50
 ) -> ir.Table:
     """SLE: the `percentile` of cycle time over each team's and item type's last `last_items`
     items finished before `until`, in days.

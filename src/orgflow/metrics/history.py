@@ -38,8 +38,15 @@ MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 TERMINAL = ("done", "cancelled")
 
 
-def instant(value: datetime) -> ir.TimestampScalar:
-    """A UTC instant as a literal of the store's timestamp type (microseconds)."""
+Instant = datetime | ir.TimestampScalar
+"""An instant as metric functions take it: a naive UTC datetime, or a term of a query (a bound value)."""
+
+
+def instant(value: Instant) -> ir.TimestampScalar:
+    """A UTC instant as a term of the store's timestamp type (microseconds): a datetime becomes a
+    literal, a term is returned as it is."""
+    if isinstance(value, ir.Expr):
+        return value
     return ibis.literal(value, type="timestamp(6)")
 
 
@@ -158,7 +165,7 @@ def with_stage_name(table: ir.Table, stage_list: ir.Table, order: ir.IntegerValu
     return joined.select(*table.columns, "stage_name")
 
 
-def finish_transitions(transitions: ir.Table, *, now: datetime) -> ir.Table:
+def finish_transitions(transitions: ir.Table, *, now: Instant) -> ir.Table:
     """`mapped_transitions` with the open interval of each unfinished item closed at `now`."""
     at_now = instant(now)
     return transitions.mutate(
@@ -238,7 +245,7 @@ def item_facts(tables: TableSource, base: ir.Table, transitions: ir.Table) -> ir
     ).drop("parent_group", "cancel_hit", "final_category", "first_start_category")
 
 
-def finish_items(items: ir.Table, flagged: ir.Table | None, *, now: datetime) -> ir.Table:
+def finish_items(items: ir.Table, flagged: ir.Table | None, *, now: Instant) -> ir.Table:
     """`item_facts` closed at `now`: ``active_us`` (active time between start and finish, or `now`,
     minus the flagged microseconds of `flagged` (`flag_overlap`; None when nothing is flagged)) and
     ``end_at`` (the finish, or `now`) replace active_closed_us and open_active_since."""
@@ -272,7 +279,7 @@ def spans(transitions: ir.Table) -> ir.Table:
     )
 
 
-def flag_overlap(tables: TableSource, items: ir.Table, transitions: ir.Table, *, now: datetime) -> ir.Table:
+def flag_overlap(tables: TableSource, items: ir.Table, transitions: ir.Table, *, now: Instant) -> ir.Table:
     """Flagged microseconds inside active stages, per item of `items` (``ik, source, item_id``), from
     `transitions` closed at `now` (`finish_transitions`); subtracted from active time.
 

@@ -15,20 +15,54 @@ only as long as the connection, so a read-only workspace can build them too.
 - ``of_team_group(team_id, group_id, depth)``: every team with itself (depth 0) and its ancestors.
 - ``of_team_parent(team_id, parent_group)``: the team's direct parent group, or itself.
 - ``of_value_stream(team_id, value_stream)``
+- ``of_calendar(day)``: every UTC day a window may cover (`orgflow.metrics.window.CALENDAR_FIRST` to
+  `CALENDAR_END`), made once per connection.
 """
 
 from __future__ import annotations
 
+import weakref
 from datetime import date, datetime
 
 import duckdb
 
 from orgflow.config import Config, status_key
 from orgflow.metrics.attribution import attributable_teams
+from orgflow.metrics.window import CALENDAR_END, CALENDAR_FIRST
+
+_Rows = list[tuple[object, ...]]
+_WRITTEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, tuple[list[str], _Rows]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per connection, the columns and rows each lookup was last written with by a `reuse` build."""
+_DIGESTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, ...], list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per connection, `lookup_digests` already computed since the last build that wrote a lookup."""
 
 
-def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:
-    """(Re)create every ``of_*`` temporary table for this connection."""
+def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reuse: bool = False) -> None:
+    """(Re)create every ``of_*`` temporary table for this connection.
+
+    The rows are always computed afresh from the config and the store. With `reuse`, a table whose
+    rows equal those a previous `reuse` build wrote on this connection is left as it is (each write
+    costs DuckDB about a millisecond; a flow query's preparation makes a dozen). Only a caller outside
+    any explicit transaction may pass `reuse`: a rolled-back transaction would undo writes the memory
+    of them outlives. A build without it forgets that memory, for the same reason.
+    """
+    written = _WRITTEN.setdefault(connection, {})
+    if not reuse:
+        written.clear()
+    changed: set[str] = set()
+
+    def put(name: str, columns: list[str], rows: _Rows) -> None:
+        if reuse and written.get(name) == (columns, rows):
+            return
+        _replace(connection, name, columns, rows)
+        changed.add(name)
+        if reuse:
+            written[name] = (columns, rows)
+
     workflows = config.all_workflows()
     phase_order = {phase: index for index, phase in enumerate(config.phases)}
     status_rows: list[tuple[object, ...]] = []
@@ -55,33 +89,32 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
                 )
         cancel_rows.extend((workflow.name, status_key(r)) for r in workflow.cancelled_resolutions)
     stage_columns = ["workflow", "stage", "stage_order", "phase", "phase_order", "category", "blocked"]
-    _replace(connection, "of_stages", stage_columns, stage_rows)
-    _replace(
-        connection,
+    put("of_stages", stage_columns, stage_rows)
+    put(
         "of_status_map",
         ["workflow", "status_key", "stage", "stage_order", "phase", "phase_order", "category", "blocked"],
         status_rows,
     )
-    _replace(connection, "of_cancel_resolution", ["workflow", "resolution_key"], cancel_rows)
+    put("of_cancel_resolution", ["workflow", "resolution_key"], cancel_rows)
 
     raw_values = connection.execute(
         "SELECT to_status FROM status_transitions UNION SELECT item_type FROM work_items "
-        "UNION SELECT resolution FROM work_items WHERE resolution IS NOT NULL"
+        "UNION SELECT resolution FROM work_items WHERE resolution IS NOT NULL ORDER BY 1"
     ).fetchall()
-    _replace(connection, "of_keys", ["raw", "key"], [(raw, status_key(raw)) for (raw,) in raw_values])
-    connection.execute(
-        "CREATE OR REPLACE TEMP TABLE of_raw_status_map AS SELECT m.workflow, k.raw, m.stage_order, m.phase_order, "
-        "m.category, m.blocked FROM of_keys AS k JOIN of_status_map AS m ON m.status_key = k.key"
-    )
+    put("of_keys", ["raw", "key"], [(raw, status_key(raw)) for (raw,) in raw_values])
+    if changed & {"of_keys", "of_status_map"}:
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE of_raw_status_map AS SELECT m.workflow, k.raw, m.stage_order, "
+            "m.phase_order, m.category, m.blocked FROM of_keys AS k JOIN of_status_map AS m ON m.status_key = k.key"
+        )
 
-    projects = connection.execute("SELECT DISTINCT source, project FROM work_items").fetchall()
-    _replace(
-        connection,
+    projects = connection.execute("SELECT DISTINCT source, project FROM work_items ORDER BY ALL").fetchall()
+    put(
         "of_project_workflow",
         ["source", "project", "workflow"],
         [(source, project, config.workflow_for(source, project).name) for source, project in projects],
     )
-    _replace(connection, "of_flow_type", ["type_key", "flow_type"], list(config.flow_type_of().items()))
+    put("of_flow_type", ["type_key", "flow_type"], list(config.flow_type_of().items()))
 
     groups = connection.execute("SELECT source_id, kind, parent_id FROM groups").fetchall()
     parent_of = {group_id: parent for group_id, _kind, parent in groups}
@@ -99,8 +132,8 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
         chain = _ancestors(team, parent_of)
         team_group_rows.extend((team, group, depth) for depth, group in enumerate(chain))
         parent_rows.append((team, chain[1] if len(chain) > 1 else team))
-    _replace(connection, "of_team_group", ["team_id", "group_id", "depth"], team_group_rows)
-    _replace(connection, "of_team_parent", ["team_id", "parent_group"], parent_rows)
+    put("of_team_group", ["team_id", "group_id", "depth"], team_group_rows)
+    put("of_team_parent", ["team_id", "parent_group"], parent_rows)
 
     stream_rows: list[tuple[str, str]] = []
     for stream, definition in config.value_streams.items():
@@ -108,7 +141,30 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None
         for team, group, _depth in team_group_rows:
             if group in members:
                 stream_rows.append((team, stream))
-    _replace(connection, "of_value_stream", ["team_id", "value_stream"], sorted(set(stream_rows)))
+    put("of_value_stream", ["team_id", "value_stream"], sorted(set(stream_rows)))
+    # The calendar does not depend on the config: made once per connection.
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS of_calendar AS SELECT CAST(range AS DATE) AS day FROM "
+        f"range(DATE '{CALENDAR_FIRST.isoformat()}', DATE '{CALENDAR_END.isoformat()}', INTERVAL 1 DAY)"
+    )
+
+    if changed or not reuse:
+        _DIGESTS.pop(connection, None)
+
+
+def lookup_digests(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
+    """Per lookup of `names`, its row count and the sum of its rows' hashes (as text): equal digests,
+    equal contents. Kept per connection until `build_lookups` writes a lookup again."""
+    memo = _DIGESTS.setdefault(connection, {})
+    if names not in memo:
+        digests = []
+        for name in names:
+            count, total = connection.execute(
+                f"SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {name} t"
+            ).fetchone()
+            digests.append(f"{count} {total}")
+        memo[names] = digests
+    return memo[names]
 
 
 def _ancestors(team: str, parent_of: dict[str, str | None]) -> list[str]:

@@ -1,44 +1,62 @@
 """`FlowService`: the flow metrics bound to one workspace's tables, config and `now`.
 
-It builds the lookup tables and the item facts once (as temporary tables), applies the cut, calls
-the metric functions and wraps their table with the metric's definition, parameters and sample size.
-Surfaces call only this; it never prints or formats.
+It builds the lookup tables, takes the item facts (stored, or built for `now` as temporary tables),
+applies the cut, calls the metric functions and wraps their table with the metric's definition,
+parameters and sample size. Surfaces call only this; it never prints or formats.
+
+`now`, the window and the cut's values enter every query as bound values (`orgflow.metrics.compiled`):
+a metric's compiled query is kept in the workspace's `compiled_queries`, keyed by its shape (the
+metric, its options, the tables it reads, which cut fields are set), so the same figure asked again,
+for another `now`, window or team, by this or another service of the workspace, runs without being
+built or compiled again.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
 
 from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, stored_facts, summary
+from orgflow.metrics.compiled import TIMESTAMP, bound, compile_query, inline_bound, run_query, values_of
+from orgflow.metrics.cuts import check_cut, cut_items, cut_shape, cut_values
 from orgflow.metrics.definitions import DEFINITIONS
 from orgflow.metrics.fetch import fetch_arrow, fetch_value
 from orgflow.metrics.history import (
     finish_items,
     finish_transitions,
     flag_overlap,
-    instant,
     spans,
     with_stage_name,
 )
-from orgflow.metrics.lookups import build_lookups, sql_literal
+from orgflow.metrics.lookups import build_lookups
 from orgflow.metrics.tables import KnownTables
-from orgflow.metrics.window import BY_COLUMNS, Cut, Window, make_window
+from orgflow.metrics.window import BY_COLUMNS, Cut, Window, WindowTerms, make_window
 
 if TYPE_CHECKING:
     from orgflow.workspace import Workspace
 
 
 _SERIALS = itertools.count(1)
+
+
+class FactTables(NamedTuple):
+    """The tables a service's open facts are read from (`flagged`: None without blocked flags)."""
+
+    items: str
+    transitions: str
+    climbs: str
+    flagged: str | None
 
 
 @dataclass(frozen=True)
@@ -73,18 +91,15 @@ class FlowService:
         self._serial = next(_SERIALS)
         self._earliest: datetime | None = None
         self._earliest_known = False
-        # Set by `_prepare`: the item facts and mapped transitions closed at `now`, and the table
-        # the open item facts are read from (the stored ones, or this service's own).
-        self._items: ir.Table
-        self._transitions: ir.Table
-        self._climbs: ir.Table
-        self._open_items_name = ""
+        # Set by `_prepare`: the tables the open facts are read from (the stored ones, or this
+        # service's own); every query's shape depends on them.
+        self._facts = FactTables("", "", "", None)
 
     @property
     def uses_stored_facts(self) -> bool:
         """Whether this service reads the store's stored facts (rather than facts built for its `now`)."""
         self._prepare()
-        return self._open_items_name == stored_facts.ITEMS_TABLE
+        return self._facts.items == stored_facts.ITEMS_TABLE
 
     # -- preparation -------------------------------------------------------------------------
     @property
@@ -97,42 +112,57 @@ class FlowService:
         return KnownTables(self.backend)
 
     def _prepare(self) -> None:
-        """Build the lookups, take the open facts (stored, or built for `now` as temporary tables) and
-        close them at `now` (`orgflow.metrics.history.finish_transitions` and `finish_items`)."""
+        """Build the lookups and take the open facts: the stored ones when `stored_facts.usable`, else
+        built for `now` as temporary tables; with blocked flags, their overlap with active time too.
+
+        Only names are set here; the Ibis expressions over them (`_items`, `_transitions`, `_climbs`)
+        are built when a query is built, which a compiled query does not need.
+        """
         if self._prepared:
             return
         connection = self._workspace.store.connection
-        build_lookups(connection, self._workspace.config)
-        tables = self._tables
+        build_lookups(connection, self._workspace.config, reuse=True)
         now = self.now.replace(tzinfo=None)
         attribution = tuple(self._workspace.config.org.attribution)
         if self._use_stored_facts and stored_facts.usable(connection, attribution, now):
-            self._open_items_name = stored_facts.ITEMS_TABLE
-            open_transitions = tables.table(stored_facts.TRANSITIONS_TABLE)
-            self._climbs = tables.table(stored_facts.CLIMBS_TABLE)
+            names = {
+                "items": stored_facts.ITEMS_TABLE,
+                "transitions": stored_facts.TRANSITIONS_TABLE,
+                "climbs": stored_facts.CLIMBS_TABLE,
+            }
         else:
-            self._open_items_name = self._name("items")
-            stored_facts.build_open_facts(
-                connection,
-                self.backend,
-                tables,
-                now=now,
-                attribution=attribution,
-                names={part: self._name(part) for part in ("attribution", "base", "transitions", "items", "climbs")},
-            )
-            open_transitions = tables.table(self._name("transitions"))
-            self._climbs = tables.table(self._name("climbs"))
-        open_items = tables.table(self._open_items_name)
-        self._transitions = finish_transitions(open_transitions, now=now)
-        flagged = None
+            names = {part: self._name(part) for part in ("attribution", "base", "transitions", "items", "climbs")}
+            stored_facts.build_open_facts(connection, self._tables, now=now, attribution=attribution, names=names)
+        self._facts = FactTables(names["items"], names["transitions"], names["climbs"], None)
         (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
         if flags:
-            name = self._name("flagged")
-            flag_expression = flag_overlap(tables, open_items, self._transitions, now=now)
-            stored_facts.materialize(connection, self.backend, name, flag_expression)
-            flagged = tables.table(name)
-        self._items = finish_items(open_items, flagged, now=now)
+            flagged = self._name("flagged")
+            open_items = self._tables.table(self._facts.items)
+            overlap = flag_overlap(self._tables, open_items, self._transitions, now=self._now_term)
+            stored_facts.materialize(connection, flagged, overlap)
+            self._facts = self._facts._replace(flagged=flagged)
         self._prepared = True
+
+    @cached_property
+    def _now_term(self) -> ir.TimestampScalar:
+        """`now` as a bound value (naive UTC)."""
+        return bound("now", self.now.replace(tzinfo=None), TIMESTAMP)
+
+    @cached_property
+    def _transitions(self) -> ir.Table:
+        """The mapped transitions closed at `now` (`finish_transitions`); after `_prepare`."""
+        return finish_transitions(self._tables.table(self._facts.transitions), now=self._now_term)
+
+    @cached_property
+    def _items(self) -> ir.Table:
+        """The item facts closed at `now` (`finish_items`), flagged time subtracted; after `_prepare`."""
+        flagged = self._tables.table(self._facts.flagged) if self._facts.flagged else None
+        return finish_items(self._tables.table(self._facts.items), flagged, now=self._now_term)
+
+    @cached_property
+    def _climbs(self) -> ir.Table:
+        """The CFD's climbs (`flow_load.cfd_climbs`); after `_prepare`."""
+        return self._tables.table(self._facts.climbs)
 
     def fetch(self, expression: ir.Table) -> pa.Table:
         """The rows of an expression over this service's tables, as Arrow (`orgflow.metrics.fetch`)."""
@@ -143,36 +173,24 @@ class FlowService:
         return fetch_value(self.backend, expression)
 
     def items_table(self, cut: Cut | None = None) -> ir.Table:
-        """The item facts (see `orgflow.metrics.history.item_facts`), restricted to `cut`."""
-        self._prepare()
-        items = self._items
-        cut = cut or Cut()
-        if cut.team:
-            self._require("team_id", cut.team, "team")
-            items = items.filter(_.team_id == cut.team)
-        if cut.group:
-            team_groups = self._tables.table("of_team_group")
-            known = self.fetch_value(team_groups.filter(_.group_id == cut.group).count())
-            if not known:
-                raise InputError(f"unknown group {cut.group!r}", field="group", hint="see `orgflow status`")
-            teams = team_groups.filter(_.group_id == cut.group).select("team_id")
-            items = items.filter(items.team_id.isin(teams.team_id))
-        if cut.item_type:
-            wanted = cut.item_type.casefold()
-            items = items.filter((_.item_type.lower() == wanted) | (_.flow_type == wanted))
-        if cut.project:
-            items = items.filter(_.project == cut.project)
-        if cut.value_stream:
-            if cut.value_stream not in self._workspace.config.value_streams:
-                raise InputError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
-            streams = self._tables.table("of_value_stream").filter(_.value_stream == cut.value_stream)
-            items = items.filter(items.team_id.isin(streams.team_id))
-        return items
+        """The item facts (see `orgflow.metrics.history.item_facts`) as of `now`, restricted to `cut`: an
+        expression any Ibis backend runs (`now` is a literal in it).
 
-    def _require(self, column: str, value: str, name: str) -> None:
-        items = self._items
-        if not self.fetch_value(items.filter(items[column] == value).count()):
-            raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status` for the teams")
+        Raises:
+            InputError: the cut names an unknown team, group or value stream.
+        """
+        self._prepare()
+        self._check_cut(cut)
+        return inline_bound(self._cut_items(cut))
+
+    def _check_cut(self, cut: Cut | None) -> None:
+        """`orgflow.metrics.cuts.check_cut` on this service's items; after `_prepare`."""
+        if cut is not None:
+            check_cut(self._workspace.store.connection, self._workspace.config, cut, items_table=self._facts.items)
+
+    def _cut_items(self, cut: Cut | None) -> ir.Table:
+        """The item facts as of `now` restricted to `cut` (`orgflow.metrics.cuts.cut_items`)."""
+        return cut_items(self._items, self._tables, cut or Cut())
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
         """The analysis window (defaults: from the first item's creation to now)."""
@@ -183,7 +201,7 @@ class FlowService:
         if not self._earliest_known:
             self._prepare()
             connection = self._workspace.store.connection
-            (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self._open_items_name}").fetchone()
+            (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self._facts.items}").fetchone()
             self._earliest = None if earliest is None else earliest.replace(tzinfo=UTC)
             self._earliest_known = True
         return self._earliest
@@ -198,14 +216,52 @@ class FlowService:
             items = items.join(streams, "team_id")
         return items, BY_COLUMNS[by]
 
-    def _result(self, metric: str, expression: ir.Table, params: dict[str, Any], window: Window | None) -> MetricResult:
-        table = self.fetch(expression)
+    def _computed(
+        self,
+        metric: str,
+        build: Callable[[WindowTerms | None], ir.Table],
+        *,
+        cut: Cut | None,
+        options: tuple[Hashable, ...],
+        params: dict[str, Any],
+        window: Window | None,
+    ) -> MetricResult:
+        """Run the metric's query and wrap its rows: the compiled query kept under (metric, tables
+        read, the cut's fields, `options`) when there is one, else `build(terms of the window)`
+        compiled and kept.
+
+        `options` must hold every argument and setting `build` reads besides `now`, the window and the
+        cut's values (which enter as bound values). A bound value `build` took from anywhere else is
+        caught here: its value would be frozen into every later run.
+        """
+        self._prepare()
+        self._check_cut(cut)
+        values: dict[str, Any] = {"now": self.now.replace(tzinfo=None), **cut_values(cut or Cut())}
+        terms = None
+        if window is not None:
+            values |= {"since": window.since, "until": window.until, "days": window.days}
+            terms = WindowTerms(
+                since=bound("since", window.since, TIMESTAMP),
+                until=bound("until", window.until, TIMESTAMP),
+                days=bound("days", window.days, dt.float64),
+            )
+        queries = self._workspace.compiled_queries
+        key = (metric, self._facts, cut_shape(cut or Cut()), options)
+        query = queries.get(key)
+        if query is None:
+            expression = build(terms)
+            stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
+            if stray:
+                raise AssertionError(f"{metric}: bound values not from this call: {stray}")
+            query = compile_query(expression)
+            queries.put(key, query)
+        table = run_query(self._workspace.store.connection, query, values)
         by = params.get("by")
         column = BY_COLUMNS.get(by) if by else None
         if column and column != by and column in table.column_names:
             # Rows are grouped by an item column (team_id); show it under the name asked for (team).
             table = table.rename_columns([by if name == column else name for name in table.column_names])
-        full = dict(params)
+        full = {**(cut or Cut()).as_params(), **params}
         if window is not None:
             full["since"] = window.since.isoformat() + "Z"
             full["until"] = window.until.isoformat() + "Z"
@@ -224,15 +280,13 @@ class FlowService:
     ) -> MetricResult:
         """Headline flow figures per `by` (team, group, type, flow_type, project, value_stream)."""
         window = self.window(since=since, until=until)
-        items, column = self._with_by(self.items_table(cut), by)
-        expression = summary.flow_summary(
-            items,
-            window=window,
-            now=self.now.replace(tzinfo=None),
-            by=column,
-            small_sample=self._workspace.config.thresholds.small_sample,
-        )
-        return self._result("summary", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+        small_sample = self._workspace.config.thresholds.small_sample
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            return summary.flow_summary(items, window=terms, now=self._now_term, by=column, small_sample=small_sample)
+
+        return self._computed("summary", build, cut=cut, options=(by, small_sample), params={"by": by}, window=window)
 
     def lead_time(
         self,
@@ -243,9 +297,12 @@ class FlowService:
         include_cancelled: bool = False,
     ) -> MetricResult:
         """Lead time per finished item."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            return flow_time.lead_time(self._cut_items(cut), window=terms, include_cancelled=include_cancelled)
+
         window = self.window(since=since, until=until)
-        expression = flow_time.lead_time(self.items_table(cut), window=window, include_cancelled=include_cancelled)
-        return self._result("lead-time", expression, (cut or Cut()).as_params(), window)
+        return self._computed("lead-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
 
     def cycle_time(
         self,
@@ -256,9 +313,12 @@ class FlowService:
         include_cancelled: bool = False,
     ) -> MetricResult:
         """Cycle time per finished item."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            return flow_time.cycle_time(self._cut_items(cut), window=terms, include_cancelled=include_cancelled)
+
         window = self.window(since=since, until=until)
-        expression = flow_time.cycle_time(self.items_table(cut), window=window, include_cancelled=include_cancelled)
-        return self._result("cycle-time", expression, (cut or Cut()).as_params(), window)
+        return self._computed("cycle-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
 
     def throughput(
         self,
@@ -272,11 +332,14 @@ class FlowService:
         """Throughput, arrivals and net flow per period."""
         if period not in flow_load.PERIOD_UNITS:
             raise InputError(f"unknown period {period!r} (use day, week or month)", field="period")
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            return flow_load.throughput(items, self._calendar(), window=terms, period=period, by=column)
+
         window = self.window(since=since, until=until)
-        items, column = self._with_by(self.items_table(cut), by)
-        expression = flow_load.throughput(items, self._days(window), window=window, period=period, by=column)
-        return self._result(
-            "throughput", expression, {**(cut or Cut()).as_params(), "period": period, "by": by}, window
+        return self._computed(
+            "throughput", build, cut=cut, options=(period, by), params={"period": period, "by": by}, window=window
         )
 
     def wip(
@@ -288,42 +351,48 @@ class FlowService:
         by: str | None = None,
     ) -> MetricResult:
         """Daily WIP."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            return flow_load.wip(items, self._calendar(), window=terms, by=column)
+
         window = self.window(since=since, until=until)
-        items, column = self._with_by(self.items_table(cut), by)
-        expression = flow_load.wip(items, self._days(window), window=window, by=column)
-        return self._result("wip", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+        return self._computed("wip", build, cut=cut, options=(by,), params={"by": by}, window=window)
 
     def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Cumulative flow per day and stage."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            stage_table = self._tables.table("of_stages")
+            return flow_load.cfd(self._climbs, self._cut_items(cut), stage_table, self._calendar(), window=terms)
+
         window = self.window(since=since, until=until)
-        items = self.items_table(cut)
-        expression = flow_load.cfd(
-            self._climbs,
-            items,
-            self._tables.table("of_stages"),
-            self._days(window),
-            window=window,
-        )
-        return self._result("cfd", expression, (cut or Cut()).as_params(), window)
+        return self._computed("cfd", build, cut=cut, options=(), params={}, window=window)
 
     def age(self, *, cut: Cut | None = None) -> MetricResult:
         """Work Item Age of every started, unfinished item, with its team's SLE."""
-        items = self.items_table(cut)
-        now = self.now.replace(tzinfo=None)
-        ages = flow_time.work_item_age(items, now=now)
         thresholds = self._workspace.config.thresholds
-        sle = flow_time.service_level_expectation(
-            self.items_table(),
-            until=now,
-            percentile=thresholds.sle_percentile,
-            last_items=thresholds.sle_items,
-        )
-        joined = ages.left_join(sle, ["team_id", "item_type"]).select(*ages.columns, "sle_days")
-        joined = joined.mutate(over_sle=(_.age_days > _.sle_days).fill_null(False)).order_by(
-            ibis.desc("age_days"), "item_id"
-        )
-        return self._result(
-            "age", joined, {**(cut or Cut()).as_params(), "sle_percentile": thresholds.sle_percentile}, None
+
+        def build(_terms: WindowTerms | None) -> ir.Table:
+            ages = flow_time.work_item_age(self._cut_items(cut), now=self._now_term)
+            sle = flow_time.service_level_expectation(
+                self._items,
+                until=self._now_term,
+                percentile=thresholds.sle_percentile,
+                last_items=thresholds.sle_items,
+            )
+            joined = ages.left_join(sle, ["team_id", "item_type"]).select(*ages.columns, "sle_days")
+            return joined.mutate(over_sle=(_.age_days > _.sle_days).fill_null(False)).order_by(
+                ibis.desc("age_days"), "item_id"
+            )
+
+        return self._computed(
+            "age",
+            build,
+            cut=cut,
+            options=(thresholds.sle_percentile, thresholds.sle_items),
+            params={"sle_percentile": thresholds.sle_percentile},
+            window=None,
         )
 
     def efficiency(
@@ -336,24 +405,26 @@ class FlowService:
         per_item: bool = False,
     ) -> MetricResult:
         """Flow efficiency, time-weighted (or per item)."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            if per_item:
+                return flow_time.flow_efficiency_items(items, window=terms)
+            return flow_time.flow_efficiency(items, window=terms, by=column)
+
         window = self.window(since=since, until=until)
-        items, column = self._with_by(self.items_table(cut), by)
-        expression = (
-            flow_time.flow_efficiency_items(items, window=window)
-            if per_item
-            else flow_time.flow_efficiency(items, window=window, by=column)
-        )
-        return self._result("efficiency", expression, {**(cut or Cut()).as_params(), "by": by}, window)
+        return self._computed("efficiency", build, cut=cut, options=(by, per_item), params={"by": by}, window=window)
 
     def distribution(
         self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
     ) -> MetricResult:
         """Flow distribution by flow type."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            return flow_load.flow_distribution(self._cut_items(cut), window=terms, now=self._now_term)
+
         window = self.window(since=since, until=until)
-        expression = flow_load.flow_distribution(
-            self.items_table(cut), window=window, now=self.now.replace(tzinfo=None)
-        )
-        return self._result("distribution", expression, (cut or Cut()).as_params(), window)
+        return self._computed("distribution", build, cut=cut, options=(), params={}, window=window)
 
     def stages(
         self,
@@ -367,60 +438,78 @@ class FlowService:
         """Time per stage or phase."""
         if level not in ("stage", "phase"):
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            stage_table = self._tables.table("of_stages")
+            return stages.time_in_stages(self._spans(), items, stage_table, window=terms, level=level, by=column)
+
         window = self.window(since=since, until=until)
-        items, column = self._with_by(self.items_table(cut), by)
-        expression = stages.time_in_stages(
-            self._spans(), items, self._tables.table("of_stages"), window=window, level=level, by=column
+        return self._computed(
+            "stages", build, cut=cut, options=(level, by), params={"level": level, "by": by}, window=window
         )
-        return self._result("stages", expression, {**(cut or Cut()).as_params(), "level": level, "by": by}, window)
 
     def time_in_stage(self, *, cut: Cut | None = None, level: str = "stage") -> MetricResult:
         """Time in each stage (or phase) per item, every item of the cut (finished or not)."""
         if level not in ("stage", "phase"):
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
-        expression = stages.time_in_stage_items(
-            self._spans(), self.items_table(cut), self._tables.table("of_stages"), level=level
-        )
-        return self._result("time-in-stage", expression, {**(cut or Cut()).as_params(), "level": level}, None)
+
+        def build(_terms: WindowTerms | None) -> ir.Table:
+            stage_table = self._tables.table("of_stages")
+            return stages.time_in_stage_items(self._spans(), self._cut_items(cut), stage_table, level=level)
+
+        return self._computed("time-in-stage", build, cut=cut, options=(level,), params={"level": level}, window=None)
 
     def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Blocked time per item."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            return stages.blocked_time(
+                self._tables,
+                self._spans(),
+                self._cut_items(cut),
+                all_items=self._items,
+                window=terms,
+                now=self._now_term,
+            )
+
         window = self.window(since=since, until=until)
-        expression = stages.blocked_time(
-            self._tables,
-            self._spans(),
-            self.items_table(cut),
-            all_items=self._all_items(),
-            window=window,
-            now=self.now.replace(tzinfo=None),
-        )
-        return self._result("blocked", expression, (cut or Cut()).as_params(), window)
+        return self._computed("blocked", build, cut=cut, options=(), params={}, window=window)
 
     def sle(self, *, cut: Cut | None = None) -> MetricResult:
         """Service level expectation per team and item type."""
         thresholds = self._workspace.config.thresholds
-        expression = flow_time.service_level_expectation(
-            self.items_table(cut),
-            until=self.now.replace(tzinfo=None),
-            percentile=thresholds.sle_percentile,
-            last_items=thresholds.sle_items,
+
+        def build(_terms: WindowTerms | None) -> ir.Table:
+            return flow_time.service_level_expectation(
+                self._cut_items(cut),
+                until=self._now_term,
+                percentile=thresholds.sle_percentile,
+                last_items=thresholds.sle_items,
+            )
+
+        params = {"percentile": thresholds.sle_percentile, "last_items": thresholds.sle_items}
+        return self._computed(
+            "sle",
+            build,
+            cut=cut,
+            options=(thresholds.sle_percentile, thresholds.sle_items),
+            params=params,
+            window=None,
         )
-        params = {
-            **(cut or Cut()).as_params(),
-            "percentile": thresholds.sle_percentile,
-            "last_items": thresholds.sle_items,
-        }
-        return self._result("sle", expression, params, None)
 
     def littles_law(
         self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
     ) -> MetricResult:
         """Little's law check over the window."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            items = self._cut_items(cut)
+            daily = flow_load.wip(items, self._calendar(), window=terms, by=None)
+            return stages.littles_law(items, daily, window=terms)
+
         window = self.window(since=since, until=until)
-        items = self.items_table(cut)
-        daily = flow_load.wip(items, self._days(window), window=window, by=None)
-        expression = stages.littles_law(items, daily, window=window)
-        return self._result("littles-law", expression, (cut or Cut()).as_params(), window)
+        return self._computed("littles-law", build, cut=cut, options=(), params={}, window=window)
 
     def items(
         self,
@@ -432,57 +521,60 @@ class FlowService:
         state: str | None = None,
     ) -> MetricResult:
         """The items behind the figures: created, started or finished in the window (all, by default)."""
-        window = self.window(since=since, until=until)
-        items = self.items_table(cut)
-        touched = items.filter(
-            _.created_at < window.until,
-            _.finished_at.isnull() | (_.finished_at >= window.since),
-        )
-        if stage:
-            touched = touched.filter(_.current_stage == stage)
-        if state == "open":
-            touched = touched.filter(_.finished_at.isnull())
-        elif state == "finished":
-            touched = touched.filter(_.finished_at.notnull())
-        elif state is not None:
+        if state not in (None, "open", "finished"):
             raise InputError(f"unknown state {state!r} (use open or finished)", field="state")
-        now = instant(self.now.replace(tzinfo=None))
-        expression = touched.select(
-            *flow_time.ITEM_COLUMNS,
-            "created_at",
-            "started_at",
-            "finished_at",
-            "outcome",
-            "current_stage",
-            "skipped_start",
-            lead_time_days=flow_time.days_between(_.created_at, _.finished_at),
-            cycle_time_days=flow_time.days_between(_.started_at, _.finished_at),
-            age_days=ibis.ifelse(touched.finished_at.isnull(), flow_time.days_between(touched.started_at, now), None),
-        ).order_by("created_at", "item_id")
-        return self._result("items", expression, {**(cut or Cut()).as_params(), "stage": stage, "state": state}, window)
 
-    def _days(self, window: Window) -> ir.Table:
-        """A calendar of the window's UTC days (a temporary table of this service)."""
-        self._prepare()
-        name = self._name("days")
-        self._workspace.store.connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT CAST(range AS DATE) AS day FROM range("
-            f"{sql_literal(window.since.date())}::DATE, {sql_literal(window.until.date())}::DATE + 1, INTERVAL 1 DAY)"
+        def build(terms: WindowTerms | None) -> ir.Table:
+            assert terms is not None
+            items = self._cut_items(cut)
+            touched = items.filter(
+                _.created_at < terms.until,
+                _.finished_at.isnull() | (_.finished_at >= terms.since),
+            )
+            if stage:
+                touched = touched.filter(_.current_stage == stage)
+            if state == "open":
+                touched = touched.filter(_.finished_at.isnull())
+            elif state == "finished":
+                touched = touched.filter(_.finished_at.notnull())
+            return touched.select(
+                *flow_time.ITEM_COLUMNS,
+                "created_at",
+                "started_at",
+                "finished_at",
+                "outcome",
+                "current_stage",
+                "skipped_start",
+                lead_time_days=flow_time.days_between(_.created_at, _.finished_at),
+                cycle_time_days=flow_time.days_between(_.started_at, _.finished_at),
+                age_days=ibis.ifelse(
+                    touched.finished_at.isnull(), flow_time.days_between(touched.started_at, self._now_term), None
+                ),
+            ).order_by("created_at", "item_id")
+
+        window = self.window(since=since, until=until)
+        return self._computed(
+            "items", build, cut=cut, options=(stage, state), params={"stage": stage, "state": state}, window=window
         )
-        return self._tables.table(name)
+
+    def _calendar(self) -> ir.Table:
+        """Every UTC day a window may cover (the ``of_calendar`` lookup); metrics keep the window's."""
+        return self._tables.table("of_calendar")
 
     def stage_spans(self, cut: Cut | None = None) -> ir.Table:
         """Every interval (one per transition, see `orgflow.metrics.history.spans`) of the items of `cut`,
-        with the item's source, id and team and the stage's name (``unmapped`` for an unmapped status).
+        with the item's source, id and team and the stage's name (``unmapped`` for an unmapped status);
+        `now` is a literal in it.
 
         Columns: source, item_id, team_id, stage, stage_order, category, blocked_stage, entered_at,
         left_at, duration_us.
         """
         spans = self._spans()
-        items = self.items_table(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
+        self._check_cut(cut)
+        items = self._cut_items(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
         joined = spans.join(items, spans.ik == items.s_ik)
         joined = with_stage_name(joined, self._tables.table("of_stages"), joined.stage_order)
-        return joined.select(
+        selected = joined.select(
             "source",
             "item_id",
             "team_id",
@@ -494,6 +586,7 @@ class FlowService:
             left_at=joined.left_at,
             duration_us=joined.duration_us,
         )
+        return inline_bound(selected)
 
     def _spans(self) -> ir.Table:
         """Every transition's interval, clipped to its item's end."""
@@ -503,11 +596,6 @@ class FlowService:
         """Every mapped transition up to `now`, its open interval closed at `now`."""
         self._prepare()
         return self._transitions
-
-    def _all_items(self) -> ir.Table:
-        """Every item's facts as of `now`, uncut."""
-        self._prepare()
-        return self._items
 
     def _name(self, part: str) -> str:
         """This service's temporary table for `part`: services of one workspace never share them."""

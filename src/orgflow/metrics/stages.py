@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import ibis
 import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.metrics.flow_time import ITEM_COLUMNS, finished_in
-from orgflow.metrics.history import MICROSECONDS_PER_DAY, instant, with_stage_name
+from orgflow.metrics.history import MICROSECONDS_PER_DAY, Instant, instant, with_stage_name
 from orgflow.metrics.tables import TableSource
-from orgflow.metrics.window import Window
+from orgflow.metrics.window import AnyWindow
 
 
 def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str = "stage") -> ir.Table:
@@ -21,9 +19,11 @@ def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, 
     `stage_list` is the ``of_stages`` lookup, where the names come from (an unmapped status has no
     order and is named ``unmapped``).
 
-    Columns: item columns, <level>, <level>_order, category (stage level only), days, entries.
+    Columns: item columns, <level>, <level>_order, category (stage level only), days, entries; rows
+    by source, item id and <level>_order (unmapped last).
     """
-    return _stage_items(spans, items, stage_list, level=level).drop("us")
+    rows = _stage_items(spans, items, stage_list, level=level).drop("us")
+    return rows.order_by("source", "item_id", ibis.asc(f"{level}_order", nulls_first=False))
 
 
 def _stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str) -> ir.Table:
@@ -53,7 +53,7 @@ def time_in_stages(
     items: ir.Table,
     stage_list: ir.Table,
     *,
-    window: Window,
+    window: AnyWindow,
     level: str = "stage",
     by: str | None = None,
 ) -> ir.Table:
@@ -85,8 +85,8 @@ def blocked_time(
     items: ir.Table,
     *,
     all_items: ir.Table,
-    window: Window,
-    now: datetime,
+    window: AnyWindow,
+    now: Instant,
 ) -> ir.Table:
     """Blocked time per item while started, in days, by reason and in total (overlaps counted once).
 
@@ -174,7 +174,7 @@ def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
     return islands.group_by(partition).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
 
 
-def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: Window) -> ir.Table:
+def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> ir.Table:
     """Little's law check over the window: mean WIP against mean throughput × mean cycle time.
 
     Columns: days, mean_wip, throughput_per_day, mean_cycle_time_days, predicted_wip (λ·W),

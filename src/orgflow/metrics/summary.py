@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import ibis
 import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.metrics.flow_time import aggregate, days_between
-from orgflow.metrics.window import Window
+from orgflow.metrics.history import Instant, instant
+from orgflow.metrics.window import AnyWindow
 
 PERCENTILES = (50, 70, 85, 95)
 
 
-def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | None, small_sample: int = 20) -> ir.Table:
+def flow_summary(
+    items: ir.Table, *, window: AnyWindow, now: Instant, by: str | None, small_sample: int = 20
+) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
     Columns: [by], finished, cancelled, lead_time_p50/p70/p85/p95, cycle_time_p50/p70/p85/p95 (days),
@@ -22,7 +23,7 @@ def flow_summary(items: ir.Table, *, window: Window, now: datetime, by: str | No
     (Σ active / Σ cycle time), skipped_start (finished items that skipped the start), small_sample
     (fewer than `small_sample` finished items: percentiles are unreliable).
     """
-    end = min(window.until, now)
+    end = ibis.least(instant(window.until), instant(now))
     groups = [by] if by else []
     in_window = items.filter(_.finished_at >= window.since, _.finished_at < window.until)
     done = in_window.filter(_.outcome == "done").mutate(

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from orgflow.errors import InputError
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 BY_COLUMNS = {
     "org": None,
@@ -17,6 +21,10 @@ BY_COLUMNS = {
     "value_stream": "value_stream",
 }
 """--by value -> the item column it groups by (None: one row for everything)."""
+
+CALENDAR_FIRST = date(1900, 1, 1)
+CALENDAR_END = date(2200, 1, 1)
+"""The days a window may cover: [CALENDAR_FIRST, CALENDAR_END) (the calendar lookup holds them)."""
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,24 @@ class Window:
 
     def describe(self) -> str:
         return f"{self.since.isoformat()}Z to {self.until.isoformat()}Z"
+
+
+@dataclass(frozen=True)
+class WindowTerms:
+    """A window as terms of a query: since and until (timestamps), and its length in days (float).
+
+    `FlowService` makes them bound values (`orgflow.metrics.compiled`), so a compiled query serves
+    every window. Metric functions take a `Window` or `WindowTerms` alike: they use only these three
+    attributes, in Ibis expressions.
+    """
+
+    since: ir.TimestampScalar
+    until: ir.TimestampScalar
+    days: ir.FloatingScalar
+
+
+AnyWindow = Window | WindowTerms
+"""What metric functions take as their window: concrete instants or terms of a query."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +109,12 @@ def make_window(*, since: date | None, until: date | None, now: datetime, earlie
     else:
         start = end - timedelta(days=90)
     start, end = start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
+    if start.date() < CALENDAR_FIRST or end.date() > CALENDAR_END:
+        raise InputError(
+            f"the window {start.date()} to {end.date()} leaves the calendar "
+            f"({CALENDAR_FIRST} to {CALENDAR_END - timedelta(days=1)})",
+            field="since" if start.date() < CALENDAR_FIRST else "until",
+        )
     if start >= end:
         raise InputError(
             f"the window is empty ({start.date()} is not before {end.date()})",
