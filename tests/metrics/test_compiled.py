@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 import ibis
 import ibis.expr.datatypes as dt
+import numpy as np
 import pytest
 from ibis import _
 
@@ -54,6 +55,8 @@ def backend() -> ibis.BaseBackend:
     [
         (0.1 + 0.2, dt.float64, 0.30000000000000004),
         (1e-300, dt.float64, 1e-300),
+        (np.float64(1.5), dt.float64, 1.5),
+        (float("-inf"), dt.float64, float("-inf")),
         (2**53 + 1, dt.int64, 9007199254740993),
         (datetime(2024, 3, 2, 12, 0, 0, 1), TIMESTAMP, datetime(2024, 3, 2, 12, 0, 0, 1)),
         (date(1900, 1, 1), dt.date, date(1900, 1, 1)),
@@ -279,3 +282,27 @@ def test_a_flow_query_imports_no_pandas(workspace: Workspace) -> None:
     workspace.close()
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_an_empty_cut_value_is_no_cut_on_every_path(workspace: Workspace) -> None:
+    """An empty team (a CLI `--team ""`) counts as no team: it must neither run the team's query
+    shape nor lend its own (unfiltered) shape to a real team later."""
+    service = workspace.metrics_at(at("03-10 00:00"))
+    whole = service.summary(cut=Cut(team=""))
+    alpha = service.summary(cut=Cut(team="alpha"))
+    # The whole organisation finished A-1 by 03-10 and has A-2 and B-1 in progress; alpha only A-2.
+    assert (whole.rows()[0]["finished"], whole.rows()[0]["wip"]) == (1, 2)
+    assert (alpha.rows()[0]["finished"], alpha.rows()[0]["wip"]) == (1, 1)
+
+
+def test_a_window_cannot_leave_the_calendar_but_an_early_item_does_not_stretch_the_default() -> None:
+    from orgflow.errors import InputError
+    from orgflow.metrics.window import make_window
+
+    now = datetime(2024, 3, 10, tzinfo=UTC)
+    window = make_window(since=None, until=None, now=now, earliest=datetime(1890, 5, 1, tzinfo=UTC))
+    assert (window.since, window.until) == (datetime(1900, 1, 1), datetime(2024, 3, 10))
+    with pytest.raises(InputError, match="leaves the calendar"):
+        make_window(since=date(1899, 12, 31), until=None, now=now, earliest=None)
+    with pytest.raises(InputError, match="leaves the calendar"):
+        make_window(since=None, until=date(2200, 1, 1), now=now, earliest=None)

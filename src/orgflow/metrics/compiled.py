@@ -19,7 +19,6 @@ into the expression as literals (`inline_bound`).
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 import threading
@@ -121,7 +120,8 @@ def sql_text(value: Any) -> str:
     if isinstance(value, int):
         return f"'{value:d}'"
     if isinstance(value, float):
-        return f"'{value!r}'" if math.isfinite(value) else f"'{value}'"
+        # float's own repr: exact ('inf' and 'nan' included), also for a subclass (numpy's repr names its type).
+        return f"'{float.__repr__(value)}'"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     raise TypeError(f"no SQL text for a bound {type(value).__name__} ({value!r})")

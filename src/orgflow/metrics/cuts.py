@@ -21,16 +21,17 @@ from orgflow.metrics.window import Cut
 
 
 def cut_values(cut: Cut) -> dict[str, str]:
-    """The bound values of `cut`'s set fields, labelled ``cut_<field>`` (an item type casefolded)."""
-    values = {f"cut_{name}": value for name, value in cut.as_params().items()}
+    """The bound values of `cut`'s set fields (an empty text is not set), labelled ``cut_<field>`` (an
+    item type casefolded)."""
+    values = {f"cut_{name}": value for name, value in cut.as_params().items() if value}
     if "cut_item_type" in values:
         values["cut_item_type"] = values["cut_item_type"].casefold()
     return values
 
 
 def cut_shape(cut: Cut) -> tuple[str, ...]:
-    """Which of `cut`'s fields are set: what shapes a query (their values are bound)."""
-    return tuple(sorted(cut.as_params()))
+    """Which of `cut`'s fields are set (an empty text is not): what shapes a query (their values are bound)."""
+    return tuple(sorted(name for name, value in cut.as_params().items() if value))
 
 
 def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *, items_table: str) -> None:

@@ -42,7 +42,7 @@ _DIGESTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, .
 
 
 def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reuse: bool = False) -> None:
-    """(Re)create every ``of_*`` temporary table for this connection.
+    """Make every ``of_*`` temporary table of this connection hold the rows the config and store give.
 
     The rows are always computed afresh from the config and the store. With `reuse`, a table whose
     rows equal those a previous `reuse` build wrote on this connection is left as it is (each write
@@ -58,6 +58,9 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reus
     def put(name: str, columns: list[str], rows: _Rows) -> None:
         if reuse and written.get(name) == (columns, rows):
             return
+        # Forgotten before writing: a write that fails half way must not be taken for the old rows.
+        written.pop(name, None)
+        _DIGESTS.pop(connection, None)
         _replace(connection, name, columns, rows)
         changed.add(name)
         if reuse:

@@ -8,7 +8,8 @@ parameters and sample size. Surfaces call only this; it never prints or formats.
 a metric's compiled query is kept in the workspace's `compiled_queries`, keyed by its shape (the
 metric, its options, the tables it reads, which cut fields are set), so the same figure asked again,
 for another `now`, window or team, by this or another service of the workspace, runs without being
-built or compiled again.
+built or compiled again. A service that builds its own tables (facts for a past `now`, or flagged
+time when the store has blocked flags) reads tables named after it, so only it reuses its queries.
 """
 
 from __future__ import annotations
@@ -115,8 +116,9 @@ class FlowService:
         """Build the lookups and take the open facts: the stored ones when `stored_facts.usable`, else
         built for `now` as temporary tables; with blocked flags, their overlap with active time too.
 
-        Only names are set here; the Ibis expressions over them (`_items`, `_transitions`, `_climbs`)
-        are built when a query is built, which a compiled query does not need.
+        Only names are set here (and, with flags, the flagged time built); the Ibis expressions over
+        them (`_items`, `_transitions`, `_climbs`) are built when a query is built, which a kept
+        compiled query does not need.
         """
         if self._prepared:
             return

@@ -94,18 +94,19 @@ def day_start(day: date) -> datetime:
 def make_window(*, since: date | None, until: date | None, now: datetime, earliest: datetime | None) -> Window:
     """The window [since, until + 1 day) in UTC, in whole days.
 
-    Defaults: from the day of the first item to the end of yesterday (UTC): the current day is not
-    complete, so it is left out, and figures do not change while it runs. An explicit `until` may
-    include today.
+    Defaults: from the day of the first item (at the earliest CALENDAR_FIRST) to the end of
+    yesterday (UTC): the current day is not complete, so it is left out, and figures do not change
+    while it runs. An explicit `until` may include today.
 
     Raises:
-        InputError: since after until.
+        InputError: since after until, or a window leaving [CALENDAR_FIRST, CALENDAR_END).
     """
     end = day_start(until) + timedelta(days=1) if until else day_start(now.astimezone(UTC).date())
     if since is not None:
         start = day_start(since)
     elif earliest is not None:
-        start = day_start(earliest.astimezone(UTC).date())
+        # An item dated before the calendar (a bad source date) does not stretch the default window.
+        start = day_start(max(earliest.astimezone(UTC).date(), CALENDAR_FIRST))
     else:
         start = end - timedelta(days=90)
     start, end = start.astimezone(UTC).replace(tzinfo=None), end.astimezone(UTC).replace(tzinfo=None)
