@@ -18,6 +18,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import numpy as np
 import pytest
+from boards import SMALL_BOARD
 from ibis import _
 
 import orgflow
@@ -139,16 +140,6 @@ def test_the_cache_drops_the_least_recently_used() -> None:
 
 
 # -- a FlowService running kept queries ----------------------------------------------------------------
-BOARD = """\
-workflows:
-  - name: board
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog]}
-      - {name: Doing, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done]}
-"""
-
-
 def at(text: str) -> datetime:
     return datetime.fromisoformat(f"2024-{text}").replace(tzinfo=UTC)
 
@@ -158,7 +149,7 @@ def workspace(tmp_path: Path) -> Workspace:
     """alpha's A-1: created 03-01, started 03-02, done 03-05. alpha's A-2: created 03-01, started
     03-03, open. beta's B-1: created 03-01, started 03-04 12:00, open."""
     orgflow.init(tmp_path).close()
-    (tmp_path / "orgflow.yaml").write_text(BOARD, encoding="utf-8")
+    (tmp_path / "orgflow.yaml").write_text(SMALL_BOARD, encoding="utf-8")
     opened = orgflow.open(tmp_path)
     batch = ImportBatch("csv", "test", "hand-built")
     histories = {

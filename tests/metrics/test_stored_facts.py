@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
+from boards import SMALL_BOARD
 
 import orgflow
 from orgflow.metrics.service import FlowService
@@ -25,15 +26,7 @@ from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 SOURCE = "csv"
-BOARD = """\
-workflows:
-  - name: board
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog]}
-      - {name: Doing, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Review, phase: Create, category: active, statuses: [Review]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done]}
-"""
+BOARD = SMALL_BOARD
 # The same board with Review turned into a wait stage: active time (flow efficiency) changes.
 REVIEW_WAITS = BOARD.replace("category: active, statuses: [Review]", "category: wait, statuses: [Review]")
 
