@@ -30,9 +30,9 @@ from orgflow.metrics.compiled import (
     compile_query,
     inline_bound,
     run_query,
-    sql_text,
     values_of,
 )
+from orgflow.metrics.lookups import sql_literal
 from orgflow.metrics.window import Cut
 from orgflow.model import StatusTransition, WorkItem
 from orgflow.store import ImportBatch
@@ -73,15 +73,15 @@ def test_a_value_comes_back_from_duckdb_exactly_as_given(
 
     assert query.labels == ("v",)
     sql = query.sql_with({"v": value})
-    assert sql.count(sql_text(value)) == 1
+    assert sql.count(sql_literal(value)) == 1
     assert backend.con.execute(sql).fetchone()[0] == expected
 
 
 def test_values_that_would_change_meaning_are_refused() -> None:
     with pytest.raises(TypeError, match="naive UTC"):
-        sql_text(datetime(2024, 3, 1, tzinfo=UTC))
-    with pytest.raises(TypeError, match="no SQL text for a bound list"):
-        sql_text([1])
+        sql_literal(datetime(2024, 3, 1, tzinfo=UTC))
+    with pytest.raises(TypeError, match="no SQL literal for a list"):
+        sql_literal([1])
     with pytest.raises(ValueError, match="identifier"):
         bound("not a label", 1, dt.int64)
 

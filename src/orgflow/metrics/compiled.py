@@ -5,16 +5,15 @@ of thousands of items (about 40 ms against 10 ms for a flow summary). A figure a
 another `now` or window is the same SQL with other values, so the values that change from call to
 call are written into expressions as **bound values** (`bound`): each carries its value and compiles
 to a typed slot (``CAST(<slot> AS TIMESTAMP(6))``). A `CompiledQuery` is the SQL cut at its slots;
-`CompiledQuery.sql_with` fills them with the text of new values. Any expression holding bound values
-still runs on its own (`compile_query`, then `run_query` with `values_of`); a caller that knows its
-query's shape (`FlowService`) keeps the compiled query in a `QueryCache` and, on the next call,
-skips building and compiling both.
+`CompiledQuery.sql_with` fills them with exact literals of new values (`lookups.sql_literal`). Any
+expression holding bound values still runs on its own (`compile_query`, then `run_query` with
+`values_of`); a caller that knows its query's shape (`FlowService`) keeps the compiled query in a
+`QueryCache` and, on the next call, skips building and compiling both.
 
 The slots are filled as text rather than bound as DuckDB parameters because binding a parameter
 makes DuckDB's Python client import pandas (about 0.4 s, once per process). Each value is written
-as a quoted literal of its canonical text and cast by the SQL around the slot, so what is filled in
-is always a single well-formed literal. On backends other than DuckDB, bound values are written
-into the expression as literals (`inline_bound`).
+as one exact literal and cast by the SQL around the slot. On backends other than DuckDB, bound
+values are written into the expression as literals (`inline_bound`).
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Any
 
 import duckdb
@@ -37,6 +35,8 @@ import pyarrow as pa
 import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
+
+from orgflow.metrics.lookups import sql_literal
 
 TIMESTAMP = dt.Timestamp(scale=6)
 """The store's timestamp type (naive UTC, microseconds)."""
@@ -94,37 +94,9 @@ class CompiledQuery:
             raise KeyError(f"no value for {', '.join(sorted(missing))}")
         parts = [self.fragments[0]]
         for label, fragment in zip(self.labels, self.fragments[1:], strict=True):
-            parts.append(sql_text(values[label]))
+            parts.append(sql_literal(values[label]))
             parts.append(fragment)
         return "".join(parts)
-
-
-def sql_text(value: Any) -> str:
-    """`value` as a quoted SQL literal of its canonical text (the slot's cast gives it its type):
-    ISO 8601 for a naive datetime (microseconds) or a date, `repr` for a float (exact), decimal for
-    an int, a string itself (quotes doubled); NULL for None.
-
-    Raises:
-        TypeError: another type, or a datetime with a time zone (the store's instants are naive UTC).
-    """
-    if value is None:
-        return "NULL"
-    if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            raise TypeError(f"a bound instant must be naive UTC, not {value!r}")
-        return f"'{value.isoformat(sep=' ', timespec='microseconds')}'"
-    if isinstance(value, date):
-        return f"'{value.isoformat()}'"
-    if isinstance(value, bool):
-        return "'true'" if value else "'false'"
-    if isinstance(value, int):
-        return f"'{value:d}'"
-    if isinstance(value, float):
-        # float's own repr: exact ('inf' and 'nan' included), also for a subclass (numpy's repr names its type).
-        return f"'{float.__repr__(value)}'"
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL text for a bound {type(value).__name__} ({value!r})")
 
 
 def values_of(expression: ir.Expr) -> dict[str, Any]:

@@ -203,15 +203,29 @@ def _replace(
 
 
 def sql_literal(value: object) -> str:
-    """A SQL literal for a None, bool, int, date or string value (quotes doubled)."""
+    """`value` as an exact SQL literal: NULL for None, TRUE or FALSE, an int in decimal digits, a float
+    as its quoted `repr` (exact, 'inf' and 'nan' included; DuckDB would read bare digits as a decimal),
+    a naive datetime as quoted ISO 8601 with microseconds, a date as quoted ISO 8601, a string quoted
+    with its quotes doubled. Where the type matters, the SQL around it casts.
+
+    Raises:
+        TypeError: another type, or a datetime with a time zone (the store's instants are naive UTC).
+    """
     if value is None:
         return "NULL"
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
     if isinstance(value, int):
-        return str(value)
-    if isinstance(value, date | datetime):
+        return f"{value:d}"
+    if isinstance(value, float):
+        # float's own repr, also for a subclass (numpy's repr names its type).
+        return f"'{float.__repr__(value)}'"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise TypeError(f"an instant must be naive UTC, not {value!r}")
+        return f"'{value.isoformat(sep=' ', timespec='microseconds')}'"
+    if isinstance(value, date):
         return f"'{value.isoformat()}'"
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
-    raise TypeError(f"no SQL literal for {value!r}")
+    raise TypeError(f"no SQL literal for a {type(value).__name__} ({value!r})")
