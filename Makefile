@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# uv installs the exact versions locked in uv.lock (the ones the suite was run with); `make lock` upgrades them.
+UV_VERSION := 0.13.8
+UV := $(BIN)/uv
 DEMO_DIR ?= demo-workspace
 NODE_STAMP := node_modules/.installed
 PORT ?= 8000
@@ -10,13 +13,35 @@ PORT ?= 8000
 DEMO_NOW := 2026-11-16T17:00:00+00:00
 DEMO_DAY := 2026-11-16
 
-.PHONY: install browser demo test bench lint format clean screenshots
+.PHONY: install browser demo test test-latest lock bench lint format clean screenshots
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+# The environment is exactly uv.lock (--locked fails if pyproject.toml changed without `make lock`);
+# --inexact keeps pip and uv themselves in the environment.
+$(STAMP): pyproject.toml uv.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet uv==$(UV_VERSION)
+	$(UV) sync --quiet --locked --inexact --extra dev --python $(BIN)/python
+	@echo "installed from uv.lock: $$($(UV) pip freeze --python $(BIN)/python --exclude-editable | tr '\n' ' ')"
 	touch $(STAMP)
+
+# Upgrade the lock to the newest versions pyproject.toml allows, then `make test` to check them.
+lock: $(STAMP)
+	$(UV) lock --upgrade
+	@git diff --stat -- uv.lock || true
+
+# The newest versions pyproject.toml allows, in a separate environment: finds drift on purpose.
+# Prints which versions differ from the lock, then runs the suite on them and reports its exit code.
+test-latest: $(STAMP) $(NODE_STAMP) browser
+	rm -rf .venv-latest
+	$(UV) venv --quiet --python $(BIN)/python .venv-latest
+	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
+	@$(UV) pip freeze --python $(BIN)/python --exclude-editable > .venv-latest/locked.txt
+	@$(UV) pip freeze --python .venv-latest/bin/python --exclude-editable > .venv-latest/latest.txt
+	@echo "test-latest: versions that differ from uv.lock (< locked, > latest):"
+	@diff .venv-latest/locked.txt .venv-latest/latest.txt | grep '^[<>]' || echo "  none"
+	.venv-latest/bin/ruff check src tests benchmarks
+	.venv-latest/bin/pytest -p no:cacheprovider; status=$$?; \
+		echo "test-latest: the suite on the newest allowed versions exited $$status"; exit $$status
 
 # The dashboard serves Vega, Vega-Lite, vega-embed and htmx itself (no CDN): npm installs them.
 $(NODE_STAMP): package.json package-lock.json
@@ -69,4 +94,4 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache node_modules
+	rm -rf $(VENV) .venv-latest $(DEMO_DIR) .pytest_cache node_modules

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
@@ -137,13 +138,45 @@ class Workspace:
         self.close()
 
 
-def open_workspace(path: Path | str | None = None, *, read_only: bool = False) -> Workspace:
+def open_workspace(
+    path: Path | str | None = None,
+    *,
+    read_only: bool = False,
+    on_wait: Callable[[str], object] | None = None,
+) -> Workspace:
     """Open an existing workspace folder (see `workspace_dir` for the default).
 
+    Opening waits while another process holds a conflicting lock on the store (see `Store.open`),
+    telling `on_wait` once.
+
     Raises:
-        InputError: there is no store in the folder (run `orgflow init`).
+        InputError: there is no store in the folder (run `orgflow init`), or it stayed busy.
     """
     directory = workspace_dir(path)
+    store_path = _existing_store(directory)
+    config = load_config(directory / CONFIG_FILE)
+    return Workspace(directory, config, Store.open(store_path, read_only=read_only, on_wait=on_wait))
+
+
+def open_snapshot(path: Path | str | None = None, *, publish: bool = True) -> Workspace:
+    """Open the dashboard's read-only snapshot of a workspace (`orgflow.store.snapshot`); with
+    `publish`, first make it current (missing or older than the store: a copy under a read lock).
+    The caller holds a lease (`snapshot.take_lease`)."""
+    from orgflow.store import publish_snapshot, snapshot
+
+    directory = workspace_dir(path)
+    store_path = _existing_store(directory)
+    snapshot_file = publish_snapshot(store_path) if publish else snapshot.snapshot_path(store_path)
+    config = load_config(directory / CONFIG_FILE)
+    link = snapshot.reader_link(snapshot_file)
+    try:
+        store = Store.open(link, read_only=True)
+    finally:
+        snapshot.drop_reader_link(link)
+    return Workspace(directory, config, store)
+
+
+def _existing_store(directory: Path) -> Path:
     store_path = directory / STORE_FILE
     if not store_path.exists():
         raise InputError(
@@ -151,8 +184,7 @@ def open_workspace(path: Path | str | None = None, *, read_only: bool = False) -
             file=str(store_path),
             hint=f"run `orgflow init` (or `orgflow demo`) there, or set {WORKSPACE_ENV}",
         )
-    config = load_config(directory / CONFIG_FILE)
-    return Workspace(directory, config, Store.open(store_path, read_only=read_only))
+    return store_path
 
 
 def init_workspace(path: Path | str | None = None) -> Workspace:

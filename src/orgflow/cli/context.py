@@ -26,5 +26,14 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def open_from(ctx: typer.Context, *, read_only: bool = False) -> Workspace:
-    """Open the workspace named by --workspace or $ORGFLOW_WORKSPACE (else the current folder)."""
-    return open_workspace(state(ctx).workspace, read_only=read_only)
+    """Open the workspace named by --workspace or $ORGFLOW_WORKSPACE (else the current folder).
+
+    Commands that only read open it read-only, so any number of them run beside each other and
+    beside the dashboard; one that writes waits for the others (saying so in one line on stderr).
+    """
+    from orgflow.cli.render import error_console
+
+    def tell(line: str) -> None:
+        error_console.print(line, markup=False, highlight=False, soft_wrap=True)
+
+    return open_workspace(state(ctx).workspace, read_only=read_only, on_wait=tell)

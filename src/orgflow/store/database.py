@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import operator
+import os
+import re
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -12,8 +15,17 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from orgflow.errors import InputError
 from orgflow.model import TABLES, Record
+from orgflow.store import snapshot
 from orgflow.store.schema import column_types, migrate
+
+LOCK_WAIT_ENV = "ORGFLOW_LOCK_WAIT"
+DEFAULT_LOCK_WAIT_SECONDS = 60.0
+"""How long opening a workspace waits for another process's lock on it (seconds), unless
+$ORGFLOW_LOCK_WAIT says otherwise."""
+
+_LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 _CLASS_BY_TABLE: dict[str, type[Record]] = {cls.spec.table: cls for cls in TABLES}
 
@@ -92,31 +104,54 @@ class Store:
         self.read_only = read_only
 
     @classmethod
-    def open(cls, path: Path | str | None, *, read_only: bool = False, create: bool = False) -> Store:
+    def open(
+        cls,
+        path: Path | str | None,
+        *,
+        read_only: bool = False,
+        create: bool = False,
+        wait_seconds: float | None = None,
+        on_wait: Callable[[str], object] | None = None,
+    ) -> Store:
         """Open (and with `create`, make) the store file and bring its schema up to date.
+
+        DuckDB lets one process write a file or many read it. When another process holds a lock
+        that this open conflicts with, it waits for it (polling), calling `on_wait` once with a
+        line that says who holds it.
 
         Args:
             path: the ``.duckdb`` file, or None for an in-memory store (tests).
-            read_only: open without write access (the web server); the schema must be current.
+            read_only: open without write access; the schema must be current.
             create: allow creating a missing file.
+            wait_seconds: how long to wait for a conflicting lock (None: $ORGFLOW_LOCK_WAIT, else 60).
+            on_wait: told once, in one line, that the open waits and for whom.
 
         Raises:
             FileNotFoundError: the file is missing and `create` is false.
+            WorkspaceBusy: another process still held a conflicting lock after `wait_seconds`.
         """
         if path is not None:
             path = Path(path)
             if not path.exists() and not create:
                 raise FileNotFoundError(path)
         database = ":memory:" if path is None else str(path)
-        connection = duckdb.connect(database, read_only=read_only)
+        connection = _connect(database, read_only=read_only, wait_seconds=wait_seconds, on_wait=on_wait)
         connection.execute("SET TimeZone = 'UTC'")
         if not read_only:
             migrate(connection)
         return cls(connection, path, read_only=read_only)
 
     def close(self) -> None:
-        """Close the connection."""
-        self.connection.close()
+        """Close the connection; a writer first publishes the snapshot a running dashboard reads
+        (`orgflow.store.snapshot`) when the file changed since it was last published."""
+        try:
+            if not self.read_only and self.path is not None and snapshot.has_readers(self.path):
+                self.connection.execute("CHECKPOINT")
+                published = snapshot.stamp(snapshot.snapshot_path(self.path))
+                if published is None or self.path.stat().st_mtime_ns >= published.modified_ns:
+                    snapshot.copy_store(self.path)
+        finally:
+            self.connection.close()
 
     def write(self, batch: ImportBatch, *, before_commit: Callable[[], object] | None = None) -> ImportCounts:
         """Upsert every record of `batch` in one transaction; replace the children of every parent.
@@ -187,6 +222,80 @@ class Store:
             cls.spec.table: self.connection.execute(f"SELECT count(*) FROM {cls.spec.table}").fetchone()[0]
             for cls in TABLES
         }
+
+
+def publish_snapshot(
+    store_path: Path, *, wait_seconds: float | None = None, on_wait: Callable[[str], object] | None = None
+) -> Path:
+    """Make the store's snapshot current (a server's start); returns its path.
+
+    The copy is taken under a read lock, so no writer is half-way through; a write-ahead log left by
+    a writer that did not close cleanly is first checkpointed into the file by a brief write open.
+    """
+    target = snapshot.snapshot_path(store_path)
+    if store_path.with_name(store_path.name + ".wal").exists():
+        Store.open(store_path, wait_seconds=wait_seconds, on_wait=on_wait).close()
+    store = Store.open(store_path, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait)
+    try:
+        published = snapshot.stamp(target)
+        if published is None or store_path.stat().st_mtime_ns >= published.modified_ns:
+            snapshot.copy_store(store_path)
+    finally:
+        store.connection.close()
+    return target
+
+
+class WorkspaceBusy(InputError):
+    """Another process held a lock on the workspace file for longer than this one would wait."""
+
+
+def _connect(
+    database: str,
+    *,
+    read_only: bool,
+    wait_seconds: float | None,
+    on_wait: Callable[[str], object] | None,
+) -> duckdb.DuckDBPyConnection:
+    """`duckdb.connect`, waiting while another process holds a conflicting lock on the file."""
+    if wait_seconds is None:
+        wait_seconds = _configured_wait()
+    deadline = time.monotonic() + wait_seconds
+    pause = 0.05
+    told = False
+    while True:
+        try:
+            return duckdb.connect(database, read_only=read_only)
+        except duckdb.IOException as error:
+            if "Could not set lock" not in str(error):
+                raise
+            holder = _LOCK_HOLDER.search(str(error))
+            who = f"another orgflow process (PID {holder.group(1)})" if holder else "another process"
+            doing = "writing" if read_only else "using"
+            if time.monotonic() >= deadline:
+                raise WorkspaceBusy(
+                    f"{who} is {doing} this workspace; waited {wait_seconds:g} s",
+                    file=database,
+                    hint=f"try again when it has finished, or set {LOCK_WAIT_ENV}=SECONDS to wait longer",
+                ) from None
+            if not told and on_wait is not None:
+                on_wait(f"{database}: {who} is {doing} this workspace; waiting up to {wait_seconds:g} s")
+                told = True
+            time.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+            pause = min(pause * 2, 0.5)
+
+
+def _configured_wait() -> float:
+    """$ORGFLOW_LOCK_WAIT in seconds (a bad value is an error that names it), else the default."""
+    text = os.environ.get(LOCK_WAIT_ENV)
+    if not text:
+        return DEFAULT_LOCK_WAIT_SECONDS
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:
+        raise InputError(f"not a number of seconds: {text!r}", field=LOCK_WAIT_ENV)
+    return seconds
 
 
 def _count_changes(connection: duckdb.DuckDBPyConnection, record_class: type[Record]) -> tuple[int, int, int]:

@@ -5,6 +5,10 @@ prepared service per "now" (the current UTC day, or an explicit `now` a URL asks
 DuckDB connections are not safe to share between threads, so every call into the store holds one
 lock; finished results are kept (the workspace is read-only, so they never go stale within a day)
 and later requests for the same figure are answered without touching the store.
+
+A live hub (the one `orgflow serve` runs) reads the workspace's snapshot rather than its file, so
+imports, syncs and the CLI keep working beside it (`orgflow.store.snapshot`); when a writer
+publishes a new snapshot, the next request reopens it and forgets every kept result.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orgflow.metrics.service import FlowService, MetricResult
-from orgflow.workspace import Workspace, open_workspace
+from orgflow.store import snapshot
+from orgflow.workspace import STORE_FILE, Workspace, open_snapshot, open_workspace, workspace_dir
 
 T = TypeVar("T")
 
@@ -49,6 +54,8 @@ class MetricsHub:
             by default the current time, with one service per UTC day.
         max_results: how many computed results to keep (least recently used go first).
         max_services: how many prepared services to keep (one per distinct "now").
+        live: read the workspace's snapshot and follow the new ones writers publish (a server);
+            otherwise read the workspace file itself (a report, a test).
     """
 
     def __init__(
@@ -58,8 +65,23 @@ class MetricsHub:
         now: datetime | None = None,
         max_results: int = 2048,
         max_services: int = 3,
+        live: bool = False,
     ) -> None:
-        self.workspace: Workspace = open_workspace(directory, read_only=True)
+        self.directory = workspace_dir(directory)
+        self._lease: Path | None = None
+        self._snapshot_stamp: snapshot.SnapshotStamp | None = None
+        self._retired: Workspace | None = None
+        if live:
+            store_path = self.directory / STORE_FILE
+            self._lease = snapshot.take_lease(store_path)
+            try:
+                self.workspace: Workspace = open_snapshot(self.directory)
+            except BaseException:
+                snapshot.release_lease(self._lease)
+                raise
+            self._snapshot_stamp = snapshot.stamp(snapshot.snapshot_path(store_path))
+        else:
+            self.workspace = open_workspace(directory, read_only=True)
         self.fixed_now = now.astimezone(UTC) if now is not None else None
         self._lock = threading.RLock()
         self._services: OrderedDict[Hashable, FlowService] = OrderedDict()
@@ -67,6 +89,33 @@ class MetricsHub:
         self._max_results = max_results
         self._max_services = max_services
         self.responses = ResponseCache()
+
+    # -- following writes ----------------------------------------------------------------------
+    def follow(self) -> bool:
+        """Reopen the snapshot if a writer published a new one since; returns whether it did.
+
+        Kept services, results and responses are dropped with the old snapshot. The workspace it
+        replaces stays open until the next swap, for a request that is still reading it.
+        """
+        if self._lease is None:
+            return False
+        path = snapshot.snapshot_path(self.directory / STORE_FILE)
+        current = snapshot.stamp(path)
+        if current is None or current == self._snapshot_stamp:
+            return False
+        with self._lock:
+            current = snapshot.stamp(path)
+            if current is None or current == self._snapshot_stamp:
+                return False
+            fresh = open_snapshot(self.directory, publish=False)
+            if self._retired is not None:
+                self._retired.close()
+            self._retired, self.workspace = self.workspace, fresh
+            self._snapshot_stamp = snapshot.stamp(path)
+            self._services.clear()
+            self._results.clear()
+            self.responses.clear()
+            return True
 
     # -- time ----------------------------------------------------------------------------------
     def service_key(self, now: datetime | None) -> Hashable:
@@ -79,6 +128,7 @@ class MetricsHub:
 
     def service(self, now: datetime | None = None) -> FlowService:
         """The prepared service for `now` (None: the hub's default), built on first use."""
+        self.follow()
         key = self.service_key(now)
         with self._lock:
             service = self._services.get(key)
@@ -111,6 +161,7 @@ class MetricsHub:
 
     def cached(self, key: Hashable, compute: Callable[[FlowService], T], *, now: datetime | None = None) -> T:
         """`compute(service)` once per `key`, under the store lock; later calls get the kept value."""
+        self.follow()
         hit = self._results.get(key, _MISSING)
         if hit is not _MISSING:
             return hit  # type: ignore[return-value]
@@ -127,6 +178,7 @@ class MetricsHub:
 
     def query(self, key: Hashable | None, run: Callable[[Workspace], T]) -> T:
         """Run a read-only store query under the lock; kept under `key` unless it is None."""
+        self.follow()
         if key is None:
             with self._lock:
                 return run(self.workspace)
@@ -136,15 +188,22 @@ class MetricsHub:
         """The key of a rendered response: its "now", path and parameters (in any order)."""
         from urllib.parse import parse_qsl
 
+        self.follow()
         return (self.service_key(now), path, tuple(sorted(parse_qsl(query, keep_blank_values=True))))
 
     def close(self) -> None:
-        """Close the workspace."""
+        """Close the workspace (and a live hub's snapshot lease)."""
         with self._lock:
             self._services.clear()
             self._results.clear()
             self.responses.clear()
             self.workspace.close()
+            if self._retired is not None:
+                self._retired.close()
+                self._retired = None
+            if self._lease is not None:
+                snapshot.release_lease(self._lease)
+                self._lease = None
 
 
 class ResponseCache:
