@@ -12,7 +12,7 @@ from tests.gitrepo import GitRepo
 
 from orgflow.config import Config
 from orgflow.errors import InputError
-from orgflow.model.code import ChangedFile, Commit, Tag
+from orgflow.model.code import ChangedFile, Commit, RepoHead, Tag
 from orgflow.model.delivery import Deployment
 from orgflow.sources import git
 from orgflow.store import ImportBatch, Store
@@ -84,16 +84,19 @@ def test_local_repository_commits_files_and_flags(repository: tuple[GitRepo, dic
     revert = commits[shas["revert"]]
     assert revert.is_revert and revert.subject == 'Revert "main work"' and revert.parents == (shas["merge"],)
     assert sum(commit.is_revert for commit in commits.values()) == 1
-    files = {(f.commit_id, f.path): (f.added, f.deleted) for f in batch.records[ChangedFile]}
+    files = {(f.commit_id, f.path): (f.added, f.deleted, f.status, f.old_path) for f in batch.records[ChangedFile]}
     assert files == {
-        (shas["root"], "README"): (1, 0),
-        (shas["root"], "src/app.py"): (2, 0),
-        (shas["move"], "src/core/app.py"): (0, 0),  # "src/{ => core}/app.py"
-        (shas["binary"], "logo.png"): (None, None),
-        (shas["feature"], "src/core/feature.py"): (1, 0),
-        (shas["main"], "README"): (1, 0),
-        (shas["revert"], "README"): (0, 1),
+        (shas["root"], "README"): (1, 0, "A", None),
+        (shas["root"], "src/app.py"): (2, 0, "A", None),
+        (shas["move"], "src/core/app.py"): (0, 0, "R", "src/app.py"),  # "src/{ => core}/app.py"
+        (shas["binary"], "logo.png"): (None, None, "A", None),
+        (shas["feature"], "src/core/feature.py"): (1, 0, "A", None),
+        (shas["main"], "README"): (1, 0, "M", None),
+        # A merge lists what it brought to its first parent: the feature branch's file.
+        (shas["merge"], "src/core/feature.py"): (1, 0, "A", None),
+        (shas["revert"], "README"): (0, 1, "M", None),
     }
+    assert batch.records[RepoHead] == [RepoHead("git", "shop", shas["revert"], "refs/heads/main")]
 
 
 def test_local_repository_tags_and_deployments(repository: tuple[GitRepo, dict[str, str]]) -> None:
@@ -137,7 +140,7 @@ def test_bare_clone_reads_the_same(repository: tuple[GitRepo, dict[str, str]], t
     bare = repo.bare_clone(tmp_path / "shop.git")
     assert git.is_repository(bare) and not (bare / ".git").exists()
     work, mirror = _load([repo.path]), _load([bare])
-    for kind in (Commit, ChangedFile, Tag):
+    for kind in (Commit, ChangedFile, Tag, RepoHead):
         assert sorted(map(repr, work.records[kind])) == sorted(map(repr, mirror.records[kind]))
 
 
@@ -147,8 +150,9 @@ def test_store_write_is_idempotent(repository: tuple[GitRepo, dict[str, str]]) -
     batch = _load([repo.path], deploy_tags="^v", service="shop-api")
     first = store.write(batch)
     second = store.write(_load([repo.path], deploy_tags="^v", service="shop-api"))
-    assert first.new == 7 + 7 + 3 + 2 and second.new == 0 and second.changed == 0
-    assert store.table_counts()["changed_files"] == 7
+    # 7 commits, 8 changed files (the merge's included), 3 tags, 2 deployments, 1 head.
+    assert first.new == 7 + 8 + 3 + 2 + 1 and second.new == 0 and second.changed == 0
+    assert store.table_counts()["changed_files"] == 8
 
 
 @pytest.mark.parametrize(
@@ -166,6 +170,38 @@ def test_store_write_is_idempotent(repository: tuple[GitRepo, dict[str, str]]) -
 )
 def test_numstat_paths(text: str, path: str) -> None:
     assert git.numstat_path(text) == path
+
+
+@pytest.mark.parametrize(
+    ("line", "change"),
+    [
+        (":000000 100644 0000000 1a2b3c4 A\tsrc/app.py", ("A", "src/app.py", None)),
+        (":100644 100644 1a2b3c4 5d6e7f8 M\tREADME", ("M", "README", None)),
+        (":100644 000000 1a2b3c4 0000000 D\tgone.txt", ("D", "gone.txt", None)),
+        (":100644 100644 1a2b3c4 1a2b3c4 R100\tsrc/app.py\tsrc/core/app.py", ("R", "src/core/app.py", "src/app.py")),
+        (
+            ':100644 100644 1a2b3c4 5d6e7f8 R087\t"tab\\there.txt"\t"caf\\303\\251.txt"',
+            ("R", "café.txt", "tab\there.txt"),
+        ),
+    ],
+)
+def test_raw_changes(line: str, change: tuple[str, str, str | None]) -> None:
+    assert git.raw_change(line) == change
+
+
+def test_statuses_of_odd_paths_from_a_real_repository(tmp_path: Path) -> None:
+    repo = GitRepo(tmp_path / "odd")
+    repo.commit("add", at="2024-01-01T10:00:00+00:00", files={"tab\there.txt": "a\nb\nc\n", "x y.txt": "x\n"})
+    repo.move("tab\there.txt", "café.txt", at="2024-01-02T10:00:00+00:00")
+    repo.git("rm", "-q", "x y.txt")
+    repo.git("commit", "-q", "-m", "drop", committed="2024-01-03T10:00:00+00:00")
+    files = {(f.path, f.status, f.old_path) for f in _load([repo.path]).records[ChangedFile]}
+    assert files == {
+        ("tab\there.txt", "A", None),
+        ("x y.txt", "A", None),
+        ("café.txt", "R", "tab\there.txt"),
+        ("x y.txt", "D", None),
+    }
 
 
 A, B = "a" * 40, "b" * 40

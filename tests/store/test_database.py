@@ -75,13 +75,13 @@ def test_the_schema_version_is_recorded_and_migration_is_idempotent(tmp_path) ->
     path = tmp_path / "orgflow.duckdb"
     Store.open(path, create=True).close()
     store = Store.open(path)
-    assert current_version(store.connection) == SCHEMA_VERSION == 2
+    assert current_version(store.connection) == SCHEMA_VERSION == 3
     assert store.connection.execute("SELECT count(*) FROM orgflow_meta").fetchone()[0] == 1
 
 
 def test_a_version_1_store_is_migrated_without_losing_rows(tmp_path) -> None:
     """A store written by schema 1 (groups without `template`, no tags table) gains the new tables and
-    columns, keeps its rows, and records version 2."""
+    columns, keeps its rows, and records the current version (3)."""
     import duckdb
 
     path = tmp_path / "old.duckdb"
@@ -96,7 +96,23 @@ def test_a_version_1_store_is_migrated_without_losing_rows(tmp_path) -> None:
     connection.close()
 
     store = Store.open(path)
-    assert current_version(store.connection) == 2
+    assert current_version(store.connection) == 3
     assert store.connection.execute("SELECT source_id, template FROM groups").fetchall() == [("payments", None)]
     assert store.table_counts()["tags"] == 0
     assert store.table_counts()["person_aliases"] == 0
+
+
+def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path) -> None:
+    """A command that only reads still finds the current schema in a store an older orgflow wrote."""
+    import duckdb
+
+    path = tmp_path / "old.duckdb"
+    connection = duckdb.connect(str(path))
+    connection.execute("CREATE TABLE orgflow_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    connection.execute("INSERT INTO orgflow_meta VALUES ('schema_version', '1')")
+    connection.close()
+
+    store = Store.open(path, read_only=True)
+    assert store.read_only is True
+    assert current_version(store.connection) == SCHEMA_VERSION
+    assert store.table_counts()["changed_files"] == 0

@@ -14,12 +14,13 @@ An author's *revisions* of an entity are the distinct commits of theirs that tou
 - **Truck factor** (Avelino et al. 2016): remove the author of most files, again and again, until fewer than
   50 % of the files keep an author; the number removed is the truck factor.
 
-Renames: the change table has no rename information (a numstat log written with ``--no-renames`` shows a
-rename as a deletion and an addition), so a renamed file starts a new history under its new name with the
-renaming author as its creator. Avelino et al. follow files across renames; here they are not followed.
-Deleted files: a numstat line cannot say whether a file was deleted, so the truck factor counts the files whose
-net line count Σ added − Σ deleted is positive (a deleted or renamed-away file nets to zero) and leaves binary
-files out.
+Which files: the service hands these functions the *live* change table (`SocioTechService.live_changes`):
+the files that exist at the analysis date, found by replaying the first-parent history of the imported HEAD
+(`orgflow.metrics.file_tree`), each change filed under the path its file has at that date. Renames are
+followed as Avelino et al. do: the creator of a.txt is the first author of b.txt after `git mv a.txt b.txt`,
+and a commit that only renames (no line added or deleted) is no delivery. A saved numstat export has no git
+statuses: there, the files with positive net lines (Σ added − Σ deleted) and no binary change count, under
+their own paths.
 """
 
 from __future__ import annotations
@@ -136,15 +137,6 @@ def degree_of_authorship(changes: ir.Table) -> ir.Table:
         "doa_relative",
         is_author=(_.doa_relative >= AUTHOR_RELATIVE) & (_.doa >= AUTHOR_ABSOLUTE),
     ).order_by(["entity", ibis.desc("doa"), "author"])
-
-
-def live_files(changes: ir.Table) -> ir.Table:
-    """Files still present at the end of the history, as far as a numstat log tells: net lines > 0.
-
-    Returns: entity, net_lines. Binary files (no line counts) are left out.
-    """
-    net = changes.group_by("entity").aggregate(net_lines=(_.added - _.deleted).sum(), binary=_.added.isnull().any())
-    return net.filter(~_.binary, _.net_lines > 0).select("entity", "net_lines")
 
 
 def truck_factor(

@@ -1,8 +1,9 @@
 """Socio-technical analysis from git: the change table every analysis reads, and files mapped to components.
 
 The change table has one row per (commit, file): ``repo, revision, author, authored_at, committed_at, path,
-added, deleted`` (lines; null for binary files). Merge commits are left out (they repeat their parents' changes;
-in a numstat log they carry no files). A window selects commits by ``committed_at``, the time the change landed.
+added, deleted`` (lines; null for binary files) and ``status`` (git's letter, null from a numstat export). Merge
+commits are left out (their rows repeat, against the first parent, what their branch changed). A window selects
+commits by ``committed_at``, the time the change landed.
 
 Files map to an *entity* for component- and team-level analyses. A `FileMapper` tries its strategies in a
 configurable order and the first that matches wins:
@@ -47,7 +48,7 @@ def changes_sql(*, repo: str | None = None, since: datetime | None = None, until
         conditions.append(f"c.committed_at < TIMESTAMP {sql_literal(until.replace(tzinfo=None))}")
     return (
         "SELECT c.repo, c.source_id AS revision, c.author, c.authored_at, c.committed_at, "
-        "f.path, f.added, f.deleted "
+        "f.path, f.added, f.deleted, f.status "
         "FROM commits c JOIN changed_files f ON f.source = c.source AND f.commit_id = c.source_id "
         f"WHERE {' AND '.join(conditions)}"
     )

@@ -3,6 +3,10 @@
 It materializes the change table of a repository and window once (a temporary table), maps its files to
 components and owners (`FileMapper`), calls the metric functions and wraps each table as a `MetricResult`.
 Surfaces call only this; it never prints or formats.
+
+Knowledge figures (ownership, fragmentation, degree of authorship, truck factor, knowledge islands) read the
+*live* change table: only the files that exist at the analysis instant, each change under the path its file
+has then (`live_changes`). Coupling, communication, congruence and drift read the whole history.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import pyarrow as pa
 from ibis import _
 
 from orgflow.errors import InputError
-from orgflow.metrics import authorship, congruence, coupling, dependencies, sociotech
+from orgflow.metrics import authorship, congruence, coupling, dependencies, file_tree, sociotech
 from orgflow.metrics.coupling import CouplingThresholds
 from orgflow.metrics.fetch import fetch_arrow
 from orgflow.metrics.org_model import OrgModel, attribute
@@ -38,13 +42,17 @@ DEFINITIONS: dict[str, str] = {
     "sum-of-coupling": "Sum of coupling (code-maat): per entity, the other entities changed in the same "
     "revisions, summed over its revisions.",
     "ownership": "Main developer (most revisions) and ownership share = their revisions / all revisions; the same "
-    "by added lines; fragmentation = 1 - sum of squared revision shares.",
-    "fragmentation": "Fragmentation (code-maat fractal value) = 1 - sum over authors of (revisions_i / revisions)^2.",
+    "by added lines; fragmentation = 1 - sum of squared revision shares; files that exist at the analysis date, "
+    "renames followed.",
+    "fragmentation": "Fragmentation (code-maat fractal value) = 1 - sum over authors of (revisions_i / revisions)^2; "
+    "files that exist at the analysis date, renames followed.",
     "communication": "Communication strength (code-maat) = 100 x shared entities / mean entities of the pair "
     "(rounded up), truncated; authors, or their teams on the change date.",
     "truck-factor": "Truck factor (Avelino et al. 2016): authors (DOA/max >= 0.75, DOA >= 3.293) of most files "
-    "removed greedily until under 50 % of the files keep an author; files with positive net lines.",
-    "knowledge-islands": "Entities known by one author only, or whose knowing authors all left the organization.",
+    "removed greedily until under 50 % of the files keep an author; over the files that exist at the analysis "
+    "date (HEAD's first-parent history replayed, renames followed).",
+    "knowledge-islands": "Entities known by one author only, or whose knowing authors all left the organization; "
+    "files that exist at the analysis date, renames followed.",
     "congruence": "Socio-technical congruence (Cataldo et al.): ordered pairs with coordination requirements "
     "(T_A T_D T_A^T > 0) that also coordinate (same team), over pairs that need to; Conway alignment = "
     "intra-team share of coordination-requirement weight.",
@@ -86,6 +94,8 @@ class SocioTechService:
         self._org: OrgModel | None = None
         self._mapper: FileMapper | None = None
         self._component_owners: dict[str, tuple[str, ...]] = {}
+        self._trees: dict[str, tuple[file_tree.FileTree | None, list[str]]] = {}
+        self._live_notes: dict[tuple[Any, ...], list[str]] = {}
 
     # -- plumbing --------------------------------------------------------------------------------
     @property
@@ -139,6 +149,133 @@ class SocioTechService:
             ("changes", repo, since, until), sociotech.changes_sql(repo=repo, since=start, until=end)
         )
 
+    def analysis_instant(self, until: date | None = None) -> datetime:
+        """The instant the files are taken at: `now`, or the end of the `until` day when that is earlier."""
+        if until is None:
+            return self.now
+        return min(
+            self.now, datetime.combine(until, time(), tzinfo=UTC) + timedelta(days=1) - timedelta(microseconds=1)
+        )
+
+    def file_tree(self, repo: str) -> tuple[file_tree.FileTree | None, list[str]]:
+        """The replayed mainline of `repo` (`orgflow.metrics.file_tree`), or None and why it cannot be replayed."""
+        if repo in self._trees:
+            return self._trees[repo]
+        connection = self._workspace.store.connection
+        head = connection.execute(
+            "SELECT commit_id FROM repo_heads WHERE repo = ? ORDER BY source LIMIT 1", [repo]
+        ).fetchone()
+        fallback = "files with positive net lines counted, renames not followed"
+        if head is None:
+            self._trees[repo] = (None, [f"{repo}: no HEAD imported (a saved numstat export?): {fallback}"])
+            return self._trees[repo]
+        commits = connection.execute(
+            "SELECT source_id, parents, committed_at FROM commits WHERE repo = ?", [repo]
+        ).fetchall()
+        parents = {sha: tuple(first or ()) for sha, first, _at in commits}
+        times = {sha: at for sha, _first, at in commits}  # naive UTC, as the change table's
+        chain, missing = file_tree.mainline(head[0], parents)
+        if not chain:
+            self._trees[repo] = (None, [f"{repo}: HEAD {head[0][:12]} is not an imported commit: {fallback}"])
+            return self._trees[repo]
+        on_chain = set(chain)
+        changes: dict[str, list[file_tree.TreeChange]] = defaultdict(list)
+        unknown = 0
+        for sha, path, status, old_path in connection.execute(
+            "SELECT f.commit_id, f.path, f.status, f.old_path FROM changed_files f "
+            "JOIN commits c ON f.source = c.source AND f.commit_id = c.source_id WHERE c.repo = ?",
+            [repo],
+        ).fetchall():
+            if sha in on_chain:
+                changes[sha].append(file_tree.TreeChange(status, path, old_path))
+                unknown += status is None
+        if unknown:
+            note = f"{repo}: {unknown} changes imported without their git status (import again): {fallback}"
+            self._trees[repo] = (None, [note])
+            return self._trees[repo]
+        notes = []
+        if missing is not None:
+            notes.append(
+                f"{repo}: HEAD's first-parent history stops at {missing[:12]}, a commit not imported: "
+                "files unchanged since then are not counted"
+            )
+        self._trees[repo] = (file_tree.FileTree([(sha, times[sha]) for sha in chain], changes), notes)
+        return self._trees[repo]
+
+    def live_changes(
+        self, *, repo: str | None = None, since: date | None = None, until: date | None = None
+    ) -> ir.Table:
+        """The change table over the files that exist at the analysis instant, each change under their path then.
+
+        Per repository: with an imported HEAD, its first-parent history is replayed (`orgflow.metrics.file_tree`):
+        deleted files are gone, renames are followed, and a commit that only renames a file (no line added or
+        deleted) is left out, since moving a file teaches nothing of its content. Without one (a saved numstat
+        export, which has no git statuses), the files whose net lines (added - deleted) are positive and that
+        never had a binary change, under their own paths. Changes committed after the instant are left out.
+        """
+        key = ("live", repo, since, until)
+        if key in self._tables:
+            return self._tables[key]
+        changes = self.changes(repo=repo, since=since, until=until)
+        instant = self.analysis_instant(until)
+        cut = instant.replace(tzinfo=None)  # the store's TIMESTAMPs are naive UTC
+        kept = changes.filter(_.committed_at <= cut)
+        names = sorted(self._arrow(kept.select("repo").distinct())["repo"].to_pylist())
+        notes: list[str] = []
+        trees: dict[str, file_tree.FileTree] = {}
+        for name in names:
+            tree, tree_notes = self.file_tree(name)
+            notes.extend(tree_notes)
+            if tree is not None:
+                trees[name] = tree
+                sha = tree.sha_at(tree.position_at(cut))
+                notes.append(
+                    f"{name}: the files in the tree of {sha[:12] if sha else 'no commit'} "
+                    f"(HEAD's first-parent history on {instant:%Y-%m-%d %H:%M} UTC); renames followed"
+                )
+        self._live_notes[key] = notes
+        columns = ("repo", "revision", "author", "authored_at", "committed_at", "path", "added", "deleted", "status")
+        parts = []
+        fallback = [name for name in names if name not in trees]
+        if fallback:
+            parts.append(_positive_net_changes(kept.filter(_.repo.isin(fallback))).select(*columns))
+        if trees:
+            mapping = self._register(("livepaths", repo, since, until), self._tree_paths(kept, trees, cut))
+            joined = kept.join(
+                mapping, [kept.repo == mapping.m_repo, kept.revision == mapping.m_revision, kept.path == mapping.m_path]
+            )
+            parts.append(joined.mutate(path=_.live_path).select(*columns))
+        live = parts[0] if parts else kept.filter(ibis.literal(False)).select(*columns)
+        for part in parts[1:]:
+            live = live.union(part, distinct=False)
+        return self._materialize(key, self.backend.compile(live))
+
+    def _tree_paths(self, kept: ir.Table, trees: dict[str, file_tree.FileTree], cut: datetime) -> pa.Table:
+        """m_repo, m_revision, m_path, live_path: where each change of a replayed repository lives at `cut`."""
+        columns = ("repo", "revision", "path", "committed_at", "added", "deleted", "status")
+        table = self._arrow(kept.filter(_.repo.isin(sorted(trees))).select(*columns))
+        mapped: dict[str, list[str]] = {"m_repo": [], "m_revision": [], "m_path": [], "live_path": []}
+        positions = {name: tree.position_at(cut) for name, tree in trees.items()}
+        for name, revision, path, committed_at, added, deleted, status in zip(
+            *(table[column].to_pylist() for column in columns), strict=True
+        ):
+            if status == "R" and added == 0 and deleted == 0:
+                continue  # only moved: no delivery
+            live_path = trees[name].current_path(
+                path, revision=revision, committed_at=committed_at, position=positions[name]
+            )
+            if live_path is not None:
+                mapped["m_repo"].append(name)
+                mapped["m_revision"].append(revision)
+                mapped["m_path"].append(path)
+                mapped["live_path"].append(live_path)
+        return pa.table({name: pa.array(values, pa.string()) for name, values in mapped.items()})
+
+    def live_notes(self, *, repo: str | None, since: date | None, until: date | None) -> list[str]:
+        """What `live_changes` said about the files it kept (computed with it)."""
+        self.live_changes(repo=repo, since=since, until=until)
+        return list(self._live_notes[("live", repo, since, until)])
+
     def mapper(self) -> FileMapper:
         """The file → component mapper from the catalog (owners on the date), the globs and CODEOWNERS rules."""
         if self._mapper is None:
@@ -171,14 +308,22 @@ class SocioTechService:
         schema = pa.schema([(name, pa.string()) for name in ("repo", "path", "component", "strategy", "owner")])
         return self._register(("files", *key), pa.Table.from_pylist(rows, schema=schema))
 
-    def at_level(self, level: str, *, repo: str | None, since: date | None, until: date | None) -> ir.Table:
-        """The change table with `entity` at `level`: file path, component, or owning team."""
+    def at_level(
+        self, level: str, *, repo: str | None, since: date | None, until: date | None, live: bool = False
+    ) -> ir.Table:
+        """The change table with `entity` at `level`: file path, component, or owning team.
+
+        With `live`, only the files that exist at the analysis instant, under their current paths (`live_changes`).
+        """
         if level not in LEVELS:
             raise InputError(f"unknown level {level!r} (use {', '.join(LEVELS)})", field="level")
-        changes = self.changes(repo=repo, since=since, until=until)
+        if live:
+            changes = self.live_changes(repo=repo, since=since, until=until)
+        else:
+            changes = self.changes(repo=repo, since=since, until=until)
         if level == "file":
             return sociotech.as_files(changes)
-        files = self.file_map(changes, (repo, since, until))
+        files = self.file_map(changes, (repo, since, until, live))
         if level == "component":
             files = files.select("repo", "path", "component").distinct()
             return sociotech.with_entity(changes, files, column="component")
@@ -246,19 +391,21 @@ class SocioTechService:
     def ownership(
         self, *, repo: str | None = None, level: str = "file", since: date | None = None, until: date | None = None
     ) -> MetricResult:
-        """Main developer, ownership share and fragmentation per entity."""
-        changes = self.at_level(level, repo=repo, since=since, until=until)
+        """Main developer, ownership share and fragmentation per entity (files that exist at the analysis date)."""
+        changes = self.at_level(level, repo=repo, since=since, until=until, live=True)
         table = authorship.main_developer(changes)
-        return self._result("ownership", table, {"repo": repo, "level": level, "since": since, "until": until})
+        params = {"repo": repo, "level": level, "since": since, "until": until}
+        return self._result("ownership", table, params, self.live_notes(repo=repo, since=since, until=until))
 
     def fragmentation(
         self, *, repo: str | None = None, level: str = "file", since: date | None = None, until: date | None = None
     ) -> MetricResult:
-        """Fragmentation per entity, most fragmented first."""
-        changes = self.at_level(level, repo=repo, since=since, until=until)
+        """Fragmentation per entity, most fragmented first (files that exist at the analysis date)."""
+        changes = self.at_level(level, repo=repo, since=since, until=until, live=True)
         table = authorship.main_developer(changes).select("entity", "revs", "authors", "fragmentation")
         table = table.order_by([ibis.desc("fragmentation"), "entity"])
-        return self._result("fragmentation", table, {"repo": repo, "level": level, "since": since, "until": until})
+        params = {"repo": repo, "level": level, "since": since, "until": until}
+        return self._result("fragmentation", table, params, self.live_notes(repo=repo, since=since, until=until))
 
     def communication(
         self, *, repo: str | None = None, by: str = "author", since: date | None = None, until: date | None = None
@@ -275,13 +422,11 @@ class SocioTechService:
         table = congruence.communication(changes, who=by)
         return self._result("communication", table, {"repo": repo, "by": by, "since": since, "until": until}, notes)
 
-    def doa_authors(self, *, repo: str | None, since: date | None, until: date | None) -> tuple[ir.Table, ir.Table]:
-        """(DOA rows of every file, live files) over the file-level change table."""
-        changes = self.at_level("file", repo=repo, since=since, until=until)
+    def doa_authors(self, *, repo: str | None, since: date | None, until: date | None) -> ir.Table:
+        """DOA rows of every file that exists at the analysis date (`live_changes`), renames followed."""
+        changes = self.at_level("file", repo=repo, since=since, until=until, live=True)
         doa = authorship.degree_of_authorship(changes)
-        key = ("doa", repo, since, until)
-        doa = self._materialize(key, self.backend.compile(doa))
-        return doa, authorship.live_files(changes)
+        return self._materialize(("doa", repo, since, until), self.backend.compile(doa))
 
     def truck_factor(
         self, *, repo: str | None = None, by: str = "repo", since: date | None = None, until: date | None = None
@@ -289,24 +434,18 @@ class SocioTechService:
         """Truck factor per repository, component or owning team (Avelino et al. 2016)."""
         if by not in TRUCK_FACTOR_BY:
             raise InputError(f"cannot compute truck factor by {by!r} (use {', '.join(TRUCK_FACTOR_BY)})", field="by")
-        doa, live = self.doa_authors(repo=repo, since=since, until=until)
+        doa = self.doa_authors(repo=repo, since=since, until=until)
         authors = self._arrow(doa.filter(_.is_author).select("entity", "author"))
         pairs = list(zip(authors["entity"].to_pylist(), authors["author"].to_pylist(), strict=True))
-        changes = self.changes(repo=repo, since=since, until=until)
-        live_paths = self._arrow(live.select("entity"))["entity"].to_pylist()
+        changes = self.live_changes(repo=repo, since=since, until=until)
         groups: dict[str, set[str]] = defaultdict(set)
         if by == "repo":
-            files = self._arrow(changes.select("repo", "path").distinct()).to_pylist()
-            alive = set(live_paths)
-            for row in files:
-                if row["path"] in alive:
-                    groups[row["repo"]].add(row["path"])
+            for row in self._arrow(changes.select("repo", "path").distinct()).to_pylist():
+                groups[row["repo"]].add(row["path"])
         else:
             column = "component" if by == "component" else "owner"
-            mapped = self._arrow(self.file_map(changes, (repo, since, until))).to_pylist()
-            alive = set(live_paths)
-            for row in mapped:
-                if row[column] is not None and row["path"] in alive:
+            for row in self._arrow(self.file_map(changes, (repo, since, until, True))).to_pylist():
+                if row[column] is not None:
                     groups[row[column]].add(row["path"])
         rows = authorship.truck_factors(pairs, groups)
         table = pa.Table.from_pylist(
@@ -322,21 +461,23 @@ class SocioTechService:
                 ]
             ),
         )
-        notes = ["renames are not followed: a renamed file restarts its history under the new name"]
+        notes = self.live_notes(repo=repo, since=since, until=until)
         return self._result("truck-factor", table, {"repo": repo, "by": by, "since": since, "until": until}, notes)
 
     def knowledge_islands(
         self, *, repo: str | None = None, level: str = "file", since: date | None = None, until: date | None = None
     ) -> MetricResult:
         """Entities known by one author, or by authors who all left (DOA authors at file level)."""
-        changes = self.at_level(level, repo=repo, since=since, until=until)
+        changes = self.at_level(level, repo=repo, since=since, until=until, live=True)
         knowing = None
         if level == "file":
-            doa, _live = self.doa_authors(repo=repo, since=since, until=until)
+            doa = self.doa_authors(repo=repo, since=since, until=until)
             knowing = doa.filter(_.is_author).select("entity", "author")
         active = self._active_authors(changes)
         table = authorship.knowledge_islands(changes, authors=knowing, active_authors=active)
-        notes = [] if active is not None else ["no people in the store: departures are unknown"]
+        notes = self.live_notes(repo=repo, since=since, until=until)
+        if active is None:
+            notes.append("no people in the store: departures are unknown")
         return self._result("knowledge-islands", table, {"repo": repo, "level": level}, notes)
 
     def _active_authors(self, changes: ir.Table) -> ir.Table | None:
@@ -473,3 +614,13 @@ class SocioTechService:
             notes.append("no cross-team edge: declared dependencies, owned components or blocking links are missing")
         params = {"kinds": list(chosen), "group": group, "repo": repo, "since": since, "until": until}
         return node_table, edge_table, params, notes
+
+
+def _positive_net_changes(changes: ir.Table) -> ir.Table:
+    """The changes of the files whose net lines (added - deleted over `changes`) are positive and that never had a
+    binary change: what a numstat log without statuses tells of the files that still exist."""
+    net = changes.group_by(["repo", "path"]).aggregate(
+        net_lines=(_.added - _.deleted).sum(), binary=_.added.isnull().any()
+    )
+    live = net.filter(~_.binary, _.net_lines > 0).select(n_repo=_.repo, n_path=_.path)
+    return changes.join(live, [changes.repo == live.n_repo, changes.path == live.n_path]).drop("n_repo", "n_path")

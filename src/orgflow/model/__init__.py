@@ -5,7 +5,7 @@ Every record class is a frozen dataclass whose fields are the columns of its sto
 (aware ``datetime`` in Python; ``TIMESTAMP`` columns holding UTC in the store).
 """
 
-from orgflow.model.code import ChangedFile, Commit, OwnershipRule, PullRequest, Tag
+from orgflow.model.code import ChangedFile, Commit, OwnershipRule, PullRequest, RepoHead, Tag
 from orgflow.model.cost import CostRate
 from orgflow.model.delivery import Deployment, Incident
 from orgflow.model.org import (
@@ -47,6 +47,7 @@ TABLES: tuple[type[Record], ...] = (
     Commit,
     ChangedFile,
     Tag,
+    RepoHead,
     OwnershipRule,
     PullRequest,
     Deployment,
@@ -76,6 +77,7 @@ __all__ = [
     "Record",
     "RecordSpec",
     "Release",
+    "RepoHead",
     "ReportedStatusTime",
     "RoleRequirement",
     "StatusTransition",

@@ -28,7 +28,13 @@ class Commit(Record):
 
 @dataclass(frozen=True, slots=True)
 class ChangedFile(Record):
-    """Lines added and deleted in one file by one commit (None for binary files)."""
+    """Lines added and deleted in one file by one commit (None for binary files), with git's status.
+
+    `status` is git's letter for the change against the commit's first parent: A (added), M (modified),
+    D (deleted), R (renamed from `old_path`), T (type changed), C (copied from `old_path`); None when the
+    source cannot tell (a saved numstat export). A merge commit's rows are its changes against its first
+    parent: what the merge brought to the branch it was merged into.
+    """
 
     spec: ClassVar[RecordSpec] = RecordSpec(
         "changed_files",
@@ -41,6 +47,23 @@ class ChangedFile(Record):
     path: str
     added: int | None
     deleted: int | None
+    status: str | None = None
+    old_path: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RepoHead(Record):
+    """The commit a repository's HEAD named when it was imported; `ref` is the branch (None when detached).
+
+    Its first-parent history is the repository's mainline: the files that exist at a date are those of the
+    last mainline commit on or before it (see `orgflow.metrics.file_tree`).
+    """
+
+    spec: ClassVar[RecordSpec] = RecordSpec("repo_heads", ("source", "repo"))
+    source: str
+    repo: str
+    commit_id: str
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

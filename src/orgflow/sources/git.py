@@ -1,9 +1,14 @@
 """Git history: commits, changed files and tags, from a local repository or a saved export.
 
-A local repository (bare or not) is read with the real ``git`` binary: ``git log --numstat`` with a
+A local repository (bare or not) is read with the real ``git`` binary: ``git log --raw --numstat`` with a
 machine-readable format for commits and files, ``git for-each-ref refs/tags`` for tags (with the
-annotated tag's own time). A saved export (the numstat log, commits CSV and tags CSV described in
-``docs/import.md``) is read by `orgflow.sources.git_export`.
+annotated tag's own time), ``git rev-parse HEAD`` for the head. A saved export (the numstat log, commits
+CSV and tags CSV described in ``docs/import.md``) is read by `orgflow.sources.git_export`.
+
+Each changed file keeps git's status (A, M, D, R with the old path, T, C) against the commit's first
+parent, and a merge commit lists its changes against its first parent (``--diff-merges=first-parent``).
+With the recorded HEAD, this lets the analysis replay the mainline and know which files exist at a date
+(`orgflow.metrics.file_tree`); a numstat export has no statuses and no head.
 
 Tags matching the ``deploy_tags`` option become production deployments of ``service``: a release
 tag is the moment a version shipped. Their time is the annotated tag's time when there is one, else
@@ -23,7 +28,7 @@ from typing import Any
 
 from orgflow.config import Config
 from orgflow.errors import InputError
-from orgflow.model.code import ChangedFile, Commit, Tag
+from orgflow.model.code import ChangedFile, Commit, RepoHead, Tag
 from orgflow.model.delivery import Deployment
 from orgflow.sources import ProgressCallback
 from orgflow.store import ImportBatch
@@ -46,12 +51,14 @@ AuthorResolver = Callable[[str, str], str]
 
 @dataclass
 class GitHistory:
-    """What a reader found: commits, their changed files, tags, and commit times known only from tag rows."""
+    """What a reader found: commits, their changed files, tags, commit times known only from tag rows, and
+    the repository's HEAD (None for an export, or a repository without commits)."""
 
     commits: list[Commit] = field(default_factory=list)
     files: list[ChangedFile] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     tag_commit_times: dict[str, datetime] = field(default_factory=dict)
+    head: RepoHead | None = None
 
 
 @dataclass(frozen=True)
@@ -131,6 +138,8 @@ def load(
     batch.records[Commit].extend(history.commits)
     batch.records[ChangedFile].extend(history.files)
     batch.records[Tag].extend(history.tags)
+    if history.head is not None:
+        batch.records[RepoHead].append(history.head)
     if settings.deploy_tags is not None:
         batch.records[Deployment].extend(tag_deployments(history, settings))
     return batch
@@ -229,8 +238,7 @@ def numstat_path(text: str) -> str:
 
     A C-quoted path (git quotes tabs, newlines, quotes and backslashes) is unquoted first.
     """
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        text = _unquote(text[1:-1])
+    text = _unquote_path(text)
     if " => " not in text:
         return text
     opening, closing = text.find("{"), text.rfind("}")
@@ -244,6 +252,25 @@ def numstat_path(text: str) -> str:
 def numstat_count(text: str) -> int | None:
     """Lines added or deleted: an int, or None for a binary file (``-``). Raises ValueError otherwise."""
     return None if text == "-" else int(text)
+
+
+def _unquote_path(text: str) -> str:
+    """A path as git prints it, C-quoted or not, as it is in the tree."""
+    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
+        return _unquote(text[1:-1])
+    return text
+
+
+def raw_change(line: str) -> tuple[str, str, str | None]:
+    """(status, path, old path) of a ``--raw`` line, e.g. ``:100644 100644 1a2b 3c4d R087\told\tnew``.
+
+    The status is git's letter without its score (R087 gives R); the old path is given for R and C only.
+    """
+    meta, *paths = line.split("\t")
+    status = meta.split()[-1][:1]
+    if status in ("R", "C") and len(paths) == 2:
+        return status, _unquote_path(paths[1]), _unquote_path(paths[0])
+    return status, _unquote_path(paths[-1]), None
 
 
 def _unquote(text: str) -> str:
@@ -289,9 +316,19 @@ def read_repository(
     refs: tuple[str, ...] = ("--branches", "--tags"),
     on_progress: ProgressCallback | None = None,
 ) -> GitHistory:
-    """Commits (with numstat files) and tags of a local repository, read with ``git``."""
+    """Commits (with their changed files and statuses), tags and the HEAD of a local repository, read with ``git``."""
     history = GitHistory()
-    output = _git(path, "log", *refs, "--numstat", "--find-renames", f"--format={_LOG_FORMAT}", "--")
+    output = _git(
+        path,
+        "log",
+        *refs,
+        "--raw",
+        "--numstat",
+        "--find-renames",
+        "--diff-merges=first-parent",
+        f"--format={_LOG_FORMAT}",
+        "--",
+    )
     for chunk in output.split(b"\x1e")[1:]:
         header, _separator, numstat = chunk.partition(b"\x1d")
         fields = header.decode("utf-8", "replace").split("\x1f", 7)
@@ -308,19 +345,41 @@ def read_repository(
             body=body,
         )
         history.commits.append(commit)
+        # git prints the --raw lines of a commit first, then its --numstat lines, both for the same files.
+        statuses: dict[str, tuple[str, str | None]] = {}
         for line in numstat.decode("utf-8", "replace").splitlines():
             if not line:
                 continue
+            if line.startswith(":"):
+                status, new_path, old_path = raw_change(line)
+                statuses[new_path] = (status, old_path)
+                continue
             added, deleted, text = line.split("\t", 2)
+            file_path = numstat_path(text)
+            status, old_path = statuses.get(file_path, (None, None))
             history.files.append(
-                ChangedFile(source, sha, numstat_path(text), numstat_count(added), numstat_count(deleted))
+                ChangedFile(source, sha, file_path, numstat_count(added), numstat_count(deleted), status, old_path)
             )
     if on_progress is not None:
         on_progress(1, 2, "git log")
     history.tags = _repository_tags(path, source=source, repo=repo)
+    history.head = _repository_head(path, source=source, repo=repo)
     if on_progress is not None:
         on_progress(2, 2, "git for-each-ref refs/tags")
     return history
+
+
+def _repository_head(path: Path, *, source: str, repo: str) -> RepoHead | None:
+    """The commit HEAD names and its branch; None for a repository without commits."""
+    try:
+        sha = _git(path, "rev-parse", "--verify", "HEAD^{commit}").decode().strip()
+    except InputError:
+        return None  # an unborn HEAD: nothing committed yet
+    try:
+        ref: str | None = _git(path, "symbolic-ref", "-q", "HEAD").decode().strip() or None
+    except InputError:
+        ref = None  # a detached HEAD
+    return RepoHead(source, repo, sha, ref)
 
 
 def _repository_tags(path: Path, *, source: str, repo: str) -> list[Tag]:

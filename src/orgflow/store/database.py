@@ -18,7 +18,7 @@ import pyarrow as pa
 from orgflow.errors import InputError
 from orgflow.model import TABLES, Record
 from orgflow.store import snapshot
-from orgflow.store.schema import column_types, migrate
+from orgflow.store.schema import SCHEMA_VERSION, column_types, current_version, migrate
 
 LOCK_WAIT_ENV = "ORGFLOW_LOCK_WAIT"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0
@@ -136,6 +136,11 @@ class Store:
                 raise FileNotFoundError(path)
         database = ":memory:" if path is None else str(path)
         connection = _connect(database, read_only=read_only, wait_seconds=wait_seconds, on_wait=on_wait)
+        if read_only and current_version(connection) < SCHEMA_VERSION:
+            # A store written by an older orgflow: migrate it once (a brief write open), then read.
+            connection.close()
+            cls.open(path, wait_seconds=wait_seconds, on_wait=on_wait).close()
+            connection = _connect(database, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait)
         connection.execute("SET TimeZone = 'UTC'")
         if not read_only:
             migrate(connection)
@@ -229,13 +234,16 @@ def publish_snapshot(
 ) -> Path:
     """Make the store's snapshot current (a server's start); returns its path.
 
-    The copy is taken under a read lock, so no writer is half-way through; a write-ahead log left by
-    a writer that did not close cleanly is first checkpointed into the file by a brief write open.
+    The copy is taken under a read lock, so no writer is half-way through. A write-ahead log left by
+    a writer that did not close cleanly is first folded into the file by a brief write open.
     """
     target = snapshot.snapshot_path(store_path)
-    if store_path.with_name(store_path.name + ".wal").exists():
-        Store.open(store_path, wait_seconds=wait_seconds, on_wait=on_wait).close()
     store = Store.open(store_path, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait)
+    if store_path.with_name(store_path.name + ".wal").exists():
+        # A log left by a writer that did not close: one brief write open folds it into the file.
+        store.connection.close()
+        Store.open(store_path, wait_seconds=wait_seconds, on_wait=on_wait).close()
+        store = Store.open(store_path, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait)
     try:
         published = snapshot.stamp(target)
         if published is None or store_path.stat().st_mtime_ns >= published.modified_ns:

@@ -16,7 +16,7 @@ import duckdb
 
 from orgflow.model import TABLES, Record
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCALAR_TYPES: dict[type, str] = {
     str: "VARCHAR",
@@ -95,6 +95,21 @@ def _migrate_to_2(connection: duckdb.DuckDBPyConnection) -> None:
     Additive only: missing tables are created and missing columns added (null in existing rows).
     """
     connection.execute(_FORECAST_SNAPSHOTS)
+    _add_missing_tables_and_columns(connection)
+
+
+def _migrate_to_3(connection: duckdb.DuckDBPyConnection) -> None:
+    """Version 3: git's status of each changed file (`changed_files.status`, `old_path`) and the imported
+    HEAD of each repository (`repo_heads`), so the files that exist at a date can be replayed.
+
+    Additive only: rows imported before keep a null status, and a repository without a HEAD row is read
+    as before (files with positive net lines) until it is imported again.
+    """
+    _add_missing_tables_and_columns(connection)
+
+
+def _add_missing_tables_and_columns(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the canonical tables that are missing and add their missing columns (null in existing rows)."""
     for record_class in TABLES:
         connection.execute(create_table_sql(record_class))
         present = {
@@ -109,7 +124,11 @@ def _migrate_to_2(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 # Each entry upgrades the store from version N-1 to N; append, never edit a released one.
-MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {1: _migrate_to_1, 2: _migrate_to_2}
+MIGRATIONS: dict[int, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    1: _migrate_to_1,
+    2: _migrate_to_2,
+    3: _migrate_to_3,
+}
 
 
 def current_version(connection: duckdb.DuckDBPyConnection) -> int:
