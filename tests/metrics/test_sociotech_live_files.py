@@ -95,6 +95,13 @@ def test_the_cli_counts_the_file_that_exists(workspace: Workspace, renamed_then_
     shown = run("deps", "truck-factor", "--format", "json")
     assert shown.returncode == 0, shown.stderr
     assert [(row["files"], row["truck_factor"]) for row in json.loads(shown.stdout)["rows"]] == [(1, 1)]
+    # --now: the tree as it was after the rename (b.txt, Ann's), before the deletion.
+    earlier = run("deps", "truck-factor", "--format", "json", "--now", "2024-01-02T12:00:00Z")
+    assert earlier.returncode == 0, earlier.stderr
+    rows = json.loads(earlier.stdout)["rows"]
+    assert [(row["files"], row["truck_authors"]) for row in rows] == [(1, ["Ann"])]
+    owned = run("deps", "ownership", "--format", "json", "--now", "2024-01-02T12:00:00Z")
+    assert [(row["entity"], row["main_dev"]) for row in json.loads(owned.stdout)["rows"]] == [("b.txt", "Ann")]
 
 
 def test_the_files_at_an_earlier_now(workspace: Workspace, renamed_then_deleted: GitRepo) -> None:

@@ -1,16 +1,22 @@
 """The `orgflow` command: parse arguments, call the workspace, print with Rich.
 
-Errors the user can fix (`InputError`) are printed on one line without a traceback, exit code 1;
-this translation happens once, in `main`.
+Errors are translated once, in `main`, and printed without a traceback: errors the user can fix in
+the data or the options (`InputError`) on one line, exit code 1; usage mistakes (an unknown command
+or option, a missing argument) on one or two lines with the closest command or option, exit code 2.
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 import sys
+from typing import Any
 
 import typer
+from rich.markup import escape
 
 from orgflow.cli import deps, dora, flow, forecast, importing, insights, org, sync, web_commands, workspace_commands
+from orgflow.cli.options import GlobalOptionsGroup
 from orgflow.cli.render import error_console
 from orgflow.errors import InputError
 
@@ -20,6 +26,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=GlobalOptionsGroup,
 )
 app.callback()(workspace_commands.root)
 workspace_commands.register(app)
@@ -38,9 +45,9 @@ app.command()(sync.sync)
 def main() -> None:
     """Console entry point."""
     try:
-        app(standalone_mode=False)
+        code = app(prog_name="orgflow", standalone_mode=False)
     except InputError as error:
-        error_console.print(f"[bold red]error:[/bold red] {error}", highlight=False, soft_wrap=True)
+        _print_error(str(error))
         sys.exit(1)
     except typer.Abort:
         error_console.print("aborted")
@@ -48,10 +55,124 @@ def main() -> None:
     except (typer.Exit, SystemExit) as done:
         code = getattr(done, "exit_code", None) or getattr(done, "code", 0) or 0
         sys.exit(code)
-    except Exception as error:  # click usage errors carry their own exit code and message
-        import click
+    except Exception as error:
+        if not _is_click_error(error):
+            raise
+        sys.exit(_show_click_error(error))
+    # Without standalone mode, click returns the code of an explicit exit (--help, Ctrl+C) instead of exiting.
+    if isinstance(code, int) and not isinstance(code, bool) and code:
+        sys.exit(code)
 
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        raise
+
+def _print_error(message: str) -> None:
+    error_console.print(f"[bold red]error:[/bold red] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def _is_click_error(error: Exception) -> bool:
+    """Whether `error` is one of click's exceptions, from click itself or from the copy newer typers carry.
+
+    Both raise classes of the same names and protocol (`exit_code`, `format_message`); an `isinstance`
+    check against one misses the other.
+    """
+    return isinstance(getattr(error, "exit_code", None), int) and callable(getattr(error, "format_message", None))
+
+
+def _is_a(error: Exception, class_name: str) -> bool:
+    return any(cls.__name__ == class_name for cls in type(error).__mro__)
+
+
+def _show_click_error(error: Any) -> int:
+    """Print a click error without a traceback; return the exit code."""
+    if _is_a(error, "NoArgsIsHelpError"):
+        # A group called without a command: the help (Rich help is already printed by then).
+        text = error.format_message()
+        if text.strip():
+            sys.stdout.write(text.rstrip() + "\n")
+        return int(error.exit_code)
+    if not _is_a(error, "UsageError"):
+        _print_error(_plain(error.format_message()))
+        return int(error.exit_code)
+    for line in _usage_lines(error):
+        error_console.print(line, highlight=False, soft_wrap=True)
+    return int(error.exit_code)
+
+
+def _usage_lines(error: Any) -> list[str]:
+    """What was wrong and the closest command or option; then where to read more."""
+    ctx = getattr(error, "ctx", None)
+    command = getattr(ctx, "command", None)
+    path = ctx.command_path if ctx is not None else "orgflow"
+    what, hint, usage = _plain(error.format_message()), "", False
+    unknown_command = re.match(r"No such command (['\"])(.*?)\1\.(\s|$)", str(getattr(error, "message", "")))
+    if unknown_command and command is not None:
+        name = unknown_command.group(2)
+        names = _command_names(command, ctx)
+        what = f"no such command '{name}' in '{path}'"
+        closest = _closest(name, names)
+        hint = f"did you mean '{closest}'?" if closest else f"commands: {', '.join(names)}"
+    elif what == "missing command" and command is not None:
+        hint = f"commands: {', '.join(_command_names(command, ctx))}"
+    elif _is_a(error, "NoSuchOption") and command is not None:
+        name = str(error.option_name)
+        what = f"no such option '{name}' for '{path}'"
+        hint = _option_hint(name, command, ctx, path)
+    elif _is_a(error, "BadOptionUsage") and command is not None:
+        described = _option(command, str(error.option_name))
+        if described is not None and getattr(described, "help", None):
+            hint = f"{error.option_name}: {described.help}"
+    elif _is_a(error, "MissingParameter") or "extra argument" in what:
+        usage = True
+    lines = [f"[bold red]error:[/bold red] {escape(what)}" + (f"; {escape(hint)}" if hint else "")]
+    more = f"see '{path} --help'"
+    if usage and ctx is not None:
+        usage_line = " ".join(ctx.get_usage().split()).removeprefix("Usage: ")
+        more = f"usage: {usage_line}; {more}"
+    lines.append(escape(more))
+    return lines
+
+
+def _plain(message: str) -> str:
+    """Click's message on one line, without its own suggestion (ours replaces it)."""
+    text = " ".join(message.split())
+    text = re.sub(r"\s*(Did you mean .*|\(Possible options: .*\))$", "", text).rstrip(".")
+    return text[:1].lower() + text[1:] if text[1:2].islower() else text
+
+
+def _closest(word: str, names: list[str]) -> str | None:
+    """The name nearest to `word` (difflib's ratio, 0.6 or more), leading dashes left out of the comparison."""
+    bare: dict[str, str] = {}
+    for name in names:
+        bare.setdefault(name.lstrip("-"), name)
+    match = difflib.get_close_matches(word.lstrip("-"), list(bare), n=1, cutoff=0.6)
+    return bare[match[0]] if match else None
+
+
+def _command_names(group: Any, ctx: Any) -> list[str]:
+    return [name for name in group.list_commands(ctx) if not getattr(group.commands[name], "hidden", False)]
+
+
+def _option_names(command: Any, ctx: Any) -> list[str]:
+    names = [
+        name
+        for param in command.params
+        if param.param_type_name == "option" and not getattr(param, "hidden", False)
+        for name in (*param.opts, *param.secondary_opts)
+    ]
+    return [*names, *(ctx.help_option_names if ctx is not None else ["--help"])]
+
+
+def _option(command: Any, name: str) -> Any:
+    return next((param for param in command.params if name in getattr(param, "opts", ())), None)
+
+
+def _option_hint(name: str, command: Any, ctx: Any, path: str) -> str:
+    """The closest option of the command; or, on a group, the command below that takes this option."""
+    bare = name.split("=", 1)[0]
+    closest = _closest(bare, _option_names(command, ctx))
+    if closest:
+        return f"did you mean '{closest}'?"
+    for sub_name, sub_command in getattr(command, "commands", {}).items():
+        if _option(sub_command, bare) is not None:
+            return f"options of a command go after it, e.g. '{path} {sub_name} {bare}'"
+    long_names = [option for option in _option_names(command, ctx) if option.startswith("--")]
+    return f"options: {', '.join(long_names)}"

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from orgflow.cli.context import open_from
+from orgflow.cli.options import now_option
 from orgflow.cli.render import Format, render
 from orgflow.metrics.sociotech_service import SocioTechService
 from orgflow.metrics.window import parse_day
@@ -21,6 +22,10 @@ Level = Annotated[str, typer.Option("--level", "-l", help="file, component or te
 Since = Annotated[str | None, typer.Option("--since", help="Commits from this day, YYYY-MM-DD.")]
 Until = Annotated[str | None, typer.Option("--until", help="Commits up to this day, inclusive, YYYY-MM-DD.")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+Now = Annotated[
+    str | None,
+    typer.Option("--now", help="The analysis date: files as they exist then (ISO 8601; default: now, i.e. HEAD)."),
+]
 
 
 def _days(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -45,7 +50,7 @@ def graph(
 ) -> None:
     """Cross-team dependency edges with weights and lost flow time. Example: orgflow deps graph --kind blocking"""
     first, last = _days(since, until)
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         service = SocioTechService(workspace)
         options = {"kinds": tuple(kind) if kind else None, "group": group, "repo": repo, "since": first, "until": last}
         result = service.dependency_nodes(**options) if nodes else service.dependency_edges(**options)
@@ -70,7 +75,7 @@ def coupling(
 
     first, last = _days(since, until)
     thresholds = CouplingThresholds(min_revs, min_shared, min_degree, max_changeset)
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         service = SocioTechService(workspace, thresholds=thresholds)
         render(service.coupling(repo=repo, level=level, since=first, until=last), fmt)
 
@@ -82,12 +87,14 @@ def ownership(
     level: Level = "file",
     since: Since = None,
     until: Until = None,
+    now: Now = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Main developer, ownership share and fragmentation. Example: orgflow deps ownership --level team"""
     first, last = _days(since, until)
-    with open_from(ctx) as workspace:
-        render(SocioTechService(workspace).ownership(repo=repo, level=level, since=first, until=last), fmt)
+    with open_from(ctx, read_only=True) as workspace:
+        service = SocioTechService(workspace, now=now_option(now))
+        render(service.ownership(repo=repo, level=level, since=first, until=last), fmt)
 
 
 @app.command("truck-factor")
@@ -97,12 +104,14 @@ def truck_factor(
     by: Annotated[str, typer.Option("--by", help="repo, component or team.")] = "repo",
     since: Since = None,
     until: Until = None,
+    now: Now = None,
     fmt: Fmt = Format.table,
 ) -> None:
     """Truck factor (Avelino) per repository, component or team. Example: orgflow deps truck-factor --by team"""
     first, last = _days(since, until)
-    with open_from(ctx) as workspace:
-        render(SocioTechService(workspace).truck_factor(repo=repo, by=by, since=first, until=last), fmt)
+    with open_from(ctx, read_only=True) as workspace:
+        service = SocioTechService(workspace, now=now_option(now))
+        render(service.truck_factor(repo=repo, by=by, since=first, until=last), fmt)
 
 
 @app.command()
@@ -116,7 +125,7 @@ def congruence(
 ) -> None:
     """Socio-technical congruence and Conway alignment. Example: orgflow deps congruence --level file"""
     first, last = _days(since, until)
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         render(SocioTechService(workspace).congruence(repo=repo, level=level, since=first, until=last), fmt)
 
 
@@ -130,5 +139,5 @@ def drift(
 ) -> None:
     """Declared owner versus the team that changes each component most. Example: orgflow deps drift"""
     first, last = _days(since, until)
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         render(SocioTechService(workspace).drift(repo=repo, since=first, until=last), fmt)

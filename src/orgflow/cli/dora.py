@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from orgflow.cli.context import open_from
 from orgflow.cli.options import day_option, now_option
@@ -31,7 +32,7 @@ CommitTime = Annotated[str, typer.Option("--commit-time", help="authored or comm
 
 def _notes(notes: list[str]) -> None:
     for note in notes:
-        console.print(f"[dim]note: {note}[/dim]", highlight=False)
+        console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
 
 
 _HEADLINE = (

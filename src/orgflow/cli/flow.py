@@ -141,7 +141,7 @@ def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callabl
             if window:
                 options["since"] = day_option(options.pop("since"), "since")
                 options["until"] = day_option(options.pop("until"), "until")
-            with open_from(ctx) as workspace:
+            with open_from(ctx, read_only=True) as workspace:
                 render(compute(workspace.metrics_at(now), cut, **options), fmt)
 
         command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]

@@ -52,7 +52,7 @@ Now = Annotated[
 
 def _series(ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None) -> ThroughputSeries:
     """The cut's daily throughput as of `--now`, read from the workspace (None: the whole history)."""
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         return series_from(workspace.metrics_at(now_option(now)), cut, window_days=window_days)
 
 
@@ -125,7 +125,7 @@ def plan(
 ) -> None:
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
     initiatives = load_plan(path)
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         series = plan_series(workspace.metrics_at(now_option(now)), initiatives, window_days=window)
     result = forecast_plan(
         initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=day_option(start, "start")

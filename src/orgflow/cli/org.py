@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from orgflow.cli.context import open_from
 from orgflow.cli.render import Format, console, render
@@ -91,8 +92,11 @@ def team(ctx: typer.Context, group: GroupArgument, day: DateOption = None, fmt: 
     if fmt is Format.table:
         info = api.info
         console.print(
-            f"[bold]{info['name']}[/bold] ({info['team']}): {info['kind']}"
-            f"{', ' + info['type'] if info['type'] else ''}, in {info['parent'] or '-'}, on {info['date']}"
+            f"[bold]{escape(str(info['name']))}[/bold] "
+            + escape(
+                f"({info['team']}): {info['kind']}"
+                f"{', ' + info['type'] if info['type'] else ''}, in {info['parent'] or '-'}, on {info['date']}"
+            )
         )
     for result in parts.values():
         render(result, fmt)

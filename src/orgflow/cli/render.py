@@ -1,4 +1,8 @@
-"""One way to print a table for every command: a Rich table, CSV or JSON."""
+"""One way to print a table for every command: a Rich table, CSV or JSON.
+
+Cells are data (team names, titles, paths) and are never read as Rich markup or emoji codes; CSV
+cells that a spreadsheet would run as a formula get a leading `'` (see `csv_cell`).
+"""
 
 from __future__ import annotations
 
@@ -13,14 +17,17 @@ from typing import Any
 
 import pyarrow as pa
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
 
 # Piped output has no terminal width; give wide tables room rather than folding every header.
-console = Console(width=None if sys.stdout.isatty() else 200)
-error_console = Console(stderr=True)
+# No emoji codes: a title such as ":bug: fix" is data, printed as written.
+console = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+error_console = Console(stderr=True, emoji=False)
 
 
 class Format(enum.StrEnum):
@@ -41,11 +48,33 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
+# OWASP's list for CSV injection: a spreadsheet evaluates a cell starting with one of these.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: text a spreadsheet would run as a formula gets a leading `'`.
+
+    Only text is changed: numbers (a negative one too) stay numbers, None is an empty cell.
+    """
+    value = json_value(value)
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render_table(
     table: pa.Table, *, title: str | None = None, caption: str | None = None, limit: int | None = None
 ) -> None:
     """Print an Arrow table as a Rich table (numbers right-aligned, at most `limit` rows)."""
-    view = Table(title=title, caption=caption, header_style="bold", show_lines=False)
+    view = Table(
+        title=None if title is None else escape(title),
+        caption=None if caption is None else escape(caption),
+        header_style="bold",
+        show_lines=False,
+    )
     numeric = {
         field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
     }
@@ -53,13 +82,13 @@ def render_table(
     shown = rows if limit is None else rows[:limit]
     for name in table.column_names:
         if name in numeric:
-            view.add_column(name, justify="right", overflow="fold")
+            view.add_column(Text(name), justify="right", overflow="fold")
         else:
             # Names and dates read badly when folded: keep them on one line.
             widest = max((len(_cell(row[name])) for row in shown), default=0)
-            view.add_column(name, justify="left", no_wrap=True, min_width=min(max(widest, 4), 40))
+            view.add_column(Text(name), justify="left", no_wrap=True, min_width=min(max(widest, 4), 40))
     for row in shown:
-        view.add_row(*[_cell(row[name]) for name in table.column_names])
+        view.add_row(*[Text(_cell(row[name])) for name in table.column_names])
     console.print(view)
     if limit is not None and len(rows) > limit:
         console.print(f"[dim]… {len(rows) - limit} more rows (use --format csv or json for all)[/dim]")
@@ -80,7 +109,7 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> Non
         writer = csv.writer(buffer)
         writer.writerow(result.table.column_names)
         for row in result.rows():
-            writer.writerow(["" if (v := json_value(value)) is None else v for value in row.values()])
+            writer.writerow([csv_cell(value) for value in row.values()])
         sys.stdout.write(buffer.getvalue())
     else:
         window = ""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from
@@ -51,6 +52,6 @@ def sync(
 
 def _report(summary: SyncSummary) -> None:
     console.print(
-        f"{summary.line()}; {summary.requests} requests ({summary.retries} retried) in {summary.seconds:.1f} s",
+        escape(f"{summary.line()}; {summary.requests} requests ({summary.retries} retried) in {summary.seconds:.1f} s"),
         highlight=False,
     )

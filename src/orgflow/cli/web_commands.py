@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from orgflow.cli.context import state
 from orgflow.cli.render import console
@@ -57,9 +58,9 @@ def serve(
     instant = parse_now(now)
     _check_port(host, port)
     app = create_app(directory, now=instant, warm=warm)
-    shown = f"[{host}]" if ":" in host else host
+    shown = escape(f"[{host}]" if ":" in host else host)
     console.print(
-        f"orgflow dashboard of [bold]{directory.resolve()}[/bold] at [bold]http://{shown}:{port}/[/bold] "
+        f"orgflow dashboard of [bold]{escape(str(directory.resolve()))}[/bold] at [bold]http://{shown}:{port}/[/bold] "
         "(JSON API under /api/, schema at /api/openapi.json; Ctrl+C stops it)",
         highlight=False,
         soft_wrap=True,
@@ -112,4 +113,4 @@ def report(
             on_progress=on_progress,
         )
     size = written.stat().st_size
-    console.print(f"report written to [bold]{written}[/bold] ({size / 1_048_576:.1f} MB, opens offline)")
+    console.print(f"report written to [bold]{escape(str(written))}[/bold] ({size / 1_048_576:.1f} MB, opens offline)")

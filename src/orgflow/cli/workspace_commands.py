@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from, state
+from orgflow.cli.options import WorkspaceOption
 from orgflow.cli.render import Format, console, json_value, render_table
 from orgflow.errors import InputError
 from orgflow.metrics import quality
 from orgflow.workspace import STORE_FILE, init_workspace, workspace_dir
-
-WorkspaceOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--workspace",
-        "-w",
-        envvar="ORGFLOW_WORKSPACE",
-        help="Workspace folder (holds orgflow.yaml and orgflow.duckdb). Default: current folder.",
-    ),
-]
 
 
 def root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
@@ -42,7 +33,7 @@ def init(ctx: typer.Context) -> None:
     """Create orgflow.yaml (a commented starter) and the store. Example: orgflow --workspace ws init"""
     workspace = init_workspace(state(ctx).workspace)
     console.print(
-        f"workspace ready in [bold]{workspace.directory.resolve()}[/bold]: "
+        f"workspace ready in [bold]{escape(str(workspace.directory.resolve()))}[/bold]: "
         f"edit {workspace.config_path.name}, then `orgflow import jira|github|transitions PATH`"
     )
     workspace.close()
@@ -59,7 +50,7 @@ def status(
     from orgflow.metrics import stored_facts
     from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
 
-    with open_from(ctx) as workspace:
+    with open_from(ctx, read_only=True) as workspace:
         connection = workspace.store.connection
         sections = {
             "sources": quality.loaded_sources(connection),
@@ -85,7 +76,7 @@ def status(
             }
             sys.stdout.write(json.dumps(payload, indent=1) + "\n")
             return
-        console.print(f"workspace [bold]{workspace.directory.resolve()}[/bold]")
+        console.print(f"workspace [bold]{escape(str(workspace.directory.resolve()))}[/bold]")
         render_table(sections["sources"], title="work items by source and project")
         counts = sections["tables"].filter(sections["tables"]["rows"].to_numpy() > 0)
         render_table(counts, title="rows per table")
@@ -117,7 +108,7 @@ def status(
         by_rule = sections.get("work items attributed by rule")
         if by_rule is not None:
             # A plain line: a title this long would wrap above a two-column table.
-            console.print(f"work items attributed by rule (org.attribution: {', '.join(order)})")
+            console.print(escape(f"work items attributed by rule (org.attribution: {', '.join(order)})"))
             render_table(by_rule)
 
 
@@ -163,7 +154,7 @@ def demo(
             progress.update(task, completed=done, total=total, description=f"building {what}")
 
         summary = build_demo(directory, seed=seed, items=items, on_progress=on_progress)
-    console.print(f"demo organization built in [bold]{directory.resolve()}[/bold]: {summary}")
+    console.print(f"demo organization built in [bold]{escape(str(directory.resolve()))}[/bold]: {escape(str(summary))}")
 
 
 def _progress() -> Progress:
