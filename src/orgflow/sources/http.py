@@ -10,14 +10,23 @@ factor in [0.5, 1]. After `max_retries` retries the request fails with a `SyncEr
 Secrets: a token lives in a `Secret`, whose repr and str are masked, and is added to requests by an
 ``httpx.Auth`` flow, so it never reaches a log line, an exception or the workspace. URLs in messages
 are stripped of any user information and query string values named like credentials.
+
+Where the token goes: only to the configured API root's origin (scheme, host and port). A paging
+link (``Link: rel="next"``) or any absolute URL on another origin is refused with a `SyncError`
+before a request is sent. Redirects keep the same rule: httpx drops the Authorization header on a
+redirect to another origin. A token is sent over plain ``http://`` only to this machine (loopback:
+localhost, 127.0.0.0/8, ::1); a client for any other ``http://`` root with a token is refused when
+it is built.
 """
 
 from __future__ import annotations
 
 import base64
 import email.utils
+import ipaddress
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass
@@ -34,6 +43,8 @@ logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 _SECRET_PARAMETERS = ("token", "access_token", "private_token", "key", "password", "secret")
+_LINK_VALUE = re.compile(r"<([^>]*)>([^<]*)")
+"""One link of a Link header: the target, then its parameters up to the next target."""
 
 
 class SyncError(InputError):
@@ -100,8 +111,12 @@ class JsonResponse:
     url: str
 
     def next_link(self) -> str | None:
-        """The ``rel="next"`` URL of the Link header (GitHub, GitLab), if any."""
-        return next_link(self.headers.get("link"))
+        """The ``rel="next"`` URL of the Link header (GitHub, GitLab), if any, made absolute.
+
+        Not checked here: `HttpClient.next_link` refuses a link off the API root's origin.
+        """
+        link = next_link(self.headers.get("link"))
+        return None if link is None else urljoin(self.url, link)
 
 
 class HttpClient:
@@ -118,6 +133,10 @@ class HttpClient:
         sleep: how to wait (injectable so tests do not wait for real).
         jitter: the random source of the backoff factor.
         transport: an httpx transport (tests), else the default.
+        source: the configured source's name, for error messages.
+
+    Raises:
+        SyncError: `auth` is given and `base_url` is plain ``http://`` to a host other than loopback.
     """
 
     def __init__(
@@ -134,8 +153,19 @@ class HttpClient:
         jitter: random.Random | None = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.BaseTransport | None = None,
+        source: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
+        self.source = source
+        self.origin = _origin(self.base_url)
+        if auth is not None and self.origin[0] == "http" and not is_loopback(self.origin[1]):
+            raise SyncError(
+                f"a token is sent over plain http only to this machine (localhost, 127.0.0.0/8, ::1), "
+                f"not to {self.origin[1]}",
+                record=None if source is None else f"source {source}",
+                field="url",
+                hint="use the https:// address of the API",
+            )
         self.max_retries = max_retries
         self.backoff_base = backoff_base
         self.backoff_max = backoff_max
@@ -183,6 +213,7 @@ class HttpClient:
         """
         url = self.url(path_or_url, params)
         shown = safe_url(url)
+        self._check_origin(url)
         last_problem = "no attempt"
         for attempt in range(self.max_retries + 1):
             self._respect_pause()
@@ -223,6 +254,28 @@ class HttpClient:
             f"gave up after {self.max_retries + 1} attempts ({last_problem})",
             file=shown,
             hint="check the URL and the network, then run the sync again; it resumes where it stopped",
+        )
+
+    def next_link(self, response: JsonResponse) -> str | None:
+        """The ``rel="next"`` URL of `response` (None on the last page), checked to stay on the API root.
+
+        Raises:
+            SyncError: the link leaves the configured scheme, host or port; the token is not sent there.
+        """
+        link = response.next_link()
+        if link is not None:
+            self._check_origin(link, found_at=response.url)
+        return link
+
+    def _check_origin(self, url: str, *, found_at: str | None = None) -> None:
+        """Refuse `url` unless it is on the API root's scheme, host and port (where the token may go)."""
+        if _origin(url) == self.origin:
+            return
+        raise SyncError(
+            f"refused a link to another host ({safe_url(url)}); requests go only to {_shown_origin(self.origin)}",
+            file=found_at,
+            record=None if self.source is None else f"source {self.source}",
+            hint="check the source's url in orgflow.yaml; the server must page on the host it is called on",
         )
 
     def _backoff(self, attempt: int) -> float:
@@ -290,21 +343,47 @@ def parse_retry_after(value: str) -> float:
 
 
 def next_link(link_header: str | None) -> str | None:
-    """The URL marked ``rel="next"`` in an RFC 8288 Link header, or None."""
+    """The URL marked ``rel="next"`` in an RFC 8288 Link header, or None.
+
+    Written here rather than taken from ``httpx.Response.links``, which misses ``rel="next last"``
+    (a list of relation types); a comma inside ``<...>`` (``?labels=a,b``) stays part of the URL.
+    """
     if not link_header:
         return None
-    for part in link_header.split(","):
-        section = part.split(";")
-        if len(section) < 2:
-            continue
-        target = section[0].strip()
-        if not (target.startswith("<") and target.endswith(">")):
-            continue
-        for parameter in section[1:]:
-            name, _, value = parameter.strip().partition("=")
-            if name.strip() == "rel" and "next" in value.strip().strip('"').split():
-                return target[1:-1]
+    for target, parameters in _LINK_VALUE.findall(link_header):
+        for parameter in parameters.split(";"):
+            name, _, value = parameter.strip().rstrip(",").partition("=")
+            if name.strip().casefold() == "rel" and "next" in value.strip().strip('"').casefold().split():
+                return target.strip()
     return None
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` names this machine: ``localhost``, 127.0.0.0/8 or ::1."""
+    name = host.strip("[]").rstrip(".").casefold()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _origin(url: str) -> tuple[str, str, int]:
+    """(scheme, host, port) of `url`, the port made explicit (80 for http, 443 for https)."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return "", url, 0
+    port = parsed.port or {"http": 80, "https": 443}.get(parsed.scheme, 0)
+    return parsed.scheme, parsed.host, port
+
+
+def _shown_origin(origin: tuple[str, str, int]) -> str:
+    scheme, host, port = origin
+    shown = f"[{host}]" if ":" in host else host
+    default = {"http": 80, "https": 443}.get(scheme) == port
+    return f"{scheme}://{shown}" if default else f"{scheme}://{shown}:{port}"
 
 
 def safe_url(url: str) -> str:

@@ -24,6 +24,21 @@ def load_issues(shared_data: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
+def copies(issues: list[dict[str, Any]], count: int) -> list[dict[str, Any]]:
+    """`count` issues: the saved ones, then copies of them numbered from 100001, 200001, ... and
+    updated one day later per copy, so that the list is longer than one capped page."""
+    made = []
+    for index in range(count):
+        round_, issue = divmod(index, len(issues))
+        copied = copy.deepcopy(issues[issue])
+        if round_:
+            copied["number"] = round_ * 100_000 + copied["number"]
+            updated = _instant(copied["updated_at"]) + timedelta(days=round_)
+            copied["updated_at"] = _z(updated)
+        made.append(copied)
+    return made
+
+
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -35,9 +50,13 @@ def _z(instant: datetime) -> str:
 class GithubReplay:
     """``/repos/{repo}/issues`` (since, sort=updated, direction=asc, page) and issue events."""
 
-    def __init__(self, issues: list[dict[str, Any]], *, base_url: str, repo: str = REPO) -> None:
+    def __init__(
+        self, issues: list[dict[str, Any]], *, base_url: str, repo: str = REPO, per_page_cap: int = 100
+    ) -> None:
+        """`per_page_cap`: the most items a page holds whatever ``per_page`` asks (GitHub's is 100)."""
         self.issues = {issue["number"]: issue for issue in copy.deepcopy(issues)}
         self.base_url = base_url
+        self.per_page_cap = per_page_cap
         self.repo = repo
         self.clock = max(_instant(issue["updated_at"]) for issue in issues).replace(microsecond=0) + timedelta(days=1)
         self.last_page: list[int] = []
@@ -92,7 +111,7 @@ class GithubReplay:
     def _paged(
         self, path: str, params: dict[str, str], rows: list[Any], *, record: bool
     ) -> tuple[int, dict[str, str], Any]:
-        size = int(params.get("per_page", 30))
+        size = min(int(params.get("per_page", 30)), self.per_page_cap)
         number = int(params.get("page", 1))
         page = copy.deepcopy(rows[(number - 1) * size : number * size])
         if record:

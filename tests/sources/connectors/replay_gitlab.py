@@ -179,6 +179,19 @@ def project_data() -> dict[str, list[dict[str, Any]]]:
     return {"issues": [one, two, three], "merge_requests": merge_requests, "deployments": deployments}
 
 
+def many_issues(count: int) -> list[dict[str, Any]]:
+    """`count` open issues without events, iid 1..count; two by two they share an update time."""
+    issues = []
+    for iid in range(1, count + 1):
+        minute = iid // 2
+        updated = f"2024-04-{1 + minute // 1440:02d}T{minute // 60 % 24:02d}:{minute % 60:02d}:00.000Z"
+        issue = _issue(iid, "2024-03-01T09:00:00.000Z", updated, "opened", None, [])
+        issue["resource_label_events"] = []
+        issue["resource_state_events"] = []
+        issues.append(issue)
+    return issues
+
+
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
@@ -186,9 +199,15 @@ def _instant(text: str) -> datetime:
 class GitlabReplay:
     """Project lists (updated_after, order_by=updated_at, sort=asc, page) and issue resource events."""
 
-    def __init__(self, data: dict[str, list[dict[str, Any]]], *, base_url: str) -> None:
+    def __init__(
+        self, data: dict[str, list[dict[str, Any]]], *, base_url: str, per_page_cap: int = 100, links: bool = True
+    ) -> None:
+        """`per_page_cap`: the most items a page holds whatever ``per_page`` asks (GitLab's is 100);
+        `links`: whether pages carry a Link header besides the ``X-...`` paging headers."""
         self.data = copy.deepcopy(data)
         self.base_url = base_url
+        self.per_page_cap = per_page_cap
+        self.links = links
 
     def mutate(self) -> None:
         return
@@ -213,10 +232,13 @@ class GitlabReplay:
         return None
 
     def _paged(self, path: str, params: dict[str, str], rows: list[Any]) -> tuple[int, dict[str, str], Any]:
-        size = int(params.get("per_page", 20))
+        size = min(int(params.get("per_page", 20)), self.per_page_cap)
         number = int(params.get("page", 1))
+        pages = max(1, (len(rows) + size - 1) // size)
         headers = {"X-Page": str(number), "X-Per-Page": str(size), "X-Total": str(len(rows))}
+        headers.update({"X-Total-Pages": str(pages), "X-Next-Page": ""})
         if number * size < len(rows):
             headers["X-Next-Page"] = str(number + 1)
+        if number * size < len(rows) and self.links:
             headers["Link"] = f'<{self.base_url}{path}?{urlencode({**params, "page": number + 1})}>; rel="next"'
         return 200, headers, copy.deepcopy(rows[(number - 1) * size : number * size])

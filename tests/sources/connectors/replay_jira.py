@@ -118,9 +118,23 @@ class JiraReplay:
     """``/rest/api/2/{field,myself,search,issue/KEY/changelog,issue/KEY}`` over a set of issues."""
 
     def __init__(
-        self, issues: list[dict[str, Any]], *, inline_limit: int = 5, changelog_page_limit: int = 100, zone: str = "UTC"
+        self,
+        issues: list[dict[str, Any]],
+        *,
+        inline_limit: int = 5,
+        changelog_page_limit: int = 100,
+        zone: str = "UTC",
+        max_results_cap: int | None = None,
+        paging_words: tuple[str, ...] = ("total",),
     ) -> None:
+        """`max_results_cap`: the most issues a search page holds whatever is asked (Data Center's
+        ``jira.search.views.default.max``); `paging_words`: which of ``total`` and ``isLast`` a
+        search page carries."""
         self.issues = {issue["key"]: issue for issue in copy.deepcopy(issues)}
+        self.max_results_cap = max_results_cap
+        self.paging_words = paging_words
+        self.served: list[str] = []
+        self.before_search: Any = None
         self.inline_limit = inline_limit
         self.changelog_page_limit = changelog_page_limit
         self.changelog_pages = 0
@@ -208,6 +222,8 @@ class JiraReplay:
 
     def _search(self, params: dict[str, str]) -> dict[str, Any]:
         self.searches += 1
+        if self.before_search is not None:
+            self.before_search(self)
         jql = params.get("jql", "")
         found = list(self.issues.values())
         projects = _PROJECTS.search(jql)
@@ -220,6 +236,8 @@ class JiraReplay:
             found = [issue for issue in found if _instant(issue["fields"]["updated"]) >= lower]
         found.sort(key=_order)
         start, size = int(params.get("startAt", 0)), int(params.get("maxResults", 50))
+        if self.max_results_cap is not None:
+            size = min(size, self.max_results_cap)
         wanted = params.get("fields")
         page = []
         for issue in found[start : start + size]:
@@ -238,4 +256,10 @@ class JiraReplay:
                 }
             page.append(copy.deepcopy(served))
         self.last_page = [issue["key"] for issue in page]
-        return {"expand": "names,schema", "startAt": start, "maxResults": size, "total": len(found), "issues": page}
+        self.served.extend(self.last_page)
+        body: dict[str, Any] = {"expand": "names,schema", "startAt": start, "maxResults": size, "issues": page}
+        if "total" in self.paging_words:
+            body["total"] = len(found)
+        if "isLast" in self.paging_words:
+            body["isLast"] = start + len(page) >= len(found)
+        return body

@@ -113,6 +113,9 @@ def _kill_quietly(pid: int | None) -> None:
 def _handler(server: ReplayServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave in one write: sent apart, Nagle's algorithm and the client's
+        # delayed ACK hold each response about 40 ms.
+        wbufsize = 1 << 16
 
         def do_GET(self) -> None:
             parts = urlsplit(self.path)

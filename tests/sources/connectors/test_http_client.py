@@ -6,12 +6,22 @@ import random
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+import httpx
 import pytest
 from replay_github import REPO, GithubReplay
+from tests.sources.connectors.conftest import TOKEN_ENV
 
-from conftest import TOKEN_ENV
 from orgflow.sources.connectors.settings import SourceSettings
-from orgflow.sources.http import HttpClient, Secret, SyncError, TokenAuth, next_link, parse_retry_after, safe_url
+from orgflow.sources.http import (
+    HttpClient,
+    JsonResponse,
+    Secret,
+    SyncError,
+    TokenAuth,
+    next_link,
+    parse_retry_after,
+    safe_url,
+)
 
 
 def test_retry_after_in_seconds_and_as_http_date():
@@ -28,6 +38,15 @@ def test_next_link_and_safe_url():
     assert next_link(header) == "https://api.github.com/repos/a/b/issues?page=3"
     assert next_link('<https://x/y?page=9>; rel="last"') is None
     assert next_link(None) is None
+    assert next_link('<https://x/y?labels=a,b&page=2>; rel="next", <https://x/y?page=9>; rel="last"') == (
+        "https://x/y?labels=a,b&page=2"
+    )
+    assert next_link('<https://x/y?page=1>; rel="prev first", <https://x/y?page=3>; rel="next last"') == (
+        "https://x/y?page=3"
+    )
+    assert next_link('<https://x/y?page=3>; title="next"; rel=last') is None
+    relative = JsonResponse([], httpx.Headers({"Link": '</api/v4/items?page=2>; rel="next"'}), "https://h/api/v4/items")
+    assert relative.next_link() == "https://h/api/v4/items?page=2"
     assert safe_url("https://me:pw@host/api?private_token=abc&page=2") == "https://host/api?private_token=***&page=2"
 
 

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from replay_github import REPO, GithubReplay, load_issues
+from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
 
-from conftest import TOKEN_ENV, dump, open_store
 from orgflow.config import Config
 from orgflow.sources import github as github_format
 from orgflow.sources.connectors.settings import SourceSettings

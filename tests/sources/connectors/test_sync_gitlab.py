@@ -7,8 +7,8 @@ from collections import Counter
 from datetime import datetime
 
 from replay_gitlab import PROJECT, GitlabReplay, project_data
+from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
 
-from conftest import TOKEN_ENV, dump, open_store
 from orgflow.config import Config
 from orgflow.sources import gitlab as gitlab_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED

@@ -8,8 +8,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from replay_jira import JiraReplay, _instant, load_issues
+from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
 
-from conftest import TOKEN_ENV, dump, open_store
 from orgflow.config import Config
 from orgflow.sources import jira as jira_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED

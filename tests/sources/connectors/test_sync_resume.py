@@ -8,8 +8,8 @@ import random
 from datetime import datetime
 
 from replay_jira import JiraReplay, _instant, load_issues
+from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
 
-from conftest import TOKEN_ENV, dump, open_store
 from orgflow.config import Config
 from orgflow.sources.connectors import __main__ as entry
 from orgflow.sources.connectors.settings import SourceSettings

@@ -6,9 +6,9 @@ import logging
 
 import pytest
 from replay_github import REPO, GithubReplay, load_issues
+from tests.sources.connectors.conftest import TOKEN_ENV
 from typer.testing import CliRunner
 
-from conftest import TOKEN_ENV
 from orgflow.cli import app
 from orgflow.sources.connectors.settings import SourceSettings
 from orgflow.sources.connectors.sync import make_client, sync_source

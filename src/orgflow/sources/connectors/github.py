@@ -2,9 +2,11 @@
 
 Requests:
 - ``GET /repos/{owner}/{name}/issues?state=all&sort=updated&direction=asc&since=<cursor - overlap>``,
-  walked as `connectors.paging` describes (``page``/``per_page``).
+  walked as `connectors.paging` describes (``page``/``per_page``; GitHub caps ``per_page`` at 100,
+  so a page ends the walk only when the Link header has no ``next``).
 - ``GET /repos/{owner}/{name}/issues/{number}/events`` for each issue that changed, following the
-  Link header's ``next``. An issue whose stored update time equals the listed one costs no request.
+  Link header's ``next`` (only on the configured host). An issue whose stored update time equals
+  the listed one costs no request.
 
 Pull requests appear in the issues list; they are not work items and are skipped with a reason
 (pull requests, reviews and deployments are read by the delivery importer from saved exports).
@@ -20,7 +22,7 @@ from typing import Any
 from orgflow.errors import InputError
 from orgflow.sources import github as github_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED, ConnectorContext, SyncPage, floor_second, iso_z
-from orgflow.sources.connectors.paging import Item, by_page_number, walk_updated
+from orgflow.sources.connectors.paging import Item, Listing, by_page_number, walk_updated
 from orgflow.sources.files import parse_instant
 
 RESOURCE = "issues"
@@ -49,7 +51,7 @@ class GithubConnector:
         size = context.settings.page_size
         path = f"repos/{self.repo}/issues"
 
-        def list_page(lower: datetime, number: int) -> list[Item]:
+        def list_page(lower: datetime, number: int) -> Listing:
             params = {
                 "state": "all",
                 "sort": "updated",
@@ -58,10 +60,11 @@ class GithubConnector:
                 "per_page": size,
                 "page": number,
             }
-            data = context.client.get_json(path, params).data
-            if not isinstance(data, list):
+            response = context.client.get_json(path, params)
+            if not isinstance(response.data, list):
                 raise InputError("expected a list of issues", file=context.client.url(path), hint="check the query")
-            return data
+            # GitHub answers at most 100 a page whatever is asked: only the Link header says more follow.
+            return Listing(response.data, more=context.client.next_link(response) is not None)
 
         walk = walk_updated(
             by_page_number(list_page, size),
@@ -119,7 +122,7 @@ class GithubConnector:
             if not isinstance(response.data, list):
                 raise InputError("expected a list of events", file=response.url)
             events.extend(response.data)
-            url = response.next_link()
+            url = client.next_link(response)
         return events
 
 

@@ -1,7 +1,8 @@
 """GitLab REST v4: issues with resource state and label events, merge requests, deployments.
 
 Requests (``<id>`` is the URL-encoded project path of ``query``), each list walked by update time as
-`connectors.paging` describes, with its own cursor:
+`connectors.paging` describes, with its own cursor (GitLab caps ``per_page`` at 100; a page ends the
+walk only when neither the Link header nor ``X-Next-Page`` names a next page):
 - ``GET /projects/<id>/issues?scope=all&order_by=updated_at&sort=asc&updated_after=...``, then for
   each changed issue ``/issues/<iid>/resource_state_events`` and ``/resource_label_events``
   (following Link ``next``);
@@ -22,8 +23,9 @@ from orgflow.errors import InputError
 from orgflow.model.record import Record
 from orgflow.sources import gitlab as gitlab_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED, ConnectorContext, SyncPage, floor_second, iso_z
-from orgflow.sources.connectors.paging import Item, by_page_number, walk_updated
+from orgflow.sources.connectors.paging import Item, Listing, by_page_number, walk_updated
 from orgflow.sources.files import parse_instant
+from orgflow.sources.http import JsonResponse
 
 SKIP_UNFINISHED = "deployment without a final status"
 EVENTS_PAGE_SIZE = 100
@@ -57,12 +59,12 @@ class GitlabConnector:
         size = context.settings.page_size
         path = f"{self.root}/{resource}"
 
-        def list_page(lower: datetime, number: int) -> list[Item]:
+        def list_page(lower: datetime, number: int) -> Listing:
             params = {**extra, "order_by": "updated_at", "sort": "asc", "updated_after": iso_z(lower)}
-            data = context.client.get_json(path, {**params, "per_page": size, "page": number}).data
-            if not isinstance(data, list):
+            response = context.client.get_json(path, {**params, "per_page": size, "page": number})
+            if not isinstance(response.data, list):
                 raise InputError(f"expected a list of {resource}", file=context.client.url(path))
-            return data
+            return _listing(response, context.client.next_link(response))
 
         walk = walk_updated(
             by_page_number(list_page, size),
@@ -140,8 +142,25 @@ class GitlabConnector:
             if not isinstance(response.data, list):
                 raise InputError("expected a list of events", file=response.url)
             collected.extend(response.data)
-            url = response.next_link()
+            url = client.next_link(response)
         return collected
+
+
+def _listing(response: JsonResponse, link: str | None) -> Listing:
+    """A list page, and whether more follow in GitLab's words.
+
+    GitLab caps ``per_page`` at 100, so the page length says nothing: more follow when the Link
+    header has ``next``, ``X-Next-Page`` names a page, or ``X-Page`` is below ``X-Total-Pages``.
+    """
+    headers = response.headers
+    page, pages = headers.get("x-page", ""), headers.get("x-total-pages", "")
+    more = (
+        link is not None
+        or bool(headers.get("x-next-page", "").strip())
+        or (page.isdigit() and pages.isdigit() and int(page) < int(pages))
+    )
+    total = headers.get("x-total", "")
+    return Listing(response.data, more=more, total=int(total) if total.isdigit() else None)
 
 
 def _updated(item: Item) -> datetime:

@@ -5,7 +5,9 @@ Requests:
   asks only for the fields the parser reads.
 - ``GET /rest/api/2/myself`` once: the user's time zone, since JQL dates are read in it.
 - ``GET /rest/api/2/search`` with ``(<query>) AND updated >= "<cursor - overlap>" ORDER BY updated
-  ASC, key ASC``, ``expand=changelog``, walked as `connectors.paging` describes.
+  ASC, key ASC``, ``expand=changelog``, walked as `connectors.paging` describes: ``startAt``
+  advances by the issues received, and the walk ends when the response says it is the last page
+  (``isLast``, else ``startAt + issues >= total``) or holds no issue, never on a short page.
 - When an issue's inline changelog is cut (``total`` above the histories returned): Cloud pages
   ``/rest/api/2/issue/{key}/changelog``; Data Center reads ``/rest/api/2/issue/{key}?expand=changelog``,
   which returns the whole changelog.
@@ -23,7 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from orgflow.errors import InputError
 from orgflow.sources import jira as jira_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED, ConnectorContext, SyncPage, floor_minute
-from orgflow.sources.connectors.paging import Item, walk_updated
+from orgflow.sources.connectors.paging import Item, Listing, walk_updated
 from orgflow.sources.files import parse_instant
 from orgflow.sources.http import SyncError
 
@@ -80,12 +82,11 @@ class JiraConnector:
         size = context.settings.page_size
         query = context.settings.query
 
-        def fetch(lower: datetime, offset: int) -> tuple[list[Item], int | None]:
+        def fetch(lower: datetime, offset: int) -> Listing:
             since = lower.astimezone(zone).strftime("%Y/%m/%d %H:%M")
             jql = f'({query}) AND updated >= "{since}" ORDER BY updated ASC, key ASC'
             params = {"jql": jql, "startAt": offset, "maxResults": size, "expand": "changelog", "fields": fields}
-            data = context.client.get_json("rest/api/2/search", params).data
-            return _issues(data), data.get("total") if isinstance(data, dict) else None
+            return _listing(context.client.get_json("rest/api/2/search", params).data, offset)
 
         walk = walk_updated(
             fetch,
@@ -178,11 +179,29 @@ class JiraConnector:
         }
 
 
-def _issues(data: Any) -> list[Item]:
+def _listing(data: Any, offset: int) -> Listing:
+    """A search page, and whether more follow in the server's own words.
+
+    Jira may answer fewer issues than ``maxResults`` asked (Cloud when many fields are asked, Data
+    Center capped by ``jira.search.views.default.max``), so the page length says nothing: ``isLast``
+    decides where given, else ``startAt + issues < total``; a page without either goes on until an
+    empty page.
+    """
     issues = data.get("issues") if isinstance(data, dict) else None
     if not isinstance(issues, list):
         raise SyncError("a search response without an issues list", hint="is the url a Jira site?")
-    return issues
+    total = data.get("total")
+    total = total if isinstance(total, int) and not isinstance(total, bool) else None
+    start = data.get("startAt")
+    start = start if isinstance(start, int) and not isinstance(start, bool) else offset
+    is_last = data.get("isLast")
+    if isinstance(is_last, bool):
+        more = not is_last
+    elif total is not None:
+        more = start + len(issues) < total
+    else:
+        more = bool(issues)
+    return Listing(issues, more and bool(issues), total)
 
 
 def _updated(issue: Item) -> datetime:

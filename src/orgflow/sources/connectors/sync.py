@@ -101,7 +101,8 @@ def make_client(
     """The HTTP client of a source: its API root and its credentials from the environment.
 
     Raises:
-        InputError: a configured token or user variable is not set.
+        InputError: a configured token or user variable is not set, or a token would go over plain
+            http to another machine than this one.
     """
     token = settings.token()
     user = settings.user()
@@ -118,6 +119,7 @@ def make_client(
         jitter=jitter,
         headers=_HEADERS.get(settings.kind),
         transport=transport,
+        source=settings.name,
     )
 
 
