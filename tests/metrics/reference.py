@@ -18,9 +18,10 @@ Definitions used here, in the order METRICS.md gives them:
 - Active time = time in active, non-blocked stages minus the part of it covered by blocked flags.
 - WIP at the end of a UTC day: started before midnight and not finished before midnight.
 - CFD: moves into unmapped or cancelled stages are left out (docs/metrics.md: cancelled stages have no
-  line); an entry into a stage is forgotten when a later transition goes to an earlier stage; the count
-  of stage s on day D is the number of items whose earliest kept entry into s or any later stage
-  happened on or before D.
+  line); an entry into a stage is forgotten when a later transition goes to an earlier stage; then a
+  cancelled item's entries into done stages are dropped (it is on no done line); the count of stage s
+  on day D is the number of items whose earliest kept entry into s or any later stage happened on or
+  before D.
 """
 
 from __future__ import annotations
@@ -402,13 +403,15 @@ class ReferenceFlow:
     def cfd_reach(self, facts: Facts) -> dict[tuple[str, int], datetime]:
         """(stage, order) -> when the item first reached that stage or a later one, by kept entries.
 
-        Only moves into CFD stages count (unmapped and cancelled ones are left out, docs/metrics.md).
+        Only moves into CFD stages count (unmapped and cancelled ones are left out, docs/metrics.md), and
+        a cancelled item's moves into done stages are left out too.
         """
         mapped = [step for step in facts.steps if step.stage.order is not None and step.stage.category != "cancelled"]
         kept = [
             step
             for index, step in enumerate(mapped)
             if all(later.stage.order >= step.stage.order for later in mapped[index + 1 :])
+            and (step.stage.category != "done" or facts.outcome != "cancelled")
         ]
         reach = {}
         for name, order in self.cfd_stages(facts.workflow):

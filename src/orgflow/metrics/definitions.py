@@ -13,7 +13,8 @@ DEFINITIONS: dict[str, str] = {
     "started = arrivals; net_flow = started - finished; empty periods shown as 0.",
     "wip": "Items started and not finished at the end of each UTC day.",
     "cfd": "Per day and stage: items whose first entry into the stage or a later one happened on or before "
-    "that day; entries undone by a backward move are forgotten; unmapped statuses left out.",
+    "that day; entries undone by a backward move are forgotten; unmapped statuses and cancelled stages left "
+    "out; cancelled items never reach a done stage.",
     "age": "Work Item Age: now - start per started, unfinished item, in days, with time in its current stage.",
     "efficiency": "Flow efficiency: sum of active time / sum of cycle time over items finished in the window "
     "(time-weighted); flagged time inside active stages counts as waiting.",

@@ -112,23 +112,31 @@ def _running_total(
     return result.order_by(["day", *groups])
 
 
-def cfd_climbs(transitions: ir.Table) -> ir.Table:
+def cfd_climbs(transitions: ir.Table, items: ir.Table) -> ir.Table:
     """The entries that count in the cumulative flow, one row per item and climb (the CFD's facts).
 
     An entry counts only if the item never later moved back to an earlier stage (backward moves
     forget the entries they undo), so lines never fall and rework stays in the earlier stage.
-    Unmapped statuses and cancelled stages are left out. Survivors of one item climb the stages
-    monotonically, so each newly reaches the stages above the previous survivor's.
+    Unmapped statuses and cancelled stages are left out, and so are the entries into done stages of
+    a cancelled item (by its status or by its resolution): it stays in the last forward stage it
+    reached and never reaches a done line. Survivors of one item climb the stages monotonically, so
+    each newly reaches the stages above the previous survivor's.
 
-    `transitions` are `orgflow.metrics.history.mapped_transitions` (open or closed: intervals are not
-    used). Needs no `now`, so it is built with the other facts. Columns: ik, event_day (UTC date of
-    the entry), previous_order (the previous survivor's stage order, -1 for the first), stage_order.
+    `transitions` are `orgflow.metrics.history.mapped_transitions` and `items` the matching
+    `orgflow.metrics.history.item_facts` (open or closed: neither intervals nor `now` are used), so
+    it is built with the other facts. Columns: ik, event_day (UTC date of the entry), previous_order
+    (the previous survivor's stage order, -1 for the first), stage_order.
     """
-    # Cancelled stages stand outside the forward order of work: their entries are left out like unmapped ones.
-    survived = transitions.filter(
+    cancelled = items.filter(_.outcome == "cancelled").select(cancelled_ik=_.ik)
+    joined = transitions.left_join(cancelled, transitions.ik == cancelled.cancelled_ik)
+    # Cancelled stages stand outside the forward order of work: their entries are left out like
+    # unmapped ones. Which entries survive a backward move is decided on the same entries as before
+    # (`later_min_order`), so leaving a cancelled item's done entries out never revives an undone one.
+    survived = joined.filter(
         _.stage_order.notnull(),
         _.category != "cancelled",
         _.later_min_order.isnull() | (_.stage_order <= _.later_min_order),
+        (_.category != "done") | _.cancelled_ik.isnull(),
     ).select("ik", "seq", "changed_at", "stage_order")
     ordered = ibis.window(group_by="ik", order_by=["changed_at", "seq"])
     climbs = survived.mutate(previous_order=_.stage_order.lag().over(ordered).fill_null(-1)).filter(

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
     from orgflow.config import Config
 
 # Raise when the columns or the definitions of the open facts change: stored facts of another version
-# are then stale.
-FACTS_VERSION = 1
+# are then stale. 2: the CFD's climbs leave out the done entries of cancelled items.
+FACTS_VERSION = 2
 ITEMS_TABLE = "flow_facts_items"
 TRANSITIONS_TABLE = "flow_facts_transitions"
 CLIMBS_TABLE = "flow_facts_cfd_climbs"
@@ -114,7 +114,8 @@ def build_open_facts(
     )
     transitions = tables.table(names["transitions"])
     materialize(connection, names["items"], item_facts(tables, base, transitions), temporary=temporary)
-    materialize(connection, names["climbs"], cfd_climbs(transitions), temporary=temporary)
+    items = tables.table(names["items"])
+    materialize(connection, names["climbs"], cfd_climbs(transitions, items), temporary=temporary)
 
 
 def facts_key(connection: duckdb.DuckDBPyConnection, attribution: tuple[str, ...]) -> str:
