@@ -22,6 +22,7 @@ from boards import SMALL_BOARD
 from ibis import _
 
 import orgflow
+from orgflow.errors import InputError
 from orgflow.metrics.compiled import (
     TIMESTAMP,
     CompiledQuery,
@@ -62,6 +63,8 @@ def backend() -> ibis.BaseBackend:
         (datetime(2024, 3, 2, 12, 0, 0, 1), TIMESTAMP, datetime(2024, 3, 2, 12, 0, 0, 1)),
         (date(1900, 1, 1), dt.date, date(1900, 1, 1)),
         ("it's", dt.string, "it's"),
+        ("o'b\x00\\ ✓ $now", dt.string, "o'b\x00\\ ✓ $now"),
+        ("\x00", dt.string, "\x00"),
         (True, dt.boolean, True),
         (None, dt.float64, None),
     ],
@@ -273,6 +276,66 @@ def test_a_flow_query_imports_no_pandas(workspace: Workspace) -> None:
     workspace.close()
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_binding_a_duckdb_parameter_still_imports_pandas() -> None:
+    """Why cut values are written as literals, not bound (docs/decisions/0005): when this fails, DuckDB
+    binds a text without pandas and the cut values should become DuckDB parameters."""
+    script = (
+        "import sys, duckdb\n"
+        "duckdb.connect().execute('SELECT ?::VARCHAR', ['payments']).fetchall()\n"
+        "print('pandas' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "True"
+
+
+def test_a_cut_value_with_quotes_and_a_nul_byte_selects_exactly_its_team(workspace: Workspace) -> None:
+    # C-1 of the team o'b<NUL>\ ✓, created 03-01 and started 03-06: in progress on 03-10. Its team id
+    # reaches SQL through the cut's slots, the team check and the team lookups: written exactly, it
+    # selects C-1 alone, and its prefix before the NUL byte is no team.
+    odd = "o'b\x00\\ ✓"
+    batch = ImportBatch("csv", "test", "hand-built")
+    batch.add(
+        WorkItem(
+            source="csv",
+            source_id="C-1",
+            project="P",
+            team_id=odd,
+            title="C-1",
+            item_type="Story",
+            created_at=at("03-01 00:00"),
+            status="In Progress",
+        )
+    )
+    batch.add(StatusTransition("csv", "C-1", 0, at("03-01 00:00"), None, "Backlog"))
+    batch.add(StatusTransition("csv", "C-1", 1, at("03-06 00:00"), "Backlog", "In Progress"))
+    workspace.write(batch)
+    service = workspace.metrics_at(at("03-10 00:00"))
+    service.summary(cut=Cut(team="beta"))  # compiles the team shape; the odd team runs the kept query
+
+    summary = service.summary(cut=Cut(team=odd))
+
+    assert workspace.compiled_queries.hits == 1
+    assert (summary.rows()[0]["finished"], summary.rows()[0]["wip"]) == (0, 1)
+    assert service.items(cut=Cut(team=odd)).table.column("item_id").to_pylist() == ["C-1"]
+    assert [row["team"] for row in service.summary(by="team").rows()] == ["alpha", "beta", odd]
+    with pytest.raises(InputError, match="unknown team"):
+        service.summary(cut=Cut(team="o'b"))
+
+
+def test_one_kept_items_query_serves_every_stage(workspace: Workspace) -> None:
+    service = workspace.metrics_at(at("03-10 00:00"))
+
+    def ids(stage: str) -> list[str]:
+        return service.items(stage=stage).table.column("item_id").to_pylist()
+
+    # On 03-10 A-1 is done; A-2 and B-1 are in Doing (status In Progress). A stage that is text with a
+    # quote and a NUL byte is one no item is in.
+    assert ids("Doing") == ["A-2", "B-1"]
+    assert ids("Done") == ["A-1"]
+    assert ids("Doing'\x00") == []
+    assert (workspace.compiled_queries.hits, workspace.compiled_queries.misses) == (2, 1)
 
 
 def test_an_empty_cut_value_is_no_cut_on_every_path(workspace: Workspace) -> None:

@@ -4,7 +4,7 @@ instant) and --since/--until (UTC days)."""
 from __future__ import annotations
 
 import copy
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,8 +12,7 @@ import typer
 from typer.core import TyperGroup
 
 from orgflow.cli.context import state
-from orgflow.errors import InputError
-from orgflow.metrics.window import parse_day
+from orgflow.metrics.window import parse_day, parse_instant
 
 WorkspaceOption = Annotated[
     Path | None,
@@ -84,15 +83,9 @@ def now_option(text: str | None) -> datetime | None:
     """A --now value: an ISO 8601 date or instant, UTC when it has no offset (None: the current time).
 
     Raises:
-        InputError: not a date or an instant.
+        InputError: not a date or an instant, or outside the calendar the metrics cover.
     """
-    if text is None:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"not a date or instant ({text!r})", field="--now", hint="use YYYY-MM-DD") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return parse_instant(text, field="--now")
 
 
 def day_option(text: str | None, field: str) -> date | None:

@@ -65,6 +65,9 @@ def serve(
         highlight=False,
         soft_wrap=True,
     )
+    # On Ctrl+C or SIGTERM, uvicorn runs the shutdown handlers, then re-raises the signal: closing the hub
+    # there drops the snapshot lease, so writers stop publishing for this server.
+    app.router.add_event_handler("shutdown", app.state.hub.close)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 

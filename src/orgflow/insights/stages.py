@@ -3,7 +3,10 @@
 A stage's **queue** on a day is the number of the team's items in that stage at the end of the day
 (each transition's interval, METRICS.md §1, clipped to the item's finish; backward moves and
 re-entries counted where the item really is). Backlog, done and cancelled stages are left out: a
-queue is work the team has started. Over the last `insight_weeks` weeks (7 whole days each, ending
+queue is work the team has started. Statuses no workflow maps are left out too: ``unmapped`` is not
+a stage but whatever the config does not name yet (typos, free text, backlog or done statuses of
+another tool), so a queue there says nothing about a step of the team's flow, and `orgflow status`
+already lists those statuses. Over the last `insight_weeks` weeks (7 whole days each, ending
 yesterday, UTC) a team's stage fires when all of these hold:
 
 1. the daily queue has a positive least-squares slope;
@@ -37,7 +40,9 @@ RULE = "stages.queue-growing"
 HIGH_GROWTH = 0.4
 """As for WIP (`orgflow.insights.load.HIGH_GROWTH`): a linear queue that doubled over the window."""
 MIN_GROWTH_ITEMS = 2.0
-_NOT_QUEUES = ("backlog", "done", "cancelled")
+_NOT_QUEUES = ("backlog", "done", "cancelled", "unmapped")
+"""Categories that hold no queue of started work (``unmapped``: statuses no workflow maps, which have
+no stage order either)."""
 
 
 def _events(scope: Scope) -> list[dict[str, Any]]:

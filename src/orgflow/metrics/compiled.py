@@ -10,9 +10,10 @@ expression holding bound values still runs on its own (`compile_query`, then `ru
 `values_of`); a caller that knows its query's shape (`FlowService`) keeps the compiled query in a
 `QueryCache` and, on the next call, skips building and compiling both.
 
-The slots are filled as text rather than bound as DuckDB parameters because binding a parameter
-makes DuckDB's Python client import pandas (about 0.4 s, once per process). Each value is written
-as one exact literal and cast by the SQL around the slot. On backends other than DuckDB, bound
+The slots are filled as text rather than bound as DuckDB parameters because binding a parameter of
+any type but NULL makes DuckDB's Python client import pandas (about 0.4 s, once per process; checked
+for each type in docs/decisions/0005). Each value is written as one exact literal and cast by the
+SQL around the slot. On backends other than DuckDB, bound
 values are written into the expression as literals (`inline_bound`).
 """
 

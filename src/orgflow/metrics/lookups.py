@@ -206,7 +206,9 @@ def sql_literal(value: object) -> str:
     """`value` as an exact SQL literal: NULL for None, TRUE or FALSE, an int in decimal digits, a float
     as its quoted `repr` (exact, 'inf' and 'nan' included; DuckDB would read bare digits as a decimal),
     a naive datetime as quoted ISO 8601 with microseconds, a date as quoted ISO 8601, a string quoted
-    with its quotes doubled. Where the type matters, the SQL around it casts.
+    with its quotes doubled (a string holding NUL bytes as its pieces joined by ``chr(0)`` in
+    parentheses: DuckDB's parser ends a quoted string at a NUL). Where the type matters, the SQL
+    around it casts.
 
     Raises:
         TypeError: another type, or a datetime with a time zone (the store's instants are naive UTC).
@@ -227,5 +229,11 @@ def sql_literal(value: object) -> str:
     if isinstance(value, date):
         return f"'{value.isoformat()}'"
     if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
+        if "\x00" in value:
+            return "(" + " || chr(0) || ".join(_quoted(piece) for piece in value.split("\x00")) + ")"
+        return _quoted(value)
     raise TypeError(f"no SQL literal for a {type(value).__name__} ({value!r})")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

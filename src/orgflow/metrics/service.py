@@ -227,18 +227,21 @@ class FlowService:
         options: tuple[Hashable, ...],
         params: dict[str, Any],
         window: Window | None,
+        bound_values: dict[str, Any] | None = None,
     ) -> MetricResult:
         """Run the metric's query and wrap its rows: the compiled query kept under (metric, tables
         read, the cut's fields, `options`) when there is one, else `build(terms of the window)`
         compiled and kept.
 
-        `options` must hold every argument and setting `build` reads besides `now`, the window and the
-        cut's values (which enter as bound values). A bound value `build` took from anywhere else is
-        caught here: its value would be frozen into every later run.
+        `options` must hold every argument and setting `build` reads besides `now`, the window, the
+        cut's values and `bound_values` (the metric's own, by label), which enter as bound values. A
+        bound value `build` took from anywhere else is caught here: its value would be frozen into
+        every later run.
         """
         self._prepare()
         self._check_cut(cut)
         values: dict[str, Any] = {"now": self.now.replace(tzinfo=None), **cut_values(cut or Cut())}
+        values |= bound_values or {}
         terms = None
         if window is not None:
             values |= {"since": window.since, "until": window.until, "days": window.days}
@@ -534,7 +537,7 @@ class FlowService:
                 _.finished_at.isnull() | (_.finished_at >= terms.since),
             )
             if stage:
-                touched = touched.filter(_.current_stage == stage)
+                touched = touched.filter(_.current_stage == bound("stage", stage, dt.string))
             if state == "open":
                 touched = touched.filter(_.finished_at.isnull())
             elif state == "finished":
@@ -555,8 +558,15 @@ class FlowService:
             ).order_by("created_at", "item_id")
 
         window = self.window(since=since, until=until)
+        # The stage is a bound value like the cut's: one compiled query serves every stage.
         return self._computed(
-            "items", build, cut=cut, options=(stage, state), params={"stage": stage, "state": state}, window=window
+            "items",
+            build,
+            cut=cut,
+            options=(bool(stage), state),
+            params={"stage": stage, "state": state},
+            window=window,
+            bound_values={"stage": stage} if stage else None,
         )
 
     def _calendar(self) -> ir.Table:

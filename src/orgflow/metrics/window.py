@@ -74,16 +74,52 @@ class Cut:
         return {key: value for key, value in self.__dict__.items() if value is not None}
 
 
+CALENDAR_LAST = CALENDAR_END - timedelta(days=1)
+"""The last day a date or `now` may name."""
+
+
+def _outside_calendar(text: str, field: str) -> InputError:
+    return InputError(
+        f"{text!r} is outside the calendar ({CALENDAR_FIRST} to {CALENDAR_LAST})",
+        field=field,
+        hint=f"give a day from {CALENDAR_FIRST} to {CALENDAR_LAST}",
+    )
+
+
 def parse_day(text: str, *, field: str) -> date:
-    """A YYYY-MM-DD date given on the command line or in a URL.
+    """A YYYY-MM-DD date given on the command line or in a URL, inside the calendar the metrics cover.
 
     Raises:
-        InputError: not a date.
+        InputError: not a date, or a day before `CALENDAR_FIRST` or after `CALENDAR_LAST`.
     """
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise InputError(f"not a date ({text!r})", field=field, hint="use YYYY-MM-DD") from None
+    if not CALENDAR_FIRST <= day <= CALENDAR_LAST:
+        raise _outside_calendar(text, field)
+    return day
+
+
+def parse_instant(text: str | None, *, field: str = "now") -> datetime | None:
+    """An ISO 8601 date or instant (UTC when it has no offset), as given to `now`; None for none.
+
+    Raises:
+        InputError: not a date or instant, or one whose UTC day is outside the calendar.
+    """
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"not a date or instant ({text!r})", field=field, hint="use YYYY-MM-DD or ISO 8601") from None
+    try:
+        instant = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:  # its UTC instant is before year 1 or after year 9999
+        raise _outside_calendar(text, field) from None
+    if not CALENDAR_FIRST <= instant.date() <= CALENDAR_LAST:
+        raise _outside_calendar(text, field)
+    return instant
 
 
 def day_start(day: date) -> datetime:
@@ -101,6 +137,8 @@ def make_window(*, since: date | None, until: date | None, now: datetime, earlie
     Raises:
         InputError: since after until, or a window leaving [CALENDAR_FIRST, CALENDAR_END).
     """
+    if until is not None and not CALENDAR_FIRST <= until <= CALENDAR_LAST:
+        raise _outside_calendar(until.isoformat(), "until")
     end = day_start(until) + timedelta(days=1) if until else day_start(now.astimezone(UTC).date())
     if since is not None:
         start = day_start(since)

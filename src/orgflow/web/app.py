@@ -2,7 +2,8 @@
 
 Errors are translated here, once: an `InputError` (unknown team, bad date or window...) becomes a
 4xx with one JSON shape on `/api/` (`{"ok": false, "error": ..., "where": {...}}`) and an error page
-elsewhere; so do unknown paths and invalid parameters. Anything else is a bug and raises.
+elsewhere; so do unknown paths and invalid parameters. Every route refuses a NUL byte in its parameters
+(`reject_nul_bytes`) before it reads them. Anything else is a bug and raises.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -22,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from orgflow.errors import InputError
 from orgflow.web import assets
 from orgflow.web.caching import ResponseCaching
-from orgflow.web.dependencies import NotFound
+from orgflow.web.dependencies import NotFound, reject_nul_bytes
 from orgflow.web.hub import MetricsHub
 from orgflow.web.rendering import templates
 
@@ -31,7 +32,7 @@ log = logging.getLogger("orgflow.web")
 STATIC_DIR = Path(__file__).parent / "static"
 
 
-def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool = False) -> FastAPI:
+def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool = False, live: bool = True) -> FastAPI:
     """The dashboard and API over the workspace in `directory` (opened read-only).
 
     Args:
@@ -39,10 +40,12 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         now: a fixed "now" for every request that gives none (tests, screenshots, demos of the past).
         warm: compute the default views of every page in a background thread at start-up, so the
             first visitors do not wait for them.
+        live: serve the workspace's snapshot and follow what imports publish, so the server never
+            locks the workspace (`orgflow.store.snapshot`); False reads the file itself.
     """
     from orgflow.web.routes import delivery, forecasts, groups, items, metrics, organization, organization_design
 
-    hub = MetricsHub(directory, now=now)
+    hub = MetricsHub(directory, now=now, live=live)
     app = FastAPI(
         title="orgflow",
         summary="Flow metrics of an engineering organization: the figures the dashboard shows, as JSON.",
@@ -50,6 +53,7 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         openapi_url="/api/openapi.json",
         docs_url=None,  # Swagger UI and ReDoc load from a CDN: the dashboard must work offline.
         redoc_url=None,
+        dependencies=[Depends(reject_nul_bytes)],
     )
     app.state.hub = hub
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

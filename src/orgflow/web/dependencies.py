@@ -19,6 +19,19 @@ class NotFound(InputError):
     """An `InputError` about a path that names nothing (an unknown team in /teams/ID): a 404."""
 
 
+def reject_nul_bytes(request: Request) -> None:
+    """Refuses a request with a NUL byte in a query or path parameter, its name or its value: no id,
+    date or choice holds one, and the store's text cannot take it.
+
+    Raises:
+        InputError: the first such parameter (400).
+    """
+    for name, value in (*request.path_params.items(), *request.query_params.multi_items()):
+        if "\x00" in name or "\x00" in str(value):
+            shown = name.replace("\x00", "\\0")
+            raise InputError(f"a NUL byte (%00) in {shown}", field=shown, hint="remove it from the URL")
+
+
 def get_hub(request: Request) -> MetricsHub:
     """The app's hub."""
     return request.app.state.hub

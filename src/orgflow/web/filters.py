@@ -2,17 +2,18 @@
 
 A page's URL carries its whole view: `window` (30, 90 or 180 days, or all), or a custom `since` and
 `until`; the cut (`team`, `group`, `type`, `value_stream`, `project`); `phase`; and `now` (the flow as
-it was then). Parsing is strict: a bad date, window or phase is an `InputError`, shown as a 4xx.
+it was then). Parsing is strict: a bad date, window or phase is an `InputError`, shown as a 4xx; so is a
+date or `now` outside the calendar the metrics cover (`CALENDAR_FIRST` to the day before `CALENDAR_END`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from orgflow.errors import InputError
-from orgflow.metrics.window import Cut, parse_day
+from orgflow.metrics.window import Cut, parse_day, parse_instant
 
 WINDOW_DAYS = {"30": 30, "90": 90, "180": 180}
 """The preset windows: the last N whole days before today (UTC)."""
@@ -20,19 +21,22 @@ DEFAULT_WINDOW = "90"
 WINDOW_CHOICES = (*WINDOW_DAYS, "all")
 
 
-def parse_now(text: str | None) -> datetime | None:
-    """An ISO 8601 date or instant (UTC when it has no offset), as given to `--now`.
+def parse_date(text: str, *, field: str) -> date:
+    """A YYYY-MM-DD day of a URL, inside the calendar the metrics cover (`parse_day`).
 
     Raises:
-        InputError: not a date or instant.
+        InputError: not a date, or a day outside the calendar.
     """
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(f"not a date or instant ({text!r})", field="now", hint="use YYYY-MM-DD or ISO 8601") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return parse_day(text, field=field)
+
+
+def parse_now(text: str | None) -> datetime | None:
+    """A URL's `now`: an ISO 8601 date or instant, UTC when it has no offset (`parse_instant`).
+
+    Raises:
+        InputError: not a date or instant, or one whose UTC day is outside the calendar.
+    """
+    return parse_instant(text, field="now")
 
 
 @dataclass(frozen=True)
@@ -81,10 +85,10 @@ class Filters:
                 "all", like the CLI).
 
         Raises:
-            InputError: a bad window, date or phase, or since after until.
+            InputError: a bad window, date or phase, a date outside the calendar, or since after until.
         """
-        since_day = parse_day(since, field="since") if since else None
-        until_day = parse_day(until, field="until") if until else None
+        since_day = parse_date(since, field="since") if since else None
+        until_day = parse_date(until, field="until") if until else None
         if since_day or until_day:
             chosen = "custom"
         else:

@@ -34,8 +34,8 @@ from orgflow.forecast.plan import PlanResult, forecast_plan, plan_series
 from orgflow.forecast.plan_file import Plan, parse_plan_csv, parse_plan_yaml
 from orgflow.forecast.result import DEFAULT_TRIALS, MAX_DAYS, ForecastResult
 from orgflow.metrics.browse import OrgTree, org_tree
-from orgflow.metrics.window import Cut, parse_day
-from orgflow.web.filters import parse_now
+from orgflow.metrics.window import Cut
+from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Chart
 
@@ -143,7 +143,7 @@ class ForecastQuery:
             group=group,
             item_type=params.get("type") or None,
             items=_integer(params, "items", DEFAULT_ITEMS, 1, MAX_ITEMS),
-            by=parse_day(by_text, field="by") if by_text else None,
+            by=parse_date(by_text, field="by") if by_text else None,
             sampling=Sampling.parse(params),
             now_text=params.get("now") or None,
             team_defaulted=not (team or group),

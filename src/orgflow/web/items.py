@@ -27,7 +27,7 @@ from orgflow import charts
 from orgflow.errors import InputError
 from orgflow.metrics.browse import ItemDetail, item_detail
 from orgflow.metrics.service import MetricResult
-from orgflow.metrics.window import parse_day
+from orgflow.web.filters import parse_date
 from orgflow.web.views import Chart, Context
 
 SHOWS = ("all", "finished", "started", "open", "aging", "blocked")
@@ -110,7 +110,7 @@ class ItemsQuery:
         default_sort, default_descending = _DEFAULT_SORT[chosen]
         return cls(
             show=chosen,
-            on=parse_day(on, field="on") if on else None,
+            on=parse_date(on, field="on") if on else None,
             stage=stage or None,
             state=state or None,
             item=item or None,

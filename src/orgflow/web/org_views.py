@@ -25,8 +25,7 @@ from orgflow.metrics.org_model import valid_on
 from orgflow.metrics.org_service import OrgService, TeamApi
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.sociotech_service import SocioTechService
-from orgflow.metrics.window import parse_day
-from orgflow.web.filters import parse_now
+from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
 
 INTERACTION_KINDS = ("coupling", "blocking")
@@ -75,7 +74,7 @@ def as_of(hub: MetricsHub, params: Mapping[str, str]) -> AsOf:
     current = hub.now(request_now)
     today = current.date()
     text = params.get("date") or None
-    day = parse_day(text, field="date") if text else today
+    day = parse_date(text, field="date") if text else today
     if day >= today:
         return AsOf(day, current, None, today, now_text, request_now)
     return AsOf(day, datetime.combine(day, time.max, tzinfo=UTC), day, today, now_text, request_now)
