@@ -216,12 +216,28 @@ def test_frequency_failures_recovery_rework(history: tuple[DeliveryService, dict
         1,
         2,
     )
-    assert (shop["deploy_frequency_band"], shop["lead_time_band"], shop["change_fail_band"], shop["recovery_band"]) == (
-        "high",
-        "elite",
-        "low",
-        "high",
+    # Under the default minimum sample (20) no figure is graded: 8 deployments, 9 lead times, 4 recoveries.
+    band_columns = ("deploy_frequency_band", "lead_time_band", "change_fail_band", "recovery_band")
+    assert [shop[band] for band in band_columns] == [None, None, None, None]
+    assert shop["unknown_reasons"] == (
+        "deploy_frequency_band, change_fail_band: 8 deployments, under the minimum sample of 20; "
+        "lead_time_band: 9 lead times, under the minimum sample of 20; "
+        "recovery_band: 4 recovered failures, under the minimum sample of 20"
     )
+    # With a minimum of 4 every sample is enough: 4 deploys a week is high, 16 h elite, 50 % low, 23.5 h high.
+    lenient = DeliveryService(
+        SimpleNamespace(store=service._workspace.store, config=Config(thresholds={"small_sample": 4})),  # type: ignore[arg-type]
+        now=service.now,
+    )
+    graded = _by(lenient.summary(since=SINCE, until=UNTIL, bands=True), "service")["shop"]
+    assert [graded[band] for band in band_columns] == ["high", "elite", "low", "high"]
+    assert graded["unknown_reasons"] is None
+    lenient5 = DeliveryService(
+        SimpleNamespace(store=service._workspace.store, config=Config(thresholds={"small_sample": 5})),  # type: ignore[arg-type]
+        now=service.now,
+    )
+    graded5 = _by(lenient5.summary(since=SINCE, until=UNTIL, bands=True), "service")["shop"]
+    assert [graded5[band] for band in band_columns] == ["high", "elite", "low", None]
     deployments = _by(service.deployments(since=SINCE, until=UNTIL), "deployment_id")
     assert deployments["shop@v4"]["failure_causes"] == "hotfix,incident"
     assert deployments["shop@v4"]["failure_link"] == "explicit"

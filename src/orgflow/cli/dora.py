@@ -21,7 +21,13 @@ prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy
 app.info.no_args_is_help = True
 
 Since = Annotated[str | None, typer.Option("--since", help="Window start, YYYY-MM-DD (default: first deployment).")]
-Until = Annotated[str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: yesterday).")]
+Until = Annotated[
+    str | None,
+    typer.Option(
+        "--until",
+        help="Window end, inclusive, YYYY-MM-DD (default: the data's last day; with --now, the day before --now).",
+    ),
+]
 Service = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
 Team = Annotated[str | None, typer.Option("--team", "-t", help="Only services this team owns.")]
 Group = Annotated[str | None, typer.Option("--group", "-g", help="Only services of teams in this group (any level).")]
@@ -33,6 +39,14 @@ CommitTime = Annotated[str, typer.Option("--commit-time", help="authored or comm
 def _notes(notes: list[str]) -> None:
     for note in notes:
         console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
+
+
+def _window_notes(result: MetricResult) -> list[str]:
+    """Say so when the window ends with the data rather than today (a history that stopped)."""
+    if result.params.get("window_end") != "data as of":
+        return []
+    return [f"the window ends with the data's last day, {result.params['data_as_of'][:10]} (not today); "
+            "--until or --now sets another end"]  # fmt: skip
 
 
 _HEADLINE = (
@@ -47,6 +61,11 @@ _HEADLINE = (
     "rework_rate",
     "incidents",
     "small_sample",
+    "deploy_frequency_band",
+    "lead_time_band",
+    "change_fail_band",
+    "recovery_band",
+    "unknown_reasons",
 )
 
 
@@ -84,7 +103,13 @@ def summary(
         )
     if fmt is Format.table:
         render(_headline(result, by), fmt)
-        _notes([*result.notes, "--format json or csv gives every column (link counts, hotfixes, rollbacks...)"])
+        _notes(
+            [
+                *result.notes,
+                "– is a figure the data cannot support (why: under the table); --format json or csv gives every "
+                "column (link counts, hotfixes, rollbacks...)",
+            ]
+        )
     else:
         render(result, fmt)
 
@@ -106,6 +131,8 @@ def deployments(
             since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
     render(result, fmt)
+    if fmt is Format.table:
+        _notes(_window_notes(result))
 
 
 @app.command("lead-time")
@@ -131,6 +158,8 @@ def lead_time(
             commit_time=commit_time,
         )
     render(result, fmt)
+    if fmt is Format.table:
+        _notes(_window_notes(result))
 
 
 @app.command()
@@ -153,6 +182,8 @@ def incidents(
             since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
     render(result, fmt)
+    if fmt is Format.table:
+        _notes(_window_notes(result))
 
 
 @app.command("before-first")
@@ -183,6 +214,8 @@ def prs_summary(
             by=by, since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
     render(result, fmt)
+    if fmt is Format.table:
+        _notes(_window_notes(result))
 
 
 @prs_app.command("list")
@@ -201,3 +234,5 @@ def prs_list(
             since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
     render(result, fmt)
+    if fmt is Format.table:
+        _notes(_window_notes(result))

@@ -36,11 +36,15 @@ class Format(enum.StrEnum):
     json = "json"
 
 
+# A figure the data cannot support is None: shown as a dash, never as an empty cell or 0.
+UNKNOWN = "–"
+
+
 def _cell(value: Any) -> str:
     if value is None:
-        return ""
+        return UNKNOWN
     if isinstance(value, float):
-        return "" if math.isnan(value) else f"{value:,.2f}"
+        return UNKNOWN if math.isnan(value) else f"{value:,.2f}"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
@@ -116,4 +120,26 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> Non
         if "since" in result.params:
             window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
         caption = f"{result.definition}{window} · {result.params['rows']} rows"
-        render_table(result.table, title=result.metric, caption=caption, limit=limit)
+        table = result.table
+        reasons = _unknown_reasons(table)
+        if UNKNOWN_REASONS in table.column_names:
+            table = table.drop_columns([UNKNOWN_REASONS])
+        render_table(table, title=result.metric, caption=caption, limit=limit)
+        for reason, keys in reasons.items():
+            console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
+
+
+UNKNOWN_REASONS = "unknown_reasons"
+"""The column that says why a row's figures are unknown: printed under a terminal table, not in it."""
+
+
+def _unknown_reasons(table: pa.Table) -> dict[str, list[str]]:
+    """Each distinct reason in the `unknown_reasons` column, with the rows (first column) it applies to."""
+    if UNKNOWN_REASONS not in table.column_names or not table.num_columns:
+        return {}
+    keys = table.column(0).to_pylist()
+    grouped: dict[str, list[str]] = {}
+    for key, reason in zip(keys, table.column(UNKNOWN_REASONS).to_pylist(), strict=True):
+        if reason:
+            grouped.setdefault(reason, []).append(_cell(key))
+    return grouped

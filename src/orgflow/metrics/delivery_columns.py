@@ -13,7 +13,8 @@ DEFINITIONS: dict[str, str] = {
     "deployments per day and week and median deployment days per week; change lead time p50/p85 in hours "
     "(deploy finish - commit time, over commits first brought to production in the window); change fail "
     "rate (deployments followed by a rollback or hotfix, or with an attributed incident); failed deployment "
-    "recovery time p50 in hours; rework rate (hotfix deployments / deployments); with link counts.",
+    "recovery time p50 in hours; rework rate (hotfix deployments / deployments); with link counts. A figure "
+    "the data cannot support is null, never 0, and unknown_reasons says why.",
     "deployments": "Successful production deployments finishing in the window, each with the commits it "
     "brought to production first, whether it failed, why, how its failure was linked, and its recovery.",
     "change-lead-time": "Deploy finish - commit time, in hours, for every commit a deployment in the window "

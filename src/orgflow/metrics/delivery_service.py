@@ -5,6 +5,12 @@ history (`orgflow.metrics.dora.analyze`), then cuts windows, filters and roll-up
 Every figure comes back as a `MetricResult` with its definition, parameters and sample sizes. Rolling
 up: a service's owner is the group of the component named like it (``components.owner_id``), else
 "unowned"; ``by="group"`` counts a service in its owner and in every ancestor group.
+
+Unknown is not zero: a figure the loaded data cannot support is None, never 0, and the summary's
+``unknown_reasons`` column says why (no incidents imported, no deployment kinds recorded, no sample).
+A band is given only to a known figure whose sample reaches ``thresholds.small_sample``. Without
+``until`` or an explicit ``now``, the window ends at the data's end (the latest deployment, commit
+or incident loaded), not today, so a history that stopped does not gain empty weeks.
 """
 
 from __future__ import annotations
@@ -40,6 +46,24 @@ UNOWNED = "unowned"
 COMMIT_TIMES = ("committed", "authored")
 BY = ("service", "team", "group")
 
+NO_INCIDENTS = "no incidents imported"
+NO_KINDS = "no deployment kinds recorded (its deployment sources mark no hotfix or rollback)"
+NO_DEPLOYMENTS = "no deployments in the window"
+NO_CHANGES = "no deployed commit with a lead time in the window"
+NO_RECOVERIES = "no recovered failed deployment in the window"
+
+WINDOW_END_UNTIL, WINDOW_END_NOW, WINDOW_END_DATA = "until", "now", "data as of"
+"""What ended a window: the `until` given, the start of `now`'s day, or the day of the data's end."""
+
+# Each band, the figure it labels, and the summary count that is its sample.
+_BANDS = (
+    ("deploy_frequency_band", "deploys_per_week", "deployments", dora.band_deploy_frequency),
+    ("lead_time_band", "lead_time_p50_hours", "lead_times", dora.band_lead_time),
+    ("change_fail_band", "change_fail_rate", "deployments", dora.band_change_fail),
+    ("recovery_band", "recovery_p50_hours", "recovered", dora.band_recovery),
+)
+_SAMPLE_NOUNS = {"deployments": "deployments", "lead_times": "lead times", "recovered": "recovered failures"}
+
 
 class _WorkspaceLike(Protocol):
     store: Store
@@ -47,11 +71,18 @@ class _WorkspaceLike(Protocol):
 
 
 class DeliveryService:
-    """DORA metrics of one workspace; `now` (default: the current UTC time) ends the default window."""
+    """DORA metrics of one workspace as of `now` (default: the current UTC time).
+
+    The default window ends at the start of `now`'s day when `now` is given, else at the end of the
+    data's last day (`data_as_of`), if that is earlier than today.
+    """
 
     def __init__(self, workspace: _WorkspaceLike, *, now: datetime | None = None) -> None:
         self._workspace = workspace
         self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self._now_given = now is not None
+        self._as_of: tuple[datetime | None] | None = None
+        self._evidence_cache: tuple[bool, frozenset[str]] | None = None
         self._cached: dora.DeliveryFacts | None = None
         self._owner_cache: tuple[dict[str, str], dict[str, tuple[str | None, str]]] | None = None
         self._dated_owners: dict[str, list[tuple[date | None, date | None, str]]] = {}
@@ -158,11 +189,37 @@ class DeliveryService:
             if value is not None and value != UNOWNED and value not in groups:
                 raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status`")
 
+    @property
+    def now_given(self) -> bool:
+        """Whether `now` was given (it then ends default windows) rather than read from the clock."""
+        return self._now_given
+
+    def data_as_of(self) -> datetime | None:
+        """The data's end (UTC): the latest deployment finish, commit time or incident start loaded."""
+        if self._as_of is None:
+            (latest,) = self._workspace.store.connection.execute(
+                "SELECT greatest((SELECT max(finished_at) FROM deployments), "
+                "(SELECT max(committed_at) FROM commits), (SELECT max(started_at) FROM incidents))"
+            ).fetchone()
+            self._as_of = (None if latest is None else latest.replace(tzinfo=UTC),)
+        return self._as_of[0]
+
+    def window_end(self, *, since: date | None = None, until: date | None = None) -> tuple[date | None, str]:
+        """The last day of the window and what chose it (`WINDOW_END_UNTIL`, `_NOW` or `_DATA`).
+
+        An explicit `until` or `now` is kept as given. Otherwise the window ends with the data's last
+        day when that is before today (today is never complete) and not before `since`.
+        """
+        as_of = None if self._now_given else self.data_as_of()
+        return default_window_end(since=since, until=until, now=self.now, as_of=as_of)
+
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
-        """[since, until + 1 day) in UTC; defaults: the first deployment's day, and the start of today."""
+        """[since, until + 1 day) in UTC; defaults: the first deployment's day, and the end of the data's
+        last day (or the start of today, when `now` was given or the data reaches today); see `window_end`."""
         finished = [outcome.deployment.finished_at for outcome in self.facts().outcomes.values()]
         earliest = min(finished).replace(tzinfo=UTC) if finished else None
-        return make_window(since=since, until=until, now=self.now, earliest=earliest)
+        last_day, _basis = self.window_end(since=since, until=until)
+        return make_window(since=since, until=last_day, now=self.now, earliest=earliest)
 
     def _in_window(self, window: Window, **cut: str | None) -> list[dora.Outcome]:
         return [
@@ -255,20 +312,27 @@ class DeliveryService:
             row: dict[str, Any] = {by: key}
             if by != "service":
                 row["name"] = groups.get(key, (None, key))[1]
-            row.update(
-                self._figures(
-                    outcomes_by_key.get(key, []), incidents_by_key.get(key, []), window, commit_time=commit_time
-                )
+            figures, reasons = self._figures(
+                outcomes_by_key.get(key, []), incidents_by_key.get(key, []), window, commit_time=commit_time
             )
+            row.update(figures)
             row["commits_before_first_deployment"] = before_first[key]
             row["small_sample"] = row["deployments"] < small
             if bands:
-                row["deploy_frequency_band"] = dora.band_deploy_frequency(row["deploys_per_week"])
-                row["lead_time_band"] = dora.band_lead_time(row["lead_time_p50_hours"])
-                row["change_fail_band"] = dora.band_change_fail(row["change_fail_rate"])
-                row["recovery_band"] = dora.band_recovery(row["recovery_p50_hours"])
+                samples = {**row, "lead_times": row["changes"] - row["negative_lead_times"]}
+                for band, figure, sample, label in _BANDS:
+                    row[band] = None
+                    if row[figure] is None:
+                        reasons[band] = f"{figure} unknown"
+                    elif samples[sample] < small:
+                        noun = _SAMPLE_NOUNS[sample]
+                        reasons[band] = f"{samples[sample]} {noun}, under the minimum sample of {small}"
+                    else:
+                        row[band] = label(row[figure])
+            row["unknown_reasons"] = _reason_text(reasons)
             rows.append(row)
-        notes = []
+        notes = self._unknown_notes(rows, bands=bands, small=small)
+        notes.extend(self._window_notes(since=since, until=until))
         unlinked_without_service = sum(
             1 for a in self._incidents_in(window, **cut) if a.link == dora.LINK_UNLINKED and self._service_of(a) is None
         )
@@ -277,14 +341,70 @@ class DeliveryService:
                 f"{unlinked_without_service} incident(s) in the window have no service and no link: "
                 "they are in no row (see `incidents`)"
             )
-        params = {**_cut_params(cut), "by": by, "commit_time": commit_time, "bands": bands}
-        columns = [by, *(["name"] if by != "service" else []), *SUMMARY_FIGURES, *(BAND_COLUMNS if bands else [])]
+        params = {
+            **_cut_params(cut),
+            "by": by,
+            "commit_time": commit_time,
+            "bands": bands,
+            **self._window_params(since=since, until=until),
+        }
+        columns = [
+            by,
+            *(["name"] if by != "service" else []),
+            *SUMMARY_FIGURES,
+            *(BAND_COLUMNS if bands else []),
+            "unknown_reasons",
+        ]
         return self._result("dora-summary", rows, params, window, notes=notes, columns=columns)
+
+    def _evidence(self) -> tuple[bool, frozenset[str]]:
+        """Whether any incident is loaded, and the deployment sources that mark hotfixes or rollbacks.
+
+        A source that never marks a deployment's kind (release tags, GitHub releases) cannot tell a
+        hotfix from a planned release: its deployments support no rework rate.
+        """
+        if self._evidence_cache is None:
+            facts = self.facts()
+            kinds = frozenset(
+                outcome.deployment.source
+                for outcome in facts.outcomes.values()
+                if outcome.deployment.kind in dora.REMEDIATION_KINDS
+            )
+            self._evidence_cache = (bool(facts.attributions), kinds)
+        return self._evidence_cache
+
+    def _unknown_notes(self, rows: list[dict[str, Any]], *, bands: bool, small: int) -> list[str]:
+        """Notes on the summary's unknown figures that say how to fill them in (each row's own reasons are
+        in its `unknown_reasons`)."""
+        notes = []
+        incidents_loaded, _kinds = self._evidence()
+        if rows and not incidents_loaded:
+            notes.append(
+                "change_fail_rate and recovery are unknown (–), not 0: no incidents imported "
+                "(`orgflow import incidents`)"
+            )
+        if bands and any(row[band] is None for row in rows for band in BAND_COLUMNS):
+            notes.append(f"a band needs a known figure and a sample of at least {small} (thresholds.small_sample)")
+        return notes
+
+    def _window_params(self, *, since: date | None, until: date | None) -> dict[str, Any]:
+        """What ended the window (see `window_end`), and the data's end."""
+        _last_day, basis = self.window_end(since=since, until=until)
+        as_of = self.data_as_of()
+        return {"window_end": basis, "data_as_of": None if as_of is None else as_of.isoformat()}
+
+    def _window_notes(self, *, since: date | None, until: date | None) -> list[str]:
+        last_day, basis = self.window_end(since=since, until=until)
+        if basis != WINDOW_END_DATA:
+            return []
+        return [f"the window ends with the data's last day, {last_day} (latest deployment, commit or incident); "
+                "--until or --now sets another end"]  # fmt: skip
 
     def _figures(
         self, outcomes: list[dora.Outcome], incidents: list[dora.Attribution], window: Window, *, commit_time: str
-    ) -> dict[str, Any]:
-        """The five metrics and their counts over one row's deployments and incidents."""
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The five metrics and their counts over one row's deployments and incidents, and a reason for
+        each figure left unknown (None): a figure the data cannot support is never 0."""
         figures: dict[str, Any] = dict(
             dora.frequency([o.deployment.finished_at for o in outcomes], since=window.since, until=window.until)
         )
@@ -319,7 +439,23 @@ class DeliveryService:
             unknown_revisions=sum(1 for o in outcomes if not o.revision_known),
             first_recorded_deployments=sum(1 for o in outcomes if o.first_recorded),
         )
-        return figures
+        reasons: dict[str, str] = {}
+        if not valid:
+            reasons |= dict.fromkeys(("lead_time_p50_hours", "lead_time_p85_hours"), NO_CHANGES)
+        if not count:
+            reasons |= dict.fromkeys(("change_fail_rate", "rework_rate"), NO_DEPLOYMENTS)
+        incidents_loaded, kind_sources = self._evidence()
+        recovery = ("recovery_p50_hours", "recovery_p85_hours")
+        if not incidents_loaded:
+            # Without incidents a deployment that broke production looks like one that did not.
+            figures.update(change_fail_rate=None, **dict.fromkeys(recovery))
+            reasons |= dict.fromkeys(("change_fail_rate", *recovery), NO_INCIDENTS)
+        elif not recoveries:
+            reasons |= dict.fromkeys(recovery, NO_RECOVERIES)
+        if count and not any(o.deployment.source in kind_sources for o in outcomes):
+            figures["rework_rate"] = None
+            reasons["rework_rate"] = NO_KINDS
+        return figures, reasons
 
     def deployments(
         self,
@@ -365,7 +501,8 @@ class DeliveryService:
                     "recovery_hours": outcome.recovery_hours,
                 }
             )
-        return self._result("deployments", rows, _cut_params(cut), window, columns=DEPLOYMENT_COLUMNS)
+        params = {**_cut_params(cut), **self._window_params(since=since, until=until)}
+        return self._result("deployments", rows, params, window, columns=DEPLOYMENT_COLUMNS)
 
     def lead_time(
         self,
@@ -400,7 +537,7 @@ class DeliveryService:
                     }
                 )
         rows.sort(key=lambda row: (row["deployed_at"], row["service"], row["commit_at"], row["sha"]))
-        params = {**_cut_params(cut), "commit_time": commit_time}
+        params = {**_cut_params(cut), "commit_time": commit_time, **self._window_params(since=since, until=until)}
         return self._result("change-lead-time", rows, params, window, columns=LEAD_TIME_COLUMNS)
 
     def incidents(
@@ -431,7 +568,8 @@ class DeliveryService:
             }
             for a in self._incidents_in(window, **cut)
         ]
-        return self._result("incidents", rows, _cut_params(cut), window, columns=INCIDENT_COLUMNS)
+        params = {**_cut_params(cut), **self._window_params(since=since, until=until)}
+        return self._result("incidents", rows, params, window, columns=INCIDENT_COLUMNS)
 
     def before_first_deployment(self, *, service: str | None = None) -> MetricResult:
         """Commits in production by each service's first recorded deployment (their arrival is unknown)."""
@@ -511,8 +649,33 @@ class DeliveryService:
         return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
 
 
+def default_window_end(
+    *, since: date | None, until: date | None, now: datetime, as_of: datetime | None
+) -> tuple[date | None, str]:
+    """A default window's last day (None: the day before `now`) and what chose it.
+
+    An explicit `until` is kept. Otherwise the data's last day (`as_of`; None when `now` was given),
+    when it is before `now`'s day (the current day is never complete) and not before `since`.
+    """
+    if until is not None:
+        return until, WINDOW_END_UNTIL
+    if as_of is not None and as_of.date() < now.date() and (since is None or since <= as_of.date()):
+        return as_of.date(), WINDOW_END_DATA
+    return None, WINDOW_END_NOW
+
+
 def _day_of(instant: datetime | None) -> date | None:
     return instant.date() if instant is not None else None
+
+
+def _reason_text(reasons: dict[str, str]) -> str | None:
+    """Unknown figures grouped by reason: "a, b: reason; c: other reason" (None when all are known)."""
+    if not reasons:
+        return None
+    grouped: dict[str, list[str]] = {}
+    for figure, reason in reasons.items():
+        grouped.setdefault(reason, []).append(figure)
+    return "; ".join(f"{', '.join(figures)}: {reason}" for reason, figures in grouped.items())
 
 
 def _first(values: list[str]) -> str | None:

@@ -103,7 +103,8 @@ def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir
     """Flow Efficiency: Σ active time / Σ cycle time over items finished in `window` (time-weighted).
 
     Columns: [by], finished, active_days, cycle_days, flow_efficiency, item_efficiency_p50 (the
-    median of the per-item distribution, shown beside the weighted figure).
+    median of the per-item distribution, shown beside the weighted figure). Both are null, never 0,
+    when no finished item spent time between its start and its finish (no status history).
     """
     done = finished_in(items, window)
     cycle_us = done.finished_at.delta(done.started_at, unit="microsecond")
@@ -134,7 +135,9 @@ def service_level_expectation(
     """SLE: the `percentile` of cycle time over each team's and item type's last `last_items`
     items finished before `until`, in days.
 
-    Columns: team_id, item_type, sample, sle_days.
+    Columns: team_id, item_type, sample, sle_days. sle_days is null, not 0, when no item of the sample
+    spent time between its start and its finish (no status history: backlog straight to done), since
+    such a history supports no cycle time.
     """
     done = items.filter(_.outcome == "done", _.finished_at < until).mutate(
         cycle_time_days=days_between(_.started_at, _.finished_at)
@@ -144,6 +147,12 @@ def service_level_expectation(
     return (
         ranked.filter(_.recency < last_items)
         .group_by(["team_id", "item_type"])
-        .aggregate(sample=_.count(), sle_days=_.cycle_time_days.quantile(percentile / 100))
+        .aggregate(
+            sample=_.count(),
+            timed=(_.cycle_time_days > 0).sum(),
+            sle_days=_.cycle_time_days.quantile(percentile / 100),
+        )
+        .mutate(sle_days=ibis.ifelse(_.timed > 0, _.sle_days, None))
+        .drop("timed")
         .order_by("team_id", "item_type")
     )

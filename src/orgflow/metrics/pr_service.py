@@ -15,6 +15,7 @@ import ibis
 
 from orgflow.errors import InputError
 from orgflow.metrics import pr_flow
+from orgflow.metrics.delivery_service import default_window_end
 from orgflow.metrics.fetch import fetch_arrow
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import Window, make_window
@@ -47,10 +48,25 @@ class PullRequestFlow:
         self.now = delivery.now
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
-        """[since, until + 1 day) in UTC; defaults: the first pull request's day, and the start of today."""
+        """[since, until + 1 day) in UTC; defaults: the first pull request's day, and the end of the data's
+        last day (see `window_end`)."""
         row = self._workspace.store.connection.execute("SELECT min(created_at) FROM pull_requests").fetchone()
         earliest = row[0].replace(tzinfo=UTC) if row and row[0] is not None else None
-        return make_window(since=since, until=until, now=self.now, earliest=earliest)
+        last_day, _basis = self.window_end(since=since, until=until)
+        return make_window(since=since, until=last_day, now=self.now, earliest=earliest)
+
+    def data_as_of(self) -> datetime | None:
+        """The pull requests' end (UTC): the latest one opened, merged or closed."""
+        (latest,) = self._workspace.store.connection.execute(
+            "SELECT greatest(max(created_at), max(merged_at), max(closed_at)) FROM pull_requests"
+        ).fetchone()
+        return None if latest is None else latest.replace(tzinfo=UTC)
+
+    def window_end(self, *, since: date | None = None, until: date | None = None) -> tuple[date | None, str]:
+        """The window's last day and what chose it, as `DeliveryService.window_end` does: an explicit
+        `until` or `now` as given, else the pull requests' last day when it is before today."""
+        as_of = None if self._delivery.now_given else self.data_as_of()
+        return default_window_end(since=since, until=until, now=self.now, as_of=as_of)
 
     def deployed_at(self) -> dict[str, datetime]:
         """Commit sha → finish (UTC) of the first production deployment that brought it to production."""
@@ -89,9 +105,8 @@ class PullRequestFlow:
         """One row per pull request finished in the window, with its four stages in hours."""
         window = self.window(since=since, until=until)
         table = fetch_arrow(self._workspace.ibis, self._stages(window, repo, team))
-        return MetricResult(
-            "pr-stages", STAGES_DEFINITION, self._params(window, repo=repo, team=team, rows=table.num_rows), table
-        )
+        params = self._params(window, since, until, repo=repo, team=team, rows=table.num_rows)
+        return MetricResult("pr-stages", STAGES_DEFINITION, params, table)
 
     def summary(
         self,
@@ -110,14 +125,17 @@ class PullRequestFlow:
         small = self._workspace.config.thresholds.small_sample
         summary = pr_flow.pr_summary(stages, by=(by,) if by else (), small_sample=small)
         table = fetch_arrow(self._workspace.ibis, summary)
-        params = self._params(window, repo=repo, team=team, by=by, rows=table.num_rows)
+        params = self._params(window, since, until, repo=repo, team=team, by=by, rows=table.num_rows)
         return MetricResult("pr-summary", SUMMARY_DEFINITION, params, table)
 
-    def _params(self, window: Window, **params: Any) -> dict[str, Any]:
+    def _params(self, window: Window, since: date | None, until: date | None, **params: Any) -> dict[str, Any]:
         kept = {key: value for key, value in params.items() if value is not None}
+        as_of = self.data_as_of()
         return {
             **kept,
             "since": window.since.isoformat() + "Z",
             "until": window.until.isoformat() + "Z",
+            "window_end": self.window_end(since=since, until=until)[1],
+            "data_as_of": None if as_of is None else as_of.isoformat(),
             "now": self.now.isoformat(),
         }

@@ -12,6 +12,12 @@ from orgflow.metrics.window import AnyWindow
 
 PERCENTILES = (50, 70, 85, 95)
 
+NO_FINISHED = "lead_time, cycle_time, flow_efficiency: no item finished in the window"
+NO_STATUS_HISTORY = (
+    "cycle_time, flow_efficiency: no status history in the active stages "
+    "(every finished item went from backlog straight to done)"
+)
+
 
 def flow_summary(
     items: ir.Table, *, window: AnyWindow, now: Instant, by: str | None, small_sample: int = 20
@@ -21,7 +27,12 @@ def flow_summary(
     Columns: [by], finished, cancelled, lead_time_p50/p70/p85/p95, cycle_time_p50/p70/p85/p95 (days),
     throughput_per_week (finished / window weeks), wip (at the window's end), flow_efficiency
     (Σ active / Σ cycle time), skipped_start (finished items that skipped the start), small_sample
-    (fewer than `small_sample` finished items: percentiles are unreliable).
+    (fewer than `small_sample` finished items: percentiles are unreliable), unknown_reasons (why
+    figures are null, else null).
+
+    Unknown is not zero: when no finished item of a row spent any time between its start and its
+    finish (a history with only created and resolved, as a Jira export without changelog gives), its
+    cycle time and flow efficiency are null, not 0; `unknown_reasons` says so.
     """
     end = ibis.least(instant(window.until), instant(now))
     groups = [by] if by else []
@@ -39,6 +50,8 @@ def flow_summary(
     metrics["active_us"] = done.active_us.fill_null(0).sum()
     metrics["cycle_us"] = done.cycle_us.sum()
     metrics["skipped_start"] = done.skipped_start.sum()
+    # Items with time between start and finish: the only ones a cycle time can be measured on.
+    metrics["timed"] = (done.cycle_us > 0).sum()
     finished = aggregate(done, groups, **metrics)
     cancelled = aggregate(in_window.filter(_.outcome == "cancelled"), groups, cancelled=_.count())
     open_at_end = items.filter(
@@ -52,15 +65,21 @@ def flow_summary(
     else:
         joined = finished.cross_join(cancelled).cross_join(loaded)
     weeks = window.days / 7
+    timed = _.timed.fill_null(0) > 0
+    cycle_times = {f"cycle_time_p{p}": ibis.ifelse(timed, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
     result = joined.mutate(
         finished=_.finished.fill_null(0),
         cancelled=_.cancelled.fill_null(0),
         wip=_.wip.fill_null(0),
         skipped_start=_.skipped_start.fill_null(0),
         throughput_per_week=_.finished.fill_null(0) / weeks,
-        flow_efficiency=ibis.ifelse(_.cycle_us > 0, _.active_us / _.cycle_us, None),
+        flow_efficiency=ibis.ifelse(timed, _.active_us / _.cycle_us, None),
         small_sample=_.finished.fill_null(0) < small_sample,
-    ).drop("active_us", "cycle_us")
+        unknown_reasons=ibis.cases(
+            (_.finished.fill_null(0) == 0, NO_FINISHED), (~timed, NO_STATUS_HISTORY), else_=ibis.null("string")
+        ),
+        **cycle_times,
+    ).drop("active_us", "cycle_us", "timed")
     ordered = [
         *groups,
         "finished",
@@ -72,5 +91,6 @@ def flow_summary(
         "flow_efficiency",
         "skipped_start",
         "small_sample",
+        "unknown_reasons",
     ]
     return result.select(*ordered).order_by(groups or "finished")
