@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from
@@ -37,7 +38,7 @@ def _run(ctx: typer.Context, kind: str, paths: list[Path], options: dict[str, An
         task = progress.add_task(f"reading {kind}", total=None)
 
         def on_progress(done: int, total: int | None, what: str) -> None:
-            progress.update(task, completed=done, total=total, description=f"reading {what}")
+            progress.update(task, completed=done, total=total, description=f"reading {escape(what)}")
 
         counts = workspace.import_files(kind, paths, options=options, on_progress=on_progress)
     _report(kind, counts)
@@ -49,8 +50,9 @@ def _report(kind: str, counts: ImportCounts) -> None:
         for table, (new, changed, unchanged) in counts.by_table.items()
     ]
     console.print(f"imported {kind}: " + "; ".join(parts))
+    # Warnings quote the data (a group named "[/team]"): escaped, so Rich prints them as written.
     for warning in counts.warnings:
-        console.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+        console.print(f"[yellow]warning:[/yellow] {escape(warning)}", highlight=False)
 
 
 @app.command()
@@ -203,13 +205,14 @@ def git(
     if service:
         options["service"] = service
     from orgflow.sources import git as git_source
+    from orgflow.sources import require_records
 
     with open_from(ctx) as workspace:
-        batch = git_source.load(paths, config=workspace.config, options=options)
+        batch = require_records(git_source.load(paths, config=workspace.config, options=options), paths)
         counts = workspace.write(batch)
     _report("git", counts)
     for line in git_source.summarize(batch).lines():
-        console.print(line, highlight=False)
+        console.print(escape(line), highlight=False)
 
 
 @app.command()

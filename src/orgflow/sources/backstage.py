@@ -40,7 +40,7 @@ from orgflow.model.org import (
     PersonAlias,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, read_text
+from orgflow.sources.files import expand_paths, nul_field, read_text, text_value, yaml_error
 from orgflow.store import ImportBatch
 
 SOURCE = "backstage"
@@ -137,10 +137,12 @@ def read_catalog(paths: list[Path], *, source: str = SOURCE) -> Catalog:
 def _read(path: Path) -> list[_Entity]:
     """The entities of one multi-document YAML file, each with its document number and line."""
     file = str(path)
-    loader = _Loader(read_text(path))
+    text = read_text(path)
     entities: list[_Entity] = []
     number = 0
+    loader = None
     try:
+        loader = _Loader(text)
         while loader.check_node():
             node = loader.get_node()
             number += 1
@@ -158,15 +160,67 @@ def _read(path: Path) -> list[_Entity]:
                 raise InputError("entity without a kind", file=file, record=where, field="kind")
             if not isinstance(metadata, dict) or not isinstance(metadata.get("name"), str):
                 raise InputError("entity without metadata.name", file=file, record=where, field="metadata.name")
+            _check_types(data, file=file, record=f"{where}, {kind[:40]} {metadata['name'][:60]!r}")
             namespace = str(metadata.get("namespace") or "default").lower()
             entities.append(_Entity(kind, namespace, str(metadata["name"]), data, f"{file}: {where}"))
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        record = f"line {mark.line + 1}" if mark else None
-        raise InputError(f"not valid YAML ({getattr(error, 'problem', error)})", file=file, record=record) from None
+        raise yaml_error(error, file=file) from None
+    except RecursionError:
+        raise InputError("YAML nested too deeply to read", file=file, record=f"document {number}") from None
+    except ValueError as error:
+        # PyYAML's constructors raise plain ValueError, e.g. on an integer of over 4,300 digits.
+        raise InputError(f"not valid YAML ({str(error)[:120]})", file=file, record=f"document {number}") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return entities
+
+
+_TEXT_FIELDS = (
+    ("metadata", "namespace"),
+    ("metadata", "title"),
+    ("spec", "type"),
+    ("spec", "lifecycle"),
+    ("spec", "owner"),
+    ("spec", "system"),
+    ("spec", "domain"),
+    ("spec", "parent"),
+    ("spec", "subcomponentOf"),
+    ("spec", "profile", "email"),
+    ("spec", "profile", "displayName"),
+)
+"""Fields that hold one text: a number, list or mapping there is a mistake in the catalog."""
+_REFERENCE_LISTS = ("children", "members", "memberOf", "dependsOn", "dependencyOf", "consumesApis", "providesApis")
+"""Spec fields that hold references: one text or a list of texts."""
+
+
+def _check_types(data: dict[str, Any], *, file: str, record: str) -> None:
+    """Raise on a field of the wrong type (`_TEXT_FIELDS`, `_REFERENCE_LISTS`) before anything is built.
+
+    Raises:
+        InputError: naming the field, e.g. ``spec.profile.email`` given as a number, or a text with NUL.
+    """
+    field = nul_field(data)
+    if field is not None:
+        raise InputError("a NUL character (\\0) in the text", file=file, record=record, field=field)
+    for path in _TEXT_FIELDS:
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, dict) else None
+        text_value(value, file=file, record=record, field=".".join(path))
+    spec = data.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise InputError(f"not a mapping ({type(spec).__name__})", file=file, record=record, field="spec")
+    for name in ("profile",):
+        if spec.get(name) is not None and not isinstance(spec[name], dict):
+            raise InputError(
+                f"not a mapping ({type(spec[name]).__name__})", file=file, record=record, field=f"spec.{name}"
+            )
+    for name in _REFERENCE_LISTS:
+        for index, value in enumerate(_list(spec.get(name))):
+            text_value(value, file=file, record=record, field=f"spec.{name}[{index}]", required=True)
 
 
 def _ref(text: object, default_kind: str) -> tuple[str, str, str]:

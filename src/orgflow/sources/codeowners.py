@@ -18,7 +18,7 @@ from orgflow.config import Config
 from orgflow.errors import InputError
 from orgflow.model.code import OwnershipRule
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, read_text
+from orgflow.sources.files import expand_paths, quote, read_text
 from orgflow.store import ImportBatch
 
 SOURCE = "codeowners"
@@ -49,7 +49,7 @@ def load(
     files = expand_paths(paths, suffixes=("CODEOWNERS",))
     if len(files) > 1:
         raise InputError(
-            f"{len(files)} CODEOWNERS files for one repository {repo!r}",
+            f"{len(files)} CODEOWNERS files for one repository {quote(repo)}",
             file=", ".join(str(path) for path in files),
             hint="import one file per repository, each with its --repo",
         )

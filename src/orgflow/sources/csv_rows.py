@@ -1,7 +1,8 @@
 """Reading CSV files by field name, shared by the CSV importers (deployments, incidents, transitions).
 
 `csv_rows` yields each row as a `CsvRow` keyed by field name after renaming (`--map COLUMN=FIELD`),
-remembering its file and line for error messages; `column_pairs` reads such options.
+remembering its file and line for error messages; `column_pairs` reads such options. `CsvReader` is the
+one CSV reader of every importer: what the csv module rejects becomes an `InputError` naming the line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,41 @@ from datetime import datetime
 from pathlib import Path
 
 from orgflow.errors import InputError
-from orgflow.sources.files import parse_instant, read_text
+from orgflow.sources.files import clip, parse_instant, quote, read_text
+
+
+class CsvReader:
+    """The rows of one CSV file (gzip allowed, a UTF-8 byte order mark dropped) as lists of cells.
+
+    Like `csv.reader` (iterate it; `line_num` is the line the last row ended on), except that what the
+    csv module rejects (a cell longer than its limit, as an unclosed quote makes) raises an InputError
+    naming the file and line.
+    """
+
+    __slots__ = ("_reader", "file")
+
+    def __init__(self, path: Path) -> None:
+        self.file = str(path)
+        self._reader = csv.reader(io.StringIO(read_text(path).removeprefix("\ufeff"), newline=""))
+
+    @property
+    def line_num(self) -> int:
+        return self._reader.line_num
+
+    def __iter__(self) -> CsvReader:
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            return next(self._reader)
+        except csv.Error as error:
+            # The line the reader stopped at is the first line of the failing row or past it.
+            raise InputError(
+                f"unreadable CSV ({error})",
+                file=self.file,
+                record=f"line {self._reader.line_num}",
+                hint=f"check for an unclosed quote; a cell holds at most {csv.field_size_limit():,} characters",
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +93,7 @@ def csv_rows(
         InputError: a required column is missing, or a row has more cells than the header.
     """
     file = str(path)
-    reader = csv.reader(io.StringIO(read_text(path).removeprefix("\ufeff"), newline=""))
+    reader = CsvReader(path)
     header = [name.strip() for name in next(reader, [])]
     if not header:
         return
@@ -73,11 +108,11 @@ def csv_rows(
     for name in required:
         if name not in positions:
             raise InputError(
-                f"missing column {name!r}",
+                f"missing column {quote(name)}",
                 file=file,
                 record="header",
                 field=name,
-                hint=f"columns found: {', '.join(header)}; rename one with --map COLUMN={name}",
+                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
             )
     width = len(header)
     for row in reader:
@@ -103,13 +138,13 @@ def column_pairs(value: object, *, option: str) -> dict[str, str]:
         return {str(key): str(item) for key, item in value.items()}
     texts = [value] if isinstance(value, str) else value
     if not isinstance(texts, list | tuple):
-        raise InputError(f"option {option} must map names to names ({value!r})", field=option)
+        raise InputError(f"option {option} must map names to names ({quote(value)})", field=option)
     pairs: dict[str, str] = {}
     for text in texts:
         key, equals, item = str(text).partition("=")
         if not equals or not key.strip():
             raise InputError(
-                f"option {option} needs NAME=VALUE, got {text!r}", field=option, hint=f"e.g. --{option} a=b"
+                f"option {option} needs NAME=VALUE, got {quote(text)}", field=option, hint=f"e.g. --{option} a=b"
             )
         pairs[key.strip()] = item.strip()
     return pairs

@@ -18,7 +18,7 @@ from orgflow.errors import InputError
 from orgflow.model.delivery import Deployment
 from orgflow.sources import ProgressCallback
 from orgflow.sources.csv_rows import CsvRow, column_pairs, csv_rows
-from orgflow.sources.files import expand_paths
+from orgflow.sources.files import expand_paths, quote
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".csv", ".csv.gz")
@@ -117,7 +117,7 @@ def _choice(row: CsvRow, field: str, allowed: tuple[str, ...], *, default: str) 
         return default
     if value not in allowed:
         raise InputError(
-            f"unknown {field} {row.text(field)!r}",
+            f"unknown {field} {quote(row.text(field))}",
             file=row.file,
             record=row.record,
             field=field,

@@ -1,4 +1,9 @@
-"""Reading saved exports: JSON records from files, folders and gzip; timestamps with clear errors."""
+"""Reading saved exports: JSON records from files, folders and gzip; timestamps with clear errors.
+
+Every reader here fails with an `InputError` naming the file (and the line, record and field where one
+is known) for anything a user can fix: a corrupt gzip, text that is not UTF-8, an empty file, a NUL
+byte, a timestamp out of range or a value of the wrong type.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import yaml
 
 from orgflow.errors import InputError
 
@@ -42,23 +48,54 @@ def expand_paths(paths: list[Path], *, suffixes: tuple[str, ...]) -> list[Path]:
 
 
 def read_text(path: Path) -> str:
-    """The file's text, un-gzipped when it ends in .gz."""
-    try:
-        if path.name.endswith(".gz"):
-            with gzip.open(path, "rb") as handle:
-                return handle.read().decode("utf-8")
-        return path.read_text(encoding="utf-8")
-    except (OSError, EOFError, UnicodeDecodeError) as error:
-        raise InputError(f"cannot read the file ({error})", file=str(path)) from None
+    """The file's text, un-gzipped when it ends in .gz.
+
+    Raises:
+        InputError: unreadable, a corrupt gzip, not UTF-8, empty, or holding a NUL byte (named by line).
+    """
+    text = _decode(read_bytes(path), path)
+    if "\r" in text and not path.name.endswith(".gz"):
+        # Plain files were always read with universal newlines (gzipped ones never were): keep that.
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        raise InputError("a NUL byte (\\0) in the text", file=str(path), record=f"line {line}", hint=_NUL_HINT)
+    return text
 
 
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, un-gzipped when it ends in .gz."""
+    """The file's bytes, un-gzipped when it ends in .gz.
+
+    Raises:
+        InputError: unreadable, a corrupt gzip, or empty (nothing but white space).
+    """
     try:
         data = path.read_bytes()
-        return gzip.decompress(data) if path.name.endswith(".gz") else data
+        if path.name.endswith(".gz"):
+            data = gzip.decompress(data)
     except (OSError, EOFError, zlib.error) as error:
         raise InputError(f"cannot read the file ({error})", file=str(path)) from None
+    if not data or data.isspace():
+        raise InputError(
+            "empty file: no records", file=str(path), hint="export again; an import needs at least one record"
+        )
+    return data
+
+
+def _decode(data: bytes, path: Path) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise InputError(
+            f"not UTF-8 text ({error.reason} at byte {error.start})",
+            file=str(path),
+            record=f"line {line}",
+            hint="save the file as UTF-8",
+        ) from None
+
+
+_NUL_HINT = "remove NUL bytes (is this a binary file?)"
 
 
 def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterator[RawRecord]:
@@ -69,13 +106,15 @@ def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterato
     as a line break inside a JSON string.
 
     Raises:
-        InputError: truncated or invalid JSON, naming the file and line.
+        InputError: an empty or unreadable file, truncated or invalid JSON (naming the line), or a
+            text holding NUL (``\\u0000``, naming the record and field).
     """
     file = str(path)
     data = read_bytes(path)
+    # A NUL can only come from a \\u0000 escape (raw control characters are invalid JSON): look for
+    # it in the parsed records only when the text holds one.
+    check_nul = b"\\u0000" in data
     stripped = data.lstrip()
-    if not stripped:
-        return
     end = stripped.find(b"\n")
     first_line = stripped if end < 0 else stripped[:end]
     first: object = None
@@ -91,7 +130,7 @@ def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterato
             raise InputError(
                 f"invalid or truncated JSON ({error.msg})", file=file, record=f"line {error.lineno}", hint=_JSON_HINT
             ) from None
-        yield from _expand(document, file, None, list_keys)
+        yield from _checked(_expand(document, file, None, list_keys), check_nul)
         return
     for number, line in enumerate(data.split(b"\n"), start=1):
         if not line.strip():
@@ -109,10 +148,43 @@ def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterato
             raise InputError(
                 f"expected a JSON object, found {type(document).__name__}", file=file, record=f"line {number}"
             )
-        yield from _expand(document, file, f"line {number}", list_keys)
+        yield from _checked(_expand(document, file, f"line {number}", list_keys), check_nul)
 
 
 _JSON_HINT = "export complete JSON objects, one per line or as one document"
+
+
+def _checked(records: Iterator[RawRecord], check_nul: bool) -> Iterator[RawRecord]:
+    """`records`, each checked for NUL characters when `check_nul`."""
+    for raw in records:
+        if check_nul:
+            field = nul_field(raw.data, "")
+            if field is not None:
+                raise InputError(
+                    "a NUL character (\\u0000) in the text", file=raw.file, record=raw.position, field=field
+                )
+        yield raw
+
+
+def nul_field(value: object, path: str = "") -> str | None:
+    """The path (``a.b[2]``) of the first string, value or key, in parsed JSON or YAML that holds a NUL
+    character, or None. The store cannot take NUL, and no export means one."""
+    if isinstance(value, str):
+        return (path or "(value)") if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            field = f"{path}.{key}" if path else str(key)
+            if isinstance(key, str) and "\x00" in key:
+                return field
+            found = nul_field(item, field)
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found = nul_field(item, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 def _expand(document: object, file: str, line: str | None, list_keys: tuple[str, ...]) -> Iterator[RawRecord]:
@@ -152,7 +224,7 @@ def parse_instant(value: object, *, file: str, record: str, field: str, required
             raise InputError("missing timestamp", file=file, record=record, field=field)
         return None
     if not isinstance(value, str):
-        raise InputError(f"not a timestamp ({value!r})", file=file, record=record, field=field)
+        raise InputError(f"not a timestamp ({quote(value)})", file=file, record=record, field=field)
     text = value.strip()
     if text.endswith("Z"):
         text = text[:-1] + "+00:00"
@@ -161,7 +233,7 @@ def parse_instant(value: object, *, file: str, record: str, field: str, required
         parsed = datetime.fromisoformat(text)
     except ValueError:
         raise InputError(
-            f"not a timestamp ({value!r})",
+            f"not a timestamp ({quote(value)})",
             file=file,
             record=record,
             field=field,
@@ -171,10 +243,62 @@ def parse_instant(value: object, *, file: str, record: str, field: str, required
         return parsed.replace(tzinfo=UTC)
     if parsed.tzinfo is None:
         raise InputError(
-            f"timestamp without a UTC offset ({value!r})",
+            f"timestamp without a UTC offset ({quote(value)})",
             file=file,
             record=record,
             field=field,
             hint="add Z or an offset such as +02:00",
         )
-    return parsed.astimezone(UTC)
+    return to_utc(parsed, value=value, file=file, record=record, field=field)
+
+
+def to_utc(instant: datetime, *, value: object, file: str, record: str, field: str) -> datetime:
+    """An aware datetime as UTC.
+
+    Raises:
+        InputError: the instant falls outside years 1-9999 once in UTC (``9999-12-31T23:00-05:00``).
+    """
+    try:
+        return instant.astimezone(UTC)
+    except OverflowError:
+        raise InputError(
+            f"timestamp out of range in UTC ({quote(value)})",
+            file=file,
+            record=record,
+            field=field,
+            hint="UTC instants run from 0001-01-01 to 9999-12-31",
+        ) from None
+
+
+def text_value(value: object, *, file: str, record: str, field: str, required: bool = False) -> str | None:
+    """A JSON or YAML value that must be text: the string itself, None when missing or null.
+
+    Raises:
+        InputError: missing (when required) or not a string (a number, list or object).
+    """
+    if value is None:
+        if required:
+            raise InputError("missing", file=file, record=record, field=field)
+        return None
+    if not isinstance(value, str):
+        raise InputError(f"not a string ({type(value).__name__} {quote(value)})", file=file, record=record, field=field)
+    return value
+
+
+def quote(value: object) -> str:
+    """`value` as an error message quotes it: its repr, cut to 80 characters (inputs can be huge)."""
+    return clip(repr(value))
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """`text` cut to `limit` characters ("..." at the end when cut), for quoting input in a message."""
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def yaml_error(error: yaml.YAMLError, *, file: str) -> InputError:
+    """The InputError for a YAML error, naming the line (a tag such as ``!!python/object`` is one)."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    record = f"line {mark.line + 1}" if mark else None
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
+    hint = "plain YAML only, without tags such as !!python/object" if "tag" in problem else None
+    return InputError(f"not valid YAML ({problem[:120]})", file=file, record=record, hint=hint)

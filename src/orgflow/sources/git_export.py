@@ -14,16 +14,15 @@ parents. Without the commits CSV no commit has parents, and lead times cannot wa
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from orgflow.errors import InputError
 from orgflow.model.code import ChangedFile, Commit, Tag
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, parse_instant, read_text
+from orgflow.sources.csv_rows import CsvReader
+from orgflow.sources.files import clip, expand_paths, parse_instant, quote, read_text, to_utc
 from orgflow.sources.git import AuthorResolver, GitHistory, make_commit, numstat_path
 
 NUMSTAT_SUFFIXES = (".numstat.log", ".numstat.log.gz")
@@ -90,18 +89,18 @@ def read_export(
     return history
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> tuple[csv.reader, dict[str, int]]:  # type: ignore[valid-type]
+def _rows(path: Path, columns: tuple[str, ...]) -> tuple[CsvReader, dict[str, int]]:
     """A CSV reader past its header, and the position of each required column.
 
     Raises:
         InputError: a required column is missing.
     """
-    reader = csv.reader(io.StringIO(read_text(path), newline=""))
+    reader = CsvReader(path)
     header = [name.strip() for name in next(reader, [])]
     missing = [name for name in columns if name not in header]
     if missing:
         raise InputError(
-            f"missing column(s) {', '.join(missing)} (found: {', '.join(header) or 'nothing'})",
+            f"missing column(s) {', '.join(missing)} (found: {clip(', '.join(header)) or 'nothing'})",
             file=str(path),
             record="line 1",
             hint=f"the header must name {', '.join(columns)}",
@@ -122,7 +121,7 @@ def _instant(text: str, *, file: str, line: int, field: str) -> datetime:
     except ValueError:
         value = None
     if value is not None and value.tzinfo is not None:
-        return value.astimezone(UTC)
+        return to_utc(value, value=text, file=file, record=f"line {line}", field=field)
     parsed = parse_instant(text, file=file, record=f"line {line}", field=field)
     assert parsed is not None
     return parsed
@@ -130,7 +129,7 @@ def _instant(text: str, *, file: str, line: int, field: str) -> datetime:
 
 def _sha(text: str, *, file: str, line: int, field: str) -> str:
     if not _SHA.fullmatch(text):
-        raise InputError(f"not a commit sha ({text!r})", file=file, record=f"line {line}", field=field)
+        raise InputError(f"not a commit sha ({quote(text)})", file=file, record=f"line {line}", field=field)
     return text
 
 
@@ -206,7 +205,10 @@ def _read_numstat(
         except ValueError:
             field = "added" if parts[0] != "-" and not parts[0].isdigit() else "deleted"
             raise InputError(
-                f"not a line count ({parts[0]!r}, {parts[1]!r})", file=file, record=f"line {number}", field=field
+                f"not a line count ({quote(parts[0])}, {quote(parts[1])})",
+                file=file,
+                record=f"line {number}",
+                field=field,
             ) from None
         # Most paths need no rename or unquoting: skip the call for them.
         path = numstat_path(path_text) if " => " in path_text or path_text[:1] == '"' else path_text

@@ -20,7 +20,7 @@ from orgflow.errors import InputError
 from orgflow.model.record import Record
 from orgflow.model.work import BlockedInterval, StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import RawRecord, expand_paths, iter_json_records, parse_instant
+from orgflow.sources.files import RawRecord, expand_paths, iter_json_records, parse_instant, quote, text_value
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -46,6 +46,10 @@ _STATE_EVENTS = frozenset(
         "removed_from_project",
     }
 )
+
+
+_TEXT_FIELDS = ("title", "state", "state_reason", "html_url")
+"""Issue fields read as text: another type there (a list, a number) is an error, not an empty value."""
 
 
 def load(
@@ -139,12 +143,14 @@ def parse_issue(
         return []
     number = raw.get("number")
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InputError(f"missing or invalid issue number ({number!r})", file=file, record=record, field="number")
+        raise InputError(f"missing or invalid issue number ({quote(number)})", file=file, record=record, field="number")
     where = f"{record} (issue #{number})" if record != "-" else f"issue #{number}"
     item_id = f"{repo}#{number}"
     created_at = _required_instant(raw.get("created_at"), file=file, record=where, field="created_at")
     closed_at = parse_instant(raw.get("closed_at"), file=file, record=where, field="closed_at", required=False)
     updated_at = parse_instant(raw.get("updated_at"), file=file, record=where, field="updated_at", required=False)
+    for key in _TEXT_FIELDS:
+        text_value(raw.get(key), file=file, record=where, field=key)
     is_closed = raw.get("state") == "closed" or (raw.get("state") is None and closed_at is not None)
     state_reason = _text(raw.get("state_reason")) if is_closed else None
     reporter = _login(raw.get("user"))
@@ -323,7 +329,7 @@ def _state_events(raw: Mapping[str, Any], *, file: str, record: str) -> list[_Ev
         where = f"{key}[{index}]"
         if not isinstance(raw_event, Mapping):
             raise InputError("expected an event object", file=file, record=record, field=where)
-        kind = raw_event.get("event")
+        kind = text_value(raw_event.get("event"), file=file, record=record, field=f"{where}.event")
         if kind not in _STATE_EVENTS:
             continue
         at = _required_instant(raw_event.get("created_at"), file=file, record=record, field=f"{where}.created_at")
@@ -392,7 +398,7 @@ def _check_statuses(
     for record in records:
         if isinstance(record, StatusTransition) and status_key(record.to_status) not in known:
             raise InputError(
-                f"status {record.to_status!r} is in no stage of workflow {name!r}",
+                f"status {quote(record.to_status)} is in no stage of workflow {quote(name)}",
                 file=raw.file,
                 record=f"{raw.position} (issue {item.source_id})",
                 field="status",

@@ -22,7 +22,7 @@ from orgflow.config import Config
 from orgflow.errors import InputError
 from orgflow.model.delivery import Deployment
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, text_value
 from orgflow.sources.github_pulls import pull_request_from_json
 from orgflow.store import ImportBatch
 
@@ -213,7 +213,7 @@ def _final_status(statuses: object, *, file: str, record: str) -> tuple[datetime
         where = f"statuses[{index}]"
         if not isinstance(status, Mapping):
             raise InputError("expected a deployment status object", file=file, record=record, field=where)
-        state = status.get("state")
+        state = text_value(status.get("state"), file=file, record=record, field=f"{where}.state")
         if state not in FINAL_STATES:
             continue
         at = parse_instant(status.get("created_at"), file=file, record=record, field=f"{where}.created_at")
@@ -295,7 +295,7 @@ def repo_of(obj: Mapping[str, Any]) -> str | None:
 
 
 def _required_text(obj: Mapping[str, Any], field: str, *, file: str, record: str) -> str:
-    value = _text(obj.get(field))
+    value = _text(text_value(obj.get(field), file=file, record=record, field=field))
     if value is None:
         raise InputError(f"missing {field}", file=file, record=record, field=field)
     return value

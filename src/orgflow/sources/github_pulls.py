@@ -11,7 +11,7 @@ from typing import Any
 
 from orgflow.errors import InputError
 from orgflow.model.code import PullRequest
-from orgflow.sources.files import parse_instant
+from orgflow.sources.files import parse_instant, quote, text_value
 
 IGNORED_REVIEW_STATES = frozenset({"PENDING"})
 """A pending review is a draft its author has not submitted: nobody has seen it yet."""
@@ -56,7 +56,7 @@ def pull_request_from_json(
     number = obj.get("number")
     if isinstance(number, bool) or not isinstance(number, int):
         raise InputError(
-            f"missing or invalid pull request number ({number!r})", file=file, record=record, field="number"
+            f"missing or invalid pull request number ({quote(number)})", file=file, record=record, field="number"
         )
     where = f"{record} (pull request #{number})" if record != "-" else f"pull request #{number}"
     created_at = parse_instant(obj.get("created_at"), file=file, record=where, field="created_at")
@@ -65,13 +65,13 @@ def pull_request_from_json(
     closed_at = parse_instant(obj.get("closed_at"), file=file, record=where, field="closed_at", required=False)
     author = _login(obj.get("user"))
     shas, first_commit_at = _commits(obj.get("commits"), file=file, record=where)
-    merge_commit = _text(obj.get("merge_commit_sha")) if merged_at is not None else None
+    merge_commit = _strict_text(obj, "merge_commit_sha", file=file, record=where) if merged_at is not None else None
     return PullRequest(
         source=source,
         source_id=f"{repo}#{number}",
         repo=repo,
         number=number,
-        title=_text(obj.get("title")) or "",
+        title=_strict_text(obj, "title", file=file, record=where) or "",
         author=author,
         created_at=created_at,
         first_commit_at=first_commit_at,
@@ -122,7 +122,7 @@ def _commits(commits: object, *, file: str, record: str) -> tuple[tuple[str, ...
         where = f"commits[{index}]"
         if not isinstance(item, Mapping):
             raise InputError("expected a commit object", file=file, record=record, field=where)
-        sha = _text(item.get("sha"))
+        sha = _strict_text(item, "sha", file=file, record=record, field=f"{where}.sha")
         if sha is None:
             raise InputError("commit without a sha", file=file, record=record, field=f"{where}.sha")
         commit = item.get("commit")
@@ -140,6 +140,12 @@ def _login(user: object) -> str | None:
     if isinstance(user, Mapping):
         return _text(user.get("login"))
     return None
+
+
+def _strict_text(obj: Mapping[str, Any], key: str, *, file: str, record: str, field: str | None = None) -> str | None:
+    """A text field, stripped (None when missing or blank); another type there is an error naming the field."""
+    text = text_value(obj.get(key), file=file, record=record, field=field or key)
+    return (text.strip() or None) if text is not None else None
 
 
 def _text(value: object) -> str | None:

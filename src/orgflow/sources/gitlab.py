@@ -31,7 +31,7 @@ from orgflow.model.delivery import Deployment
 from orgflow.model.record import Record
 from orgflow.model.work import BlockedInterval, StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, quote, text_value
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -65,9 +65,13 @@ def load(
             project = str(options.get("project") or project_of(raw.data) or path.name.split(".")[0])
             kind = object_kind(raw.data)
             if kind == "merge_request":
-                batch.add(parse_merge_request(raw.data, project=project, source=source, file=raw.file))
+                batch.add(
+                    parse_merge_request(raw.data, project=project, source=source, file=raw.file, record=raw.position)
+                )
             elif kind == "deployment":
-                deployment = parse_deployment(raw.data, project=project, source=source, file=raw.file)
+                deployment = parse_deployment(
+                    raw.data, project=project, source=source, file=raw.file, record=raw.position
+                )
                 if deployment is not None:
                     batch.add(deployment)
             else:
@@ -114,8 +118,8 @@ def parse_issue(
     """
     iid = raw.get("iid")
     if isinstance(iid, bool) or not isinstance(iid, int):
-        raise InputError(f"missing or invalid issue iid ({iid!r})", file=file, record=record, field="iid")
-    where = f"issue #{iid}"
+        raise InputError(f"missing or invalid issue iid ({quote(iid)})", file=file, record=record, field="iid")
+    where = f"{record} (issue #{iid})" if record != "-" else f"issue #{iid}"
     item_id = f"{project}#{iid}"
     created_at = _instant(raw.get("created_at"), file, where, "created_at", required=True)
     closed_at = _instant(raw.get("closed_at"), file, where, "closed_at")
@@ -125,23 +129,24 @@ def parse_issue(
         events.append((closed_at, 2, "state", "closed", _user(raw.get("closed_by"))))
         events.sort(key=lambda event: (event[0], event[1]))
     transitions, intervals = _replay(events, config, source, item_id, created_at, _user(raw.get("author")))
-    labels = [label for label in raw.get("labels") or [] if isinstance(label, str)]
+    labels = [label for label in _list(raw, "labels", file, where) if isinstance(label, str)]
     item_type = next((label for label in labels if status_key(label) in ("bug", "feature", "enhancement")), None)
     item = WorkItem(
         source=source,
         source_id=item_id,
         project=project,
         team_id=config.team_of_project(project),
-        title=str(raw.get("title") or ""),
-        item_type=item_type or str(raw.get("issue_type") or "issue").replace("_", " ").title(),
+        title=_text(raw, "title", file, where) or "",
+        item_type=item_type or (_text(raw, "issue_type", file, where) or "issue").replace("_", " ").title(),
         created_at=created_at,
         status=transitions[-1].to_status,
         resolved_at=closed_at if is_closed else None,
-        assignee=_user(raw.get("assignee")) or next(filter(None, map(_user, raw.get("assignees") or [])), None),
+        assignee=_user(raw.get("assignee"))
+        or next(filter(None, map(_user, _list(raw, "assignees", file, where))), None),
         reporter=_user(raw.get("author")),
         labels=tuple(labels),
         updated_at=_instant(raw.get("updated_at"), file, where, "updated_at"),
-        url=raw.get("web_url") if isinstance(raw.get("web_url"), str) else None,
+        url=_text(raw, "web_url", file, where),
         history="events",
     )
     return [item, *transitions, *intervals]
@@ -240,7 +245,7 @@ def _ends_closed(events: list[_Event]) -> bool:
 
 
 def parse_merge_request(
-    raw: Mapping[str, Any], *, project: str, source: str = "gitlab", file: str = "-"
+    raw: Mapping[str, Any], *, project: str, source: str = "gitlab", file: str = "-", record: str = "-"
 ) -> PullRequest:
     """The pull request of one merge request object.
 
@@ -249,24 +254,24 @@ def parse_merge_request(
     """
     iid = raw.get("iid")
     if isinstance(iid, bool) or not isinstance(iid, int):
-        raise InputError(f"missing or invalid merge request iid ({iid!r})", file=file, field="iid")
-    where = f"merge request !{iid}"
+        raise InputError(f"missing or invalid merge request iid ({quote(iid)})", file=file, record=record, field="iid")
+    where = f"{record} (merge request !{iid})" if record != "-" else f"merge request !{iid}"
     return PullRequest(
         source=source,
         source_id=f"{project}!{iid}",
         repo=project,
         number=iid,
-        title=str(raw.get("title") or ""),
+        title=_text(raw, "title", file, where) or "",
         author=_user(raw.get("author")),
         created_at=_instant(raw.get("created_at"), file, where, "created_at", required=True),
         merged_at=_instant(raw.get("merged_at"), file, where, "merged_at"),
         closed_at=_instant(raw.get("closed_at"), file, where, "closed_at"),
-        merge_commit=raw.get("merge_commit_sha") or raw.get("squash_commit_sha"),
+        merge_commit=_text(raw, "merge_commit_sha", file, where) or _text(raw, "squash_commit_sha", file, where),
     )
 
 
 def parse_deployment(
-    raw: Mapping[str, Any], *, project: str, source: str = "gitlab", file: str = "-"
+    raw: Mapping[str, Any], *, project: str, source: str = "gitlab", file: str = "-", record: str = "-"
 ) -> Deployment | None:
     """The deployment of one deployment object, or None when it has no final status (see module doc).
 
@@ -277,7 +282,11 @@ def parse_deployment(
     if status is None:
         return None
     identifier = raw.get("id")
-    where = f"deployment {identifier}"
+    if isinstance(identifier, bool) or not isinstance(identifier, int | str):
+        raise InputError(
+            f"missing or invalid deployment id ({quote(identifier)})", file=file, record=record, field="id"
+        )
+    where = f"{record} (deployment {identifier})" if record != "-" else f"deployment {identifier}"
     environment = raw.get("environment")
     name = environment.get("name") if isinstance(environment, Mapping) else environment
     if identifier is None or not isinstance(raw.get("sha"), str) or not isinstance(name, str):
@@ -302,6 +311,21 @@ def parse_deployment(
 
 def _instant(value: object, file: str, record: str, field: str, *, required: bool = False) -> datetime | None:
     return parse_instant(value, file=file, record=record, field=field, required=required)
+
+
+def _text(raw: Mapping[str, Any], key: str, file: str, record: str) -> str | None:
+    """A text field (None when missing); another type there is an error naming the field."""
+    return text_value(raw.get(key), file=file, record=record, field=key)
+
+
+def _list(raw: Mapping[str, Any], key: str, file: str, record: str) -> list[Any]:
+    """A list field ([] when missing); another type there is an error naming the field."""
+    value = raw.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise InputError(f"not a list ({type(value).__name__})", file=file, record=record, field=key)
+    return value
 
 
 def _user(value: object) -> str | None:

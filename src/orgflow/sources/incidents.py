@@ -16,8 +16,6 @@ cannot be attributed to a deployment by time, but still counts where service doe
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -28,8 +26,8 @@ from orgflow.config import Config
 from orgflow.errors import InputError
 from orgflow.model.delivery import Incident
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import CsvRow, column_pairs, csv_rows
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, read_text
+from orgflow.sources.csv_rows import CsvReader, CsvRow, column_pairs, csv_rows
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, text_value
 from orgflow.store import ImportBatch
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
@@ -115,20 +113,20 @@ def incident_from_json(
     Raises:
         InputError: an empty id, or a bad timestamp.
     """
-    incident_id = _text(obj.get("id"))
+    incident_id = _field(obj, "id", file, record)
     if incident_id is None:
         raise InputError("empty id", file=file, record=record, field="id")
     where = record if record.startswith("line") else f"{record} (incident {incident_id})"
     return Incident(
         source=source,
         source_id=incident_id,
-        service=_text(obj.get("service")),
-        title=_text(obj.get("title")) or "",
+        service=_field(obj, "service", file, where),
+        title=_field(obj, "title", file, where) or "",
         started_at=_instant(obj.get("started_at"), file=file, record=where, field="started_at"),
         resolved_at=_instant(obj.get("resolved_at"), file=file, record=where, field="resolved_at"),
-        severity=_text(obj.get("severity")),
-        deployment_id=_text(obj.get("deployment_id")),
-        commit_id=_text(obj.get("commit")),
+        severity=_field(obj, "severity", file, where),
+        deployment_id=_field(obj, "deployment_id", file, where),
+        commit_id=_field(obj, "commit", file, where),
     )
 
 
@@ -145,7 +143,7 @@ def pagerduty_incident_from_json(
     Raises:
         InputError: a missing id or created_at, or a bad timestamp.
     """
-    incident_id = _text(obj.get("id"))
+    incident_id = _field(obj, "id", file, record)
     if incident_id is None:
         raise InputError("incident without an id", file=file, record=record, field="id")
     where = f"{record} (incident {incident_id})"
@@ -156,15 +154,15 @@ def pagerduty_incident_from_json(
         resolved_at = parse_instant(obj.get(field), file=file, record=where, field=field)
     service = obj.get("service")
     priority = obj.get("priority")
-    severity = _text(priority.get("summary")) if isinstance(priority, Mapping) else None
+    severity = _field(priority, "summary", file, where, prefix="priority.") if isinstance(priority, Mapping) else None
     return Incident(
         source=source,
         source_id=incident_id,
-        service=_text(service.get("summary")) if isinstance(service, Mapping) else None,
-        title=_text(obj.get("title")) or "",
+        service=_field(service, "summary", file, where, prefix="service.") if isinstance(service, Mapping) else None,
+        title=_field(obj, "title", file, where) or "",
         started_at=started_at,
         resolved_at=resolved_at,
-        severity=severity or _text(obj.get("urgency")),
+        severity=severity or _field(obj, "urgency", file, where),
     )
 
 
@@ -182,8 +180,7 @@ def _json_incident(
 
 def _known_layout(path: Path) -> dict[str, str]:
     """The map of a recognized layout when the file's header matches one (and has no id), else {}."""
-    reader = csv.reader(io.StringIO(read_text(path).removeprefix("\ufeff"), newline=""))
-    header = {name.strip() for name in next(reader, [])}
+    header = {name.strip() for name in next(CsvReader(path), [])}
     if "id" in header:
         return {}
     return next((layout for layout in KNOWN_LAYOUTS.values() if set(layout) <= header), {})
@@ -204,6 +201,19 @@ def _with_service(incident: Incident, service: str) -> Incident:
 
 def _instant(value: object, *, file: str, record: str, field: str) -> datetime | None:
     return parse_instant(value, file=file, record=record, field=field, required=False)
+
+
+def _field(obj: Mapping[str, Any], key: str, file: str, record: str, *, prefix: str = "") -> str | None:
+    """A text field, stripped (None when missing or blank); a whole number is taken as its digits.
+
+    Raises:
+        InputError: another type (a list, an object, a fraction, true or false), naming the field.
+    """
+    value = obj.get(key)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    text = text_value(value, file=file, record=record, field=prefix + key)
+    return (text.strip() or None) if text is not None else None
 
 
 def _text(value: object) -> str | None:

@@ -44,7 +44,7 @@ from orgflow.model.work import (
     WorkItem,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, quote
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -88,7 +88,9 @@ def load(
     """
     unknown = sorted(set(options) - set(_OPTIONS))
     if unknown:
-        raise InputError(f"unknown jira option {unknown[0]!r}", field=unknown[0], hint=f"known: {', '.join(_OPTIONS)}")
+        raise InputError(
+            f"unknown jira option {quote(unknown[0])}", field=unknown[0], hint=f"known: {', '.join(_OPTIONS)}"
+        )
     source = _text_option(options, "source", "jira")
     epic_field = _text_option(options, "epic_field", None)
     time_in_status_field = _text_option(options, "time_in_status_field", TIME_IN_STATUS_FIELD)
@@ -153,7 +155,7 @@ def parse_issue(
         where.fail(f"expected a JSON object, found {type(raw).__name__}", None)
     key = raw.get("key")
     if not isinstance(key, str) or not key.strip():
-        where.fail("missing issue key" if key is None else f"not an issue key ({key!r})", "key")
+        where.fail("missing issue key" if key is None else f"not an issue key ({quote(key)})", "key")
     where.record = f"issue {key}"
     fields = raw.get("fields")
     if not isinstance(fields, dict):
@@ -237,14 +239,14 @@ class _Where:
         if value is None:
             return self.fail("missing", field) if required else None
         if not isinstance(value, dict):
-            self.fail(f"not an object ({value!r})", field)
+            self.fail(f"not an object ({quote(value)})", field)
         return value
 
     def text(self, value: object, field: str, *, required: bool = False) -> str | None:
         if value is None:
             return self.fail("missing", field) if required else None
         if not isinstance(value, str):
-            self.fail(f"not a string ({value!r})", field)
+            self.fail(f"not a string ({quote(value)})", field)
         return value
 
     def name(self, value: object, field: str, *, required: bool = False) -> str | None:
@@ -262,7 +264,7 @@ class _Where:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(f"not a list ({value!r})", field)
+            self.fail(f"not a list ({quote(value)})", field)
         return value
 
     def names(self, value: object, field: str) -> tuple[str, ...]:
@@ -411,7 +413,7 @@ def _reported_times(
     for entry in text.split(_ENTRY_SEPARATOR):
         parts = entry.split(_PART_SEPARATOR)
         if len(parts) != 3 or not parts[0].strip() or not parts[1].isdigit() or not parts[2].isdigit():
-            where.fail(f"not a Time in Status entry ({entry!r})", field, hint=_TIME_IN_STATUS_HINT)
+            where.fail(f"not a Time in Status entry ({quote(entry)})", field, hint=_TIME_IN_STATUS_HINT)
         # A status listed twice (never seen in Apache's data) adds up, like re-entries do.
         total = totals.setdefault(parts[0].strip(), [0, 0])
         total[0] += int(parts[1])
@@ -433,7 +435,7 @@ def _releases(source: str, project: str, versions: object, where: _Where) -> lis
         name = where.text(version.get("name"), f"{field}.name", required=True)
         released = version.get("released")
         if not isinstance(released, bool | None):
-            where.fail(f"not true or false ({released!r})", f"{field}.released")
+            where.fail(f"not true or false ({quote(released)})", f"{field}.released")
         releases.append(Release(source, f"{project}:{name}", project, name, bool(released), release_date))
     return releases
 
@@ -472,13 +474,13 @@ def _categories(workflow: Workflow) -> dict[str, str]:
 
 def _check_status(status: str, categories: dict[str, str], where: _Where, field: str) -> None:
     if status_key(status) not in categories:
-        where.fail(f"unknown status {status!r}", field, hint=_STATUS_HINT)
+        where.fail(f"unknown status {quote(status)}", field, hint=_STATUS_HINT)
 
 
 def _text_option(options: dict[str, Any], name: str, default: str | None) -> Any:
     value = options.get(name, default)
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise InputError(f"option {name} must be a non-empty string ({value!r})", field=name)
+        raise InputError(f"option {name} must be a non-empty string ({quote(value)})", field=name)
     return value
 
 
@@ -487,5 +489,5 @@ def _flag_option(options: dict[str, Any], name: str) -> bool:
     if isinstance(value, str) and value.strip().casefold() in ("true", "yes", "1", "false", "no", "0", ""):
         return value.strip().casefold() in ("true", "yes", "1")
     if not isinstance(value, bool):
-        raise InputError(f"option {name} must be true or false ({value!r})", field=name)
+        raise InputError(f"option {name} must be true or false ({quote(value)})", field=name)
     return value

@@ -13,8 +13,6 @@ bad file writes nothing.
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,7 +37,8 @@ from orgflow.model.org import (
     RoleRequirement,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, read_text
+from orgflow.sources.csv_rows import CsvReader
+from orgflow.sources.files import expand_paths, nul_field, quote, read_text, yaml_error
 from orgflow.store import ImportBatch
 
 SOURCE = "org"
@@ -54,6 +53,8 @@ FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "aliases": (("alias", "person"), ()),
 }
 """Record kind -> (required fields, optional fields)."""
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's loader where installed: the same documents, read many times faster."""
 _FILE_KINDS = {**{kind: kind for kind in FIELDS}, "ownerships": "ownership", "team-templates": "templates"}
 
 
@@ -86,7 +87,7 @@ class _Row:
         try:
             return date.fromisoformat(str(value).strip())
         except ValueError:
-            raise self.error(f"not a date ({value!r})", name, hint="write YYYY-MM-DD") from None
+            raise self.error(f"not a date ({quote(value)})", name, hint="write YYYY-MM-DD") from None
 
 
 def load(
@@ -125,23 +126,34 @@ def _read_yaml(path: Path) -> list[_Row]:
     file = str(path)
     text = read_text(path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        return _yaml_rows(text, file)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        record = f"line {mark.line + 1}" if mark else None
-        raise InputError(f"not valid YAML ({getattr(error, 'problem', error)})", file=file, record=record) from None
+        raise yaml_error(error, file=file) from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP, file=file, hint=_TOO_DEEP_HINT) from None
+    except ValueError as error:
+        # PyYAML's constructors raise plain ValueError, e.g. on an integer of over 4,300 digits.
+        raise InputError(f"not valid YAML ({str(error)[:120]})", file=file) from None
+
+
+_TOO_DEEP = "YAML nested too deeply to read"
+_TOO_DEEP_HINT = "an org file nests a few levels: sections, records, fields"
+
+
+def _yaml_rows(text: str, file: str) -> list[_Row]:
+    root = yaml.compose(text, Loader=_Loader)
     if root is None:
         return []
     if not isinstance(root, yaml.MappingNode):
         raise InputError("the top level must be a mapping of record lists", file=file, record="line 1")
-    constructor = yaml.SafeLoader("")
+    constructor = _Loader("")
     rows: list[_Row] = []
     for key_node, value_node in root.value:
-        kind = _FILE_KINDS.get(str(key_node.value))
+        kind = _FILE_KINDS.get(str(key_node.value)) if isinstance(key_node, yaml.ScalarNode) else None
         where = f"line {key_node.start_mark.line + 1}"
         if kind is None:
             raise InputError(
-                f"unknown section {key_node.value!r}", file=file, record=where, hint=f"use {', '.join(FIELDS)}"
+                f"unknown section {quote(key_node.value)}", file=file, record=where, hint=f"use {', '.join(FIELDS)}"
             )
         if kind == "templates" and isinstance(value_node, yaml.MappingNode):
             # templates: {NAME: {ROLE: MINIMUM, ...}}: the short form.
@@ -150,11 +162,13 @@ def _read_yaml(path: Path) -> list[_Row]:
                     raise InputError("a template maps roles to minimums", file=file, record=where, field="templates")
                 for role_node, minimum_node in roles_node.value:
                     values = {
-                        "template": name_node.value,
-                        "role": role_node.value,
+                        "template": constructor.construct_object(name_node, deep=True),
+                        "role": constructor.construct_object(role_node, deep=True),
                         "minimum": constructor.construct_object(minimum_node, deep=True),
                     }
-                    rows.append(_Row(kind, values, file, f"line {role_node.start_mark.line + 1}"))
+                    record = f"line {role_node.start_mark.line + 1}"
+                    _check_nul(values, file, record)
+                    rows.append(_Row(kind, values, file, record))
             continue
         if not isinstance(value_node, yaml.SequenceNode):
             raise InputError(f"{key_node.value} must be a list of records", file=file, record=where)
@@ -163,8 +177,15 @@ def _read_yaml(path: Path) -> list[_Row]:
             record = f"line {item.start_mark.line + 1}"
             if not isinstance(values, dict):
                 raise InputError("a record must be a mapping of fields", file=file, record=record)
+            _check_nul(values, file, record)
             rows.append(_Row(kind, {str(k): v for k, v in values.items()}, file, record))
     return rows
+
+
+def _check_nul(values: dict[Any, Any], file: str, record: str) -> None:
+    field = nul_field(values)
+    if field is not None:
+        raise InputError("a NUL character (\\0) in the text", file=file, record=record, field=field)
 
 
 def _read_csv(path: Path) -> list[_Row]:
@@ -173,18 +194,20 @@ def _read_csv(path: Path) -> list[_Row]:
     kind = _FILE_KINDS.get(stem)
     if kind is None:
         raise InputError(
-            f"cannot tell which records {path.name!r} holds",
+            f"cannot tell which records {quote(path.name)} holds",
             file=file,
             hint=f"name CSV files after their records: {', '.join(name + '.csv' for name in FIELDS)}",
         )
-    reader = csv.DictReader(io.StringIO(read_text(path).removeprefix("\ufeff"), newline=""))
+    reader = CsvReader(path)
+    header = [name.strip() for name in next(reader, [])]
     rows: list[_Row] = []
-    for values in reader:
-        if not any((value or "").strip() for value in values.values() if isinstance(value, str)):
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
             continue
-        if None in values:
+        if len(cells) > len(header):
             raise InputError("more cells than columns", file=file, record=f"line {reader.line_num}")
-        cleaned = {name.strip(): (value or "").strip() for name, value in values.items() if name}
+        cells = cells + [""] * (len(header) - len(cells))
+        cleaned = {name: cell.strip() for name, cell in zip(header, cells, strict=True) if name}
         rows.append(_Row(kind, cleaned, file, f"line {reader.line_num}"))
     return rows
 
@@ -209,7 +232,9 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
         required, optional = FIELDS[row.kind]
         for name in row.values:
             if name not in required and name not in optional:
-                raise row.error(f"unknown field {name!r} in {row.kind}", name, f"use {', '.join(required + optional)}")
+                raise row.error(
+                    f"unknown field {quote(name)} in {row.kind}", name, f"use {', '.join(required + optional)}"
+                )
         for name in required:
             if row.text(name) is None:
                 raise row.error(f"missing {name}", name)
@@ -223,7 +248,7 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
     def check_ref(row: _Row, field: str, known: dict[str, _Row] | set[str | None], what: str) -> str | None:
         value = row.text(field)
         if value is not None and value not in known:
-            raise row.error(f"unknown {what} {value!r}", field, f"add the {what} to this import")
+            raise row.error(f"unknown {what} {quote(value)}", field, f"add the {what} to this import")
         return value
 
     records: list[Any] = []
@@ -240,10 +265,10 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
     for group_id, row in groups.items():
         kind = row.text("kind")
         if kind not in GROUP_KINDS:
-            raise row.error(f"unknown group kind {kind!r}", "kind", f"use {', '.join(GROUP_KINDS)}")
+            raise row.error(f"unknown group kind {quote(kind)}", "kind", f"use {', '.join(GROUP_KINDS)}")
         topology = row.text("type")
         if topology is not None and topology not in TEAM_TOPOLOGIES_TYPES:
-            raise row.error(f"unknown team type {topology!r}", "type", f"use {', '.join(TEAM_TOPOLOGIES_TYPES)}")
+            raise row.error(f"unknown team type {quote(topology)}", "type", f"use {', '.join(TEAM_TOPOLOGIES_TYPES)}")
         parent = check_ref(row, "parent", groups, "group")
         template = check_ref(row, "template", templates, "template")
         valid_from, valid_to = _interval(row)
@@ -318,7 +343,7 @@ def _unique(rows: list[_Row], field: str, what: str) -> dict[str, _Row]:
     for row in rows:
         key = row.text(field) or ""
         if key in found:
-            raise row.error(f"{what} {key!r} is defined twice (first at {found[key].record})", field)
+            raise row.error(f"{what} {quote(key)} is defined twice (first at {found[key].record})", field)
         found[key] = row
     return found
 
@@ -326,11 +351,10 @@ def _unique(rows: list[_Row], field: str, what: str) -> dict[str, _Row]:
 def _unique_ids(memberships: list[Membership], rows: list[_Row]) -> None:
     seen: dict[str, _Row] = {}
     for membership, row in zip(memberships, rows, strict=True):
-        if membership.source_id in seen:
-            raise row.error(
-                f"membership id {membership.source_id!r} is used twice (first at {seen[membership.source_id].record})",
-                "id",
-            )
+        first = seen.get(membership.source_id)
+        if first is not None:
+            message = f"membership id {quote(membership.source_id)} is used twice (first at {first.record})"
+            raise row.error(message, "id")
         seen[membership.source_id] = row
 
 
@@ -352,7 +376,7 @@ def _number(row: _Row, field: str, kind: Callable[[Any], float], *, default: flo
     try:
         return kind(text)
     except ValueError:
-        raise row.error(f"not a number ({text!r})", field) from None
+        raise row.error(f"not a number ({quote(text)})", field) from None
 
 
 def _check_cycles(records: dict[str, _Row], field: str, what: str) -> None:

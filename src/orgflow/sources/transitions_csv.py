@@ -7,13 +7,11 @@ and rows can be kept by a column's value with ``where`` (CLI ``--where field=sta
 
 from __future__ import annotations
 
-import csv
 import gc
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +19,8 @@ from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import column_pairs
-from orgflow.sources.files import expand_paths, parse_instant, read_text
+from orgflow.sources.csv_rows import CsvReader, column_pairs
+from orgflow.sources.files import clip, expand_paths, parse_instant, quote, to_utc
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".csv", ".csv.gz")
@@ -172,8 +170,7 @@ def _read_file(
 ) -> None:
     """Parse one CSV file and append its kept rows to `into`, by item_id."""
     file = str(path)
-    text = read_text(path).removeprefix("\ufeff")
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = CsvReader(path)
     header = next(reader, None)
     if header is None:
         return
@@ -182,22 +179,22 @@ def _read_file(
     for name in REQUIRED:
         if name not in index:
             raise InputError(
-                f"missing column {name!r}",
+                f"missing column {quote(name)}",
                 file=file,
                 record="header",
                 field=name,
-                hint=f"columns found: {', '.join(header)}; rename one with --map COLUMN={name}",
+                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
             )
     filters: list[tuple[int, str]] = []
     for column, value in where.items():
         position = header.index(column) if column in header else index.get(column)
         if position is None:
             raise InputError(
-                f"missing column {column!r} named in where",
+                f"missing column {quote(column)} named in where",
                 file=file,
                 record="header",
                 field=column,
-                hint=f"columns found: {', '.join(header)}",
+                hint=f"columns found: {clip(', '.join(header))}",
             )
         filters.append((position, value))
     layout = _Layout(file, project, index.get("team"), index.get("type"), index.get("created"), index.get("title"))
@@ -252,7 +249,7 @@ def _instant(text: str, *, file: str, line: int, field: str) -> datetime:
     except ValueError:
         instant = None
     if instant is not None and instant.tzinfo is not None:
-        return instant.astimezone(UTC)
+        return to_utc(instant, value=text, file=file, record=f"line {line}", field=field)
     # Dates alone, missing offsets and garbage: parse_instant decides and words the error.
     instant = parse_instant(text, file=file, record=f"line {line}", field=field)
     assert instant is not None  # required=True raises instead of returning None
@@ -295,7 +292,7 @@ def _check_statuses(
         for field, status in (("from_status", change[_FROM]), ("to_status", change[_TO])):
             if status and status_key(status) not in known:
                 raise InputError(
-                    f"status {status!r} is in no stage of workflow {name!r}",
+                    f"status {quote(status)} is in no stage of workflow {quote(name)}",
                     file=change[_LAYOUT].file,
                     record=f"line {change[_LINE]}",
                     field=field,
