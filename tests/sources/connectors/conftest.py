@@ -57,3 +57,16 @@ def dump(store: Store) -> dict[str, list[tuple[object, ...]]]:
         cls.spec.table: store.connection.execute(f"SELECT * FROM {cls.spec.table} ORDER BY ALL").fetchall()
         for cls in TABLES
     }
+
+
+def jira_settings(url: str, *, page_size: int = 20, deployment: str = "auto") -> SourceSettings:
+    """The Apache Jira source (AMQ and ZOOKEEPER) at the replay server's `url`."""
+    return SourceSettings(
+        name="apache",
+        kind="jira",
+        url=url,
+        query="project in (AMQ, ZOOKEEPER)",
+        token_env=TOKEN_ENV,
+        page_size=page_size,
+        deployment=deployment,
+    )

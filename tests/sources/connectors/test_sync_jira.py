@@ -8,12 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from replay_jira import JiraReplay, _instant, load_issues
-from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
+from tests.sources.connectors.conftest import dump, jira_settings, open_store
 
 from orgflow.config import Config
 from orgflow.sources import jira as jira_format
 from orgflow.sources.connectors.base import SKIP_UNCHANGED
-from orgflow.sources.connectors.settings import SourceSettings
 from orgflow.sources.connectors.sync import sync_source
 
 BIG_MINUTE = "2011-11-23T19:22"  # 128 issues share this update minute: more than a page
@@ -23,16 +22,7 @@ def _subset(index: int, issue: dict) -> bool:
     return index % 23 == 0 or issue["fields"]["updated"].startswith(BIG_MINUTE)
 
 
-def _settings(url: str, *, page_size: int = 20, deployment: str = "auto") -> SourceSettings:
-    return SourceSettings(
-        name="apache",
-        kind="jira",
-        url=url,
-        query="project in (AMQ, ZOOKEEPER)",
-        token_env=TOKEN_ENV,
-        page_size=page_size,
-        deployment=deployment,
-    )
+_settings = jira_settings
 
 
 def _file_import(issues: list[dict], tmp_path: Path) -> dict:

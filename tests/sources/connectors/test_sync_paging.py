@@ -7,7 +7,7 @@ from replay_github import REPO, GithubReplay, copies
 from replay_github import load_issues as load_github_issues
 from replay_gitlab import PROJECT, GitlabReplay, many_issues
 from replay_jira import JiraReplay, load_issues
-from tests.sources.connectors.conftest import TOKEN_ENV, open_store
+from tests.sources.connectors.conftest import TOKEN_ENV, jira_settings, open_store
 
 from orgflow.config import Config
 from orgflow.sources.connectors.settings import SourceSettings
@@ -17,15 +17,7 @@ BIG_MINUTE = "2011-11-23T19:22"  # 128 Apache issues share this update minute
 
 
 def _jira(url: str, page_size: int) -> SourceSettings:
-    return SourceSettings(
-        name="apache",
-        kind="jira",
-        url=url,
-        query="project in (AMQ, ZOOKEEPER)",
-        token_env=TOKEN_ENV,
-        page_size=page_size,
-        deployment="datacenter",
-    )
+    return jira_settings(url, page_size=page_size, deployment="datacenter")
 
 
 def _stored(store, source: str) -> list[str]:
