@@ -14,5 +14,14 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 OUT_DIR = Path(__file__).resolve().parent / "out"
 """Where each benchmark writes ``<name>.json`` (git-ignored)."""
 
-BENCHMARKS = ("jira_import", "serve_beside_import", "dora_otel", "sociotech_otel", "forecast_bench", "sync_bench", "jam_20k", "flow_1m")
+BENCHMARKS = (
+    "jira_import",
+    "serve_beside_import",
+    "dora_otel",
+    "sociotech_otel",
+    "forecast_bench",
+    "sync_bench",
+    "jam_20k",
+    "flow_1m",
+)
 """Every benchmark module, in the order ``python -m benchmarks`` runs them (quickest first)."""

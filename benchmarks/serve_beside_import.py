@@ -83,7 +83,13 @@ def run(export: Path, *, clients: int, requests: int) -> Figures:
         port = _free_port()
         server = _start_server(workspace, port, NOW)
         try:
-            paths = ["/", "/api/summary?team=AMQ", "/api/summary?team=ZOOKEEPER", "/api/cfd?team=AMQ", "/api/throughput"]
+            paths = [
+                "/",
+                "/api/summary?team=AMQ",
+                "/api/summary?team=ZOOKEEPER",
+                "/api/cfd?team=AMQ",
+                "/api/throughput",
+            ]
             quiet, quiet_failures, quiet_seconds = _load(port, paths, clients=clients, requests=requests)
             imports: list[float] = []
             import_errors: list[str] = []
