@@ -5,7 +5,7 @@ Team alpha, Story: five items finished long ago with cycle times 1, 2, 3, 4 and 
   p50: position 2.0 → 3            p70: 2.8 → 3 + 0.8 × 1 = 3.8
   p85: 3.4 → 4 + 0.4 × 6 = 6.4     p95: 3.8 → 4 + 0.8 × 6 = 8.8
 Open Story items aged 5, 7 and 9.5 days at NOW fall in p70-p85, p85-p95 and above p95: the 7-day one
-is a medium finding (past p85 = the SLE), the 9.5-day one a high one (past p95). A Bug of alpha has
+is past p85 (the SLE), the 9.5-day one past p95; both are listed in alpha's one (high) finding. A Bug of alpha has
 no finished Bug to compare with, and team beta has only 4 finished items (below the sample of 5).
 """
 
@@ -55,55 +55,52 @@ def test_item_aging_matches_the_hand_calculation(build: Build) -> None:
 
 
 def test_past_sle_findings_are_exact(build: Build) -> None:
+    # One finding for team alpha listing both late items, oldest first: O-9 (9.5 days, 3.1 past the
+    # SLE of 6.4, past p95 8.8) and O-7 (7.0 days, 0.6 past). Impact 3.1 + 0.6 = 3.7 item-days.
     workspace = build(_items())
     found = [finding for finding in find_insights(workspace, now=NOW) if finding.rule == "aging.past-sle"]
+    shared = {
+        "item_type": "Story",
+        "current_stage": "In Progress",
+        "sle_days": 6.4,
+        "sle_high_days": 8.8,
+        "sample": 5,
+    }
     assert found == [
         Finding(
             rule="aging.past-sle",
             severity="high",
-            subject="item:O-9",
-            title="O-9 is 9.5 days old, past the p95 of 8.8 days for alpha Story items",
+            subject="team:alpha",
+            title="alpha: 2 items past their SLE, 1 past p95 (oldest O-9, 9.5 days against an SLE of 6.4; "
+            "3.7 days past in all)",
             evidence={
                 "team": "alpha",
-                "item_type": "Story",
-                "current_stage": "In Progress",
-                "age_days": 9.5,
-                "stage_age_days": 7.5,
                 "sle_percentile": 85,
-                "sle_days": 6.4,
                 "sle_high_percentile": 95,
-                "sle_high_days": 8.8,
-                "sample": 5,
-                "items": ["O-9"],
+                "items_past_sle": 2,
+                "items_past_high": 1,
+                "days_past_sle": 3.7,
+                "oldest_item": "O-9",
+                "oldest_age_days": 9.5,
+                "per_item": [
+                    {"item_id": "O-9", **shared, "age_days": 9.5, "stage_age_days": 7.5, "days_past_sle": 3.1}
+                    | {"past": "p95"},
+                    {"item_id": "O-7", **shared, "age_days": 7.0, "stage_age_days": 7.0, "days_past_sle": 0.6}
+                    | {"past": "p85"},
+                ],
+                "items": ["O-9", "O-7"],
             },
             suggested_action=found[0].suggested_action,
-        ),
-        Finding(
-            rule="aging.past-sle",
-            severity="medium",
-            subject="item:O-7",
-            title="O-7 is 7.0 days old, past the p85 of 6.4 days for alpha Story items",
-            evidence={
-                "team": "alpha",
-                "item_type": "Story",
-                "current_stage": "In Progress",
-                "age_days": 7.0,
-                "stage_age_days": 7.0,
-                "sle_percentile": 85,
-                "sle_days": 6.4,
-                "sle_high_percentile": 95,
-                "sle_high_days": 8.8,
-                "sample": 5,
-                "items": ["O-7"],
-            },
-            suggested_action=found[1].suggested_action,
-        ),
+            team="alpha",
+            impact_item_days=3.7,
+        )
     ]
-    assert found[0].suggested_action.startswith("Swarm on O-9 now")
-    assert found[1].suggested_action.startswith("Raise O-7 at the next stand-up")
+    assert found[0].suggested_action == (
+        "Swarm on O-9 in alpha now: unblock, split or drop it; raise the other 1 at the next stand-up."
+    )
 
 
 def test_the_team_cut_keeps_only_its_items(build: Build) -> None:
     workspace = build(_items())
     assert [f.subject for f in find_insights(workspace, now=NOW, team="beta")] == []
-    assert [f.subject for f in find_insights(workspace, now=NOW, team="alpha")] == ["item:O-9", "item:O-7"]
+    assert [f.subject for f in find_insights(workspace, now=NOW, team="alpha")] == ["team:alpha"]

@@ -50,16 +50,34 @@ def test_json_rows(workspace: Path) -> None:
     assert payload["metric"] == "insights"
     assert payload["params"] == {"now": "2024-06-03T12:00:00+00:00", "rows": 1}
     (row,) = payload["rows"]
-    assert list(row) == ["rule", "severity", "subject", "title", "evidence", "suggested_action"]
-    assert (row["rule"], row["severity"], row["subject"]) == ("aging.past-sle", "high", "item:O-9")
-    assert row["evidence"]["age_days"] == 9.5 and row["evidence"]["sle_high_days"] == 8.8
-    assert row["evidence"]["items"] == ["O-9"]
+    assert list(row) == [
+        "rule",
+        "severity",
+        "subject",
+        "title",
+        "evidence",
+        "suggested_action",
+        "team",
+        "impact_item_days",
+    ]
+    assert (row["rule"], row["severity"], row["subject"], row["team"]) == (
+        "aging.past-sle",
+        "high",
+        "team:alpha",
+        "alpha",
+    )
+    (item,) = row["evidence"]["per_item"]
+    assert item["age_days"] == 9.5 and item["sle_high_days"] == 8.8 and item["days_past_sle"] == 3.1
+    assert row["evidence"]["items"] == ["O-9"] and row["impact_item_days"] == 3.1
 
 
 def test_csv_columns_and_team_cut(workspace: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(_run(workspace, "--format", "csv", "--team", "alpha"))))
-    assert [(row["rule"], row["subject"]) for row in rows] == [("aging.past-sle", "item:O-9")]
-    assert "age_days=9.5" in rows[0]["evidence"] and rows[0]["suggested_action"].startswith("Swarm on O-9")
+    assert [(row["rule"], row["subject"], row["impact_item_days"]) for row in rows] == [
+        ("aging.past-sle", "team:alpha", "3.1")
+    ]
+    assert "oldest_age_days=9.5" in rows[0]["evidence"] and "items: O-9" in rows[0]["evidence"]
+    assert rows[0]["suggested_action"].startswith("Swarm on O-9 in alpha now")
     assert "O-9" in _run(workspace)
 
 

@@ -54,6 +54,8 @@ def test_wip_growing_while_throughput_is_flat(build: Build) -> None:
     assert len(found) == 1
     finding = found[0]
     assert (finding.severity, finding.subject) == ("high", "team:beta")
+    # Impact: WIP above the 2 before the window, summed over its days: 1 + 2 + ... + 56 = 1,596 item-days.
+    assert (finding.team, finding.impact_item_days) == ("beta", 1596.0)
     assert (
         finding.title
         == "beta: WIP grew 170% in 8 weeks (2 → 58) while throughput stayed flat (112 started, 56 finished)"
@@ -113,6 +115,8 @@ def test_a_stage_queue_grows(build: Build) -> None:
     queue = [math.ceil(j / 2) for j in range(57)]
     expected_slope = round(float(np.polyfit(np.arange(57), queue, 1)[0]) * 7, 3)
     assert finding.severity == "high"
+    # Impact: the queue above the 0 before the window, summed over its days: 2 × (1 + ... + 28) = 812.
+    assert (finding.team, finding.impact_item_days) == ("gamma", 812.0)
     assert finding.title == "gamma: the Review queue grew 187% in 8 weeks (0 → 28 items; 28 in, 0 out)"
     assert finding.evidence == {
         "team": "gamma",
@@ -158,6 +162,14 @@ def test_throughput_drop(build: Build) -> None:
     assert [(finding.rule, finding.subject, finding.severity) for finding in found] == [
         ("throughput.drop", "team:delta", "high")
     ]
+    # Impact: the baseline pace is 2 a day; the recent days finish one item on days 1, 3, 5, ... (E-00
+    # starts at 09:00 on the first recent day and is done at 17:00): by day d, 2d expected and ceil(d / 2)
+    # done, never ahead, so 2 × 406 − 2 × (1 + ... + 14) = 812 − 210 = 602; a brute loop agrees.
+    shortfall, done = 0.0, 0
+    for day in range(1, 29):
+        done += day % 2
+        shortfall += max(0.0, 2 * day - done)
+    assert (found[0].team, found[0].impact_item_days) == ("delta", shortfall) and shortfall == 602.0
     p_value = 1 - _binomial_upper(15, 182, Fraction(1, 4))
     assert (
         found[0].title == "delta: throughput fell 75% in the last 4 weeks (3.5 a week against 14.0 over the 12 before)"

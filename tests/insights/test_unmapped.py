@@ -47,25 +47,38 @@ def test_the_issue_repro_gives_its_one_finding(tmp_path: Path) -> None:
         Finding(
             rule="aging.past-sle",
             severity="high",
-            subject="item:W-1",
-            title="W-1 is 2.1 days old, past the p95 of 2.0 days for t Item items",
+            subject="team:t",
+            title=(
+                "t: 1 item past its SLE, 1 past p95 (oldest W-1, 2.1 days against an SLE of 2.0; 0.1 days past in all)"
+            ),
             evidence={
                 "team": "t",
-                "item_type": "Item",
-                "current_stage": "unmapped",
-                "age_days": 2.125,
-                "stage_age_days": 2.125,
                 "sle_percentile": 85,
-                "sle_days": 2.0,
                 "sle_high_percentile": 95,
-                "sle_high_days": 2.0,
-                "sample": 30,
+                "items_past_sle": 1,
+                "items_past_high": 1,
+                "days_past_sle": 0.125,
+                "oldest_item": "W-1",
+                "oldest_age_days": 2.125,
+                "per_item": [
+                    {
+                        "item_id": "W-1",
+                        "item_type": "Item",
+                        "current_stage": "unmapped",
+                        "age_days": 2.125,
+                        "stage_age_days": 2.125,
+                        "sle_days": 2.0,
+                        "sle_high_days": 2.0,
+                        "days_past_sle": 0.125,
+                        "past": "p95",
+                        "sample": 30,
+                    }
+                ],
                 "items": ["W-1"],
             },
-            suggested_action=(
-                "Swarm on W-1 now: it is older than almost all recent Item items of t; "
-                "unblock it, split it or decide to drop it."
-            ),
+            suggested_action="Swarm on W-1 in t now: unblock, split or drop it.",
+            team="t",
+            impact_item_days=0.125,
         )
     ]
 

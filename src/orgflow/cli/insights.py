@@ -1,4 +1,4 @@
-"""`orgflow insights`: the early-warning findings of the workspace, most severe first."""
+"""`orgflow insights`: the early-warning findings of the workspace, ranked (most severe, then most at stake)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
     parts = [
         f"{key}={json.dumps(value, default=str)}"
         for key, value in evidence.items()
-        if key not in ("items", "littles_law")
+        if key not in ("items", "per_item", "littles_law")
     ]
     items = evidence.get("items") or []
     if items:
@@ -37,6 +37,9 @@ def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[s
     rows = [finding.as_row() for finding in findings]
     for row in rows:
         row["evidence"] = _evidence_text(row["evidence"])
+        impact = row["impact_item_days"]
+        # As text in the table and csv: Rich squeezes a numeric column beside long titles to nothing.
+        row["impact_item_days"] = "" if impact is None else f"{impact:.1f}"
     table = pa.table({name: pa.array([row[name] for row in rows], type=pa.string()) for name in columns})
     return MetricResult("insights", DEFINITION, {**params, "rows": len(rows)}, table)
 
@@ -52,7 +55,10 @@ def insights(
     ] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")] = Format.table,
 ) -> None:
-    """Early warnings with evidence and a suggested action. Example: orgflow insights --team payments"""
+    """Early warnings with evidence and a suggested action, ranked. Example: orgflow insights --team payments
+
+    One finding per team and rule, its items listed; ranked by severity, then item-days at stake.
+    """
     instant = now_option(now)
     with open_from(ctx, read_only=True) as workspace:
         findings = find_insights(workspace, now=instant, team=team, group=group)
@@ -67,10 +73,11 @@ def insights(
         }
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
     elif format is Format.csv:
-        columns = ("rule", "severity", "subject", "title", "evidence", "suggested_action")
+        columns = ("rule", "severity", "subject", "team", "impact_item_days", "title", "evidence", "suggested_action")
         render(_result(findings, params, columns=columns), format)
     else:
-        render(_result(findings, params, columns=("severity", "rule", "subject", "title")), format, limit=None)
+        columns = ("severity", "impact_item_days", "rule", "subject", "title")
+        render(_result(findings, params, columns=columns), format, limit=None)
 
 
 def _json_row(finding: Finding) -> dict[str, Any]:

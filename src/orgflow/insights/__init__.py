@@ -1,9 +1,9 @@
 """Early-warning insights: findings with evidence and a suggested action.
 
-`find_insights(ws)` runs every rule over a workspace as of `now` and returns its findings, most
-severe first. The rules, one module each (their docstrings state the exact tests):
+`find_insights(ws)` runs every rule over a workspace as of `now` and returns its findings, ranked by
+severity and by the item-days at stake (`ranking`). The rules, one module each (their docstrings state the exact tests):
 
-- ``aging.past-sle`` (`aging`): an open item older than its team's SLE (p85; high past p95).
+- ``aging.past-sle`` (`aging`): a team's open items older than their SLE (p85; high past p95).
 - ``load.wip-growing`` (`load`): a team whose WIP grows while its throughput does not.
 - ``stages.queue-growing`` (`stages`): a stage of a team where items pile up.
 - ``throughput.drop`` (`throughput`): a team whose throughput fell below its own baseline.
@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING
 
 from orgflow.insights import aging, load, plans, stages, throughput
 from orgflow.insights.aging import item_aging
-from orgflow.insights.finding import SEVERITY_ORDER, Finding, InsightSettings, Scope
+from orgflow.insights.finding import Finding, InsightSettings, Scope
 from orgflow.insights.plans import Chance, chances_of, record_snapshot
+from orgflow.insights.ranking import TOP_FINDINGS, ranked
 from orgflow.metrics.window import Cut
 
 if TYPE_CHECKING:
@@ -35,6 +36,7 @@ RULES = (aging.RULE, load.RULE, stages.RULE, throughput.RULE, plans.RULE)
 
 __all__ = [
     "RULES",
+    "TOP_FINDINGS",
     "Chance",
     "Finding",
     "InsightSettings",
@@ -53,7 +55,7 @@ def find_insights(
     group: str | None = None,
     plan: PlanResult | Mapping[str, Chance] | None = None,
 ) -> list[Finding]:
-    """Every finding of every rule for the workspace as of `now`, most severe first.
+    """Every finding of every rule for the workspace as of `now`, ranked: most severe, then most at stake.
 
     Args:
         ws: the open workspace.
@@ -66,8 +68,9 @@ def find_insights(
             `record_snapshot`.
 
     Returns:
-        Findings ordered by severity (high first), then by rule (the order of `RULES`), then as
-        each rule orders them (oldest items first, teams and stages by name).
+        Findings, one per team and rule (per team and stage for stage queues; per initiative for
+        plans), ordered by severity (high first), then by impact in item-days (largest first; none
+        last), then by rule (the order of `RULES`), then by subject (`orgflow.insights.ranking`).
 
     Raises:
         InputError: an unknown team or group, or inconsistent thresholds.
@@ -85,4 +88,4 @@ def find_insights(
         *throughput.find(scope),
         *(plans.find(scope, chances) if chances else []),
     ]
-    return sorted(findings, key=lambda finding: (SEVERITY_ORDER[finding.severity], RULES.index(finding.rule)))
+    return ranked(findings, RULES)

@@ -6,19 +6,24 @@ the `sle_percentile` (default p85) is the expectation; the `sle_high_percentile`
 item that is older than almost every recent item of its kind. Percentiles interpolate linearly
 between order statistics (type 7), as everywhere in orgflow.
 
-Rule ``aging.past-sle``: one finding per open item older than its SLE; severity ``high`` past the
-high percentile, ``medium`` past the SLE only. An SLE from fewer than `sle_min_sample` finished items
-is not used.
+Rule ``aging.past-sle``: one finding per team whose open items are older than their SLE, listing
+those items (oldest first) with their figures; severity ``high`` when any of them is past the high
+percentile, ``medium`` when all are past the SLE only. Its impact is the sum of the items' days past
+their SLE. An SLE from fewer than `sle_min_sample` finished items, or of less than `min_sle_days`
+(items that went straight to done), is not used: nothing is late against it.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
 
-from orgflow.insights.finding import Finding, InsightSettings, Scope
+from orgflow.insights.finding import Finding, InsightSettings, Scope, Severity
 from orgflow.insights.statistics import rounded
 from orgflow.metrics.flow_time import service_level_expectation, work_item_age
 from orgflow.metrics.service import FlowService
@@ -88,49 +93,81 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
 
 
 def find(scope: Scope) -> list[Finding]:
-    """Rule ``aging.past-sle``: every open item older than its team's SLE (see the module docstring)."""
+    """Rule ``aging.past-sle``: one finding per team with open items older than their SLE (see the
+    module docstring); its items are listed under it, oldest first."""
     settings = scope.settings
     table = item_aging(scope.service, cut=scope.cut, settings=settings)
-    findings = []
+    late: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in table.to_pylist():
-        sle, high = row["sle_days"], row["sle_high_days"]
-        if sle is None or row["sle_sample"] < settings.sle_min_sample or row["age_days"] <= sle:
+        sle, high, age = row["sle_days"], row["sle_high_days"], row["age_days"]
+        # No SLE, a sample too small, or an SLE of (nearly) 0 days is no expectation to be late against.
+        if sle is None or age is None or row["sle_sample"] < settings.sle_min_sample or sle < settings.min_sle_days:
             continue
-        severity = "high" if high is not None and row["age_days"] > high else "medium"
-        item_id = row["item_id"]
-        reached = f"p{settings.sle_high_percentile:g}" if severity == "high" else f"p{settings.sle_percentile:g}"
-        limit = high if severity == "high" else sle
-        title = (
-            f"{item_id} is {row['age_days']:.1f} days old, past the {reached} of {limit:.1f} days "
-            f"for {row['team_id']} {row['item_type']} items"
+        if age <= sle:
+            continue
+        late[row["team_id"]].append({**row, "past_high": high is not None and age > high})
+    return [_team_finding(team, rows, settings) for team, rows in sorted(late.items())]
+
+
+def _team_finding(team: str, rows: list[dict[str, Any]], settings: InsightSettings) -> Finding:
+    """The grouped finding of one team's items past their SLE (`rows` oldest first)."""
+    oldest = rows[0]
+    past_high = sum(row["past_high"] for row in rows)
+    days_past = sum(row["age_days"] - row["sle_days"] for row in rows)
+    count = len(rows)
+    sle_label, high_label = f"p{settings.sle_percentile:g}", f"p{settings.sle_high_percentile:g}"
+    headline = f"{team}: 1 item past its SLE" if count == 1 else f"{team}: {count} items past their SLE"
+    highs = f", {past_high} past {high_label}" if past_high else ""
+    title = (
+        f"{headline}{highs} (oldest {oldest['item_id']}, {oldest['age_days']:.1f} days against an SLE of "
+        f"{oldest['sle_days']:.1f}; {days_past:.1f} days past in all)"
+    )
+    severity: Severity = "high" if past_high else "medium"
+    if severity == "high":
+        first_high = next(row["item_id"] for row in rows if row["past_high"])
+        lead = first_high if past_high == 1 else f"the {past_high} items past {high_label} (oldest {first_high})"
+        rest = count - past_high
+        action = f"Swarm on {lead} in {team} now: unblock, split or drop {'it' if past_high == 1 else 'them'}" + (
+            f"; raise the other {rest} at the next stand-up." if rest else "."
         )
-        if severity == "high":
-            action = (
-                f"Swarm on {item_id} now: it is older than almost all recent {row['item_type']} items of "
-                f"{row['team_id']}; unblock it, split it or decide to drop it."
-            )
-        else:
-            action = f"Raise {item_id} at the next stand-up and agree what it needs to finish before it ages further."
-        findings.append(
-            Finding(
-                rule=RULE,
-                severity=severity,
-                subject=f"item:{item_id}",
-                title=title,
-                evidence={
-                    "team": row["team_id"],
-                    "item_type": row["item_type"],
-                    "current_stage": row["current_stage"],
-                    "age_days": rounded(row["age_days"]),
-                    "stage_age_days": rounded(row["stage_age_days"]),
-                    "sle_percentile": settings.sle_percentile,
-                    "sle_days": rounded(sle),
-                    "sle_high_percentile": settings.sle_high_percentile,
-                    "sle_high_days": rounded(high),
-                    "sample": row["sle_sample"],
-                    "items": [item_id],
-                },
-                suggested_action=action,
-            )
+    else:
+        action = (
+            f"Raise {'this item' if count == 1 else f'these {count} items'} at {team}'s next stand-up and agree "
+            "what each needs to finish before it ages further."
         )
-    return findings
+    per_item = [
+        {
+            "item_id": row["item_id"],
+            "item_type": row["item_type"],
+            "current_stage": row["current_stage"],
+            "age_days": rounded(row["age_days"]),
+            "stage_age_days": rounded(row["stage_age_days"]),
+            "sle_days": rounded(row["sle_days"]),
+            "sle_high_days": rounded(row["sle_high_days"]),
+            "days_past_sle": rounded(row["age_days"] - row["sle_days"]),
+            "past": high_label if row["past_high"] else sle_label,
+            "sample": row["sle_sample"],
+        }
+        for row in rows
+    ]
+    return Finding(
+        rule=RULE,
+        severity=severity,
+        subject=f"team:{team}",
+        title=title,
+        evidence={
+            "team": team,
+            "sle_percentile": settings.sle_percentile,
+            "sle_high_percentile": settings.sle_high_percentile,
+            "items_past_sle": count,
+            "items_past_high": past_high,
+            "days_past_sle": rounded(days_past),
+            "oldest_item": oldest["item_id"],
+            "oldest_age_days": rounded(oldest["age_days"]),
+            "per_item": per_item,
+            "items": [row["item_id"] for row in rows],
+        },
+        suggested_action=action,
+        team=team,
+        impact_item_days=rounded(days_past),
+    )

@@ -37,6 +37,9 @@ class Finding:
         evidence: the figures the rule tested (rounded for display; units in the key names) and,
             under ``items``, the ids of the items involved.
         suggested_action: one sentence on what to do next.
+        team: the team the finding is about (None for an initiative).
+        impact_item_days: what is at stake, in item-days (`orgflow.insights.ranking` defines it per
+            rule); None where the rule has no such figure (plans).
     """
 
     rule: str
@@ -45,9 +48,12 @@ class Finding:
     title: str
     evidence: dict[str, Any] = field(default_factory=dict)
     suggested_action: str = ""
+    team: str | None = None
+    impact_item_days: float | None = None
 
     def as_row(self) -> dict[str, Any]:
-        """The finding as a JSON-ready dict (rule, severity, subject, title, evidence, suggested_action)."""
+        """The finding as a JSON-ready dict (rule, severity, subject, title, evidence, suggested_action,
+        team, impact_item_days)."""
         return {
             "rule": self.rule,
             "severity": self.severity,
@@ -55,6 +61,8 @@ class Finding:
             "title": self.title,
             "evidence": self.evidence,
             "suggested_action": self.suggested_action,
+            "team": self.team,
+            "impact_item_days": self.impact_item_days,
         }
 
 
@@ -75,6 +83,10 @@ class InsightSettings:
         throughput_baseline_weeks: the baseline weeks just before them.
         throughput_drop: the least drop of the weekly rate (0.3 = 30 %) that counts.
         plan_probability: an initiative below this probability of meeting its date is at risk.
+        min_baseline_items: the least mean of the first half of a WIP or stage-queue window (items)
+            for a growth to count: a growth from (almost) nothing has no meaningful share.
+        min_sle_days: the least SLE (days) an item is compared with: an SLE of 0 (items that went
+            straight to done) is no expectation to be late against.
     """
 
     sle_percentile: float = 85
@@ -88,6 +100,8 @@ class InsightSettings:
     throughput_baseline_weeks: int = 12
     throughput_drop: float = 0.3
     plan_probability: float = 0.7
+    min_baseline_items: float = 1.0
+    min_sle_days: float = 0.01
 
     @classmethod
     def from_config(cls, config: Config) -> InsightSettings:

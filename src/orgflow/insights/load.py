@@ -4,7 +4,8 @@ Over the last `insight_weeks` weeks (7 whole days each, ending yesterday, UTC) a
 of these hold:
 
 1. its daily WIP (end of each day, METRICS.md §2) has a positive least-squares slope;
-2. the mean WIP of the window's second half is at least `growth_share` (20 %) above the first half's;
+2. the mean WIP of the window's first half is at least `min_baseline_items` (1), and the second
+   half's is at least `growth_share` (20 %) above it (a growth from nothing has no share);
 3. arrivals (items started) exceed departures (items finished, done) beyond noise: the exact
    conditional test of two Poisson rates over the same days gives a one-sided p-value
    P(X >= arrivals), X ~ Binomial(arrivals + departures, 1/2), at most `significance` (0.01);
@@ -14,7 +15,8 @@ of these hold:
 Severity is ``high`` when the mean WIP grew by 40 % or more (for a linear trend: WIP doubled from the
 window's first day to its last), else ``medium``. The evidence carries the
 net flow and the Little's law check over the window (`FlowService.littles_law`), whose stability
-conditions fail when WIP piles up.
+conditions fail when WIP piles up. The impact is the extra WIP items × days: the sum over the
+window's days of the WIP above its level at the end of the day before the window.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from typing import Any
 from ibis import _
 
 from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
 from orgflow.metrics.history import instant
 from orgflow.metrics.window import Cut, day_start
@@ -100,6 +103,7 @@ def find(scope: Scope) -> list[Finding]:
         wip_slope = slope(series)
         if (
             wip_slope <= 0
+            or before < settings.min_baseline_items
             or grown is None
             or grown < settings.growth_share
             or net_p > settings.significance
@@ -140,6 +144,8 @@ def find(scope: Scope) -> list[Finding]:
                     f"Stop starting and start finishing in {team}: cap its WIP near today's throughput × target "
                     "cycle time and pull new work only as items finish."
                 ),
+                team=team,
+                impact_item_days=rounded(excess_item_days(series)),
             )
         )
     return findings

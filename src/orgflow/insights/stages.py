@@ -10,13 +10,16 @@ already lists those statuses. Over the last `insight_weeks` weeks (7 whole days 
 yesterday, UTC) a team's stage fires when all of these hold:
 
 1. the daily queue has a positive least-squares slope;
-2. the mean queue of the window's second half is at least `growth_share` (20 %) and at least
-   `MIN_GROWTH_ITEMS` (2) items above the first half's;
+2. the mean queue of the window's first half is at least `min_baseline_items` (1: a queue growing
+   from an empty stage has no growth share), and the second half's is at least `growth_share`
+   (20 %) and at least `MIN_GROWTH_ITEMS` (2) items above it;
 3. more items entered the stage than left it, beyond noise: one-sided p-value
    P(X >= entries), X ~ Binomial(entries + exits, 1/2), at most `significance` (0.01).
 
 Severity is ``high`` when the mean queue grew by 40 % or more (a linear queue that doubled over the
-window) or grew from nothing, else ``medium``. Halves compare whole
+window), else ``medium``. The impact is the items × days waiting in the extra queue: the sum over the
+window's days of the queue above its level at the end of the day before the window. One finding per
+team and stage: each stage is its own cause, with its own items and action. Halves compare whole
 weeks, so a weekly or two-weekly release train (a queue that fills and empties on schedule) does
 not look like growth unless the queue it leaves behind grows.
 """
@@ -32,6 +35,7 @@ import numpy as np
 from ibis import _
 
 from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
 from orgflow.metrics.history import instant
 from orgflow.metrics.window import day_start
@@ -120,13 +124,15 @@ def find(scope: Scope) -> list[Finding]:
         queue_slope = slope(series)
         if (
             queue_slope <= 0
+            or before < settings.min_baseline_items
+            or grown is None
             or after - before < MIN_GROWTH_ITEMS
-            or (grown is not None and grown < settings.growth_share)
+            or grown < settings.growth_share
             or p_value > settings.significance
         ):
             continue
-        severity = "high" if grown is None or grown >= HIGH_GROWTH else "medium"
-        share = "from nothing" if grown is None else f"{grown:.0%}"
+        severity = "high" if grown >= HIGH_GROWTH else "medium"
+        share = f"{grown:.0%}"
         findings.append(
             Finding(
                 rule=RULE,
@@ -156,6 +162,8 @@ def find(scope: Scope) -> list[Finding]:
                     f"Find what stops items leaving {stage} in {team} (capacity, approvals, release cadence) "
                     "and pull from it before starting anything that feeds it."
                 ),
+                team=team,
+                impact_item_days=rounded(excess_item_days(series)),
             )
         )
     return findings

@@ -13,7 +13,9 @@ counts. The recent `throughput_recent_weeks` (4) are compared with the `throughp
    of every R-week stretch of the baseline (stretches start on each baseline day). Teams that ship
    in batches (release trains) have lumpier weeks than Poisson; their own history says how lumpy.
 
-Severity is ``high`` when the rate fell by half or more, else ``medium``.
+Severity is ``high`` when the rate fell by half or more, else ``medium``. The impact is the items ×
+days of work the old pace would have finished: the sum over the recent days of max(0, baseline
+items a day × days so far − recent items finished so far).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ibis import _
 from orgflow.errors import InputError
 from orgflow.insights.finding import Finding, Scope
 from orgflow.insights.load import daily_by_team
+from orgflow.insights.ranking import shortfall_item_days
 from orgflow.insights.statistics import rate_lower_p_value, rounded, significant
 from orgflow.metrics.history import instant
 from orgflow.metrics.window import Cut, day_start
@@ -70,6 +73,7 @@ def find(scope: Scope) -> list[Finding]:
         if drop < settings.throughput_drop or p_value > settings.significance or recent_total >= low:
             continue
         severity = "high" if drop >= HIGH_DROP else "medium"
+        shortfall = shortfall_item_days(recent.tolist(), baseline_per_day=baseline_total / baseline_days)
         findings.append(
             Finding(
                 rule=RULE,
@@ -97,6 +101,8 @@ def find(scope: Scope) -> list[Finding]:
                     f"Ask {team} what changed {recent_weeks} weeks ago (people away, a blocker, unplanned work, "
                     "bigger items) and fix the cause before re-planning on the old rate."
                 ),
+                team=team,
+                impact_item_days=rounded(shortfall),
             )
         )
     return findings

@@ -1,6 +1,7 @@
-"""What the insights page and the insights panel show: `orgflow.insights.find_insights` grouped by
-severity and rule, with each finding's evidence, suggested action and links to its items. Findings are
-computed once per (now, team, group) through the hub, under its lock.
+"""What the insights page and the insights panel show: `orgflow.insights.find_insights` in rank order
+(severity, then the item-days at stake), grouped by severity, with each finding's evidence, suggested
+action and links to its items. The panel shows the top `TOP_FINDINGS` and links to the page for the
+rest. Findings are computed once per (now, team, group) through the hub, under its lock.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from orgflow.insights.ranking import TOP_FINDINGS
 from orgflow.metrics.browse import org_tree
 from orgflow.web.filters import parse_now
 from orgflow.web.forecast_views import cut_label, items_href
@@ -23,7 +25,7 @@ RULE_TITLES = {
     "throughput.drop": "Throughput dropped",
     "plans.probability-fell": "Plans losing probability",
 }
-"""A heading per rule (docs/insights.md), in the order findings of equal severity are listed."""
+"""A heading per rule (docs/insights.md), in the order of `orgflow.insights.RULES`."""
 SEVERITIES = ("high", "medium", "low")
 ITEMS_SHOWN = 12
 """Item links shown per finding; the rest are behind its "all items" link."""
@@ -45,32 +47,31 @@ def find_cached(hub: MetricsHub, *, team: str | None, group: str | None, now_tex
 
 @dataclass(frozen=True)
 class FindingView:
-    """A finding as the page shows it: its evidence as label/text pairs and links to its items."""
+    """A finding as the page shows it: its evidence as label/text pairs, links to its items and, for
+    aging, one row of figures per item (`item_rows`: item, href and label/text pairs)."""
 
     finding: Any
     team: str | None
+    rule_title: str
+    impact_text: str | None
     evidence: list[tuple[str, str]]
     items: list[tuple[str, str]]
     more_items: int
     items_href: str | None
     items_label: str
-
-
-@dataclass(frozen=True)
-class RuleGroup:
-    rule: str
-    title: str
-    findings: list[FindingView]
+    item_rows: list[tuple[str, str, list[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
 class SeverityGroup:
+    """The findings of one severity, in rank order."""
+
     severity: str
-    rules: list[RuleGroup]
+    findings: list[FindingView]
 
     @property
     def count(self) -> int:
-        return sum(len(group.findings) for group in self.rules)
+        return len(self.findings)
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,19 @@ class InsightsView:
     @property
     def counts(self) -> dict[str, int]:
         return {group.severity: group.count for group in self.severities}
+
+    @property
+    def top_count(self) -> int:
+        """How many findings a panel shows by default (`TOP_FINDINGS`)."""
+        return TOP_FINDINGS
+
+    def top(self, count: int = TOP_FINDINGS) -> list[Any]:
+        """The first `count` findings in rank order (what a panel shows)."""
+        return self.findings[:count]
+
+    def more(self, count: int = TOP_FINDINGS) -> int:
+        """How many findings are left after the first `count` (the panel's "and K more")."""
+        return max(0, len(self.findings) - count)
 
     def page_href(self) -> str:
         values = {"team": self.team, "group": self.group, "now": self.now_text}
@@ -110,7 +124,7 @@ def _evidence_text(value: Any) -> str:
 def _evidence_rows(evidence: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     for key, value in evidence.items():
-        if key == "items" and not prefix:
+        if key in ("items", "per_item") and not prefix:
             continue
         label = f"{prefix}{key.replace('_', ' ')}"
         if isinstance(value, Mapping):
@@ -141,19 +155,31 @@ def _finding_view(finding: Any, *, now: datetime, now_text: str | None) -> Findi
     ids = [str(item) for item in evidence.get("items", [])]
     linked = team is not None
     items = [(item, items_href(now_text, team=team, item=item, **show) if linked else "") for item in ids]
+    item_rows = [
+        (
+            str(row["item_id"]),
+            items_href(now_text, team=team, item=str(row["item_id"]), **show) if linked else "",
+            [(key.replace("_", " "), _evidence_text(value)) for key, value in row.items() if key != "item_id"],
+        )
+        for row in evidence.get("per_item", [])[:ITEMS_SHOWN]
+    ]
+    impact = finding.impact_item_days
     return FindingView(
         finding=finding,
         team=team,
+        rule_title=RULE_TITLES.get(finding.rule, finding.rule),
+        impact_text=None if impact is None else f"{impact:,.1f} item-days",
         evidence=_evidence_rows(evidence),
         items=items[:ITEMS_SHOWN],
         more_items=max(0, len(items) - ITEMS_SHOWN),
         items_href=items_href(now_text, team=team, **show) if linked and show else None,
         items_label=label,
+        item_rows=item_rows,
     )
 
 
 def insights_view(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> InsightsView:
-    """The findings of `find_insights` for the cut, grouped by severity (high first), then by rule.
+    """The findings of `find_insights` for the cut, grouped by severity (high first), in rank order.
 
     Raises:
         InputError: an unknown team or group, or a bad `now`.
@@ -161,13 +187,9 @@ def insights_view(hub: MetricsHub, *, team: str | None, group: str | None, now_t
     findings = find_cached(hub, team=team, group=group, now_text=now_text)
     now = hub.now(parse_now(now_text))
     views = [_finding_view(finding, now=now, now_text=now_text) for finding in findings]
-    severities = []
-    for severity in SEVERITIES:
-        rules = []
-        for rule, title in RULE_TITLES.items():
-            chosen = [view for view in views if view.finding.severity == severity and view.finding.rule == rule]
-            if chosen:
-                rules.append(RuleGroup(rule, title, chosen))
-        severities.append(SeverityGroup(severity, rules))
+    severities = [
+        SeverityGroup(severity, [view for view in views if view.finding.severity == severity])
+        for severity in SEVERITIES
+    ]
     tree = hub.query("org_tree", org_tree)
     return InsightsView(team, group, cut_label(tree, team, group, None), now, now_text, findings, severities)
