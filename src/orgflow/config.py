@@ -101,6 +101,8 @@ class Thresholds(_Strict):
     throughput_baseline_weeks: int = Field(12, ge=1)
     throughput_drop: float = Field(0.3, gt=0, lt=1)
     plan_probability: float = Field(0.7, gt=0, lt=1)
+    min_baseline_items: float = Field(1.0, ge=0)
+    min_sle_days: float = Field(0.01, ge=0)
 
 
 class DesignSettings(_Strict):
