@@ -13,6 +13,7 @@ import pytest
 
 from orgflow.config import Config
 from orgflow.errors import InputError
+from orgflow.metrics.browse import UnownedUnit, org_tree
 from orgflow.metrics.org_model import OrgModel, attribute, unattributed
 from orgflow.metrics.org_service import OrgService
 from orgflow.metrics.window import Cut
@@ -258,3 +259,65 @@ def test_unattributed_report(store: Store) -> None:
     store.write(batch)
     rows = unattributed(store.connection).to_pylist()
     assert rows == [{"what": "work items whose team is not a group", "count": 1, "example": "X-1"}]
+
+
+def test_org_tree_keeps_work_the_org_does_not_own(tmp_path: Path, store: Store) -> None:
+    """Two items of the org's team `warehouse`, three of `ghost` (no group), one without a team (its project
+    `SHIP` attributes it): the tree has warehouse as the org's team and ghost and SHIP as teams of their own."""
+    batch = ImportBatch(source="t", kind="test", origin="test")
+    for key, team in [("W-1", "warehouse"), ("W-2", "warehouse"), ("G-1", "ghost"), ("G-2", "ghost"), ("G-3", "ghost")]:
+        batch.extend(_item(key, "nobody", team, date(2025, 1, 6), date(2025, 1, 9)))  # type: ignore[arg-type]
+    batch.extend(_item("S-9", "nobody", None, date(2025, 1, 6), date(2025, 1, 9)))  # type: ignore[arg-type]
+    store.write(batch)
+    tree = org_tree(Workspace(tmp_path, Config(), store))
+    assert tree.unowned == (UnownedUnit("ghost", "project", 3, "G-1"), UnownedUnit("SHIP", "project", 1, "S-9"))
+    assert [(g.group_id, g.origin, g.parent_id) for g in tree.attributed_teams()] == [
+        ("ghost", "attributed", None),
+        ("SHIP", "attributed", None),
+    ]
+    teams = {g.group_id: g.origin for g in tree.teams()}
+    assert teams == {
+        "domestic": "org",
+        "international": "org",
+        "shipping": "org",
+        "warehouse": "org",
+        "ghost": "attributed",
+        "SHIP": "attributed",
+    }
+    assert [g.group_id for g in tree.clusters()] == ["logistics"] and tree.has_org
+    assert tree.require("ghost", kind="team").name == "ghost"
+    assert tree.ownership_note() == (
+        "4 work items belong to no team of the org: ghost (3 items), SHIP (1 item). They are shown as teams of "
+        "their own, outside the org's clusters. To give a project's (or repository's) items to a team, add one "
+        "line under `teams:` in orgflow.yaml, e.g. `ghost: domestic`, and import that source again."
+    )
+    # `orgflow status` lists these by unit, so its table of unattributed records leaves them out.
+    assert unattributed(store.connection).to_pylist()[0]["count"] == 4
+    assert unattributed(store.connection, work_items=False).num_rows == 0
+
+
+def test_org_tree_without_an_org_and_items_no_rule_attributes(tmp_path: Path) -> None:
+    """No groups: every unit is a team; with only the component rule, items without components fall to
+    `unattributed`, which is a team too, so no work disappears."""
+    store = Store.open(None)
+    batch = ImportBatch(source="t", kind="test", origin="test")
+    for key in ("A-1", "A-2"):
+        batch.extend(_item(key, "nobody", "alpha", date(2025, 1, 6), date(2025, 1, 9)))  # type: ignore[arg-type]
+    store.write(batch)
+    tree = org_tree(Workspace(tmp_path, Config(), store))
+    assert not tree.has_org and tree.clusters() == []
+    assert [(g.group_id, g.origin) for g in tree.teams()] == [("alpha", "attributed")]
+    assert tree.ownership_note() == (
+        "No org file or catalog is loaded, so the teams are the units work is attributed to (org.attribution: "
+        "project): alpha (2 items). To give a project's (or repository's) items to a team, add one line under "
+        "`teams:` in orgflow.yaml, e.g. `alpha: my-team`, and import that source again. To group teams into "
+        "clusters, import an org file or a Backstage catalog."
+    )
+    by_component = Config.model_validate({"org": {"attribution": ["component"]}})
+    tree = org_tree(Workspace(tmp_path, by_component, store))
+    assert tree.unowned == (UnownedUnit("unattributed", None, 2, "A-1"),)
+    assert [(g.group_id, g.name) for g in tree.teams()] == [("unattributed", "Unattributed")]
+    assert tree.ownership_note().endswith(
+        "Items no rule of org.attribution gives a team count under `unattributed`; add `project` to "
+        "org.attribution to fall back on their project."
+    )

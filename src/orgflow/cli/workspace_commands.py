@@ -43,12 +43,16 @@ def status(
     ctx: typer.Context,
     fmt: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json")] = Format.table,
 ) -> None:
-    """What is loaded, date ranges, unmapped statuses and data-quality warnings. Example: orgflow status"""
+    """What is loaded, date ranges, unmapped statuses, data-quality warnings and work no team owns.
+    Example: orgflow status"""
     import json
     import sys
 
+    import pyarrow as pa
+
     from orgflow.metrics import stored_facts
     from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
+    from orgflow.metrics.browse import org_tree
 
     with open_from(ctx, read_only=True) as workspace:
         connection = workspace.store.connection
@@ -62,18 +66,30 @@ def status(
         counts = workspace.store.table_counts()
         if counts.get("deployments") or counts.get("incidents"):
             sections["delivery warnings"] = workspace.delivery.quality().table
+        tree = org_tree(workspace)
+        if tree.unowned:
+            sections["work no team of the org owns"] = pa.Table.from_pylist(
+                [vars(unit) for unit in tree.unowned],
+                schema=pa.schema(
+                    [("team_id", pa.string()), ("rule", pa.string()), ("items", pa.int64()), ("example", pa.string())]
+                ),
+            )
         if counts.get("groups"):
             from orgflow.metrics.org_model import unattributed
 
-            sections["unattributed"] = unattributed(connection)
+            # Work items are listed by unit above, with how to map them.
+            sections["unattributed"] = unattributed(connection, work_items=False)
         order = workspace.config.org.attribution
         if order != DEFAULT_ORDER:
             sections["work items attributed by rule"] = attribution_counts(connection, order)
+        note = tree.ownership_note()
         if fmt is Format.json:
-            payload = {
+            payload: dict[str, object] = {
                 name: [{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()]
                 for name, table in sections.items()
             }
+            if note:
+                payload["ownership note"] = note
             sys.stdout.write(json.dumps(payload, indent=1) + "\n")
             return
         console.print(f"workspace [bold]{escape(str(workspace.directory.resolve()))}[/bold]")
@@ -102,6 +118,12 @@ def status(
         delivery = sections.get("delivery warnings")
         if delivery is not None and delivery.num_rows:
             render_table(delivery, title="delivery data-quality warnings (see `orgflow dora`)")
+        unowned = sections.get("work no team of the org owns")
+        if unowned is not None:
+            title = "work no team of the org owns" if tree.has_org else "teams from attribution (no org loaded)"
+            render_table(unowned, title=title, limit=20)
+        if note:
+            console.print(escape(note))
         unattributed_rows = sections.get("unattributed")
         if unattributed_rows is not None and unattributed_rows.num_rows:
             render_table(unattributed_rows, title="not attributed to a team")

@@ -146,6 +146,40 @@ def attribution_counts(connection: duckdb.DuckDBPyConnection, order: Sequence[st
     )
 
 
+def attributed_units(connection: duckdb.DuckDBPyConnection, order: Sequence[str]) -> pa.Table:
+    """Every team `order` attributes work items to, with its item count: ``team_id, rule, items, example``, most
+    items first (then by team id).
+
+    The units are the teams the flow metrics count items under (`build_attribution`): the team ``unattributed``
+    holds the items no rule attributes. ``rule`` is the rule that attributed most of the unit's items (ties to the
+    earlier rule of `order`; null for ``unattributed``), ``example`` the smallest of its item ids.
+    """
+    rank = "CASE rule " + " ".join(f"WHEN '{name}' THEN {index}" for index, name in enumerate(order)) + " END"
+    rows = connection.execute(
+        f"""
+        WITH attributed AS (
+          SELECT coalesce(team_id, '{UNATTRIBUTED}') AS team_id, rule, source_id FROM ({attribution_sql(order)})
+        ),
+        by_rule AS (
+          SELECT team_id, rule, count(*) AS items, min(source_id) AS example,
+                 row_number() OVER (PARTITION BY team_id ORDER BY count(*) DESC, {rank}) AS position
+          FROM attributed GROUP BY team_id, rule
+        )
+        SELECT team_id, max(rule) FILTER (WHERE position = 1), sum(items)::BIGINT, min(example)
+        FROM by_rule GROUP BY team_id ORDER BY 3 DESC, 1
+        """
+    ).fetchall()
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    return pa.table(
+        {
+            "team_id": pa.array(columns[0], pa.string()),
+            "rule": pa.array(columns[1], pa.string()),
+            "items": pa.array(columns[2], pa.int64()),
+            "example": pa.array(columns[3], pa.string()),
+        }
+    )
+
+
 def _check(order: Sequence[str]) -> None:
     unknown = [rule for rule in order if rule not in RULES]
     if not order or unknown or len(set(order)) != len(order):

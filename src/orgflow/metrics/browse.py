@@ -2,6 +2,11 @@
 timeline.
 
 These read the store's canonical tables and the config as they are; they compute no figure.
+
+The org tree's teams are the store's team groups plus every unit work is attributed to that no team group
+names (`orgflow.metrics.attribution.attributed_units`: a project key, a repository, the ``teams:`` entry of
+the config, or ``unattributed``), as teams of their own: without an org file these are all the teams, and with
+one, work the org does not own still shows, and `OrgTree.ownership_note` says how to map it.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from datetime import date, datetime
 
 from orgflow.config import Config, status_key
 from orgflow.errors import InputError
+from orgflow.metrics.attribution import UNATTRIBUTED, attributed_units
 from orgflow.metrics.org_model import stored_records
 from orgflow.model.org import Group as StoredGroup
 from orgflow.workspace import Workspace
@@ -27,18 +33,45 @@ class Group:
     parent_id: str | None
     valid_from: date | None
     valid_to: date | None
+    origin: str = "org"
+    """``org``: a group of the store (an org file, a catalog); ``attributed``: a unit work is attributed to that
+    no team group names, shown as a team of its own (no parent, no validity)."""
 
     def active_on(self, day: date) -> bool:
         """Whether the group exists on `day` (validity is [valid_from, valid_to))."""
         return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day < self.valid_to)
 
 
+ORG = "org"
+ATTRIBUTED = "attributed"
+
+
+@dataclass(frozen=True)
+class UnownedUnit:
+    """A unit work is attributed to that no team of the org names: its id, the rule that attributed most of
+    its items (None for ``unattributed``), how many items it holds and the smallest of their ids."""
+
+    team_id: str
+    rule: str | None
+    items: int
+    example: str
+
+
 @dataclass(frozen=True)
 class OrgTree:
-    """The groups of the workspace, with parent → children links."""
+    """The groups of the workspace, with parent → children links, and the work no team of the org owns.
+
+    Attributes:
+        groups: every group by id; units of `unowned` that clash with no group id are teams here too.
+        children: parent id → child ids.
+        unowned: the attributed units no team group names, most items first.
+        attribution: the rules that attributed the items (`org.attribution`).
+    """
 
     groups: dict[str, Group]
     children: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    unowned: tuple[UnownedUnit, ...] = ()
+    attribution: tuple[str, ...] = ("project",)
 
     def get(self, group_id: str) -> Group | None:
         return self.groups.get(group_id)
@@ -89,7 +122,63 @@ class OrgTree:
         return sorted((self.groups[p] for p in parents if p is not None), key=lambda g: g.name)
 
     def teams(self) -> list[Group]:
+        """Every team, the org's and the attributed units, sorted by name."""
         return sorted((g for g in self.groups.values() if g.kind == "team"), key=lambda g: g.name)
+
+    @property
+    def has_org(self) -> bool:
+        """Whether the store holds groups (an org file or a catalog was loaded)."""
+        return any(group.origin == ORG for group in self.groups.values())
+
+    def attributed_teams(self) -> list[Group]:
+        """The teams that are attributed units outside the org, most items first (as in `unowned`)."""
+        return [self.groups[unit.team_id] for unit in self.unowned if self._is_attributed(unit.team_id)]
+
+    def _is_attributed(self, group_id: str) -> bool:
+        group = self.groups.get(group_id)
+        return group is not None and group.origin == ATTRIBUTED
+
+    def unowned_items(self) -> int:
+        """How many work items no team of the org owns."""
+        return sum(unit.items for unit in self.unowned)
+
+    def ownership_note(self) -> str | None:
+        """What a reader needs to know about work no team of the org owns, and the one config line that maps
+        it (None when the org owns every item)."""
+        if not self.unowned:
+            return None
+        listed = ", ".join(
+            f"{unit.team_id} ({unit.items:,} item{'' if unit.items == 1 else 's'})" for unit in self.unowned[:5]
+        )
+        if len(self.unowned) > 5:
+            listed += f" and {len(self.unowned) - 5} more"
+        mappable = [unit for unit in self.unowned if unit.team_id != UNATTRIBUTED]
+        org_teams = sorted(g.group_id for g in self.groups.values() if g.kind == "team" and g.origin == ORG)
+        parts: list[str] = []
+        if self.has_org:
+            parts.append(
+                f"{self.unowned_items():,} work items belong to no team of the org: {listed}. "
+                "They are shown as teams of their own, outside the org's clusters."
+            )
+        else:
+            parts.append(
+                "No org file or catalog is loaded, so the teams are the units work is attributed to "
+                f"(org.attribution: {', '.join(self.attribution)}): {listed}."
+            )
+        if mappable:
+            line = f"{_yaml_key(mappable[0].team_id)}: {org_teams[0] if org_teams else 'my-team'}"
+            parts.append(
+                "To give a project's (or repository's) items to a team, add one line under `teams:` in "
+                f"orgflow.yaml, e.g. `{line}`, and import that source again."
+            )
+        if not self.has_org:
+            parts.append("To group teams into clusters, import an org file or a Backstage catalog.")
+        if any(unit.team_id == UNATTRIBUTED for unit in self.unowned):
+            parts.append(
+                f"Items no rule of org.attribution gives a team count under `{UNATTRIBUTED}`; "
+                "add `project` to org.attribution to fall back on their project."
+            )
+        return " ".join(parts)
 
     def name(self, group_id: str | None) -> str:
         """The group's display name (its id when unknown)."""
@@ -112,17 +201,45 @@ class OrgTree:
 
 
 def org_tree(workspace: Workspace) -> OrgTree:
-    """The store's groups as a tree."""
-    stored = stored_records(workspace.store.connection, StoredGroup)
+    """The store's groups as a tree, plus the attributed units no team group names as teams of their own.
+
+    A unit whose id is a group that is no team (a cluster, say) keeps the group and stays listed in
+    `OrgTree.unowned` only: the flow metrics still count its items under that id.
+    """
+    connection = workspace.store.connection
+    stored = stored_records(connection, StoredGroup)
     groups = {
         g.source_id: Group(g.source_id, g.name, g.kind, g.topology_type, g.parent_id, g.valid_from, g.valid_to)
         for g in sorted(stored, key=lambda g: g.source_id)
     }
+    order = tuple(workspace.config.org.attribution)
+    org_teams = {group_id for group_id, group in groups.items() if group.kind == "team"}
+    unowned = tuple(
+        UnownedUnit(row["team_id"], row["rule"], row["items"], row["example"])
+        for row in attributed_units(connection, order).to_pylist()
+        if row["team_id"] not in org_teams
+    )
+    for unit in unowned:
+        if unit.team_id not in groups:
+            name = "Unattributed" if unit.team_id == UNATTRIBUTED else unit.team_id
+            groups[unit.team_id] = Group(unit.team_id, name, "team", None, None, None, None, ATTRIBUTED)
     children: dict[str, list[str]] = {}
     for group in groups.values():
         if group.parent_id is not None:
             children.setdefault(group.parent_id, []).append(group.group_id)
-    return OrgTree(groups, {key: tuple(value) for key, value in children.items()})
+    return OrgTree(groups, {key: tuple(value) for key, value in children.items()}, unowned, order)
+
+
+def _yaml_key(text: str) -> str:
+    """`text` as a YAML mapping key: quoted when plain YAML would read it otherwise."""
+    words = {"true", "false", "yes", "no", "on", "off", "null"}
+    plain = (
+        bool(text)
+        and text[0].isalpha()
+        and all(ch.isalnum() or ch in "-_./" for ch in text)
+        and text.casefold() not in words
+    )
+    return text if plain else '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 @dataclass(frozen=True)

@@ -308,10 +308,11 @@ def _naive_utc(value: datetime) -> datetime:
     return value.astimezone(UTC).replace(tzinfo=None)
 
 
-def unattributed(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+def unattributed(connection: duckdb.DuckDBPyConnection, *, work_items: bool = True) -> pa.Table:
     """What cannot be tied to a team, one row per kind: ``what, count, example`` (only kinds with a count).
 
-    - work items whose team is not a group of the org (only when the store holds groups);
+    - work items whose team is not a group of the org (only when the store holds groups, and `work_items`:
+      `orgflow status` lists them by the unit they are attributed to instead, `orgflow.metrics.browse.org_tree`);
     - commits whose author resolves to no person, and commits whose author has no team on the commit day;
     - components without an owner (neither ``owner_id`` nor an ownership row);
     - deployments of a service that is no component (by id or name, only when the store holds components).
@@ -334,6 +335,8 @@ def unattributed(connection: duckdb.DuckDBPyConnection) -> pa.Table:
               AND NOT EXISTS (SELECT 1 FROM components c WHERE c.source_id = d.service OR c.name = d.service)""",
     }
     names, counts, examples = [], [], []
+    if not work_items:
+        del checks["work items whose team is not a group"]
     for what, query in checks.items():
         count, example = connection.execute(f"SELECT count(*), min(x) FROM ({query}) AS q(x)").fetchone()
         if count:

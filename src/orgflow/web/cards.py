@@ -87,6 +87,18 @@ class Card:
     def figure(self, key: str) -> Figure:
         return next(figure for figure in self.figures if figure.key == key)
 
+    @property
+    def idle(self) -> bool:
+        """No item finished in the window and none in progress at its end: a card of blanks, which pages
+        list by name below the others instead of drawing."""
+        wip = next((figure.value for figure in self.figures if figure.key == "wip"), None)
+        return self.finished == 0 and not wip
+
+
+def split_idle(cards: list[Card]) -> tuple[list[Card], list[Card]]:
+    """The cards with figures and the idle ones, each in their given order."""
+    return [card for card in cards if not card.idle], [card for card in cards if card.idle]
+
 
 def _text(value: float | None, unit: str) -> str:
     if value is None:

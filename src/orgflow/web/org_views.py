@@ -1,5 +1,6 @@
-"""What the organization pages show: the org chart with its design checks, a team's "Team API" and the
-cross-team dependency graph, as of a date.
+"""What the organization pages show: the organization page's sections (the org's clusters and the teams
+outside the org), the org chart with its design checks, a team's "Team API" and the cross-team dependency
+graph, as of a date.
 
 Every figure comes from `OrgService` (the org model and its checks) or `SocioTechService` (git history
 and the dependency graph), called through the hub (`hub.query`, under the store lock, cached by key).
@@ -25,8 +26,10 @@ from orgflow.metrics.org_model import valid_on
 from orgflow.metrics.org_service import OrgService, TeamApi
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.sociotech_service import SocioTechService
+from orgflow.web.cards import Card, split_idle
 from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
+from orgflow.web.views import Context, OrganizationView, _summaries, _team_cards, organization_view
 
 INTERACTION_KINDS = ("coupling", "blocking")
 """Edges of the dependency graph a Team API lists as interactions (declared ones are its dependencies)."""
@@ -109,6 +112,61 @@ def only_rows(result: MetricResult, column: str, allowed: set[str]) -> MetricRes
     mask = pc.is_in(result.table[column], value_set=pa.array(sorted(allowed), type=pa.string()))
     table = result.table.filter(mask)
     return replace(result, table=table, params={**result.params, column: sorted(allowed), "rows": table.num_rows})
+
+
+# -- the organization page ---------------------------------------------------------------------------
+@dataclass
+class TeamSection:
+    """Team cards under a heading: the cluster's card (None for the teams outside the org), the teams with
+    figures in the window and the idle ones (no item finished, none in progress), which the page lists by name."""
+
+    card: Card | None
+    teams: list[Card]
+    idle: list[Card]
+
+
+@dataclass
+class OrganizationPage:
+    """The organization page: the cards of `organization_view`, idle teams set apart, and the teams that are
+    attributed units outside the org (`OrgTree.attributed_teams`), most items first, with the note that says
+    how to map them (`OrgTree.ownership_note`).
+
+    Attributes:
+        outside_first: the outside section comes before the clusters (no team of the org has figures).
+    """
+
+    view: OrganizationView
+    org: Card
+    clusters: list[TeamSection]
+    outside: TeamSection | None
+    note: str | None
+    outside_first: bool
+
+
+def organization_page(context: Context) -> OrganizationPage:
+    """`organization_view` with its team cards split into active and idle ones, plus the teams outside the org."""
+    view = organization_view(context)
+    tree = context.tree
+    clusters = [TeamSection(block.card, *split_idle(block.teams)) for block in view.clusters]
+    outside_teams = tree.attributed_teams()
+    outside = None
+    if outside_teams:
+        team_now, team_before = _summaries(context, by="team")
+        outside = TeamSection(None, *split_idle(_team_cards(context, outside_teams, team_now, team_before)))
+    org_teams = len(tree.teams()) - len(outside_teams)
+    if tree.has_org:
+        detail = f"{_count(org_teams, 'team')} in {_count(len(tree.clusters()), 'cluster')}"
+        detail += f" · {len(outside_teams)} outside the org" if outside_teams else ""
+    else:
+        detail = f"{_count(len(outside_teams), 'team')} by {', '.join(tree.attribution)} · no org loaded"
+    outside_first = outside is not None and bool(outside.teams) and not any(section.teams for section in clusters)
+    return OrganizationPage(
+        view, replace(view.org, detail=detail), clusters, outside, tree.ownership_note(), outside_first
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 # -- the org chart ---------------------------------------------------------------------------------

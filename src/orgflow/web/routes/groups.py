@@ -46,13 +46,13 @@ def _view_body(context: Context, view: FlowView) -> dict[str, Any]:
     }
 
 
-@router.get("/groups/{group_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/groups/{group_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def group_page(request: Request, group_id: str, context: PageContext) -> HTMLResponse:
     """A cluster: its card, its teams' cards, and its flow charts."""
     return page(request, "flow.html", context, view=_group(context, group_id))
 
 
-@router.get("/teams/{team_id}", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/teams/{team_id:path}", response_class=HTMLResponse, include_in_schema=False)
 def team_page(request: Request, team_id: str, context: PageContext) -> HTMLResponse:
     """A team: its card and its flow charts."""
     return page(request, "flow.html", context, view=_team(context, team_id))
@@ -60,25 +60,28 @@ def team_page(request: Request, team_id: str, context: PageContext) -> HTMLRespo
 
 @router.get("/api/groups", tags=["organization"])
 def groups(hub: HubDep) -> dict[str, Any]:
-    """Every group of the store (org, clusters, teams) with its kind, Team Topologies type and parent."""
+    """Every group of the store (org, clusters, teams) with its kind, Team Topologies type and parent, and the
+    units work is attributed to that no team of the org names, as teams with `origin` "attributed"."""
     tree = hub.query("org_tree", org_tree)
     return {"ok": True, "groups": [group_body(group) for group in tree.groups.values()]}
 
 
 @router.get("/api/teams", tags=["organization"])
 def teams(hub: HubDep) -> dict[str, Any]:
-    """Every team with its Team Topologies type and parent group."""
+    """Every team with its Team Topologies type and parent group: the org's (`origin` "org") and the units work
+    is attributed to that no team of the org names (`origin` "attributed": a project key, a repository...),
+    with `note` saying how to map those."""
     tree = hub.query("org_tree", org_tree)
-    return {"ok": True, "teams": [group_body(group) for group in tree.teams()]}
+    return {"ok": True, "teams": [group_body(group) for group in tree.teams()], "note": tree.ownership_note()}
 
 
-@router.get("/api/groups/{group_id}", tags=["pages"])
+@router.get("/api/groups/{group_id:path}", tags=["pages"])
 def group_data(group_id: str, context: PageContext) -> dict[str, Any]:
     """A cluster page's figures: its card, its teams' cards, its summary and its chart specs."""
     return _view_body(context, _group(context, group_id))
 
 
-@router.get("/api/teams/{team_id}", tags=["pages"])
+@router.get("/api/teams/{team_id:path}", tags=["pages"])
 def team_data(team_id: str, context: PageContext) -> dict[str, Any]:
     """A team page's figures: its card, its summary and its chart specs (Vega-Lite)."""
     return _view_body(context, _team(context, team_id))
