@@ -69,7 +69,9 @@ class Workspace:
         return QueryCache()
 
     def metrics_at(self, now: datetime | None) -> FlowService:
-        """Flow metrics as of `now` (an aware instant): later transitions are ignored."""
+        """Flow metrics as of `now` (an aware instant): later transitions are ignored. None: as of the
+        current time, or of the end of the data's last day when the data stops earlier
+        (`orgflow.metrics.as_of`)."""
         from orgflow.metrics.service import FlowService
 
         return FlowService(self, now=now)

@@ -73,7 +73,8 @@ _WINDOW_OPTIONS = [
         _KEYWORD,
         default=None,
         annotation=Annotated[
-            str | None, typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: yesterday, UTC).")
+            str | None,
+            typer.Option("--until", help="Window end, inclusive, YYYY-MM-DD (default: the day before --now, UTC)."),
         ],
     ),
 ]
@@ -98,7 +99,11 @@ _OUTPUT_OPTIONS = [
         default=None,
         annotation=Annotated[
             str | None,
-            typer.Option("--now", help="See the flow as of this date or instant (ISO 8601, UTC if no offset)."),
+            typer.Option(
+                "--now",
+                help="See the flow as of this date or instant (ISO 8601, UTC if no offset; default: now, "
+                "or the end of the data's last day when the data stops earlier).",
+            ),
         ],
     ),
 ]

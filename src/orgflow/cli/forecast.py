@@ -1,7 +1,8 @@
 """`orgflow forecast ...`: when will N items be done, how many by a date, a plan of initiatives, backtests.
 
-Every forecast samples the daily throughput of the chosen cut over the last `--window` days; the
-current day is left out. Output goes through the same renderer as `orgflow flow` (table, csv, json).
+Every forecast samples the daily throughput of the chosen cut over the last `--window` days before
+`--now` (default: today, or the end of the data's last day when it stops earlier); that day is left out.
+Output goes through the same renderer as `orgflow flow` (table, csv, json).
 """
 
 from __future__ import annotations
@@ -12,18 +13,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from orgflow.cli.context import open_from
 from orgflow.cli.options import day_option, now_option
-from orgflow.cli.render import Format, render
+from orgflow.cli.render import Format, console, render
 from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.backtest import backtest as run_backtest
 from orgflow.forecast.exact import exact_how_many, exact_when
-from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, ThroughputSeries, series_from
+from orgflow.forecast.history import (
+    DEFAULT_WINDOW_DAYS,
+    WIDER_WINDOW_DAYS,
+    ThroughputSeries,
+    default_series,
+    series_from,
+)
 from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
 from orgflow.forecast.plan import forecast_plan, plan_series
 from orgflow.forecast.plan_file import load_plan
 from orgflow.forecast.result import DEFAULT_TRIALS
+from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import Cut
 
 app = typer.Typer(
@@ -34,7 +43,14 @@ app = typer.Typer(
 Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items.")]
 Group = Annotated[str | None, typer.Option("--group", "-g", help="Only items of teams in this group (any level).")]
 ItemType = Annotated[str | None, typer.Option("--type", help="Only this item type or flow type (feature, defect…).")]
-Window = Annotated[int, typer.Option("--window", help="Days of throughput history to sample (before today).")]
+Window = Annotated[
+    int | None,
+    typer.Option(
+        "--window",
+        help=f"Days of throughput history to sample before --now (default: {DEFAULT_WINDOW_DAYS}, or "
+        f"{' or '.join(map(str, WIDER_WINDOW_DAYS))} when those hold too little).",
+    ),
+]
 Trials = Annotated[int, typer.Option("--trials", help="Monte Carlo trials.")]
 Seed = Annotated[int | None, typer.Option("--seed", help="Seed for identical results on every run.")]
 Uncertainty = Annotated[
@@ -46,14 +62,30 @@ Uncertainty = Annotated[
 Exact = Annotated[bool, typer.Option("--exact", help="Exact convolution instead of Monte Carlo (no uncertainty).")]
 Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
 Now = Annotated[
-    str | None, typer.Option("--now", help="Forecast as of this date or instant (ISO 8601, UTC if no offset).")
+    str | None,
+    typer.Option(
+        "--now",
+        help="Forecast as of this date or instant (ISO 8601, UTC if no offset; default: now, or the end of the "
+        "data's last day when the data stops earlier).",
+    ),
 ]
 
 
+def _render(result: MetricResult, fmt: Format) -> None:
+    """Render a forecast; in a terminal, its notes (a history that ended long ago) under it."""
+    render(result, fmt)
+    if fmt is Format.table:
+        for note in result.notes:
+            console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
+
+
 def _series(ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None) -> ThroughputSeries:
-    """The cut's daily throughput as of `--now`, read from the workspace (None: the whole history)."""
+    """The cut's daily throughput as of `--now`, read from the workspace (None: `default_series`)."""
     with open_from(ctx, read_only=True) as workspace:
-        return series_from(workspace.metrics_at(now_option(now)), cut, window_days=window_days)
+        service = workspace.metrics_at(now_option(now))
+        if window_days is None:
+            return default_series(service, cut)
+        return series_from(service, cut, window_days=window_days)
 
 
 @app.command()
@@ -64,7 +96,7 @@ def when(
     team: Team = None,
     group: Group = None,
     item_type: ItemType = None,
-    window: Window = DEFAULT_WINDOW_DAYS,
+    window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
@@ -79,18 +111,18 @@ def when(
         result = exact_when(series, items, target_date=target)
     else:
         result = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
-    render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt)
 
 
 @app.command("how-many")
 def how_many(
     ctx: typer.Context,
     by: Annotated[str | None, typer.Option("--by", help="Count items finished up to this date (inclusive).")] = None,
-    days: Annotated[int | None, typer.Option("--days", help="…or over this many days from today.")] = None,
+    days: Annotated[int | None, typer.Option("--days", help="…or over this many days from --now's day.")] = None,
     team: Team = None,
     group: Group = None,
     item_type: ItemType = None,
-    window: Window = DEFAULT_WINDOW_DAYS,
+    window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
@@ -105,15 +137,17 @@ def how_many(
         result = exact_how_many(series, days, by=until)
     else:
         result = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
-    render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt)
 
 
 @app.command()
 def plan(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The plan: a YAML or CSV file of initiatives.")],
-    start: Annotated[str | None, typer.Option("--start", help="First day of the plan (default: today).")] = None,
-    window: Window = DEFAULT_WINDOW_DAYS,
+    start: Annotated[
+        str | None, typer.Option("--start", help="First day of the plan (default: the day of --now).")
+    ] = None,
+    window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
@@ -126,14 +160,15 @@ def plan(
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
     initiatives = load_plan(path)
     with open_from(ctx, read_only=True) as workspace:
-        series = plan_series(workspace.metrics_at(now_option(now)), initiatives, window_days=window)
+        service = workspace.metrics_at(now_option(now))
+        series = plan_series(service, initiatives, window_days=DEFAULT_WINDOW_DAYS if window is None else window)
     result = forecast_plan(
         initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=day_option(start, "start")
     )
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
     else:
-        render(result.metric_result(), fmt)
+        _render(result.metric_result(), fmt)
 
 
 @app.command()
@@ -157,7 +192,9 @@ def backtest(
     now: Now = None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
-    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), None)
+    with open_from(ctx, read_only=True) as workspace:
+        cut = Cut(team=team, group=group, item_type=item_type)
+        series = series_from(workspace.metrics_at(now_option(now)), cut, window_days=None)  # the whole history
     result = run_backtest(
         series,
         horizon_days=horizon,
@@ -170,4 +207,4 @@ def backtest(
         seed=seed,
         uncertainty=uncertainty,
     )
-    render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt)

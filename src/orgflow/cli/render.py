@@ -21,6 +21,7 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from orgflow.metrics.as_of import as_of_caption
 from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
 
@@ -127,6 +128,9 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> Non
         render_table(table, title=result.metric, caption=caption, limit=limit)
         for reason, keys in reasons.items():
             console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
+        as_of = as_of_caption(result.params)
+        if as_of is not None:
+            console.print(f"[dim]{escape(as_of)}[/dim]", highlight=False)
 
 
 UNKNOWN_REASONS = "unknown_reasons"

@@ -4,6 +4,10 @@ Finished items come from the flow metrics (`FlowService.throughput` with daily p
 counts exactly what the throughput figures count: items whose finish (the last move into a `done`
 stage) falls on that day, cancelled items left out. Days with nothing finished are zeros; the current,
 partial day is never part of the history.
+
+A forecast is made as of the flow service's `now`: without `--now`, the end of the data's last day
+when the data stops before today (`orgflow.metrics.as_of`), so a history that ended years ago is
+forecast from its own last weeks, with a note saying so (`stale_note`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ if TYPE_CHECKING:
 
 DEFAULT_WINDOW_DAYS = 90
 """The history a forecast samples by default: the last 90 complete days."""
+WIDER_WINDOW_DAYS = (180, 365)
+"""The windows a forecast without `--window` tries, in order, when the default one is too sparse."""
 MIN_DAYS = 14
 """Fewer days of history than this and no forecast is made."""
 MIN_ITEMS = 10
@@ -91,6 +97,7 @@ class Sufficiency:
     items: int
     active_days: int
     reasons: tuple[str, ...] = ()
+    data_as_of: str | None = None
 
     def verdict(self) -> str:
         """One line for people: 'enough history (…)' or 'not enough history: …'."""
@@ -106,11 +113,11 @@ class Sufficiency:
             InputError: the history is too short or too sparse to forecast from.
         """
         if not self.ok:
-            raise InputError(
-                self.verdict(),
-                field=field_name,
-                hint="widen --window, choose a larger team or group, or wait for more finished items",
-            )
+            hint = "widen --window, choose a larger team or group, or wait for more finished items"
+            if self.data_as_of is not None:
+                # A history that stopped long ago reads as zero finishes as of today: name its end.
+                hint = f"{hint}; the data is as of {self.data_as_of[:10]}: --now chooses the date to forecast from"
+            raise InputError(self.verdict(), field=field_name, hint=hint)
 
 
 def assess(series: ThroughputSeries) -> Sufficiency:
@@ -123,7 +130,7 @@ def assess(series: ThroughputSeries) -> Sufficiency:
         reasons.append(f"fewer than {MIN_ITEMS} finished items")
     if active < MIN_ACTIVE_DAYS:
         reasons.append(f"fewer than {MIN_ACTIVE_DAYS} days with a finished item")
-    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons))
+    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons), series.params.get("data_as_of"))
 
 
 def daily_throughput(
@@ -141,7 +148,8 @@ def daily_throughput(
         ws: the workspace.
         team, group, item_type: the cut (as in `orgflow flow`); None = everything.
         window_days: days of history; None = from the first item of the workspace.
-        now: the instant the forecast is made (default: now); the day it falls on is left out.
+        now: the instant the forecast is made (default: now, or the end of the data's last day when
+            earlier); the day it falls on is left out.
 
     Raises:
         InputError: an unknown team or group, or a window shorter than one day.
@@ -161,7 +169,7 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
     today = service.now.astimezone(UTC).date()
     first_created = service.fetch_value(service.items_table(cut).created_at.min())
     since = None if window_days is None else today - timedelta(days=window_days)
-    params: dict[str, Any] = {**cut.as_params(), "window_days": window_days}
+    params: dict[str, Any] = {**cut.as_params(), "window_days": window_days, **service.as_of_params()}
     if first_created is None:
         start = since or today
         return ThroughputSeries(start, np.zeros(0, dtype=np.int64), params)
@@ -178,6 +186,29 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
     params["since"] = since.isoformat()
     params["until"] = (today - timedelta(days=1)).isoformat()
     return ThroughputSeries(since, counts, params)
+
+
+def default_series(service: FlowService, cut: Cut) -> ThroughputSeries:
+    """The history of a forecast that names no window: the last `DEFAULT_WINDOW_DAYS` days, or the first
+    of `WIDER_WINDOW_DAYS` that is enough to forecast from (`assess`) when those are not, with a
+    `window_note` in its params saying so. A quiet team of a history that stopped is then forecast from
+    its last half-year rather than refused; the widest window is returned when none is enough.
+    """
+    series = series_from(service, cut, window_days=DEFAULT_WINDOW_DAYS)
+    first = assess(series)
+    if first.ok:
+        return series
+    for window_days in WIDER_WINDOW_DAYS:
+        wider = series_from(service, cut, window_days=window_days)
+        if assess(wider).ok or window_days == WIDER_WINDOW_DAYS[-1]:
+            break
+    if wider.days <= series.days:  # the cut's history is no longer than the default window
+        return series
+    wider.params["window_note"] = (
+        f"the last {DEFAULT_WINDOW_DAYS} days hold too little history ({first.items} finished items, "
+        f"{first.active_days} days with a finish): sampled the last {window_days} days (--window to choose)"
+    )
+    return wider
 
 
 def known_teams(service: FlowService) -> set[str]:

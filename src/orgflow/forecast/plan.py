@@ -30,6 +30,7 @@ from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, ThroughputSeries, asse
 from orgflow.forecast.montecarlo import DaySampler, seed_sequence
 from orgflow.forecast.plan_file import Initiative, Plan
 from orgflow.forecast.result import CONFIDENCES, DEFAULT_TRIALS, MAX_DAYS, check_confidences, day_for
+from orgflow.metrics.as_of import AS_OF_KEYS, stale_note
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import Cut
 
@@ -206,7 +207,10 @@ class PlanResult:
         columns += [("target", pa.date32()), ("probability", pa.float64()), ("beyond_horizon", pa.float64())]
         table = pa.Table.from_pylist(rows, schema=pa.schema(columns))
         params = {**self.params, "start": self.start.isoformat(), "rows": table.num_rows}
-        return MetricResult("forecast-plan", DEFINITION, params, table)
+        note = stale_note(params)
+        if note is not None:
+            params["as_of_note"] = note
+        return MetricResult("forecast-plan", DEFINITION, params, table, [note] if note else [])
 
     def board(self, *, confidence: float = 0.85) -> dict[str, Any]:
         """The "big room planning" picture as JSON-ready data: teams x time, one bar per team and
@@ -293,6 +297,8 @@ def forecast_plan(
         "history_until": (end - timedelta(days=1)).isoformat(),
         "horizon_days": horizon,
         "plan": plan.file,
+        # Every team's history comes from one flow service, so they share its "as of".
+        **{key: value for key, value in series_by_team[teams[0]].params.items() if key in AS_OF_KEYS},
     }
     return PlanResult(plan, order, start, confidences, finish_days, lanes, horizon, params)
 

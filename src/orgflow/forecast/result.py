@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.metrics.as_of import stale_note
 from orgflow.metrics.service import MetricResult
 
 CONFIDENCES = (0.50, 0.70, 0.85, 0.95)
@@ -143,4 +144,8 @@ class ForecastResult:
             schema = pa.schema([confidence, ("items", pa.int64())])
         table = pa.Table.from_pylist(rows, schema=schema)
         params["rows"] = table.num_rows
-        return MetricResult(metric, DEFINITIONS[metric], params, table)
+        stale = stale_note(params)
+        if stale is not None:
+            params["as_of_note"] = stale
+        notes = [note for note in (params.get("window_note"), stale) if note]
+        return MetricResult(metric, DEFINITIONS[metric], params, table, notes)

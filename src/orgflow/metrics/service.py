@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -29,6 +29,7 @@ from ibis import _
 
 from orgflow.errors import InputError
 from orgflow.metrics import flow_load, flow_time, stages, stored_facts, summary
+from orgflow.metrics.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
 from orgflow.metrics.compiled import TIMESTAMP, bound, compile_query, inline_bound, run_query, values_of
 from orgflow.metrics.cuts import check_cut, cut_items, cut_shape, cut_values
 from orgflow.metrics.definitions import DEFINITIONS
@@ -76,8 +77,10 @@ class MetricResult:
 
 
 class FlowService:
-    """Flow metrics of one workspace. `now` defaults to the current UTC time; pass an earlier instant
-    to see the flow as it was then (later transitions are ignored).
+    """Flow metrics of one workspace as of `now`; pass an earlier instant to see the flow as it was
+    then (later transitions are ignored). Without `now`, the current UTC time, or the end of the
+    data's last day when that is earlier (`orgflow.metrics.as_of`): a history that stopped is seen
+    as of its end, not as years of nothing. `now_basis` says which, and every result's params too.
 
     The item facts come from the store's stored facts when they are current and cover `now`
     (`orgflow.metrics.stored_facts`), else they are built for `now`; `stored_facts=False` always
@@ -87,7 +90,11 @@ class FlowService:
     def __init__(self, workspace: Workspace, *, now: datetime | None = None, stored_facts: bool = True) -> None:
         self._workspace = workspace
         self._use_stored_facts = stored_facts
-        self.now = (now or datetime.now(UTC)).astimezone(UTC)
+        self._as_of: tuple[DataAsOf | None] | None = None
+        if now is not None:
+            self.now, self.now_basis = now.astimezone(UTC), NOW_GIVEN
+        else:
+            self.now, self.now_basis = default_now(datetime.now(UTC), self.data_as_of())
         self._prepared = False
         self._serial = next(_SERIALS)
         self._earliest: datetime | None = None
@@ -95,6 +102,16 @@ class FlowService:
         # Set by `_prepare`: the tables the open facts are read from (the stored ones, or this
         # service's own); every query's shape depends on them.
         self._facts = FactTables("", "", "", None)
+
+    def data_as_of(self) -> DataAsOf | None:
+        """The moment the workspace's flow data is as of (`orgflow.metrics.as_of.data_as_of`), asked once."""
+        if self._as_of is None:
+            self._as_of = (data_as_of(self._workspace.store.connection),)
+        return self._as_of[0]
+
+    def as_of_params(self) -> dict[str, Any]:
+        """`now`, what chose it (`now_basis`) and the data's as-of, as every result's params carry them."""
+        return as_of_params(self.now, self.now_basis, self.data_as_of())
 
     @property
     def uses_stored_facts(self) -> bool:
@@ -195,7 +212,19 @@ class FlowService:
         return cut_items(self._items, self._tables, cut or Cut())
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
-        """The analysis window (defaults: from the first item's creation to now)."""
+        """The analysis window (defaults: from the first item's creation to the start of `now`'s day).
+
+        Raises:
+            InputError: a bad window (`make_window`), or one starting after the data's end while
+                `now` was taken from it.
+        """
+        if until is None and since is not None and self.now_basis == NOW_DATA and since >= self.now.date():
+            last_day = self.now.date() - timedelta(days=1)
+            raise InputError(
+                f"the window starts after the data ends ({since} is after {last_day})",
+                field="since",
+                hint="give an earlier --since, or --now (or --until) to look at a later date",
+            )
         return make_window(since=since, until=until, now=self.now, earliest=self._earliest_created())
 
     def _earliest_created(self) -> datetime | None:
@@ -270,7 +299,7 @@ class FlowService:
         if window is not None:
             full["since"] = window.since.isoformat() + "Z"
             full["until"] = window.until.isoformat() + "Z"
-        full["now"] = self.now.isoformat()
+        full |= self.as_of_params()
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table)
 

@@ -90,8 +90,12 @@ def _call(context: Context, name: str, run: Callable[[], T], **params: Any) -> T
 
 
 def delivery_service(context: Context) -> DeliveryService:
-    """The delivery service as of the request's "now" (its history is analysed once per "now")."""
-    now = _now(context)
+    """The delivery service as of the request's "now" (its history is analysed once per "now").
+
+    With no `now` in the URL nor given to the server, delivery keeps its own default: the end of the
+    delivery data (deployments, commits, incidents), which may differ from the flow data's.
+    """
+    now = context.now or context.hub.fixed_now
     return _call(context, "service", lambda: context.hub.workspace.delivery_at(now))
 
 

@@ -119,7 +119,8 @@ class MetricsHub:
 
     # -- time ----------------------------------------------------------------------------------
     def service_key(self, now: datetime | None) -> Hashable:
-        """Which prepared service answers for `now`: an explicit instant, or the current UTC day."""
+        """Which prepared service answers for `now`: an explicit instant, or the current UTC day (its
+        service is as of the data's end when the data stops before it: `FlowService`)."""
         if now is not None:
             return ("at", now.astimezone(UTC))
         if self.fixed_now is not None:
@@ -133,7 +134,8 @@ class MetricsHub:
         with self._lock:
             service = self._services.get(key)
             if service is None:
-                instant = key[1] if key[0] == "at" else datetime.now(UTC)
+                # No instant: the service takes the clock, or the data's end when that is earlier.
+                instant = key[1] if key[0] == "at" else None
                 service = self.workspace.metrics_at(instant)  # type: ignore[arg-type]
                 service.window()  # prepares the temporary tables now, under the lock
                 self._services[key] = service
