@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import now_option
+from orgflow.cli.options import ColumnsOption, columns_option, now_option
 from orgflow.cli.render import Format, render
 from orgflow.metrics.sociotech_service import SocioTechService
 from orgflow.metrics.window import parse_day
@@ -47,6 +47,7 @@ def graph(
     since: Since = None,
     until: Until = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Cross-team dependency edges with weights and lost flow time. Example: orgflow deps graph --kind blocking"""
     first, last = _days(since, until)
@@ -54,7 +55,7 @@ def graph(
         service = SocioTechService(workspace)
         options = {"kinds": tuple(kind) if kind else None, "group": group, "repo": repo, "since": first, "until": last}
         result = service.dependency_nodes(**options) if nodes else service.dependency_edges(**options)
-        render(result, fmt)
+        render(result, fmt, columns=columns_option(columns))
 
 
 @app.command()
@@ -69,6 +70,7 @@ def coupling(
     min_degree: Annotated[int, typer.Option(help="Minimum degree, percent.")] = 30,
     max_changeset: Annotated[int, typer.Option(help="Commits touching more entities are ignored.")] = 30,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Change coupling of files, components or teams. Example: orgflow deps coupling --level component"""
     from orgflow.metrics.coupling import CouplingThresholds
@@ -77,7 +79,7 @@ def coupling(
     thresholds = CouplingThresholds(min_revs, min_shared, min_degree, max_changeset)
     with open_from(ctx, read_only=True) as workspace:
         service = SocioTechService(workspace, thresholds=thresholds)
-        render(service.coupling(repo=repo, level=level, since=first, until=last), fmt)
+        render(service.coupling(repo=repo, level=level, since=first, until=last), fmt, columns=columns_option(columns))
 
 
 @app.command()
@@ -89,12 +91,13 @@ def ownership(
     until: Until = None,
     now: Now = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Main developer, ownership share and fragmentation. Example: orgflow deps ownership --level team"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
         service = SocioTechService(workspace, now=now_option(now))
-        render(service.ownership(repo=repo, level=level, since=first, until=last), fmt)
+        render(service.ownership(repo=repo, level=level, since=first, until=last), fmt, columns=columns_option(columns))
 
 
 @app.command("truck-factor")
@@ -106,12 +109,13 @@ def truck_factor(
     until: Until = None,
     now: Now = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Truck factor (Avelino) per repository, component or team. Example: orgflow deps truck-factor --by team"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
         service = SocioTechService(workspace, now=now_option(now))
-        render(service.truck_factor(repo=repo, by=by, since=first, until=last), fmt)
+        render(service.truck_factor(repo=repo, by=by, since=first, until=last), fmt, columns=columns_option(columns))
 
 
 @app.command()
@@ -122,11 +126,16 @@ def congruence(
     since: Since = None,
     until: Until = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Socio-technical congruence and Conway alignment. Example: orgflow deps congruence --level file"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        render(SocioTechService(workspace).congruence(repo=repo, level=level, since=first, until=last), fmt)
+        render(
+            SocioTechService(workspace).congruence(repo=repo, level=level, since=first, until=last),
+            fmt,
+            columns=columns_option(columns),
+        )
 
 
 @app.command()
@@ -136,8 +145,11 @@ def drift(
     since: Since = None,
     until: Until = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Declared owner versus the team that changes each component most. Example: orgflow deps drift"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        render(SocioTechService(workspace).drift(repo=repo, since=first, until=last), fmt)
+        render(
+            SocioTechService(workspace).drift(repo=repo, since=first, until=last), fmt, columns=columns_option(columns)
+        )

@@ -12,7 +12,7 @@ import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import day_option, now_option
+from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, console, render
 from orgflow.metrics.service import MetricResult
 
@@ -87,6 +87,7 @@ def summary(
     commit_time: CommitTime = "committed",
     bands: Annotated[bool, typer.Option("--bands", help="Add DORA 2023 performance band labels.")] = False,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """DORA's five metrics with sample sizes and link counts. Example: orgflow dora summary --by team"""
@@ -101,17 +102,18 @@ def summary(
             commit_time=commit_time,
             bands=bands,
         )
+    chosen = columns_option(columns)
     if fmt is Format.table:
-        render(_headline(result, by), fmt)
+        render(result if chosen else _headline(result, by), fmt, columns=chosen)
         _notes(
             [
                 *result.notes,
-                "– is a figure the data cannot support (why: under the table); --format json or csv gives every "
-                "column (link counts, hotfixes, rollbacks...)",
+                "– is a figure the data cannot support (why: under the table); --columns, --format csv or json "
+                "give every column (link counts, hotfixes, rollbacks...)",
             ]
         )
     else:
-        render(result, fmt)
+        render(result, fmt, columns=chosen)
 
 
 @app.command()
@@ -123,6 +125,7 @@ def deployments(
     team: Team = None,
     group: Group = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Every production deployment: new commits, failure and its link, recovery. Example: orgflow dora deployments"""
@@ -130,7 +133,7 @@ def deployments(
         result = workspace.delivery_at(now_option(now)).deployments(
             since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         _notes(_window_notes(result))
 
@@ -145,6 +148,7 @@ def lead_time(
     group: Group = None,
     commit_time: CommitTime = "committed",
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Change lead time of every deployed commit. Example: orgflow dora lead-time --service api --format csv"""
@@ -157,7 +161,7 @@ def lead_time(
             group=group,
             commit_time=commit_time,
         )
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         _notes(_window_notes(result))
 
@@ -171,6 +175,7 @@ def incidents(
     team: Team = None,
     group: Group = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Incidents with the deployment each is attributed to, and how (explicit, inferred, unlinked).
@@ -181,20 +186,26 @@ def incidents(
         result = workspace.delivery_at(now_option(now)).incidents(
             since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
         )
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         _notes(_window_notes(result))
 
 
 @app.command("before-first")
-def before_first(ctx: typer.Context, service: Service = None, fmt: Fmt = Format.table, now: Now = None) -> None:
+def before_first(
+    ctx: typer.Context,
+    service: Service = None,
+    fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
+    now: Now = None,
+) -> None:
     """Commits in production before a service's first recorded deployment (never counted as changes).
 
     Example: orgflow dora before-first --service otel-collector
     """
     with open_from(ctx, read_only=True) as workspace:
         result = workspace.delivery_at(now_option(now)).before_first_deployment(service=service)
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
 
 
 @prs_app.command("summary")
@@ -206,6 +217,7 @@ def prs_summary(
     repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
     team: Team = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Distribution of coding, pickup, review and deploy time. Example: orgflow prs summary --by team"""
@@ -213,7 +225,7 @@ def prs_summary(
         result = workspace.pull_requests_at(now_option(now)).summary(
             by=by, since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         _notes(_window_notes(result))
 
@@ -226,6 +238,7 @@ def prs_list(
     repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
     team: Team = None,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Every pull request finished in the window with its four stages in hours. Example: orgflow prs list"""
@@ -233,6 +246,6 @@ def prs_list(
         result = workspace.pull_requests_at(now_option(now)).stages(
             since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
         )
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         _notes(_window_notes(result))

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import day_option, now_option
+from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, render
 from orgflow.metrics.service import FlowService, MetricResult
 from orgflow.metrics.window import Cut
@@ -93,6 +93,7 @@ _OUTPUT_OPTIONS = [
         default=Format.table,
         annotation=Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")],
     ),
+    inspect.Parameter("columns", _KEYWORD, default=None, annotation=ColumnsOption),
     inspect.Parameter(
         "now",
         _KEYWORD,
@@ -113,8 +114,8 @@ _SHARED = {"service", "cut", "since", "until", "by"}
 def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callable[[Callable[..., MetricResult]], Any]:
     """Register `compute(service, cut, [since, until], [by], **own options)` as `orgflow flow NAME`.
 
-    The command gets the cut options, the window options (if `window`), --by (if `by`), --format and
-    --now, then the options `compute` declares itself; its help is `compute`'s docstring.
+    The command gets the cut options, the window options (if `window`), --by (if `by`), --format,
+    --columns and --now, then the options `compute` declares itself; its help is `compute`'s docstring.
     """
 
     def register(compute: Callable[..., MetricResult]) -> Callable[..., MetricResult]:
@@ -143,11 +144,12 @@ def flow_command(name: str, *, window: bool = True, by: bool = False) -> Callabl
                 project=options.pop("project"),
             )
             fmt, now = options.pop("fmt"), now_option(options.pop("now"))
+            columns = columns_option(options.pop("columns"))
             if window:
                 options["since"] = day_option(options.pop("since"), "since")
                 options["until"] = day_option(options.pop("until"), "until")
             with open_from(ctx, read_only=True) as workspace:
-                render(compute(workspace.metrics_at(now), cut, **options), fmt)
+                render(compute(workspace.metrics_at(now), cut, **options), fmt, columns=columns)
 
         command.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
         command.__annotations__ = {}

@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import day_option, now_option
+from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, console, render
 from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.backtest import backtest as run_backtest
@@ -71,9 +71,9 @@ Now = Annotated[
 ]
 
 
-def _render(result: MetricResult, fmt: Format) -> None:
+def _render(result: MetricResult, fmt: Format, columns: str | None) -> None:
     """Render a forecast; in a terminal, its notes (a history that ended long ago) under it."""
-    render(result, fmt)
+    render(result, fmt, columns=columns_option(columns))
     if fmt is Format.table:
         for note in result.notes:
             console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
@@ -102,6 +102,7 @@ def when(
     uncertainty: Uncertainty = True,
     exact: Exact = False,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
@@ -111,7 +112,7 @@ def when(
         result = exact_when(series, items, target_date=target)
     else:
         result = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
-    _render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt, columns)
 
 
 @app.command("how-many")
@@ -128,6 +129,7 @@ def how_many(
     uncertainty: Uncertainty = True,
     exact: Exact = False,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
@@ -137,7 +139,7 @@ def how_many(
         result = exact_how_many(series, days, by=until)
     else:
         result = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
-    _render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt, columns)
 
 
 @app.command()
@@ -155,6 +157,7 @@ def plan(
         bool, typer.Option("--board", help="Print the board (teams x time, dependencies) as JSON.")
     ] = False,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
@@ -168,7 +171,7 @@ def plan(
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
     else:
-        _render(result.metric_result(), fmt)
+        _render(result.metric_result(), fmt, columns)
 
 
 @app.command()
@@ -189,6 +192,7 @@ def backtest(
     seed: Seed = None,
     uncertainty: Uncertainty = True,
     fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
     now: Now = None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
@@ -207,4 +211,4 @@ def backtest(
         seed=seed,
         uncertainty=uncertainty,
     )
-    _render(result.metric_result(), fmt)
+    _render(result.metric_result(), fmt, columns)

@@ -95,3 +95,21 @@ def day_option(text: str | None, field: str) -> date | None:
         InputError: not a date.
     """
     return parse_day(text, field=field) if text else None
+
+
+ColumnsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--columns",
+        help="Columns to show, in order, comma-separated (table and csv; json keeps all). Default: all "
+        "that fit the terminal.",
+    ),
+]
+
+
+def columns_option(text: str | None) -> list[str] | None:
+    """A --columns value as column names in order (None: not given, every column)."""
+    if not text:
+        return None
+    names = [name.strip() for name in text.split(",")]
+    return [name for name in names if name] or None

@@ -11,6 +11,7 @@ import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
+from orgflow.cli.options import ColumnsOption, columns_option
 from orgflow.cli.render import Format, console, render
 from orgflow.errors import InputError
 from orgflow.metrics.org_service import OrgService
@@ -37,10 +38,12 @@ def _day(text: str | None) -> date:
 
 
 @app.command()
-def summary(ctx: typer.Context, day: DateOption = None, fmt: FormatOption = Format.table) -> None:
+def summary(
+    ctx: typer.Context, day: DateOption = None, fmt: FormatOption = Format.table, columns: ColumnsOption = None
+) -> None:
     """One row per group on the date: kind, type, parent, members, checks failed. Example: orgflow org summary"""
     with open_from(ctx, read_only=True) as workspace:
-        render(OrgService.for_workspace(workspace).summary(_day(day)), fmt)
+        render(OrgService.for_workspace(workspace).summary(_day(day)), fmt, columns=columns_option(columns))
 
 
 @app.command()
@@ -50,10 +53,15 @@ def members(
     day: DateOption = None,
     all_levels: Annotated[bool, typer.Option("--all", help="Include the groups below it.")] = False,
     fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """People in a group on the date, with role and allocation. Example: orgflow org members checkout -d 2025-01-01"""
     with open_from(ctx, read_only=True) as workspace:
-        render(OrgService.for_workspace(workspace).members(group, _day(day), descendants=all_levels), fmt)
+        render(
+            OrgService.for_workspace(workspace).members(group, _day(day), descendants=all_levels),
+            fmt,
+            columns=columns_option(columns),
+        )
 
 
 @app.command()
@@ -63,17 +71,24 @@ def checks(
     day: DateOption = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed checks.")] = False,
     fmt: FormatOption = Format.table,
+    columns: ColumnsOption = None,
 ) -> None:
     """Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed"""
     with open_from(ctx, read_only=True) as workspace:
-        render(OrgService.for_workspace(workspace).checks(_day(day), group, failed_only=failed), fmt)
+        render(
+            OrgService.for_workspace(workspace).checks(_day(day), group, failed_only=failed),
+            fmt,
+            columns=columns_option(columns),
+        )
 
 
 @app.command()
-def history(ctx: typer.Context, group: GroupArgument, fmt: FormatOption = Format.table) -> None:
+def history(
+    ctx: typer.Context, group: GroupArgument, fmt: FormatOption = Format.table, columns: ColumnsOption = None
+) -> None:
     """A group's size on every day its membership changed. Example: orgflow org history shipping"""
     with open_from(ctx, read_only=True) as workspace:
-        render(OrgService.for_workspace(workspace).history(group), fmt)
+        render(OrgService.for_workspace(workspace).history(group), fmt, columns=columns_option(columns))
 
 
 @app.command()

@@ -11,23 +11,37 @@ import enum
 import io
 import json
 import math
+import os
 import sys
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
+from orgflow.errors import InputError
+from orgflow.metrics import definitions, delivery_columns
 from orgflow.metrics.as_of import as_of_caption
 from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
 
-# Piped output has no terminal width; give wide tables room rather than folding every header.
+
+def _width() -> int | None:
+    """The terminal's width (None: Rich asks the terminal); piped output: $COLUMNS, else 200."""
+    if sys.stdout.isatty():
+        return None
+    columns = os.environ.get("COLUMNS", "")
+    # Piped output has no terminal width; give wide tables room rather than leaving columns out.
+    return int(columns) if columns.isdigit() and int(columns) > 0 else 200
+
+
 # No emoji codes: a title such as ":bug: fix" is data, printed as written.
-console = Console(width=None if sys.stdout.isatty() else 200, emoji=False)
+console = Console(width=_width(), emoji=False)
 error_console = Console(stderr=True, emoji=False)
 
 
@@ -70,37 +84,156 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
+def column_label(name: str) -> str:
+    """A column's short terminal label ("Flow time p85 (d)"), or its name with spaces when it has none."""
+    label = _LABELS.get(name)
+    if label is not None:
+        return label
+    spaced = name.replace("_", " ")
+    return spaced[:1].upper() + spaced[1:]
+
+
+_LABELS = {**delivery_columns.LABELS, **definitions.LABELS}
+_CORE = {**definitions.CORE_COLUMNS, **delivery_columns.CORE_COLUMNS}
+# A text cell longer than this is cut with an ellipsis rather than widen the table past the terminal,
+# and down to _NARROWEST_TEXT when the columns that must show need the room.
+_WIDEST_TEXT = 40
+_NARROWEST_TEXT = 16
+# Per column: one space of padding each side and a border; plus the table's closing border.
+_COLUMN_FRAME = 3
+
+
+@dataclass(eq=False)
+class _Column:
+    """A column's label and the widths it can take: on one line, on two, and at its longest word."""
+
+    name: str
+    label: str
+    numeric: bool
+    one_line: int
+    two_lines: int
+    narrowest: int
+
+    @classmethod
+    def measure(cls, name: str, numeric: bool, cells: list[str]) -> _Column:
+        label = column_label(name)
+        widest = max((cell_len(cell) for cell in cells), default=0)
+        # Text takes its full width when there is room, and is cut down to _WIDEST_TEXT when not.
+        full, widest = widest, widest if numeric else min(max(widest, 4), _WIDEST_TEXT)
+        words = label.split()
+        # The narrowest split of the label into two lines (word boundaries only).
+        split = min(
+            (max(cell_len(" ".join(words[:at])), cell_len(" ".join(words[at:]))) for at in range(1, len(words))),
+            default=cell_len(label),
+        )
+        longest_word = max((cell_len(word) for word in words), default=0)
+        one_line = max(cell_len(label), full, widest)
+        narrowest = max(longest_word, widest if numeric else min(widest, _NARROWEST_TEXT))
+        return cls(name, label, numeric, one_line, max(split, widest), narrowest)
+
+
+def _table_width(widths: list[int]) -> int:
+    return sum(widths) + _COLUMN_FRAME * len(widths) + 1
+
+
+def _fit(columns: list[_Column], keep: set[str], width: int) -> tuple[list[_Column], list[int], list[str]]:
+    """The columns to show, their widths, and the names left out so that no header breaks inside a word.
+
+    The columns in `keep` show (from the left, as many as fit); each other one shows if the table still fits
+    `width` with every header on at most two lines. Then the widest headers take two lines, then as
+    many as they need (folded at spaces only), until the table fits.
+    """
+    shown = [column for column in columns if column.name in keep]
+    # A terminal too narrow even for those: the last ones go too (the first, the row's key, stays).
+    while len(shown) > 1 and _table_width([column.narrowest for column in shown]) > width:
+        shown.pop()
+    for column in columns:
+        if column.name in keep:
+            continue
+        tried = [other for other in columns if other in shown or other is column]
+        if _table_width([other.two_lines for other in tried]) <= width:
+            shown = tried
+    left_out = [column.name for column in columns if column not in shown]
+    widths = [column.one_line for column in shown]
+    by_width = sorted(range(len(shown)), key=lambda index: -shown[index].one_line)
+    for narrower in ("two_lines", "narrowest"):
+        for index in by_width:
+            if _table_width(widths) <= width:
+                break
+            widths[index] = min(widths[index], getattr(shown[index], narrower))
+    return shown, widths, left_out
+
+
 def render_table(
-    table: pa.Table, *, title: str | None = None, caption: str | None = None, limit: int | None = None
+    table: pa.Table,
+    *,
+    title: str | None = None,
+    caption: str | None = None,
+    limit: int | None = None,
+    keep: list[str] | tuple[str, ...] | None = None,
 ) -> None:
-    """Print an Arrow table as a Rich table (numbers right-aligned, at most `limit` rows)."""
+    """Print an Arrow table as a Rich table (numbers right-aligned, at most `limit` rows).
+
+    Headers are the columns' short labels (`column_label`). When the table is wider than the
+    terminal, it shows the columns in `keep` (default: the first) and, from the left, each other
+    column that still fits; the caption names those left out.
+    """
+    numeric = {
+        field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
+    }
+    rows = table.to_pylist()
+    shown_rows = rows if limit is None else rows[:limit]
+    cells = {name: [_cell(row[name]) for row in shown_rows] for name in table.column_names}
+    columns = [_Column.measure(name, name in numeric, cells[name]) for name in table.column_names]
+    kept = set(table.column_names[:1] if keep is None else keep)
+    shown, widths, left_out = _fit(columns, kept, console.width)
+    if left_out:
+        note = f"left out to fit {console.width} columns: {', '.join(left_out)} (--columns or --format csv shows them)"
+        caption = note if caption is None else f"{caption} · {note}"
     view = Table(
         title=None if title is None else escape(title),
         caption=None if caption is None else escape(caption),
         header_style="bold",
         show_lines=False,
     )
-    numeric = {
-        field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
-    }
-    rows = table.to_pylist()
-    shown = rows if limit is None else rows[:limit]
-    for name in table.column_names:
-        if name in numeric:
-            view.add_column(Text(name), justify="right", overflow="fold")
-        else:
-            # Names and dates read badly when folded: keep them on one line.
-            widest = max((len(_cell(row[name])) for row in shown), default=0)
-            view.add_column(Text(name), justify="left", no_wrap=True, min_width=min(max(widest, 4), 40))
-    for row in shown:
-        view.add_row(*[Text(_cell(row[name])) for name in table.column_names])
+    for column, width in zip(shown, widths, strict=True):
+        # Headers wrap at their spaces (the width holds the longest word); cells never wrap: numbers
+        # fit the width, names and dates stay on one line and are cut with an ellipsis if too long.
+        view.add_column(Text(column.label), justify="right" if column.numeric else "left", width=width)
+    for index in range(len(shown_rows)):
+        view.add_row(*[Text(cells[column.name][index], no_wrap=True, overflow="ellipsis") for column in shown])
     console.print(view)
     if limit is not None and len(rows) > limit:
         console.print(f"[dim]… {len(rows) - limit} more rows (use --format csv or json for all)[/dim]")
 
 
-def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> None:
-    """Print a metric result in the chosen format. JSON: {"metric", "definition", "params", "rows"}."""
+def select_columns(result: MetricResult, columns: list[str] | None) -> MetricResult:
+    """The result with only `columns`, in that order (None: all of them).
+
+    Raises:
+        InputError: a column the result does not have; the message lists those it has.
+    """
+    if not columns:
+        return result
+    available = result.table.column_names
+    unknown = [name for name in columns if name not in available]
+    if unknown:
+        raise InputError(
+            f"unknown column{'s' if len(unknown) > 1 else ''} {', '.join(unknown)}",
+            field="--columns",
+            hint=f"{result.metric} has: {', '.join(available)}",
+        )
+    chosen = list(dict.fromkeys(columns))
+    return MetricResult(result.metric, result.definition, result.params, result.table.select(chosen), result.notes)
+
+
+def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, columns: list[str] | None = None) -> None:
+    """Print a metric result in the chosen format. JSON: {"metric", "definition", "params", "rows"}.
+
+    `columns` (from --columns) chooses and orders the columns of a table or CSV; JSON keeps every
+    column. An unknown name is an `InputError` in every format.
+    """
+    chosen = select_columns(result, columns)
     if fmt is Format.json:
         payload = {
             "metric": result.metric,
@@ -112,8 +245,8 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> Non
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerow(result.table.column_names)
-        for row in result.rows():
+        writer.writerow(chosen.table.column_names)
+        for row in chosen.rows():
             writer.writerow([csv_cell(value) for value in row.values()])
         sys.stdout.write(buffer.getvalue())
     else:
@@ -121,11 +254,12 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200) -> Non
         if "since" in result.params:
             window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
         caption = f"{result.definition}{window} · {result.params['rows']} rows"
-        table = result.table
-        reasons = _unknown_reasons(table)
+        table = chosen.table
+        reasons = _unknown_reasons(result.table)
         if UNKNOWN_REASONS in table.column_names:
             table = table.drop_columns([UNKNOWN_REASONS])
-        render_table(table, title=result.metric, caption=caption, limit=limit)
+        keep = table.column_names if columns else _CORE.get(result.metric)
+        render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
             console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
         as_of = as_of_caption(result.params)

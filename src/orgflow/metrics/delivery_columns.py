@@ -104,6 +104,57 @@ BEFORE_FIRST_COLUMNS = ["service", "first_deployment_id", "first_deployed_at", "
 QUALITY_COLUMNS = ["warning", "count", "example"]
 
 
+LABELS: dict[str, str] = {
+    "service": "Service",
+    "owner": "Owner",
+    "deployments": "Deploys",
+    "deploys_per_day": "Deploys /day",
+    "deploys_per_week": "Deploys /wk",
+    "deploy_days_per_week_median": "Deploy days /wk p50",
+    "changes": "Changes",
+    "lead_time_p50_hours": "Change lead p50 (h)",
+    "lead_time_p85_hours": "Change lead p85 (h)",
+    "negative_lead_times": "Negative lead times",
+    "failed_deployments": "Failed",
+    "change_fail_rate": "Fail rate",
+    "failures_explicit": "Failures explicit",
+    "failures_inferred": "Failures inferred",
+    "recovered": "Recovered",
+    "unrecovered": "Unrecovered",
+    "recovery_p50_hours": "Recovery p50 (h)",
+    "recovery_p85_hours": "Recovery p85 (h)",
+    "hotfixes": "Hotfixes",
+    "rollbacks": "Rollbacks",
+    "rework_rate": "Rework rate",
+    "incidents": "Incidents",
+    "deploy_frequency_band": "Frequency band",
+    "lead_time_band": "Lead band",
+    "change_fail_band": "Fail band",
+    "recovery_band": "Recovery band",
+    "lead_time_hours": "Change lead (h)",
+    "recovery_hours": "Recovery (h)",
+    "small_sample": "Small sample",
+}
+"""Each delivery column's short terminal label, unit in brackets (hours throughout: one unit per
+column). JSON and CSV keep the column names."""
+
+CORE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dora-summary": (
+        "service",
+        "owner",
+        "team",
+        "group",
+        "deployments",
+        "deploys_per_week",
+        "lead_time_p50_hours",
+        "change_fail_rate",
+        "recovery_p50_hours",
+        "rework_rate",
+    ),
+}
+"""The columns a terminal table keeps when it must leave some out to fit (see `definitions.CORE_COLUMNS`)."""
+
+
 _COUNTS = frozenset(
     [
         "deployments",
