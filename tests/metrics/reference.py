@@ -370,7 +370,9 @@ class ReferenceFlow:
             members.sort(key=lambda f: f.item_id)
             members.sort(key=lambda f: f.finished_at, reverse=True)
             chosen = members[:last_items]
-            result[key] = (len(chosen), percentile([self.cycle_time_days(f) for f in chosen], percent))
+            cycle = [self.cycle_time_days(f) for f in chosen]
+            # A sample whose items all skipped from backlog to done supports no SLE: null, not 0.
+            result[key] = (len(chosen), percentile(cycle, percent) if any(days > 0 for days in cycle) else None)
         return result
 
     # -- flow load -----------------------------------------------------------------------------

@@ -1,12 +1,14 @@
 """Unknown is not zero: a figure the loaded data cannot support is null with a reason, never 0 or graded.
 
 Hand-built cases with every expected value worked out in the comments, then the real exports in
-../shared/data (a Jira export without changelog, the opentelemetry-collector git history without incidents).
+../shared/data (a Jira export without changelog, whose cycle time now comes from its reported time in
+status, and the opentelemetry-collector git history without incidents).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 from collections.abc import Iterator
@@ -15,12 +17,13 @@ from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
+import numpy
 import pyarrow as pa
 import pytest
 
 import orgflow
 from orgflow.cli.render import Format, render
-from orgflow.config import Config
+from orgflow.config import Config, status_key
 from orgflow.metrics.delivery_service import NO_INCIDENTS, NO_KINDS, DeliveryService
 from orgflow.metrics.pr_service import PullRequestFlow
 from orgflow.metrics.service import MetricResult
@@ -28,6 +31,7 @@ from orgflow.metrics.summary import NO_STATUS_HISTORY
 from orgflow.model import PullRequest, StatusTransition, WorkItem
 from orgflow.model.delivery import Deployment, Incident
 from orgflow.sources import git
+from orgflow.sources.jira import KNOWN_STATUS_IDS, TIME_IN_STATUS_FIELD
 from orgflow.store import ImportBatch, Store
 from orgflow.workspace import Workspace
 
@@ -227,18 +231,67 @@ def test_cycle_time_and_efficiency_without_status_history_are_null(board: Worksp
 # -- the real exports ------------------------------------------------------------------------------------
 
 
-def test_jira_export_without_changelog_has_no_cycle_time(tmp_path: Path, shared_data: Path) -> None:
+def _reported_cycle_days(export: Path) -> dict[str, tuple[float, float]]:
+    """Per issue of the export, (cycle days, active days) worked out from the raw "Time in Status" text:
+    the milliseconds of every entry whose status the default workflow puts in an active or wait stage
+    (or in none: unmapped counts as waiting), active ones apart."""
+    workflow = Config().workflow_for("jira", "ANY")
+    category = {status_key(status): stage.category for stage in workflow.stages for status in stage.statuses}
+    times: dict[str, tuple[float, float]] = {}
+    with gzip.open(export, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            issue = json.loads(line)
+            text = issue["fields"].get(TIME_IN_STATUS_FIELD)
+            if not text:
+                continue
+            names = {**KNOWN_STATUS_IDS, issue["fields"]["status"]["id"]: issue["fields"]["status"]["name"]}
+            started = active = 0
+            for entry in text.split("_*|*_"):
+                status_id, _entered, millis = entry.split("_*:*_")
+                kind = category.get(status_key(names.get(status_id, "?")), "unmapped")
+                if kind in ("active", "wait", "unmapped"):
+                    started += int(millis)
+                if kind == "active":
+                    active += int(millis)
+            times[issue["key"]] = (started / 86_400_000, active / 86_400_000)
+    return times
+
+
+def test_jira_export_without_changelog_uses_reported_time_in_status(tmp_path: Path, shared_data: Path) -> None:
+    # Until the reported "Time in Status" field was used, this export (no changelog: every item went from
+    # Open straight to its resolved status) had null cycle time, efficiency and SLE. Now they come from
+    # the field (docs/metrics.md, "Reported time in status") and equal a loop over the raw text.
+    export = shared_data / "jira" / "apache-amq-zookeeper.jsonl.gz"
     workspace = orgflow.init(tmp_path)
     try:
-        workspace.import_files("jira", [shared_data / "jira" / "apache-amq-zookeeper.jsonl.gz"])
+        workspace.import_files("jira", [export])
         service = workspace.metrics_at(datetime(2019, 12, 31, tzinfo=UTC))
-        rows = {row["team"]: row for row in service.summary(by="team").rows()}
+        summary = service.summary(by="team")
+        rows = {row["team"]: row for row in summary.rows()}
         assert rows.keys() == {"AMQ", "ZOOKEEPER"}
+        reported = _reported_cycle_days(export)
+        done: dict[str, list[str]] = {}
+        for item in service.lead_time().rows():
+            done.setdefault(item["team_id"], []).append(item["item_id"])
         for team, row in rows.items():
-            assert row["finished"] > 0 and row["lead_time_p50"] > 0, team
-            assert [row[f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == [None, None, None, None], team
-            assert row["flow_efficiency"] is None and row["unknown_reasons"] == NO_STATUS_HISTORY, team
-        assert {row["sle_days"] for row in service.sle().rows()} == {None}
+            assert row["finished"] == len(done[team]) > 0 and row["lead_time_p50"] > 0, team
+            # Every done item of this export carries the field.
+            cycles = [reported[key][0] for key in done[team]]
+            expected = [float(numpy.percentile(cycles, p)) for p in (50, 70, 85, 95)]
+            assert [row[f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == pytest.approx(expected, abs=1e-9), team
+            active = sum(reported[key][1] for key in done[team])
+            assert row["flow_efficiency"] == pytest.approx(active / sum(cycles), abs=1e-12), team
+            assert row["unknown_reasons"] is None, team
+        # AMQ resolved nearly every issue straight from Open (2,919 of its 2,966 done items report no time in
+        # a started status), so its percentiles are a measured 0, and all its started time is In
+        # Progress (active); ZOOKEEPER's issues wait in Patch Available.
+        assert [rows["AMQ"][f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == [0.0, 0.0, 0.0, 0.0]
+        assert rows["AMQ"]["flow_efficiency"] == 1.0
+        assert rows["ZOOKEEPER"]["cycle_time_p50"] == pytest.approx(3.3275072395833334, abs=1e-12)
+        assert rows["ZOOKEEPER"]["flow_efficiency"] == pytest.approx(0.015455220574419774, abs=1e-12)
+        assert any("reported time in status for 3940 of 3940 finished items" in note for note in summary.notes)
+        sle = {(row["team_id"], row["item_type"]): row["sle_days"] for row in service.sle().rows()}
+        assert sle[("ZOOKEEPER", "Bug")] is not None and sle[("ZOOKEEPER", "Bug")] > 0
     finally:
         workspace.close()
 

@@ -15,8 +15,9 @@ time when the store has blocked flags) reads tables named after it, so only it r
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -28,9 +29,17 @@ import pyarrow as pa
 from ibis import _
 
 from orgflow.errors import InputError
-from orgflow.metrics import flow_load, flow_time, stages, stored_facts, summary
+from orgflow.metrics import flow_load, flow_time, reported_times, stages, stored_facts, summary
 from orgflow.metrics.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
-from orgflow.metrics.compiled import TIMESTAMP, bound, compile_query, inline_bound, run_query, values_of
+from orgflow.metrics.compiled import (
+    TIMESTAMP,
+    QueryCache,
+    bound,
+    compile_query,
+    inline_bound,
+    run_query,
+    values_of,
+)
 from orgflow.metrics.cuts import check_cut, cut_items, cut_shape, cut_values
 from orgflow.metrics.definitions import DEFINITIONS
 from orgflow.metrics.fetch import fetch_arrow, fetch_value
@@ -50,6 +59,8 @@ if TYPE_CHECKING:
 
 
 _SERIALS = itertools.count(1)
+_NOTE_QUERIES: weakref.WeakKeyDictionary[Workspace, QueryCache] = weakref.WeakKeyDictionary()
+"""Per workspace, the compiled queries behind results' notes, kept apart from the metrics' own."""
 
 
 class FactTables(NamedTuple):
@@ -102,6 +113,7 @@ class FlowService:
         # Set by `_prepare`: the tables the open facts are read from (the stored ones, or this
         # service's own); every query's shape depends on them.
         self._facts = FactTables("", "", "", None)
+        self._reported_tables = reported_times.ReportedTables()
 
     def data_as_of(self) -> DataAsOf | None:
         """The moment the workspace's flow data is as of (`orgflow.metrics.as_of.data_as_of`), asked once."""
@@ -153,6 +165,10 @@ class FlowService:
             names = {part: self._name(part) for part in ("attribution", "base", "transitions", "items", "climbs")}
             stored_facts.build_open_facts(connection, self._tables, now=now, attribution=attribution, names=names)
         self._facts = FactTables(names["items"], names["transitions"], names["climbs"], None)
+        # Reported times keyed like the facts: shared names with the stored facts, this service's own else.
+        own = "" if names["items"] == stored_facts.ITEMS_TABLE else f"_{self._serial}"
+        self._reported_tables = reported_times.ReportedTables(*(name + own for name in reported_times.ReportedTables()))
+        reported_times.build_reported_tables(connection, names["items"], self._reported_tables)
         (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
         if flags:
             flagged = self._name("flagged")
@@ -177,6 +193,39 @@ class FlowService:
         """The item facts closed at `now` (`finish_items`), flagged time subtracted; after `_prepare`."""
         flagged = self._tables.table(self._facts.flagged) if self._facts.flagged else None
         return finish_items(self._tables.table(self._facts.items), flagged, now=self._now_term)
+
+    @cached_property
+    def _reported(self) -> ir.Table:
+        """Reported active and cycle time of items without status history
+        (`orgflow.metrics.reported_times.reported_item_times`); after `_prepare`."""
+        return reported_times.reported_item_times(self._tables, self._reported_tables)
+
+    def _with_reported(self, items: ir.Table) -> ir.Table:
+        """`items` with reported times in place of an inferred history's (`reported_times.with_reported_times`)."""
+        return reported_times.with_reported_times(items, self._reported)
+
+    def _noted(self, result: MetricResult, cut: Cut | None, window: Window | None, figures: str) -> MetricResult:
+        """`result` with a note saying how many of its done items' `figures` come from the source's
+        reported time in status (nothing added when none does)."""
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            done = self._with_reported(self._cut_items(cut)).filter(_.outcome == "done")
+            if terms is not None:
+                done = done.filter(_.finished_at >= terms.since, _.finished_at < terms.until)
+            return done.aggregate(finished=_.count(), reported=_.reported.sum())
+
+        queries = _NOTE_QUERIES.setdefault(self._workspace, QueryCache())
+        row = self._run("reported-count", build, cut=cut, options=(), window=window, queries=queries).to_pylist()[0]
+        reported, finished = row["reported"] or 0, row["finished"]
+        if not reported:
+            return result
+        note = (
+            f"{figures}: from the source's reported time in status for {reported} of {finished} finished "
+            "items (they have no status history; docs/metrics.md, 'Reported time in status')"
+        )
+        if finished > reported:
+            note += f"; from status changes for the other {finished - reported}"
+        return replace(result, notes=[*result.notes, note])
 
     @cached_property
     def _climbs(self) -> ir.Table:
@@ -267,29 +316,7 @@ class FlowService:
         bound value `build` took from anywhere else is caught here: its value would be frozen into
         every later run.
         """
-        self._prepare()
-        self._check_cut(cut)
-        values: dict[str, Any] = {"now": self.now.replace(tzinfo=None), **cut_values(cut or Cut())}
-        values |= bound_values or {}
-        terms = None
-        if window is not None:
-            values |= {"since": window.since, "until": window.until, "days": window.days}
-            terms = WindowTerms(
-                since=bound("since", window.since, TIMESTAMP),
-                until=bound("until", window.until, TIMESTAMP),
-                days=bound("days", window.days, dt.float64),
-            )
-        queries = self._workspace.compiled_queries
-        key = (metric, self._facts, cut_shape(cut or Cut()), options)
-        query = queries.get(key)
-        if query is None:
-            expression = build(terms)
-            stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
-            if stray:
-                raise AssertionError(f"{metric}: bound values not from this call: {stray}")
-            query = compile_query(expression)
-            queries.put(key, query)
-        table = run_query(self._workspace.store.connection, query, values)
+        table = self._run(metric, build, cut=cut, options=options, window=window, bound_values=bound_values)
         by = params.get("by")
         column = BY_COLUMNS.get(by) if by else None
         if column and column != by and column in table.column_names:
@@ -302,6 +329,44 @@ class FlowService:
         full |= self.as_of_params()
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table)
+
+    def _run(
+        self,
+        metric: str,
+        build: Callable[[WindowTerms | None], ir.Table],
+        *,
+        cut: Cut | None,
+        options: tuple[Hashable, ...],
+        window: Window | None,
+        bound_values: dict[str, Any] | None = None,
+        queries: QueryCache | None = None,
+    ) -> pa.Table:
+        """The rows of `build`'s query, compiled once per shape and kept in `queries` (default: the
+        workspace's `compiled_queries`; see `_computed`)."""
+        self._prepare()
+        self._check_cut(cut)
+        values: dict[str, Any] = {"now": self.now.replace(tzinfo=None), **cut_values(cut or Cut())}
+        values |= bound_values or {}
+        terms = None
+        if window is not None:
+            values |= {"since": window.since, "until": window.until, "days": window.days}
+            terms = WindowTerms(
+                since=bound("since", window.since, TIMESTAMP),
+                until=bound("until", window.until, TIMESTAMP),
+                days=bound("days", window.days, dt.float64),
+            )
+        if queries is None:
+            queries = self._workspace.compiled_queries
+        key = (metric, self._facts, cut_shape(cut or Cut()), options)
+        query = queries.get(key)
+        if query is None:
+            expression = build(terms)
+            stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
+            if stray:
+                raise AssertionError(f"{metric}: bound values not from this call: {stray}")
+            query = compile_query(expression)
+            queries.put(key, query)
+        return run_query(self._workspace.store.connection, query, values)
 
     # -- metrics -----------------------------------------------------------------------------
     def summary(
@@ -318,9 +383,12 @@ class FlowService:
 
         def build(terms: WindowTerms | None) -> ir.Table:
             items, column = self._with_by(self._cut_items(cut), by)
-            return summary.flow_summary(items, window=terms, now=self._now_term, by=column, small_sample=small_sample)
+            return summary.flow_summary(
+                items, window=terms, now=self._now_term, by=column, small_sample=small_sample, reported=self._reported
+            )
 
-        return self._computed("summary", build, cut=cut, options=(by, small_sample), params={"by": by}, window=window)
+        result = self._computed("summary", build, cut=cut, options=(by, small_sample), params={"by": by}, window=window)
+        return self._noted(result, cut, window, "cycle time and flow efficiency")
 
     def lead_time(
         self,
@@ -349,10 +417,12 @@ class FlowService:
         """Cycle time per finished item."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
-            return flow_time.cycle_time(self._cut_items(cut), window=terms, include_cancelled=include_cancelled)
+            items = self._with_reported(self._cut_items(cut))
+            return flow_time.cycle_time(items, window=terms, include_cancelled=include_cancelled)
 
         window = self.window(since=since, until=until)
-        return self._computed("cycle-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
+        result = self._computed("cycle-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
+        return self._noted(result, cut, window, "cycle time (started_at = finished_at - reported cycle time)")
 
     def throughput(
         self,
@@ -410,7 +480,7 @@ class FlowService:
         def build(_terms: WindowTerms | None) -> ir.Table:
             ages = flow_time.work_item_age(self._cut_items(cut), now=self._now_term)
             sle = flow_time.service_level_expectation(
-                self._items,
+                self._with_reported(self._items),
                 until=self._now_term,
                 percentile=thresholds.sle_percentile,
                 last_items=thresholds.sle_items,
@@ -441,13 +511,14 @@ class FlowService:
         """Flow efficiency, time-weighted (or per item)."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
-            items, column = self._with_by(self._cut_items(cut), by)
+            items, column = self._with_by(self._with_reported(self._cut_items(cut)), by)
             if per_item:
                 return flow_time.flow_efficiency_items(items, window=terms)
             return flow_time.flow_efficiency(items, window=terms, by=column)
 
         window = self.window(since=since, until=until)
-        return self._computed("efficiency", build, cut=cut, options=(by, per_item), params={"by": by}, window=window)
+        result = self._computed("efficiency", build, cut=cut, options=(by, per_item), params={"by": by}, window=window)
+        return self._noted(result, cut, window, "active and cycle time")
 
     def distribution(
         self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
@@ -476,12 +547,14 @@ class FlowService:
         def build(terms: WindowTerms | None) -> ir.Table:
             items, column = self._with_by(self._cut_items(cut), by)
             stage_table = self._tables.table("of_stages")
-            return stages.time_in_stages(self._spans(), items, stage_table, window=terms, level=level, by=column)
+            spans = reported_times.with_reported_spans(self._spans(), self._items, self._tables, self._reported_tables)
+            return stages.time_in_stages(spans, items, stage_table, window=terms, level=level, by=column)
 
         window = self.window(since=since, until=until)
-        return self._computed(
+        result = self._computed(
             "stages", build, cut=cut, options=(level, by), params={"level": level, "by": by}, window=window
         )
+        return self._noted(result, cut, window, f"time per {level}")
 
     def time_in_stage(self, *, cut: Cut | None = None, level: str = "stage") -> MetricResult:
         """Time in each stage (or phase) per item, every item of the cut (finished or not)."""
@@ -516,7 +589,7 @@ class FlowService:
 
         def build(_terms: WindowTerms | None) -> ir.Table:
             return flow_time.service_level_expectation(
-                self._cut_items(cut),
+                self._with_reported(self._cut_items(cut)),
                 until=self._now_term,
                 percentile=thresholds.sle_percentile,
                 last_items=thresholds.sle_items,

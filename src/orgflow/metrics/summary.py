@@ -8,6 +8,7 @@ from ibis import _
 
 from orgflow.metrics.flow_time import aggregate, days_between
 from orgflow.metrics.history import Instant, instant
+from orgflow.metrics.reported_times import with_reported_times
 from orgflow.metrics.window import AnyWindow
 
 PERCENTILES = (50, 70, 85, 95)
@@ -20,7 +21,13 @@ NO_STATUS_HISTORY = (
 
 
 def flow_summary(
-    items: ir.Table, *, window: AnyWindow, now: Instant, by: str | None, small_sample: int = 20
+    items: ir.Table,
+    *,
+    window: AnyWindow,
+    now: Instant,
+    by: str | None,
+    small_sample: int = 20,
+    reported: ir.Table | None = None,
 ) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
@@ -33,10 +40,17 @@ def flow_summary(
     Unknown is not zero: when no finished item of a row spent any time between its start and its
     finish (a history with only created and resolved, as a Jira export without changelog gives), its
     cycle time and flow efficiency are null, not 0; `unknown_reasons` says so.
+
+    `reported` (`orgflow.metrics.reported_times.reported_item_times`), when given, supplies the
+    cycle and active time of done items without status history from the source's reported time in
+    status; their time then counts as measured.
     """
     end = ibis.least(instant(window.until), instant(now))
     groups = [by] if by else []
     in_window = items.filter(_.finished_at >= window.since, _.finished_at < window.until)
+    if reported is not None:
+        # Only the finished items: the WIP below keeps each item's start as its history gives it.
+        in_window = with_reported_times(in_window, reported)
     done = in_window.filter(_.outcome == "done").mutate(
         lead=days_between(_.created_at, _.finished_at),
         cycle=days_between(_.started_at, _.finished_at),
