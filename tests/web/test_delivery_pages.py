@@ -21,7 +21,7 @@ from orgflow.demo import DEFAULT_END
 from orgflow.metrics.delivery_service import DeliveryService
 from orgflow.metrics.pr_service import PullRequestFlow
 from orgflow.metrics.service import MetricResult
-from orgflow.web.delivery_views import hours_text
+from orgflow.web.delivery_views import days_text, hours_text
 from orgflow.web.routes.payloads import result_body
 
 WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}
@@ -273,7 +273,7 @@ def test_team_page_shows_figures_incidents_and_breakdown(client: TestClient, del
     total = delivery.summary(by="team", team="checkout").rows()[0]
     for key in ("deploys_per_week", "lead_time_p50_hours", "recovery_p50_hours", "rework_rate"):
         assert f'data-figure="{key}" data-value="{total[key]}"' in html
-    assert hours_text(total["lead_time_p50_hours"]) in html
+    assert days_text(total["lead_time_p50_hours"]) in html  # durations in days, one unit per column
 
 
 def test_known_team_without_deployments_says_so(client: TestClient) -> None:
@@ -319,6 +319,16 @@ def test_hours_text() -> None:
         "0.0 h",
         "47.9 h",
         "2.0 d",
+        "4.1 d",
+    ]
+
+
+def test_days_text() -> None:
+    assert [days_text(value) for value in (None, 0.96, 23.9, 24.0, 97.68)] == [
+        "–",
+        "0.04 d",
+        "1.00 d",
+        "1.0 d",
         "4.1 d",
     ]
 

@@ -161,7 +161,9 @@ def test_forecast_form_round_trips_through_the_url(tab: Tab) -> None:
     assert query["items"] == ["12"] and query["by"] == ["2027-02-15"] and query["team"] == ["checkout"]
     assert "group" not in query  # empty fields stay out of the URL
     assert page.locator("[data-probability]").count() == 1
-    page = tab.open("/forecasts?trials=500")  # the first team by default, which the form leaves unset
+    page = tab.open("/forecasts?trials=500")  # the first team by default, shown chosen in the form and said so
+    default = page.locator("[data-default-team]").get_attribute("data-default-team")
+    assert default and page.locator('select[name="team"]').input_value() == default
     page.select_option('select[name="group"]', "payments")
     with page.expect_navigation():
         page.click(".forecast-form button[type=submit]")

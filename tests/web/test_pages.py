@@ -139,7 +139,9 @@ def test_team_page_charts_hold_the_metric_rows(client: TestClient, service: Flow
     assert _value(page.cards["checkout"]["flow_time"]["value"]) == pytest.approx(row["cycle_time_p85"], rel=1e-12)
     specs = page.specs
     assert set(specs) == {"cfd", "cycle-time", "aging", "throughput", "wip", "stages", "distribution", "blocked"}
-    assert len(specs["cycle-time"]["data"]["values"]) == len(service.cycle_time(cut=cut, **WINDOW).rows())
+    # An item that skipped the working stages has no measured cycle time: the chart leaves it out, not at 0.
+    measured = [r for r in service.cycle_time(cut=cut, **WINDOW).rows() if not r["skipped_start"]]
+    assert len(specs["cycle-time"]["data"]["values"]) == len(measured) > 0
     assert len(specs["wip"]["data"]["values"]) == len(service.wip(cut=cut, **WINDOW).rows())
     assert len(specs["cfd"]["data"]["values"]) == len(service.cfd(cut=cut, **WINDOW).rows())
     assert len(specs["aging"]["data"]["values"]) == len(service.age(cut=cut).rows())

@@ -51,7 +51,13 @@ FLOW_TYPE_COLORS = {
 PERCENTILE_COLORS = {50: "#2f9e5b", 70: "#9bb732", 85: "#ef8a2a", 95: "#d64545"}
 """p50 green through p95 red, for reference lines and aging bands."""
 
-DATE_AXIS = {"format": "%b %d", "labelOverlap": True}
+# Day ticks read "Mar 07"; a tick on the first of January reads its year, so a chart over several
+# years says which ones (a span of years gets yearly ticks, all on January 1st).
+DATE_AXIS = {
+    "labelExpr": "month(datum.value) === 0 && date(datum.value) === 1"
+    " ? timeFormat(datum.value, '%Y') : timeFormat(datum.value, '%b %d')",
+    "labelOverlap": True,
+}
 """Time axes label days as "Nov 09", never a weekday."""
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

@@ -87,10 +87,22 @@ def _edge_values(edges: MetricResult, names: dict[str, str]) -> list[dict[str, A
                 "kind": row["kind"],
                 "weight": plain(row["weight"]) or 0.0,
                 "lost_days": plain(row["lost_days"]) or 0.0,
+                "label": _edge_label(row),
                 "tooltip": tooltip,
             }
         )
     return values
+
+
+def _edge_label(row: dict[str, Any]) -> str:
+    """The number written on an edge: blocked items and days lost, else the edge's weight."""
+    if row["kind"] == "blocking":
+        lost = plain(row["lost_days"]) or 0.0
+        return f"{row['items'] or 0} · {lost:.0f} d"
+    weight = plain(row["weight"]) or 0.0
+    if row["kind"] == "declared" and weight <= 1:
+        return ""  # a single declared dependency: the arrow says it all
+    return f"{weight:,.0f}" if weight >= 1 else f"{weight:.2f}"
 
 
 def _edge_mark(kind: str) -> dict[str, Any]:
@@ -128,6 +140,52 @@ def _edge_mark(kind: str) -> dict[str, Any]:
             }
         ],
     }
+
+
+_LABEL_ALONG = {"blocking": 0.5, "coupling": 0.3, "declared": 0.72}
+"""Where along its edge each kind writes its number, so the labels of a pair's parallel edges do not collide."""
+
+
+def _edge_label_marks(kind: str) -> list[dict[str, Any]]:
+    """The edge's number part-way along it (`_LABEL_ALONG`), over a white halo so it stays legible across
+    other edges (drawn from the edge marks' items, so it follows the layout and every drag)."""
+    link, along = "datum.datum", _LABEL_ALONG.get(kind, 0.5)
+    position = {
+        "x": {"signal": f"{link}.source.x + {along} * ({link}.target.x - {link}.source.x)"},
+        "y": {"signal": f"{link}.source.y + {along} * ({link}.target.y - {link}.source.y)"},
+        "text": {"signal": f"{link}.label"},
+        "align": {"value": "center"},
+        "baseline": {"value": "middle"},
+        "fontSize": {"value": 10},
+        "fontWeight": {"value": 600},
+        # A phone has no room for them: the table under the graph carries the same numbers.
+        "opacity": {"signal": "narrow ? 0 : 1"},
+    }
+    return [
+        {
+            "name": f"edge-halos-{kind}",
+            "type": "text",
+            "zindex": 4,
+            "interactive": False,
+            "from": {"data": f"edges-{kind}"},
+            "encode": {
+                "update": {
+                    **position,
+                    "fill": {"value": "#ffffff"},
+                    "stroke": {"value": "#ffffff"},
+                    "strokeWidth": {"value": 3},
+                }
+            },
+        },
+        {
+            "name": f"edge-labels-{kind}",
+            "type": "text",
+            "zindex": 4,
+            "interactive": False,
+            "from": {"data": f"edges-{kind}"},
+            "encode": {"update": {**position, "fill": {"value": "#b83232" if kind == "blocking" else "#3c4655"}}},
+        },
+    ]
 
 
 def _arrow_mark(kind: str, along: float) -> dict[str, Any]:
@@ -182,6 +240,7 @@ def dependency_graph_chart(
         "config": {"text": {"font": FONT}, "legend": {"labelFont": FONT, "titleFont": FONT}},
         "signals": [
             {"name": "width", "init": width_signal, "on": [{"events": "window:resize", "update": width_signal}]},
+            {"name": "narrow", "update": "width < 600"},
             {"name": "cx", "update": "width / 2"},
             {"name": "cy", "update": "height / 2"},
             # The node under the pointer when a button went down, and where it is dragged to.
@@ -297,16 +356,26 @@ def dependency_graph_chart(
                         "signal": "force",
                         "forces": [
                             {"force": "center", "x": {"signal": "cx"}, "y": {"signal": "cy"}},
-                            {"force": "collide", "radius": 42},
-                            {"force": "nbody", "strength": -700},
+                            # A phone's narrow canvas gets a tighter layout: shorter links, less repulsion
+                            # and a stronger pull to the middle, so every team stays on screen.
+                            {"force": "collide", "radius": {"signal": "narrow ? 34 : 42"}},
+                            {"force": "nbody", "strength": {"signal": "narrow ? -420 : -700"}},
                             *[
-                                {"force": "link", "links": f"{kind}-links", "id": "datum.id", "distance": 170}
+                                {
+                                    "force": "link",
+                                    "links": f"{kind}-links",
+                                    "id": "datum.id",
+                                    "distance": {"signal": "narrow ? 115 : 170"},
+                                }
                                 for kind in KIND_COLORS
                             ],
-                            {"force": "x", "x": "xfocus", "strength": 0.05},
+                            {"force": "x", "x": "xfocus", "strength": {"signal": "narrow ? 0.12 : 0.05"}},
                             {"force": "y", "y": "yfocus", "strength": 0.07},
                         ],
-                    }
+                    },
+                    # Whatever the forces did, a node stays inside the canvas (with room for its name).
+                    {"type": "formula", "as": "x", "expr": "clamp(datum.x, 24, width - 24)"},
+                    {"type": "formula", "as": "y", "expr": "clamp(datum.y, 30, height - 16)"},
                 ],
             },
             {
@@ -331,5 +400,6 @@ def dependency_graph_chart(
             *[_edge_mark(kind) for kind in KIND_COLORS],
             _arrow_mark("declared", 0.6),
             _arrow_mark("blocking", 0.4),
+            *[mark for kind in KIND_COLORS for mark in _edge_label_marks(kind)],
         ],
     }

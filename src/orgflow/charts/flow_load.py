@@ -23,19 +23,22 @@ from orgflow.charts.base import (
 )
 from orgflow.metrics.service import MetricResult
 
+# One hue per stage, grouped by phase so the bands still read in order: greys for the backlog, cool
+# hues (blue, teal, purple, cyan, indigo) for working stages, warm ones (orange, yellow, pink, brown) for
+# waiting, greens for done. Neighbouring stages of a phase get hues, not shades, so twelve stages stay apart.
 _RAMPS = {
-    "backlog": ["#c3c9d2", "#a3acb9"],
-    "active": ["#9cc0f5", "#5b93ea", "#2f6fdf", "#1d4fa8", "#163b7c"],
-    "wait": ["#fbd19f", "#f5ad5c", "#ef8a2a", "#c96d14"],
-    "done": ["#2f9e5b", "#1f7a44"],
+    "backlog": ["#bab0ac", "#8c8c8c"],
+    "active": ["#4e79a7", "#59a89c", "#9467bd", "#17becf", "#3b3b98"],
+    "wait": ["#f28e2b", "#edc948", "#ff9da7", "#9c755f"],
+    "done": ["#59a14f", "#2e7d32"],
     "cancelled": ["#7b8794"],
     "unmapped": ["#c43d3d"],
 }
 
 
 def stage_colors(stages: list[tuple[str, str]]) -> dict[str, str]:
-    """A color per stage from its category (list of (stage, category) in workflow order): blues for
-    working stages, oranges for waiting ones, shades in order so neighbours stay apart."""
+    """A color per stage from its category (list of (stage, category) in workflow order): cool hues for
+    working stages, warm hues for waiting ones, a different hue for each neighbour of the same phase."""
     used: dict[str, int] = {}
     colors: dict[str, str] = {}
     for stage, category in stages:
@@ -55,7 +58,7 @@ def cfd_chart(
     """Cumulative flow: per day, the items that reached each stage or a later one, drawn as bands
     (a band's height is the items that reached its stage but not the next). Points link to the
     items open at the end of that day."""
-    values = records(result, ("date", "stage", "stage_order", "count"))
+    values = _held_stages(records(result, ("date", "stage", "stage_order", "count")))
     stages = sorted({(row["stage_order"], row["stage"]) for row in values})
     domain = [stage for _order, stage in stages]
     color: dict[str, Any] = {
@@ -64,6 +67,8 @@ def cfd_chart(
         "title": "stage",
         "sort": domain,
         "scale": {"domain": domain, **({"range": [colors.get(s, "#888") for s in domain]} if colors else {})},
+        # Three columns fit a phone's width, so no band (the largest is often the last) drops off the legend.
+        "legend": {"columns": 3, "labelLimit": 88, "symbolType": "square"},
     }
     tooltip = [
         {"field": "date", "type": "temporal", "title": "day"},
@@ -131,6 +136,22 @@ def cfd_chart(
     )
 
 
+def _held_stages(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The CFD rows without the stages no item was ever in (their band is 0 every day), so the legend
+    lists only the bands drawn. The last stage always stays: it is drawn from the window's start."""
+    by_day: dict[Any, list[dict[str, Any]]] = {}
+    for row in values:
+        by_day.setdefault(row["date"], []).append(row)
+    last = max((row["stage_order"] for row in values), default=None)
+    held: set[str] = set()
+    for rows in by_day.values():
+        rows.sort(key=lambda row: row["stage_order"])
+        for row, after in zip(rows, [*rows[1:], None], strict=True):
+            if (row["count"] or 0) - ((after or {}).get("count") or 0) > 0:
+                held.add(row["stage"])
+    return [row for row in values if row["stage"] in held or row["stage_order"] == last]
+
+
 def throughput_chart(result: MetricResult, *, link: Link | None = None, width: Width = "container") -> dict[str, Any]:
     """Throughput run chart: items finished per period (points link to them) and items started."""
     period = result.params.get("period", "week")
@@ -167,18 +188,26 @@ def throughput_chart(result: MetricResult, *, link: Link | None = None, width: W
     ]
     encoding = {
         "x": {"field": "period_start", "type": "temporal", "title": f"{period} starting", "axis": DATE_AXIS},
-        "y": {"field": "items", "type": "quantitative", "title": f"items per {period}"},
+        "y": {
+            "field": "items",
+            "type": "quantitative",
+            "title": f"items per {period}",
+            "axis": {"tickMinStep": 1, "format": ",d"},
+        },
+        # Color and dash share one legend (same field, same title): solid blue finished, dashed grey started.
         "color": {
             "field": "measure",
             "type": "nominal",
             "title": None,
             "scale": {"domain": ["finished", "started"], "range": ["#2f6fdf", "#a3acb9"]},
+            "legend": {"orient": "top", "direction": "horizontal", "symbolType": "stroke", "symbolStrokeWidth": 2},
         },
         "strokeDash": {
             "field": "measure",
             "type": "nominal",
+            "title": None,
             "scale": {"domain": ["finished", "started"], "range": [[1, 0], [4, 3]]},
-            "legend": None,
+            "legend": {"orient": "top", "direction": "horizontal", "symbolType": "stroke", "symbolStrokeWidth": 2},
         },
     }
     return spec(
@@ -201,7 +230,12 @@ def wip_chart(result: MetricResult, *, link: Link | None = None, width: Width = 
     values = records(result, ("date", "wip"))
     encoding = {
         "x": {"field": "date", "type": "temporal", "title": None, "axis": DATE_AXIS},
-        "y": {"field": "wip", "type": "quantitative", "title": "items in progress"},
+        "y": {
+            "field": "wip",
+            "type": "quantitative",
+            "title": "items in progress",
+            "axis": {"tickMinStep": 1, "format": ",d"},
+        },
     }
     return spec(
         title="Work in progress (end of day)",

@@ -43,10 +43,15 @@ def cycle_time_chart(
 ) -> dict[str, Any]:
     """Cycle-time scatterplot: one point per finished item (finish day, cycle time in days), with
     the window's p50/p70/p85/p95 as lines (`percentiles`: {50: days, ...}, from the flow summary).
-    A point opens its item."""
-    values = records(
-        result, ("item_id", "title", "team_id", "item_type", "flow_type", "finished_at", "cycle_time_days")
-    )
+    A point opens its item. An item that skipped the working stages (went from the backlog straight to
+    done, `skipped_start`) has no measured cycle time and is left out rather than drawn at 0."""
+    columns = ("item_id", "title", "team_id", "item_type", "flow_type", "finished_at", "cycle_time_days")
+    skipped = "skipped_start" in result.table.column_names
+    values = [
+        {key: value for key, value in row.items() if key != "skipped_start"}
+        for row in records(result, (*columns, "skipped_start") if skipped else columns)
+        if row["cycle_time_days"] is not None and not row.get("skipped_start")
+    ]
     lines = _percentile_rows(percentiles)
     domain = [name for name in FLOW_TYPE_COLORS if any(v["flow_type"] == name for v in values)]
     return spec(

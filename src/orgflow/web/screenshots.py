@@ -1,7 +1,9 @@
 """Screenshots of the dashboard for the docs: `python -m orgflow.web.screenshots` (`make screenshots`).
 
-Serves the workspace on loopback, opens the organization, a team and the items page (with one item's
-timeline) in headless Chromium at 1440×900 (desktop) and 390×844 (phone), and saves PNGs.
+Serves the workspace on loopback, opens every page (the organization, a cluster, a team, the items page
+with one item's timeline, delivery and a team's delivery, the org chart, the dependencies, forecasts and
+insights) in headless Chromium at 1440×900 (desktop) and 390×844 (phone), and saves PNGs. A page that
+scrolls sideways on the phone is reported on stderr.
 """
 
 from __future__ import annotations
@@ -16,23 +18,33 @@ from orgflow.web.filters import Filters, parse_now
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
 
-def _pages(team: str, item: str | None, query: str) -> dict[str, str]:
+def _pages(team: str, group: str | None, item: str | None, query: str) -> dict[str, str]:
     joiner = "&" if query else "?"
     pages = {
         "organization": f"/{query}",
+        **({"cluster": f"/groups/{group}{query}"} if group else {}),
         "team": f"/teams/{team}{query}",
         "items": f"/items{query}{joiner}team={team}&show=finished" + (f"&item={item}" if item else ""),
+        "delivery": "/delivery",
+        "delivery-team": f"/delivery/teams/{team}",
+        "org-chart": "/org",
+        "dependencies": "/dependencies",
+        "forecasts": f"/forecasts?team={team}",
+        "insights": "/insights",
     }
     return pages
 
 
 def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: bool) -> list[Path]:
     """Save every page at every size into `out`; returns the files written."""
+    from orgflow.metrics.browse import org_tree
     from orgflow.web.app import create_app
     from orgflow.web.browser import chromium, serve_in_thread, wait_for_charts
 
     app = create_app(workspace, now=parse_now(now))
     hub = app.state.hub
+    tree = hub.query("org_tree", org_tree)
+    group = next((parent.group_id for parent in reversed(tree.ancestors(team)) if parent.kind == "cluster"), None)
     query = ""  # the app's fixed `now` applies to every page: no parameter needed
     window = Filters.parse(today=hub.now(parse_now(now)).date())
     found = hub.compute("cycle_time", now=parse_now(now), cut=_cut(team), since=window.since, until=window.until).rows()
@@ -50,9 +62,12 @@ def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: b
                 "console",
                 lambda message, errors=errors: errors.append(message.text) if message.type == "error" else None,
             )
-            for name, path in _pages(team, item, query).items():
+            for name, path in _pages(team, group, item, query).items():
                 page.goto(base + path, wait_until="networkidle")
                 wait_for_charts(page)
+                overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+                if overflow > 0:
+                    print(f"{name} at {size_name} scrolls sideways by {overflow}px", file=sys.stderr)
                 target = out / f"{name}-{size_name}.png"
                 page.screenshot(path=str(target))
                 written.append(target)

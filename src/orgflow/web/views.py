@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import pyarrow as pa
@@ -218,6 +218,11 @@ def _team_cards(
     return cards
 
 
+def rank_by_flags(cards: list[Card]) -> list[Card]:
+    """The cards with the most flags first; cards with as many keep their given order."""
+    return sorted(cards, key=lambda card: -len(card.flags))
+
+
 def organization_view(context: Context) -> OrganizationView:
     """Cards for the org, each cluster and each team; the value-stream stage map."""
     tree = context.tree
@@ -255,7 +260,9 @@ def organization_view(context: Context) -> OrganizationView:
             thresholds=context.thresholds,
             previous_label=context.previous_label(),
         )
-        clusters.append(ClusterBlock(card, _team_cards(context, teams, team_now, team_before)))
+        clusters.append(ClusterBlock(card, rank_by_flags(_team_cards(context, teams, team_now, team_before))))
+    # What needs attention first: the cluster with the most flags (its own and its teams'), then the next.
+    clusters.sort(key=lambda block: -(len(block.card.flags) + sum(len(team.flags) for team in block.teams)))
     stages = context.compute("stages", cut=context.filters.cut(), level="stage", **context.window())
     shown = _only(stages, "stage", context.phase_stages())
     stage_map = Chart(
@@ -282,6 +289,81 @@ class FlowView:
     summary: MetricResult | None
     note: str | None
     now: datetime
+    last_active: LastActive | None = None
+
+    @property
+    def figures(self) -> list[SummaryFigure]:
+        """The summary row as a table: lead and cycle time percentiles, throughput, efficiency."""
+        return summary_figures(_single(self.summary) if self.summary is not None else None)
+
+
+@dataclass(frozen=True)
+class LastActive:
+    """Where a team's work went quiet: the day its last item finished and a link to the window ending there."""
+
+    day: date
+    href: str
+
+
+def _last_active(context: Context, team_id: str, row: dict[str, Any] | None) -> LastActive | None:
+    """For a team with nothing finished in the window: its last finish before the window's end, so the page
+    can offer that window instead of a row of zeros (a history that ended years ago is not a dead team)."""
+    filters = context.filters
+    if row is None or row.get("finished") or filters.until is None:
+        return None
+    cut = replace(filters, team=team_id).cut()
+    finished = context.compute("cycle_time", cut=cut, since=None, until=filters.until).table
+    if not finished.num_rows:
+        return None
+    last = pc.max(finished["finished_at"]).as_py()
+    if last is None:
+        return None
+    day = last.date()
+    length = filters.window_days() or 90
+    return LastActive(day, f"/teams/{team_id}" + filters.query(since=day - timedelta(days=length - 1), until=day))
+
+
+@dataclass(frozen=True)
+class SummaryFigure:
+    """One figure of a page's summary table; `text` is "–" when the data cannot support it."""
+
+    key: str
+    label: str
+    value: float | None
+    text: str
+    reason: str | None
+
+
+# (column, label, unit): durations are in days, one unit for the whole table.
+_SUMMARY_COLUMNS = (
+    ("finished", "finished items", ""),
+    ("throughput_per_week", "flow velocity (items/week)", ""),
+    *((f"lead_time_p{p}", f"lead time p{p} (days)", "d") for p in (50, 85, 95)),
+    *((f"cycle_time_p{p}", f"flow time p{p} (days)", "d") for p in (50, 85, 95)),
+    ("flow_efficiency", "flow efficiency", "%"),
+    ("wip", "WIP at the window's end", ""),
+)
+
+
+def summary_figures(row: dict[str, Any] | None) -> list[SummaryFigure]:
+    """The figures of a summary row, formatted; a null figure shows "–" with the reason the summary gives."""
+    if not row:
+        return []
+    reason = row.get("unknown_reasons") or "the data cannot support this figure"
+    figures = []
+    for column, label, unit in _SUMMARY_COLUMNS:
+        value = row.get(column)
+        if value is None:
+            text = "–"
+        elif unit == "%":
+            # A small share keeps a decimal, so 0.4 % never reads as 0 %.
+            text = f"{value:.0%}" if value == 0 or value >= 0.01 else f"{value:.1%}"
+        elif isinstance(value, float):
+            text = f"{value:,.1f}"
+        else:
+            text = f"{value:,}"
+        figures.append(SummaryFigure(column, label, value, text, reason if value is None else None))
+    return figures
 
 
 def _percentiles(row: dict[str, Any] | None) -> dict[int, float | None]:
@@ -315,7 +397,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
         Chart(
             "cycle-time",
             charts.cycle_time_chart(cycle, percentiles=percentiles, link=link),
-            f"{cycle.table.num_rows} items finished in the window; dashed lines are the p50, p70, p85 and p95.",
+            _cycle_caption(cycle),
         )
     )
     age = _only(context.compute("age", cut=cut), "current_stage", in_phase)
@@ -362,6 +444,21 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
     return found
 
 
+def _cycle_caption(cycle: MetricResult) -> str:
+    """How many finished items the cycle-time chart shows, and how many it leaves out for want of a start."""
+    finished = cycle.table.num_rows
+    skipped = 0
+    if "skipped_start" in cycle.table.column_names:
+        skipped = int(pc.sum(pc.fill_null(cycle.table["skipped_start"], False)).as_py() or 0)
+    caption = f"{finished:,} items finished in the window; dashed lines are the p50, p70, p85 and p95."
+    if skipped:
+        caption += (
+            f" {skipped:,} of them never entered a working stage (no status history says when work began):"
+            " they have no cycle time and are not drawn."
+        )
+    return caption
+
+
 def _unknown_scope(error: InputError, field_name: str) -> bool:
     return error.field == field_name and error.message.startswith("unknown")
 
@@ -389,7 +486,7 @@ def group_view(context: Context, group_id: str) -> FlowView:
         thresholds=context.thresholds,
         previous_label=context.previous_label(),
     )
-    teams = _team_cards(context, tree.teams_under(group_id), team_now, team_before)
+    teams = rank_by_flags(_team_cards(context, tree.teams_under(group_id), team_now, team_before))
     return FlowView(
         group=group,
         kind=group.kind,
@@ -460,4 +557,5 @@ def team_view(context: Context, team_id: str) -> FlowView:
         summary=current,
         note=None,
         now=context.hub.now(context.now),
+        last_active=_last_active(context, team_id, row),
     )

@@ -95,6 +95,18 @@
     });
   });
 
+  // The forecast form asks for a team or a group: choosing one clears the other.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field.closest ? field.closest("form.forecast-form") : null;
+    if (form && (field.name === "team" || field.name === "group") && field.value) {
+      var other = form.querySelector('select[name="' + (field.name === "team" ? "group" : "team") + '"]');
+      if (other) {
+        other.value = "";
+      }
+    }
+  });
+
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.matches && form.matches("form.filters")) {
