@@ -3,9 +3,9 @@
 Imports the real Apache Jira export (``../shared/data/jira``) into a new workspace, starts
 ``orgflow serve`` on 127.0.0.1, then runs the same bounded read load twice:
 
-1. quiet: ``--clients`` threads, ``--requests`` GETs each, over the organization page, the team pages
-   and the API's summary per team (half of them with a window no request asked before, so they run
-   their queries);
+1. quiet: ``--clients`` threads sending GETs for ``--seconds`` over the organization page and the API's
+   summary, CFD and throughput (every other one with a window no request asked before, so it runs its
+   queries);
 2. beside imports: the same load while ``orgflow import jira`` of the same file runs again and again in
    its own process (each writes, rebuilds the stored facts and publishes a new snapshot, which the
    server swaps in on its next request).
@@ -13,13 +13,14 @@ Imports the real Apache Jira export (``../shared/data/jira``) into a new workspa
 It prints p50 and p95 of each, the imports that ran, the failed requests (the target is none), and the
 cost of publishing a snapshot (checkpoint and copy of the workspace file). Traffic stays on loopback.
 
-    python -m benchmarks.serve_beside_import [--clients 8] [--requests 60]
+    python -m benchmarks.serve_beside_import [--clients 8] [--seconds 20]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import os
 import shutil
 import subprocess
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 from benchmarks import SHARED_DATA
@@ -43,23 +45,30 @@ def _orgflow(workspace: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(command, capture_output=True, text=True, check=False)
 
 
-def _load(port: int, paths: list[str], *, clients: int, requests: int) -> tuple[list[float], list[str], float]:
-    """`clients` threads, `requests` GETs each over `paths`; latencies (ms), failures, seconds."""
+def _load(port: int, paths: list[str], *, clients: int, seconds: float) -> tuple[list[float], list[str], int]:
+    """`clients` threads sending GETs over `paths` for `seconds`; latencies (ms), failures, requests.
+
+    Every other request asks a window no request asked before (a new `since` day), so the server runs
+    its queries rather than answering from its response cache.
+    """
     latencies: list[float] = []
     failures: list[str] = []
     lock = threading.Lock()
     barrier = threading.Barrier(clients)
-    stamp = time.monotonic_ns()
+    fresh = itertools.count()
+    deadline = time.monotonic() + seconds
 
     def client(number: int) -> None:
         own = http.client.HTTPConnection(HOST, port, timeout=120)
         barrier.wait()
-        for step in range(requests):
+        step = 0
+        while time.monotonic() < deadline:
             path = paths[(number + step) % len(paths)]
-            if step % 2:  # a window nobody asked for: the server runs the query
-                day = 1 + (number * requests + step + stamp) % 28
-                path = f"{path}{'&' if '?' in path else '?'}since=2015-01-{day:02d}"
+            if step % 2:
+                since = date(2008, 1, 1) + timedelta(days=next(fresh) % 3000)
+                path = f"{path}{'&' if '?' in path else '?'}since={since.isoformat()}"
             elapsed, code, _size = _get(own, path)
+            step += 1
             with lock:
                 latencies.append(elapsed)
                 if code != 200:
@@ -67,11 +76,14 @@ def _load(port: int, paths: list[str], *, clients: int, requests: int) -> tuple[
         own.close()
 
     threads = [threading.Thread(target=client, args=(number,)) for number in range(clients)]
-    _, seconds = timed(lambda: ([thread.start() for thread in threads], [thread.join() for thread in threads]))
-    return latencies, failures, seconds
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures, len(latencies)
 
 
-def run(export: Path, *, clients: int, requests: int) -> Figures:
+def run(export: Path, *, clients: int, seconds: float) -> Figures:
     """Measure reads with and without imports beside them, on a workspace of `export`."""
     figures = Figures(NAME, f"Dashboard reads beside imports, {clients} clients on loopback")
     folder = Path(tempfile.mkdtemp(prefix="orgflow-beside-"))
@@ -90,7 +102,7 @@ def run(export: Path, *, clients: int, requests: int) -> Figures:
                 "/api/cfd?team=AMQ",
                 "/api/throughput",
             ]
-            quiet, quiet_failures, quiet_seconds = _load(port, paths, clients=clients, requests=requests)
+            quiet, quiet_failures, quiet_count = _load(port, paths, clients=clients, seconds=seconds)
             imports: list[float] = []
             import_errors: list[str] = []
             stop = threading.Event()
@@ -105,7 +117,7 @@ def run(export: Path, *, clients: int, requests: int) -> Figures:
             importer = threading.Thread(target=import_again)
             importer.start()
             time.sleep(1.0)  # the first import is under way when the reads start
-            busy, busy_failures, busy_seconds = _load(port, paths, clients=clients, requests=requests)
+            busy, busy_failures, busy_count = _load(port, paths, clients=clients, seconds=seconds)
             stop.set()
             importer.join()
         finally:
@@ -115,13 +127,13 @@ def run(export: Path, *, clients: int, requests: int) -> Figures:
         if not os.environ.get("ORGFLOW_KEEP_BENCH"):
             shutil.rmtree(folder, ignore_errors=True)
     figures.add("workspace file", round((publish[1]) / 1e6, 1), "MB")
-    for label, values, failures, seconds in (
-        ("quiet", quiet, quiet_failures, quiet_seconds),
-        ("beside imports", busy, busy_failures, busy_seconds),
+    for label, values, failures, count in (
+        ("quiet", quiet, quiet_failures, quiet_count),
+        ("beside imports", busy, busy_failures, busy_count),
     ):
         figures.add(f"{label}: reads p50", round(_percentile(values, 0.5), 1), "ms", headline=True)
         figures.add(f"{label}: reads p95", round(_percentile(values, 0.95), 1), "ms", headline=True)
-        figures.add(f"{label}: throughput", round(len(values) / seconds, 1), "req/s")
+        figures.add(f"{label}: throughput", round(count / seconds, 1), "req/s")
         figures.add(f"{label}: failed reads", len(failures), "", "target 0", headline=True)
     figures.add("imports that ran beside the reads", len(imports), "", f"{len(import_errors)} failed", headline=True)
     if imports:
@@ -152,14 +164,14 @@ def main(argv: list[str] | None = None) -> Figures:
         prog="python -m benchmarks.serve_beside_import", description=__doc__.splitlines()[0]
     )
     parser.add_argument("--clients", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=60, help="requests per client (bounded)")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of each read phase (bounded)")
     options = parser.parse_args(argv)
     exports = sorted((SHARED_DATA / "jira").glob("*.json*"))
     figures = Figures(NAME, "Dashboard reads beside imports")
     if not exports:
         figures.skip(f"no Jira export in {SHARED_DATA / 'jira'}")
     else:
-        figures = run(exports[0], clients=options.clients, requests=options.requests)
+        figures = run(exports[0], clients=options.clients, seconds=options.seconds)
     print(figures.render())
     print(f"   -> {figures.save()}")
     return figures
