@@ -8,6 +8,14 @@ from tests.cli.entry_point import Run
 CALENDAR = "outside the calendar (1900-01-01 to 2199-12-31); give a day from 1900-01-01 to 2199-12-31"
 
 
+@pytest.fixture(scope="module")
+def workspace(orgflow: Run, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One empty workspace for every case (a refused date writes nothing)."""
+    folder = tmp_path_factory.mktemp("odd-dates") / "ws"
+    assert orgflow("-w", str(folder), "init").returncode == 0
+    return str(folder)
+
+
 @pytest.mark.parametrize(
     ("option", "value", "field"),
     [
@@ -18,8 +26,9 @@ CALENDAR = "outside the calendar (1900-01-01 to 2199-12-31); give a day from 190
         ("--since", "0001-01-01", "since"),
     ],
 )
-def test_a_day_outside_the_calendar_is_one_line(orgflow: Run, tmp_path, option: str, value: str, field: str) -> None:
-    assert orgflow("-w", str(tmp_path / "ws"), "init").returncode == 0
-    done = orgflow("-w", str(tmp_path / "ws"), "flow", "summary", option, value)
+def test_a_day_outside_the_calendar_is_one_line(
+    orgflow: Run, workspace: str, option: str, value: str, field: str
+) -> None:
+    done = orgflow("-w", workspace, "flow", "summary", option, value)
     assert done.returncode == 1
     assert done.stderr == f"error: {field}: {value!r} is {CALENDAR}\n"

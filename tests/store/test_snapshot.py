@@ -19,7 +19,7 @@ import pytest
 from orgflow.errors import InputError
 from orgflow.store import Store, snapshot
 from orgflow.web.hub import MetricsHub
-from orgflow.workspace import STORE_FILE
+from orgflow.workspace import STORE_FILE, init_workspace
 
 ORGFLOW = str(Path(sys.executable).with_name("orgflow"))
 HEADER = "item_id,timestamp,from_status,to_status,team,type\n"
@@ -47,11 +47,11 @@ def _run(*args: str, workspace: Path, wait: str | None = None, check: bool = Tru
 
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
-    """A workspace with one item (A-1, done in 3 days of work)."""
+    """A workspace with one item (A-1, done in 3 days of work), built in this process and closed."""
     folder = tmp_path / "ws"
     (tmp_path / "a.csv").write_text(HEADER + _item("A-1", 1, 5), encoding="utf-8")
-    _run("init", workspace=folder)
-    _run("import", "transitions", str(tmp_path / "a.csv"), workspace=folder)
+    with init_workspace(folder) as made:
+        made.import_files("transitions", [tmp_path / "a.csv"])
     return folder
 
 
