@@ -29,7 +29,7 @@ from orgflow.metrics.sociotech_service import SocioTechService
 from orgflow.web.cards import Card, split_idle
 from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
-from orgflow.web.views import Context, OrganizationView, _summaries, _team_cards, organization_view
+from orgflow.web.views import Context, OrganizationView, organization_view, summaries_now_and_before, team_cards
 
 INTERACTION_KINDS = ("coupling", "blocking")
 """Edges of the dependency graph a Team API lists as interactions (declared ones are its dependencies)."""
@@ -151,8 +151,8 @@ def organization_page(context: Context) -> OrganizationPage:
     outside_teams = tree.attributed_teams()
     outside = None
     if outside_teams:
-        team_now, team_before = _summaries(context, by="team")
-        outside = TeamSection(None, *split_idle(_team_cards(context, outside_teams, team_now, team_before)))
+        team_now, team_before = summaries_now_and_before(context, by="team")
+        outside = TeamSection(None, *split_idle(team_cards(context, outside_teams, team_now, team_before)))
     org_teams = len(tree.teams()) - len(outside_teams)
     if tree.has_org:
         detail = f"{_count(org_teams, 'team')} in {_count(len(tree.clusters()), 'cluster')}"

@@ -166,7 +166,7 @@ class OrganizationView:
     now: datetime
 
 
-def _summaries(
+def summaries_now_and_before(
     context: Context, *, by: str | None, cut_changes: dict[str, Any] | None = None
 ) -> tuple[MetricResult, MetricResult | None]:
     filters = replace(context.filters, **(cut_changes or {}))
@@ -189,7 +189,7 @@ def _team_detail(group: Group) -> str:
     return " · ".join(parts)
 
 
-def _team_cards(
+def team_cards(
     context: Context, teams: list[Group], current: MetricResult, previous: MetricResult | None
 ) -> list[Card]:
     rows = _rows_by(current, "team")
@@ -226,9 +226,9 @@ def rank_by_flags(cards: list[Card]) -> list[Card]:
 def organization_view(context: Context) -> OrganizationView:
     """Cards for the org, each cluster and each team; the value-stream stage map."""
     tree = context.tree
-    org_now, org_before = _summaries(context, by=None)
-    group_now, group_before = _summaries(context, by="group")
-    team_now, team_before = _summaries(context, by="team")
+    org_now, org_before = summaries_now_and_before(context, by=None)
+    group_now, group_before = summaries_now_and_before(context, by="group")
+    team_now, team_before = summaries_now_and_before(context, by="team")
     roots = [group for group in tree.roots() if group.kind != "team"]
     org_name = roots[0].name if roots else "Organization"
     org_card = make_card(
@@ -260,7 +260,7 @@ def organization_view(context: Context) -> OrganizationView:
             thresholds=context.thresholds,
             previous_label=context.previous_label(),
         )
-        clusters.append(ClusterBlock(card, rank_by_flags(_team_cards(context, teams, team_now, team_before))))
+        clusters.append(ClusterBlock(card, rank_by_flags(team_cards(context, teams, team_now, team_before))))
     # What needs attention first: the cluster with the most flags (its own and its teams'), then the next.
     clusters.sort(key=lambda block: -(len(block.card.flags) + sum(len(team.flags) for team in block.teams)))
     stages = context.compute("stages", cut=context.filters.cut(), level="stage", **context.window())
@@ -471,8 +471,8 @@ def group_view(context: Context, group_id: str) -> FlowView:
     """
     tree = context.tree
     group = tree.require(group_id, kind="group")
-    current, previous = _summaries(context, by=None, cut_changes={"group": group_id})
-    team_now, team_before = _summaries(context, by="team", cut_changes={"group": group_id})
+    current, previous = summaries_now_and_before(context, by=None, cut_changes={"group": group_id})
+    team_now, team_before = summaries_now_and_before(context, by="team", cut_changes={"group": group_id})
     row = _single(current)
     card = make_card(
         group_id=group.group_id,
@@ -486,7 +486,7 @@ def group_view(context: Context, group_id: str) -> FlowView:
         thresholds=context.thresholds,
         previous_label=context.previous_label(),
     )
-    teams = rank_by_flags(_team_cards(context, tree.teams_under(group_id), team_now, team_before))
+    teams = rank_by_flags(team_cards(context, tree.teams_under(group_id), team_now, team_before))
     return FlowView(
         group=group,
         kind=group.kind,
@@ -519,7 +519,7 @@ def team_view(context: Context, team_id: str) -> FlowView:
         link=None,
     )
     try:
-        current, previous = _summaries(context, by=None, cut_changes={"team": team_id})
+        current, previous = summaries_now_and_before(context, by=None, cut_changes={"team": team_id})
     except InputError as error:
         if not _unknown_scope(error, "team"):
             raise
