@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+
+# The terminal tables take their width from $COLUMNS when output is piped. pytest-xdist sets it to the
+# controlling terminal's width (80 without one) in its workers; the suite asserts the piped default instead,
+# the same under one process or several and for the CLI subprocesses that inherit this environment.
+os.environ.pop("COLUMNS", None)
+os.environ.pop("LINES", None)
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -30,7 +30,7 @@ def token(monkeypatch: pytest.MonkeyPatch) -> str:
 @pytest.fixture
 def server(token: str) -> Iterator[ReplayServer]:
     """A started replay server expecting the sentinel token."""
-    replay = ReplayServer(token=token, timeout_delay=1.3).start()
+    replay = ReplayServer(token=token, timeout_delay=3.3).start()
     yield replay
     replay.stop()
 
@@ -43,8 +43,8 @@ def sleeps() -> list[float]:
 
 @pytest.fixture
 def client_factory(sleeps: list[float]) -> Callable[[SourceSettings], HttpClient]:
-    """Clients that record their waits, time out after 1 s and retry 4 times."""
-    return partial(make_client, sleep=sleeps.append, timeout_seconds=1.0, max_retries=4, jitter=random.Random(7))
+    """Clients that record their waits, time out after 3 s (room for a 1,000-issue page) and retry 4 times."""
+    return partial(make_client, sleep=sleeps.append, timeout_seconds=3.0, max_retries=4, jitter=random.Random(7))
 
 
 def open_store(path: Path) -> Store:
