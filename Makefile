@@ -74,7 +74,7 @@ demo: $(STAMP) $(NODE_STAMP)
 
 test: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 --dist loadfile
 
 # Screenshots of the demo's dashboard for docs/dashboard.md, at 1440x900 and 390x844.
 screenshots: $(STAMP) $(NODE_STAMP) browser
@@ -82,8 +82,13 @@ screenshots: $(STAMP) $(NODE_STAMP) browser
 	$(BIN)/python -m orgflow.web.screenshots --workspace $(DEMO_DIR) --out docs/img \
 		--now "$$($(BIN)/python -c 'from orgflow.demo import DEFAULT_END; print(DEFAULT_END.isoformat())')"
 
+# Whole processes as people run them (--help, import, summary, CFD, status; the jira-agile-metrics peer
+# and a DuckDB baseline on the same file; kept in benchmarks/results/), then every benchmark in its quick
+# mode (the 20k comparison reads the peer's output the first step left in BENCH_DIR).
+BENCH_DIR ?= /tmp/orgflow-bench
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.whole_process --keep $(BENCH_DIR)
+	$(BIN)/python -m benchmarks --items 100000 --runs 1 --jam-out $(BENCH_DIR)/20k/peer
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from orgflow.metrics.delivery_service import DeliveryService
     from orgflow.metrics.pr_service import PullRequestFlow
     from orgflow.metrics.service import FlowService
+    from orgflow.simulate.service import Simulation
     from orgflow.sources import ProgressCallback
 
 STORE_FILE = "orgflow.duckdb"
@@ -39,10 +40,11 @@ class Workspace:
     It hands out parts (`metrics`, `store`, `config`) rather than growing a method per feature.
     """
 
-    def __init__(self, directory: Path, config: Config, store: Store) -> None:
+    def __init__(self, directory: Path, config: Config, store: Store, *, keep_queries: bool = False) -> None:
         self.directory = directory
         self.config = config
         self.store = store
+        self.keep_queries = keep_queries
 
     @property
     def config_path(self) -> Path:
@@ -63,7 +65,13 @@ class Workspace:
     @cached_property
     def compiled_queries(self) -> QueryCache:
         """Compiled flow queries by their shape, shared by this workspace's `FlowService`s (a figure
-        asked again with another `now` or window skips building and compiling)."""
+        asked again with another `now` or window skips building and compiling). With `keep_queries`,
+        also those earlier processes compiled, kept beside the store (`orgflow.store.query_file`)."""
+        if self.keep_queries:
+            from orgflow.store import query_file
+
+            path = self.directory / query_file.FILE_NAME
+            return query_file.StoredQueryCache(path, query_file.fingerprint(self.store.connection, self.config_path))
         from orgflow.metrics.compiled import QueryCache
 
         return QueryCache()
@@ -86,6 +94,13 @@ class Workspace:
         from orgflow.metrics.delivery_service import DeliveryService
 
         return DeliveryService(self, now=now)
+
+    @cached_property
+    def simulate(self) -> Simulation:
+        """Simulation of the delivery system calibrated on this workspace's history (`orgflow.simulate`)."""
+        from orgflow.simulate.service import Simulation
+
+        return Simulation(self)
 
     def pull_requests_at(self, now: datetime | None) -> PullRequestFlow:
         """Pull-request flow (coding, pickup, review, deploy) as of `now`."""
@@ -118,7 +133,7 @@ class Workspace:
         """Write one batch of canonical records and rebuild the stored flow facts, in one transaction;
         cached analysis is dropped."""
         counts = self.store.write(batch, before_commit=lambda: self.refresh_facts(own_transaction=False))
-        for part in ("metrics", "delivery"):
+        for part in ("metrics", "delivery", "simulate"):
             self.__dict__.pop(part, None)
         return counts
 
@@ -130,7 +145,10 @@ class Workspace:
         return stored_facts.refresh(self.store.connection, self.ibis, self.config, own_transaction=own_transaction)
 
     def close(self) -> None:
-        """Close the store."""
+        """Close the store (with `keep_queries`, first keep the queries this process compiled)."""
+        kept = self.__dict__.get("compiled_queries")
+        if kept is not None and hasattr(kept, "save"):
+            kept.save()
         self.store.close()
 
     def __enter__(self) -> Workspace:
@@ -145,11 +163,13 @@ def open_workspace(
     *,
     read_only: bool = False,
     on_wait: Callable[[str], object] | None = None,
+    keep_queries: bool = False,
 ) -> Workspace:
     """Open an existing workspace folder (see `workspace_dir` for the default).
 
     Opening waits while another process holds a conflicting lock on the store (see `Store.open`),
-    telling `on_wait` once.
+    telling `on_wait` once. With `keep_queries`, compiled queries are kept across processes
+    (`Workspace.compiled_queries`): what a command line wants, where each process asks one figure.
 
     Raises:
         InputError: there is no store in the folder (run `orgflow init`), or it stayed busy.
@@ -157,7 +177,8 @@ def open_workspace(
     directory = workspace_dir(path)
     store_path = _existing_store(directory)
     config = load_config(directory / CONFIG_FILE)
-    return Workspace(directory, config, Store.open(store_path, read_only=read_only, on_wait=on_wait))
+    store = Store.open(store_path, read_only=read_only, on_wait=on_wait)
+    return Workspace(directory, config, store, keep_queries=keep_queries)
 
 
 def open_snapshot(path: Path | str | None = None, *, publish: bool = True) -> Workspace:

@@ -15,10 +15,29 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from orgflow.cli import deps, dora, flow, forecast, importing, insights, org, sync, web_commands, workspace_commands
-from orgflow.cli.options import GlobalOptionsGroup
+from orgflow.cli import insights, sync, web_commands, workspace_commands
+from orgflow.cli.options import CommandGroup, GlobalOptionsGroup
 from orgflow.cli.render import error_console
 from orgflow.errors import InputError
+
+GROUPS = (
+    CommandGroup("import", "orgflow.cli.importing"),
+    CommandGroup("flow", "orgflow.cli.flow"),
+    CommandGroup("dora", "orgflow.cli.dora"),
+    CommandGroup("prs", "orgflow.cli.dora", "prs_app"),
+    CommandGroup("org", "orgflow.cli.org"),
+    CommandGroup("deps", "orgflow.cli.deps"),
+    CommandGroup("forecast", "orgflow.cli.forecast"),
+    CommandGroup("simulate", "orgflow.cli.simulate"),
+)
+"""The command groups, in the order `orgflow --help` lists them: each loads only when used. A new group is
+one line here and a module whose Typer app imports no heavy library at module level (tests/cli/test_lazy_cli.py
+checks that every group's --help stays light)."""
+
+
+class _Root(GlobalOptionsGroup):
+    lazy_groups = GROUPS
+
 
 app = typer.Typer(
     name="orgflow",
@@ -26,18 +45,11 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=GlobalOptionsGroup,
+    cls=_Root,
 )
 app.callback()(workspace_commands.root)
 workspace_commands.register(app)
 web_commands.register(app)
-app.add_typer(importing.app, name="import")
-app.add_typer(flow.app, name="flow")
-app.add_typer(dora.app, name="dora")
-app.add_typer(dora.prs_app, name="prs")
-app.add_typer(org.app, name="org")
-app.add_typer(deps.app, name="deps")
-app.add_typer(forecast.app, name="forecast")
 app.command()(insights.insights)
 app.command()(sync.sync)
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
-from orgflow.workspace import Workspace, open_workspace
+if TYPE_CHECKING:
+    from orgflow.workspace import Workspace
 
 
 @dataclass
@@ -30,10 +32,12 @@ def open_from(ctx: typer.Context, *, read_only: bool = False) -> Workspace:
 
     Commands that only read open it read-only, so any number of them run beside each other and
     beside the dashboard; one that writes waits for the others (saying so in one line on stderr).
+    Compiled queries are kept beside the store for the next command (`orgflow.store.query_file`).
     """
     from orgflow.cli.render import error_console
+    from orgflow.workspace import open_workspace
 
     def tell(line: str) -> None:
         error_console.print(line, markup=False, highlight=False, soft_wrap=True)
 
-    return open_workspace(state(ctx).workspace, read_only=read_only, on_wait=tell)
+    return open_workspace(state(ctx).workspace, read_only=read_only, on_wait=tell, keep_queries=True)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orgflow.cli.context import open_from
 from orgflow.cli.options import ColumnsOption, columns_option, now_option
 from orgflow.cli.render import Format, render
-from orgflow.metrics.sociotech_service import SocioTechService
 from orgflow.metrics.window import parse_day
+
+if TYPE_CHECKING:
+    from orgflow.metrics.sociotech_service import SocioTechService
+    from orgflow.workspace import Workspace
 
 app = typer.Typer(
     help="Ownership, coupling, truck factor, congruence and the cross-team dependency graph.", no_args_is_help=True
@@ -26,6 +29,13 @@ Now = Annotated[
     str | None,
     typer.Option("--now", help="The analysis date: files as they exist then (ISO 8601; default: now, i.e. HEAD)."),
 ]
+
+
+def _service(workspace: Workspace, **options: Any) -> SocioTechService:
+    """The socio-technical figures of `workspace` (the analysis loads here, when a command runs)."""
+    from orgflow.metrics.sociotech_service import SocioTechService
+
+    return SocioTechService(workspace, **options)
 
 
 def _days(since: str | None, until: str | None) -> tuple[date | None, date | None]:
@@ -52,7 +62,7 @@ def graph(
     """Cross-team dependency edges with weights and lost flow time. Example: orgflow deps graph --kind blocking"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        service = SocioTechService(workspace)
+        service = _service(workspace)
         options = {"kinds": tuple(kind) if kind else None, "group": group, "repo": repo, "since": first, "until": last}
         result = service.dependency_nodes(**options) if nodes else service.dependency_edges(**options)
         render(result, fmt, columns=columns_option(columns))
@@ -78,7 +88,7 @@ def coupling(
     first, last = _days(since, until)
     thresholds = CouplingThresholds(min_revs, min_shared, min_degree, max_changeset)
     with open_from(ctx, read_only=True) as workspace:
-        service = SocioTechService(workspace, thresholds=thresholds)
+        service = _service(workspace, thresholds=thresholds)
         render(service.coupling(repo=repo, level=level, since=first, until=last), fmt, columns=columns_option(columns))
 
 
@@ -96,7 +106,7 @@ def ownership(
     """Main developer, ownership share and fragmentation. Example: orgflow deps ownership --level team"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        service = SocioTechService(workspace, now=now_option(now))
+        service = _service(workspace, now=now_option(now))
         render(service.ownership(repo=repo, level=level, since=first, until=last), fmt, columns=columns_option(columns))
 
 
@@ -114,7 +124,7 @@ def truck_factor(
     """Truck factor (Avelino) per repository, component or team. Example: orgflow deps truck-factor --by team"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        service = SocioTechService(workspace, now=now_option(now))
+        service = _service(workspace, now=now_option(now))
         render(service.truck_factor(repo=repo, by=by, since=first, until=last), fmt, columns=columns_option(columns))
 
 
@@ -132,7 +142,7 @@ def congruence(
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
         render(
-            SocioTechService(workspace).congruence(repo=repo, level=level, since=first, until=last),
+            _service(workspace).congruence(repo=repo, level=level, since=first, until=last),
             fmt,
             columns=columns_option(columns),
         )
@@ -150,6 +160,4 @@ def drift(
     """Declared owner versus the team that changes each component most. Example: orgflow deps drift"""
     first, last = _days(since, until)
     with open_from(ctx, read_only=True) as workspace:
-        render(
-            SocioTechService(workspace).drift(repo=repo, since=first, until=last), fmt, columns=columns_option(columns)
-        )
+        render(_service(workspace).drift(repo=repo, since=first, until=last), fmt, columns=columns_option(columns))

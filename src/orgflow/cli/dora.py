@@ -6,7 +6,7 @@ Same conventions as `orgflow flow`: a window (--since/--until, UTC days, --until
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -14,7 +14,9 @@ from rich.markup import escape
 from orgflow.cli.context import open_from
 from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, console, render
-from orgflow.metrics.service import MetricResult
+
+if TYPE_CHECKING:
+    from orgflow.metrics.service import MetricResult
 
 app = typer.Typer(help="DORA's five metrics: deployments, change lead time, fail rate, recovery, rework.")
 prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy time.", no_args_is_help=True)
@@ -71,6 +73,8 @@ _HEADLINE = (
 
 def _headline(result: MetricResult, by: str) -> MetricResult:
     """The summary's headline columns, for a terminal table."""
+    from orgflow.metrics.service import MetricResult
+
     keep = [name for name in (by, *_HEADLINE) if name in result.table.column_names]
     return MetricResult(result.metric, result.definition, result.params, result.table.select(keep), result.notes)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -12,7 +12,9 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from orgflow.cli.context import open_from
 from orgflow.cli.render import console
 from orgflow.errors import InputError
-from orgflow.store import ImportCounts
+
+if TYPE_CHECKING:
+    from orgflow.store import ImportCounts
 
 app = typer.Typer(
     help="Load saved exports (Jira, GitHub, git, transitions, deployments, incidents, the org) into the workspace.",

@@ -5,18 +5,18 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pyarrow as pa
 import typer
 
 from orgflow.cli.context import open_from
 from orgflow.cli.options import now_option
 from orgflow.cli.render import Format, render
-from orgflow.insights import Finding, find_insights
-from orgflow.insights.finding import DEFINITION
-from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
+
+if TYPE_CHECKING:
+    from orgflow.insights import Finding
+    from orgflow.metrics.service import MetricResult
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
@@ -34,6 +34,11 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
 
 
 def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[str, ...]) -> MetricResult:
+    import pyarrow as pa
+
+    from orgflow.insights.finding import DEFINITION
+    from orgflow.metrics.service import MetricResult
+
     rows = [finding.as_row() for finding in findings]
     for row in rows:
         row["evidence"] = _evidence_text(row["evidence"])
@@ -59,6 +64,9 @@ def insights(
 
     One finding per team and rule, its items listed; ranked by severity, then item-days at stake.
     """
+    from orgflow.insights import find_insights
+    from orgflow.insights.finding import DEFINITION
+
     instant = now_option(now)
     with open_from(ctx, read_only=True) as workspace:
         findings = find_insights(workspace, now=instant, team=team, group=group)

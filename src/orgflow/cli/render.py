@@ -2,6 +2,9 @@
 
 Cells are data (team names, titles, paths) and are never read as Rich markup or emoji codes; CSV
 cells that a spreadsheet would run as a formula get a leading `'` (see `csv_cell`).
+
+Light to import: `orgflow --help` and usage errors load this module (for `Format` and the consoles),
+so Arrow, Rich's tables and the metrics load only when something is rendered.
 """
 
 from __future__ import annotations
@@ -15,20 +18,20 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
 
 from orgflow.errors import InputError
-from orgflow.metrics import definitions, delivery_columns
-from orgflow.metrics.as_of import as_of_caption
-from orgflow.metrics.service import MetricResult
 from orgflow.values import json_value
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from orgflow.metrics.service import MetricResult
 
 
 def _width() -> int | None:
@@ -86,15 +89,29 @@ def csv_cell(value: Any) -> Any:
 
 def column_label(name: str) -> str:
     """A column's short terminal label ("Flow time p85 (d)"), or its name with spaces when it has none."""
-    label = _LABELS.get(name)
+    label = _labels().get(name)
     if label is not None:
         return label
     spaced = name.replace("_", " ")
     return spaced[:1].upper() + spaced[1:]
 
 
-_LABELS = {**delivery_columns.LABELS, **definitions.LABELS}
-_CORE = {**definitions.CORE_COLUMNS, **delivery_columns.CORE_COLUMNS}
+@cache
+def _labels() -> dict[str, str]:
+    """Every column's short terminal label (flow and delivery)."""
+    from orgflow.metrics import definitions, delivery_columns
+
+    return {**delivery_columns.LABELS, **definitions.LABELS}
+
+
+@cache
+def _core_columns() -> dict[str, tuple[str, ...]]:
+    """Per metric, the columns a terminal table keeps when it must leave some out."""
+    from orgflow.metrics import definitions, delivery_columns
+
+    return {**definitions.CORE_COLUMNS, **delivery_columns.CORE_COLUMNS}
+
+
 # A text cell longer than this is cut with an ellipsis rather than widen the table past the terminal,
 # and down to _NARROWEST_TEXT when the columns that must show need the room.
 _WIDEST_TEXT = 40
@@ -178,6 +195,10 @@ def render_table(
     terminal, it shows the columns in `keep` (default: the first) and, from the left, each other
     column that still fits; the caption names those left out.
     """
+    import pyarrow as pa
+    from rich.table import Table
+    from rich.text import Text
+
     numeric = {
         field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
     }
@@ -223,6 +244,8 @@ def select_columns(result: MetricResult, columns: list[str] | None) -> MetricRes
             field="--columns",
             hint=f"{result.metric} has: {', '.join(available)}",
         )
+    from orgflow.metrics.service import MetricResult
+
     chosen = list(dict.fromkeys(columns))
     return MetricResult(result.metric, result.definition, result.params, result.table.select(chosen), result.notes)
 
@@ -258,10 +281,12 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         reasons = _unknown_reasons(result.table)
         if UNKNOWN_REASONS in table.column_names:
             table = table.drop_columns([UNKNOWN_REASONS])
-        keep = table.column_names if columns else _CORE.get(result.metric)
+        keep = table.column_names if columns else _core_columns().get(result.metric)
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
             console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
+        from orgflow.metrics.as_of import as_of_caption
+
         as_of = as_of_caption(result.params)
         if as_of is not None:
             console.print(f"[dim]{escape(as_of)}[/dim]", highlight=False)

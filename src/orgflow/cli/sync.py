@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -10,8 +10,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from orgflow.cli.context import open_from
 from orgflow.cli.render import console
-from orgflow.sources.connectors.settings import read_sources
-from orgflow.sources.connectors.sync import SyncSummary, sync_all
+
+if TYPE_CHECKING:
+    from orgflow.sources.connectors.sync import SyncSummary
 
 
 def sync(
@@ -22,6 +23,9 @@ def sync(
     ] = False,
 ) -> None:
     """Pull Jira, GitHub and GitLab sources incrementally; resumes after a crash. Example: orgflow sync apache"""
+    from orgflow.sources.connectors.settings import read_sources
+    from orgflow.sources.connectors.sync import sync_all
+
     with open_from(ctx) as workspace:
         sources = read_sources(workspace.config_path)
         with Progress(

@@ -14,7 +14,6 @@ from orgflow.cli.context import state
 from orgflow.cli.render import console
 from orgflow.errors import InputError
 from orgflow.metrics.window import parse_day
-from orgflow.workspace import open_workspace, workspace_dir
 
 
 def register(app: typer.Typer) -> None:
@@ -52,6 +51,7 @@ def serve(
 
     from orgflow.web.app import create_app
     from orgflow.web.filters import parse_now
+    from orgflow.workspace import open_workspace, workspace_dir
 
     directory = workspace_dir(state(ctx).workspace)
     open_workspace(directory, read_only=True).close()  # a missing workspace is an error before start-up
@@ -88,6 +88,7 @@ def report(
 
     from orgflow.report import build_report
     from orgflow.web.filters import parse_now
+    from orgflow.workspace import workspace_dir
 
     directory = workspace_dir(state(ctx).workspace)
     since_day: date | None = parse_day(since, field="--since") if since else None

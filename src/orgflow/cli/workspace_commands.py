@@ -12,8 +12,6 @@ from orgflow.cli.context import open_from, state
 from orgflow.cli.options import WorkspaceOption
 from orgflow.cli.render import Format, console, json_value, render_table
 from orgflow.errors import InputError
-from orgflow.metrics import quality
-from orgflow.workspace import STORE_FILE, init_workspace, workspace_dir
 
 
 def root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
@@ -31,6 +29,8 @@ def register(app: typer.Typer) -> None:
 
 def init(ctx: typer.Context) -> None:
     """Create orgflow.yaml (a commented starter) and the store. Example: orgflow --workspace ws init"""
+    from orgflow.workspace import init_workspace
+
     workspace = init_workspace(state(ctx).workspace)
     console.print(
         f"workspace ready in [bold]{escape(str(workspace.directory.resolve()))}[/bold]: "
@@ -50,7 +50,7 @@ def status(
 
     import pyarrow as pa
 
-    from orgflow.metrics import stored_facts
+    from orgflow.metrics import quality, stored_facts
     from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
     from orgflow.metrics.browse import org_tree
 
@@ -153,6 +153,7 @@ def demo(
 ) -> None:
     """Build the seeded demo organization into a fresh workspace. Example: orgflow --workspace demo demo"""
     from orgflow.demo import build_demo
+    from orgflow.workspace import STORE_FILE, workspace_dir
 
     directory = workspace_dir(state(ctx).workspace)
     if (directory / STORE_FILE).exists():

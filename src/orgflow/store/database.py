@@ -323,8 +323,12 @@ def _count_changes(connection: duckdb.DuckDBPyConnection, record_class: type[Rec
 def _to_arrow(record_class: type[Record], records: list[Record]) -> pa.Table:
     """Records as an Arrow table with the store's column types; instants become naive UTC.
 
-    Later records win over earlier ones with the same key (a source listing an item twice).
+    Later records win over earlier ones with the same key (a source listing an item twice). Records
+    built column-wise (`orgflow.model.table.RecordTable`) are already such a table, and are used as is.
     """
+    prepared = getattr(records, "arrow_table", None)
+    if prepared is not None:
+        return prepared
     columns = column_types(record_class)
     names = list(columns)
     rows = [operator.attrgetter(*names)(record) for record in records]
