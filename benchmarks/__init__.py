@@ -16,11 +16,13 @@ OUT_DIR = Path(__file__).resolve().parent / "out"
 
 BENCHMARKS = (
     "jira_import",
+    "import_speed",
     "serve_beside_import",
     "dora_otel",
     "sociotech_otel",
     "forecast_bench",
     "sync_bench",
+    "simulate_engine",
     "jam_20k",
     "flow_1m",
 )

@@ -31,6 +31,7 @@ from orgflow.errors import InputError
 from orgflow.model.code import ChangedFile, Commit, RepoHead, Tag
 from orgflow.model.delivery import Deployment
 from orgflow.sources import ProgressCallback
+from orgflow.sources.files import collector_paused
 from orgflow.store import ImportBatch
 
 DEFAULT_SOURCE = "git"
@@ -119,21 +120,23 @@ def load(
     del config
     settings = _Settings.from_options(options)
     batch = ImportBatch(source=settings.source, kind="git", origin=", ".join(str(path) for path in paths))
-    if len(paths) == 1 and is_repository(paths[0]):
-        history = read_repository(
-            paths[0],
-            source=settings.source,
-            repo=settings.repo,
-            author_of=settings.author_of,
-            refs=settings.refs,
-            on_progress=on_progress,
-        )
-    else:
-        from orgflow.sources.git_export import read_export
+    # 100k small records and no cycle among them: the collector would only walk the heap.
+    with collector_paused():
+        if len(paths) == 1 and is_repository(paths[0]):
+            history = read_repository(
+                paths[0],
+                source=settings.source,
+                repo=settings.repo,
+                author_of=settings.author_of,
+                refs=settings.refs,
+                on_progress=on_progress,
+            )
+        else:
+            from orgflow.sources.git_export import read_export
 
-        history = read_export(
-            paths, source=settings.source, repo=settings.repo, author_of=settings.author_of, on_progress=on_progress
-        )
+            history = read_export(
+                paths, source=settings.source, repo=settings.repo, author_of=settings.author_of, on_progress=on_progress
+            )
     # Whole lists at once: 100k ChangedFiles through batch.add cost 0.2 s.
     batch.records[Commit].extend(history.commits)
     batch.records[ChangedFile].extend(history.files)

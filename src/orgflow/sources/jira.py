@@ -44,7 +44,8 @@ from orgflow.model.work import (
     WorkItem,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, quote
+from orgflow.sources.files import collector_paused, expand_paths, iter_json_records, parse_instant, quote
+from orgflow.sources.jira_columns import IssueColumns
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -96,28 +97,39 @@ def load(
     time_in_status_field = _text_option(options, "time_in_status_field", TIME_IN_STATUS_FIELD)
     strict_statuses = _flag_option(options, "strict_statuses")
     batch = ImportBatch(source=source, kind="jira", origin=", ".join(str(path) for path in paths))
+    # Issues are gathered column by column; one the column-wise reader does not read itself (a
+    # changelog, or anything parse_issue would reject) goes through parse_issue, in file order.
+    columns = IssueColumns(
+        config=config,
+        source=source,
+        strict_statuses=strict_statuses,
+        epic_field=epic_field,
+        time_in_status_field=time_in_status_field,
+        known_status_ids=KNOWN_STATUS_IDS,
+        inferred_initial_status=INFERRED_INITIAL_STATUS,
+        categories_of=_categories,
+    )
     done = 0
-    for path in expand_paths(paths, suffixes=_SUFFIXES):
-        for raw in iter_json_records(path, list_keys=("issues",)):
-            batch.extend(
-                parse_issue(
-                    raw.data,
-                    config=config,
-                    source=source,
-                    file=raw.file,
-                    record=raw.position,
-                    strict_statuses=strict_statuses,
-                    epic_field=epic_field,
-                    time_in_status_field=time_in_status_field,
-                )
-            )
-            done += 1
-            if on_progress is not None and done % _PROGRESS_EVERY == 0:
-                on_progress(done, None, "issues")
-    # Every issue repeats its fix versions; keep one release per key (the last, as the store would).
-    releases = {release.source_id: release for release in batch.records.get(Release, ())}
-    if releases:
-        batch.records[Release] = list(releases.values())
+    with collector_paused():
+        for path in expand_paths(paths, suffixes=_SUFFIXES):
+            for raw in iter_json_records(path, list_keys=("issues",)):
+                if not columns.add(raw.data):
+                    columns.add_records(
+                        parse_issue(
+                            raw.data,
+                            config=config,
+                            source=source,
+                            file=raw.file,
+                            record=raw.position,
+                            strict_statuses=strict_statuses,
+                            epic_field=epic_field,
+                            time_in_status_field=time_in_status_field,
+                        )
+                    )
+                done += 1
+                if on_progress is not None and done % _PROGRESS_EVERY == 0:
+                    on_progress(done, None, "issues")
+    batch.records.update(columns.record_tables())  # type: ignore[arg-type]
     if on_progress is not None:
         on_progress(done, done, "issues")
     return batch
