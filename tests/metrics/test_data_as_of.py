@@ -36,6 +36,7 @@ from orgflow.metrics.as_of import (
     default_now,
     stale_note,
 )
+from orgflow.metrics.window import Cut
 from orgflow.model import StatusTransition, WorkItem
 from orgflow.sources.connectors.sync import SyncCursor
 from orgflow.store.database import ImportBatch
@@ -212,3 +213,75 @@ def test_the_dashboard_default_now_is_the_data_as_of(workspace: Workspace) -> No
         assert fixed.now() == at("08-01 00:00")
     finally:
         fixed.close()
+
+
+# -- the default window of a cut ----------------------------------------------------------------------
+# Team beta's data stops on 05-10, seven weeks before alpha's (2019-01-07 is the workspace's first item):
+#     B-1  created 01-07 09:00, In Progress 01-08 09:00, Done 01-10 09:00
+#     B-2  created 03-01 09:00, In Progress 03-04 09:00, Done 03-06 09:00   (cycle 2 days)
+#     B-3  created 05-01 09:00, In Progress 05-02 09:00, Done 05-10 09:00   (cycle 8 days: beta's last event)
+BETA = {
+    "B-1": (("01-07 09:00", "Backlog"), ("01-08 09:00", "In Progress"), ("01-10 09:00", "Done")),
+    "B-2": (("03-01 09:00", "Backlog"), ("03-04 09:00", "In Progress"), ("03-06 09:00", "Done")),
+    "B-3": (("05-01 09:00", "Backlog"), ("05-02 09:00", "In Progress"), ("05-10 09:00", "Done")),
+}
+
+
+def test_the_default_window_is_the_last_90_days_of_each_cuts_data(workspace: Workspace) -> None:
+    batch = ImportBatch("t", "test", "hand-built")
+    for key, moves in BETA.items():
+        batch.add(
+            WorkItem(
+                source="t",
+                source_id=key,
+                project="P",
+                team_id="beta",
+                title=key,
+                item_type="Story",
+                created_at=at(moves[0][0]),
+                status="Done",
+                resolved_at=at(moves[-1][0]),
+            )
+        )
+        for seq, (when, status) in enumerate(moves):
+            batch.add(StatusTransition("t", key, seq, at(when), None, status))
+    workspace.write(batch)
+    service = workspace.metrics_at(None)
+    assert service.now == at("07-01 00:00")
+
+    # The workspace: the 90 days before 07-01 (the first item, 01-07, is earlier): [04-02, 07-01).
+    whole = service.default_window()
+    assert (whole.since, whole.until, whole.data_end) == (datetime(2019, 4, 2), datetime(2019, 7, 1), None)
+    # beta's data ends 05-10 09:00: its window is the 90 days before 05-11, [02-10, 05-11), and says why.
+    beta = service.default_window(Cut(team="beta"))
+    assert (beta.since, beta.until, beta.data_end) == (datetime(2019, 2, 10), datetime(2019, 5, 11), at("05-10 09:00"))
+    result = service.summary(cut=Cut(team="beta"))
+    (row,) = result.rows()
+    # B-2 and B-3 finished in it: 2 over 90 days = 14 / 90 a week; cycle times 2 and 8: p50 5.
+    assert (row["finished"], row["throughput_per_week"], row["cycle_time_p50"]) == (2, 14 / 90, 5.0)
+    assert result.params["cut_data_as_of"] == "2019-05-10T09:00:00+00:00"
+
+    # By team: alpha over the workspace's window (X-1, X-2, X-3: 3 over 90 days), beta over its own.
+    by_team = service.summary(by="team")
+    rows = {row["team"]: row for row in by_team.rows()}
+    assert (rows["alpha"]["finished"], rows["alpha"]["throughput_per_week"]) == (3, pytest.approx(21 / 90))
+    assert rows["beta"] == {"team": "beta", **row}
+    assert by_team.params["row_windows"] == {
+        "beta": {
+            "since": "2019-02-10T00:00:00Z",
+            "until": "2019-05-11T00:00:00Z",
+            "data_as_of": "2019-05-10T09:00:00+00:00",
+        }
+    }
+    assert as_of_caption(by_team.params) == (
+        "as of 2019-06-30 (the latest event in the data; --now to choose)\n"
+        "beta: its data ends on 2019-05-10, so its row covers 2019-02-10 to 2019-05-10"
+    )
+    # A given now is the moment the user chose: every window ends with it, beta's too (only B-3 inside).
+    given = workspace.metrics_at(at("07-01 00:00")).summary(by="team")
+    assert "row_windows" not in given.params
+    assert {row["team"]: row["finished"] for row in given.rows()} == {"alpha": 3, "beta": 1}
+    # An explicit window is the one asked for.
+    explicit = service.summary(by="team", since=at("01-01 00:00").date())
+    assert "row_windows" not in explicit.params and explicit.params["until"] == "2019-07-01T00:00:00Z"
+    assert {row["team"]: row["finished"] for row in explicit.rows()} == {"alpha": 3, "beta": 3}

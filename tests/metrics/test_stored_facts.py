@@ -193,6 +193,9 @@ def test_stored_and_built_facts_give_the_same_tables_on_real_data(
     jira_workspace: Workspace, metric: tuple[str, dict[str, object]]
 ) -> None:
     name, options = metric
+    if name not in ("age", "time_in_stage", "sle"):
+        # The whole history (the export starts in 2004), not the default window's last 90 days.
+        options = {"since": datetime(2004, 1, 1).date(), **options}
     now = datetime(2019, 6, 1, tzinfo=UTC)
     stored = FlowService(jira_workspace, now=now)
     built = FlowService(jira_workspace, now=now, stored_facts=False)

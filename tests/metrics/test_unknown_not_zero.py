@@ -27,7 +27,7 @@ from orgflow.config import Config, status_key
 from orgflow.metrics.delivery_service import NO_INCIDENTS, NO_KINDS, DeliveryService
 from orgflow.metrics.pr_service import PullRequestFlow
 from orgflow.metrics.service import MetricResult
-from orgflow.metrics.summary import NO_STATUS_HISTORY
+from orgflow.metrics.summary import NO_STATUS_HISTORY, skipped_majority_reason
 from orgflow.model import PullRequest, StatusTransition, WorkItem
 from orgflow.model.delivery import Deployment, Incident
 from orgflow.sources import git
@@ -228,6 +228,96 @@ def test_cycle_time_and_efficiency_without_status_history_are_null(board: Worksp
     assert sle["beta"][0] == 2 and sle["beta"][1] == pytest.approx(2.55, abs=1e-12)
 
 
+SKIP_BOARD = """
+workflows:
+  - name: board
+    applies_to: {source: t, projects: ["P"]}
+    stages:
+      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Open]}
+      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
+      - {name: Waiting, phase: Create, category: wait, statuses: [Waiting]}
+      - {name: Done, phase: Operate, category: done, statuses: [Resolved]}
+"""
+# Every item is created 03-01 00:00 (the first move) and resolved in March 2024.
+SKIP_HISTORIES = {
+    # gamma: 2 timed items, 3 that went from Open straight to Resolved (skipped_start): 3 of 5.
+    ("G-1", "gamma"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-03", "Resolved")),
+    ("G-2", "gamma"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-05", "Resolved")),
+    ("G-3", "gamma"): (("03-01", "Open"), ("03-04", "Resolved")),
+    ("G-4", "gamma"): (("03-01", "Open"), ("03-05", "Resolved")),
+    ("G-5", "gamma"): (("03-01", "Open"), ("03-06", "Resolved")),
+    # delta: 3 timed items (cycle 1, 2 and 4 days; D-3 waits 2 of its 4), 2 skipped: 2 of 5.
+    ("D-1", "delta"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-03", "Resolved")),
+    ("D-2", "delta"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-04", "Resolved")),
+    ("D-3", "delta"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-04", "Waiting"), ("03-06", "Resolved")),
+    ("D-4", "delta"): (("03-01", "Open"), ("03-07", "Resolved")),
+    ("D-5", "delta"): (("03-01", "Open"), ("03-08", "Resolved")),
+}
+
+
+def test_cycle_time_is_unknown_when_most_finished_items_skipped_their_start(tmp_path: Path) -> None:
+    orgflow.init(tmp_path).close()
+    (tmp_path / "orgflow.yaml").write_text(SKIP_BOARD, encoding="utf-8")
+    workspace = orgflow.open(tmp_path)
+    try:
+        batch = ImportBatch("t", "test", "hand-built")
+        for (key, team), moves in SKIP_HISTORIES.items():
+            batch.add(
+                WorkItem(
+                    source="t",
+                    source_id=key,
+                    project="P",
+                    team_id=team,
+                    title=key,
+                    item_type="Story",
+                    created_at=_utc(f"2024-{moves[0][0]}T00:00:00"),
+                    status=moves[-1][1],
+                )
+            )
+            for seq, (day, status) in enumerate(moves):
+                batch.add(StatusTransition("t", key, seq, _utc(f"2024-{day}T00:00:00"), None, status))
+        workspace.write(batch)
+        service = workspace.metrics_at(datetime(2024, 3, 20, tzinfo=UTC))
+        summary = service.summary(since=date(2024, 3, 1), until=date(2024, 3, 10), by="team")
+        rows = {row["team"]: row for row in summary.rows()}
+    finally:
+        workspace.close()
+
+    gamma, delta = rows["gamma"], rows["delta"]
+    # gamma: 3 of 5 skipped (60 %), more than half: no cycle time, no efficiency, and the reason says the share.
+    assert (gamma["finished"], gamma["skipped_start"]) == (5, 3)
+    assert [gamma[f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == [None, None, None, None]
+    assert gamma["flow_efficiency"] is None
+    assert (
+        gamma["unknown_reasons"]
+        == skipped_majority_reason(3, 5)
+        == (
+            "cycle_time, flow_efficiency: 3 of 5 finished items (60 %) skipped every active stage (skipped_start); "
+            "cycle time is not measured for them"
+        )
+    )
+    # Lead time and throughput keep every item: lead times 2, 4, 3, 4, 5 -> p50 of [2, 3, 4, 4, 5] = 4;
+    # 5 items over the 10-day window = 3.5 a week.
+    assert gamma["lead_time_p50"] == 4.0
+    assert gamma["throughput_per_week"] == pytest.approx(3.5, abs=1e-12)
+    # delta: 2 of 5 skipped, not a majority: they count with cycle time 0, as METRICS.md defines.
+    # Sorted cycle times [0, 0, 1, 2, 4]: p50 at h = 2 -> 1; p70 h = 2.8 -> 1 + 0.8 * 1 = 1.8;
+    # p85 h = 3.4 -> 2 + 0.4 * 2 = 2.8; p95 h = 3.8 -> 2 + 0.8 * 2 = 3.6 (0-based positions).
+    assert (delta["finished"], delta["skipped_start"]) == (5, 2)
+    assert [delta[f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == pytest.approx([1.0, 1.8, 2.8, 3.6], abs=1e-12)
+    # Active 1 + 2 + 2 (D-3 waited 2 of its 4 days) over cycle 1 + 2 + 4: 5 / 7.
+    assert delta["flow_efficiency"] == pytest.approx(5 / 7, abs=1e-12)
+    assert delta["unknown_reasons"] is None
+
+
+def test_the_skipped_share_is_a_whole_percent_that_never_reads_as_half_or_all() -> None:
+    assert skipped_majority_reason(2919, 2966).startswith(
+        "cycle_time, flow_efficiency: 2919 of 2966 finished items (98 %)"
+    )
+    assert "(51 %)" in skipped_majority_reason(501, 1000)
+    assert "(99 %)" in skipped_majority_reason(999, 1000)
+
+
 # -- the real exports ------------------------------------------------------------------------------------
 
 
@@ -266,27 +356,36 @@ def test_jira_export_without_changelog_uses_reported_time_in_status(tmp_path: Pa
     try:
         workspace.import_files("jira", [export])
         service = workspace.metrics_at(datetime(2019, 12, 31, tzinfo=UTC))
-        summary = service.summary(by="team")
+        # The whole history (from 2004), not the default window's last 90 days.
+        history = date(2004, 1, 1)
+        summary = service.summary(by="team", since=history)
         rows = {row["team"]: row for row in summary.rows()}
         assert rows.keys() == {"AMQ", "ZOOKEEPER"}
         reported = _reported_cycle_days(export)
         done: dict[str, list[str]] = {}
-        for item in service.lead_time().rows():
+        for item in service.lead_time(since=history).rows():
             done.setdefault(item["team_id"], []).append(item["item_id"])
         for team, row in rows.items():
             assert row["finished"] == len(done[team]) > 0 and row["lead_time_p50"] > 0, team
-            # Every done item of this export carries the field.
+            # Every done item of this export carries the field; skipped_start counts those reporting 0 days.
             cycles = [reported[key][0] for key in done[team]]
+            assert row["skipped_start"] == sum(1 for cycle in cycles if cycle == 0), team
+            if row["skipped_start"] * 2 > row["finished"]:
+                continue
             expected = [float(numpy.percentile(cycles, p)) for p in (50, 70, 85, 95)]
             assert [row[f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == pytest.approx(expected, abs=1e-9), team
             active = sum(reported[key][1] for key in done[team])
             assert row["flow_efficiency"] == pytest.approx(active / sum(cycles), abs=1e-12), team
             assert row["unknown_reasons"] is None, team
-        # AMQ resolved nearly every issue straight from Open (2,919 of its 2,966 done items report no time in
-        # a started status), so its percentiles are a measured 0, and all its started time is In
-        # Progress (active); ZOOKEEPER's issues wait in Patch Available.
-        assert [rows["AMQ"][f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == [0.0, 0.0, 0.0, 0.0]
-        assert rows["AMQ"]["flow_efficiency"] == 1.0
+        # AMQ resolved nearly every issue straight from Open: 2,919 of its 2,966 done items report no time in
+        # a started status (AMQ's workflow had no working status in use; the field says 0 days in one), so
+        # its percentiles and efficiency are unknown rather than a 0 and a 100 % measured on 47 items.
+        # ZOOKEEPER's issues wait in Patch Available.
+        assert (rows["AMQ"]["finished"], rows["AMQ"]["skipped_start"]) == (2966, 2919)
+        assert [rows["AMQ"][f"cycle_time_p{p}"] for p in (50, 70, 85, 95)] == [None, None, None, None]
+        assert rows["AMQ"]["flow_efficiency"] is None
+        assert rows["AMQ"]["unknown_reasons"] == skipped_majority_reason(2919, 2966)
+        assert rows["ZOOKEEPER"]["unknown_reasons"] is None
         assert rows["ZOOKEEPER"]["cycle_time_p50"] == pytest.approx(3.3275072395833334, abs=1e-12)
         assert rows["ZOOKEEPER"]["flow_efficiency"] == pytest.approx(0.015455220574419774, abs=1e-12)
         assert any("reported time in status for 3940 of 3940 finished items" in note for note in summary.notes)

@@ -135,3 +135,32 @@ def test_report_opens_offline_in_chromium(report: str, tmp_path: Path) -> None:
         )
         assert drawn >= 100
         assert problems == []
+
+
+def test_report_has_the_teams_outside_the_org(tmp_path: Path, shared_data: Path) -> None:
+    """The real Jira export with an org file that owns AMQ only: ZOOKEEPER is a team outside the org, in the
+    report as on the organization page, with the note that says how to map it and its own section."""
+    import orgflow
+    from orgflow.report.document import build_report
+
+    workspace = orgflow.init(tmp_path / "ws")
+    org = tmp_path / "org.yaml"
+    org.write_text(
+        "groups:\n"
+        "  - {id: apache, name: Apache, kind: org}\n"
+        "  - {id: messaging, name: Messaging, kind: cluster, parent: apache}\n"
+        "  - {id: AMQ, name: ActiveMQ, kind: team, type: stream-aligned, parent: messaging}\n",
+        encoding="utf-8",
+    )
+    try:
+        workspace.import_files("jira", [shared_data / "jira" / "apache-amq-zookeeper.jsonl.gz"])
+        workspace.import_files("org", [org])
+    finally:
+        workspace.close()
+    html = build_report(tmp_path / "ws", tmp_path / "report.html", window="all").read_text(encoding="utf-8")
+    outside = html[html.index('data-cluster="outside-org"') :]
+    outside = outside[: outside.index("</section>")]
+    assert "<h2>Outside the org</h2>" in outside
+    assert 'data-card="ZOOKEEPER"' in outside and 'data-card="AMQ"' not in outside
+    assert "data-ownership-note" in outside and "ZOOKEEPER" in outside
+    assert 'id="team-ZOOKEEPER"' in html and 'href="#team-ZOOKEEPER"' in html

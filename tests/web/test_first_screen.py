@@ -8,6 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
+from orgflow.metrics.definitions import LABELS
 from orgflow.web.views import summary_figures
 
 
@@ -66,7 +67,9 @@ def test_summary_figures_say_unknown_not_zero() -> None:
     ]
     assert figures["cycle_time_p85"].text == "–" and figures["cycle_time_p85"].reason == row["unknown_reasons"]
     assert figures["lead_time_p50"].reason is None
-    assert all(figure.label.endswith("(days)") for key, figure in figures.items() if key.endswith(("_p50", "_p85")))
+    # The terminal's labels (one table), with the unit: durations in days.
+    assert all(figure.label == LABELS[key] for key, figure in figures.items())
+    assert all(figure.label.endswith("(d)") for key, figure in figures.items() if key.endswith(("_p50", "_p85")))
     assert summary_figures({**row, "flow_efficiency": 0.004})[-2].text == "0.4%"
     assert summary_figures(None) == []
 

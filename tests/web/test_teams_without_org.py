@@ -15,7 +15,7 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -113,7 +113,7 @@ def test_team_page_of_a_project_has_figures(client: TestClient) -> None:
     assert page.status_code == 200
     assert "data-ownership-note" in page.text
     body = client.get("/api/teams/AMQ", params={"window": "all"}).json()
-    summary = client.get("/api/summary", params={"by": "team", "now": "2019-12-31"}).json()["rows"]
+    summary = client.get("/api/summary", params={"by": "team", "now": "2019-12-31", "window": "all"}).json()["rows"]
     amq = next(row for row in summary if row["team"] == "AMQ")
     assert body["card"]["finished"] == amq["finished"] > 0
     assert body["summary"]["rows"][0]["throughput_per_week"] == pytest.approx(amq["throughput_per_week"])
@@ -206,3 +206,60 @@ def test_status_says_which_work_no_team_owns_and_how_to_map_it(
     assert "work no team of the org owns" in text
     assert "work items whose team is not a group" not in text
     assert f"{zookeeper:,} work items belong to no team of the org: ZOOKEEPER ({zookeeper:,} items)." in text
+
+
+def test_a_project_has_a_delivery_page_too(client: TestClient) -> None:
+    """A unit work is attributed to is a team on every team route, the delivery pages included: AMQ owns
+    no service (nothing deploys here), so its page says so instead of answering 404."""
+    page = client.get("/delivery/teams/AMQ")
+    assert page.status_code == 200
+    assert "No successful production deployment of AMQ in this window." in page.text
+    body = client.get("/api/delivery/teams/AMQ").json()
+    assert body["ok"] is True
+    assert client.get("/delivery/teams/NOBODY").status_code == 404
+    assert client.get("/api/delivery/teams/NOBODY").status_code == 404
+
+
+def test_each_project_is_read_over_the_last_90_days_of_its_own_data(
+    jira_dir: Path, issue_projects: dict[str, str], shared_data: Path
+) -> None:
+    """Served with no `now`: the default window ends with the data behind each figure. Each project's
+    latest event (a creation or a resolution: the export has no changelog) is read from the export."""
+    latest: dict[str, datetime] = {}
+    with gzip.open(_export(shared_data), "rt", encoding="utf-8") as handle:
+        for line in handle:
+            fields = json.loads(line)["fields"]
+            for text in (fields["created"], fields.get("resolutiondate")):
+                if text:
+                    moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%f%z").astimezone(UTC)
+                    project = fields["project"]["key"]
+                    latest[project] = max(latest.get(project, moment), moment)
+    # AMQ's data ends last (2019-01-11), so the workspace's window ends with it; ZOOKEEPER's three days
+    # earlier: its row of a summary by team covers its own 90 days, and says so.
+    assert latest["AMQ"] > latest["ZOOKEEPER"]
+    application = create_app(jira_dir)
+    try:
+        api = TestClient(application)
+        body = api.get("/api/summary", params={"by": "team"}).json()
+        amq_end = latest["AMQ"].date()
+        assert body["params"]["until"] == f"{amq_end + timedelta(days=1)}T00:00:00Z"
+        assert body["params"]["since"] == f"{amq_end + timedelta(days=1) - timedelta(days=90)}T00:00:00Z"
+        zookeeper_end = latest["ZOOKEEPER"].date()
+        assert body["params"]["row_windows"] == {
+            "ZOOKEEPER": {
+                "since": f"{zookeeper_end + timedelta(days=1) - timedelta(days=90)}T00:00:00Z",
+                "until": f"{zookeeper_end + timedelta(days=1)}T00:00:00Z",
+                "data_as_of": latest["ZOOKEEPER"].isoformat(),
+            }
+        }
+        team = api.get("/api/teams/ZOOKEEPER").json()
+        first = zookeeper_end - timedelta(days=89)
+        assert team["window"] == f"last 90 days ({first} to {zookeeper_end})"
+        row = next(row for row in body["rows"] if row["team"] == "ZOOKEEPER")
+        assert team["summary"]["rows"][0]["finished"] == row["finished"] > 0
+        home = api.get("/api/organization").json()
+        card = next(card for card in home["outside_org"]["teams"] if card["group_id"] == "ZOOKEEPER")
+        assert card["finished"] == row["finished"]
+        assert f"data ends {zookeeper_end}: {first} to {zookeeper_end}" in card["detail"]
+    finally:
+        application.state.hub.close()

@@ -70,6 +70,29 @@ def default_now(clock: datetime, as_of: DataAsOf | None) -> tuple[datetime, str]
     return clock, NOW_CLOCK
 
 
+def end_of_data_day(instant: datetime) -> datetime:
+    """Midnight UTC after `instant`'s UTC day: where a window over data ending at `instant` closes."""
+    last_day = instant.astimezone(UTC).date()
+    return datetime.combine(last_day + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+
+
+def cut_window_end(now: datetime, basis: str, cut_end: datetime | None) -> tuple[datetime, datetime | None]:
+    """Where the default window of a cut closes, and the cut's data end when that is what closed it.
+
+    The start of `now`'s UTC day (a running day is incomplete); but when `now` was not given (`basis`
+    is not `NOW_GIVEN`) and the data behind the cut ends earlier (`cut_end`: its latest event, or its
+    source's last sync), the end of that data's last day: a team whose export stopped in 2019 is read
+    over its own last weeks, not over the years other sources go on after it.
+    """
+    day_start = datetime.combine(now.astimezone(UTC).date(), datetime.min.time(), tzinfo=UTC)
+    if basis == NOW_GIVEN or cut_end is None:
+        return day_start, None
+    end = end_of_data_day(cut_end)
+    if end < day_start:
+        return end, cut_end.astimezone(UTC)
+    return day_start, None
+
+
 AS_OF_KEYS = ("now", "now_basis", "data_as_of", "data_as_of_basis")
 """The params `as_of_params` sets."""
 
@@ -85,8 +108,9 @@ def as_of_params(now: datetime, basis: str, as_of: DataAsOf | None) -> dict[str,
 
 
 def as_of_caption(params: dict[str, Any]) -> str | None:
-    """One line saying which "as of" a result used, e.g. "as of 2019-12-29 (the latest event in the
-    data; --now to choose)"; None for params without `now_basis`."""
+    """Which "as of" a result used, e.g. "as of 2019-12-29 (the latest event in the data; --now to
+    choose)", with a line more when the default window ends with the cut's own data (`cut_data_as_of`)
+    and one per row that has a window of its own (`row_windows`); None for params without `now_basis`."""
     basis = params.get("now_basis")
     if basis is None:
         return None
@@ -94,10 +118,21 @@ def as_of_caption(params: dict[str, Any]) -> str | None:
     if basis == NOW_DATA:
         day = params["data_as_of"][:10]
         what = "the last sync" if params.get("data_as_of_basis") == LAST_SYNC else "the latest event in the data"
-        return f"as of {day} ({what}; --now to choose)"
-    if basis == NOW_GIVEN:
-        return f"as of {_instant_text(now)} (--now)"
-    return f"as of {_instant_text(now)} (now; --now to choose)"
+        lines = [f"as of {day} ({what}; --now to choose)"]
+    elif basis == NOW_GIVEN:
+        lines = [f"as of {_instant_text(now)} (--now)"]
+    else:
+        lines = [f"as of {_instant_text(now)} (now; --now to choose)"]
+    cut_end = params.get("cut_data_as_of")
+    if cut_end:
+        lines.append(f"the data of this cut ends on {cut_end[:10]}: the default window ends with it")
+    for key, window in (params.get("row_windows") or {}).items():
+        last_day = (datetime.fromisoformat(window["until"].replace("Z", "+00:00")) - timedelta(days=1)).date()
+        lines.append(
+            f"{key}: its data ends on {window['data_as_of'][:10]}, so its row covers "
+            f"{window['since'][:10]} to {last_day}"
+        )
+    return "\n".join(lines)
 
 
 def stale_note(params: dict[str, Any], *, clock: datetime | None = None) -> str | None:

@@ -154,3 +154,17 @@ CORE_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns a terminal table keeps when it must leave some out to fit; the others go first, from
 the right. A metric not listed keeps its first column."""
+
+
+UNIT_SUFFIXES = (" (d)", " (h)", " /wk", " /day")
+
+
+def label_name(column: str) -> str:
+    """A column's label without its unit (`LABELS`: "Flow time p85 (d)" -> "Flow time p85"), for a
+    surface that prints the unit beside the value, as the dashboard's cards do; the column itself when
+    it has no label."""
+    label = LABELS.get(column, column)
+    for suffix in UNIT_SUFFIXES:
+        if label.endswith(suffix):
+            return label[: -len(suffix)]
+    return label

@@ -187,7 +187,18 @@ class DeliveryService:
         groups = self._owners()[1]
         for name, value in (("team", team), ("group", group)):
             if value is not None and value != UNOWNED and value not in groups:
+                if name == "team" and value in self._attributed_teams():
+                    continue  # a unit work is attributed to (a project key): a team that owns no service
                 raise InputError(f"unknown {name} {value!r}", field=name, hint="see `orgflow status`")
+
+    def _attributed_teams(self) -> set[str]:
+        """The units work items are attributed to (`orgflow.metrics.attribution.attributed_units`): teams
+        everywhere, with or without an org file, though no service names them as its owner."""
+        from orgflow.metrics.attribution import attributed_units
+
+        connection = self._workspace.store.connection
+        order = tuple(self._workspace.config.org.attribution)
+        return {row["team_id"] for row in attributed_units(connection, order).to_pylist()}
 
     @property
     def now_given(self) -> bool:

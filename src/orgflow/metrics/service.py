@@ -59,6 +59,8 @@ if TYPE_CHECKING:
 
 
 _SERIALS = itertools.count(1)
+_OWN_WINDOW_BY = {"team": "team", "project": "project", "value_stream": "value_stream"}
+"""`--by` values whose rows take their own default window in a summary (the cut field each row is)."""
 _NOTE_QUERIES: weakref.WeakKeyDictionary[Workspace, QueryCache] = weakref.WeakKeyDictionary()
 """Per workspace, the compiled queries behind results' notes, kept apart from the metrics' own."""
 
@@ -260,13 +262,16 @@ class FlowService:
         """The item facts as of `now` restricted to `cut` (`orgflow.metrics.cuts.cut_items`)."""
         return cut_items(self._items, self._tables, cut or Cut())
 
-    def window(self, *, since: date | None = None, until: date | None = None) -> Window:
-        """The analysis window (defaults: from the first item's creation to the start of `now`'s day).
+    def window(self, *, since: date | None = None, until: date | None = None, cut: Cut | None = None) -> Window:
+        """The analysis window: with neither end given, the default window of `cut` (`default_window`);
+        `since` alone runs to the start of `now`'s day, `until` alone from the first item's creation.
 
         Raises:
             InputError: a bad window (`make_window`), or one starting after the data's end while
                 `now` was taken from it.
         """
+        if since is None and until is None:
+            return self.default_window(cut)
         if until is None and since is not None and self.now_basis == NOW_DATA and since >= self.now.date():
             last_day = self.now.date() - timedelta(days=1)
             raise InputError(
@@ -275,6 +280,70 @@ class FlowService:
                 hint="give an earlier --since, or --now (or --until) to look at a later date",
             )
         return make_window(since=since, until=until, now=self.now, earliest=self._earliest_created())
+
+    def history_window(self) -> Window:
+        """The whole history: from the first item's creation to the start of `now`'s day."""
+        return make_window(since=None, until=None, now=self.now, earliest=self._earliest_created())
+
+    def default_window(self, cut: Cut | None = None) -> Window:
+        """The default window of `cut`, the one every surface uses when no window is asked for
+        (docs/decisions/0007-default-window.md): the last `DEFAULT_WINDOW_DAYS` (90) whole days of the
+        data behind the cut, not before the workspace's first item. It ends at the start of `now`'s
+        day or, when `now` was not given and the cut's data (`data_ends`) stops earlier, at the end of
+        that data's last day; the window then carries that end as `data_end`.
+
+        Raises:
+            InputError: an unknown team, group or value stream; an empty window.
+        """
+        from orgflow.metrics.as_of import cut_window_end
+        from orgflow.metrics.window import default_window
+
+        cut_end = None
+        if self.now_basis != NOW_GIVEN:
+            cut_end = self.data_ends(cut).get(None)
+        end, data_end = cut_window_end(self.now, self.now_basis, cut_end)
+        return default_window(end=end, earliest=self._earliest_created(), data_end=data_end)
+
+    def data_ends(self, cut: Cut | None = None, by: str | None = None) -> dict[Any, datetime]:
+        """The moment the data behind `cut` is as of, per `by` value (the key None without `by`):
+        the latest creation, stage change or finish of its items, or the last sync of their source
+        (resource ``issues``, as `orgflow.metrics.as_of.data_as_of` reads it) when that is later.
+        Aware UTC instants; groups without items are absent.
+
+        Raises:
+            InputError: an unknown team, group or value stream, or `by`.
+        """
+
+        def build(_terms: WindowTerms | None) -> ir.Table:
+            items, column = self._with_by(self._cut_items(cut), by)
+            syncs = (
+                self._tables.table("sync_state")
+                .filter(_.source_name.endswith(":issues"))
+                .mutate(sync_source=_.source_name.re_replace(":issues$", ""))
+                .group_by("sync_source")
+                .aggregate(synced_at=_.updated_at.max())
+            )
+            joined = items.left_join(syncs, items.source == syncs.sync_source)
+            latest = ibis.greatest(
+                joined.created_at,
+                joined.finished_at.fill_null(joined.created_at),
+                joined.current_stage_since.fill_null(joined.created_at),
+                joined.synced_at.fill_null(joined.created_at),
+            )
+            groups = [column] if column else []
+            ends = joined.mutate(latest=latest)
+            if groups:
+                return ends.group_by(groups).aggregate(data_end=_.latest.max())
+            return ends.aggregate(data_end=_.latest.max())
+
+        table = self._run("data-ends", build, cut=cut, options=(by,), window=None)
+        column = BY_COLUMNS.get(by) if by else None
+        keys = table.column(column).to_pylist() if column else [None] * table.num_rows
+        return {
+            key: end.replace(tzinfo=UTC)
+            for key, end in zip(keys, table.column("data_end").to_pylist(), strict=True)
+            if end is not None
+        }
 
     def _earliest_created(self) -> datetime | None:
         """The first item's creation (UTC), asked of the store once per service."""
@@ -327,6 +396,8 @@ class FlowService:
             full["since"] = window.since.isoformat() + "Z"
             full["until"] = window.until.isoformat() + "Z"
         full |= self.as_of_params()
+        if window is not None and window.data_end is not None:
+            full["cut_data_as_of"] = window.data_end.isoformat()
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table)
 
@@ -378,7 +449,7 @@ class FlowService:
         by: str | None = None,
     ) -> MetricResult:
         """Headline flow figures per `by` (team, group, type, flow_type, project, value_stream)."""
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         small_sample = self._workspace.config.thresholds.small_sample
 
         def build(terms: WindowTerms | None) -> ir.Table:
@@ -388,7 +459,42 @@ class FlowService:
             )
 
         result = self._computed("summary", build, cut=cut, options=(by, small_sample), params={"by": by}, window=window)
+        if since is None and until is None and by in _OWN_WINDOW_BY and self.now_basis != NOW_GIVEN:
+            result = self._rows_in_own_windows(result, cut or Cut(), by, window)
         return self._noted(result, cut, window, "cycle time and flow efficiency")
+
+    def _rows_in_own_windows(self, result: MetricResult, cut: Cut, by: str, window: Window) -> MetricResult:
+        """`result` (a summary by `by` over the default window of `cut`) with each row whose data ends
+        before that window does computed over its own default window instead, and `row_windows` in
+        the params naming those rows' windows and data ends: a team whose export stopped years before
+        the others' is read over its own last 90 days, not as years of nothing."""
+        from orgflow.metrics.as_of import cut_window_end
+        from orgflow.metrics.window import default_window
+
+        field_name = _OWN_WINDOW_BY[by]
+        rows = result.rows()
+        own: dict[str, dict[str, Any]] = {}
+        for key, data_end in self.data_ends(cut, by).items():
+            end, used_end = cut_window_end(self.now, self.now_basis, data_end)
+            if key is None or used_end is None or end.replace(tzinfo=None) >= window.until:
+                continue
+            row_window = default_window(end=end, earliest=self._earliest_created(), data_end=used_end)
+            row_cut = replace(cut, **{field_name: key})
+            (row,) = self.summary(
+                cut=row_cut, since=row_window.since.date(), until=row_window.until.date() - timedelta(days=1)
+            ).rows()
+            for index, existing in enumerate(rows):
+                if existing.get(by) == key:
+                    rows[index] = {by: key, **row}
+            own[key] = {
+                "since": row_window.since.isoformat() + "Z",
+                "until": row_window.until.isoformat() + "Z",
+                "data_as_of": used_end.isoformat(),
+            }
+        if not own:
+            return result
+        table = pa.Table.from_pylist(rows, schema=result.table.schema)
+        return replace(result, table=table, params={**result.params, "row_windows": own})
 
     def lead_time(
         self,
@@ -403,7 +509,7 @@ class FlowService:
         def build(terms: WindowTerms | None) -> ir.Table:
             return flow_time.lead_time(self._cut_items(cut), window=terms, include_cancelled=include_cancelled)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("lead-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
 
     def cycle_time(
@@ -420,7 +526,7 @@ class FlowService:
             items = self._with_reported(self._cut_items(cut))
             return flow_time.cycle_time(items, window=terms, include_cancelled=include_cancelled)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         result = self._computed("cycle-time", build, cut=cut, options=(include_cancelled,), params={}, window=window)
         return self._noted(result, cut, window, "cycle time (started_at = finished_at - reported cycle time)")
 
@@ -441,7 +547,7 @@ class FlowService:
             items, column = self._with_by(self._cut_items(cut), by)
             return flow_load.throughput(items, self._calendar(), window=terms, period=period, by=column)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed(
             "throughput", build, cut=cut, options=(period, by), params={"period": period, "by": by}, window=window
         )
@@ -460,7 +566,7 @@ class FlowService:
             items, column = self._with_by(self._cut_items(cut), by)
             return flow_load.wip(items, self._calendar(), window=terms, by=column)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("wip", build, cut=cut, options=(by,), params={"by": by}, window=window)
 
     def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
@@ -470,7 +576,7 @@ class FlowService:
             stage_table = self._tables.table("of_stages")
             return flow_load.cfd(self._climbs, self._cut_items(cut), stage_table, self._calendar(), window=terms)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("cfd", build, cut=cut, options=(), params={}, window=window)
 
     def age(self, *, cut: Cut | None = None) -> MetricResult:
@@ -516,7 +622,7 @@ class FlowService:
                 return flow_time.flow_efficiency_items(items, window=terms)
             return flow_time.flow_efficiency(items, window=terms, by=column)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         result = self._computed("efficiency", build, cut=cut, options=(by, per_item), params={"by": by}, window=window)
         return self._noted(result, cut, window, "active and cycle time")
 
@@ -528,7 +634,7 @@ class FlowService:
         def build(terms: WindowTerms | None) -> ir.Table:
             return flow_load.flow_distribution(self._cut_items(cut), window=terms, now=self._now_term)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("distribution", build, cut=cut, options=(), params={}, window=window)
 
     def stages(
@@ -550,7 +656,7 @@ class FlowService:
             spans = reported_times.with_reported_spans(self._spans(), self._items, self._tables, self._reported_tables)
             return stages.time_in_stages(spans, items, stage_table, window=terms, level=level, by=column)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         result = self._computed(
             "stages", build, cut=cut, options=(level, by), params={"level": level, "by": by}, window=window
         )
@@ -580,7 +686,7 @@ class FlowService:
                 now=self._now_term,
             )
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("blocked", build, cut=cut, options=(), params={}, window=window)
 
     def sle(self, *, cut: Cut | None = None) -> MetricResult:
@@ -615,7 +721,7 @@ class FlowService:
             daily = flow_load.wip(items, self._calendar(), window=terms, by=None)
             return stages.littles_law(items, daily, window=terms)
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         return self._computed("littles-law", build, cut=cut, options=(), params={}, window=window)
 
     def items(
@@ -659,7 +765,7 @@ class FlowService:
                 ),
             ).order_by("created_at", "item_id")
 
-        window = self.window(since=since, until=until)
+        window = self.window(since=since, until=until, cut=cut)
         # The stage is a bound value like the cut's: one compiled query serves every stage.
         return self._computed(
             "items",

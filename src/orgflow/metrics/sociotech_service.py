@@ -603,7 +603,8 @@ class SocioTechService:
             edges += dependencies.coupling_edges(rows, self.owner_of)
         if "blocking" in chosen and connection.execute("SELECT count(*) FROM item_links").fetchone()[0]:
             flow = self._workspace.metrics_at(self.now)
-            window = flow.window(since=since, until=until)
+            # Like coupling, blocking reads the whole history unless a window is given.
+            window = flow.window(since=since, until=until) if since or until else flow.history_window()
             links = dependencies.blocking_links(self.backend, flow.items_table(), window=window)
             edges += dependencies.blocking_edges(self._arrow, links)
         nodes = {

@@ -18,6 +18,25 @@ NO_STATUS_HISTORY = (
     "cycle_time, flow_efficiency: no status history in the active stages "
     "(every finished item went from backlog straight to done)"
 )
+NO_ACTIVE_TIME = (
+    "flow_efficiency: no finished item spent time in an active stage (their statuses are unmapped, or "
+    "their workflow has no active stage: `orgflow status` lists unmapped statuses)"
+)
+SKIPPED_MAJORITY = 0.5
+"""Above this share of finished items with `skipped_start`, a row's cycle time and flow efficiency are
+unknown: they would describe the few items that were timed, not the row."""
+
+
+def skipped_majority_reason(skipped: int, finished: int) -> str:
+    """The `unknown_reasons` text of a row where most finished items skipped every active stage, e.g.
+    "cycle_time, flow_efficiency: 3 of 5 finished items (60 %) skipped every active stage
+    (skipped_start); cycle time is not measured for them". The share is rounded to a whole percent,
+    kept between 51 and 99 so that it never reads as half or as all."""
+    percent = min(max(round(100 * skipped / finished), 51), 99)
+    return (
+        f"cycle_time, flow_efficiency: {skipped} of {finished} finished items ({percent} %) skipped every "
+        "active stage (skipped_start); cycle time is not measured for them"
+    )
 
 
 def flow_summary(
@@ -39,7 +58,12 @@ def flow_summary(
 
     Unknown is not zero: when no finished item of a row spent any time between its start and its
     finish (a history with only created and resolved, as a Jira export without changelog gives), its
-    cycle time and flow efficiency are null, not 0; `unknown_reasons` says so.
+    cycle time and flow efficiency are null, not 0; `unknown_reasons` says so. The same holds when
+    more than half (`SKIPPED_MAJORITY`) of its finished items skipped every active stage
+    (`skipped_start`, cycle time 0): percentiles and efficiency would then describe the few timed
+    items, or read 0; `unknown_reasons` gives the share (`skipped_majority_reason`). With half or
+    fewer, the skipped items count with cycle time 0, as METRICS.md defines. Flow efficiency alone is
+    null (`NO_ACTIVE_TIME`) when the row's finished items spent no time at all in an active stage.
 
     `reported` (`orgflow.metrics.reported_times.reported_item_times`), when given, supplies the
     cycle and active time of done items without status history from the source's reported time in
@@ -79,18 +103,40 @@ def flow_summary(
     else:
         joined = finished.cross_join(cancelled).cross_join(loaded)
     weeks = window.days / 7
+    finished_count = _.finished.fill_null(0)
+    skipped_count = _.skipped_start.fill_null(0)
     timed = _.timed.fill_null(0) > 0
-    cycle_times = {f"cycle_time_p{p}": ibis.ifelse(timed, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
+    # More than half skipped: `skipped * 2 > finished` in integers, so 3 of 6 is not a majority.
+    mostly_skipped = skipped_count * 2 > finished_count
+    measured = timed & ~mostly_skipped
+    # Time between start and finish, none of it active: the statuses say nothing about work (a
+    # workflow whose statuses are all unmapped), so an efficiency of 0 % would be made up.
+    no_active = _.active_us.fill_null(0) == 0
+    cycle_times = {f"cycle_time_p{p}": ibis.ifelse(measured, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
+    percent = (100 * skipped_count / finished_count.nullif(0)).round().cast("int64").clip(51, 99).cast("string")
+    majority_reason = (
+        "cycle_time, flow_efficiency: "
+        + skipped_count.cast("string")
+        + " of "
+        + finished_count.cast("string")
+        + " finished items ("
+        + percent
+        + " %) skipped every active stage (skipped_start); cycle time is not measured for them"
+    )
     result = joined.mutate(
-        finished=_.finished.fill_null(0),
+        finished=finished_count,
         cancelled=_.cancelled.fill_null(0),
         wip=_.wip.fill_null(0),
-        skipped_start=_.skipped_start.fill_null(0),
-        throughput_per_week=_.finished.fill_null(0) / weeks,
-        flow_efficiency=ibis.ifelse(timed, _.active_us / _.cycle_us, None),
-        small_sample=_.finished.fill_null(0) < small_sample,
+        skipped_start=skipped_count,
+        throughput_per_week=finished_count / weeks,
+        flow_efficiency=ibis.ifelse(measured & ~no_active, _.active_us / _.cycle_us, None),
+        small_sample=finished_count < small_sample,
         unknown_reasons=ibis.cases(
-            (_.finished.fill_null(0) == 0, NO_FINISHED), (~timed, NO_STATUS_HISTORY), else_=ibis.null("string")
+            (finished_count == 0, NO_FINISHED),
+            (~timed, NO_STATUS_HISTORY),
+            (mostly_skipped, majority_reason),
+            (no_active, NO_ACTIVE_TIME),
+            else_=ibis.null("string"),
         ),
         **cycle_times,
     ).drop("active_us", "cycle_us", "timed")

@@ -27,12 +27,21 @@ CALENDAR_END = date(2200, 1, 1)
 """The days a window may cover: [CALENDAR_FIRST, CALENDAR_END) (the calendar lookup holds them)."""
 
 
+DEFAULT_WINDOW_DAYS = 90
+"""The default window's length: the last 90 days of the data behind a figure (docs/decisions/0007)."""
+
+
 @dataclass(frozen=True)
 class Window:
-    """A half-open interval [since, until) of instants, as naive UTC datetimes (the store's convention)."""
+    """A half-open interval [since, until) of instants, as naive UTC datetimes (the store's convention).
+
+    `data_end` is set on a default window that ends with the data behind its cut, earlier than the
+    figures' `now`: the latest event of that data (aware UTC), which outputs state.
+    """
 
     since: datetime
     until: datetime
+    data_end: datetime | None = None
 
     @property
     def days(self) -> float:
@@ -161,3 +170,23 @@ def make_window(*, since: date | None, until: date | None, now: datetime, earlie
             hint="give --since before --until",
         )
     return Window(start, end)
+
+
+def default_window(
+    *, end: datetime, earliest: datetime | None, days: int = DEFAULT_WINDOW_DAYS, data_end: datetime | None = None
+) -> Window:
+    """The default window: the `days` whole UTC days before `end` (a midnight UTC, exclusive), not
+    opening before the day of the first item (`earliest`): no data, no zeros. `data_end` is kept on
+    the window (see `Window`).
+
+    Raises:
+        InputError: as `make_window` (an empty window: nothing was created before `end`'s day).
+    """
+    since = (end - timedelta(days=days)).astimezone(UTC).date()
+    if earliest is not None:
+        since = max(since, earliest.astimezone(UTC).date())
+    last_day = end.astimezone(UTC).date() - timedelta(days=1)
+    if since > last_day:
+        return make_window(since=None, until=None, now=end, earliest=earliest)
+    window = make_window(since=since, until=last_day, now=end, earliest=earliest)
+    return Window(window.since, window.until, data_end)

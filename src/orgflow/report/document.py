@@ -6,16 +6,18 @@ import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from orgflow.metrics.window import Cut
 from orgflow.web.filters import Filters
 from orgflow.web.hub import MetricsHub
+from orgflow.web.org_views import organization_page
 from orgflow.web.rendering import TEMPLATES_DIR, format_cell, format_instant
-from orgflow.web.views import Chart, Context, FlowView, OrganizationView, group_view, organization_view, team_view
+from orgflow.web.views import Chart, Context, FlowView, OrganizationView, group_view, team_view
 
 REPORT_TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = Path(__file__).resolve().parents[1] / "web" / "static" / "app.css"
@@ -90,8 +92,13 @@ def build_report(
     hub = MetricsHub(directory, now=now)
     try:
         instant = hub.now(None)
+        # The dashboard's windows: the default one is the workspace's (docs/decisions/0007-default-window.md).
+        default = hub.default_window(Cut())
+        last_day = (default.until - timedelta(days=1)).date()
         filters = Filters.parse(
-            today=instant.astimezone(UTC).date(),
+            today=default.until.date(),
+            default_range=(default.since.date(), last_day),
+            all_until=last_day,
             window=window,
             since=since.isoformat() if since else None,
             until=until.isoformat() if until else None,
@@ -111,7 +118,8 @@ def build_report(
             if on_progress:
                 on_progress(done, total, what)
 
-        organization: OrganizationView = organization_view(context)
+        page = organization_page(context)
+        organization: OrganizationView = page.view
         step("organization")
         cluster_views: list[FlowView] = []
         for cluster in clusters:
@@ -119,6 +127,8 @@ def build_report(
             step(cluster.name)
         # The teams the organization page shows (a team gone before the window and idle in it is not).
         shown = {card.group_id for block in organization.clusters for card in block.teams}
+        # ... and the teams outside the org (units work is attributed to that no team of the org names).
+        shown |= {card.group_id for card in page.outside.teams} if page.outside else set()
         team_views: list[FlowView] = []
         for team in teams:
             if team.group_id in shown:
@@ -137,6 +147,9 @@ def build_report(
             .render(
                 filters=filters,
                 organization=organization,
+                outside=page.outside,
+                ownership_note=page.note,
+                has_org=tree.has_org,
                 clusters=cluster_views,
                 teams=team_views,
                 svg=lambda chart: svgs[id(chart)],

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgflow.charts.base import Link
+from orgflow.metrics.definitions import label_name
 
 
 @dataclass(frozen=True)
@@ -42,11 +43,13 @@ class _Measure:
     show: str
 
 
+# Labels come from the one table the terminal uses (`orgflow.metrics.definitions.LABELS`), without the
+# unit, which the card prints beside each value.
 MEASURES = (
-    _Measure("velocity", "flow velocity", "throughput_per_week", "/wk", True, "finished"),
-    _Measure("flow_time", "flow time p85", "cycle_time_p85", "d", False, "finished"),
-    _Measure("wip", "WIP", "wip", "", None, "open"),
-    _Measure("efficiency", "flow efficiency", "flow_efficiency", "%", True, "finished"),
+    _Measure("velocity", label_name("throughput_per_week"), "throughput_per_week", "/wk", True, "finished"),
+    _Measure("flow_time", label_name("cycle_time_p85"), "cycle_time_p85", "d", False, "finished"),
+    _Measure("wip", label_name("wip"), "wip", "", None, "open"),
+    _Measure("efficiency", label_name("flow_efficiency"), "flow_efficiency", "%", True, "finished"),
 )
 
 
@@ -127,17 +130,17 @@ def _flag(
     if measure.key == "wip":
         grew = (current or 0) - (previous or 0) >= thresholds.wip_min_items
         if change is not None and change >= thresholds.wip_growth and grew:
-            return f"WIP up {change:.0%} (flag at +{thresholds.wip_growth:.0%})"
+            return f"{measure.label} up {change:.0%} (flag at +{thresholds.wip_growth:.0%})"
         return None
     if not reliable:
         return None
     if measure.key == "flow_time" and change is not None and change >= thresholds.flow_time_growth:
-        return f"flow time p85 up {change:.0%} (flag at +{thresholds.flow_time_growth:.0%})"
+        return f"{measure.label} up {change:.0%} (flag at +{thresholds.flow_time_growth:.0%})"
     if measure.key == "velocity" and change is not None and change <= -thresholds.velocity_drop:
-        return f"flow velocity down {-change:.0%} (flag at -{thresholds.velocity_drop:.0%})"
+        return f"{measure.label} down {-change:.0%} (flag at -{thresholds.velocity_drop:.0%})"
     if measure.key == "efficiency" and current is not None and current < thresholds.efficiency_floor:
         crossed = previous is not None and previous >= thresholds.efficiency_floor
-        return f"flow efficiency {current:.0%}, under {thresholds.efficiency_floor:.0%}" + (
+        return f"{measure.label} {current:.0%}, under {thresholds.efficiency_floor:.0%}" + (
             " (was above)" if crossed else ""
         )
     return None

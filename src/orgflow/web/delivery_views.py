@@ -55,7 +55,7 @@ def delivery_filters(hub: MetricsHub, params: Mapping[str, str]) -> Filters:
             "until": (today - timedelta(days=1)).isoformat(),
         }
         params = {**{key: value for key, value in params.items() if key != "window"}, **dates}
-    return parse_filters(hub, params)
+    return parse_filters(hub, params, flow=False)
 
 
 def delivery_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:

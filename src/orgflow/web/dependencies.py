@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import Depends, Request
 
 from orgflow.errors import InputError
+from orgflow.metrics.window import Cut
 from orgflow.web.filters import DEFAULT_WINDOW, Filters, parse_now
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Context
@@ -57,15 +59,42 @@ class WebPaths:
         return filters.href("/items", **changes)
 
 
-def parse_filters(hub: MetricsHub, params: Mapping[str, str], *, default_window: str = DEFAULT_WINDOW) -> Filters:
-    """The shared filters from URL parameters (today is the UTC day of the request's "now").
+def parse_filters(
+    hub: MetricsHub,
+    params: Mapping[str, str],
+    *,
+    default_window: str = DEFAULT_WINDOW,
+    scope: Mapping[str, str] | None = None,
+    flow: bool = True,
+) -> Filters:
+    """The shared filters from URL parameters.
+
+    On flow pages (`flow`), the windows end with the data behind the page's cut (its filters and
+    `scope`, the team or group of the page's path): the default window is the cut's
+    (`FlowService.default_window`, docs/decisions/0007-default-window.md), the other presets end on
+    its last day, and "all" runs to it. Otherwise "today" is the UTC day of the request's "now".
 
     Raises:
         InputError: a bad window, date, phase or now.
     """
     now_text = params.get("now") or None
-    today = hub.now(parse_now(now_text)).date()
+    now = parse_now(now_text)
+    today = hub.now(now).date()
+    default_range = all_until = None
+    if flow:
+        cut = Cut(
+            team=(scope or {}).get("team") or params.get("team") or None,
+            group=(scope or {}).get("group") or params.get("group") or None,
+            item_type=params.get("type") or None,
+            value_stream=params.get("value_stream") or None,
+            project=params.get("project") or None,
+        )
+        window = hub.default_window(cut, now)
+        last_day = (window.until - timedelta(days=1)).date()
+        default_range, all_until, today = (window.since.date(), last_day), last_day, window.until.date()
     return Filters.parse(
+        default_range=default_range,
+        all_until=all_until,
         today=today,
         window=params.get("window"),
         since=params.get("since"),
@@ -82,14 +111,16 @@ def parse_filters(hub: MetricsHub, params: Mapping[str, str], *, default_window:
     )
 
 
-def page_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:
-    """The view context of a page request."""
-    filters = parse_filters(hub, params)
+def page_context(hub: MetricsHub, params: Mapping[str, str], scope: Mapping[str, str] | None = None) -> Context:
+    """The view context of a page request (`scope`: the team or group its path names)."""
+    filters = parse_filters(hub, params, scope=scope)
     return Context(hub=hub, filters=filters, paths=WebPaths(filters))
 
 
 def get_page_context(request: Request) -> Context:
-    return page_context(get_hub(request), request.query_params)
+    path = request.path_params
+    scope = {"team": path.get("team_id", ""), "group": path.get("group_id", "")}
+    return page_context(get_hub(request), request.query_params, scope)
 
 
 PageContext = Annotated[Context, Depends(get_page_context)]

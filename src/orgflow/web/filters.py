@@ -75,14 +75,19 @@ class Filters:
         phases: tuple[str, ...] = (),
         now_text: str | None = None,
         default_window: str = DEFAULT_WINDOW,
+        default_range: tuple[date, date] | None = None,
+        all_until: date | None = None,
     ) -> Filters:
         """Filters from URL parameters; empty strings count as absent.
 
         Args:
             today: the UTC day of the view's `now`; preset windows end the day before.
             phases: the known phases (a `phase` outside them is an error).
-            default_window: the window when none is given (pages: the last 90 days; the API:
-                "all", like the CLI).
+            default_window: the window when none is given (the 90-day preset).
+            default_range: the first and last day of the default window of the page's cut
+                (`FlowService.default_window`): the 90-day preset is that window, so every surface
+                reads the same days; None: the 90 days before `today`.
+            all_until: the last day "all" runs to (the last day of the cut's data); None: open.
 
         Raises:
             InputError: a bad window, date or phase, a date outside the calendar, or since after until.
@@ -99,14 +104,16 @@ class Filters:
                     field="window",
                     hint=f"use {', '.join(WINDOW_CHOICES)} or give since and until (YYYY-MM-DD)",
                 )
-            if chosen in WINDOW_DAYS:
-                until_day = today - timedelta(days=1)
-                since_day = today - timedelta(days=WINDOW_DAYS[chosen])
-            elif chosen == "custom":
+            if chosen == "custom":
                 # "custom" without dates (the bar's menu before dates are picked): the default window.
                 chosen = DEFAULT_WINDOW
+            if chosen == DEFAULT_WINDOW and default_range is not None:
+                since_day, until_day = default_range
+            elif chosen in WINDOW_DAYS:
                 until_day = today - timedelta(days=1)
                 since_day = today - timedelta(days=WINDOW_DAYS[chosen])
+            elif chosen == "all":
+                until_day = all_until
         if since_day and until_day and since_day > until_day:
             raise InputError(
                 f"the window is empty ({since_day} is after {until_day})", field="since", hint="give since before until"
@@ -158,8 +165,8 @@ class Filters:
 
     def describe_window(self) -> str:
         """The window for people: "last 90 days (2026-08-18 to 2026-11-15)"."""
-        if self.since is None and self.until is None:
-            return "all time"
+        if self.since is None and (self.until is None or self.window == "all"):
+            return "all time" if self.until is None else f"all time (to {self.until})"
         span = f"{self.since or 'first item'} to {self.until or 'yesterday'}"
         if self.window in WINDOW_DAYS:
             return f"last {self.window} days ({span})"

@@ -20,7 +20,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from orgflow.errors import InputError
 from orgflow.metrics.service import FlowService, MetricResult
+from orgflow.metrics.window import Cut, Window
 from orgflow.store import snapshot
 from orgflow.workspace import STORE_FILE, Workspace, open_snapshot, open_workspace, workspace_dir
 
@@ -148,6 +150,18 @@ class MetricsHub:
     def now(self, now: datetime | None = None) -> datetime:
         """The instant figures are computed as of, for a request that gives `now` (or not)."""
         return self.service(now).now
+
+    def default_window(self, cut: Cut, now: datetime | None = None) -> Window:
+        """The default window of `cut` as of `now` (`FlowService.default_window`); for a cut that names
+        an unknown team, group or value stream, the workspace's (the page answers for the cut)."""
+
+        def compute(service: FlowService) -> Window:
+            try:
+                return service.default_window(cut)
+            except InputError:
+                return service.default_window(None)
+
+        return self.cached((self.service_key(now), "default-window", cut), compute, now=now)
 
     # -- results -------------------------------------------------------------------------------
     def compute(self, metric: str, *, now: datetime | None = None, **params: Any) -> MetricResult:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from orgflow.metrics.window import Cut
-from orgflow.web.filters import Filters, parse_now
+from orgflow.web.filters import parse_now
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 
@@ -35,8 +36,8 @@ def _pages(team: str, group: str | None, item: str | None, query: str) -> dict[s
     return pages
 
 
-def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: bool) -> list[Path]:
-    """Save every page at every size into `out`; returns the files written."""
+def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: bool, prefix: str = "") -> list[Path]:
+    """Save every page at every size into `out` (files named `prefix` + page + size); returns the files written."""
     from orgflow.metrics.browse import org_tree
     from orgflow.web.app import create_app
     from orgflow.web.browser import chromium, serve_in_thread, wait_for_charts
@@ -46,8 +47,15 @@ def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: b
     tree = hub.query("org_tree", org_tree)
     group = next((parent.group_id for parent in reversed(tree.ancestors(team)) if parent.kind == "cluster"), None)
     query = ""  # the app's fixed `now` applies to every page: no parameter needed
-    window = Filters.parse(today=hub.now(parse_now(now)).date())
-    found = hub.compute("cycle_time", now=parse_now(now), cut=_cut(team), since=window.since, until=window.until).rows()
+    # The team page's default window (docs/decisions/0007-default-window.md).
+    window = hub.default_window(_cut(team), parse_now(now))
+    found = hub.compute(
+        "cycle_time",
+        now=parse_now(now),
+        cut=_cut(team),
+        since=window.since.date(),
+        until=(window.until - timedelta(days=1)).date(),
+    ).rows()
     # An item of median cycle time: a typical timeline.
     ranked = sorted(found, key=lambda row: row["cycle_time_days"] or 0)
     item = ranked[len(ranked) // 2]["item_id"] if ranked else None
@@ -68,11 +76,11 @@ def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: b
                 overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
                 if overflow > 0:
                     print(f"{name} at {size_name} scrolls sideways by {overflow}px", file=sys.stderr)
-                target = out / f"{name}-{size_name}.png"
+                target = out / f"{prefix}{name}-{size_name}.png"
                 page.screenshot(path=str(target))
                 written.append(target)
                 if full_page and size_name == "desktop":
-                    whole = out / f"{name}-{size_name}-full.png"
+                    whole = out / f"{prefix}{name}-{size_name}-full.png"
                     page.screenshot(path=str(whole), full_page=True)
                     written.append(whole)
             context.close()
@@ -93,8 +101,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--team", default="merchant-portal", help="the team page and items to show")
     parser.add_argument("--now", help="the instant figures are computed as of (ISO 8601); default: now")
     parser.add_argument("--full-page", action="store_true", help="also capture whole desktop pages")
+    parser.add_argument("--prefix", default="", help="the start of every file name (real- for the real-data workspace)")
     options = parser.parse_args(argv)
-    for path in take(options.workspace, options.out, team=options.team, now=options.now, full_page=options.full_page):
+    pages = take(
+        options.workspace,
+        options.out,
+        team=options.team,
+        now=options.now,
+        full_page=options.full_page,
+        prefix=options.prefix,
+    )
+    for path in pages:
         print(path)
     return 0
 

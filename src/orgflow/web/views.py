@@ -18,10 +18,11 @@ import pyarrow.compute as pc
 from orgflow import charts
 from orgflow.errors import InputError
 from orgflow.metrics.browse import Group, OrgTree, StageInfo, org_tree, stage_catalog, stages_in_use
+from orgflow.metrics.definitions import LABELS
 from orgflow.metrics.service import MetricResult
 from orgflow.metrics.summary import PERCENTILES
 from orgflow.web.cards import Card, CardThresholds, make_card
-from orgflow.web.filters import Filters
+from orgflow.web.filters import DEFAULT_WINDOW, Filters
 from orgflow.web.hub import MetricsHub
 
 T = TypeVar("T")
@@ -86,7 +87,12 @@ class Context:
         return self.hub.cached(cache_key, lambda _service: build(), now=self.now)
 
     def window(self, filters: Filters | None = None) -> dict[str, date | None]:
+        """The window the metrics are asked for: none for the default window (the metrics then take
+        the default window of each figure's own cut, and of each row of a summary by team), else the
+        filters' days."""
         chosen = filters or self.filters
+        if chosen.window == DEFAULT_WINDOW:
+            return {"since": None, "until": None}
         return {"since": chosen.since, "until": chosen.until}
 
     @property
@@ -177,7 +183,29 @@ def summaries_now_and_before(
         if previous_filters
         else None
     )
+    own = current.params.get("row_windows")
+    if previous is not None and by == "team" and own:
+        previous = _previous_in_own_windows(context, filters, previous, own)
     return current, previous
+
+
+def _previous_in_own_windows(
+    context: Context, filters: Filters, previous: MetricResult, own: dict[str, dict[str, str]]
+) -> MetricResult:
+    """`previous` (a summary by team over the window before the page's) with each team whose row had a
+    window of its own (`row_windows`: its data ended earlier) computed over the equal window before that."""
+    rows = previous.rows()
+    for team, window in own.items():
+        since = datetime.fromisoformat(window["since"].replace("Z", "")).date()
+        until = datetime.fromisoformat(window["until"].replace("Z", "")).date() - timedelta(days=1)
+        length = (until - since).days + 1
+        before_until = since - timedelta(days=1)
+        before_since = before_until - timedelta(days=length - 1)
+        cut = replace(filters, team=team).cut()
+        (row,) = context.compute("summary", cut=cut, since=before_since, until=before_until).rows()
+        rows = [{"team": team, **row} if existing.get("team") == team else existing for existing in rows]
+    table = pa.Table.from_pylist(rows, schema=previous.table.schema)
+    return replace(previous, table=table)
 
 
 def _team_detail(group: Group) -> str:
@@ -194,6 +222,7 @@ def team_cards(
 ) -> list[Card]:
     rows = _rows_by(current, "team")
     before = _rows_by(previous, "team") if previous else {}
+    own_windows = current.params.get("row_windows") or {}
     cards: list[Card] = []
     since = context.filters.since
     for team in teams:
@@ -201,12 +230,18 @@ def team_cards(
         idle = row is None or (not row.get("finished") and not row.get("wip"))
         if idle and since is not None and team.valid_to is not None and team.valid_to <= since:
             continue  # a team that no longer existed in the window and did nothing in it
+        detail = _team_detail(team)
+        own = own_windows.get(team.group_id)
+        if own is not None:
+            # Its data ends before the page's window: its card covers its own last days.
+            last_day = datetime.fromisoformat(own["until"].replace("Z", "")).date() - timedelta(days=1)
+            detail += f" · data ends {own['data_as_of'][:10]}: {own['since'][:10]} to {last_day}"
         cards.append(
             make_card(
                 group_id=team.group_id,
                 name=team.name,
                 kind="team",
-                detail=_team_detail(team),
+                detail=detail,
                 href=context.paths.team(team.group_id),
                 current=row,
                 previous=before.get(team.group_id) if previous else None,
@@ -334,14 +369,15 @@ class SummaryFigure:
     reason: str | None
 
 
-# (column, label, unit): durations are in days, one unit for the whole table.
+# (column, label, unit): durations are in days, one unit for the whole table; the labels are the
+# terminal's (`orgflow.metrics.definitions.LABELS`), units included.
 _SUMMARY_COLUMNS = (
-    ("finished", "finished items", ""),
-    ("throughput_per_week", "flow velocity (items/week)", ""),
-    *((f"lead_time_p{p}", f"lead time p{p} (days)", "d") for p in (50, 85, 95)),
-    *((f"cycle_time_p{p}", f"flow time p{p} (days)", "d") for p in (50, 85, 95)),
-    ("flow_efficiency", "flow efficiency", "%"),
-    ("wip", "WIP at the window's end", ""),
+    ("finished", LABELS["finished"], ""),
+    ("throughput_per_week", LABELS["throughput_per_week"], ""),
+    *((f"lead_time_p{p}", LABELS[f"lead_time_p{p}"], "d") for p in (50, 85, 95)),
+    *((f"cycle_time_p{p}", LABELS[f"cycle_time_p{p}"], "d") for p in (50, 85, 95)),
+    ("flow_efficiency", LABELS["flow_efficiency"], "%"),
+    ("wip", LABELS["wip"], ""),
 )
 
 

@@ -1,8 +1,10 @@
 """The metrics API: `GET /api/<metric>` for every `orgflow flow <metric>` command, same parameters.
 
 Each answers what `orgflow flow <metric> --format json` prints, plus `"ok": true`:
-`{"ok", "metric", "definition", "params", "rows"}`. Without a window the whole history is used (as on
-the command line); `window=30|90|180` picks the last days like the pages do.
+`{"ok", "metric", "definition", "params", "rows"}`. Without a window the default window is used, as on
+the command line and the pages: the last 90 days of the data behind the cut (a summary by team gives a
+team whose data ends earlier its own, in `params.row_windows`); `window=30|180` picks the last days
+before that end, `window=all` the whole history (docs/decisions/0007-default-window.md).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pydantic import BaseModel
 
 from orgflow.metrics.service import MetricResult
 from orgflow.web.dependencies import HubDep, parse_filters
-from orgflow.web.filters import Filters
+from orgflow.web.filters import DEFAULT_WINDOW, Filters
 from orgflow.web.routes.payloads import result_body
 
 
@@ -56,10 +58,14 @@ ItemType = Annotated[
 ]
 ValueStream = Annotated[str | None, Query(description="Only teams of this value stream.")]
 Project = Annotated[str | None, Query(description="Only this project or repository.")]
-Since = Annotated[str | None, Query(description="Window start, YYYY-MM-DD (default: first item).")]
-Until = Annotated[str | None, Query(description="Window end, inclusive, YYYY-MM-DD (default: yesterday).")]
+Since = Annotated[str | None, Query(description="Window start, YYYY-MM-DD (default: the default window's).")]
+Until = Annotated[str | None, Query(description="Window end, inclusive, YYYY-MM-DD (default: the data's last day).")]
 Window = Annotated[
-    str | None, Query(description="30, 90 or 180: the last days before today; all (default). Ignored with since/until.")
+    str | None,
+    Query(
+        description="90 (default): the last 90 days of the cut's data; 30 or 180 likewise; all. "
+        "Ignored with since/until."
+    ),
 ]
 Now = Annotated[str | None, Query(description="See the flow as of this date or instant (ISO 8601, UTC if no offset).")]
 By = Annotated[str | None, Query(description="Group rows by team, group, type, flow_type, project, value_stream.")]
@@ -89,7 +95,7 @@ def _windowed(
         "window": window,
         "now": now,
     }
-    return parse_filters(hub, {key: value for key, value in values.items() if value}, default_window="all")
+    return parse_filters(hub, {key: value for key, value in values.items() if value})
 
 
 def _cut_only(
@@ -114,7 +120,9 @@ def _answer(result: MetricResult) -> Response:
 
 def _compute(hub: HubDep, filters: Filters, metric: str, *, window: bool = True, **params: Any) -> Response:
     if window:
-        params |= {"since": filters.since, "until": filters.until}
+        # The default window is the metrics' own: a summary by team then gives each team its own.
+        default = filters.window == DEFAULT_WINDOW
+        params |= {"since": None if default else filters.since, "until": None if default else filters.until}
     return _answer(hub.compute(metric, now=filters.now, cut=filters.cut(), **params))
 
 
