@@ -3,7 +3,9 @@
 Each source is imported into a temporary workspace; the daily throughput series runs from the first
 item to the last finish (forecasts "as of" the day after it). Forecasts are made every `--step` days
 with only the history before that day, and coverage is reported per window and confidence, with
-parameter uncertainty on and off.
+parameter uncertainty on and off: the plain Monte Carlo (runs of days as live forecasts replay them,
+`--block-days 1` for independent days), without the calibration step, which
+`benchmarks.forecast_calibration_real` judges. About a minute.
 
     python -m benchmarks.forecast_backtest_real [--step 7] [--trials 2000]
 """
@@ -21,6 +23,7 @@ from benchmarks import PROJECT_ROOT, SHARED_DATA
 from benchmarks.figures import Figures, timed
 from orgflow.forecast import backtest, series_from
 from orgflow.forecast.history import ThroughputSeries
+from orgflow.forecast.montecarlo import BLOCK_DAYS
 from orgflow.metrics.window import Cut
 from orgflow.workspace import Workspace
 
@@ -56,6 +59,7 @@ def run(
     windows: tuple[int, ...],
     step: int,
     trials: int,
+    block_days: float,
 ) -> None:
     """Backtest one series with and without parameter uncertainty; add its P85 coverage figures."""
     figures.add(
@@ -75,6 +79,8 @@ def run(
                 trials=trials,
                 seed=1,
                 uncertainty=uncertainty,
+                block_days=block_days,
+                calibrated=False,
             )
         )
         mode = "uncertainty" if uncertainty else "plain"
@@ -96,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--step", type=int, default=7)
     parser.add_argument("--trials", type=int, default=2_000)
+    parser.add_argument("--block-days", type=float, default=BLOCK_DAYS)
     options = parser.parse_args(argv)
     figures = Figures(NAME, "Forecast backtests on real data: Apache Jira resolved per day, Kubernetes KEPs")
     if not JIRA.exists() or not KEP.exists():
@@ -117,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     windows=(30, 60, 90),
                     step=options.step,
                     trials=options.trials,
+                    block_days=options.block_days,
                 )
         kep_dir = directory / "kep"
         kep_dir.mkdir()
@@ -132,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 windows=(90, 180, 365),
                 step=options.step,
                 trials=options.trials,
+                block_days=options.block_days,
             )
     finally:
         shutil.rmtree(directory, ignore_errors=True)

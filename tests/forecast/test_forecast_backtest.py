@@ -18,7 +18,7 @@ def test_constant_history_every_forecast_holds_and_origins_are_counted() -> None
     """2 items every day for 40 days; 14-day window, 5-day horizon: every forecast says 10 items at
     every confidence and 10 happen. Origins: day 14 (the window fits) to day 35 (5 days follow): 22."""
     series = ThroughputSeries(FIRST, np.full(40, 2))
-    result = backtest(series, horizon_days=5, windows=(14,), seed=1)
+    result = backtest(series, horizon_days=5, windows=(14,), seed=1, calibrated=False)
     assert [(row["confidence"], row["forecasts"], row["held"], row["coverage"]) for row in result.rows] == [
         (50, 22, 22, 1.0),
         (70, 22, 22, 1.0),
@@ -54,13 +54,15 @@ def test_stationary_series_p85_coverage_with_parameter_uncertainty() -> None:
     """Poisson(4) a day for 24,000 days, one forecast every 30 days (outcomes do not overlap), 30-day
     horizon: about 800 forecasts per window, standard error of a coverage about 0.013."""
     series = ThroughputSeries(date(1950, 1, 1), np.random.default_rng(101).poisson(4, 24_000))
-    result = backtest(series, horizon_days=30, windows=(30, 90), step_days=30, seed=1)
+    result = backtest(series, horizon_days=30, windows=(30, 90), step_days=30, seed=1, calibrated=False, block_days=1)
     for window in (30, 90):
         assert 0.82 <= result.coverage(window, 0.85) <= 0.88
         assert result.coverage(window, 0.50) == pytest.approx(0.5, abs=0.06)
     assert "30-day window: calibrated" in result.verdict
     # Plain resampling of a 30-day window is over-confident: its 85 % rows hold far less often.
-    plain = backtest(series, horizon_days=30, windows=(30,), step_days=30, seed=1, uncertainty=False)
+    plain = backtest(
+        series, horizon_days=30, windows=(30,), step_days=30, seed=1, uncertainty=False, calibrated=False, block_days=1
+    )
     assert plain.coverage(30, 0.85) < 0.80
     assert "over-confident" in plain.verdict
 

@@ -71,10 +71,11 @@ def test_monte_carlo_sampling_the_poisson_matches_exact_within_a_day() -> None:
 def test_monte_carlo_on_a_history_matches_exact_convolution_of_that_history() -> None:
     history = ThroughputSeries(date(2024, 1, 1), np.random.default_rng(2).poisson(1.5, 90))
     exact = exact_when(history, 120)
-    simulated = forecast_when(history, 120, trials=100_000, seed=3, uncertainty=False)
+    # Independent days (block_days=1) are what the convolution assumes.
+    simulated = forecast_when(history, 120, trials=100_000, seed=3, uncertainty=False, block_days=1)
     assert all(abs(a - b) <= 1 for a, b in zip(simulated.values(), exact.values(), strict=True))
     exact_many = exact_how_many(history, 45)
-    simulated_many = forecast_how_many(history, 45, trials=100_000, seed=3, uncertainty=False)
+    simulated_many = forecast_how_many(history, 45, trials=100_000, seed=3, uncertainty=False, block_days=1)
     assert all(abs(a - b) <= 1 for a, b in zip(simulated_many.values(), exact_many.values(), strict=True))
     # The exact daily distribution is the history's share of days with each count.
     assert daily_pmf(history) == pytest.approx(np.bincount(history.counts) / 90)
@@ -120,8 +121,9 @@ def test_parameter_uncertainty_adds_the_variance_of_the_window_mean() -> None:
     window = np.array([0, 3, 1, 0, 2, 5, 1, 0, 0, 4, 2, 1, 0, 6, 1, 2, 0, 3, 1, 2])
     width, horizon = window.size, 40
     sigma2 = window.var()
-    plain = forecast_how_many(window, horizon, trials=200_000, seed=9, uncertainty=False, check=False)
-    resampled = forecast_how_many(window, horizon, trials=200_000, seed=9, uncertainty=True, check=False)
+    options = {"trials": 200_000, "seed": 9, "check": False, "block_days": 1}
+    plain = forecast_how_many(window, horizon, uncertainty=False, **options)
+    resampled = forecast_how_many(window, horizon, uncertainty=True, **options)
     assert plain.samples.mean() == pytest.approx(horizon * window.mean(), rel=0.01)
     assert resampled.samples.mean() == pytest.approx(horizon * window.mean(), rel=0.01)
     assert plain.samples.var() == pytest.approx(horizon * sigma2, rel=0.03)

@@ -20,6 +20,7 @@ import orgflow
 from orgflow.cli import forecast as forecast_cli
 from orgflow.errors import InputError
 from orgflow.forecast import daily_throughput, forecast_how_many, forecast_when
+from orgflow.forecast.calibrate import calibrate
 from orgflow.model import StatusTransition, WorkItem
 from orgflow.store.database import ImportBatch
 from orgflow.workspace import Workspace
@@ -114,19 +115,27 @@ def test_cli_when_and_how_many_json(workspace: Workspace) -> None:
     payload = json.loads(result.output)
     assert set(payload) == {"metric", "definition", "params", "rows"}
     assert payload["metric"] == "forecast-when"
-    assert [set(row) for row in payload["rows"]] == [{"confidence", "days", "date"}] * 4
+    assert [set(row) for row in payload["rows"]] == [{"confidence", "days", "date", "null_reason"}] * 4
     with orgflow.open(workspace.directory) as reopened:
         series = daily_throughput(reopened, team="alpha", window_days=20, now=NOW)
-    expected = forecast_when(series, 12, seed=5).rows()
+    expected = calibrate(forecast_when(series, 12, seed=5), series).rows()
+    # A few weeks of history: no record to calibrate from, so every row is null with the reason. The one
+    # past weekly forecast (7 days ago) of 12 items at about 1.2 a day (24 in 20 days) is not settled:
+    # it needs about 10 days, so its own 95 % day has not passed and it does not enter the record.
+    assert [row["days"] for row in payload["rows"]] == [None] * 4
+    assert payload["rows"][2]["null_reason"] == (
+        "too little history to calibrate: 0 past weekly forecasts of this question, 20 needed"
+    )
+    assert payload["params"]["calibration"]["record_forecasts"] == 0
     assert [row["days"] for row in payload["rows"]] == [row["days"] for row in expected]
-    assert [row["date"] for row in payload["rows"]] == [row["date"].isoformat() for row in expected]
+    assert [row["date"] for row in payload["rows"]] == [row["date"] for row in expected] == [None] * 4
     assert [row["confidence"] for row in payload["rows"]] == [50, 70, 85, 95]
 
     result = _cli(workspace, "how-many", "--by", "2024-04-09", *common)
     payload = json.loads(result.output)
-    assert [set(row) for row in payload["rows"]] == [{"confidence", "items"}] * 4
+    assert [set(row) for row in payload["rows"]] == [{"confidence", "items", "null_reason"}] * 4
     assert payload["params"]["days"] == 20  # 03-21 … 04-09
-    expected = forecast_how_many(series, 20, seed=5).rows()
+    expected = calibrate(forecast_how_many(series, 20, seed=5), series).rows()
     assert [row["items"] for row in payload["rows"]] == [row["items"] for row in expected]
 
     exact = _cli(workspace, "when", "--items", "12", "--exact", *common)
@@ -140,7 +149,9 @@ def test_cli_plan_backtest_and_errors(workspace: Workspace, tmp_path: Path) -> N
     result = _cli(workspace, "plan", str(plan), "--window", "20", "--now", "2024-03-21", "--format", "json")
     assert result.exit_code == 0, result.output
     rows = json.loads(result.output)["rows"]
-    assert rows[0]["initiative"] == "x" and 0 <= rows[0]["probability"] <= 1
+    # Too little history to calibrate the team: the probability is null (unknown), not 0.
+    assert rows[0]["initiative"] == "x" and rows[0]["probability"] is None
+    assert json.loads(result.output)["params"]["calibration"]["alpha"]["verdict"].startswith("too little history")
     board = _cli(workspace, "plan", str(plan), "--window", "20", "--now", "2024-03-21", "--board")
     assert json.loads(board.output)["teams"] == ["alpha"]
     plan.write_text("initiatives:\n  - {name: x, teams: {gamma: 10}}\n", encoding="utf-8")

@@ -28,6 +28,10 @@ from orgflow.forecast import (
     load_plan,
     plan_series,
 )
+from orgflow.forecast.calibrate import calibrate
+from orgflow.forecast.calibration import MIN_SCORES, RECORD_STEP_DAYS
+from orgflow.forecast.history import MIN_ACTIVE_DAYS, MIN_ITEMS
+from orgflow.forecast.plan import calibrate_plan
 from orgflow.insights import find_insights
 from orgflow.metrics.service import FlowService
 from orgflow.metrics.window import Cut
@@ -135,7 +139,8 @@ def _error_shape(body: dict[str, Any]) -> None:
 def test_when_page_and_api_equal_forecast_when_with_the_same_seed(client: TestClient, workspace: Workspace) -> None:
     url = "team=checkout&items=20&by=2027-01-31&window=60&trials=2000&seed=5"
     series = daily_throughput(workspace, team="checkout", window_days=60, now=DEFAULT_END)
-    expected = forecast_when(series, 20, trials=2000, seed=5, target_date=date(2027, 1, 31))
+    # The page shows the forecast calibrated by the team's own record (a separate step on the same trials).
+    expected = calibrate(forecast_when(series, 20, trials=2000, seed=5, target_date=date(2027, 1, 31)), series)
 
     body = client.get(f"/api/forecasts/when?{url}").json()
     assert body["rows"] == _rows(expected)
@@ -175,13 +180,13 @@ def test_when_page_and_api_equal_forecast_when_with_the_same_seed(client: TestCl
 def test_how_many_by_a_date_and_by_default_over_ninety_days(client: TestClient, workspace: Workspace) -> None:
     series = daily_throughput(workspace, group="payments", now=DEFAULT_END)
     by = date(2026, 12, 31)
-    expected = forecast_how_many(series, by=by, trials=3000, seed=2, uncertainty=False)
+    expected = calibrate(forecast_how_many(series, by=by, trials=3000, seed=2, uncertainty=False), series)
     body = client.get("/api/forecasts/how-many?group=payments&by=2026-12-31&trials=3000&seed=2&uncertainty=off").json()
     assert body["rows"] == _rows(expected)
     assert body["params"]["days"] == (by - TODAY).days + 1 == 46
     assert body["by"] == "2026-12-31" and body["params"]["uncertainty"] is False
 
-    default = forecast_how_many(series, 90, trials=3000, seed=2)
+    default = calibrate(forecast_how_many(series, 90, trials=3000, seed=2), series)
     body = client.get("/api/forecasts/how-many?group=payments&trials=3000&seed=2").json()
     assert body["rows"] == _rows(default)
     assert body["by"] == (TODAY + timedelta(days=89)).isoformat()
@@ -196,7 +201,7 @@ def test_defaults_are_the_first_team_fifty_items_and_seed_one(client: TestClient
     body = client.get("/api/forecasts/when").json()
     assert body["query"]["team"] == "billing"  # Billing comes first of the demo's teams by name
     series = daily_throughput(workspace, team="billing", now=DEFAULT_END)
-    assert body["rows"] == _rows(forecast_when(series, 50, seed=1))
+    assert body["rows"] == _rows(calibrate(forecast_when(series, 50, seed=1), series))
     assert body["params"]["trials"] == 10_000 and body["params"]["window_days"] == 90
 
 
@@ -240,7 +245,7 @@ def test_a_wider_window_makes_fraud_detection_forecastable(client: TestClient, w
     series = daily_throughput(workspace, team="fraud-detection", window_days=365, now=DEFAULT_END)
     assert assess(series).ok
     body = client.get("/api/forecasts/when?team=fraud-detection&window=365&items=5&trials=1000").json()
-    assert body["rows"] == _rows(forecast_when(series, 5, trials=1000, seed=1))
+    assert body["rows"] == _rows(calibrate(forecast_when(series, 5, trials=1000, seed=1), series))
 
 
 @pytest.mark.parametrize(
@@ -272,14 +277,58 @@ def test_now_moves_the_history_and_the_start(client: TestClient, workspace: Work
     then = datetime(2026, 10, 1, tzinfo=UTC)
     series = daily_throughput(workspace, team="checkout", window_days=60, now=then)
     body = client.get("/api/forecasts/when?team=checkout&window=60&items=10&trials=1000&now=2026-10-01").json()
-    assert body["rows"] == _rows(forecast_when(series, 10, trials=1000, seed=1))
+    assert body["rows"] == _rows(calibrate(forecast_when(series, 10, trials=1000, seed=1), series))
     assert body["rows"][0]["date"] >= "2026-10-01" and body["history"]["until"] == "2026-09-30"
+
+
+def test_a_short_history_shows_the_calibration_refusal_not_rows(client: TestClient, workspace: Workspace) -> None:
+    """On 2025-06-01 checkout has about six months of history: its 60-day window suffices for a
+    forecast, but the weekly past forecasts of the same question that a calibration needs are fewer
+    than 20. For "how many in 90 days" they are counted here independently: origins every 7 days
+    back from the end, at least 90 days back (the outcome is known), whose own 60 days before hold 10
+    items on 5 active days. Every row is null with the reason ('–', the reason on hover), and the
+    charts draw no confidence line and name the reason (no crash on a null row)."""
+    now = datetime(2025, 6, 1, tzinfo=UTC)
+    series = daily_throughput(workspace, team="checkout", window_days=60, now=now)
+    assert assess(series).ok
+    counts = series.history()
+    origins = range(counts.size - RECORD_STEP_DAYS, 59, -RECORD_STEP_DAYS)
+    usable = [
+        o
+        for o in origins
+        if counts[o - 60 : o].sum() >= MIN_ITEMS and (counts[o - 60 : o] > 0).sum() >= MIN_ACTIVE_DAYS
+    ]
+    known = [o for o in usable if o + 90 <= counts.size]
+    assert 0 < len(known) < len(usable) < MIN_SCORES
+    how_many_reason = f"too little history to calibrate: {len(known)} past weekly forecasts of this question, 20 needed"
+    url = "team=checkout&window=60&items=10&trials=1000&now=2025-06-01"
+    how_many = client.get(f"/api/forecasts/how-many?{url}").json()
+    assert [(row["items"], row["null_reason"]) for row in how_many["rows"]] == [(None, how_many_reason)] * 4
+    # "When": the usable past forecasts that are settled (their own 95 % day passed) by 2025-06-01.
+    body = client.get(f"/api/forecasts/when?{url}").json()
+    record = body["params"]["calibration"]["record_forecasts"]
+    assert record <= len(usable)
+    reason = f"too little history to calibrate: {record} past weekly forecasts of this question, 20 needed"
+    assert [(row["days"], row["date"], row["null_reason"]) for row in body["rows"]] == [(None, None, reason)] * 4
+    assert body["params"]["calibration"]["verdict"] == reason
+    page = _Elements(client.get(f"/forecasts?{url}").text)
+    rows = [row for row in page.having("data-null-reason", "tr") if "data-days" in row]
+    assert [(row["data-days"], row["data-null-reason"]) for row in rows] == [("", reason)] * 4
+    titles = [attrs["title"] for name, attrs in page.elements if name == "td" and attrs.get("title")]
+    assert titles == [reason] * 8 + [how_many_reason] * 4  # "when": days and date cells; "how many": one each
+    for name, why in (("when", reason), ("how-many", how_many_reason)):
+        spec = page.specs[name]
+        confidences = next(layer for layer in spec["layer"] if layer.get("name") == "confidences")
+        assert confidences["data"]["values"] == []
+        subtitle = spec["title"]["subtitle"]
+        assert (subtitle[-1] if isinstance(subtitle, list) else subtitle) == f"no 50/70/85/95 % line: {why}"
 
 
 # -- plans ---------------------------------------------------------------------------------------
 def test_example_plan_equals_forecast_plan(client: TestClient, workspace: Workspace) -> None:
     plan = load_plan(EXAMPLE_PLAN)
-    expected = forecast_plan(plan, plan_series(workspace.metrics_at(DEFAULT_END), plan), trials=300, seed=3)
+    series = plan_series(workspace.metrics_at(DEFAULT_END), plan)
+    expected = calibrate_plan(forecast_plan(plan, series, trials=300, seed=3), series)
     body = client.get("/api/forecasts/plan?plan=examples/demo-plan.yaml&trials=300&seed=3").json()
     assert body["rows"] == _rows(expected)
     assert body["board"] == json.loads(json.dumps(expected.board()))
@@ -294,7 +343,8 @@ def test_example_plan_equals_forecast_plan(client: TestClient, workspace: Worksp
 
 def test_plan_page_table_and_board_chart(client: TestClient, workspace: Workspace, plans: Path) -> None:
     plan = load_plan(plans / "small.yaml")
-    expected = forecast_plan(plan, plan_series(workspace.metrics_at(DEFAULT_END), plan), trials=1000, seed=1)
+    series = plan_series(workspace.metrics_at(DEFAULT_END), plan)
+    expected = calibrate_plan(forecast_plan(plan, series, trials=1000, seed=1), series)
     page = _Elements(client.get("/forecasts/plan?plan=plans/small.yaml&trials=1000").text)
     rows = page.having("data-initiative", "tr")
     assert [row["data-initiative"] for row in rows] == ["Ledger", "Wallet", "Parcels"]

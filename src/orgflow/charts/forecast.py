@@ -47,11 +47,14 @@ def _percent(confidence: float | int) -> int:
 
 
 def _markers(result: ForecastResult) -> list[dict[str, Any]]:
-    """The result's confidence rows as reference lines: position, label and color."""
+    """The result's confidence rows as reference lines: position, label and color (a null row, one no
+    calibration can hold, has no line; the chart's subtitle names it)."""
     markers = []
     for row in result.rows():
         percent = _percent(row["confidence"])
         color = PERCENTILE_COLORS.get(percent, "#5c6b7a")
+        if row.get("null_reason"):
+            continue
         if result.kind == "when":
             if row["date"] is None:
                 continue
@@ -165,13 +168,9 @@ def forecast_chart(result: ForecastResult, *, title: str, width: Width = "contai
         },
     ]
     if when and result.target_date is not None:
-        target = [
-            {
-                "at": result.target_date.isoformat(),
-                "text": f"target {result.target_date.isoformat()}: "
-                f"{result.probability_by(result.target_date):.0%} of trials done by then",
-            }
-        ]
+        chance = result.probability_by(result.target_date)
+        said = "no chance promised (no calibration can hold)" if chance is None else f"{chance:.0%} likely done by then"
+        target = [{"at": result.target_date.isoformat(), "text": f"target {result.target_date.isoformat()}: {said}"}]
         layers.append(
             {
                 "name": "target",
@@ -185,9 +184,16 @@ def forecast_chart(result: ForecastResult, *, title: str, width: Width = "contai
     document = spec(
         title=title, description=definition, values=_outcomes(result, kept), width=width, height=240, layer=layers
     )
+    subtitle = []
     if left_out > 0:
         beyond = "finish later than shown" if when else "finish more items than shown"
-        document["title"]["subtitle"] = f"{left_out:.1%} of trials {beyond}"
+        subtitle.append(f"{left_out:.1%} of trials {beyond}")
+    refused = [row for row in result.rows() if row.get("null_reason")]
+    if refused:
+        levels = "/".join(f"{_percent(row['confidence'])}" for row in refused)
+        subtitle.append(f"no {levels} % line: {refused[0]['null_reason']}")
+    if subtitle:
+        document["title"]["subtitle"] = subtitle if len(subtitle) > 1 else subtitle[0]
         document["title"]["subtitleColor"] = "#5d6978"
     return document
 
@@ -299,7 +305,8 @@ def board_layout(board: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
             "at": bar["target"],
             "y": bar["y"],
             "chance": bar["probability"],
-            "text": f"{bar['initiative']}: target {bar['target']}, {bar['probability']} likely",
+            "text": f"{bar['initiative']}: target {bar['target']}, "
+            + (f"{bar['probability']} likely" if bar["probability"] else "chance unknown (no calibration can hold)"),
         }
         for bar in bars
         if bar["target"]

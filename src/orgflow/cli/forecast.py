@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -18,22 +18,18 @@ from rich.markup import escape
 from orgflow.cli.context import open_from
 from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, console, render
-from orgflow.forecast.backtest import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
-from orgflow.forecast.backtest import backtest as run_backtest
-from orgflow.forecast.exact import exact_how_many, exact_when
-from orgflow.forecast.history import (
+from orgflow.forecast.defaults import (
+    DEFAULT_BACKTEST_TRIALS,
+    DEFAULT_TRIALS,
     DEFAULT_WINDOW_DAYS,
+    DEFAULT_WINDOWS,
     WIDER_WINDOW_DAYS,
-    ThroughputSeries,
-    default_series,
-    series_from,
 )
-from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
-from orgflow.forecast.plan import forecast_plan, plan_series
-from orgflow.forecast.plan_file import load_plan
-from orgflow.forecast.result import DEFAULT_TRIALS
-from orgflow.metrics.service import MetricResult
 from orgflow.metrics.window import Cut
+
+if TYPE_CHECKING:
+    from orgflow.forecast.history import ThroughputSeries
+    from orgflow.metrics.service import MetricResult
 
 app = typer.Typer(
     help="Forecasts from the teams' own throughput: when, how many, plans of initiatives, backtests.",
@@ -81,6 +77,8 @@ def _render(result: MetricResult, fmt: Format, columns: str | None) -> None:
 
 def _series(ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None) -> ThroughputSeries:
     """The cut's daily throughput as of `--now`, read from the workspace (None: `default_series`)."""
+    from orgflow.forecast.history import default_series, series_from
+
     with open_from(ctx, read_only=True) as workspace:
         service = workspace.metrics_at(now_option(now))
         if window_days is None:
@@ -106,12 +104,17 @@ def when(
     now: Now = None,
 ) -> None:
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
+    from orgflow.forecast.calibrate import calibrate
+    from orgflow.forecast.exact import exact_when
+    from orgflow.forecast.montecarlo import forecast_when
+
     series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
     target = day_option(by, "by")
     if exact:
         result = exact_when(series, items, target_date=target)
     else:
-        result = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
+        raw = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
+        result = calibrate(raw, series)  # the record's adjusted levels (docs/forecasting.md)
     _render(result.metric_result(), fmt, columns)
 
 
@@ -133,12 +136,17 @@ def how_many(
     now: Now = None,
 ) -> None:
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
+    from orgflow.forecast.calibrate import calibrate
+    from orgflow.forecast.exact import exact_how_many
+    from orgflow.forecast.montecarlo import forecast_how_many
+
     series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
     until = day_option(by, "by")
     if exact:
         result = exact_how_many(series, days, by=until)
     else:
-        result = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
+        raw = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
+        result = calibrate(raw, series)  # the record's adjusted levels (docs/forecasting.md)
     _render(result.metric_result(), fmt, columns)
 
 
@@ -161,6 +169,9 @@ def plan(
     now: Now = None,
 ) -> None:
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
+    from orgflow.forecast.plan import calibrate_plan, forecast_plan, plan_series
+    from orgflow.forecast.plan_file import load_plan
+
     initiatives = load_plan(path)
     with open_from(ctx, read_only=True) as workspace:
         service = workspace.metrics_at(now_option(now))
@@ -168,6 +179,7 @@ def plan(
     result = forecast_plan(
         initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=day_option(start, "start")
     )
+    result = calibrate_plan(result, series)  # each team's record of past forecasts
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
     else:
@@ -196,6 +208,9 @@ def backtest(
     now: Now = None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
+    from orgflow.forecast.backtest import backtest as run_backtest
+    from orgflow.forecast.history import series_from
+
     with open_from(ctx, read_only=True) as workspace:
         cut = Cut(team=team, group=group, item_type=item_type)
         series = series_from(workspace.metrics_at(now_option(now)), cut, window_days=None)  # the whole history

@@ -18,15 +18,20 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.forecast.calibration import (
+    RECORD_TRIALS,
+    Question,
+    calibrate_at,
+    cumulative_counts,
+    score,
+    seeded_forecasts,
+)
+from orgflow.forecast.defaults import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.history import ThroughputSeries, assess
-from orgflow.forecast.montecarlo import DaySampler, simulate_how_many, simulate_when
+from orgflow.forecast.montecarlo import BLOCK_DAYS
 from orgflow.forecast.result import CONFIDENCES, at_least_for, check_confidences, day_for
 from orgflow.metrics.service import MetricResult
 
-DEFAULT_WINDOWS = (30, 60, 90)
-"""History windows compared by default, in days."""
-DEFAULT_BACKTEST_TRIALS = 2_000
-"""Trials per backtest forecast: many forecasts are made, each needs less precision than a live one."""
 MIN_ORIGINS = 30
 """Fewer forecasts than this for a window and its coverage is not judged."""
 TOLERANCE = 0.05
@@ -52,11 +57,11 @@ class BacktestResult:
     verdict: str
     params: dict[str, Any] = field(default_factory=dict)
 
-    def coverage(self, window_days: int, confidence: float) -> float | None:
-        """The share of forecasts with that window whose `confidence` row held."""
+    def coverage(self, window_days: int, confidence: float, *, calibrated: bool = False) -> float | None:
+        """The share of forecasts with that window whose `confidence` row held (plain or calibrated)."""
         for row in self.rows:
             if row["window_days"] == window_days and abs(row["confidence"] - confidence * 100) < 1e-9:
-                return row["coverage"]
+                return row["calibrated_coverage" if calibrated else "coverage"]
         raise KeyError((window_days, confidence))
 
     def metric_result(self) -> MetricResult:
@@ -71,6 +76,11 @@ class BacktestResult:
                 ("verdict", pa.string()),
             ]
         )
+        if self.rows and "calibrated_coverage" in self.rows[0]:
+            schema = schema.append(pa.field("calibrated_forecasts", pa.int64()))
+            schema = schema.append(pa.field("calibrated_held", pa.int64()))
+            schema = schema.append(pa.field("calibrated_coverage", pa.float64()))
+            schema = schema.append(pa.field("calibrated_verdict", pa.string()))
         table = pa.Table.from_pylist(self.rows, schema=schema)
         params = {**self.params, "verdict": self.verdict, "rows": table.num_rows}
         return MetricResult(f"backtest-{self.kind}", DEFINITION, params, table)
@@ -99,8 +109,16 @@ def backtest(
     trials: int = DEFAULT_BACKTEST_TRIALS,
     seed: int | None = None,
     uncertainty: bool = True,
+    block_days: float = BLOCK_DAYS,
+    calibrated: bool = True,
+    record_trials: int = RECORD_TRIALS,
 ) -> BacktestResult:
     """Backtest "how many in `horizon_days`" (default) or, with `items`, "when will `items` be done".
+
+    Each forecast is judged twice: as the plain Monte Carlo gives it (`coverage`) and, with
+    `calibrated`, read at the levels its own record of weekly past forecasts adjusts it to
+    (`calibrated_coverage`; `orgflow.forecast.calibration`, only outcomes known at the origin). A
+    calibrated row that is null (no calibration can hold there) is not a forecast and is not counted.
 
     Args:
         series: the whole daily throughput history.
@@ -110,7 +128,10 @@ def backtest(
         since, until: origins from `since` to `until` inclusive (default: the whole series where the
             window fits before and the outcome is known after).
         step_days: days between origins.
-        trials, seed, uncertainty: as for live forecasts (fewer trials by default).
+        trials, seed, uncertainty, block_days: as for live forecasts (fewer trials by default).
+        calibrated: also judge the calibrated forecasts.
+        record_trials: trials of each past forecast of a record, as for live forecasts
+            (`orgflow.forecast.calibration.RECORD_TRIALS`).
 
     Raises:
         InputError: bad parameters, or a history too short for any origin.
@@ -128,48 +149,68 @@ def backtest(
     first = 0 if since is None else max(0, (since - series.first_day).days)
     last = series.days - 1 if until is None else min(series.days - 1, (until - series.first_day).days)
     root = np.random.SeedSequence(seed)
+    cumulative = cumulative_counts(counts)
     rows, outcomes = [], []
     for window in windows:
+        question = Question(kind, window, horizon_days, items, uncertainty, block_days)
+        forecast_at = seeded_forecasts(counts, question, trials, int(root.entropy))  # type: ignore[arg-type]
+        # The records' forecasts have trials of their own, as a live forecast's record does.
+        record_at = seeded_forecasts(counts, question, record_trials, int(root.entropy) + 1)  # type: ignore[arg-type]
         held = np.zeros(len(confidences), dtype=np.int64)
+        calibrated_held = np.zeros(len(confidences), dtype=np.int64)
+        calibrated_made = np.zeros(len(confidences), dtype=np.int64)
         made = 0
         for origin in range(max(first, window), last + 1, step_days):
-            actual = _actual(counts, origin, kind, items, horizon_days)
-            history = counts[origin - window : origin]
-            if actual is None or not assess(ThroughputSeries(series.first_day, history)).ok:
+            actual = question.actual(cumulative, origin, counts.size)
+            samples = forecast_at(origin)
+            if actual is None or samples is None:
                 continue
-            sampler = DaySampler(window, trials, seeds=root.spawn(1)[0], uncertainty=uncertainty)
-            if kind == "when":
-                finished = simulate_when(history, items or 1, sampler)
-                cdf = np.cumsum(np.bincount(finished)) / trials
-                forecast = [day_for(cdf, q) for q in confidences]
-                hits = [value is not None and actual <= value for value in forecast]
-            else:
-                totals = simulate_how_many(history, horizon_days or 1, sampler)
-                pmf = np.bincount(totals) / trials
-                forecast = [at_least_for(pmf, q) for q in confidences]
-                hits = [actual >= value for value in forecast]
+            outcome_score = score(kind, samples, actual)
+            forecast = _read(kind, samples, trials, confidences)
+            hits = [outcome_score < q - _TOLERANCE for q in confidences]
             held += np.array(hits, dtype=np.int64)
             made += 1
-            outcomes.append(
-                {
-                    "origin": series.first_day + timedelta(days=origin),
-                    "window_days": window,
-                    **{f"p{round(q * 100):g}": value for q, value in zip(confidences, forecast, strict=True)},
-                    "actual": actual,
-                }
-            )
+            record: dict[str, Any] = {
+                "origin": series.first_day + timedelta(days=origin),
+                "window_days": window,
+                **{_key(q): value for q, value in zip(confidences, forecast, strict=True)},
+                "actual": actual,
+            }
+            if calibrated:
+                calibration = calibrate_at(counts, origin, question, confidences, record_at)
+                levels = [calibration.level(q) for q in confidences]
+                for position, level in enumerate(levels):
+                    if level is not None:
+                        calibrated_made[position] += 1
+                        calibrated_held[position] += outcome_score < level - _TOLERANCE
+                values = _read(kind, samples, trials, tuple(level or 0.5 for level in levels))
+                record.update(
+                    {
+                        f"calibrated_{_key(q)}": None if level is None else value
+                        for q, level, value in zip(confidences, levels, values, strict=True)
+                    }
+                )
+            outcomes.append(record)
         for position, confidence in enumerate(confidences):
             coverage = float(held[position] / made) if made else None
-            rows.append(
-                {
-                    "window_days": window,
-                    "confidence": round(confidence * 100, 6),
-                    "forecasts": made,
-                    "held": int(held[position]),
-                    "coverage": None if coverage is None else round(coverage, 4),
-                    "verdict": _judge(coverage, confidence, made),
-                }
-            )
+            row = {
+                "window_days": window,
+                "confidence": round(confidence * 100, 6),
+                "forecasts": made,
+                "held": int(held[position]),
+                "coverage": None if coverage is None else round(coverage, 4),
+                "verdict": _judge(coverage, confidence, made),
+            }
+            if calibrated:
+                count = int(calibrated_made[position])
+                share = float(calibrated_held[position] / count) if count else None
+                row.update(
+                    calibrated_forecasts=count,
+                    calibrated_held=int(calibrated_held[position]),
+                    calibrated_coverage=None if share is None else round(share, 4),
+                    calibrated_verdict=_judge(share, confidence, count),
+                )
+            rows.append(row)
     if not outcomes:
         raise InputError(
             f"no past date has enough history before it and a known outcome after it ({whole.verdict()})",
@@ -186,25 +227,39 @@ def backtest(
         "trials": trials,
         "seed": root.entropy,
         "uncertainty": uncertainty,
+        "block_days": block_days,
+        "calibrated": calibrated,
+        "record_trials": record_trials if calibrated else None,
         "history_since": series.first_day.isoformat(),
         "history_until": (series.end_day - timedelta(days=1)).isoformat(),
     }
     return BacktestResult(kind, rows, outcomes, _overall(rows, whole.verdict()), params)
 
 
-def _actual(counts: np.ndarray, origin: int, kind: str, items: int | None, horizon_days: int | None) -> int | None:
-    """What happened from `origin`: items over the horizon, or the day the N-th item finished (None: unknown)."""
-    if kind == "how-many":
-        assert horizon_days is not None
-        if origin + horizon_days > counts.size:
-            return None
-        return int(counts[origin : origin + horizon_days].sum())
-    reached = np.flatnonzero(np.cumsum(counts[origin:]) >= (items or 1))
-    return int(reached[0]) + 1 if reached.size else None
+_TOLERANCE = 1e-9
+"""As in `orgflow.forecast.result`: a share of trials equal to the level counts as reaching it."""
+
+
+def _key(confidence: float) -> str:
+    return f"p{round(confidence * 100):g}"
+
+
+def _read(kind: str, samples: np.ndarray, trials: int, levels: tuple[float, ...]) -> list[int | None]:
+    """The rows of a forecast given by its trial outcomes, at each level."""
+    if kind == "when":
+        cdf = np.cumsum(np.bincount(samples)) / trials
+        return [day_for(cdf, q) for q in levels]
+    pmf = np.bincount(samples) / trials
+    return [at_least_for(pmf, q) for q in levels]
 
 
 def _overall(rows: list[dict[str, Any]], history: str) -> str:
     """One line: the history's sufficiency and the verdict at the highest confidence of each window."""
     top = max(row["confidence"] for row in rows)
-    parts = [f"{row['window_days']}-day window: {row['verdict']}" for row in rows if row["confidence"] == top]
+    parts = [
+        f"{row['window_days']}-day window: {row['verdict']}"
+        + (f" (calibrated: {row['calibrated_verdict']})" if "calibrated_verdict" in row else "")
+        for row in rows
+        if row["confidence"] == top
+    ]
     return f"{history}; at {top:g} %: " + ", ".join(parts)

@@ -19,16 +19,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from orgflow.errors import InputError
+from orgflow.forecast.defaults import DEFAULT_WINDOW_DAYS, WIDER_WINDOW_DAYS
 from orgflow.metrics.window import Cut
 
 if TYPE_CHECKING:
     from orgflow.metrics.service import FlowService
     from orgflow.workspace import Workspace
 
-DEFAULT_WINDOW_DAYS = 90
-"""The history a forecast samples by default: the last 90 complete days."""
-WIDER_WINDOW_DAYS = (180, 365)
-"""The windows a forecast without `--window` tries, in order, when the default one is too sparse."""
 MIN_DAYS = 14
 """Fewer days of history than this and no forecast is made."""
 MIN_ITEMS = 10
@@ -47,12 +44,21 @@ class ThroughputSeries:
     first_day: date
     counts: np.ndarray
     params: dict[str, Any] = field(default_factory=dict)
+    past: np.ndarray | None = None
+    """The daily counts before `first_day`, back to the cut's first item (known on the forecast date):
+    what a forecast's calibration backtests on. None: not read."""
 
     def __post_init__(self) -> None:
         counts = np.asarray(self.counts, dtype=np.int64)
         if counts.ndim != 1 or (counts.size and counts.min() < 0):
             raise ValueError("a throughput series is a 1-d array of non-negative counts")
         object.__setattr__(self, "counts", counts)
+        if self.past is not None:
+            object.__setattr__(self, "past", np.asarray(self.past, dtype=np.int64))
+
+    def history(self) -> np.ndarray:
+        """Every known day up to the end of the series: `past` then `counts`."""
+        return self.counts if self.past is None else np.concatenate([self.past, self.counts])
 
     @property
     def days(self) -> int:
@@ -77,7 +83,10 @@ class ThroughputSeries:
         """The days in [since, until), clipped to the series."""
         low = max(0, (since - self.first_day).days)
         high = min(self.days, max(low, (until - self.first_day).days))
-        return ThroughputSeries(self.first_day + timedelta(days=low), self.counts[low:high], dict(self.params))
+        past = None if self.past is None else np.concatenate([self.past, self.counts[:low]])
+        return ThroughputSeries(
+            self.first_day + timedelta(days=low), self.counts[low:high], dict(self.params), past=past
+        )
 
     def last(self, days: int) -> ThroughputSeries:
         """The last `days` days of the series (all of it when shorter)."""
@@ -177,15 +186,18 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
         since = first_created.date()
     if since >= today:
         return ThroughputSeries(today, np.zeros(0, dtype=np.int64), params)
-    result = service.throughput(cut=cut, since=since, period="day")
-    counts = np.zeros((today - since).days, dtype=np.int64)
+    # The whole history from the cut's first item: the window, and before it what calibration backtests on.
+    first = min(since, first_created.date())
+    result = service.throughput(cut=cut, since=first, period="day")
+    counts = np.zeros((today - first).days, dtype=np.int64)
     for row in result.rows():
-        offset = (row["period_start"] - since).days
+        offset = (row["period_start"] - first).days
         if 0 <= offset < counts.size:
             counts[offset] = row["finished"]
     params["since"] = since.isoformat()
     params["until"] = (today - timedelta(days=1)).isoformat()
-    return ThroughputSeries(since, counts, params)
+    cut_at = (since - first).days
+    return ThroughputSeries(since, counts[cut_at:], params, past=counts[:cut_at])
 
 
 def default_series(service: FlowService, cut: Cut) -> ThroughputSeries:

@@ -34,13 +34,61 @@ def seed_sequence(seed: int | None) -> np.random.SeedSequence:
     return np.random.SeedSequence(seed)
 
 
+BLOCK_DAYS = 7.0
+"""Mean length, in days, of the runs of consecutive historical days a trial replays (stationary
+bootstrap). Chosen from the backtests on real histories (docs/forecasting.md): runs of about a week
+keep bursts, bulk closes and quiet spells together, which independent days break apart."""
+
+
+def stationary_runs(
+    rng: np.random.Generator, size: int, shape: tuple[int, int], block_days: float, previous: np.ndarray | None = None
+) -> np.ndarray:
+    """Positions in a circular sequence of `size` days, replayed in runs of consecutive days.
+
+    Each position continues the previous one (+1, wrapping at `size`) with probability 1 - 1/block_days
+    and otherwise starts a new run at a uniform position, so run lengths are geometric with mean
+    `block_days` (Politis and Romano's stationary bootstrap). `previous` holds, per row, the position
+    before the first column (-1: none yet, the row starts a run); a run thus continues across calls.
+
+    Vectorized over the whole (rows x days) array: one uniform per cell says whether a run starts
+    there, one start position is drawn per run (a row's first cell always opens a run, continued from
+    `previous` unless a jump was drawn there), and each cell is its run's start plus the cells since
+    then: `np.repeat` of (start - first cell) over the run lengths, plus the cell number.
+    """
+    rows, days = shape
+    if block_days <= 1:
+        return rng.integers(0, size, shape)
+    cells = rows * days
+    index = np.int32 if cells + size < np.iinfo(np.int32).max else np.int64
+    cuts = rng.random(cells) < 1.0 / block_days
+    row_starts = np.arange(0, cells, days)
+    continued = ~cuts[row_starts]
+    if previous is not None:
+        continued &= previous >= 0
+    else:
+        continued[:] = False
+    cuts[row_starts] = True
+    run_starts = np.flatnonzero(cuts)
+    first_values = rng.integers(0, size, run_starts.size)
+    if continued.any():
+        first_runs = np.searchsorted(run_starts, row_starts[continued])
+        first_values[first_runs] = previous[continued] + 1  # type: ignore[index]
+    lengths = np.diff(run_starts, append=cells)
+    positions = np.repeat((first_values - run_starts).astype(index), lengths)
+    positions += np.arange(cells, dtype=index)
+    positions %= size
+    return positions.reshape(shape)
+
+
 class DaySampler:
     """Draws, for each trial and simulated day, the index of a historical day to replay.
 
-    Without uncertainty each draw is uniform over the `window_days` days (or follows `weights`, a
-    probability per day, when given). With uncertainty each trial owns a bootstrap resample of the
-    window (drawn once, with replacement) and its days are drawn uniformly from that resample.
-    Several teams replaying the same indices keep the correlation between their histories.
+    Days are replayed in runs of consecutive historical days of mean length `block_days` (a stationary
+    bootstrap; 1 = independent days), so bursts and quiet spells stay together; a run continues from
+    one `draw` to the next. With `weights` (a probability per day) days are independent draws from
+    that distribution. With uncertainty each trial owns a resample of the window (drawn once, by the
+    same runs) and replays its days from that resample. Several teams replaying the same indices keep
+    the correlation between their histories.
     """
 
     def __init__(
@@ -51,6 +99,7 @@ class DaySampler:
         seeds: np.random.SeedSequence,
         uncertainty: bool,
         weights: np.ndarray | None = None,
+        block_days: float = BLOCK_DAYS,
     ) -> None:
         if window_days < 1:
             raise ValueError("the window has no days")
@@ -58,13 +107,15 @@ class DaySampler:
             raise ValueError("parameter uncertainty resamples a window of days, not a given distribution")
         boot_seeds, day_seeds = seeds.spawn(2)
         self.window_days = window_days
+        self.block_days = 1.0 if weights is not None else max(1.0, float(block_days))
         self._days = np.random.default_rng(day_seeds)
         self._cumulative = None if weights is None else np.cumsum(weights / np.sum(weights))
         self._boot = (
-            np.random.default_rng(boot_seeds).integers(0, window_days, (trials, window_days), dtype=np.int32)
+            stationary_runs(np.random.default_rng(boot_seeds), window_days, (trials, window_days), self.block_days)
             if uncertainty
             else None
         )
+        self._previous = np.full(trials, -1, dtype=np.int64)
         self.trials = trials
 
     def draw(self, days: int, rows: np.ndarray | None = None) -> np.ndarray:
@@ -73,7 +124,12 @@ class DaySampler:
         if self._cumulative is not None:
             uniform = self._days.random((count, days))
             return np.minimum(np.searchsorted(self._cumulative, uniform, side="right"), self._cumulative.size - 1)
-        picks = self._days.integers(0, self.window_days, (count, days), dtype=np.int32)
+        previous = self._previous if rows is None else self._previous[rows]
+        picks = stationary_runs(self._days, self.window_days, (count, days), self.block_days, previous)
+        if rows is None:
+            self._previous = picks[:, -1].astype(np.int64)
+        else:
+            self._previous[rows] = picks[:, -1]
         if self._boot is None:
             return picks
         boot = self._boot if rows is None else self._boot[rows]
@@ -147,6 +203,7 @@ def forecast_when(
     max_days: int = MAX_DAYS,
     weights: np.ndarray | None = None,
     check: bool = True,
+    block_days: float = BLOCK_DAYS,
 ) -> ForecastResult:
     """When will `items` more items be finished: days (and dates) at each confidence, read upward.
 
@@ -160,6 +217,7 @@ def forecast_when(
         max_days: the horizon; trials not done by then count as later than any date.
         weights: a probability per history entry instead of uniform days (no uncertainty then).
         check: refuse a history that fails the data-sufficiency verdict.
+        block_days: the mean run of consecutive historical days replayed (1: independent days).
 
     Raises:
         InputError: items below 1, too few trials, or not enough history.
@@ -170,10 +228,14 @@ def forecast_when(
     check_confidences(confidences)
     counts, end_day, params = _history(series, check and weights is None)
     seeds = seed_sequence(seed)
-    sampler = DaySampler(counts.size, trials, seeds=seeds, uncertainty=uncertainty, weights=weights)
+    sampler = DaySampler(
+        counts.size, trials, seeds=seeds, uncertainty=uncertainty, weights=weights, block_days=block_days
+    )
     finished_on = simulate_when(counts, items, sampler, max_days=max_days)
     pmf = np.bincount(finished_on, minlength=max_days + 2).astype(np.float64) / trials
-    params.update(items=items, trials=trials, seed=seeds.entropy, uncertainty=uncertainty)
+    params.update(
+        items=items, trials=trials, seed=seeds.entropy, uncertainty=uncertainty, block_days=sampler.block_days
+    )
     return ForecastResult(
         kind="when",
         method="monte-carlo",
@@ -199,6 +261,7 @@ def forecast_how_many(
     start: date | None = None,
     weights: np.ndarray | None = None,
     check: bool = True,
+    block_days: float = BLOCK_DAYS,
 ) -> ForecastResult:
     """How many items will be finished in the next `days` days (or up to `by`, inclusive), read downward.
 
@@ -213,10 +276,12 @@ def forecast_how_many(
     start = start or end_day
     days = horizon_days(days, by, start)
     seeds = seed_sequence(seed)
-    sampler = DaySampler(counts.size, trials, seeds=seeds, uncertainty=uncertainty, weights=weights)
+    sampler = DaySampler(
+        counts.size, trials, seeds=seeds, uncertainty=uncertainty, weights=weights, block_days=block_days
+    )
     totals = simulate_how_many(counts, days, sampler)
     pmf = np.bincount(totals).astype(np.float64) / trials
-    params.update(days=days, trials=trials, seed=seeds.entropy, uncertainty=uncertainty)
+    params.update(days=days, trials=trials, seed=seeds.entropy, uncertainty=uncertainty, block_days=sampler.block_days)
     return ForecastResult(
         kind="how-many",
         method="monte-carlo",

@@ -17,6 +17,7 @@ The rules, per trial:
 
 from __future__ import annotations
 
+import dataclasses
 import graphlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +27,8 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.forecast.calibrate import series_calibration
+from orgflow.forecast.calibration import Calibration, Question
 from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, ThroughputSeries, assess, known_teams, series_from
 from orgflow.forecast.montecarlo import DaySampler, seed_sequence
 from orgflow.forecast.plan_file import Initiative, Plan
@@ -38,7 +41,7 @@ if TYPE_CHECKING:
     from orgflow.metrics.service import FlowService
 
 _BLOCK_ELEMENTS = 6_000_000
-"""Trials x days x teams held at once (cumulative counts, int32: about 24 MB)."""
+"""Teams x days x trials held at once (cumulative counts: 12 MB in int16, 24 MB when int32 is needed)."""
 
 DEFINITION = (
     "Finish date of each initiative of a plan: per trial, teams replay the same historical days, work their "
@@ -129,15 +132,33 @@ def _aligned(plan: Plan, series_by_team: dict[str, ThroughputSeries], teams: lis
     return np.vstack([series_by_team[team].between(first, end).counts for team in teams]), end
 
 
-def _first_reaching(flat: np.ndarray, last: np.ndarray, targets: np.ndarray, width: int, spread: int) -> np.ndarray:
-    """Per trial b, the first day d with cumulative[b, d] >= targets[b] (width = days + 1; width if never).
+def _first_reaching(flat: np.ndarray, width: int, stride: int, cells: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """Per query, the first day d (0 ... width - 1) whose cumulative count reaches its target; `width`
+    when none does.
 
-    `flat` is the row-major cumulative array with row b shifted up by b * spread (spread above any
-    cumulative value + 1), so the whole array is sorted and one search answers every row at once.
+    Day d of a query's column is `flat[cells + d * stride]`, nondecreasing in d, so the answer is the
+    number of days below the target. A binary search for all queries at once, every probe inside
+    the column: with m the largest power of two <= width, day m - 1 decides whether the answer lies
+    in [0, m - 1] or in [width - m, width]; steps of m/2, m/4, ..., 1 then move to the last day below
+    the target, and a last probe adds that day itself when it is below too.
     """
-    rows = np.arange(targets.size)
-    clipped = (np.minimum(targets, last + 1) + rows * spread).astype(flat.dtype)
-    return np.searchsorted(flat, clipped, side="left") - rows * width
+    if flat.dtype == np.int16:  # compare in the table's own type (a target above every count stays so)
+        targets = np.minimum(targets, np.iinfo(np.int16).max).astype(np.int16)
+    m = 1 << (width.bit_length() - 1)
+    values = np.take(flat, cells + (m - 1) * stride)
+    below = values < targets
+    address = cells + np.where(below, (width - m) * stride, 0)
+    probe = np.empty_like(address)
+    step = m >> 1
+    while step:
+        np.add(address, (step - 1) * stride, out=probe)
+        np.take(flat, probe, out=values)
+        np.less(values, targets, out=below)
+        np.add(address, step * stride, out=address, where=below)
+        step >>= 1
+    np.take(flat, address, out=values)
+    np.less(values, targets, out=below)
+    return (address - cells) // stride + below
 
 
 @dataclass(frozen=True)
@@ -157,6 +178,22 @@ class PlanResult:
     lanes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]
     horizon_days: int
     params: dict[str, Any] = field(default_factory=dict)
+    calibrations: dict[str, Calibration] | None = None
+    """Per team, the calibration of its "when" forecasts (`calibrate_plan`); None: plain Monte Carlo."""
+
+    def level(self, name: str, confidence: float) -> float | None:
+        """The level an initiative's column for `confidence` is read at: the highest adjusted level of
+        its teams (None: one of them has no calibration that can hold)."""
+        if self.calibrations is None:
+            return confidence
+        item = next(item for item in self.order if item.name == name)
+        levels = [self.calibrations[team].level(confidence) for team in item.items_by_team]
+        return None if any(level is None for level in levels) else max(levels)  # type: ignore[type-var]
+
+    def _confident(self, name: str, confidence: float) -> date | None:
+        """The initiative's finish date at `confidence`, read at its (calibrated) level."""
+        level = self.level(name, confidence)
+        return None if level is None else self.date_of(self.percentile_day(self.finish_days[name], level))
 
     def date_of(self, days: int | None) -> date | None:
         """The date of forecast day `days` (None stays None)."""
@@ -167,9 +204,16 @@ class PlanResult:
         counts = np.bincount(samples, minlength=self.horizon_days + 2)[: self.horizon_days + 1]
         return day_for(np.cumsum(counts) / samples.size, confidence)
 
-    def probability(self, name: str, day: date) -> float:
-        """The probability that initiative `name` is finished on or before `day`."""
-        return float(np.mean(self.finish_days[name] <= (day - self.start).days + 1))
+    def probability(self, name: str, day: date) -> float | None:
+        """The probability that initiative `name` is finished on or before `day`: the share of trials or,
+        when calibrated, the lowest share of its teams' past forecasts that held at that level (None:
+        a team has no calibration that can hold)."""
+        raw = float(np.mean(self.finish_days[name] <= (day - self.start).days + 1))
+        if self.calibrations is None:
+            return raw
+        item = next(item for item in self.order if item.name == name)
+        chances = [self.calibrations[team].probability(raw) for team in item.items_by_team]
+        return None if any(chance is None for chance in chances) else min(chances)  # type: ignore[type-var]
 
     @property
     def probability_by_initiative(self) -> dict[str, float | None]:
@@ -191,9 +235,13 @@ class PlanResult:
                 "depends_on": ", ".join(item.depends_on),
             }
             for confidence in self.confidences:
-                row[f"p{round(confidence * 100):g}"] = self.date_of(self.percentile_day(samples, confidence))
+                level = self.level(item.name, confidence)
+                row[f"p{round(confidence * 100):g}"] = (
+                    None if level is None else self.date_of(self.percentile_day(samples, level))
+                )
             row["target"] = item.target
-            row["probability"] = None if item.target is None else round(self.probability(item.name, item.target), 4)
+            chance = None if item.target is None else self.probability(item.name, item.target)
+            row["probability"] = None if chance is None else round(chance, 4)
             row["beyond_horizon"] = round(float(np.mean(samples > self.horizon_days)), 4)
             rows.append(row)
         return rows
@@ -210,7 +258,11 @@ class PlanResult:
         note = stale_note(params)
         if note is not None:
             params["as_of_note"] = note
-        return MetricResult("forecast-plan", DEFINITION, params, table, [note] if note else [])
+        notes = [note] if note else []
+        if self.calibrations is not None:
+            params["calibration"] = {team: value.summary() for team, value in self.calibrations.items()}
+            notes += [f"{team}: {value.line()}" for team, value in self.calibrations.items()]
+        return MetricResult("forecast-plan", DEFINITION, params, table, notes)
 
     def board(self, *, confidence: float = 0.85) -> dict[str, Any]:
         """The "big room planning" picture as JSON-ready data: teams x time, one bar per team and
@@ -238,7 +290,7 @@ class PlanResult:
                 "target": _iso(item.target),
                 "probability": probabilities[item.name],
                 "finish_p50": _iso(self.date_of(self.percentile_day(self.finish_days[item.name], 0.5))),
-                "finish_confident": _iso(self.date_of(self.percentile_day(self.finish_days[item.name], confidence))),
+                "finish_confident": _iso(self._confident(item.name, confidence)),
             }
             for item in self.order
         ]
@@ -251,6 +303,23 @@ class PlanResult:
             "bars": bars,
             "arrows": arrows,
         }
+
+
+def calibrate_plan(result: PlanResult, series_by_team: dict[str, ThroughputSeries]) -> PlanResult:
+    """`result` read with each team's calibration: the team's record of weekly past "when will its plan
+    items be done" forecasts (`orgflow.forecast.calibration`), from its own history before the plan.
+
+    An initiative's columns are read at the highest adjusted level of its teams and its probability
+    of meeting the target is the lowest calibrated chance of its teams; null where a team's
+    calibration cannot hold (too little history, a regime change).
+    """
+    calibrations = {}
+    window_days = min(series_by_team[team].days for team in result.plan.teams())
+    for team in result.plan.teams():
+        items = sum(item.items_by_team.get(team, 0) for item in result.order)
+        question = Question("when", window_days, items=max(1, items), uncertainty=bool(result.params["uncertainty"]))
+        calibrations[team] = series_calibration(series_by_team[team], question, result.confidences)
+    return dataclasses.replace(result, calibrations=calibrations)
 
 
 def _iso(value: date | None) -> str | None:
@@ -352,11 +421,13 @@ def _simulate(
     counts = counts.astype(np.int32)
     block = max(1, min(trials, _BLOCK_ELEMENTS // ((horizon + 1) * len(teams))))
     longest = horizon
+    scratch = _Scratch()
     for low in range(0, trials, block):
         rows = np.arange(low, min(trials, low + block))
         indices = sampler.draw(horizon, rows)
         while True:
-            finished, block_lanes = _run_block(order, teams, counts, indices, {n: f[rows] for n, f in factors.items()})
+            factors_of_rows = {name: values[rows] for name, values in factors.items()}
+            finished, block_lanes = _run_block(order, teams, counts, indices, factors_of_rows, scratch)
             days = indices.shape[1]
             if days >= MAX_DAYS or all(np.all(values <= days) for values in finished.values()):
                 break
@@ -369,32 +440,46 @@ def _simulate(
     return finish_days, lanes, longest
 
 
+class _Scratch:
+    """Memory reused by the blocks of a plan forecast: fresh pages for every block's table cost more
+    than filling them (page faults)."""
+
+    def __init__(self) -> None:
+        self._memory = np.empty(0, dtype=np.int64)
+
+    def array(self, shape: tuple[int, ...], dtype: type[np.integer]) -> np.ndarray:
+        """An uninitialized array of `shape` and `dtype` over the reused memory (grown when too small)."""
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if self._memory.nbytes < size:
+            self._memory = np.empty(-(-size // 8), dtype=np.int64)
+        return self._memory.view(np.uint8)[:size].view(dtype).reshape(shape)
+
+
 def _run_block(
     order: list[Initiative],
     teams: list[str],
     counts: np.ndarray,
     indices: np.ndarray,
     factors: dict[str, np.ndarray],
+    scratch: _Scratch,
 ) -> tuple[dict[str, np.ndarray], dict[tuple[str, str], tuple[np.ndarray, np.ndarray]]]:
-    """One block of trials replaying the historical days `indices` (trials x days): each initiative's
-    finish day (days + 1 when not within the days) and each lane's first- and last-item days."""
+    """One block of trials replaying the historical days `indices` (trials x days) of `counts` (teams x
+    history days): each initiative's finish day (days + 1 when not within the days) and each lane's
+    first- and last-item days. The cumulative table lives in `scratch`, reused from block to block."""
     trials, horizon = indices.shape
     width = horizon + 1
-    # Per team, cumulative items by day (column d = items of days 1..d), each row shifted up by
-    # row x spread so that one sorted search answers every trial (see `_first_reaching`).
-    tables, lasts = [], []
-    for team_counts in counts:
-        table = np.zeros((trials, width), dtype=np.int32)
-        np.cumsum(team_counts[indices], axis=1, out=table[:, 1:])
-        tables.append(table)
-        lasts.append(table[:, -1].astype(np.int64))
-    spread = max(int(last.max()) for last in lasts) + 2
-    shifts = np.arange(trials, dtype=np.int64) * spread
-    if shifts[-1] + spread >= np.iinfo(np.int32).max:
-        tables = [table.astype(np.int64) for table in tables]
-    for table in tables:
-        table += shifts[:, None].astype(table.dtype)
-    positions = np.arange(trials)
+    # cumulative[k, d, b]: items team k finished on days 1..d of trial b. Summed day by day (numpy's
+    # cumsum across rows is many times slower); a team's days lie in one slab, so the searches below
+    # read nearby memory.
+    small = int(counts.max(initial=0)) * horizon < np.iinfo(np.int16).max
+    cumulative = scratch.array((len(teams), width, trials), np.int16 if small else np.int32)
+    cumulative[:, 0] = 0
+    np.take(counts.astype(cumulative.dtype, copy=False), indices.T, axis=1, out=cumulative[:, 1:])
+    for day in range(1, width):
+        np.add(cumulative[:, day], cumulative[:, day - 1], out=cumulative[:, day])
+    flat = cumulative.ravel()
+    position = {team: k for k, team in enumerate(teams)}
+    trial_cells = np.arange(trials, dtype=np.int64)
     level = np.zeros((len(teams), trials), dtype=np.int64)
     done: dict[str, np.ndarray] = {}
     lanes: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
@@ -402,18 +487,25 @@ def _run_block(
         ready = np.zeros(trials, dtype=np.int64)
         for dependency in item.depends_on:
             ready = np.maximum(ready, done[dependency])
-        finish = ready.copy()
-        for team, items in item.items_by_team.items():
-            k = teams.index(team)
-            waited = tables[k][positions, np.minimum(ready, horizon)] - shifts
-            base = np.maximum(level[k], waited)
-            need = np.ceil(items * factors[item.name] - 1e-9).astype(np.int64)
-            flat = tables[k].ravel()
-            day = np.where(ready > horizon, width, _first_reaching(flat, lasts[k], base + need, width, spread))
-            # A lane starts on the day its first item is finished.
-            first = _first_reaching(flat, lasts[k], base + np.minimum(need, 1), width, spread)
-            lanes[(item.name, team)] = (np.where(ready > horizon, width, first), day)
-            level[k] = base + need
-            finish = np.maximum(finish, day)
-        done[item.name] = finish
+        names = list(item.items_by_team)
+        ks = np.array([position[team] for team in names])
+        cells = (ks * (width * trials))[:, None] + trial_cells[None, :]  # day 0 of each (team, trial)
+        waited = np.take(flat, np.minimum(ready, horizon) * trials + cells)
+        base = np.maximum(level[ks], waited)
+        items = np.array([item.items_by_team[team] for team in names], dtype=np.float64)
+        need = np.ceil(items[:, None] * factors[item.name][None, :] - 1e-9).astype(np.int64)
+        # The day the last item is finished, and the day the first one is (a lane starts with it).
+        found = _first_reaching(
+            flat,
+            width,
+            trials,
+            np.concatenate([cells, cells]),
+            np.concatenate([base + need, base + np.minimum(need, 1)]),
+        )
+        found[:, ready > horizon] = width
+        day, first = found[: len(names)], found[len(names) :]
+        for row, team in enumerate(names):
+            lanes[(item.name, team)] = (first[row], day[row])
+        level[ks] = base + need
+        done[item.name] = np.maximum(ready, day.max(axis=0))
     return done, lanes

@@ -10,19 +10,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.forecast.defaults import DEFAULT_TRIALS as DEFAULT_TRIALS
 from orgflow.metrics.as_of import stale_note
 from orgflow.metrics.service import MetricResult
 
+if TYPE_CHECKING:
+    from orgflow.forecast.calibration import Calibration
+
 CONFIDENCES = (0.50, 0.70, 0.85, 0.95)
 """The confidence levels shown by default."""
-DEFAULT_TRIALS = 10_000
-"""Monte Carlo trials by default."""
 MAX_DAYS = 3_650
 """The longest horizon simulated (ten years); outcomes later than that are 'beyond'."""
 _TOLERANCE = 1e-9
@@ -75,6 +77,8 @@ class ForecastResult:
     params: dict[str, Any] = field(default_factory=dict)
     target_date: date | None = None
     samples: np.ndarray | None = None
+    calibration: Calibration | None = None
+    """Set by `orgflow.forecast.calibrate.calibrate`: rows are read at the adjusted levels, or null."""
 
     def value_at(self, confidence: float) -> int | None:
         """Days (when) or items (how-many) at `confidence`; None when beyond the horizon."""
@@ -83,8 +87,16 @@ class ForecastResult:
         return at_least_for(self.pmf, confidence)
 
     def values(self) -> tuple[int | None, ...]:
-        """`value_at` for each of the result's confidences."""
-        return tuple(self.value_at(confidence) for confidence in self.confidences)
+        """The row value for each of the result's confidences: `value_at` the confidence or, when
+        calibrated, at its adjusted level (None where no calibration can hold)."""
+        return tuple(self.calibrated_value(confidence) for confidence in self.confidences)
+
+    def calibrated_value(self, confidence: float) -> int | None:
+        """Days or items for `confidence`, read at the calibration's level for it (plain without one)."""
+        if self.calibration is None:
+            return self.value_at(confidence)
+        level = self.calibration.level(confidence)
+        return None if level is None else self.value_at(level)
 
     def date_of(self, days: int | None) -> date | None:
         """The calendar date of forecast day `days` (day 1 = start)."""
@@ -92,14 +104,19 @@ class ForecastResult:
             return None
         return self.start + timedelta(days=days - 1)
 
-    def probability_by(self, day: date) -> float:
-        """("when") The probability that the items are all finished on or before `day`."""
+    def probability_by(self, day: date) -> float | None:
+        """("when") The probability that the items are all finished on or before `day`: the share of
+        outcomes by then or, when calibrated, the share of the record's forecasts that held at that
+        level (None: no calibration can hold)."""
         if self.kind != "when" or self.start is None:
             raise ValueError("probability_by needs a 'when' forecast with a start date")
         days = (day - self.start).days + 1
         if days < 1:
             return 0.0
-        return float(min(1.0, np.sum(self.pmf[: days + 1])))
+        raw = float(min(1.0, np.sum(self.pmf[: days + 1])))
+        if self.calibration is None:
+            return raw
+        return self.calibration.probability(raw)
 
     def probability_at_least(self, items: int) -> float:
         """("how-many") The probability of finishing at least `items` items."""
@@ -120,9 +137,12 @@ class ForecastResult:
             percent = round(confidence * 100, 6)
             percent_value: int | float = int(percent) if float(percent).is_integer() else percent
             if self.kind == "when":
-                rows.append({"confidence": percent_value, "days": value, "date": self.date_of(value)})
+                row = {"confidence": percent_value, "days": value, "date": self.date_of(value)}
             else:
-                rows.append({"confidence": percent_value, "items": value})
+                row = {"confidence": percent_value, "items": value}
+            if self.calibration is not None:
+                row["null_reason"] = self.calibration.reason(confidence)
+            rows.append(row)
         return rows
 
     def metric_result(self) -> MetricResult:
@@ -134,7 +154,8 @@ class ForecastResult:
             params["beyond_horizon"] = round(self.beyond, 6)
             if self.target_date is not None:
                 params["target_date"] = self.target_date.isoformat()
-                params["probability"] = round(self.probability_by(self.target_date), 6)
+                probability = self.probability_by(self.target_date)
+                params["probability"] = None if probability is None else round(probability, 6)
         rows = self.rows()
         whole = all(isinstance(row["confidence"], int) for row in rows)
         confidence = ("confidence", pa.int64() if whole else pa.float64())
@@ -142,10 +163,14 @@ class ForecastResult:
             schema = pa.schema([confidence, ("days", pa.int64()), ("date", pa.date32())])
         else:
             schema = pa.schema([confidence, ("items", pa.int64())])
+        if self.calibration is not None:
+            schema = schema.append(pa.field("null_reason", pa.string()))
+            params["calibration"] = self.calibration.summary()
         table = pa.Table.from_pylist(rows, schema=schema)
         params["rows"] = table.num_rows
         stale = stale_note(params)
         if stale is not None:
             params["as_of_note"] = stale
-        notes = [note for note in (params.get("window_note"), stale) if note]
+        calibration_line = None if self.calibration is None else self.calibration.line()
+        notes = [note for note in (params.get("window_note"), stale, calibration_line) if note]
         return MetricResult(metric, DEFINITIONS[metric], params, table, notes)

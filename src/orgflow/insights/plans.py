@@ -54,12 +54,17 @@ def split_chance(chance: Chance) -> tuple[str, float]:
 
 def chances_of(result: PlanResult) -> dict[str, tuple[str, float]]:
     """(target ISO date, probability of finishing by it) of each initiative of a plan forecast that
-    has a target date (`orgflow.forecast.plan.forecast_plan`'s result)."""
-    return {
-        item.name: (item.target.isoformat(), result.probability(item.name, item.target))
-        for item in result.order
-        if item.target is not None
-    }
+    has a target date (`orgflow.forecast.plan.forecast_plan`'s result). With the plan calibrated
+    (`orgflow.forecast.plan.calibrate_plan`) the probability is the calibrated one, the same the plan
+    shows; an initiative whose calibration cannot hold (null probability) is left out."""
+    chances = {}
+    for item in result.order:
+        if item.target is None:
+            continue
+        probability = result.probability(item.name, item.target)
+        if probability is not None:  # no calibration can hold: no chance to compare, not a zero
+            chances[item.name] = (item.target.isoformat(), probability)
+    return chances
 
 
 def previous_runs(scope: Scope, subjects: list[str]) -> dict[str, dict[str, Any]]:

@@ -28,9 +28,10 @@ import orgflow
 from orgflow.charts.forecast import forecast_chart, history_chart, plan_board_chart
 from orgflow.config import CONFIG_FILE
 from orgflow.errors import InputError
+from orgflow.forecast.calibrate import calibrate
 from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, Sufficiency, ThroughputSeries, assess, series_from
 from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
-from orgflow.forecast.plan import PlanResult, forecast_plan, plan_series
+from orgflow.forecast.plan import PlanResult, calibrate_plan, forecast_plan, plan_series
 from orgflow.forecast.plan_file import Plan, parse_plan_csv, parse_plan_yaml
 from orgflow.forecast.result import DEFAULT_TRIALS, MAX_DAYS, ForecastResult
 from orgflow.metrics.browse import OrgTree, org_tree
@@ -255,11 +256,12 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
             raise InputError(f"{query.by} is more than ten years ahead", field="by", hint="choose a nearer date")
         sampling = query.sampling
         options = {"trials": sampling.trials, "seed": sampling.seed, "uncertainty": sampling.uncertainty}
-        when = forecast_when(series, query.items, target_date=query.by, **options)
+        # Both answers are calibrated by the team's own record (rows null with a reason where none can hold).
+        when = calibrate(forecast_when(series, query.items, target_date=query.by, **options), series)
         if query.by is not None:
-            how_many = forecast_how_many(series, by=query.by, **options)
+            how_many = calibrate(forecast_how_many(series, by=query.by, **options), series)
         else:
-            how_many = forecast_how_many(series, DEFAULT_HOW_MANY_DAYS, **options)
+            how_many = calibrate(forecast_how_many(series, DEFAULT_HOW_MANY_DAYS, **options), series)
         how_many_by = how_many.date_of(int(how_many.params["days"]))
         charts = {
             "when": Chart(
@@ -267,8 +269,8 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
                 forecast_chart(
                     when, title=f"When will {query.items} items be done? Outcomes of {sampling.trials:,} trials"
                 ),
-                "Share of trials finishing on each day; lines at 50/70/85/95 % (read upward: 85 % of trials are done "
-                "by the orange line).",
+                "Share of trials finishing on each day; lines at the 50/70/85/95 % rows (read upward: the 85 % row "
+                f"is the orange line). {_calibration_text(when)}",
                 wide=True,
             ),
             "how-many": Chart(
@@ -276,8 +278,8 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
                 forecast_chart(
                     how_many, title=f"How many items by {how_many_by}? Outcomes of {sampling.trials:,} trials"
                 ),
-                "Share of trials finishing each number of items; lines at 50/70/85/95 % (read downward: at least that "
-                "many in 85 % of trials at the orange line).",
+                "Share of trials finishing each number of items; lines at the 50/70/85/95 % rows (read downward: at "
+                f"least that many at the orange line, the 85 % row). {_calibration_text(how_many)}",
                 wide=True,
             ),
             **_history_charts(query, series),
@@ -285,6 +287,14 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
         return ForecastView(query, label, service.now, series, verdict, when, how_many, how_many_by, charts)
 
     return hub.cached(key, build, now=now)
+
+
+def _calibration_text(result: ForecastResult) -> str:
+    """The calibration line of a calibrated result, as a sentence ('' without one)."""
+    if result.calibration is None:
+        return ""
+    line = result.calibration.line()
+    return line[0].upper() + line[1:] + "."
 
 
 def _history_charts(query: ForecastQuery, series: ThroughputSeries) -> dict[str, Chart]:
@@ -439,6 +449,7 @@ def plan_view(hub: MetricsHub, query: PlanQuery) -> PlanView:
         result = forecast_plan(
             plan, series, trials=sampling.trials, seed=sampling.seed, uncertainty=sampling.uncertainty
         )
+        result = calibrate_plan(result, series)  # each team's record, as the CLI's plan forecast
         board = result.board()
         tree = hub.query("org_tree", org_tree)
         chart = Chart(

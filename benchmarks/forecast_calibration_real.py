@@ -1,0 +1,91 @@
+"""Coverage of plain and calibrated forecasts on the real histories: Apache Jira AMQ and ZOOKEEPER
+(resolved per day) and Kubernetes KEPs implemented; "how many in 30 days" and "when will N be done"
+(N = about 30 days of mean throughput: AMQ 17, ZOOKEEPER 8, KEPs 3), windows 30/60/90 days, a forecast
+every 7 days, seed 1; each forecast has the trials of a live one (10,000) and its record the live
+record's (`RECORD_TRIALS`). The average over the windows with at least 30 calibrated forecasts is
+added per question and confidence. A few minutes.
+
+    python -m benchmarks.forecast_calibration_real [--block-days 7] [--trials 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+import orgflow
+from benchmarks import PROJECT_ROOT
+from benchmarks.figures import Figures, timed
+from benchmarks.forecast_backtest_real import JIRA, KEP, KEP_OPTIONS, series_to_last_finish
+from orgflow.forecast.backtest import backtest
+from orgflow.forecast.history import ThroughputSeries
+from orgflow.metrics.window import Cut
+
+NAME = "forecast_calibration_real"
+ITEMS = {"AMQ": 17, "ZOOKEEPER": 8, "KEP": 3}
+
+
+def judge(figures: Figures, label: str, series: ThroughputSeries, items: int, block_days: float, trials: int) -> None:
+    """Backtest both questions; add plain and calibrated P85/P95 coverage per window, and their average."""
+    for question, kwargs in (("how many in 30 days", {"horizon_days": 30}), (f"when {items}", {"items": items})):
+        result, seconds = timed(
+            lambda kwargs=kwargs: backtest(
+                series, windows=(30, 60, 90), step_days=7, trials=trials, seed=1, block_days=block_days, **kwargs
+            )
+        )
+        for row in result.rows:
+            if row["confidence"] in (85, 95):
+                figures.add(
+                    f"{label}, {question}, {row['window_days']}-day window, P{row['confidence']:g}",
+                    row["calibrated_coverage"],
+                    "",
+                    f"plain {row['coverage']} ({row['forecasts']} forecasts); calibrated "
+                    f"{row['calibrated_forecasts']} forecasts, {row['calibrated_verdict']}",
+                    headline=True,
+                )
+        for confidence in (85, 95):
+            judged = [
+                row["calibrated_coverage"]
+                for row in result.rows
+                if row["confidence"] == confidence and row["calibrated_forecasts"] >= 30
+            ]
+            average = round(sum(judged) / len(judged), 4) if judged else None
+            figures.add(f"{label}, {question}, P{confidence} average over the windows", average, "", "")
+        figures.seconds(f"{label}, {question}: backtest time", seconds)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--block-days", type=float, default=7.0)
+    parser.add_argument("--trials", type=int, default=10_000)
+    options = parser.parse_args(argv)
+    figures = Figures(NAME, "Forecast coverage on real data, plain and calibrated")
+    if not JIRA.exists() or not KEP.exists():
+        figures.skip("the shared real-data pack is not beside the project")
+        print(figures.render())
+        return 0
+    directory = Path(tempfile.mkdtemp(prefix="orgflow-calibration-"))
+    try:
+        with orgflow.init(directory / "jira") as workspace:
+            workspace.import_files("jira", [JIRA], options={})
+            for project in ("AMQ", "ZOOKEEPER"):
+                series = series_to_last_finish(workspace, Cut(project=project))
+                judge(figures, f"Jira {project}", series, ITEMS[project], options.block_days, options.trials)
+        kep_dir = directory / "kep"
+        kep_dir.mkdir()
+        shutil.copy(PROJECT_ROOT / "examples" / "kep-orgflow.yaml", kep_dir / "orgflow.yaml")
+        with orgflow.init(kep_dir) as workspace:
+            workspace.import_files("transitions", [KEP], options=KEP_OPTIONS)
+            kep = series_to_last_finish(workspace, Cut())
+            judge(figures, "KEPs", kep, ITEMS["KEP"], options.block_days, options.trials)
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+    print(figures.render())
+    figures.save()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
