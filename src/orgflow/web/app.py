@@ -43,7 +43,16 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         live: serve the workspace's snapshot and follow what imports publish, so the server never
             locks the workspace (`orgflow.store.snapshot`); False reads the file itself.
     """
-    from orgflow.web.routes import delivery, forecasts, groups, items, metrics, organization, organization_design
+    from orgflow.web.routes import (
+        delivery,
+        forecasts,
+        groups,
+        items,
+        metrics,
+        organization,
+        organization_design,
+        simulate,
+    )
 
     hub = MetricsHub(directory, now=now, live=live)
     app = FastAPI(
@@ -64,6 +73,7 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
     app.include_router(delivery.router)
     app.include_router(organization_design.router)
     app.include_router(forecasts.router)
+    app.include_router(simulate.router)
     app.add_api_route("/vendor/{name}", _vendor, methods=["GET"], include_in_schema=False)
     app.add_exception_handler(InputError, _input_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

@@ -14,9 +14,9 @@ from orgflow.web.filters import parse_now
 from orgflow.web.hub import MetricsHub
 
 _KEPT_TYPES = ("text/html", "application/json")
-# Plan pages read a plan file that may change while the app runs; the hub keys their figures by the
-# file's modification time, so only the rendered page must not be kept.
-_SKIPPED_PREFIXES = ("/static/", "/vendor/", "/forecasts/plan", "/api/forecasts/plan")
+# Plan and scenario pages read a file that may change while the app runs; the hub keys their figures
+# by the file's modification time, so only the rendered page must not be kept.
+_SKIPPED_PREFIXES = ("/static/", "/vendor/", "/forecasts/plan", "/api/forecasts/plan", "/simulate", "/api/simulate")
 
 
 def _now_parameter(query: str) -> str | None:

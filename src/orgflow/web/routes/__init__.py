@@ -1,1 +1,1 @@
-"""One router per page group: organization, groups and teams, items, and the metrics API."""
+"""One router per page group: organization, groups and teams, items, delivery, forecasts, simulation, metrics API."""

@@ -1,0 +1,160 @@
+"""`orgflow simulate ...`: calibrate a model of the delivery system, run scenarios, leverage, backtests.
+
+Light to import (numpy and the engine load inside the commands). Progress goes to stderr, so JSON and
+CSV on stdout stay clean. Docs: docs/simulation.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from orgflow.cli.context import open_from
+from orgflow.cli.options import ColumnsOption, columns_option, day_option
+from orgflow.cli.render import Format, console, error_console, render
+
+if TYPE_CHECKING:
+    from orgflow.simulate.replicate import RunSettings
+
+app = typer.Typer(
+    help="What if we change the organization? A simulation calibrated on the workspace's own history.",
+    no_args_is_help=True,
+)
+
+Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team (default: every team).")]
+Model = Annotated[
+    Path | None,
+    typer.Option("--model", help="A model file from `calibrate --out` (default: calibrate on the last 365 days)."),
+]
+Replications = Annotated[int, typer.Option("--replications", "-r", min=2, help="Independent replications.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same figures.")]
+Horizon = Annotated[float, typer.Option("--horizon", min=1, help="Simulated days measured (after the warm-up).")]
+Warmup = Annotated[float, typer.Option("--warmup", min=0, help="Simulated days before measuring (queues fill up).")]
+Processes = Annotated[int, typer.Option("--processes", "-p", min=1, help="Processes running replications.")]
+Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+
+
+def _settings(replications: int, seed: int, horizon: float, warmup: float, processes: int) -> RunSettings:
+    from orgflow.simulate.replicate import RunSettings
+
+    return RunSettings(
+        replications=replications, horizon_days=horizon, warmup_days=warmup, seed=seed, processes=processes
+    )
+
+
+@contextmanager
+def _progress(fmt: Format) -> Iterator[Any]:
+    """A progress callback drawing a bar on stderr (a terminal only; silent otherwise)."""
+    if not error_console.is_terminal:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=error_console) as bar:
+        task = bar.add_task("simulating", total=1)
+
+        def update(done: int, total: int, what: str) -> None:
+            bar.update(task, completed=done, total=max(total, 1), description=f"simulating: {what}")
+
+        yield update
+
+
+@app.command()
+def calibrate(
+    ctx: typer.Context,
+    team: Team = None,
+    since: Annotated[str | None, typer.Option("--since", help="First day of history used (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Day after the last one used (YYYY-MM-DD).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the model here (YAML, editable).")] = None,
+    replications: Replications = 10,
+    seed: Seed = 1,
+    fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
+) -> None:
+    """Fit a model to the history and show its fit there. Example: orgflow simulate calibrate --out model.yaml"""
+    from orgflow.simulate.model_file import dump_network, write_network
+
+    settings = _settings(replications, seed, 365, 90, 1)
+    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+        calibration = workspace.simulate.calibrate(
+            team=team,
+            since=day_option(since, "since"),
+            until=day_option(until, "until"),
+            settings=settings,
+            on_progress=progress,
+        )
+    header = (
+        f"orgflow simulation model, calibrated on {calibration.network.notes.get('since')} to "
+        f"{calibration.network.notes.get('until')} (docs/simulation.md). Edit freely; "
+        "`orgflow simulate run SCENARIO.yaml --model THIS_FILE` runs scenarios on it."
+    )
+    if out is not None:
+        write_network(calibration.network, out, header=header)
+        if fmt is Format.table:
+            console.print(f"model written to {out}", highlight=False)
+    elif fmt is Format.table:
+        console.print(dump_network(calibration.network, header=header), markup=False, highlight=False)
+    if calibration.fit is not None:
+        render(calibration.fit, fmt, columns=columns_option(columns))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    scenario: Annotated[Path, typer.Argument(help="The scenario: a YAML file of changes.")],
+    model: Model = None,
+    replications: Replications = 20,
+    seed: Seed = 1,
+    horizon: Horizon = 365,
+    warmup: Warmup = 90,
+    processes: Processes = 1,
+    fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
+) -> None:
+    """A scenario against its baseline, with 95 % intervals. Example: orgflow simulate run scenario.yaml"""
+    settings = _settings(replications, seed, horizon, warmup, processes)
+    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+        result = workspace.simulate.run(scenario, model=model, settings=settings, on_progress=progress)
+    render(result, fmt, columns=columns_option(columns), limit=None)
+
+
+@app.command()
+def leverage(
+    ctx: typer.Context,
+    team: Team = None,
+    model: Model = None,
+    replications: Replications = 20,
+    seed: Seed = 1,
+    horizon: Horizon = 365,
+    warmup: Warmup = 90,
+    processes: Processes = 1,
+    fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
+) -> None:
+    """Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout"""
+    settings = _settings(replications, seed, horizon, warmup, processes)
+    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+        result = workspace.simulate.leverage(team=team, model=model, settings=settings, on_progress=progress)
+    render(result, fmt, columns=columns_option(columns))
+
+
+@app.command()
+def backtest(
+    ctx: typer.Context,
+    team: Team = None,
+    split: Annotated[float, typer.Option("--split", help="Share of the history to calibrate on.")] = 0.7,
+    replications: Replications = 10,
+    seed: Seed = 1,
+    processes: Processes = 1,
+    fmt: Fmt = Format.table,
+    columns: ColumnsOption = None,
+) -> None:
+    """Calibrate on the first part of the history, predict the rest. Example: orgflow simulate backtest --split 0.7"""
+    settings = _settings(replications, seed, 365, 90, processes)
+    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+        result = workspace.simulate.backtest(team=team, split=split, settings=settings, on_progress=progress)
+    render(result, fmt, columns=columns_option(columns))

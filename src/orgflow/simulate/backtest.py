@@ -1,0 +1,106 @@
+"""Does the model reproduce what happened? Its fit on a period, and backtests on later periods.
+
+`compare_with_history` runs a network over [since, until) and sets its figures beside what the
+history shows there, per team:
+
+- ``cycle_time_p50``, ``cycle_time_p85``: of the items finished in the period (actual) and of the
+  simulated items started in it (predicted; at steady state the two are the same distribution);
+- ``throughput_per_week``: items finished in the period ÷ its weeks.
+
+``relative_error`` = (predicted − actual) ÷ actual (null when the actual figure is unknown or 0).
+`backtest` calibrates on the first `split` share of the history and compares on the rest; the fit
+of a calibration compares on its own window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+
+from orgflow.simulate.calibrate import calibrate
+from orgflow.simulate.history import History
+from orgflow.simulate.network import Network
+from orgflow.simulate.replicate import Progress, RunSettings, replicate
+
+FIGURES = ("cycle_time_p50", "cycle_time_p85", "throughput_per_week")
+BACKTEST_COLUMNS = ("team", "figure", "predicted", "actual", "relative_error")
+_SIMULATED = {
+    "cycle_time_p50": "flow_time_p50",
+    "cycle_time_p85": "flow_time_p85",
+    "throughput_per_week": "throughput_per_week",
+}
+
+
+def actual_figures(history: History, team: str, since: float, until: float) -> dict[str, float | None]:
+    """What happened to `team`'s items in [since, until) (see the module docstring)."""
+    done = (history.teams == team) & np.isfinite(history.finish) & (history.finish >= since) & (history.finish < until)
+    times = (history.finish - history.start)[done]
+    weeks = (until - since) / 7
+    p50, p85 = (float(value) for value in np.quantile(times, (0.5, 0.85))) if times.size else (None, None)
+    return {"cycle_time_p50": p50, "cycle_time_p85": p85, "throughput_per_week": float(done.sum()) / weeks}
+
+
+def warmup_for(history: History, network: Network, since: float, until: float) -> float:
+    """Days of warm-up before a comparison: the p95 cycle time of the calibration's items, 90 to 1,100 days."""
+    teams = np.isin(history.teams, list(network.teams))
+    done = teams & np.isfinite(history.finish) & (history.finish >= since) & (history.finish < until)
+    times = (history.finish - history.start)[done]
+    longest = float(np.quantile(times, 0.95)) if times.size else 0.0
+    return float(min(max(longest, 90.0), 1_100.0))
+
+
+def compare_with_history(
+    history: History,
+    network: Network,
+    *,
+    since: float,
+    until: float,
+    settings: RunSettings,
+    warmup: float,
+    on_progress: Progress | None = None,
+) -> list[dict[str, object]]:
+    """Rows of `BACKTEST_COLUMNS`: simulated and actual figures of each team over [since, until)."""
+    run = replicate(network, replace(settings, horizon_days=until - since, warmup_days=warmup), on_progress=on_progress)
+    rows = []
+    for team in network.teams:
+        actual = actual_figures(history, team, since, until)
+        for figure in FIGURES:
+            predicted = run.estimate(("team", team, "", _SIMULATED[figure]))[0]
+            real = actual[figure]
+            predicted_value = None if math.isnan(predicted) else predicted
+            error = None
+            if predicted_value is not None and real:
+                error = (predicted_value - real) / real
+            rows.append(
+                {"team": team, "figure": figure, "predicted": predicted_value, "actual": real, "relative_error": error}
+            )
+    return rows
+
+
+def history_span(history: History) -> tuple[float, float]:
+    """(first start, end of the data) in days."""
+    return float(np.nanmin(history.start)), history.end
+
+
+def backtest(
+    history: History,
+    *,
+    split: float,
+    settings: RunSettings,
+    team: str | None = None,
+    on_progress: Progress | None = None,
+) -> tuple[Network, list[dict[str, object]], tuple[float, float, float]]:
+    """Calibrate on the first `split` of the history, compare on the rest.
+
+    Returns the network, the rows and (first day, split day, end) in days since the epoch.
+    """
+    first, end = history_span(history)
+    cut = first + split * (end - first)
+    network = calibrate(history, since=first, until=cut, team=team)
+    warmup = warmup_for(history, network, first, cut)
+    rows = compare_with_history(
+        history, network, since=cut, until=end, settings=settings, warmup=warmup, on_progress=on_progress
+    )
+    return network, rows, (first, cut, end)

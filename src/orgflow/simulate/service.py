@@ -1,0 +1,240 @@
+"""`Workspace.simulate`: calibration, scenarios, leverage and backtests on one workspace's history.
+
+Every method returns a `MetricResult` (a definition, the parameters and an Arrow table), the shape
+every surface already renders; the fitted network itself is a plain dataclass (`Network`) that
+`model_file` writes as YAML. Long runs report progress through `on_progress(done, total, what)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from orgflow.errors import InputError
+from orgflow.metrics.service import MetricResult
+from orgflow.simulate.backtest import BACKTEST_COLUMNS, backtest, compare_with_history, warmup_for
+from orgflow.simulate.calibrate import calibrate, iso_day
+from orgflow.simulate.checks import NetworkProblem
+from orgflow.simulate.history import History, day_number, read_history
+from orgflow.simulate.leverage import LEVERAGE_COLUMNS, leverage
+from orgflow.simulate.model_file import read_network
+from orgflow.simulate.network import Network
+from orgflow.simulate.replicate import Progress, RunSettings, compare, replicate
+from orgflow.simulate.scenario import read_scenario
+
+if TYPE_CHECKING:
+    from orgflow.workspace import Workspace
+
+DEFAULT_WINDOW_DAYS = 365
+DEFINITIONS = {
+    "simulate-fit": "The calibrated model run over the period it was fitted on, beside what happened: cycle time "
+    "p50/p85 (days) and throughput per week per team; relative_error = (predicted - actual) / actual.",
+    "simulate-backtest": "Calibrated on the first share of the history (split), run over the rest and compared "
+    "with what happened: cycle time p50/p85 (days) of items finished there, throughput per week; "
+    "relative_error = (predicted - actual) / actual.",
+    "simulate-leverage": "Per stage: its share of flow time and the flow time mean and p85 (days) now and with that "
+    "stage twice as fast, under common random numbers; p85_change_low/high: 95 % interval of the p85 change.",
+    "simulate-run": "Scenario against baseline under common random numbers: each figure's mean over replications "
+    "and the paired difference (scenario - baseline) with its 95 % interval (difference_low/high).",
+}
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """A calibrated network, the window it came from (days since the epoch) and its fit there."""
+
+    network: Network
+    since: float
+    until: float
+    fit: MetricResult | None
+
+
+class Simulation:
+    """Simulation of one workspace's delivery system (`ws.simulate`)."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._workspace = workspace
+        self._history: History | None = None
+
+    def history(self) -> History:
+        """The flow history (read once)."""
+        if self._history is None:
+            service = self._workspace.metrics
+            self._history = read_history(self._workspace, service)
+            if self._history.start.size == 0:
+                raise InputError("the workspace has no started items to calibrate on", hint="import work items first")
+        return self._history
+
+    def _window(self, since: date | None, until: date | None) -> tuple[float, float]:
+        history = self.history()
+        end = day_number(until) if until else history.end
+        first = float(history.start.min())
+        start = day_number(since) if since else max(first, end - DEFAULT_WINDOW_DAYS)
+        if start >= end:
+            raise InputError(f"the window is empty ({since} to {until})", field="since")
+        return start, end
+
+    def _check_team(self, team: str | None) -> None:
+        if team is not None and team not in set(self.history().teams.tolist()):
+            raise InputError(f"unknown team {team!r}", field="--team")
+
+    def calibrate(
+        self,
+        *,
+        team: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        settings: RunSettings | None = None,
+        with_fit: bool = True,
+        on_progress: Progress | None = None,
+    ) -> Calibration:
+        """Fit a network to [since, until) (default: the last `DEFAULT_WINDOW_DAYS` days of data) and,
+        with `with_fit`, run it over that window beside what happened."""
+        self._check_team(team)
+        start, end = self._window(since, until)
+        network = calibrate(self.history(), since=start, until=end, team=team)
+        if not network.teams:
+            reasons = "; ".join(f"{name}: {why}" for name, why in dict(network.notes.get("teams_left_out", {})).items())
+            raise InputError(f"no team has enough finished items in the window ({reasons})", field="--since")
+        fit = None
+        if with_fit:
+            run = settings or RunSettings()
+            warmup = warmup_for(self.history(), network, start, end)
+            try:
+                rows = compare_with_history(
+                    self.history(),
+                    network,
+                    since=start,
+                    until=end,
+                    settings=run,
+                    warmup=warmup,
+                    on_progress=on_progress,
+                )
+            except NetworkProblem as problem:
+                raise _input_error(problem, None) from None
+            fit = _result("simulate-fit", rows, BACKTEST_COLUMNS, {"replications": run.replications, "seed": run.seed})
+        return Calibration(network, start, end, fit)
+
+    def baseline(self, model: Path | None, *, team: str | None = None) -> Network:
+        """The network of `model` (a model file), else one calibrated on the default window."""
+        if model is not None:
+            return read_network(model)
+        return self.calibrate(team=team, with_fit=False).network
+
+    def run(
+        self,
+        scenario: Path,
+        *,
+        model: Path | None = None,
+        settings: RunSettings | None = None,
+        on_progress: Progress | None = None,
+    ) -> MetricResult:
+        """The scenario in `scenario` against its baseline, figure by figure (`compare`)."""
+        base = self.baseline(model)
+        chosen = read_scenario(scenario, base, settings or RunSettings())
+        steps = chosen.settings.replications * 2
+
+        def half(offset: int) -> Progress:
+            return lambda done, total, what: on_progress and on_progress(offset + done, steps, what)
+
+        try:
+            before = replicate(base, chosen.settings, on_progress=half(0))
+        except NetworkProblem as problem:
+            raise _input_error(problem, model) from None
+        after = replicate(chosen.network, chosen.settings, on_progress=half(chosen.settings.replications))
+        rows = [difference.as_row() for difference in compare(before, after)]
+        for row in rows:
+            row["difference_low"], row["difference_high"] = row.pop("low"), row.pop("high")
+        columns = (
+            "scope",
+            "subject",
+            "stage",
+            "figure",
+            "baseline",
+            "scenario",
+            "difference",
+            "difference_low",
+            "difference_high",
+        )
+        params = {
+            "scenario": chosen.name,
+            "replications": chosen.settings.replications,
+            "seed": chosen.settings.seed,
+            "horizon_days": chosen.settings.horizon_days,
+            "warmup_days": chosen.settings.warmup_days,
+        }
+        return _result("simulate-run", rows, columns, params)
+
+    def leverage(
+        self,
+        *,
+        team: str | None = None,
+        model: Path | None = None,
+        settings: RunSettings | None = None,
+        on_progress: Progress | None = None,
+    ) -> MetricResult:
+        """The leverage rows (`orgflow.simulate.leverage`) of a team, or of the organization."""
+        base = self.baseline(model, team=team)
+        if team is not None and team not in base.teams:
+            raise InputError(f"unknown team {team!r} (the model has {', '.join(sorted(base.teams))})", field="--team")
+        run = settings or RunSettings()
+        try:
+            rows = leverage(base, run, team=team, on_progress=on_progress)
+        except NetworkProblem as problem:
+            raise _input_error(problem, model) from None
+        return _result(
+            "simulate-leverage",
+            rows,
+            LEVERAGE_COLUMNS,
+            {"team": team, "replications": run.replications, "seed": run.seed},
+        )
+
+    def backtest(
+        self,
+        *,
+        team: str | None = None,
+        split: float = 0.7,
+        settings: RunSettings | None = None,
+        on_progress: Progress | None = None,
+    ) -> MetricResult:
+        """Calibrate on the first `split` of the history and compare with the rest."""
+        if not 0 < split < 1:
+            raise InputError(f"split must be between 0 and 1 (got {split})", field="--split")
+        self._check_team(team)
+        run = settings or RunSettings()
+        _, rows, (first, cut, end) = backtest(
+            self.history(), split=split, settings=run, team=team, on_progress=on_progress
+        )
+        params = {
+            "team": team,
+            "split": split,
+            "calibrated_on": f"{iso_day(first)} to {iso_day(cut)}",
+            "compared_on": f"{iso_day(cut)} to {iso_day(end)}",
+            "replications": run.replications,
+            "seed": run.seed,
+        }
+        return _result("simulate-backtest", rows, BACKTEST_COLUMNS, params)
+
+
+def _input_error(problem: NetworkProblem, model: Path | None) -> InputError:
+    """A network problem of the baseline as an input error (the model file, or the calibration)."""
+    where = str(model) if model is not None else "calibrated model"
+    return InputError(problem.message, file=where, field=".".join(map(str, problem.path)), hint=problem.hint)
+
+
+def _result(metric: str, rows: list[dict[str, Any]], columns: tuple[str, ...], params: dict[str, Any]) -> MetricResult:
+    table = (
+        pa.Table.from_pylist([{name: row.get(name) for name in columns} for row in rows])
+        if rows
+        else pa.table({name: pa.array([], pa.string()) for name in columns})
+    )
+    return MetricResult(metric, DEFINITIONS[metric], {**params, "rows": len(rows)}, table)
+
+
+def settings_with(settings: RunSettings, **changes: Any) -> RunSettings:
+    """`settings` with the given fields changed (None values ignored)."""
+    return replace(settings, **{key: value for key, value in changes.items() if value is not None})

@@ -1,0 +1,429 @@
+"""What the simulation pages and their JSON twins show: scenarios against the baseline, the leverage
+of each stage per team or group, and backtests (`Workspace.simulate`, docs/simulation.md).
+
+Every figure comes from `ws.simulate` (the same calls as `orgflow simulate run|leverage|backtest`),
+run on the hub's workspace under its lock and kept in the hub per parameters (a scenario file also
+per its modification time and size): a simulation takes seconds, a page built from kept results
+takes milliseconds. The simulation reads the workspace's whole history as of the end of its data
+(as the CLI does), so the pages ignore the filter bar's window and `now`.
+
+A group's leverage (a cluster or any group above teams) runs the baseline calibrated on the whole
+organization reduced to the group's teams: random numbers are keyed by team, flow type and stage,
+so each team's items are the same with or without the others, and the reduced network's figures
+are those of the group's items (calibrated networks have no dependencies between teams).
+
+Scenario files are read only from the workspace folder (a YAML file with a top-level `changes`, or
+any YAML file in its `scenarios/` folder) and the project's `examples/`; the `scenario` parameter is
+a relative path without `..`. The API also takes a scenario posted as YAML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tempfile
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from orgflow.charts.simulate import flow_time_fan_chart, leverage_chart, stage_time_chart, station_chart
+from orgflow.config import CONFIG_FILE
+from orgflow.errors import InputError
+from orgflow.metrics.browse import org_tree
+from orgflow.metrics.service import MetricResult
+from orgflow.web.forecast_views import project_examples
+from orgflow.web.hub import MetricsHub
+from orgflow.web.views import Chart
+
+if TYPE_CHECKING:
+    from orgflow.simulate.replicate import RunSettings
+
+DEFAULT_REPLICATIONS = 20
+"""As `orgflow simulate run|leverage`: the page, the API and the CLI agree with their defaults."""
+DEFAULT_BACKTEST_REPLICATIONS = 10
+"""As `orgflow simulate backtest`."""
+DEFAULT_SEED = 1
+DEFAULT_HORIZON_DAYS = 365.0
+DEFAULT_WARMUP_DAYS = 90.0
+MAX_REPLICATIONS = 200
+MAX_HORIZON_DAYS = 3_650.0
+MAX_WARMUP_DAYS = 1_100.0
+MAX_SCENARIO_BYTES = 100_000
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+POSTED_FILE = "request body"
+"""How errors name a scenario posted to the API."""
+_SCENARIO_MARK = re.compile(r"^changes\s*:", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class RunQuery:
+    """How the simulation runs: replications, seed, simulated days measured and warm-up days.
+
+    A scenario file's own `replications`, `seed`, `horizon_days` and `warmup_days` win over these
+    (as with the CLI).
+    """
+
+    replications: int = DEFAULT_REPLICATIONS
+    seed: int = DEFAULT_SEED
+    horizon_days: float = DEFAULT_HORIZON_DAYS
+    warmup_days: float = DEFAULT_WARMUP_DAYS
+
+    def settings(self) -> RunSettings:
+        """The engine's run settings (one process: the server shares its cores)."""
+        from orgflow.simulate.replicate import RunSettings
+
+        return RunSettings(
+            replications=self.replications,
+            horizon_days=float(self.horizon_days),
+            warmup_days=float(self.warmup_days),
+            seed=self.seed,
+            processes=1,
+        )
+
+    def params(self) -> dict[str, str]:
+        """URL parameters (defaults left out)."""
+        values = {
+            "replications": (self.replications, DEFAULT_REPLICATIONS),
+            "seed": (self.seed, DEFAULT_SEED),
+            "horizon": (self.horizon_days, DEFAULT_HORIZON_DAYS),
+            "warmup": (self.warmup_days, DEFAULT_WARMUP_DAYS),
+        }
+        return {name: f"{value:g}" for name, (value, default) in values.items() if value != default}
+
+
+# -- scenario files --------------------------------------------------------------------------------
+def _roots(workspace_dir: Path) -> list[tuple[Path, Path, str]]:
+    """(base the path is relative to, folder it must lie in, prefix shown) for each allowed place."""
+    roots = [(workspace_dir.resolve(), workspace_dir.resolve(), "")]
+    examples = project_examples()
+    if examples is not None:
+        roots.append((examples.parent, examples, "examples/"))
+    return roots
+
+
+def resolve_scenario(workspace_dir: Path, text: str) -> tuple[Path, str]:
+    """The scenario file a `scenario` parameter names, and the name to show for it.
+
+    Raises:
+        InputError: an absolute path, a `..`, a suffix other than .yaml/.yml, the workspace's
+            config, or no such file in the workspace folder or the project's `examples/`.
+    """
+    relative = PurePosixPath(text.strip().replace("\\", "/"))
+    hint = "give a path relative to the workspace folder, or examples/<file> in the project"
+    if not text.strip() or relative.is_absolute() or ".." in relative.parts or ":" in text:
+        raise InputError(f"not an allowed scenario path ({text!r})", field="scenario", hint=hint)
+    if relative.suffix.lower() not in SCENARIO_SUFFIXES:
+        raise InputError(f"a scenario is a .yaml or .yml file (got {text!r})", field="scenario", hint=hint)
+    if relative.as_posix() == CONFIG_FILE:
+        raise InputError(f"{CONFIG_FILE} is the workspace's configuration, not a scenario", field="scenario")
+    for base, allowed, _prefix in _roots(workspace_dir):
+        candidate = (base / relative).resolve()
+        if candidate.is_relative_to(allowed) and candidate.is_file():
+            if candidate.stat().st_size > MAX_SCENARIO_BYTES:
+                raise InputError(f"the scenario is larger than {MAX_SCENARIO_BYTES:,} bytes", file=text)
+            return candidate, relative.as_posix()
+    raise InputError(
+        f"no scenario {text!r} in the workspace folder or the project's examples/", field="scenario", hint=hint
+    )
+
+
+def available_scenarios(workspace_dir: Path) -> list[str]:
+    """Scenario files the page offers, as `scenario` parameters: YAML files with a top-level `changes`
+    in the workspace folder and the project's `examples/`, and every YAML file in the workspace's
+    `scenarios/` folder."""
+    found: list[str] = []
+    for base, allowed, prefix in _roots(workspace_dir):
+        folders = [(allowed, True)] + ([(allowed / "scenarios", False)] if not prefix else [])
+        for folder, marked in folders:
+            if not folder.is_dir():
+                continue
+            for path in sorted(folder.iterdir()):
+                if path.suffix.lower() not in SCENARIO_SUFFIXES or not path.is_file() or path.name == CONFIG_FILE:
+                    continue
+                if path.stat().st_size > MAX_SCENARIO_BYTES:
+                    continue
+                if marked and not _SCENARIO_MARK.search(path.read_text(encoding="utf-8", errors="replace")):
+                    continue
+                found.append(path.relative_to(base).as_posix())
+    return found
+
+
+# -- scenarios -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ScenarioView:
+    """A scenario page: the scenarios on offer and, when one is chosen, its comparison with the
+    baseline (`ws.simulate.run`), its charts and the differences that are not zero."""
+
+    query: RunQuery
+    available: list[str]
+    shown: str | None = None
+    result: MetricResult | None = None
+    charts: list[Chart] = field(default_factory=list)
+    differences: list[dict[str, Any]] = field(default_factory=list)
+    unchanged: int = 0
+
+    def api_href(self) -> str:
+        from urllib.parse import urlencode
+
+        return "/api/simulate/run?" + urlencode({"scenario": self.shown or "", **self.query.params()})
+
+
+def _scenario_file(hub: MetricsHub, scenario: str, query: RunQuery) -> tuple[Path, str, tuple[Any, ...]]:
+    """The file, its shown name and the key of its results (the file's version and the query)."""
+    path, shown = resolve_scenario(Path(hub.workspace.directory), scenario)
+    stat = path.stat()
+    return path, shown, (str(path), stat.st_mtime_ns, stat.st_size, query)
+
+
+def scenario_result(hub: MetricsHub, scenario: str, query: RunQuery) -> tuple[MetricResult, str]:
+    """`ws.simulate.run` of the scenario file `scenario` (and its shown name), kept per file version.
+
+    Raises:
+        InputError: a path that is not allowed or not found, or an invalid scenario (file, line, field).
+    """
+    path, shown, key = _scenario_file(hub, scenario, query)
+
+    def build(_service: Any) -> MetricResult:
+        try:
+            return hub.workspace.simulate.run(path, settings=query.settings())
+        except InputError as error:
+            raise _renamed(error, str(path), shown) from None
+
+    return hub.cached(("simulate-run", *key), build), shown
+
+
+def posted_result(hub: MetricsHub, text: str, query: RunQuery) -> MetricResult:
+    """`ws.simulate.run` of a scenario posted as YAML text; errors name it `POSTED_FILE`.
+
+    Raises:
+        InputError: too large or invalid (line and field named).
+    """
+    if len(text.encode("utf-8")) > MAX_SCENARIO_BYTES:
+        raise InputError(f"the scenario is larger than {MAX_SCENARIO_BYTES:,} bytes", file=POSTED_FILE)
+    if not text.strip():
+        raise InputError("the request body is empty: post a scenario as YAML", file=POSTED_FILE)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def build(_service: Any) -> MetricResult:
+        with tempfile.TemporaryDirectory(prefix="orgflow-scenario-") as folder:
+            path = Path(folder) / "posted-scenario.yaml"  # a scenario without `name` is named after it
+            path.write_text(text, encoding="utf-8")
+            try:
+                return hub.workspace.simulate.run(path, settings=query.settings())
+            except InputError as error:
+                raise _renamed(error, str(path), POSTED_FILE) from None
+
+    return hub.cached(("simulate-posted", digest, query), build)
+
+
+def _renamed(error: InputError, path: str, shown: str) -> InputError:
+    """The error with the file's real path replaced by the name the user gave."""
+    if error.file != path:
+        return error
+    return InputError(error.message, file=shown, record=error.record, field=error.field, hint=error.hint)
+
+
+def scenario_view(hub: MetricsHub, scenario: str | None, query: RunQuery) -> ScenarioView:
+    """The scenario page: the list of scenarios, and the comparison of the chosen one.
+
+    Raises:
+        InputError: as `scenario_result`.
+    """
+    available = available_scenarios(Path(hub.workspace.directory))
+    if not scenario:
+        return ScenarioView(query, available)
+    result, shown = scenario_result(hub, scenario, query)
+    key = ("simulate-run-view", *_scenario_file(hub, scenario, query)[2])
+
+    def build(_service: Any) -> ScenarioView:
+        names = {team.group_id: team.name for team in hub.query("org_tree", org_tree).groups.values()}
+        differences, unchanged = difference_rows(result)
+        charts = [
+            Chart(
+                "flow-time",
+                flow_time_fan_chart(result, names=names),
+                "Flow time of the items started in the measured days: the dark band runs from p50 to p85, the "
+                "light one on to p95; grey is the baseline, blue the scenario (means over replications). Only "
+                "what the scenario changes is shown, the whole organization first.",
+                wide=True,
+            ),
+            Chart(
+                "stage-time",
+                stage_time_chart(result, stage_order=_stage_order(hub), names=names),
+                "Mean days per item in each stage (a stage an item skips counts 0, so a bar is the mean flow "
+                "time): where the scenario moves time, and where it does not.",
+                wide=True,
+            ),
+            Chart(
+                "utilization",
+                station_chart(result, "utilization"),
+                "Busy servers over capacity of each station with servers whose load the scenario changes; "
+                "at 100 % the queue would grow without bound.",
+            ),
+            Chart(
+                "queue-length",
+                station_chart(result, "queue_length"),
+                "Mean items waiting in the station's queue (time-average over the measured days).",
+            ),
+        ]
+        return ScenarioView(query, [], shown, result, charts, differences, unchanged)
+
+    return replace(hub.cached(key, build), available=available)  # files may come and go: listed afresh
+
+
+FLOW_FIGURES = ("flow_time_p50", "flow_time_p85", "flow_time_p95", "flow_time_mean", "throughput_per_week", "wip")
+STATION_FIGURES = ("utilization", "queue_length", "queue_days")
+_SCOPE_ORDER = {"org": 0, "group": 1, "team": 2, "station": 3}
+
+
+def difference_rows(result: MetricResult) -> tuple[list[dict[str, Any]], int]:
+    """The comparison's flow rows (org, groups, teams) and station rows whose difference is not zero,
+    organization first, then groups, teams and stations, and how many such rows did not change
+    (under common random numbers what a scenario does not touch has a difference of exactly 0).
+    Stage rows are left to the stage chart; a difference that is unknown (null) is kept."""
+    kept: list[dict[str, Any]] = []
+    unchanged = 0
+    for row in result.rows():
+        wanted = FLOW_FIGURES if row["scope"] in ("org", "group", "team") else STATION_FIGURES
+        if row["scope"] == "stage" or row["figure"] not in wanted:
+            continue
+        if row["difference"] == 0:
+            unchanged += 1
+            continue
+        kept.append(row)
+    kept.sort(key=lambda row: (_SCOPE_ORDER.get(row["scope"], 9), row["subject"], _figure_index(row)))
+    return kept, unchanged
+
+
+def _figure_index(row: dict[str, Any]) -> int:
+    """A figure's place in the table (flow figures, then station figures)."""
+    figures = FLOW_FIGURES + STATION_FIGURES
+    return figures.index(row["figure"]) if row["figure"] in figures else len(figures)
+
+
+def _stage_order(hub: MetricsHub) -> list[str]:
+    """Stage names in workflow order (the first workflow that names a stage places it)."""
+    order: list[str] = []
+    for workflow in hub.workspace.config.all_workflows():
+        for stage in workflow.stages:
+            if stage.name not in order:
+                order.append(stage.name)
+    return order
+
+
+# -- leverage --------------------------------------------------------------------------------------
+def leverage_result(hub: MetricsHub, *, team: str | None, group: str | None, query: RunQuery) -> MetricResult:
+    """The leverage rows of a team (`ws.simulate.leverage(team=...)`) or of a group (its teams of the
+    organization's baseline, see the module docstring; the organization's own id for all teams).
+
+    Raises:
+        InputError: neither or both of a team and a group, an unknown team or group, or no calibrated team.
+    """
+    if bool(team) == bool(group):
+        raise InputError(
+            "give a team or a group" + (", not both" if team else ""),
+            field="team" if not team else "group",
+            hint="the organization's group id (see /api/groups) gives every team",
+        )
+    key = ("simulate-leverage", team, group, query)
+
+    def build(_service: Any) -> MetricResult:
+        if group:
+            return _group_leverage(hub, group, query)
+        return hub.workspace.simulate.leverage(team=team, settings=query.settings())
+
+    return hub.cached(key, build)
+
+
+def _group_leverage(hub: MetricsHub, group: str, query: RunQuery) -> MetricResult:
+    from orgflow.simulate.checks import NetworkProblem
+    from orgflow.simulate.leverage import LEVERAGE_COLUMNS, leverage
+    from orgflow.simulate.service import DEFINITIONS
+
+    tree = hub.query("org_tree", org_tree)
+    tree.require(group, kind="group")
+    base = hub.cached(("simulate-baseline",), lambda _service: hub.workspace.simulate.baseline(None))
+    wanted = [team.group_id for team in tree.teams_under(group)]
+    members = [name for name in base.teams if name in set(wanted)]  # the model's order, as the CLI's
+    left_out = dict(base.notes.get("teams_left_out", {}) or {})
+    if not members:
+        reasons = "; ".join(f"{name}: {left_out[name]}" for name in wanted if name in left_out)
+        raise InputError(
+            f"no team of {group!r} has enough history to simulate" + (f" ({reasons})" if reasons else ""),
+            field="group",
+        )
+    used = {step.station for name in members for step in base.teams[name].route if step.station}
+    network = replace(
+        base,
+        teams={name: base.teams[name] for name in members},
+        stations={name: station for name, station in base.stations.items() if name in used},
+    )
+    settings = query.settings()
+    try:
+        rows = leverage(network, settings)
+    except NetworkProblem as problem:
+        raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
+    table = pa.Table.from_pylist([{name: row.get(name) for name in LEVERAGE_COLUMNS} for row in rows])
+    params = {
+        "group": group,
+        "teams": ", ".join(members),
+        "teams_left_out": "; ".join(f"{name}: {left_out[name]}" for name in wanted if name in left_out) or None,
+        "replications": settings.replications,
+        "seed": settings.seed,
+        "rows": len(rows),
+    }
+    return MetricResult("simulate-leverage", DEFINITIONS["simulate-leverage"], params, table)
+
+
+@dataclass(frozen=True)
+class LeveragePanel:
+    """The leverage panel of a team or group page: the ranked chart and rows, or why there are none."""
+
+    team: str | None
+    group: str | None
+    label: str
+    query: RunQuery
+    result: MetricResult | None = None
+    chart: Chart | None = None
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    reason: str | None = None
+
+    def api_href(self) -> str:
+        from urllib.parse import urlencode
+
+        cut = {"team": self.team} if self.team else {"group": self.group or ""}
+        return "/api/simulate/leverage?" + urlencode({**cut, **self.query.params()})
+
+
+def leverage_panel(hub: MetricsHub, *, team: str | None, group: str | None, query: RunQuery) -> LeveragePanel:
+    """The panel: an `InputError` (too little history, unknown team) becomes its reason, not an error page."""
+    tree = hub.query("org_tree", org_tree)
+    label = tree.name(team or group) or "the organization"
+    try:
+        result = leverage_result(hub, team=team, group=group, query=query)
+    except InputError as error:
+        return LeveragePanel(team, group, label, query, reason=error.message)
+    chart = Chart(
+        "leverage",
+        leverage_chart(result, title=f"Leverage for {label}: flow time p85 if one stage were twice as fast"),
+        "Each bar: the change of flow time p85 (days) with that stage twice as fast, all else equal (common "
+        "random numbers); the line is its 95 % interval. Stages whose time comes from others (a queue, a wait "
+        "for another team) have no bar: see the table.",
+        wide=True,
+    )
+    return LeveragePanel(team, group, label, query, result, chart, result.rows())
+
+
+# -- backtest --------------------------------------------------------------------------------------
+def backtest_result(hub: MetricsHub, *, team: str | None, split: float, query: RunQuery) -> MetricResult:
+    """`ws.simulate.backtest`: calibrated on the first `split` of the history, compared with the rest.
+
+    Raises:
+        InputError: an unknown team, or too little history.
+    """
+    key = ("simulate-backtest", team, split, query)
+    return hub.cached(
+        key, lambda _service: hub.workspace.simulate.backtest(team=team, split=split, settings=query.settings())
+    )
