@@ -141,6 +141,16 @@ def test_cli_when_and_how_many_json(workspace: Workspace) -> None:
     exact = _cli(workspace, "when", "--items", "12", "--exact", *common)
     assert json.loads(exact.output)["params"]["method"] == "exact"
 
+    # The terminal prints the reason once under the table, for the rows it applies to, not a column of it.
+    table = _cli(workspace, "when", "--items", "12", *common[:-2])
+    assert table.exit_code == 0, table.output
+    assert "null_reason" not in table.output and "Null reason" not in table.output
+    lines = [" ".join(line.split()) for line in table.output.splitlines()]
+    assert (
+        "– 50, 70, 85, 95: too little history to calibrate: 0 past weekly forecasts of this question, 20 needed"
+        in lines
+    )
+
 
 def test_cli_plan_backtest_and_errors(workspace: Workspace, tmp_path: Path) -> None:
     workspace.close()

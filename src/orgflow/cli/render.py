@@ -279,8 +279,7 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         caption = f"{result.definition}{window} · {result.params['rows']} rows"
         table = chosen.table
         reasons = _unknown_reasons(result.table)
-        if UNKNOWN_REASONS in table.column_names:
-            table = table.drop_columns([UNKNOWN_REASONS])
+        table = table.drop_columns([name for name in REASON_COLUMNS if name in table.column_names])
         keep = table.column_names if columns else _core_columns().get(result.metric)
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
@@ -294,15 +293,21 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
 
 UNKNOWN_REASONS = "unknown_reasons"
 """The column that says why a row's figures are unknown: printed under a terminal table, not in it."""
+REASON_COLUMNS = (UNKNOWN_REASONS, "null_reason")
+"""Columns of reasons (a flow figure's `unknown_reasons`, a forecast row's `null_reason`): the terminal
+prints each distinct reason once under the table, with the rows it applies to, instead of a column of '–'."""
 
 
 def _unknown_reasons(table: pa.Table) -> dict[str, list[str]]:
-    """Each distinct reason in the `unknown_reasons` column, with the rows (first column) it applies to."""
-    if UNKNOWN_REASONS not in table.column_names or not table.num_columns:
+    """Each distinct reason in the reason columns, with the rows (first column) it applies to."""
+    if not table.num_columns:
         return {}
     keys = table.column(0).to_pylist()
     grouped: dict[str, list[str]] = {}
-    for key, reason in zip(keys, table.column(UNKNOWN_REASONS).to_pylist(), strict=True):
-        if reason:
-            grouped.setdefault(reason, []).append(_cell(key))
+    for name in REASON_COLUMNS:
+        if name not in table.column_names:
+            continue
+        for key, reason in zip(keys, table.column(name).to_pylist(), strict=True):
+            if reason:
+                grouped.setdefault(reason, []).append(_cell(key))
     return grouped
