@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
@@ -41,6 +42,12 @@ KEP_OPTIONS = {
     "where": {"field": "status"},
     "source": "kep",
 }
+PLANS = {
+    "AMQ": ("Jira AMQ, 30 days ahead", 30, (30, 60, 90)),
+    "ZOOKEEPER": ("Jira ZOOKEEPER, 30 days ahead", 30, (30, 60, 90)),
+    "KEP": ("KEPs implemented, 90 days ahead", 90, (90, 180, 365)),
+}
+"""Per history: its label, the horizon (days) and the windows (days) backtested."""
 
 
 def series_to_last_finish(workspace: Workspace, cut: Cut) -> ThroughputSeries:
@@ -48,6 +55,26 @@ def series_to_last_finish(workspace: Workspace, cut: Cut) -> ThroughputSeries:
     last = workspace.metrics.items_table(cut).finished_at.max().to_pyarrow().as_py()
     now = datetime.combine(last.date() + timedelta(days=1), time(0), tzinfo=UTC)
     return series_from(workspace.metrics_at(now), cut, window_days=None)
+
+
+def real_histories() -> Iterator[tuple[str, ThroughputSeries]]:
+    """("AMQ", series), ("ZOOKEEPER", series) (Jira, resolved per day), then ("KEP", series) (KEPs
+    implemented), each series to its last finish; the workspaces live in a temporary folder, removed
+    at the end."""
+    directory = Path(tempfile.mkdtemp(prefix="orgflow-forecast-"))
+    try:
+        with orgflow.init(directory / "jira") as workspace:
+            workspace.import_files("jira", [JIRA], options={})
+            for project in ("AMQ", "ZOOKEEPER"):
+                yield project, series_to_last_finish(workspace, Cut(project=project))
+        kep_dir = directory / "kep"
+        kep_dir.mkdir()
+        shutil.copy(PROJECT_ROOT / "examples" / "kep-orgflow.yaml", kep_dir / "orgflow.yaml")
+        with orgflow.init(kep_dir) as workspace:
+            workspace.import_files("transitions", [KEP], options=KEP_OPTIONS)
+            yield "KEP", series_to_last_finish(workspace, Cut())
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
 
 
 def run(
@@ -110,40 +137,18 @@ def main(argv: list[str] | None = None) -> int:
         print(figures.render())
         figures.save()
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="orgflow-forecast-"))
-    try:
-        with orgflow.init(directory / "jira") as workspace:
-            workspace.import_files("jira", [JIRA], options={})
-            for project in ("AMQ", "ZOOKEEPER"):
-                series = series_to_last_finish(workspace, Cut(project=project))
-                run(
-                    figures,
-                    f"Jira {project}, 30 days ahead",
-                    series,
-                    horizon=30,
-                    windows=(30, 60, 90),
-                    step=options.step,
-                    trials=options.trials,
-                    block_days=options.block_days,
-                )
-        kep_dir = directory / "kep"
-        kep_dir.mkdir()
-        shutil.copy(PROJECT_ROOT / "examples" / "kep-orgflow.yaml", kep_dir / "orgflow.yaml")
-        with orgflow.init(kep_dir) as workspace:
-            workspace.import_files("transitions", [KEP], options=KEP_OPTIONS)
-            series = series_to_last_finish(workspace, Cut())
-            run(
-                figures,
-                "KEPs implemented, 90 days ahead",
-                series,
-                horizon=90,
-                windows=(90, 180, 365),
-                step=options.step,
-                trials=options.trials,
-                block_days=options.block_days,
-            )
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    for name, series in real_histories():
+        label, horizon, windows = PLANS[name]
+        run(
+            figures,
+            label,
+            series,
+            horizon=horizon,
+            windows=windows,
+            step=options.step,
+            trials=options.trials,
+            block_days=options.block_days,
+        )
     print(figures.render())
     figures.save()
     return 0

@@ -11,17 +11,11 @@ added per question and confidence. A few minutes.
 from __future__ import annotations
 
 import argparse
-import shutil
-import tempfile
-from pathlib import Path
 
-import orgflow
-from benchmarks import PROJECT_ROOT
 from benchmarks.figures import Figures, timed
-from benchmarks.forecast_backtest_real import JIRA, KEP, KEP_OPTIONS, series_to_last_finish
+from benchmarks.forecast_backtest_real import JIRA, KEP, real_histories
 from orgflow.forecast.backtest import backtest
 from orgflow.forecast.history import ThroughputSeries
-from orgflow.metrics.window import Cut
 
 NAME = "forecast_calibration_real"
 ITEMS = {"AMQ": 17, "ZOOKEEPER": 8, "KEP": 3}
@@ -66,22 +60,9 @@ def main(argv: list[str] | None = None) -> int:
         figures.skip("the shared real-data pack is not beside the project")
         print(figures.render())
         return 0
-    directory = Path(tempfile.mkdtemp(prefix="orgflow-calibration-"))
-    try:
-        with orgflow.init(directory / "jira") as workspace:
-            workspace.import_files("jira", [JIRA], options={})
-            for project in ("AMQ", "ZOOKEEPER"):
-                series = series_to_last_finish(workspace, Cut(project=project))
-                judge(figures, f"Jira {project}", series, ITEMS[project], options.block_days, options.trials)
-        kep_dir = directory / "kep"
-        kep_dir.mkdir()
-        shutil.copy(PROJECT_ROOT / "examples" / "kep-orgflow.yaml", kep_dir / "orgflow.yaml")
-        with orgflow.init(kep_dir) as workspace:
-            workspace.import_files("transitions", [KEP], options=KEP_OPTIONS)
-            kep = series_to_last_finish(workspace, Cut())
-            judge(figures, "KEPs", kep, ITEMS["KEP"], options.block_days, options.trials)
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
+    for name, series in real_histories():
+        label = "KEPs" if name == "KEP" else f"Jira {name}"
+        judge(figures, label, series, ITEMS[name], options.block_days, options.trials)
     print(figures.render())
     figures.save()
     return 0

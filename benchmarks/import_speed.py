@@ -22,8 +22,6 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import importlib.util
-import json
 import resource
 import shutil
 import statistics
@@ -34,7 +32,6 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
 from unittest import mock
 
 import duckdb
@@ -43,6 +40,7 @@ import pyarrow as pa
 import orgflow
 from benchmarks import OUT_DIR, SHARED_DATA
 from benchmarks.figures import Figures
+from benchmarks.jam_peer import PEER_WORKFLOW_YAML, make_synthetic_set
 from orgflow.model import TABLES
 from orgflow.model.work import Release
 from orgflow.sources import importers, jira, transitions_csv
@@ -50,47 +48,11 @@ from orgflow.sources.files import iter_json_records
 from orgflow.store import ImportBatch
 
 NAME = "import_speed"
-PEERS = SHARED_DATA.parent / "peers" / "jam"
 DEFAULT_JIRA = SHARED_DATA / "jira" / "apache-amq-zookeeper.jsonl.gz"
-CSV_CACHE = OUT_DIR / "cache" / "jam-20k-seed1.transitions.csv"
+SYNTHETIC_CACHE = OUT_DIR / "cache" / "jam-20k-seed1"
 ORGFLOW = Path(sys.executable).with_name("orgflow")
 CSV_TARGET_SECONDS = 0.6
 JIRA_TARGET_PER_SECOND = 10_000
-PEER_WORKFLOW_YAML = """\
-workflows:
-  - name: jam
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog, To Do]}
-      - {name: Committed, phase: Create, category: wait, statuses: [Selected]}
-      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Review, phase: Create, category: active, statuses: [Code Review, QA]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done, Closed]}
-"""
-
-
-def make_csv(target: Path) -> Path:
-    """The peer's 20k synthetic set as a transitions CSV at `target` (made once, then reused)."""
-    if target.is_file():
-        return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    jam_run = _module(PEERS / "jam_run.py")
-    folder = Path(tempfile.mkdtemp(prefix="orgflow-jam-"))
-    try:
-        synthetic = folder / "synthetic.json"
-        synthetic.write_text(json.dumps(jam_run.generate(20_000, 1)), encoding="utf-8")
-        converter = PEERS / "to_transitions_csv.py"
-        subprocess.run([sys.executable, str(converter), str(synthetic), str(target)], check=True)
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-    return target
-
-
-def _module(path: Path) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @contextmanager
@@ -264,13 +226,13 @@ def main(argv: list[str] | None = None) -> Figures:
     """Parse arguments, run, print the figures and save them to benchmarks/out/import_speed.json."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.import_speed", description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="runs of each measurement (default 5)")
-    parser.add_argument("--csv", type=Path, help=f"the 20k transitions CSV (default: made at {CSV_CACHE})")
+    parser.add_argument("--csv", type=Path, help=f"the 20k transitions CSV (default: made in {SYNTHETIC_CACHE})")
     parser.add_argument("--jira", type=Path, default=DEFAULT_JIRA, help=f"default {DEFAULT_JIRA}")
     parser.add_argument("--no-check", action="store_true", help="skip the rows check (to time another version)")
     parser.add_argument("--label", default="", help="appended to each figure's name, e.g. ' (before)'")
     arguments = parser.parse_args(argv)
     figures = Figures(NAME, f"Imports: 20k transitions CSV and real Jira JSON (median of {arguments.runs})")
-    csv_path = arguments.csv or make_csv(CSV_CACHE)
+    csv_path = arguments.csv or make_synthetic_set(SYNTHETIC_CACHE)[1]
     check = not arguments.no_check
     measure(figures, "transitions", csv_path, arguments.runs, check=check, label=arguments.label)
     if arguments.jira.is_file():

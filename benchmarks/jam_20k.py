@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from benchmarks.figures import Figures, timed
 from benchmarks.flow_set import FlowSetTimings, run_flow_set
 from benchmarks.jam_peer import (
+    PEER_WORKFLOW_YAML,
     CfdComparison,
     PeerRun,
     compare_cfd,
@@ -50,17 +51,6 @@ NAME = "jam_20k"
 REPEATS = 5
 DEFAULT_JAM_OUT = Path("/work/jam-out/20k")
 DEFAULT_EXAMPLE = Path("/work/jam-out/example")
-PEER_WORKFLOW_YAML = """\
-# The jira-agile-metrics peer's workflow (peers/jam/jam_run.py DEFAULT_WORKFLOW); "Parked" stays unmapped.
-workflows:
-  - name: jam
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog, To Do]}
-      - {name: Committed, phase: Create, category: wait, statuses: [Selected]}
-      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Review, phase: Create, category: active, statuses: [Code Review, QA]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done, Closed]}
-"""
 
 
 def _new_workspace(prefix: str) -> tuple[Path, Workspace, float]:

@@ -1,4 +1,5 @@
-"""The jira-agile-metrics peer's outputs, and orgflow's CFD compared with the peer's cell by cell.
+"""The jira-agile-metrics peer: its 20,000-item synthetic set and workflow, its outputs, and orgflow's
+CFD compared with the peer's cell by cell.
 
 The peer's CFD (jam_cfd.csv) has one row per day from its first to its last date and one column per
 stage: items that reached the stage or a later one by the end of that day, by wall-clock date in each
@@ -8,16 +9,37 @@ timestamp's own offset. orgflow's CFD is the same quantity by UTC date, as of it
 from __future__ import annotations
 
 import csv
+import importlib.util
 import json
 import re
+import subprocess
+import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
+
+from benchmarks import SHARED_DATA
 
 if TYPE_CHECKING:
     from orgflow.metrics.service import MetricResult
 
+PEER_DIR = SHARED_DATA.parent / "peers" / "jam"
+"""The peer harness (``../shared/peers/jam``): its generator, converter and runner."""
+PEER_ITEMS = 20_000
+PEER_WORKFLOW_YAML = """\
+# The jira-agile-metrics peer's workflow (peers/jam/jam_run.py DEFAULT_WORKFLOW); "Parked" stays unmapped.
+workflows:
+  - name: jam
+    stages:
+      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog, To Do]}
+      - {name: Committed, phase: Create, category: wait, statuses: [Selected]}
+      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
+      - {name: Review, phase: Create, category: active, statuses: [Code Review, QA]}
+      - {name: Done, phase: Operate, category: done, statuses: [Done, Closed]}
+"""
+"""The workspace's orgflow.yaml wherever orgflow is timed or compared on the peer's items."""
 PEER_STAGES = ("Backlog", "Committed", "In Progress", "Review", "Done")
 PEER_STATUSES = {
     "Backlog": ("Backlog", "To Do"),
@@ -29,6 +51,31 @@ PEER_STATUSES = {
 SHOWN_DIFFERENCES = 8
 
 Cell = tuple[date, str]
+
+
+def load_peer_script(name: str) -> ModuleType:
+    """A script of the peer harness, loaded as a module (its generator is plain Python)."""
+    spec = importlib.util.spec_from_file_location(f"_peer_{name}", PEER_DIR / f"{name}.py")
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot load {PEER_DIR / name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_synthetic_set(folder: Path, items: int = PEER_ITEMS, seed: int = 1) -> tuple[Path, Path]:
+    """The peer's synthetic set as its JSON and as orgflow's transitions CSV (by the peer's own
+    converter), in `folder`: synthetic.json and synthetic.transitions.csv, made once, then reused."""
+    folder.mkdir(parents=True, exist_ok=True)
+    json_path, csv_path = folder / "synthetic.json", folder / "synthetic.transitions.csv"
+    if not json_path.exists():
+        data = load_peer_script("jam_run").generate(items, seed)
+        json_path.write_text(json.dumps(data), encoding="utf-8")
+    if not csv_path.exists():
+        subprocess.run(
+            [sys.executable, str(PEER_DIR / "to_transitions_csv.py"), str(json_path), str(csv_path)], check=True
+        )
+    return json_path, csv_path
 
 
 @dataclass(frozen=True)

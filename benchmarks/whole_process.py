@@ -24,7 +24,6 @@ The figures go to ``benchmarks/results/whole_process-<date>.json`` (kept, to com
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import resource
@@ -41,25 +40,12 @@ from typing import Any
 
 from benchmarks import PROJECT_ROOT, SHARED_DATA
 from benchmarks.figures import environment
+from benchmarks.jam_peer import PEER_DIR, PEER_WORKFLOW_YAML, make_synthetic_set
 
 NAME = "whole_process"
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
-PEER_DIR = PROJECT_ROOT.parent / "shared" / "peers" / "jam"
 JIRA_FILE = SHARED_DATA / "jira" / "apache-amq-zookeeper.jsonl.gz"
-ITEMS = 20_000
 PEER_NOW = "2024-06-01"
-PEER_WORKFLOW_YAML = """\
-# The jira-agile-metrics peer's workflow (peers/jam/jam_run.py DEFAULT_WORKFLOW); "Parked" stays unmapped.
-workflows:
-  - name: jam
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog, To Do]}
-      - {name: Committed, phase: Create, category: wait, statuses: [Selected]}
-      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Review, phase: Create, category: active, statuses: [Code Review, QA]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done, Closed]}
-"""
-"""The same workflow as `benchmarks.jam_20k` uses, so the two benchmarks time the same workspace."""
 
 
 @dataclass
@@ -119,30 +105,6 @@ def _orgflow() -> str:
     if not script.exists():
         raise SystemExit(f"no console script at {script}: install the project (make install)")
     return str(script)
-
-
-def _load_peer_module(name: str) -> Any:
-    """A script of the peer harness, loaded as a module (its generator is plain Python)."""
-    spec = importlib.util.spec_from_file_location(f"_peer_{name}", PEER_DIR / f"{name}.py")
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {PEER_DIR / name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def make_synthetic_set(folder: Path) -> tuple[Path, Path]:
-    """The peer's 20,000-item set (seed 1) as its JSON and as orgflow's transitions CSV, in `folder`."""
-    folder.mkdir(parents=True, exist_ok=True)
-    json_path, csv_path = folder / "synthetic.json", folder / "synthetic.transitions.csv"
-    if not json_path.exists():
-        data = _load_peer_module("jam_run").generate(ITEMS, 1)
-        json_path.write_text(json.dumps(data), encoding="utf-8")
-    if not csv_path.exists():
-        subprocess.run(
-            [sys.executable, str(PEER_DIR / "to_transitions_csv.py"), str(json_path), str(csv_path)], check=True
-        )
-    return json_path, csv_path
 
 
 def _new_workspace(folder: Path, yaml_text: str | None = None) -> Path:

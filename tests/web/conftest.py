@@ -21,6 +21,7 @@ from orgflow.demo import DEFAULT_END, build_demo
 from orgflow.metrics.service import FlowService
 from orgflow.web.app import create_app
 from orgflow.web.hub import MetricsHub
+from orgflow.workspace import Workspace
 
 DEMO_ITEMS = 2_000
 NOW_TEXT = DEFAULT_END.isoformat()
@@ -58,6 +59,15 @@ def service(demo_dir: Path) -> Iterator[FlowService]:
     workspace = orgflow.open(demo_dir, read_only=True)
     yield workspace.metrics_at(DEFAULT_END)
     workspace.close()
+
+
+@pytest.fixture(scope="module")
+def workspace(demo_dir: Path) -> Iterator[Workspace]:
+    """The demo opened apart from the app (a connection of its own), as the CLI would open it: the
+    reference side of a module's comparisons."""
+    opened = orgflow.open(demo_dir, read_only=True)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-import orgflow
 from orgflow.demo import DEFAULT_END
 from orgflow.metrics.delivery_service import DeliveryService
 from orgflow.metrics.pr_service import PullRequestFlow
@@ -27,14 +24,6 @@ from orgflow.web.routes.payloads import result_body
 WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}
 """The pages' default: the last 90 whole days before the demo's end (2026-11-16)."""
 YEAR = {"since": date(2025, 11, 16), "until": date(2026, 11, 15)}
-
-
-@pytest.fixture(scope="module")
-def workspace(demo_dir: Path) -> Iterator[Any]:
-    """The demo opened apart from the app (its own connection), as the CLI would open it."""
-    opened = orgflow.open(demo_dir, read_only=True)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

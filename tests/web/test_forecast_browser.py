@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,6 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from tests.web.browser_tab import Tab
 
-import orgflow
 from orgflow.demo import DEFAULT_END
 from orgflow.forecast import daily_throughput, forecast_plan, forecast_when, load_plan, plan_series
 from orgflow.insights import find_insights
@@ -32,14 +30,6 @@ if chromium_path() is None:
 
 PLAN_URL = "/forecasts/plan?plan=examples/demo-plan.yaml&trials=300&seed=3"
 EXAMPLE_PLAN = Path(__file__).resolve().parents[2] / "examples" / "demo-plan.yaml"
-
-
-@pytest.fixture(scope="module")
-def workspace(demo_dir: Path) -> Iterator[Workspace]:
-    """The demo on a connection of its own: the reference side of every comparison."""
-    opened = orgflow.open(demo_dir, read_only=True)
-    yield opened
-    opened.close()
 
 
 def _marks(page: Any, key: str) -> dict[str, int]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -16,7 +15,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import orgflow
 from orgflow.charts.forecast import board_layout
 from orgflow.demo import DEFAULT_END
 from orgflow.forecast import (
@@ -101,14 +99,6 @@ class _Elements(HTMLParser):
 
     def having(self, attribute: str, tag: str | None = None) -> list[dict[str, str]]:
         return [attrs for name, attrs in self.elements if attribute in attrs and (tag is None or name == tag)]
-
-
-@pytest.fixture(scope="module")
-def workspace(demo_dir: Path) -> Iterator[Workspace]:
-    """The demo opened on a connection of its own: the reference side of every comparison."""
-    opened = orgflow.open(demo_dir, read_only=True)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

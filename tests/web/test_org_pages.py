@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-import orgflow
 from orgflow.charts import plain
 from orgflow.demo import DEFAULT_END
 from orgflow.metrics.org_service import OrgService
@@ -27,13 +24,6 @@ TODAY = DEFAULT_END.date()
 REORG = date(2026, 2, 16)
 """The default demo's reorganization: `shipping` splits into shipping-domestic and shipping-international."""
 BEFORE, AFTER = date(2026, 2, 15), REORG
-
-
-@pytest.fixture(scope="module")
-def workspace(demo_dir: Path) -> Iterator[Any]:
-    opened = orgflow.open(demo_dir, read_only=True)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

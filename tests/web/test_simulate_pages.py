@@ -7,7 +7,6 @@ Runs are kept short (3 replications, 120 measured days) so the module stays with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -17,7 +16,6 @@ import orjson
 import pytest
 from fastapi.testclient import TestClient
 
-import orgflow
 from orgflow.simulate.replicate import RunSettings, replicate
 from orgflow.web.routes.payloads import result_body
 from orgflow.workspace import Workspace
@@ -58,14 +56,6 @@ def write_quick_scenario(demo_dir: Path) -> Path:
 @pytest.fixture(scope="module")
 def scenario_file(demo_dir: Path) -> Path:
     return write_quick_scenario(demo_dir)
-
-
-@pytest.fixture(scope="module")
-def workspace(demo_dir: Path) -> Iterator[Workspace]:
-    """The demo on a connection of its own, used as the CLI would: the reference side."""
-    opened = orgflow.open(demo_dir, read_only=True)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture(scope="module")

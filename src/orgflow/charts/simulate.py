@@ -14,6 +14,7 @@ from typing import Any
 
 from orgflow.charts.base import PERCENTILE_COLORS, spec
 from orgflow.metrics.service import MetricResult
+from orgflow.simulate.leverage import LEVERAGE_COLUMNS
 
 RUN_COLORS = {"baseline": "#8f99a8", "scenario": "#2f6fdf"}
 """Baseline grey, scenario blue, on every scenario chart."""
@@ -30,6 +31,20 @@ def _run_color(title: str | None = None) -> dict[str, Any]:
         "title": title,
         "scale": {"domain": list(RUN_COLORS), "range": list(RUN_COLORS.values())},
     }
+
+
+def _change(row: dict[str, Any], name: str) -> dict[str, Any]:
+    """A row's paired difference and its 95 % interval, as `name`, `name_low` and `name_high`."""
+    return {name: row["difference"], f"{name}_low": row["difference_low"], f"{name}_high": row["difference_high"]}
+
+
+def _change_tooltip(name: str, number_format: str, title: str) -> list[dict[str, Any]]:
+    """Tooltip lines of a change and its 95 % interval (fields `name`, `name_low`, `name_high`)."""
+    return [
+        {"field": name, "type": "quantitative", "format": number_format, "title": title},
+        {"field": f"{name}_low", "type": "quantitative", "format": number_format, "title": "95 % interval from"},
+        {"field": f"{name}_high", "type": "quantitative", "format": number_format, "title": "95 % interval to"},
+    ]
 
 
 def _label(scope: str, subject: str, names: dict[str, str]) -> str:
@@ -80,9 +95,7 @@ def flow_time_fan_chart(result: MetricResult, *, names: dict[str, str] | None = 
                     "p50": figure["flow_time_p50"][run],
                     "p85": p85[run],
                     "p95": figure["flow_time_p95"][run],
-                    "p85_change": p85["difference"],
-                    "p85_change_low": p85["difference_low"],
-                    "p85_change_high": p85["difference_high"],
+                    **_change(p85, "p85_change"),
                 }
             )
     y = {"field": "subject", "type": "nominal", "title": None, "sort": subjects}
@@ -93,9 +106,7 @@ def flow_time_fan_chart(result: MetricResult, *, names: dict[str, str] | None = 
         {"field": "p50", "type": "quantitative", "format": ".1f", "title": "p50 days"},
         {"field": "p85", "type": "quantitative", "format": ".1f", "title": "p85 days"},
         {"field": "p95", "type": "quantitative", "format": ".1f", "title": "p95 days"},
-        {"field": "p85_change", "type": "quantitative", "format": "+.1f", "title": "p85 change (days)"},
-        {"field": "p85_change_low", "type": "quantitative", "format": "+.1f", "title": "95 % interval from"},
-        {"field": "p85_change_high", "type": "quantitative", "format": "+.1f", "title": "95 % interval to"},
+        *_change_tooltip("p85_change", "+.1f", "p85 change (days)"),
     ]
     x_title = "flow time (days): p50 to p85 dark, p85 to p95 light"
     return spec(
@@ -154,9 +165,7 @@ def stage_time_chart(
                     "stage": row["stage"],
                     "rank": stage_rank(row["stage"]),
                     "days": row[run],
-                    "change": row["difference"],
-                    "change_low": row["difference_low"],
-                    "change_high": row["difference_high"],
+                    **_change(row, "change"),
                 }
             )
     stages = sorted({value["stage"] for value in values}, key=lambda stage: (stage_rank(stage), stage))
@@ -185,9 +194,7 @@ def stage_time_chart(
                 {"field": "run", "title": "run"},
                 {"field": "stage", "title": "stage"},
                 {"field": "days", "type": "quantitative", "format": ".2f", "title": "mean days per item"},
-                {"field": "change", "type": "quantitative", "format": "+.2f", "title": "change (days)"},
-                {"field": "change_low", "type": "quantitative", "format": "+.2f", "title": "95 % interval from"},
-                {"field": "change_high", "type": "quantitative", "format": "+.2f", "title": "95 % interval to"},
+                *_change_tooltip("change", "+.2f", "change (days)"),
             ],
         },
     )
@@ -217,9 +224,7 @@ def station_chart(result: MetricResult, figure: str) -> dict[str, Any]:
                     "station": row["subject"],
                     "run": run,
                     "value": row[run],
-                    "change": row["difference"],
-                    "change_low": row["difference_low"],
-                    "change_high": row["difference_high"],
+                    **_change(row, "change"),
                 }
             )
     stations = sorted({value["station"] for value in values})[:_MAX_SUBJECTS]
@@ -241,9 +246,7 @@ def station_chart(result: MetricResult, figure: str) -> dict[str, Any]:
                 {"field": "station", "title": "station"},
                 {"field": "run", "title": "run"},
                 {"field": "value", "type": "quantitative", "format": number_format, "title": axis_title},
-                {"field": "change", "type": "quantitative", "format": "+.3f", "title": "change"},
-                {"field": "change_low", "type": "quantitative", "format": "+.3f", "title": "95 % interval from"},
-                {"field": "change_high", "type": "quantitative", "format": "+.3f", "title": "95 % interval to"},
+                *_change_tooltip("change", "+.3f", "change"),
             ],
         },
     }
@@ -268,17 +271,7 @@ def leverage_chart(result: MetricResult, *, title: str = "Leverage of each stage
     """The leverage view: one bar per stage, the change of flow time p85 (days) with that stage twice
     as fast, in the rows' order (the largest cut first), with its 95 % interval as a line. Stages
     that cannot be halved (no `flow_time_p85_if_2x`) have no bar."""
-    fields = (
-        "stage",
-        "phase",
-        "share",
-        "flow_time_mean",
-        "flow_time_mean_if_2x",
-        "flow_time_p85",
-        "flow_time_p85_if_2x",
-        "p85_change_low",
-        "p85_change_high",
-    )
+    fields = [name for name in LEVERAGE_COLUMNS if name != "unknown_reasons"]
     values = [
         {name: row.get(name) for name in fields}
         for row in result.rows()
@@ -300,9 +293,7 @@ def leverage_chart(result: MetricResult, *, title: str = "Leverage of each stage
                 {"field": "share", "type": "quantitative", "format": ".1%", "title": "share of flow time"},
                 {"field": "flow_time_p85", "type": "quantitative", "format": ".1f", "title": "p85 now (days)"},
                 {"field": "flow_time_p85_if_2x", "type": "quantitative", "format": ".1f", "title": "p85 if 2x"},
-                {"field": "p85_change", "type": "quantitative", "format": "+.1f", "title": "p85 change (days)"},
-                {"field": "p85_change_low", "type": "quantitative", "format": "+.1f", "title": "95 % interval from"},
-                {"field": "p85_change_high", "type": "quantitative", "format": "+.1f", "title": "95 % interval to"},
+                *_change_tooltip("p85_change", "+.1f", "p85 change (days)"),
                 {"field": "flow_time_mean", "type": "quantitative", "format": ".1f", "title": "mean now (days)"},
                 {"field": "flow_time_mean_if_2x", "type": "quantitative", "format": ".1f", "title": "mean if 2x"},
             ],

@@ -6,7 +6,7 @@ CSV on stdout stay clean. Docs: docs/simulation.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -18,7 +18,9 @@ from orgflow.cli.options import ColumnsOption, columns_option, day_option
 from orgflow.cli.render import Format, console, error_console, render
 
 if TYPE_CHECKING:
+    from orgflow.metrics.service import MetricResult
     from orgflow.simulate.replicate import RunSettings
+    from orgflow.simulate.service import Simulation
 
 app = typer.Typer(
     help="What if we change the organization? A simulation calibrated on the workspace's own history.",
@@ -61,6 +63,20 @@ def _progress(fmt: Format) -> Iterator[Any]:
             bar.update(task, completed=done, total=max(total, 1), description=f"simulating: {what}")
 
         yield update
+
+
+def _simulate(
+    ctx: typer.Context,
+    fmt: Format,
+    columns: str | None,
+    call: Callable[[Simulation, Any], MetricResult],
+    *,
+    limit: int | None = 200,
+) -> None:
+    """Open the workspace read-only, run `call(ws.simulate, on_progress)` under a progress bar, render."""
+    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+        result = call(workspace.simulate, progress)
+    render(result, fmt, columns=columns_option(columns), limit=limit)
 
 
 @app.command()
@@ -117,9 +133,13 @@ def run(
 ) -> None:
     """A scenario against its baseline, with 95 % intervals. Example: orgflow simulate run scenario.yaml"""
     settings = _settings(replications, seed, horizon, warmup, processes)
-    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
-        result = workspace.simulate.run(scenario, model=model, settings=settings, on_progress=progress)
-    render(result, fmt, columns=columns_option(columns), limit=None)
+    _simulate(
+        ctx,
+        fmt,
+        columns,
+        lambda simulate, progress: simulate.run(scenario, model=model, settings=settings, on_progress=progress),
+        limit=None,
+    )
 
 
 @app.command()
@@ -137,9 +157,12 @@ def leverage(
 ) -> None:
     """Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout"""
     settings = _settings(replications, seed, horizon, warmup, processes)
-    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
-        result = workspace.simulate.leverage(team=team, model=model, settings=settings, on_progress=progress)
-    render(result, fmt, columns=columns_option(columns))
+    _simulate(
+        ctx,
+        fmt,
+        columns,
+        lambda simulate, progress: simulate.leverage(team=team, model=model, settings=settings, on_progress=progress),
+    )
 
 
 @app.command()
@@ -155,6 +178,9 @@ def backtest(
 ) -> None:
     """Calibrate on the first part of the history, predict the rest. Example: orgflow simulate backtest --split 0.7"""
     settings = _settings(replications, seed, 365, 90, processes)
-    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
-        result = workspace.simulate.backtest(team=team, split=split, settings=settings, on_progress=progress)
-    render(result, fmt, columns=columns_option(columns))
+    _simulate(
+        ctx,
+        fmt,
+        columns,
+        lambda simulate, progress: simulate.backtest(team=team, split=split, settings=settings, on_progress=progress),
+    )

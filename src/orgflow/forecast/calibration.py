@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 
 from orgflow.forecast.history import MIN_ACTIVE_DAYS, MIN_DAYS, MIN_ITEMS
-from orgflow.forecast.montecarlo import BLOCK_DAYS, DaySampler
+from orgflow.forecast.montecarlo import BLOCK_DAYS, DaySampler, count_until
 from orgflow.forecast.result import MAX_DAYS
 
 RECORD_STEP_DAYS = 7
@@ -346,13 +346,7 @@ class ReplayedTrials:
         span = int(items / max(float(np.mean(history)), 1e-9) * 1.25) + 8
         while active.size and day < MAX_DAYS:
             span = min(span, MAX_DAYS - day)
-            cumulative = np.cumsum(history[self.days(day + span)[active, day:]], axis=1)
-            cumulative += totals[active, None]
-            reached = cumulative >= items
-            hit = reached[:, -1]
-            finished[active[hit]] = day + reached[hit].argmax(axis=1) + 1
-            totals[active] = cumulative[:, -1]
-            active = active[~hit]
+            active = count_until(history[self.days(day + span)[active, day:]], items, day, active, totals, finished)
             day += span
             span = max(16, day // 2)
         return finished

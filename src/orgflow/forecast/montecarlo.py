@@ -136,6 +136,21 @@ class DaySampler:
         return np.take_along_axis(boot, picks, axis=1)
 
 
+def count_until(
+    values: np.ndarray, items: int, day: int, active: np.ndarray, totals: np.ndarray, finished_on: np.ndarray
+) -> np.ndarray:
+    """Add `values` (items finished per day: one row per trial in `active`, one column per day from
+    `day`) to the trials' `totals`; a trial whose total reaches `items` gets that day (1 = the first
+    forecast day) in `finished_on`. Returns the trials of `active` still short of `items`."""
+    cumulative = np.cumsum(values, axis=1)
+    cumulative += totals[active, None]
+    reached = cumulative >= items
+    hit = reached[:, -1]
+    finished_on[active[hit]] = day + reached[hit].argmax(axis=1) + 1
+    totals[active] = cumulative[:, -1]
+    return active[~hit]
+
+
 def simulate_when(counts: np.ndarray, items: int, sampler: DaySampler, *, max_days: int = MAX_DAYS) -> np.ndarray:
     """Per trial, the day (1 = the first forecast day) on which the `items`-th item is finished.
 
@@ -150,14 +165,7 @@ def simulate_when(counts: np.ndarray, items: int, sampler: DaySampler, *, max_da
     day = 0
     while active.size and day < max_days:
         span = max(1, min(chunk, max_days - day, _CHUNK_ELEMENTS // active.size))
-        values = counts[sampler.draw(span, active)]
-        cumulative = np.cumsum(values, axis=1)
-        cumulative += totals[active, None]
-        reached = cumulative >= items
-        hit = reached[:, -1]
-        finished_on[active[hit]] = day + reached[hit].argmax(axis=1) + 1
-        totals[active] = cumulative[:, -1]
-        active = active[~hit]
+        active = count_until(counts[sampler.draw(span, active)], items, day, active, totals, finished_on)
         day += span
         chunk = max(16, chunk // 4)
     return finished_on

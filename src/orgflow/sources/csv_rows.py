@@ -77,6 +77,40 @@ class CsvRow:
         return parse_instant(self.text(field), file=self.file, record=self.record, field=field, required=required)
 
 
+def column_positions(
+    file: str,
+    header: list[str],
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    column_map: Mapping[str, str],
+) -> dict[str, int]:
+    """Field name -> column position in `header`. A column renamed by `column_map` wins over one
+    already carrying the field's name; columns that are neither fields nor renamed are left out.
+
+    Raises:
+        InputError: a required column is missing (naming the columns found and `--map`).
+    """
+    fields = set(required) | set(optional)
+    positions: dict[str, int] = {}
+    for position, name in enumerate(header):
+        if name in column_map:
+            positions[column_map[name]] = position
+    for position, name in enumerate(header):
+        if name not in column_map and name in fields:
+            positions.setdefault(name, position)
+    for name in required:
+        if name not in positions:
+            raise InputError(
+                f"missing column {quote(name)}",
+                file=file,
+                record="header",
+                field=name,
+                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
+            )
+    return positions
+
+
 def csv_rows(
     path: Path,
     *,
@@ -97,23 +131,7 @@ def csv_rows(
     header = [name.strip() for name in next(reader, [])]
     if not header:
         return
-    fields = set(required) | set(optional)
-    positions: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in column_map:
-            positions[column_map[name]] = position
-    for position, name in enumerate(header):
-        if name not in column_map and name in fields:
-            positions.setdefault(name, position)
-    for name in required:
-        if name not in positions:
-            raise InputError(
-                f"missing column {quote(name)}",
-                file=file,
-                record="header",
-                field=name,
-                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
-            )
+    positions = column_positions(file, header, required=required, optional=optional, column_map=column_map)
     width = len(header)
     for row in reader:
         if not any(cell.strip() for cell in row):

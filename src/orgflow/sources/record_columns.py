@@ -9,18 +9,8 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.model.record import Record
+from orgflow.store.database import ARROW_TYPES
 from orgflow.store.schema import column_types
-
-ARROW_TYPES = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "DOUBLE": pa.float64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMP": pa.timestamp("us"),
-    "DATE": pa.date32(),
-    "VARCHAR[]": pa.list_(pa.string()),
-}
-"""The Arrow type of each store column type (timestamps naive UTC, as the store keeps them)."""
 
 
 def record_table(

@@ -16,7 +16,7 @@ from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import CsvReader, column_pairs
+from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions
 from orgflow.sources.files import clip, collector_paused, expand_paths, parse_instant, quote, to_utc
 from orgflow.sources.transitions_columns import Layout, load_columns
 from orgflow.store import ImportBatch
@@ -24,7 +24,6 @@ from orgflow.store import ImportBatch
 SUFFIXES = (".csv", ".csv.gz")
 REQUIRED = ("item_id", "timestamp", "to_status")
 OPTIONAL = ("from_status", "team", "type", "created", "title")
-_FIELDS = REQUIRED + OPTIONAL
 _STRICT_HINT = "add it to a stage of that workflow in orgflow.yaml, or import without strict_statuses"
 
 
@@ -228,16 +227,7 @@ def _layout(
     Raises:
         InputError: a required column or a column named in `where` is missing.
     """
-    index = _column_index(header, column_map)
-    for name in REQUIRED:
-        if name not in index:
-            raise InputError(
-                f"missing column {quote(name)}",
-                file=file,
-                record="header",
-                field=name,
-                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
-            )
+    index = column_positions(file, header, required=REQUIRED, optional=OPTIONAL, column_map=column_map)
     filters: list[tuple[int, str]] = []
     for column, value in where.items():
         position = header.index(column) if column in header else index.get(column)
@@ -251,18 +241,6 @@ def _layout(
             )
         filters.append((position, value))
     return index, filters
-
-
-def _column_index(header: list[str], column_map: dict[str, str]) -> dict[str, int]:
-    """Field name -> column position. A column renamed by `map` wins over one already so named."""
-    index: dict[str, int] = {}
-    for position, name in enumerate(header):
-        if name in column_map:
-            index[column_map[name]] = position
-    for position, name in enumerate(header):
-        if name not in column_map and name in _FIELDS:
-            index.setdefault(name, position)
-    return index
 
 
 def _cell_instant(text: str) -> datetime:

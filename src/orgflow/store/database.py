@@ -29,7 +29,7 @@ _LOCK_HOLDER = re.compile(r"\(PID (\d+)\)")
 
 _CLASS_BY_TABLE: dict[str, type[Record]] = {cls.spec.table: cls for cls in TABLES}
 
-_ARROW_TYPES = {
+ARROW_TYPES = {
     "VARCHAR": pa.string(),
     "BIGINT": pa.int64(),
     "DOUBLE": pa.float64(),
@@ -38,6 +38,7 @@ _ARROW_TYPES = {
     "DATE": pa.date32(),
     "VARCHAR[]": pa.list_(pa.string()),
 }
+"""The Arrow type of each store column type (timestamps naive UTC, as the store keeps them)."""
 
 
 def to_utc_naive(value: datetime | None) -> datetime | None:
@@ -352,4 +353,4 @@ def _column_array(values: list[object], kind: str, table: str, column: str) -> p
             if isinstance(value, datetime) and value.tzinfo is None:
                 raise ValueError(f"{table}.{column}: naive datetime {value!r}; records carry aware UTC instants")
         return pa.array(values, type=pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
-    return pa.array(values, type=_ARROW_TYPES[kind])
+    return pa.array(values, type=ARROW_TYPES[kind])

@@ -20,13 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import orgflow
 from orgflow.charts.forecast import forecast_chart, history_chart, plan_board_chart
-from orgflow.config import CONFIG_FILE
 from orgflow.errors import InputError
 from orgflow.forecast.calibrate import calibrate
 from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, Sufficiency, ThroughputSeries, assess, series_from
@@ -39,6 +37,7 @@ from orgflow.metrics.window import Cut
 from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Chart
+from orgflow.web.workspace_files import offered_files, resolve_file
 
 DEFAULT_ITEMS = 50
 DEFAULT_HOW_MANY_DAYS = 90
@@ -312,22 +311,6 @@ def _history_charts(query: ForecastQuery, series: ThroughputSeries) -> dict[str,
 
 
 # -- plans ---------------------------------------------------------------------------------------
-def project_examples() -> Path | None:
-    """The project's `examples/` folder (a source checkout only), or None."""
-    root = Path(orgflow.__file__).resolve().parents[2]
-    examples = root / "examples"
-    return examples if (root / "pyproject.toml").is_file() and examples.is_dir() else None
-
-
-def _plan_roots(workspace_dir: Path) -> list[tuple[Path, Path, str]]:
-    """(base the path is relative to, folder it must lie in, prefix shown) for each allowed place."""
-    roots = [(workspace_dir.resolve(), workspace_dir.resolve(), "")]
-    examples = project_examples()
-    if examples is not None:
-        roots.append((examples.parent, examples, "examples/"))
-    return roots
-
-
 def resolve_plan(workspace_dir: Path, text: str) -> tuple[Path, str]:
     """The plan file a `plan` URL parameter names, and the name to show for it.
 
@@ -335,35 +318,15 @@ def resolve_plan(workspace_dir: Path, text: str) -> tuple[Path, str]:
         InputError: an absolute path, a `..`, a suffix other than .yaml/.yml/.csv, the workspace's
             config, or no such file in the workspace folder or the project's `examples/`.
     """
-    relative = PurePosixPath(text.strip().replace("\\", "/"))
-    hint = "give a path relative to the workspace folder, or examples/<file> in the project"
-    if not text.strip() or relative.is_absolute() or ".." in relative.parts or ":" in text:
-        raise InputError(f"not an allowed plan path ({text!r})", field="plan", hint=hint)
-    if relative.suffix.lower() not in PLAN_SUFFIXES:
-        raise InputError(f"a plan is a .yaml, .yml or .csv file (got {text!r})", field="plan", hint=hint)
-    if relative.as_posix() == CONFIG_FILE:
-        raise InputError(f"{CONFIG_FILE} is the workspace's configuration, not a plan", field="plan", hint=hint)
-    for base, allowed, _prefix in _plan_roots(workspace_dir):
-        candidate = (base / relative).resolve()
-        if candidate.is_relative_to(allowed) and candidate.is_file():
-            return candidate, relative.as_posix()
-    raise InputError(f"no plan {text!r} in the workspace folder or the project's examples/", field="plan", hint=hint)
+    return resolve_file(workspace_dir, text, kind="plan", suffixes=PLAN_SUFFIXES)
 
 
 def available_plans(workspace_dir: Path) -> list[str]:
     """Plan files the page offers: files named *plan* in the workspace folder, any file in its
     `plans/` folder, and files named *plan* in the project's `examples/`; as `plan` parameters."""
-    found: list[str] = []
-    for base, allowed, prefix in _plan_roots(workspace_dir):
-        folders = [(allowed, True)] + ([(allowed / "plans", False)] if not prefix else [])
-        for folder, named in folders:
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                wanted = path.suffix.lower() in PLAN_SUFFIXES and (not named or "plan" in path.name)
-                if wanted and path.is_file() and path.name != CONFIG_FILE:
-                    found.append(path.relative_to(base).as_posix())
-    return found
+    return offered_files(
+        workspace_dir, folder="plans", suffixes=PLAN_SUFFIXES, wanted=lambda path, top: not top or "plan" in path.name
+    )
 
 
 def read_plan(path: Path, shown: str) -> Plan:

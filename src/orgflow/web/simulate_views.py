@@ -23,19 +23,18 @@ import hashlib
 import re
 import tempfile
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from orgflow.charts.simulate import flow_time_fan_chart, leverage_chart, stage_time_chart, station_chart
-from orgflow.config import CONFIG_FILE
 from orgflow.errors import InputError
 from orgflow.metrics.browse import org_tree
 from orgflow.metrics.service import MetricResult
-from orgflow.web.forecast_views import project_examples
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Chart
+from orgflow.web.workspace_files import offered_files, resolve_file
 
 if TYPE_CHECKING:
     from orgflow.simulate.replicate import RunSettings
@@ -94,60 +93,31 @@ class RunQuery:
 
 
 # -- scenario files --------------------------------------------------------------------------------
-def _roots(workspace_dir: Path) -> list[tuple[Path, Path, str]]:
-    """(base the path is relative to, folder it must lie in, prefix shown) for each allowed place."""
-    roots = [(workspace_dir.resolve(), workspace_dir.resolve(), "")]
-    examples = project_examples()
-    if examples is not None:
-        roots.append((examples.parent, examples, "examples/"))
-    return roots
-
-
 def resolve_scenario(workspace_dir: Path, text: str) -> tuple[Path, str]:
     """The scenario file a `scenario` parameter names, and the name to show for it.
 
     Raises:
         InputError: an absolute path, a `..`, a suffix other than .yaml/.yml, the workspace's
-            config, or no such file in the workspace folder or the project's `examples/`.
+            config, no such file in the workspace folder or the project's `examples/`, or too large.
     """
-    relative = PurePosixPath(text.strip().replace("\\", "/"))
-    hint = "give a path relative to the workspace folder, or examples/<file> in the project"
-    if not text.strip() or relative.is_absolute() or ".." in relative.parts or ":" in text:
-        raise InputError(f"not an allowed scenario path ({text!r})", field="scenario", hint=hint)
-    if relative.suffix.lower() not in SCENARIO_SUFFIXES:
-        raise InputError(f"a scenario is a .yaml or .yml file (got {text!r})", field="scenario", hint=hint)
-    if relative.as_posix() == CONFIG_FILE:
-        raise InputError(f"{CONFIG_FILE} is the workspace's configuration, not a scenario", field="scenario")
-    for base, allowed, _prefix in _roots(workspace_dir):
-        candidate = (base / relative).resolve()
-        if candidate.is_relative_to(allowed) and candidate.is_file():
-            if candidate.stat().st_size > MAX_SCENARIO_BYTES:
-                raise InputError(f"the scenario is larger than {MAX_SCENARIO_BYTES:,} bytes", file=text)
-            return candidate, relative.as_posix()
-    raise InputError(
-        f"no scenario {text!r} in the workspace folder or the project's examples/", field="scenario", hint=hint
-    )
+    path, shown = resolve_file(workspace_dir, text, kind="scenario", suffixes=SCENARIO_SUFFIXES)
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        raise InputError(f"the scenario is larger than {MAX_SCENARIO_BYTES:,} bytes", file=text)
+    return path, shown
+
+
+def _offered_scenario(path: Path, top: bool) -> bool:
+    """Not too large, and (in the workspace folder or `examples/`) with a top-level `changes`."""
+    if path.stat().st_size > MAX_SCENARIO_BYTES:
+        return False
+    return not top or _SCENARIO_MARK.search(path.read_text(encoding="utf-8", errors="replace")) is not None
 
 
 def available_scenarios(workspace_dir: Path) -> list[str]:
     """Scenario files the page offers, as `scenario` parameters: YAML files with a top-level `changes`
     in the workspace folder and the project's `examples/`, and every YAML file in the workspace's
     `scenarios/` folder."""
-    found: list[str] = []
-    for base, allowed, prefix in _roots(workspace_dir):
-        folders = [(allowed, True)] + ([(allowed / "scenarios", False)] if not prefix else [])
-        for folder, marked in folders:
-            if not folder.is_dir():
-                continue
-            for path in sorted(folder.iterdir()):
-                if path.suffix.lower() not in SCENARIO_SUFFIXES or not path.is_file() or path.name == CONFIG_FILE:
-                    continue
-                if path.stat().st_size > MAX_SCENARIO_BYTES:
-                    continue
-                if marked and not _SCENARIO_MARK.search(path.read_text(encoding="utf-8", errors="replace")):
-                    continue
-                found.append(path.relative_to(base).as_posix())
-    return found
+    return offered_files(workspace_dir, folder="scenarios", suffixes=SCENARIO_SUFFIXES, wanted=_offered_scenario)
 
 
 # -- scenarios -------------------------------------------------------------------------------------

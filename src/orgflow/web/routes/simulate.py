@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.web.dependencies import HubDep, page_context
@@ -56,22 +56,28 @@ Warmup = Annotated[float, Query(ge=0, le=MAX_WARMUP_DAYS, description="Simulated
 Split = Annotated[float, Query(gt=0, lt=1, description="Share of the history to calibrate on (the rest is compared).")]
 
 
-def _query(replications: int, seed: int, horizon: float, warmup: float) -> RunQuery:
+def _query(
+    replications: Replications = DEFAULT_REPLICATIONS,
+    seed: Seed = DEFAULT_SEED,
+    horizon: Horizon = DEFAULT_HORIZON_DAYS,
+    warmup: Warmup = DEFAULT_WARMUP_DAYS,
+) -> RunQuery:
+    """The run parameters every scenario and leverage route takes from the URL."""
     return RunQuery(replications=replications, seed=seed, horizon_days=horizon, warmup_days=warmup)
+
+
+Run = Annotated[RunQuery, Depends(_query)]
 
 
 @router.get("/simulate", response_class=HTMLResponse, include_in_schema=False)
 def simulate_page(
     request: Request,
     hub: HubDep,
+    query: Run,
     scenario: Scenario = None,
-    replications: Replications = DEFAULT_REPLICATIONS,
-    seed: Seed = DEFAULT_SEED,
-    horizon: Horizon = DEFAULT_HORIZON_DAYS,
-    warmup: Warmup = DEFAULT_WARMUP_DAYS,
 ) -> HTMLResponse:
     """A scenario against the baseline: flow time bands, time per stage, stations, differences."""
-    view = scenario_view(hub, scenario, _query(replications, seed, horizon, warmup))
+    view = scenario_view(hub, scenario, query)
     return page(request, "simulate.html", page_context(hub, {}), view=view)
 
 
@@ -79,16 +85,12 @@ def simulate_page(
 def leverage_panel_fragment(
     request: Request,
     hub: HubDep,
+    query: Run,
     team: Team = None,
     group: Group = None,
-    replications: Replications = DEFAULT_REPLICATIONS,
-    seed: Seed = DEFAULT_SEED,
-    horizon: Horizon = DEFAULT_HORIZON_DAYS,
-    warmup: Warmup = DEFAULT_WARMUP_DAYS,
 ) -> HTMLResponse:
     """The leverage panel alone (an HTML fragment), for a page to load with
     `<div hx-get="/simulate/leverage/panel?team=..." hx-trigger="revealed" hx-swap="outerHTML"></div>`."""
-    query = _query(replications, seed, horizon, warmup)
     panel = leverage_panel(hub, team=team or None, group=group or None, query=query)
     return templates.TemplateResponse(request, "simulate_leverage_panel.html", {"panel": panel})
 
@@ -107,16 +109,13 @@ def run_data(
     scenario: Annotated[
         str, Query(description="A scenario file relative to the workspace folder, or examples/<file>.")
     ],
-    replications: Replications = DEFAULT_REPLICATIONS,
-    seed: Seed = DEFAULT_SEED,
-    horizon: Horizon = DEFAULT_HORIZON_DAYS,
-    warmup: Warmup = DEFAULT_WARMUP_DAYS,
+    query: Run,
 ) -> dict[str, Any]:
     """A scenario against the baseline calibrated on the last 365 days, under common random numbers:
     a row per `scope` (org, group, team, stage, station), `subject`, `stage` and `figure`, with the
     `baseline` and `scenario` means over replications and the paired `difference` with its 95 %
     interval (`difference_low`, `difference_high`); the rows of `orgflow simulate run --format json`."""
-    result, shown = scenario_result(hub, scenario, _query(replications, seed, horizon, warmup))
+    result, shown = scenario_result(hub, scenario, query)
     return {**result_body(result), "scenario_file": shown}
 
 
@@ -127,34 +126,26 @@ def run_posted(
         str,
         Body(media_type="application/yaml", description="The scenario as YAML (the format of docs/simulation.md)."),
     ],
-    replications: Replications = DEFAULT_REPLICATIONS,
-    seed: Seed = DEFAULT_SEED,
-    horizon: Horizon = DEFAULT_HORIZON_DAYS,
-    warmup: Warmup = DEFAULT_WARMUP_DAYS,
+    query: Run,
 ) -> dict[str, Any]:
     """A scenario posted as YAML against the baseline: the rows of the GET twin. An invalid scenario
     is a 400 naming the line and field (`where`), the file being "request body"."""
-    return result_body(posted_result(hub, body, _query(replications, seed, horizon, warmup)))
+    return result_body(posted_result(hub, body, query))
 
 
 @router.get("/api/simulate/leverage", tags=["simulation"])
 def leverage_data(
     hub: HubDep,
+    query: Run,
     team: Team = None,
     group: Group = None,
-    replications: Replications = DEFAULT_REPLICATIONS,
-    seed: Seed = DEFAULT_SEED,
-    horizon: Horizon = DEFAULT_HORIZON_DAYS,
-    warmup: Warmup = DEFAULT_WARMUP_DAYS,
 ) -> dict[str, Any]:
     """Per stage, ranked: `stage`, `phase`, `share` of flow time, `flow_time_mean`,
     `flow_time_mean_if_2x`, `flow_time_p85`, `flow_time_p85_if_2x` (days: the items' whole flow time
     now and with that stage twice as fast), the 95 % interval of the p85 change, and `unknown_reasons`
     where a stage has no time of its own to halve. For a team (its own calibration, as the CLI's
     `--team`) or a group (its teams in the organization's model; the organization's id: every team)."""
-    return result_body(
-        leverage_result(hub, team=team or None, group=group or None, query=_query(replications, seed, horizon, warmup))
-    )
+    return result_body(leverage_result(hub, team=team or None, group=group or None, query=query))
 
 
 @router.get("/api/simulate/backtest", tags=["simulation"])
