@@ -20,8 +20,21 @@ For each team with at least `MIN_ITEMS` items finished in the window [since, unt
   trains let go by (departure − first departure after entry, in periods) become the step's hold
   time. Otherwise it is a **delay** with its observed times.
 
+- **Dependencies** (blocking links, `History.links`): for each ordered pair of calibrated teams (A, B)
+  where A's items were blocked by B's items, a ``depends_on`` step in A's route with `visit` = share of
+  A's items finished in the window that have a blocking link to an item of B. The request is placed
+  after the stage A's item was in when B's item started (links carry no date; B's start is when the
+  request reached B), the most frequent such stage over the pair's links; when B's items all started
+  before A's (the request's moment unknown), after A's first active stage. The delay it adds is the
+  requests' way through B's route under B's load (the engine's dependency semantics); the delay
+  measured in the history (B's finish minus the request's moment, p50) is kept in the notes beside
+  it. So as not to count the wait twice, A's stage times come from its items without such a link
+  (when at least `MIN_ITEMS` remain), and B's own arrivals leave out the items that blocked A's
+  (they arrive as requests). **Cycles**: pairs are kept strongest first (visit, then links, then
+  names); a pair that would close a cycle of teams is dropped and listed in the notes.
+
 Times use the items finished in the window (their history is complete), arrivals the items started
-in it. Dependencies between teams are not calibrated (add them in a scenario).
+in it.
 """
 
 from __future__ import annotations
@@ -46,34 +59,46 @@ _BATCH_GAP_DAYS = 0.05  # exits closer than 72 minutes leave with the same train
 _IN_FLOW = ("active", "wait", "unmapped")
 
 
-def calibrate(history: History, *, since: float, until: float, team: str | None = None) -> Network:
-    """The network fitted to [since, until) (days since the epoch) of `history` (see the module docstring)."""
+def calibrate(
+    history: History, *, since: float, until: float, team: str | None = None, dependencies: bool = True
+) -> Network:
+    """The network fitted to [since, until) (days since the epoch) of `history` (see the module docstring);
+    `dependencies` False leaves the blocking links out."""
     names = sorted(set(history.teams.tolist())) if team is None else [team]
     stations: dict[str, Station] = {}
     teams: dict[str, Team] = {}
     trains: list[tuple[str, str, float, float]] = []  # (team, stage, every_days, phase)
     skipped: dict[str, str] = {}
     finished = np.isfinite(history.finish) & (history.finish >= since) & (history.finish < until)
+    kept = [name for name in names if (finished & (history.teams == name)).sum() >= MIN_ITEMS]
+    edges, dropped = _dependency_pairs(history, finished, set(kept)) if dependencies else ({}, [])
+    linked = np.zeros(history.teams.size, dtype=bool)  # blocked items of a kept pair (their times carry the wait)
+    requests = np.zeros(history.teams.size, dtype=bool)  # blocker items of a kept pair (they arrive as requests)
+    for blockers, blocked in edges.values():
+        linked[blocked] = True
+        requests[blockers] = True
     for name in names:
         mine = history.teams == name
         done = mine & finished
         if done.sum() < MIN_ITEMS:
             skipped[name] = f"{int(done.sum())} items finished in the window (fewer than {MIN_ITEMS})"
             continue
-        started = mine & ~history.cancelled & (history.start >= since) & (history.start < until)
+        started = mine & ~history.cancelled & (history.start >= since) & (history.start < until) & ~requests
         arrivals = {
             str(flow_type): Arrivals(per_day=round(count / (until - since), 6))
             for flow_type, count in sorted(Counter(history.flow_types[started].tolist()).items())
         }
         group = next((history.groups[i] for i in np.flatnonzero(mine)[:1]), None)
-        route, team_trains = _route(history, name, done, since, until)
+        timed = done & ~linked if (done & ~linked).sum() >= MIN_ITEMS else done
+        route, team_trains = _route(history, name, done, since, until, timed=timed)
         for step in route:
             if step.station and step.station not in stations:
                 stations[step.station] = _station(history, name, step, since, until)
         trains.extend(team_trains)
         teams[name] = Team(name, arrivals, tuple(route), group=group)
     _share_trains(history, stations, teams, trains, since, until)
-    notes = {
+    found = _add_dependencies(history, stations, teams, edges, finished)
+    notes: dict[str, object] = {
         "calibrated_from": "orgflow flow history",
         "since": iso_day(since),
         "until": iso_day(until),
@@ -81,6 +106,10 @@ def calibrate(history: History, *, since: float, until: float, team: str | None 
     }
     if skipped:
         notes["teams_left_out"] = skipped
+    if found:
+        notes["dependencies"] = found
+    if dropped:
+        notes["dependencies_dropped"] = dropped
     return Network(stations, teams, notes)
 
 
@@ -88,8 +117,11 @@ def iso_day(days: float) -> str:
     return datetime.fromtimestamp(days * 86_400, tz=UTC).date().isoformat()
 
 
-def _route(history: History, team: str, done: np.ndarray, since: float, until: float) -> tuple[list[Step], list]:
-    """The team's steps (see the module docstring) and its release trains found on the way."""
+def _route(
+    history: History, team: str, done: np.ndarray, since: float, until: float, *, timed: np.ndarray | None = None
+) -> tuple[list[Step], list]:
+    """The team's steps (see the module docstring) and its release trains found on the way; stage
+    times come from the `timed` items (default: all of `done`) where they passed the stage."""
     item = history.span_item
     keep = done[item] & np.isin(history.span_category, _IN_FLOW)
     keep &= history.span_enter >= history.start[item] - 1e-9
@@ -114,6 +146,8 @@ def _route(history: History, team: str, done: np.ndarray, since: float, until: f
     for stage in route_stages:
         here = stages == stage
         passes = int(here.sum())
+        measured = here & timed[item[rows]] if timed is not None else here
+        measured = measured if measured.any() else here
         reach = sum(1 for (_, s) in visited if s == stage) / items_done
         back = sum(backward[stage].values())
         rework = min(back / passes, 0.9) if back else 0.0
@@ -122,7 +156,7 @@ def _route(history: History, team: str, done: np.ndarray, since: float, until: f
             Step(
                 stage=stage,
                 station=f"{team}/{stage}",
-                times=summary_sample(np.maximum(durations[here], 0.0)),
+                times=summary_sample(np.maximum(durations[measured], 0.0)),
                 phase=history.stage_phase.get(stage, ""),
                 visit=round(min(reach, 1.0), 4),
                 rework=round(rework, 4),
@@ -265,3 +299,113 @@ def _share_trains(history: History, stations: dict, teams: dict, trains: list, s
                 for s in teams[name].route
             )
             teams[name] = Team(**{**teams[name].__dict__, "route": route})
+
+
+def _dependency_pairs(
+    history: History, finished: np.ndarray, calibrated: set[str]
+) -> tuple[dict[tuple[str, str], tuple[np.ndarray, np.ndarray]], list[dict[str, object]]]:
+    """(team, needs) -> (blocker items, blocked items), one entry per link whose blocked item finished
+    in the window, for pairs of calibrated teams, strongest first; and the pairs dropped as closing a
+    cycle (see the module docstring)."""
+    blockers, blocked = history.links[:, 0], history.links[:, 1]
+    keep = finished[blocked]
+    keep &= np.isin(history.teams[blocked], list(calibrated)) & np.isin(history.teams[blockers], list(calibrated))
+    blockers, blocked = blockers[keep], blocked[keep]
+    pairs: dict[tuple[str, str], list[int]] = {}
+    for row, (source, target) in enumerate(zip(history.teams[blocked], history.teams[blockers], strict=True)):
+        pairs.setdefault((str(source), str(target)), []).append(row)
+    done = Counter(history.teams[finished].tolist())
+
+    def strength(pair: tuple[str, str]) -> tuple[float, int, str, str]:
+        rows = pairs[pair]
+        return (-len(set(blocked[rows].tolist())) / done[pair[0]], -len(rows), *pair)
+
+    kept: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+    dropped: list[dict[str, object]] = []
+    for pair in sorted(pairs, key=strength):
+        team, needs = pair
+        if _reaches(set(kept), needs, team):
+            dropped.append({"team": team, "needs": needs, "links": len(pairs[pair]), "reason": "closes a cycle"})
+            continue
+        rows = pairs[pair]
+        kept[pair] = (blockers[rows], blocked[rows])
+    return kept, dropped
+
+
+def _reaches(edges: set[tuple[str, str]], start: str, goal: str) -> bool:
+    """Whether `goal` can be reached from `start` along `edges` (team -> team it depends on)."""
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        if here == goal:
+            return True
+        for source, target in edges:
+            if source == here and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return False
+
+
+def _add_dependencies(
+    history: History,
+    stations: dict[str, Station],
+    teams: dict[str, Team],
+    edges: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]],
+    finished: np.ndarray,
+) -> list[dict[str, object]]:
+    """Insert a dependency step per pair of `edges` into the routes of `teams`; the notes of each."""
+    by_item = np.argsort(history.span_item, kind="stable")
+    first_span = np.searchsorted(history.span_item[by_item], np.arange(history.teams.size + 1))
+    inserts: dict[str, list[tuple[int, Step]]] = {}
+    notes: list[dict[str, object]] = []
+    for (name, needs), (blockers, blocked) in edges.items():
+        route = teams[name].route
+        position_of = {}
+        for index, step in enumerate(route):
+            position_of[step.stage] = index + 1
+            if step.queue_stage:
+                position_of.setdefault(step.queue_stage, index + 1)
+        moments = history.start[blockers]
+        known = moments > history.start[blocked]
+        positions: Counter = Counter()
+        for item, moment in zip(blocked[known].tolist(), moments[known].tolist(), strict=True):
+            rows = by_item[first_span[item] : first_span[item + 1]]
+            inside = rows[(history.span_enter[rows] <= moment) & (history.span_leave[rows] > moment)]
+            for stage in history.span_stage[inside].tolist():
+                if stage in position_of:
+                    positions[position_of[stage]] += 1
+                    break
+        if positions:
+            position = min(positions, key=lambda p: (-positions[p], p))
+            placed = "the stage the item was in when the blocker started"
+        else:
+            active = [i for i, s in enumerate(route) if s.station and stations[s.station].kind == "servers"]
+            position = (active[0] if active else 0) + 1
+            placed = "the first active stage (when the request was made is unknown)"
+        request_at = np.maximum(moments, history.start[blocked])
+        waits = history.finish[blockers] - request_at
+        waits = waits[np.isfinite(waits)]
+        items = len(set(blocked.tolist()))
+        done = int((finished & (history.teams == name)).sum())
+        visit = round(items / done, 4)
+        step = Step(stage=f"waiting for {needs}", station=None, depends_on=needs, visit=visit)
+        inserts.setdefault(name, []).append((position, step))
+        notes.append(
+            {
+                "team": name,
+                "needs": needs,
+                "links": int(blocked.size),
+                "items": items,
+                "items_finished": done,
+                "visit": visit,
+                "after": route[position - 1].stage,
+                "placed_after": placed,
+                "measured_wait_days_p50": round(float(np.median(np.maximum(waits, 0.0))), 2) if waits.size else None,
+            }
+        )
+    for name, added in inserts.items():
+        route = list(teams[name].route)
+        for position, step in sorted(added, key=lambda pair: (pair[0], pair[1].stage), reverse=True):
+            route.insert(position, step)
+        teams[name] = Team(**{**teams[name].__dict__, "route": tuple(route)})
+    return notes

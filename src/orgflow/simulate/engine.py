@@ -107,11 +107,18 @@ def run_event_loop(network: Network, *, seed: int, replication: int, horizon: fl
             item_block.extend([block] * rows)
             item_row.extend(range(rows))
             arrive.extend(times.tolist())
-            for index, step in enumerate(team.route):
-                if step.depends_on is not None:
-                    requests[(block, index)] = len(blocks)
-                    other = network.teams[step.depends_on]
-                    blocks.append(_Block(other, rows, (team.name, flow_type, step.stage, "request"), seed, replication))
+            # Requests of its dependency steps, and theirs in turn (a request to a team that itself
+            # depends on another); the network has no cycle (checks), so this ends.
+            pending = [(block, team, (team.name, flow_type))]
+            while pending:
+                sender, sending, keys = pending.pop()
+                for index, step in enumerate(sending.route):
+                    if step.depends_on is not None:
+                        requests[(sender, index)] = len(blocks)
+                        other = network.teams[step.depends_on]
+                        chain = (*keys, step.stage, "request")
+                        pending.append((len(blocks), other, chain))
+                        blocks.append(_Block(other, rows, chain, seed, replication))
     count = len(arrive)
     service_of = [blocks[block].service for block in item_block]
     skip_of = [

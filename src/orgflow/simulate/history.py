@@ -8,7 +8,7 @@ an item's start and its finish (or `now` for an unfinished item).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -37,6 +37,8 @@ class History:
         people: team -> members on the last day of the data (sum of allocations), when an org model
             is loaded; empty otherwise.
         end: the end of the data (days).
+        links: cross-team blocking links, one row per (blocker item, blocked item) (``blocks`` links,
+            and ``blocked_by`` read the other way; both items started and mapped to different teams).
     """
 
     teams: np.ndarray
@@ -54,6 +56,7 @@ class History:
     stage_phase: dict[str, str]
     people: dict[str, float]
     end: float
+    links: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
 
 
 def _days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -110,7 +113,23 @@ def read_history(workspace: Workspace, service: FlowService) -> History:
         stage_phase=phases,
         people=_people(workspace, service),
         end=service.now.timestamp() / 86_400,
+        links=_links(workspace, index, teams),
     )
+
+
+def _links(workspace: Workspace, index: dict[str, int], teams: np.ndarray) -> np.ndarray:
+    """(blocker, blocked) item indexes of the cross-team blocking links among `index`'s items."""
+    rows = workspace.store.connection.execute(
+        "SELECT DISTINCT source, blocker, blocked FROM ("
+        "SELECT source, item_id AS blocker, target_id AS blocked FROM item_links WHERE kind = 'blocks' UNION ALL "
+        "SELECT source, target_id, item_id FROM item_links WHERE kind = 'blocked_by') ORDER BY 1, 2, 3"
+    ).fetchall()
+    pairs = []
+    for source, blocker, blocked in rows:
+        first, second = index.get(f"{source}\x00{blocker}"), index.get(f"{source}\x00{blocked}")
+        if first is not None and second is not None and teams[first] != teams[second]:
+            pairs.append((first, second))
+    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
 def _people(workspace: Workspace, service: FlowService) -> dict[str, float]:

@@ -9,8 +9,10 @@ comparison under common random numbers (`orgflow.simulate.replicate.compare`):
 - the queue of a ``servers`` station, and the wait for another team, have no time of their own: the
   row has no "if 2x" figures (null, with the reason), speed up the station they wait for instead.
 
-Figures are of the team's items (`team`), or of the whole organization (every team's stage of that
-name halved) when no team is given. ``share`` = mean days in the stage ÷ mean flow time.
+Figures are of the team's items (`team`), of a parent group's items (`group`: the stage halved for
+the teams of that group only, the rest of the network, dependencies included, run as it is), or of the
+whole organization (every team's stage of that name halved) when neither is given. ``share`` = mean
+days in the stage ÷ mean flow time.
 """
 
 from __future__ import annotations
@@ -79,11 +81,21 @@ def _stages(teams: list[Team]) -> list[tuple[str, str]]:
 
 
 def leverage(
-    network: Network, settings: RunSettings, *, team: str | None = None, on_progress: Progress | None = None
+    network: Network,
+    settings: RunSettings,
+    *,
+    team: str | None = None,
+    group: str | None = None,
+    on_progress: Progress | None = None,
 ) -> list[dict[str, object]]:
-    """One row per stage (`LEVERAGE_COLUMNS`), ranked by how much halving it shortens flow time p85."""
-    teams = [network.teams[team]] if team is not None else list(network.teams.values())
-    scope: tuple[str, str] = ("team", team) if team is not None else ("org", "org")
+    """One row per stage (`LEVERAGE_COLUMNS`), ranked by how much halving it shortens flow time p85
+    (of `team`, of the teams whose parent is `group`, or of the organization)."""
+    scope: tuple[str, str] = ("org", "org")
+    teams = list(network.teams.values())
+    if team is not None:
+        teams, scope = [network.teams[team]], ("team", team)
+    elif group is not None:
+        teams, scope = [t for t in teams if t.group == group], ("group", group)
     stages = _stages(teams)
     progress = on_progress or (lambda done, total, what: None)
     total = len(stages) + 1

@@ -8,9 +8,12 @@ takes milliseconds. The simulation reads the workspace's whole history as of the
 (as the CLI does), so the pages ignore the filter bar's window and `now`.
 
 A group's leverage (a cluster or any group above teams) runs the baseline calibrated on the whole
-organization reduced to the group's teams: random numbers are keyed by team, flow type and stage,
-so each team's items are the same with or without the others, and the reduced network's figures
-are those of the group's items (calibrated networks have no dependencies between teams).
+organization. When the group is the parent of its calibrated teams (a cluster), the whole network
+runs and the group's figures are read (its teams' stage halved; their dependencies on other teams,
+and requests from them, as they are). Any other group runs the network reduced to the group's teams:
+random numbers are keyed by team, flow type and stage, so each team's items are the same with or
+without the others, and the reduced network's figures are those of the group's items (a dependency
+step on a team outside the group is left out there: its wait is not in those figures).
 
 Scenario files are read only from the workspace folder (a YAML file with a top-level `changes`, or
 any YAML file in its `scenarios/` folder) and the project's `examples/`; the `scenario` parameter is
@@ -309,8 +312,7 @@ def leverage_result(hub: MetricsHub, *, team: str | None, group: str | None, que
 
 def _group_leverage(hub: MetricsHub, group: str, query: RunQuery) -> MetricResult:
     from orgflow.simulate.checks import NetworkProblem
-    from orgflow.simulate.leverage import LEVERAGE_COLUMNS, leverage
-    from orgflow.simulate.service import DEFINITIONS
+    from orgflow.simulate.leverage import leverage
 
     tree = hub.query("org_tree", org_tree)
     tree.require(group, kind="group")
@@ -324,17 +326,45 @@ def _group_leverage(hub: MetricsHub, group: str, query: RunQuery) -> MetricResul
             f"no team of {group!r} has enough history to simulate" + (f" ({reasons})" if reasons else ""),
             field="group",
         )
+    settings = query.settings()
+    parent = all(base.teams[name].group == group for name in members)
+    parent &= {name for name, team in base.teams.items() if team.group == group} == set(members)
+    if parent and len(members) < len(base.teams):
+        try:
+            rows = leverage(base, settings, group=group)
+        except NetworkProblem as problem:
+            raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
+        return _leverage_result(rows, group, members, wanted, left_out, settings)
     used = {step.station for name in members for step in base.teams[name].route if step.station}
     network = replace(
         base,
-        teams={name: base.teams[name] for name in members},
+        teams={
+            name: replace(
+                base.teams[name],
+                route=tuple(s for s in base.teams[name].route if s.depends_on is None or s.depends_on in members),
+            )
+            for name in members
+        },
         stations={name: station for name, station in base.stations.items() if name in used},
     )
-    settings = query.settings()
     try:
         rows = leverage(network, settings)
     except NetworkProblem as problem:
         raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
+    return _leverage_result(rows, group, members, wanted, left_out, settings)
+
+
+def _leverage_result(
+    rows: list[dict[str, Any]],
+    group: str,
+    members: list[str],
+    wanted: list[str],
+    left_out: dict[str, Any],
+    settings: Any,
+) -> MetricResult:
+    from orgflow.simulate.leverage import LEVERAGE_COLUMNS
+    from orgflow.simulate.service import DEFINITIONS
+
     table = pa.Table.from_pylist([{name: row.get(name) for name in LEVERAGE_COLUMNS} for row in rows])
     params = {
         "group": group,
