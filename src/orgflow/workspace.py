@@ -16,7 +16,7 @@ from orgflow.store import ImportBatch, ImportCounts, Store
 if TYPE_CHECKING:
     import ibis
 
-    from orgflow.metrics.compiled import QueryCache
+    from orgflow.metrics.compiled_sql import QueryCache
     from orgflow.metrics.delivery_service import DeliveryService
     from orgflow.metrics.pr_service import PullRequestFlow
     from orgflow.metrics.service import FlowService
@@ -72,9 +72,25 @@ class Workspace:
 
             path = self.directory / query_file.FILE_NAME
             return query_file.StoredQueryCache(path, query_file.fingerprint(self.store.connection, self.config_path))
-        from orgflow.metrics.compiled import QueryCache
+        from orgflow.metrics.compiled_sql import QueryCache
 
         return QueryCache()
+
+    def queries_for(self, section: str) -> QueryCache:
+        """Compiled queries of one kind kept apart from `compiled_queries`, with their own hits and
+        misses: ``notes`` (the queries behind results' notes), ``tables`` (the temporary tables a
+        service writes before its queries, such as flagged time). With `keep_queries`, kept in the
+        same file, each in a section of its own."""
+        sections = self.__dict__.setdefault("_query_sections", {})
+        if section not in sections:
+            kept = self.compiled_queries
+            if hasattr(kept, "section"):
+                sections[section] = kept.section(section)
+            else:
+                from orgflow.metrics.compiled_sql import QueryCache
+
+                sections[section] = QueryCache()
+        return sections[section]
 
     def metrics_at(self, now: datetime | None) -> FlowService:
         """Flow metrics as of `now` (an aware instant): later transitions are ignored. None: as of the

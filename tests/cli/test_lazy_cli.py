@@ -1,17 +1,27 @@
-"""A command loads only what it uses: help, usage errors and `import orgflow` load no heavy library.
+"""A command loads only what it uses: help, usage errors and `import orgflow` load no heavy library,
+and a flow command whose queries an earlier command kept (`orgflow.store.query_file`) loads neither
+Ibis nor sqlglot.
 
 One fresh interpreter (a subprocess: the test process has long imported everything) runs the command
 line in-process several times and reports, after each step, which heavy libraries and which command
 groups are in `sys.modules`. The steps run from the lightest up, so each report holds what that step
-and the ones before it loaded.
+and the ones before it loaded; the last is `flow summary` on a small workspace whose query file this
+test process wrote by running the same command first.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
+
+import pytest
+
+import orgflow
 
 HEAVY = (
     "duckdb",
@@ -35,6 +45,7 @@ _PROBE = textwrap.dedent(
     import contextlib, io, json, sys
 
     HEAVY = set(sys.argv[1].split(","))
+    KEPT = sys.argv[2:]  # the workspace and the flow command run last
     report = {}
 
     def loaded():
@@ -65,20 +76,69 @@ _PROBE = textwrap.dedent(
     run("nosuch")
     for group in GROUPS:
         run(group.name, "--help")
+    run("-w", *KEPT)
     print(json.dumps(report))
     """
 )
+SUMMARY = ("flow", "summary", "--format", "csv")
+"""The flow command the probe runs last, on a workspace whose query file holds its queries."""
+
+TRANSITIONS = """\
+item_id,timestamp,from_status,to_status,team,type,created
+A-1,2024-03-01T09:00:00Z,,To Do,alpha,Story,2024-03-01T09:00:00Z
+A-1,2024-03-02T09:00:00Z,To Do,In Progress,alpha,Story,2024-03-01T09:00:00Z
+A-1,2024-03-05T09:00:00Z,In Progress,Done,alpha,Story,2024-03-01T09:00:00Z
+A-2,2024-03-02T09:00:00Z,,To Do,alpha,Bug,2024-03-02T09:00:00Z
+A-2,2024-03-04T09:00:00Z,To Do,In Progress,alpha,Bug,2024-03-02T09:00:00Z
+B-1,2024-03-01T12:00:00Z,,To Do,beta,Story,2024-03-01T12:00:00Z
+B-1,2024-03-03T12:00:00Z,To Do,In Progress,beta,Story,2024-03-01T12:00:00Z
+B-1,2024-03-08T12:00:00Z,In Progress,Done,beta,Story,2024-03-01T12:00:00Z
+"""
 
 
-def _probe() -> dict[str, dict]:
+def _run_in_process(*args: str) -> str:
+    """`orgflow ARGS` run in this process (exit code 0 expected); its standard output."""
+    from orgflow.cli import main
+
+    saved, sys.argv = sys.argv, ["orgflow", *args]
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            try:
+                main()
+            except SystemExit as done:
+                assert not done.code, out.getvalue()
+    finally:
+        sys.argv = saved
+    return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def warm_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A workspace of three items (default workflow) whose query file holds `flow summary`'s queries,
+    written by running the command here; with that run's output."""
+    folder = tmp_path_factory.mktemp("lazy")
+    csv = folder / "changes.csv"
+    csv.write_text(TRANSITIONS, encoding="utf-8")
+    with orgflow.init(folder / "ws") as workspace:
+        workspace.import_files("transitions", [csv])
+    output = _run_in_process("-w", str(folder / "ws"), *SUMMARY)
+    return folder / "ws", output
+
+
+@pytest.fixture(scope="module")
+def report(warm_workspace: tuple[Path, str]) -> dict[str, dict]:
     completed = subprocess.run(
-        [sys.executable, "-c", _PROBE, ",".join(HEAVY)], capture_output=True, text=True, check=True, timeout=120
+        [sys.executable, "-c", _PROBE, ",".join(HEAVY), str(warm_workspace[0]), *SUMMARY],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
     )
     return json.loads(completed.stdout)
 
 
-def test_help_usage_errors_and_the_package_load_no_heavy_library() -> None:
-    report = _probe()
+def test_help_usage_errors_and_the_package_load_no_heavy_library(report: dict[str, dict]) -> None:
     from orgflow.cli import GROUPS
 
     # The package's public names are there without loading DuckDB, Arrow or Ibis.
@@ -106,3 +166,26 @@ def test_help_usage_errors_and_the_package_load_no_heavy_library() -> None:
         assert step["code"] == 0, group.name
         assert step["out"].lstrip().startswith("Usage: orgflow " + group.name), group.name
     assert report[f"{GROUPS[-1].name} --help"]["heavy"] == []
+
+
+def test_a_flow_command_with_kept_queries_loads_no_ibis_nor_sqlglot(
+    report: dict[str, dict], warm_workspace: tuple[Path, str]
+) -> None:
+    folder, first_output = warm_workspace
+    step = report[" ".join(("-w", str(folder), *SUMMARY))]
+    assert step["code"] == 0, step["err"]
+    # Every query came from the file: DuckDB and Arrow (which loads NumPy) are all it needed.
+    assert step["heavy"] == ["duckdb", "numpy", "pyarrow"]
+    # The same figures as the run that compiled them. Over the default window (the 90 days to the
+    # end of the data, 03-08): A-1 finished 03-05 (lead 4 days: from 03-01 09:00 to 03-05 09:00),
+    # B-1 on 03-08 (lead 7 days), so the median lead time is 5.5 days.
+    assert step["out"] == first_output
+    (row,) = list(csv_rows(step["out"]))
+    assert (row["finished"], row["lead_time_p50"]) == ("2", "5.5")
+
+
+def csv_rows(text: str) -> list[dict[str, str]]:
+    """The rows of a CSV text."""
+    import csv
+
+    return list(csv.DictReader(io.StringIO(text)))

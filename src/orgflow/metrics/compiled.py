@@ -8,7 +8,9 @@ to a typed slot (``CAST(<slot> AS TIMESTAMP(6))``). A `CompiledQuery` is the SQL
 `CompiledQuery.sql_with` fills them with exact literals of new values (`lookups.sql_literal`). Any
 expression holding bound values still runs on its own (`compile_query`, then `run_query` with
 `values_of`); a caller that knows its query's shape (`FlowService`) keeps the compiled query in a
-`QueryCache` and, on the next call, skips building and compiling both.
+`QueryCache` and, on the next call, skips building and compiling both. `CompiledQuery`, `run_query`
+and `QueryCache` live in `orgflow.metrics.compiled_sql` (no Ibis: running a kept query loads neither
+Ibis nor sqlglot) and are named here too.
 
 The slots are filled as text rather than bound as DuckDB parameters because binding a parameter of
 any type but NULL makes DuckDB's Python client import pandas (about 0.4 s, once per process; checked
@@ -21,23 +23,29 @@ from __future__ import annotations
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
-from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-import duckdb
 import ibis.expr.datashape as ds
 import ibis.expr.datatypes as dt
 import ibis.expr.operations as ops
 import ibis.expr.types as ir
-import pyarrow as pa
 import sqlglot as sg
 import sqlglot.expressions as sge
 from ibis.backends.sql.compilers.duckdb import DuckDBCompiler
 
-from orgflow.metrics.lookups import sql_literal
+from orgflow.metrics.compiled_sql import CompiledQuery, QueryCache, run_query
+
+__all__ = [
+    "TIMESTAMP",
+    "BoundValue",
+    "CompiledQuery",
+    "QueryCache",
+    "bound",
+    "compile_query",
+    "inline_bound",
+    "run_query",
+    "values_of",
+]
 
 TIMESTAMP = dt.Timestamp(scale=6)
 """The store's timestamp type (naive UTC, microseconds)."""
@@ -75,31 +83,6 @@ class _BoundValueCompiler(DuckDBCompiler):
 _COMPILER = _BoundValueCompiler()
 
 
-@dataclass(frozen=True)
-class CompiledQuery:
-    """SQL for DuckDB cut at its slots: ``fragments[0] value(labels[0]) fragments[1] ...``, with the
-    schema of its rows."""
-
-    fragments: tuple[str, ...]
-    labels: tuple[str, ...]
-    schema: pa.Schema
-
-    def sql_with(self, values: Mapping[str, Any]) -> str:
-        """The SQL with every slot filled from `values` (extra labels are ignored).
-
-        Raises:
-            KeyError: a slot's label has no value.
-        """
-        missing = set(self.labels) - values.keys()
-        if missing:
-            raise KeyError(f"no value for {', '.join(sorted(missing))}")
-        parts = [self.fragments[0]]
-        for label, fragment in zip(self.labels, self.fragments[1:], strict=True):
-            parts.append(sql_literal(values[label]))
-            parts.append(fragment)
-        return "".join(parts)
-
-
 def values_of(expression: ir.Expr) -> dict[str, Any]:
     """The value of every bound value in `expression`, by label.
 
@@ -126,20 +109,6 @@ def compile_query(expression: ir.Table) -> CompiledQuery:
     return CompiledQuery(fragments, labels, expression.schema().to_pyarrow())
 
 
-def run_query(connection: duckdb.DuckDBPyConnection, query: CompiledQuery, values: Mapping[str, Any]) -> pa.Table:
-    """The rows of `query` with its slots filled from `values`, cast to the query's schema as Ibis would.
-
-    Raises:
-        KeyError: a slot's label has no value.
-    """
-    table = connection.execute(query.sql_with(values)).to_arrow_table()
-    if table.schema.equals(query.schema):
-        return table
-    return pa.Table.from_arrays(
-        [table.column(index).cast(field.type) for index, field in enumerate(query.schema)], schema=query.schema
-    )
-
-
 def inline_bound(expression: ir.Table) -> ir.Table:
     """`expression` with every bound value replaced by a literal of its value (for other backends)."""
     nodes = expression.op().find(BoundValue)
@@ -147,38 +116,3 @@ def inline_bound(expression: ir.Table) -> ir.Table:
         return expression
     literals = {node: ops.Literal(node.value, node.dtype) for node in nodes}
     return expression.op().replace(literals).to_expr()
-
-
-class QueryCache:
-    """Compiled queries by a caller's key, the least recently used dropped past `capacity`.
-
-    Safe to share between threads. The key must name everything that shapes the query (the metric,
-    its options, the tables it reads), never the bound values.
-    """
-
-    def __init__(self, capacity: int = 256) -> None:
-        self._capacity = capacity
-        self._queries: OrderedDict[Hashable, CompiledQuery] = OrderedDict()
-        self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
-
-    def get(self, key: Hashable) -> CompiledQuery | None:
-        with self._lock:
-            query = self._queries.get(key)
-            if query is None:
-                self.misses += 1
-                return None
-            self._queries.move_to_end(key)
-            self.hits += 1
-            return query
-
-    def put(self, key: Hashable, query: CompiledQuery) -> None:
-        with self._lock:
-            self._queries[key] = query
-            self._queries.move_to_end(key)
-            while len(self._queries) > self._capacity:
-                self._queries.popitem(last=False)
-
-    def __len__(self) -> int:
-        return len(self._queries)

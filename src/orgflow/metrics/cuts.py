@@ -2,22 +2,24 @@
 
 The cut's values enter the expression as bound values (`orgflow.metrics.compiled`) labelled
 ``cut_<field>``, so one compiled query serves every team: what shapes the query is only which fields
-are set (`cut_shape`).
+are set (`cut_shape`). Only `cut_items` builds an expression, and only it loads Ibis: checking a cut
+and reading its values and shape do not.
 """
 
 from __future__ import annotations
 
-import duckdb
-import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
-from ibis import _
+from typing import TYPE_CHECKING
 
-from orgflow.config import Config
 from orgflow.errors import InputError
-from orgflow.metrics.compiled import bound
 from orgflow.metrics.lookups import sql_literal
-from orgflow.metrics.tables import TableSource
 from orgflow.metrics.window import Cut
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+
+    from orgflow.config import Config
+    from orgflow.metrics.tables import TableSource
 
 
 def cut_values(cut: Cut) -> dict[str, str]:
@@ -52,6 +54,11 @@ def cut_items(items: ir.Table, tables: TableSource, cut: Cut) -> ir.Table:
     """`items` (item facts) restricted to `cut`: a group takes its teams and every descendant team
     (``of_team_group``), an item type matches the type (any case) or the flow type, a value stream
     its teams (``of_value_stream``)."""
+    import ibis.expr.datatypes as dt
+    from ibis import _
+
+    from orgflow.metrics.compiled import bound
+
     values = cut_values(cut)
     if cut.team:
         items = items.filter(_.team_id == bound("cut_team", values["cut_team"], dt.string))

@@ -11,9 +11,9 @@ import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.metrics.history import Instant, instant
-from orgflow.metrics.window import AnyWindow
+from orgflow.metrics.window import PERIODS, AnyWindow
 
-PERIOD_UNITS = {"day": "D", "week": "W", "month": "M"}
+PERIOD_UNITS = dict(zip(PERIODS, ("D", "W", "M"), strict=True))
 
 
 def _group_columns(by: str | None) -> list[str]:

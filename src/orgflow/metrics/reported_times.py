@@ -15,22 +15,24 @@ its finished life come from those totals (docs/metrics.md, "Reported time in sta
   (a finished item's time there lies after its finish, as far as the totals can tell).
 
 Items with any other history (a changelog, events, a CSV) keep their changelog-based figures.
+
+Building the tables is SQL alone; the functions that build Ibis expressions over them load Ibis
+when called, so a process that runs a kept query (`orgflow.metrics.compiled_sql`) never does.
 """
 
 from __future__ import annotations
 
 import weakref
-from typing import NamedTuple
-
-import duckdb
-import ibis
-import ibis.expr.types as ir
-from ibis import _
+from typing import TYPE_CHECKING, NamedTuple
 
 from orgflow.config import status_key
-from orgflow.metrics.history import TERMINAL
 from orgflow.metrics.lookups import lookup_digests, sql_literal
-from orgflow.metrics.tables import TableSource
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+
+    from orgflow.metrics.tables import TableSource
 
 KEYS_TABLE = "of_reported_keys"
 NO_HISTORY = "inferred"
@@ -127,6 +129,8 @@ def with_reported_times(items: ir.Table, reported: ir.Table) -> ir.Table:
     ``skipped_start`` whether that cycle time is 0. Adds ``reported`` (whether the item's figures
     come from reported times). Other items are unchanged.
     """
+    import ibis
+
     joined = items.left_join(reported, "ik").select(*items.columns, "reported_active_us", "reported_cycle_us")
     used = (joined.outcome == "done") & joined.reported_cycle_us.notnull()
     implied_start = joined.finished_at - joined.reported_cycle_us.as_interval("us")
@@ -145,6 +149,11 @@ def reported_spans(tables: TableSource, names: ReportedTables, items: ir.Table, 
 
     Columns: those of `like` (entered_at and left_at null, seq the status id when numeric).
     """
+    import ibis
+    from ibis import _
+
+    from orgflow.metrics.history import TERMINAL
+
     statuses = tables.table(names.statuses)
     chosen = items.select(c_ik=_.ik)
     statuses = statuses.join(chosen, statuses.ik == chosen.c_ik).filter(~statuses.category.isin(TERMINAL))
@@ -166,6 +175,8 @@ def reported_spans(tables: TableSource, names: ReportedTables, items: ir.Table, 
 def with_reported_spans(spans: ir.Table, items: ir.Table, tables: TableSource, names: ReportedTables) -> ir.Table:
     """`spans` of the items of `items`, with each done item that has reported times described by its
     reported statuses (`reported_spans`) instead of its inferred history."""
+    from ibis import _
+
     reported = reported_item_times(tables, names)
     done = items.filter(_.outcome == "done").select(d_ik=_.ik)
     replaced = reported.join(done, reported.ik == done.d_ik).select(r_ik=_.ik)

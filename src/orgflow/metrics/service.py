@@ -10,59 +10,43 @@ metric, its options, the tables it reads, which cut fields are set), so the same
 for another `now`, window or team, by this or another service of the workspace, runs without being
 built or compiled again. A service that builds its own tables (facts for a past `now`, or flagged
 time when the store has blocked flags) reads tables named after it, so only it reuses its queries.
+
+Ibis (and sqlglot, which compiles its expressions) load only when a query is built: the metric
+modules that build expressions are imported inside the functions that build them, so a command
+whose queries are kept (`orgflow.store.query_file`) prepares with SQL and runs the kept SQL alone.
 """
 
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-import ibis
-import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
 import pyarrow as pa
-from ibis import _
 
 from orgflow.errors import InputError
-from orgflow.metrics import flow_load, flow_time, reported_times, stages, stored_facts, summary
+from orgflow.metrics import reported_times, stored_facts
 from orgflow.metrics.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
-from orgflow.metrics.compiled import (
-    TIMESTAMP,
-    QueryCache,
-    bound,
-    compile_query,
-    inline_bound,
-    run_query,
-    values_of,
-)
+from orgflow.metrics.compiled_sql import QueryCache, run_fitted, run_query
 from orgflow.metrics.cuts import check_cut, cut_items, cut_shape, cut_values
 from orgflow.metrics.definitions import DEFINITIONS
-from orgflow.metrics.fetch import fetch_arrow, fetch_value
-from orgflow.metrics.history import (
-    finish_items,
-    finish_transitions,
-    flag_overlap,
-    spans,
-    with_stage_name,
-)
 from orgflow.metrics.lookups import build_lookups
 from orgflow.metrics.tables import KnownTables
-from orgflow.metrics.window import BY_COLUMNS, Cut, Window, WindowTerms, make_window
+from orgflow.metrics.window import BY_COLUMNS, PERIODS, Cut, Window, WindowTerms, make_window
 
 if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
+
     from orgflow.workspace import Workspace
 
 
 _SERIALS = itertools.count(1)
 _OWN_WINDOW_BY = {"team": "team", "project": "project", "value_stream": "value_stream"}
 """`--by` values whose rows take their own default window in a summary (the cut field each row is)."""
-_NOTE_QUERIES: weakref.WeakKeyDictionary[Workspace, QueryCache] = weakref.WeakKeyDictionary()
-"""Per workspace, the compiled queries behind results' notes, kept apart from the metrics' own."""
 
 
 class FactTables(NamedTuple):
@@ -174,25 +158,50 @@ class FlowService:
         (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
         if flags:
             flagged = self._name("flagged")
-            open_items = self._tables.table(self._facts.items)
-            overlap = flag_overlap(self._tables, open_items, self._transitions, now=self._now_term)
-            stored_facts.materialize(connection, flagged, overlap)
+            self._write_flagged(flagged)
             self._facts = self._facts._replace(flagged=flagged)
         self._prepared = True
+
+    def _write_flagged(self, name: str) -> None:
+        """Write the blocked flags' overlap with active time (`history.flag_overlap`) as of `now` into the
+        temporary table `name`. Its compiled query is kept like a metric's (in the workspace's queries
+        ``tables``, by the fact tables it reads), so a process that finds it kept builds no expression."""
+        queries = self._workspace.queries_for("tables")
+        key = ("flagged", self._facts)
+        values = {"now": self.now.replace(tzinfo=None)}
+        query = queries.get(key)
+        if query is None:
+            from orgflow.metrics.compiled import compile_query, values_of
+            from orgflow.metrics.history import flag_overlap
+
+            open_items = self._tables.table(self._facts.items)
+            overlap = flag_overlap(self._tables, open_items, self._transitions, now=self._now_term)
+            stray = {label: value for label, value in values_of(overlap).items() if values.get(label) != value}
+            if stray:
+                raise AssertionError(f"flagged time: bound values not from this service: {stray}")
+            query = compile_query(overlap)
+            queries.put(key, query)
+        stored_facts.write_table(self._workspace.store.connection, name, query.sql_with(values))
 
     @cached_property
     def _now_term(self) -> ir.TimestampScalar:
         """`now` as a bound value (naive UTC)."""
+        from orgflow.metrics.compiled import TIMESTAMP, bound
+
         return bound("now", self.now.replace(tzinfo=None), TIMESTAMP)
 
     @cached_property
     def _transitions(self) -> ir.Table:
         """The mapped transitions closed at `now` (`finish_transitions`); after `_prepare`."""
+        from orgflow.metrics.history import finish_transitions
+
         return finish_transitions(self._tables.table(self._facts.transitions), now=self._now_term)
 
     @cached_property
     def _items(self) -> ir.Table:
         """The item facts closed at `now` (`finish_items`), flagged time subtracted; after `_prepare`."""
+        from orgflow.metrics.history import finish_items
+
         flagged = self._tables.table(self._facts.flagged) if self._facts.flagged else None
         return finish_items(self._tables.table(self._facts.items), flagged, now=self._now_term)
 
@@ -211,12 +220,14 @@ class FlowService:
         reported time in status (nothing added when none does)."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from ibis import _
+
             done = self._with_reported(self._cut_items(cut)).filter(_.outcome == "done")
             if terms is not None:
                 done = done.filter(_.finished_at >= terms.since, _.finished_at < terms.until)
             return done.aggregate(finished=_.count(), reported=_.reported.sum())
 
-        queries = _NOTE_QUERIES.setdefault(self._workspace, QueryCache())
+        queries = self._workspace.queries_for("notes")
         row = self._run("reported-count", build, cut=cut, options=(), window=window, queries=queries).to_pylist()[0]
         reported, finished = row["reported"] or 0, row["finished"]
         if not reported:
@@ -236,10 +247,14 @@ class FlowService:
 
     def fetch(self, expression: ir.Table) -> pa.Table:
         """The rows of an expression over this service's tables, as Arrow (`orgflow.metrics.fetch`)."""
+        from orgflow.metrics.fetch import fetch_arrow
+
         return fetch_arrow(self.backend, expression)
 
     def fetch_value(self, expression: ir.Scalar) -> Any:
         """The value of a scalar expression over this service's tables."""
+        from orgflow.metrics.fetch import fetch_value
+
         return fetch_value(self.backend, expression)
 
     def items_table(self, cut: Cut | None = None) -> ir.Table:
@@ -249,6 +264,8 @@ class FlowService:
         Raises:
             InputError: the cut names an unknown team, group or value stream.
         """
+        from orgflow.metrics.compiled import inline_bound
+
         self._prepare()
         self._check_cut(cut)
         return inline_bound(self._cut_items(cut))
@@ -315,6 +332,9 @@ class FlowService:
         """
 
         def build(_terms: WindowTerms | None) -> ir.Table:
+            import ibis
+            from ibis import _
+
             items, column = self._with_by(self._cut_items(cut), by)
             syncs = (
                 self._tables.table("sync_state")
@@ -418,25 +438,32 @@ class FlowService:
         self._check_cut(cut)
         values: dict[str, Any] = {"now": self.now.replace(tzinfo=None), **cut_values(cut or Cut())}
         values |= bound_values or {}
-        terms = None
         if window is not None:
             values |= {"since": window.since, "until": window.until, "days": window.days}
-            terms = WindowTerms(
-                since=bound("since", window.since, TIMESTAMP),
-                until=bound("until", window.until, TIMESTAMP),
-                days=bound("days", window.days, dt.float64),
-            )
         if queries is None:
             queries = self._workspace.compiled_queries
         key = (metric, self._facts, cut_shape(cut or Cut()), options)
         query = queries.get(key)
         if query is None:
+            # Only here are Ibis and sqlglot needed: the query is built and compiled.
+            import ibis.expr.datatypes as dt
+
+            from orgflow.metrics.compiled import TIMESTAMP, bound, compile_query, values_of
+
+            terms = None
+            if window is not None:
+                terms = WindowTerms(
+                    since=bound("since", window.since, TIMESTAMP),
+                    until=bound("until", window.until, TIMESTAMP),
+                    days=bound("days", window.days, dt.float64),
+                )
             expression = build(terms)
             stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
             if stray:
                 raise AssertionError(f"{metric}: bound values not from this call: {stray}")
-            query = compile_query(expression)
+            table, query = run_fitted(self._workspace.store.connection, compile_query(expression), values)
             queries.put(key, query)
+            return table
         return run_query(self._workspace.store.connection, query, values)
 
     # -- metrics -----------------------------------------------------------------------------
@@ -453,6 +480,8 @@ class FlowService:
         small_sample = self._workspace.config.thresholds.small_sample
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import summary
+
             items, column = self._with_by(self._cut_items(cut), by)
             return summary.flow_summary(
                 items, window=terms, now=self._now_term, by=column, small_sample=small_sample, reported=self._reported
@@ -507,6 +536,8 @@ class FlowService:
         """Lead time per finished item."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_time
+
             return flow_time.lead_time(self._cut_items(cut), window=terms, include_cancelled=include_cancelled)
 
         window = self.window(since=since, until=until, cut=cut)
@@ -523,6 +554,8 @@ class FlowService:
         """Cycle time per finished item."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_time
+
             items = self._with_reported(self._cut_items(cut))
             return flow_time.cycle_time(items, window=terms, include_cancelled=include_cancelled)
 
@@ -540,10 +573,12 @@ class FlowService:
         by: str | None = None,
     ) -> MetricResult:
         """Throughput, arrivals and net flow per period."""
-        if period not in flow_load.PERIOD_UNITS:
+        if period not in PERIODS:
             raise InputError(f"unknown period {period!r} (use day, week or month)", field="period")
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_load
+
             items, column = self._with_by(self._cut_items(cut), by)
             return flow_load.throughput(items, self._calendar(), window=terms, period=period, by=column)
 
@@ -563,6 +598,8 @@ class FlowService:
         """Daily WIP."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_load
+
             items, column = self._with_by(self._cut_items(cut), by)
             return flow_load.wip(items, self._calendar(), window=terms, by=column)
 
@@ -573,6 +610,8 @@ class FlowService:
         """Cumulative flow per day and stage."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_load
+
             stage_table = self._tables.table("of_stages")
             return flow_load.cfd(self._climbs, self._cut_items(cut), stage_table, self._calendar(), window=terms)
 
@@ -584,6 +623,11 @@ class FlowService:
         thresholds = self._workspace.config.thresholds
 
         def build(_terms: WindowTerms | None) -> ir.Table:
+            import ibis
+            from ibis import _
+
+            from orgflow.metrics import flow_time
+
             ages = flow_time.work_item_age(self._cut_items(cut), now=self._now_term)
             sle = flow_time.service_level_expectation(
                 self._with_reported(self._items),
@@ -617,6 +661,8 @@ class FlowService:
         """Flow efficiency, time-weighted (or per item)."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_time
+
             items, column = self._with_by(self._with_reported(self._cut_items(cut)), by)
             if per_item:
                 return flow_time.flow_efficiency_items(items, window=terms)
@@ -632,6 +678,8 @@ class FlowService:
         """Flow distribution by flow type."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_load
+
             return flow_load.flow_distribution(self._cut_items(cut), window=terms, now=self._now_term)
 
         window = self.window(since=since, until=until, cut=cut)
@@ -651,6 +699,8 @@ class FlowService:
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import stages
+
             items, column = self._with_by(self._cut_items(cut), by)
             stage_table = self._tables.table("of_stages")
             spans = reported_times.with_reported_spans(self._spans(), self._items, self._tables, self._reported_tables)
@@ -668,6 +718,8 @@ class FlowService:
             raise InputError(f"unknown level {level!r} (use stage or phase)", field="level")
 
         def build(_terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import stages
+
             stage_table = self._tables.table("of_stages")
             return stages.time_in_stage_items(self._spans(), self._cut_items(cut), stage_table, level=level)
 
@@ -677,6 +729,8 @@ class FlowService:
         """Blocked time per item."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import stages
+
             return stages.blocked_time(
                 self._tables,
                 self._spans(),
@@ -694,6 +748,8 @@ class FlowService:
         thresholds = self._workspace.config.thresholds
 
         def build(_terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_time
+
             return flow_time.service_level_expectation(
                 self._with_reported(self._cut_items(cut)),
                 until=self._now_term,
@@ -717,6 +773,8 @@ class FlowService:
         """Little's law check over the window."""
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            from orgflow.metrics import flow_load, stages
+
             items = self._cut_items(cut)
             daily = flow_load.wip(items, self._calendar(), window=terms, by=None)
             return stages.littles_law(items, daily, window=terms)
@@ -738,6 +796,13 @@ class FlowService:
             raise InputError(f"unknown state {state!r} (use open or finished)", field="state")
 
         def build(terms: WindowTerms | None) -> ir.Table:
+            import ibis
+            import ibis.expr.datatypes as dt
+            from ibis import _
+
+            from orgflow.metrics import flow_time
+            from orgflow.metrics.compiled import bound
+
             assert terms is not None
             items = self._cut_items(cut)
             touched = items.filter(
@@ -789,6 +854,11 @@ class FlowService:
         Columns: source, item_id, team_id, stage, stage_order, category, blocked_stage, entered_at,
         left_at, duration_us.
         """
+        from ibis import _
+
+        from orgflow.metrics.compiled import inline_bound
+        from orgflow.metrics.history import with_stage_name
+
         spans = self._spans()
         self._check_cut(cut)
         items = self._cut_items(cut).select("source", "item_id", "team_id", "workflow", s_ik=_.ik)
@@ -810,6 +880,8 @@ class FlowService:
 
     def _spans(self) -> ir.Table:
         """Every transition's interval, clipped to its item's end."""
+        from orgflow.metrics.history import spans
+
         return spans(self._finished_transitions())
 
     def _finished_transitions(self) -> ir.Table:

@@ -22,6 +22,8 @@ the facts; code that writes the tables by other means must call `refresh`.
 `now` is at or after the horizon. Otherwise (the config changed and nobody refreshed, or a query as of
 an earlier instant), the flow service builds the same facts for its `now` in temporary tables, as
 before: results never depend on which path was taken.
+
+Checking whether the stored facts are usable is SQL alone; building them loads Ibis (when called).
 """
 
 from __future__ import annotations
@@ -30,20 +32,18 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import duckdb
-import ibis
-import ibis.expr.types as ir
 import pyarrow as pa
 
 from orgflow.metrics.attribution import DEFAULT_ORDER, build_attribution
-from orgflow.metrics.compiled import compile_query, values_of
-from orgflow.metrics.flow_load import cfd_climbs
-from orgflow.metrics.history import item_base, item_facts, mapped_transitions
 from orgflow.metrics.lookups import build_lookups, lookup_digests
-from orgflow.metrics.tables import KnownTables, TableSource
 
 if TYPE_CHECKING:
+    import duckdb
+    import ibis
+    import ibis.expr.types as ir
+
     from orgflow.config import Config
+    from orgflow.metrics.tables import TableSource
 
 # Raise when the columns or the definitions of the open facts change: stored facts of another version
 # are then stale. 2: the CFD's climbs leave out the done entries of cancelled items.
@@ -73,13 +73,19 @@ def materialize(
     temporary: bool = True,
 ) -> None:
     """Store the rows of `expression` as the table `name` (replacing it), temporary by default."""
-    query = compile_query(expression)
+    from orgflow.metrics.compiled import compile_query, values_of
+
+    write_table(connection, name, compile_query(expression).sql_with(values_of(expression)), temporary=temporary)
+
+
+def write_table(connection: duckdb.DuckDBPyConnection, name: str, sql: str, *, temporary: bool = True) -> None:
+    """Store the rows of the query `sql` as the table `name` (replacing it), temporary by default."""
     # The rows of a fact table have no order anyone reads; letting DuckDB write them in any order
     # lets both threads insert at once (about 10 % of the preparation on a million items).
     connection.execute("SET preserve_insertion_order = false")
     try:
         kind = "TEMP TABLE" if temporary else "TABLE"
-        connection.execute(f"CREATE OR REPLACE {kind} {name} AS {query.sql_with(values_of(expression))}")
+        connection.execute(f"CREATE OR REPLACE {kind} {name} AS {sql}")
     finally:
         connection.execute("RESET preserve_insertion_order")
 
@@ -99,6 +105,9 @@ def build_open_facts(
 
     The lookups (`build_lookups`) must exist on `connection`.
     """
+    from orgflow.metrics.flow_load import cfd_climbs
+    from orgflow.metrics.history import item_base, item_facts, mapped_transitions
+
     teams = None
     if tuple(attribution) != DEFAULT_ORDER:
         # Only a configured attribution order costs the extra query; the default reads the stored team.
@@ -195,6 +204,8 @@ def refresh(
     (horizon,) = connection.execute(
         "SELECT greatest((SELECT max(changed_at) FROM status_transitions), (SELECT max(created_at) FROM work_items))"
     ).fetchone()
+    from orgflow.metrics.tables import KnownTables
+
     if own_transaction:
         connection.execute("BEGIN TRANSACTION")
     try:

@@ -8,10 +8,11 @@ but keep their columns, which is true of the lookups and of a service's temporar
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
 
 
 class TableSource(Protocol):

@@ -27,6 +27,9 @@ CALENDAR_END = date(2200, 1, 1)
 """The days a window may cover: [CALENDAR_FIRST, CALENDAR_END) (the calendar lookup holds them)."""
 
 
+PERIODS = ("day", "week", "month")
+"""The periods throughput is counted per."""
+
 DEFAULT_WINDOW_DAYS = 90
 """The default window's length: the last 90 days of the data behind a figure (docs/decisions/0007)."""
 
