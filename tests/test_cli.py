@@ -63,6 +63,7 @@ def test_every_registered_metric_is_defined_in_the_docs() -> None:
     """Every metric name a result can carry (flow, delivery, organization, forecasts, insights) has a section."""
     from orgflow.forecast import result as forecast_result
     from orgflow.metrics import delivery_columns, org_service, sociotech_service
+    from orgflow.simulate import service as simulate_service
 
     names = {
         *DEFINITIONS,
@@ -70,6 +71,7 @@ def test_every_registered_metric_is_defined_in_the_docs() -> None:
         *org_service.DEFINITIONS,
         *sociotech_service.DEFINITIONS,
         *forecast_result.DEFINITIONS,
+        *simulate_service.DEFINITIONS,
         "pr-stages",
         "pr-summary",
         "forecast-plan",

@@ -20,6 +20,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.cli.three_items import TRANSITIONS
 
 import orgflow
 
@@ -82,18 +83,6 @@ _PROBE = textwrap.dedent(
 )
 SUMMARY = ("flow", "summary", "--format", "csv")
 """The flow command the probe runs last, on a workspace whose query file holds its queries."""
-
-TRANSITIONS = """\
-item_id,timestamp,from_status,to_status,team,type,created
-A-1,2024-03-01T09:00:00Z,,To Do,alpha,Story,2024-03-01T09:00:00Z
-A-1,2024-03-02T09:00:00Z,To Do,In Progress,alpha,Story,2024-03-01T09:00:00Z
-A-1,2024-03-05T09:00:00Z,In Progress,Done,alpha,Story,2024-03-01T09:00:00Z
-A-2,2024-03-02T09:00:00Z,,To Do,alpha,Bug,2024-03-02T09:00:00Z
-A-2,2024-03-04T09:00:00Z,To Do,In Progress,alpha,Bug,2024-03-02T09:00:00Z
-B-1,2024-03-01T12:00:00Z,,To Do,beta,Story,2024-03-01T12:00:00Z
-B-1,2024-03-03T12:00:00Z,To Do,In Progress,beta,Story,2024-03-01T12:00:00Z
-B-1,2024-03-08T12:00:00Z,In Progress,Done,beta,Story,2024-03-01T12:00:00Z
-"""
 
 
 def _run_in_process(*args: str) -> str:

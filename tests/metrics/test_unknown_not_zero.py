@@ -43,6 +43,27 @@ def _utc(text: str) -> datetime:
     return datetime.fromisoformat(text + "+00:00")
 
 
+def _add_histories(batch: ImportBatch, histories: dict[tuple[str, str], tuple[tuple[str, str], ...]]) -> None:
+    """Add each (key, team) item of 2024 with its ("MM-DD", status) moves: created at the first move, its
+    status the last one."""
+    for (key, team), moves in histories.items():
+        created = _utc(f"2024-{moves[0][0]}T00:00:00")
+        batch.add(
+            WorkItem(
+                source="t",
+                source_id=key,
+                project="P",
+                team_id=team,
+                title=key,
+                item_type="Story",
+                created_at=created,
+                status=moves[-1][1],
+            )
+        )
+        for seq, (day, status) in enumerate(moves):
+            batch.add(StatusTransition("t", key, seq, _utc(f"2024-{day}T00:00:00"), None, status))
+
+
 def _delivery(*, incidents: bool, hotfix: bool, small_sample: int = 20, now: datetime | None = None) -> DeliveryService:
     """Service "web" deploys D1 01-01, D2 01-02, D3 01-03, D4 01-08 and D5 01-10 (10:00 UTC each), from a
     deployments file: no commits are loaded. With `hotfix`, D5 is a hotfix; with `incidents`, incident I1
@@ -183,22 +204,7 @@ def board(tmp_path: Path) -> Iterator[Workspace]:
         ("L-1", "beta"): (("03-01", "Open"), ("03-02", "In Progress"), ("03-05", "Resolved")),
         ("L-2", "beta"): (("03-01", "Open"), ("03-04", "Resolved")),
     }
-    for (key, team), moves in histories.items():
-        created = _utc(f"2024-{moves[0][0]}T00:00:00")
-        batch.add(
-            WorkItem(
-                source="t",
-                source_id=key,
-                project="P",
-                team_id=team,
-                title=key,
-                item_type="Story",
-                created_at=created,
-                status=moves[-1][1],
-            )
-        )
-        for seq, (day, status) in enumerate(moves):
-            batch.add(StatusTransition("t", key, seq, _utc(f"2024-{day}T00:00:00"), None, status))
+    _add_histories(batch, histories)
     workspace.write(batch)
     yield workspace
     workspace.close()
@@ -261,21 +267,7 @@ def test_cycle_time_is_unknown_when_most_finished_items_skipped_their_start(tmp_
     workspace = orgflow.open(tmp_path)
     try:
         batch = ImportBatch("t", "test", "hand-built")
-        for (key, team), moves in SKIP_HISTORIES.items():
-            batch.add(
-                WorkItem(
-                    source="t",
-                    source_id=key,
-                    project="P",
-                    team_id=team,
-                    title=key,
-                    item_type="Story",
-                    created_at=_utc(f"2024-{moves[0][0]}T00:00:00"),
-                    status=moves[-1][1],
-                )
-            )
-            for seq, (day, status) in enumerate(moves):
-                batch.add(StatusTransition("t", key, seq, _utc(f"2024-{day}T00:00:00"), None, status))
+        _add_histories(batch, SKIP_HISTORIES)
         workspace.write(batch)
         service = workspace.metrics_at(datetime(2024, 3, 20, tzinfo=UTC))
         summary = service.summary(since=date(2024, 3, 1), until=date(2024, 3, 10), by="team")
