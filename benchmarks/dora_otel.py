@@ -33,7 +33,7 @@ SINCE, UNTIL = date(2020, 7, 1), date(2026, 8, 21)
 def one_run(folder: Path) -> tuple[dict[str, float], dict[str, Any]]:
     """Seconds of each part in a new workspace, and what it produced (rows, headline figures)."""
     import orgflow
-    from orgflow.metrics.delivery_service import DeliveryService
+    from orgflow.delivery.service import DeliveryService
     from orgflow.sources import git
 
     directory = Path(tempfile.mkdtemp(prefix="orgflow-dora-"))
@@ -76,7 +76,7 @@ def run(*, folder: Path, runs: int) -> Figures:
         figures.skip(f"no otel export in {folder} (the shared data pack lives in ../shared/data; or pass --folder)")
         return figures
     started = time.perf_counter()
-    import orgflow.metrics.delivery_service
+    import orgflow.delivery.service
     import orgflow.sources.git  # noqa: F401
 
     figures.seconds("import orgflow's git source and delivery metrics (cold)", time.perf_counter() - started)

@@ -31,7 +31,7 @@ import orgflow
 from benchmarks.figures import Figures, peak_rss_mb, timed
 from benchmarks.flow_set import FlowSetTimings, run_flow_set
 from orgflow.config import DEFAULT_WORKFLOW, status_key
-from orgflow.metrics.service import FlowService
+from orgflow.flow.service import FlowService
 
 NAME = "flow_1m"
 TARGET_SECONDS = 5.0

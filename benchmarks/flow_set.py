@@ -15,7 +15,7 @@ from benchmarks.figures import Figures
 
 if TYPE_CHECKING:
     # Only for annotations: a benchmark may time the import of the metrics layer (ibis) itself.
-    from orgflow.metrics.service import FlowService, MetricResult
+    from orgflow.flow.service import FlowService, MetricResult
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from benchmarks.figures import Figures, timed
 from orgflow.forecast import backtest, series_from
 from orgflow.forecast.history import ThroughputSeries
 from orgflow.forecast.montecarlo import BLOCK_DAYS
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.workspace import Workspace
 
 NAME = "forecast_backtest_real"

@@ -150,7 +150,7 @@ def _add_repeats(
     load moves a sub-second figure. Then REPEATS times with facts each service builds for `now` (the
     path without stored facts: its temporary tables are the service's own, so it compiles every query
     again), for the ratio in the same process."""
-    from orgflow.metrics.service import FlowService
+    from orgflow.flow.service import FlowService
 
     totals = []
     for _ in range(REPEATS):
@@ -284,7 +284,7 @@ def run(*, jam_out: Path, example: Path) -> tuple[Figures, list[str]]:
     # The imports are timed because the peer's wall clock includes its own (pandas, jira-agile-metrics).
     fresh = "ibis" not in sys.modules
     started = time.perf_counter()
-    import orgflow.metrics.service  # noqa: F401
+    import orgflow.flow.service  # noqa: F401
 
     startup_seconds = time.perf_counter() - started if fresh else 0.0
     lines = _run_20k(figures, peer, startup_seconds, fresh=fresh)

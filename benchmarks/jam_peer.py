@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from benchmarks import SHARED_DATA
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
 PEER_DIR = SHARED_DATA.parent / "peers" / "jam"
 """The peer harness (``../shared/peers/jam``): its generator, converter and runner."""

@@ -25,7 +25,7 @@ REPO = "open-telemetry/opentelemetry-collector"
 def run(data: Path = SHARED_DATA) -> Figures:
     """Import the history, time each metric of the set and return the figures."""
     import orgflow
-    from orgflow.metrics.sociotech_service import SocioTechService
+    from orgflow.sociotech.service import SocioTechService
     from orgflow.sources import codeowners, git
 
     figures = Figures("sociotech_otel", "Socio-technical set on opentelemetry-collector (git + CODEOWNERS)")

@@ -12,7 +12,7 @@ import pytest
 import typer.main
 
 from orgflow.cli import app
-from orgflow.metrics.definitions import DEFINITIONS
+from orgflow.flow.definitions import DEFINITIONS
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -61,9 +61,11 @@ def test_every_command_has_help_with_an_example() -> None:
 
 def test_every_registered_metric_is_defined_in_the_docs() -> None:
     """Every metric name a result can carry (flow, delivery, organization, forecasts, insights) has a section."""
+    from orgflow.delivery import columns as delivery_columns
     from orgflow.forecast import result as forecast_result
-    from orgflow.metrics import delivery_columns, org_service, sociotech_service
+    from orgflow.org import service as org_service
     from orgflow.simulate import service as simulate_service
+    from orgflow.sociotech import service as sociotech_service
 
     names = {
         *DEFINITIONS,

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from orgflow.config import Config, load_config
     from orgflow.errors import InputError
-    from orgflow.metrics.window import Cut
+    from orgflow.query.window import Cut
     from orgflow.workspace import Workspace
     from orgflow.workspace import init_workspace as init
     from orgflow.workspace import open_workspace as open
@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 # Each public name: the module it lives in and its name there.
 _HOMES: dict[str, tuple[str, str]] = {
     "Config": ("orgflow.config", "Config"),
-    "Cut": ("orgflow.metrics.window", "Cut"),
+    "Cut": ("orgflow.query.window", "Cut"),
     "InputError": ("orgflow.errors", "InputError"),
     "Workspace": ("orgflow.workspace", "Workspace"),
     "init": ("orgflow.workspace", "init_workspace"),

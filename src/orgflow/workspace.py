@@ -16,10 +16,10 @@ from orgflow.store import ImportBatch, ImportCounts, Store
 if TYPE_CHECKING:
     import ibis
 
-    from orgflow.metrics.compiled_sql import QueryCache
-    from orgflow.metrics.delivery_service import DeliveryService
-    from orgflow.metrics.pr_service import PullRequestFlow
-    from orgflow.metrics.service import FlowService
+    from orgflow.delivery.pr_service import PullRequestFlow
+    from orgflow.delivery.service import DeliveryService
+    from orgflow.flow.service import FlowService
+    from orgflow.query.compiled_sql import QueryCache
     from orgflow.simulate.service import Simulation
     from orgflow.sources import ProgressCallback
 
@@ -72,7 +72,7 @@ class Workspace:
 
             path = self.directory / query_file.FILE_NAME
             return query_file.StoredQueryCache(path, query_file.fingerprint(self.store.connection, self.config_path))
-        from orgflow.metrics.compiled_sql import QueryCache
+        from orgflow.query.compiled_sql import QueryCache
 
         return QueryCache()
 
@@ -87,7 +87,7 @@ class Workspace:
             if hasattr(kept, "section"):
                 sections[section] = kept.section(section)
             else:
-                from orgflow.metrics.compiled_sql import QueryCache
+                from orgflow.query.compiled_sql import QueryCache
 
                 sections[section] = QueryCache()
         return sections[section]
@@ -95,8 +95,8 @@ class Workspace:
     def metrics_at(self, now: datetime | None) -> FlowService:
         """Flow metrics as of `now` (an aware instant): later transitions are ignored. None: as of the
         current time, or of the end of the data's last day when the data stops earlier
-        (`orgflow.metrics.as_of`)."""
-        from orgflow.metrics.service import FlowService
+        (`orgflow.query.as_of`)."""
+        from orgflow.flow.service import FlowService
 
         return FlowService(self, now=now)
 
@@ -107,7 +107,7 @@ class Workspace:
 
     def delivery_at(self, now: datetime | None) -> DeliveryService:
         """DORA's metrics as of `now` (an aware instant; it ends the default window)."""
-        from orgflow.metrics.delivery_service import DeliveryService
+        from orgflow.delivery.service import DeliveryService
 
         return DeliveryService(self, now=now)
 
@@ -120,7 +120,7 @@ class Workspace:
 
     def pull_requests_at(self, now: datetime | None) -> PullRequestFlow:
         """Pull-request flow (coding, pickup, review, deploy) as of `now`."""
-        from orgflow.metrics.pr_service import PullRequestFlow
+        from orgflow.delivery.pr_service import PullRequestFlow
 
         return PullRequestFlow(self, self.delivery_at(now))
 
@@ -154,9 +154,9 @@ class Workspace:
         return counts
 
     def refresh_facts(self, *, own_transaction: bool = True) -> bool:
-        """Rebuild the stored flow facts (`orgflow.metrics.stored_facts`) if the data or the workflow
+        """Rebuild the stored flow facts (`orgflow.flow.stored_facts`) if the data or the workflow
         mapping changed since they were built; returns whether they were rebuilt."""
-        from orgflow.metrics import stored_facts
+        from orgflow.flow import stored_facts
 
         return stored_facts.refresh(self.store.connection, self.ibis, self.config, own_transaction=own_transaction)
 

@@ -13,7 +13,7 @@ import vl_convert
 from orgflow import charts
 from orgflow.charts.base import DATE_AXIS
 from orgflow.charts.dependencies import dependency_graph_chart
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 
 def _result(metric: str, rows: list[dict[str, Any]], **params: Any) -> MetricResult:

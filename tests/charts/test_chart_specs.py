@@ -13,7 +13,7 @@ import vl_convert
 
 from orgflow import charts
 from orgflow.charts.base import jitter, period_end, window_bounds
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 
 def result(metric: str, rows: list[dict[str, Any]], **params: Any) -> MetricResult:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from orgflow.cli import app
 from orgflow.cli.render import Format, csv_cell, render
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 FORMULA = "=cmd|' /C calc'!A0"
 CSV = f"""item_id,timestamp,from_status,to_status,team,type,created,title

@@ -16,8 +16,9 @@ from typer.testing import CliRunner
 
 from orgflow.cli import app, render
 from orgflow.cli.render import Format, column_label
-from orgflow.metrics import definitions, delivery_columns
-from orgflow.metrics.service import MetricResult
+from orgflow.delivery import columns as delivery_columns
+from orgflow.flow import definitions
+from orgflow.flow.service import MetricResult
 
 CSV = """item_id,timestamp,from_status,to_status,team,type,created,title
 A-1,2024-01-01T09:00:00+00:00,,Backlog,alpha,Story,2024-01-01T09:00:00+00:00,first

@@ -8,8 +8,8 @@ from pathlib import Path
 import duckdb
 
 import orgflow
-from orgflow.metrics.sociotech_service import SocioTechService
 from orgflow.model import RepoHead
+from orgflow.sociotech.service import SocioTechService
 from orgflow.store import ImportBatch, Store
 from orgflow.store.schema import _BOOKKEEPING, current_version
 

@@ -18,7 +18,7 @@ from tests.web.browser_tab import Tab
 
 import orgflow
 from orgflow.demo import DEFAULT_END, build_demo
-from orgflow.metrics.service import FlowService
+from orgflow.flow.service import FlowService
 from orgflow.web.app import create_app
 from orgflow.web.hub import MetricsHub
 from orgflow.workspace import Workspace

@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from tests.web.browser_tab import Tab, chart_states
 
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.flow.service import FlowService
+from orgflow.query.window import Cut
 from orgflow.web.browser import chromium_path, wait_for_charts
 
 if chromium_path() is None:

@@ -14,8 +14,8 @@ import pytest
 from tests.web.browser_tab import Tab, chart_states
 
 import orgflow
+from orgflow.delivery.service import DeliveryService
 from orgflow.demo import DEFAULT_END
-from orgflow.metrics.delivery_service import DeliveryService
 from orgflow.web.browser import chromium_path, wait_for_charts
 
 if chromium_path() is None:

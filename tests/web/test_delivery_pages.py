@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from orgflow.delivery.pr_service import PullRequestFlow
+from orgflow.delivery.service import DeliveryService
 from orgflow.demo import DEFAULT_END
-from orgflow.metrics.delivery_service import DeliveryService
-from orgflow.metrics.pr_service import PullRequestFlow
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 from orgflow.web.delivery_views import days_text, hours_text
 from orgflow.web.routes.payloads import result_body
 

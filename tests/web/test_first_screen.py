@@ -8,7 +8,7 @@ import re
 
 from fastapi.testclient import TestClient
 
-from orgflow.metrics.definitions import LABELS
+from orgflow.flow.definitions import LABELS
 from orgflow.web.views import summary_figures
 
 

@@ -16,10 +16,10 @@ import pytest
 from tests.web.browser_tab import Tab
 
 from orgflow.demo import DEFAULT_END
+from orgflow.flow.service import FlowService
 from orgflow.forecast import daily_throughput, forecast_plan, forecast_when, load_plan, plan_series
 from orgflow.insights import find_insights
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.web.browser import chromium_path
 from orgflow.workspace import Workspace
 

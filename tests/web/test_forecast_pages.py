@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from orgflow.charts.forecast import board_layout
 from orgflow.demo import DEFAULT_END
+from orgflow.flow.service import FlowService
 from orgflow.forecast import (
     assess,
     daily_throughput,
@@ -31,8 +32,7 @@ from orgflow.forecast.calibration import MIN_SCORES, RECORD_STEP_DAYS
 from orgflow.forecast.history import MIN_ACTIVE_DAYS, MIN_ITEMS
 from orgflow.forecast.plan import calibrate_plan
 from orgflow.insights import find_insights
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.values import json_value
 from orgflow.workspace import Workspace
 

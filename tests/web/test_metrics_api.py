@@ -10,8 +10,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from orgflow.cli.render import json_value
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.flow.service import FlowService
+from orgflow.query.window import Cut
 
 SINCE, UNTIL = "2026-08-18", "2026-11-15"
 WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}

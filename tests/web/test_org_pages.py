@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from orgflow.charts import plain
 from orgflow.demo import DEFAULT_END
-from orgflow.metrics.org_service import OrgService
-from orgflow.metrics.service import MetricResult
-from orgflow.metrics.sociotech_service import SocioTechService
+from orgflow.flow.service import MetricResult
+from orgflow.org.service import OrgService
+from orgflow.sociotech.service import SocioTechService
 
 TODAY = DEFAULT_END.date()
 REORG = date(2026, 2, 16)

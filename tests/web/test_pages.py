@@ -13,8 +13,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from fastapi.testclient import TestClient
 
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.flow.service import FlowService
+from orgflow.query.window import Cut
 
 WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}
 PREVIOUS = {"since": date(2026, 5, 20), "until": date(2026, 8, 17)}

@@ -18,7 +18,7 @@ import pyarrow as pa
 from orgflow.values import json_value
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
 SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
 """The spec's `$schema`: an identifier, never fetched (the report strips it: it must hold no URL)."""

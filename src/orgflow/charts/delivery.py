@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import DATE_AXIS, PERCENTILE_COLORS, Width, records, spec
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 OUTCOME_COLORS = {"normal": "#2f9e5b", "failed": "#d64545", "hotfix": "#ef8a2a", "rollback": "#8e5bd9"}
 """A deployment's outcome: a rollback or hotfix by its kind, else failed or normal."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import FONT, plain
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 VEGA_SCHEMA = "https://vega.github.io/schema/vega/v6.json"
 """The spec's `$schema` (an identifier, never fetched)."""

@@ -21,7 +21,7 @@ from orgflow.charts.base import (
     window_bounds,
     with_links,
 )
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 # One hue per stage, grouped by phase so the bands still read in order: greys for the backlog, cool
 # hues (blue, teal, purple, cyan, indigo) for working stages, warm ones (orange, yellow, pink, brown) for

@@ -18,7 +18,7 @@ from orgflow.charts.base import (
     records,
     spec,
 )
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 
 def _percentile_rows(percentiles: dict[int, float | None]) -> list[dict[str, Any]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import DATE_AXIS, plain, spec
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 WITHIN = "#2f6fdf"
 OUTSIDE = "#d64545"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import PERCENTILE_COLORS, spec
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 from orgflow.simulate.leverage import LEVERAGE_COLUMNS
 
 RUN_COLORS = {"baseline": "#8f99a8", "scenario": "#2f6fdf"}

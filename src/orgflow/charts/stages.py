@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import CATEGORY_COLORS, Link, Width, href_channel, plain, pointer, records, spec, with_links
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 
 StageCatalog = dict[str, tuple[str, str]]
 """stage -> (phase, category), from the workflow config."""

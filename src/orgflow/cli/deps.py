@@ -10,10 +10,10 @@ import typer
 from orgflow.cli.context import open_from
 from orgflow.cli.options import ColumnsOption, columns_option, now_option
 from orgflow.cli.render import Format, render
-from orgflow.metrics.window import parse_day
+from orgflow.query.window import parse_day
 
 if TYPE_CHECKING:
-    from orgflow.metrics.sociotech_service import SocioTechService
+    from orgflow.sociotech.service import SocioTechService
     from orgflow.workspace import Workspace
 
 app = typer.Typer(
@@ -33,7 +33,7 @@ Now = Annotated[
 
 def _service(workspace: Workspace, **options: Any) -> SocioTechService:
     """The socio-technical figures of `workspace` (the analysis loads here, when a command runs)."""
-    from orgflow.metrics.sociotech_service import SocioTechService
+    from orgflow.sociotech.service import SocioTechService
 
     return SocioTechService(workspace, **options)
 
@@ -83,7 +83,7 @@ def coupling(
     columns: ColumnsOption = None,
 ) -> None:
     """Change coupling of files, components or teams. Example: orgflow deps coupling --level component"""
-    from orgflow.metrics.coupling import CouplingThresholds
+    from orgflow.sociotech.coupling import CouplingThresholds
 
     first, last = _days(since, until)
     thresholds = CouplingThresholds(min_revs, min_shared, min_degree, max_changeset)

@@ -16,7 +16,7 @@ from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_o
 from orgflow.cli.render import Format, console, render
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
 app = typer.Typer(help="DORA's five metrics: deployments, change lead time, fail rate, recovery, rework.")
 prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy time.", no_args_is_help=True)
@@ -73,7 +73,7 @@ _HEADLINE = (
 
 def _headline(result: MetricResult, by: str) -> MetricResult:
     """The summary's headline columns, for a terminal table."""
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
     keep = [name for name in (by, *_HEADLINE) if name in result.table.column_names]
     return MetricResult(result.metric, result.definition, result.params, result.table.select(keep), result.notes)

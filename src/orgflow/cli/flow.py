@@ -15,10 +15,10 @@ import typer
 from orgflow.cli.context import open_from
 from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format, render
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import FlowService, MetricResult
+    from orgflow.flow.service import FlowService, MetricResult
 
 app = typer.Typer(
     help="Flow metrics: lead and cycle time, throughput, WIP, CFD, age, efficiency, stages.", no_args_is_help=True

@@ -25,11 +25,11 @@ from orgflow.forecast.defaults import (
     DEFAULT_WINDOWS,
     WIDER_WINDOW_DAYS,
 )
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
+    from orgflow.flow.service import MetricResult
     from orgflow.forecast.history import ThroughputSeries
-    from orgflow.metrics.service import MetricResult
 
 app = typer.Typer(
     help="Forecasts from the teams' own throughput: when, how many, plans of initiatives, backtests.",

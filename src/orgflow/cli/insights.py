@@ -15,8 +15,8 @@ from orgflow.cli.render import Format, render
 from orgflow.values import json_value
 
 if TYPE_CHECKING:
+    from orgflow.flow.service import MetricResult
     from orgflow.insights import Finding
-    from orgflow.metrics.service import MetricResult
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
@@ -36,8 +36,8 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
 def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[str, ...]) -> MetricResult:
     import pyarrow as pa
 
+    from orgflow.flow.service import MetricResult
     from orgflow.insights.finding import DEFINITION
-    from orgflow.metrics.service import MetricResult
 
     rows = [finding.as_row() for finding in findings]
     for row in rows:

@@ -15,7 +15,7 @@ import typer
 from typer.core import TyperGroup
 
 from orgflow.cli.context import state
-from orgflow.metrics.window import parse_day, parse_instant
+from orgflow.query.window import parse_day, parse_instant
 
 WorkspaceOption = Annotated[
     Path | None,

@@ -17,7 +17,7 @@ from orgflow.errors import InputError
 from orgflow.values import json_value
 
 if TYPE_CHECKING:
-    from orgflow.metrics.org_service import OrgService
+    from orgflow.org.service import OrgService
     from orgflow.workspace import Workspace
 
 app = typer.Typer(
@@ -33,7 +33,7 @@ GroupArgument = Annotated[str, typer.Argument(help="Group id (team, cluster, are
 
 def _service(workspace: Workspace) -> OrgService:
     """The organization figures of `workspace` (the analysis loads here, when a command runs)."""
-    from orgflow.metrics.org_service import OrgService
+    from orgflow.org.service import OrgService
 
     return OrgService.for_workspace(workspace)
 

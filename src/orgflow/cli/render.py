@@ -31,7 +31,7 @@ from orgflow.values import json_value
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
 
 def _width() -> int | None:
@@ -99,7 +99,8 @@ def column_label(name: str) -> str:
 @cache
 def _labels() -> dict[str, str]:
     """Every column's short terminal label (flow and delivery)."""
-    from orgflow.metrics import definitions, delivery_columns
+    from orgflow.delivery import columns as delivery_columns
+    from orgflow.flow import definitions
 
     return {**delivery_columns.LABELS, **definitions.LABELS}
 
@@ -107,7 +108,8 @@ def _labels() -> dict[str, str]:
 @cache
 def _core_columns() -> dict[str, tuple[str, ...]]:
     """Per metric, the columns a terminal table keeps when it must leave some out."""
-    from orgflow.metrics import definitions, delivery_columns
+    from orgflow.delivery import columns as delivery_columns
+    from orgflow.flow import definitions
 
     return {**definitions.CORE_COLUMNS, **delivery_columns.CORE_COLUMNS}
 
@@ -244,7 +246,7 @@ def select_columns(result: MetricResult, columns: list[str] | None) -> MetricRes
             field="--columns",
             hint=f"{result.metric} has: {', '.join(available)}",
         )
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
 
     chosen = list(dict.fromkeys(columns))
     return MetricResult(result.metric, result.definition, result.params, result.table.select(chosen), result.notes)
@@ -284,7 +286,7 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
             console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
-        from orgflow.metrics.as_of import as_of_caption
+        from orgflow.query.as_of import as_of_caption
 
         as_of = as_of_caption(result.params)
         if as_of is not None:

@@ -18,7 +18,7 @@ from orgflow.cli.options import ColumnsOption, columns_option, day_option
 from orgflow.cli.render import Format, console, error_console, render
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import MetricResult
+    from orgflow.flow.service import MetricResult
     from orgflow.simulate.replicate import RunSettings
     from orgflow.simulate.service import Simulation
 

@@ -13,7 +13,7 @@ from rich.markup import escape
 from orgflow.cli.context import state
 from orgflow.cli.render import console
 from orgflow.errors import InputError
-from orgflow.metrics.window import parse_day
+from orgflow.query.window import parse_day
 
 
 def register(app: typer.Typer) -> None:

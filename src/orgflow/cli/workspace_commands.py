@@ -50,9 +50,9 @@ def status(
 
     import pyarrow as pa
 
-    from orgflow.metrics import quality, stored_facts
-    from orgflow.metrics.attribution import DEFAULT_ORDER, attribution_counts
-    from orgflow.metrics.browse import org_tree
+    from orgflow.flow import quality, stored_facts
+    from orgflow.flow.browse import org_tree
+    from orgflow.org.attribution import DEFAULT_ORDER, attribution_counts
 
     with open_from(ctx, read_only=True) as workspace:
         connection = workspace.store.connection
@@ -75,7 +75,7 @@ def status(
                 ),
             )
         if counts.get("groups"):
-            from orgflow.metrics.org_model import unattributed
+            from orgflow.org.structure import unattributed
 
             # Work items are listed by unit above, with how to map them.
             sections["unattributed"] = unattributed(connection, work_items=False)

@@ -18,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.flow.service import MetricResult
 from orgflow.forecast.calibration import (
     RECORD_TRIALS,
     Question,
@@ -30,7 +31,6 @@ from orgflow.forecast.defaults import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.history import ThroughputSeries, assess
 from orgflow.forecast.montecarlo import BLOCK_DAYS
 from orgflow.forecast.result import CONFIDENCES, at_least_for, check_confidences, day_for
-from orgflow.metrics.service import MetricResult
 
 MIN_ORIGINS = 30
 """Fewer forecasts than this for a window and its coverage is not judged."""

@@ -6,7 +6,7 @@ stage) falls on that day, cancelled items left out. Days with nothing finished a
 partial day is never part of the history.
 
 A forecast is made as of the flow service's `now`: without `--now`, the end of the data's last day
-when the data stops before today (`orgflow.metrics.as_of`), so a history that ended years ago is
+when the data stops before today (`orgflow.query.as_of`), so a history that ended years ago is
 forecast from its own last weeks, with a note saying so (`stale_note`).
 """
 
@@ -20,10 +20,10 @@ import numpy as np
 
 from orgflow.errors import InputError
 from orgflow.forecast.defaults import DEFAULT_WINDOW_DAYS, WIDER_WINDOW_DAYS
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import FlowService
+    from orgflow.flow.service import FlowService
     from orgflow.workspace import Workspace
 
 MIN_DAYS = 14

@@ -27,18 +27,18 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.flow.service import MetricResult
 from orgflow.forecast.calibrate import series_calibration
 from orgflow.forecast.calibration import Calibration, Question
 from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, ThroughputSeries, assess, known_teams, series_from
 from orgflow.forecast.montecarlo import DaySampler, seed_sequence
 from orgflow.forecast.plan_file import Initiative, Plan
 from orgflow.forecast.result import CONFIDENCES, DEFAULT_TRIALS, MAX_DAYS, check_confidences, day_for
-from orgflow.metrics.as_of import AS_OF_KEYS, stale_note
-from orgflow.metrics.service import MetricResult
-from orgflow.metrics.window import Cut
+from orgflow.query.as_of import AS_OF_KEYS, stale_note
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import FlowService
+    from orgflow.flow.service import FlowService
 
 _BLOCK_ELEMENTS = 6_000_000
 """Teams x days x trials held at once (cumulative counts: 12 MB in int16, 24 MB when int32 is needed)."""

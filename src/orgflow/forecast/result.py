@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.flow.service import MetricResult
 from orgflow.forecast.defaults import DEFAULT_TRIALS as DEFAULT_TRIALS
-from orgflow.metrics.as_of import stale_note
-from orgflow.metrics.service import MetricResult
+from orgflow.query.as_of import stale_note
 
 if TYPE_CHECKING:
     from orgflow.forecast.calibration import Calibration

@@ -25,7 +25,7 @@ from orgflow.insights.aging import item_aging
 from orgflow.insights.finding import Finding, InsightSettings, Scope
 from orgflow.insights.plans import Chance, chances_of, record_snapshot
 from orgflow.insights.ranking import TOP_FINDINGS, ranked
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
     from orgflow.forecast.plan import PlanResult

@@ -23,11 +23,11 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
 
+from orgflow.flow.flow_time import service_level_expectation, work_item_age
+from orgflow.flow.service import FlowService
 from orgflow.insights.finding import Finding, InsightSettings, Scope, Severity
 from orgflow.insights.statistics import rounded
-from orgflow.metrics.flow_time import service_level_expectation, work_item_age
-from orgflow.metrics.service import FlowService
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 RULE = "aging.past-sle"
 BAND_PERCENTILES = (50, 70, 85, 95)

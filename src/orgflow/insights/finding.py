@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
     from orgflow.config import Config
-    from orgflow.metrics.service import FlowService
+    from orgflow.flow.service import FlowService
 
 Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}

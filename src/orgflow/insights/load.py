@@ -27,11 +27,11 @@ from typing import Any
 
 from ibis import _
 
+from orgflow.flow.history import instant
 from orgflow.insights.finding import Finding, Scope
 from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
-from orgflow.metrics.history import instant
-from orgflow.metrics.window import Cut, day_start
+from orgflow.query.window import Cut, day_start
 
 RULE = "load.wip-growing"
 HIGH_GROWTH = 0.4

@@ -34,11 +34,11 @@ import ibis
 import numpy as np
 from ibis import _
 
+from orgflow.flow.history import instant
 from orgflow.insights.finding import Finding, Scope
 from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
-from orgflow.metrics.history import instant
-from orgflow.metrics.window import day_start
+from orgflow.query.window import day_start
 
 RULE = "stages.queue-growing"
 HIGH_GROWTH = 0.4

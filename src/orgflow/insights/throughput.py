@@ -24,12 +24,12 @@ import numpy as np
 from ibis import _
 
 from orgflow.errors import InputError
+from orgflow.flow.history import instant
 from orgflow.insights.finding import Finding, Scope
 from orgflow.insights.load import daily_by_team
 from orgflow.insights.ranking import shortfall_item_days
 from orgflow.insights.statistics import rate_lower_p_value, rounded, significant
-from orgflow.metrics.history import instant
-from orgflow.metrics.window import Cut, day_start
+from orgflow.query.window import Cut, day_start
 
 RULE = "throughput.drop"
 HIGH_DROP = 0.5

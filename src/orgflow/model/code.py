@@ -56,7 +56,7 @@ class RepoHead(Record):
     """The commit a repository's HEAD named when it was imported; `ref` is the branch (None when detached).
 
     Its first-parent history is the repository's mainline: the files that exist at a date are those of the
-    last mainline commit on or before it (see `orgflow.metrics.file_tree`).
+    last mainline commit on or before it (see `orgflow.sociotech.file_tree`).
     """
 
     spec: ClassVar[RecordSpec] = RecordSpec("repo_heads", ("source", "repo"))

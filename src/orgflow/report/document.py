@@ -12,7 +12,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.web.filters import Filters
 from orgflow.web.hub import MetricsHub
 from orgflow.web.org_views import organization_page

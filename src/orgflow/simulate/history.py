@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
-    from orgflow.metrics.service import FlowService
+    from orgflow.flow.service import FlowService
     from orgflow.workspace import Workspace
 
 _DAY_US = 86_400 * 1_000_000

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from orgflow.errors import InputError
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 from orgflow.simulate.backtest import BACKTEST_COLUMNS, backtest, compare_with_history, warmup_for
 from orgflow.simulate.calibrate import calibrate, iso_day
 from orgflow.simulate.checks import NetworkProblem

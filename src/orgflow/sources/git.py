@@ -8,7 +8,7 @@ CSV and tags CSV described in ``docs/import.md``) is read by `orgflow.sources.gi
 Each changed file keeps git's status (A, M, D, R with the old path, T, C) against the commit's first
 parent, and a merge commit lists its changes against its first parent (``--diff-merges=first-parent``).
 With the recorded HEAD, this lets the analysis replay the mainline and know which files exist at a date
-(`orgflow.metrics.file_tree`); a numstat export has no statuses and no head.
+(`orgflow.sociotech.file_tree`); a numstat export has no statuses and no head.
 
 Tags matching the ``deploy_tags`` option become production deployments of ``service``: a release
 tag is the moment a version shipped. Their time is the annotated tag's time when there is one, else

@@ -2,7 +2,7 @@
 
 Building a flow query's Ibis expression and compiling it to SQL costs a fresh command about as much
 as DuckDB spends answering it. `StoredQueryCache` is the workspace's `QueryCache`
-(`orgflow.metrics.compiled_sql`) that also reads the queries an earlier command compiled from this
+(`orgflow.query.compiled_sql`) that also reads the queries an earlier command compiled from this
 file, and adds the ones it compiled when the workspace closes. A command whose queries are all in the
 file runs them without loading Ibis or sqlglot (their building and compiling is all that needs them).
 The file holds sections, each a cache of its own: ``queries`` (the flow metrics' queries) and any a
@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from orgflow.metrics.compiled_sql import CompiledQuery, QueryCache
+from orgflow.query.compiled_sql import CompiledQuery, QueryCache
 
 if TYPE_CHECKING:
     import duckdb

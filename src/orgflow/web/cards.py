@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from orgflow.charts.base import Link
-from orgflow.metrics.definitions import label_name
+from orgflow.flow.definitions import label_name
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,7 @@ class _Measure:
     show: str
 
 
-# Labels come from the one table the terminal uses (`orgflow.metrics.definitions.LABELS`), without the
+# Labels come from the one table the terminal uses (`orgflow.flow.definitions.LABELS`), without the
 # unit, which the card prints beside each value.
 MEASURES = (
     _Measure("velocity", label_name("throughput_per_week"), "throughput_per_week", "/wk", True, "finished"),

@@ -17,10 +17,10 @@ from urllib.parse import quote
 import pyarrow as pa
 
 from orgflow.charts import delivery as delivery_charts
+from orgflow.delivery.pr_service import PullRequestFlow
+from orgflow.delivery.service import UNOWNED, DeliveryService
 from orgflow.errors import InputError
-from orgflow.metrics.delivery_service import UNOWNED, DeliveryService
-from orgflow.metrics.pr_service import PullRequestFlow
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 from orgflow.web.dependencies import WebPaths, parse_filters
 from orgflow.web.filters import Filters, parse_now
 from orgflow.web.hub import MetricsHub

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 
 from orgflow.errors import InputError
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.web.filters import DEFAULT_WINDOW, Filters, parse_now
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Context

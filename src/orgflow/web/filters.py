@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from orgflow.errors import InputError
-from orgflow.metrics.window import Cut, parse_day, parse_instant
+from orgflow.query.window import Cut, parse_day, parse_instant
 
 WINDOW_DAYS = {"30": 30, "90": 90, "180": 180}
 """The preset windows: the last N whole days before today (UTC)."""

@@ -26,14 +26,14 @@ from urllib.parse import urlencode
 
 from orgflow.charts.forecast import forecast_chart, history_chart, plan_board_chart
 from orgflow.errors import InputError
+from orgflow.flow.browse import OrgTree, org_tree
 from orgflow.forecast.calibrate import calibrate
 from orgflow.forecast.history import DEFAULT_WINDOW_DAYS, Sufficiency, ThroughputSeries, assess, series_from
 from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
 from orgflow.forecast.plan import PlanResult, calibrate_plan, forecast_plan, plan_series
 from orgflow.forecast.plan_file import Plan, parse_plan_csv, parse_plan_yaml
 from orgflow.forecast.result import DEFAULT_TRIALS, MAX_DAYS, ForecastResult
-from orgflow.metrics.browse import OrgTree, org_tree
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Chart

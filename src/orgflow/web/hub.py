@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from orgflow.errors import InputError
-from orgflow.metrics.service import FlowService, MetricResult
-from orgflow.metrics.window import Cut, Window
+from orgflow.flow.service import FlowService, MetricResult
+from orgflow.query.window import Cut, Window
 from orgflow.store import snapshot
 from orgflow.workspace import STORE_FILE, Workspace, open_snapshot, open_workspace, workspace_dir
 

@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
+from orgflow.flow.browse import org_tree
 from orgflow.insights.ranking import TOP_FINDINGS
-from orgflow.metrics.browse import org_tree
 from orgflow.web.filters import parse_now
 from orgflow.web.forecast_views import cut_label, items_href
 from orgflow.web.hub import MetricsHub

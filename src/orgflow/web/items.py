@@ -25,8 +25,8 @@ import pyarrow.compute as pc
 
 from orgflow import charts
 from orgflow.errors import InputError
-from orgflow.metrics.browse import ItemDetail, item_detail
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.browse import ItemDetail, item_detail
+from orgflow.flow.service import MetricResult
 from orgflow.web.filters import parse_date
 from orgflow.web.views import Chart, Context
 

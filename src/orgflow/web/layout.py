@@ -8,7 +8,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.config import FLOW_TYPES
-from orgflow.metrics.browse import item_types
+from orgflow.flow.browse import item_types
 from orgflow.web import assets
 from orgflow.web.filters import WINDOW_CHOICES
 from orgflow.web.rendering import templates

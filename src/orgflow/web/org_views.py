@@ -22,10 +22,10 @@ from urllib.parse import quote, urlencode
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from orgflow.metrics.org_model import valid_on
-from orgflow.metrics.org_service import OrgService, TeamApi
-from orgflow.metrics.service import MetricResult
-from orgflow.metrics.sociotech_service import SocioTechService
+from orgflow.flow.service import MetricResult
+from orgflow.org.service import OrgService, TeamApi
+from orgflow.org.structure import valid_on
+from orgflow.sociotech.service import SocioTechService
 from orgflow.web.cards import Card, split_idle
 from orgflow.web.filters import parse_date, parse_now
 from orgflow.web.hub import MetricsHub
@@ -419,12 +419,12 @@ class DependencyView:
 def dependency_view(hub: MetricsHub, moment: AsOf, filters: GraphFilters) -> DependencyView:
     """`SocioTechService.dependency_nodes/dependency_edges` for the filters; with a minimum weight the lighter
     edges are dropped and the nodes (degrees, lost time) recomputed over the edges kept, by the same function
-    the service uses (`orgflow.metrics.dependencies.dependency_graph`).
+    the service uses (`orgflow.sociotech.dependencies.dependency_graph`).
 
     Raises:
         InputError: an unknown group.
     """
-    from orgflow.metrics import dependencies
+    from orgflow.sociotech import dependencies
 
     service = sociotech(hub, moment)
     kinds, group, until = filters.kinds or None, filters.group, moment.until

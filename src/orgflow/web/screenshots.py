@@ -13,7 +13,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-from orgflow.metrics.window import Cut
+from orgflow.query.window import Cut
 from orgflow.web.filters import parse_now
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
@@ -38,7 +38,7 @@ def _pages(team: str, group: str | None, item: str | None, query: str) -> dict[s
 
 def take(workspace: Path, out: Path, *, team: str, now: str | None, full_page: bool, prefix: str = "") -> list[Path]:
     """Save every page at every size into `out` (files named `prefix` + page + size); returns the files written."""
-    from orgflow.metrics.browse import org_tree
+    from orgflow.flow.browse import org_tree
     from orgflow.web.app import create_app
     from orgflow.web.browser import chromium, serve_in_thread, wait_for_charts
 

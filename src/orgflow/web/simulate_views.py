@@ -33,8 +33,8 @@ import pyarrow as pa
 
 from orgflow.charts.simulate import flow_time_fan_chart, leverage_chart, stage_time_chart, station_chart
 from orgflow.errors import InputError
-from orgflow.metrics.browse import org_tree
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.browse import org_tree
+from orgflow.flow.service import MetricResult
 from orgflow.web.hub import MetricsHub
 from orgflow.web.views import Chart
 from orgflow.web.workspace_files import offered_files, resolve_file

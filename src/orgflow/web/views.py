@@ -17,10 +17,10 @@ import pyarrow.compute as pc
 
 from orgflow import charts
 from orgflow.errors import InputError
-from orgflow.metrics.browse import Group, OrgTree, StageInfo, org_tree, stage_catalog, stages_in_use
-from orgflow.metrics.definitions import LABELS
-from orgflow.metrics.service import MetricResult
-from orgflow.metrics.summary import PERCENTILES
+from orgflow.flow.browse import Group, OrgTree, StageInfo, org_tree, stage_catalog, stages_in_use
+from orgflow.flow.definitions import LABELS
+from orgflow.flow.service import MetricResult
+from orgflow.flow.summary import PERCENTILES
 from orgflow.web.cards import Card, CardThresholds, make_card
 from orgflow.web.filters import DEFAULT_WINDOW, Filters
 from orgflow.web.hub import MetricsHub
@@ -370,7 +370,7 @@ class SummaryFigure:
 
 
 # (column, label, unit): durations are in days, one unit for the whole table; the labels are the
-# terminal's (`orgflow.metrics.definitions.LABELS`), units included.
+# terminal's (`orgflow.flow.definitions.LABELS`), units included.
 _SUMMARY_COLUMNS = (
     ("finished", LABELS["finished"], ""),
     ("throughput_per_week", LABELS["throughput_per_week"], ""),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.errors import InputError
-from orgflow.metrics.browse import org_tree
+from orgflow.flow.browse import org_tree
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.layout import page
 from orgflow.web.routes.payloads import card_body, group_body, result_body

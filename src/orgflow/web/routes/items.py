@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from orgflow.errors import InputError
-from orgflow.metrics.browse import item_detail
+from orgflow.flow.browse import item_detail
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.items import ItemsQuery, items_view
 from orgflow.web.layout import page

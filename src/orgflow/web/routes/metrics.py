@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.service import MetricResult
 from orgflow.web.dependencies import HubDep, parse_filters
 from orgflow.web.filters import DEFAULT_WINDOW, Filters
 from orgflow.web.routes.payloads import result_body

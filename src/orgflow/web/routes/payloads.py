@@ -6,8 +6,8 @@ import dataclasses
 from typing import Any
 
 from orgflow.charts import plain
-from orgflow.metrics.browse import Group, ItemDetail
-from orgflow.metrics.service import MetricResult
+from orgflow.flow.browse import Group, ItemDetail
+from orgflow.flow.service import MetricResult
 from orgflow.web.cards import Card
 
 

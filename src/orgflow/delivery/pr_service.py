@@ -1,0 +1,141 @@
+"""`PullRequestFlow`: the pull-request stages of a workspace, with the deploy stage from the commit graph.
+
+Binds `metrics.pr_flow` (coding, pickup, review, deploy per pull request) to the store, the window
+convention of the other services, and the delivery analysis that knows which production deployment
+first contained each merge commit. A pull request's team is the owner of its repository's component
+(the same rule DORA's roll-up uses).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+import ibis
+
+from orgflow.delivery import pr_flow
+from orgflow.delivery.service import default_window_end
+from orgflow.errors import InputError
+from orgflow.flow.service import MetricResult
+from orgflow.query.fetch import fetch_arrow
+from orgflow.query.window import Window, make_window
+
+if TYPE_CHECKING:
+    from orgflow.delivery.service import DeliveryService
+    from orgflow.workspace import Workspace
+
+BY = ("repo", "team", "author")
+
+STAGES_DEFINITION = (
+    "Per pull request finished (merged, or closed unmerged) in the window, in hours: coding = first commit "
+    "(earliest author date) → opened; pickup = opened → first review by someone other than the author; "
+    "review = first review → merge; deploy = merge → the first successful production deployment whose "
+    "revision contains the merge commit. A stage is empty when its end has not happened."
+)
+SUMMARY_DEFINITION = (
+    "Distribution of each pull-request stage (coding, pickup, review, deploy) per group: count, p50, p85, "
+    "p95 and mean hours (percentiles interpolated linearly); small_sample when fewer pull requests than the "
+    "threshold."
+)
+
+
+class PullRequestFlow:
+    """Pull-request flow of one workspace as of the delivery service's `now`."""
+
+    def __init__(self, workspace: Workspace, delivery: DeliveryService) -> None:
+        self._workspace = workspace
+        self._delivery = delivery
+        self.now = delivery.now
+
+    def window(self, *, since: date | None = None, until: date | None = None) -> Window:
+        """[since, until + 1 day) in UTC; defaults: the first pull request's day, and the end of the data's
+        last day (see `window_end`)."""
+        row = self._workspace.store.connection.execute("SELECT min(created_at) FROM pull_requests").fetchone()
+        earliest = row[0].replace(tzinfo=UTC) if row and row[0] is not None else None
+        last_day, _basis = self.window_end(since=since, until=until)
+        return make_window(since=since, until=last_day, now=self.now, earliest=earliest)
+
+    def data_as_of(self) -> datetime | None:
+        """The pull requests' end (UTC): the latest one opened, merged or closed."""
+        (latest,) = self._workspace.store.connection.execute(
+            "SELECT greatest(max(created_at), max(merged_at), max(closed_at)) FROM pull_requests"
+        ).fetchone()
+        return None if latest is None else latest.replace(tzinfo=UTC)
+
+    def window_end(self, *, since: date | None = None, until: date | None = None) -> tuple[date | None, str]:
+        """The window's last day and what chose it, as `DeliveryService.window_end` does: an explicit
+        `until` or `now` as given, else the pull requests' last day when it is before today."""
+        as_of = None if self._delivery.now_given else self.data_as_of()
+        return default_window_end(since=since, until=until, now=self.now, as_of=as_of)
+
+    def deployed_at(self) -> dict[str, datetime]:
+        """Commit sha → finish (UTC) of the first production deployment that brought it to production."""
+        facts = self._delivery.facts()
+        shas = facts.graph.shas
+        first: dict[str, datetime] = {}
+        for outcome in facts.outcomes.values():
+            finished = outcome.deployment.finished_at
+            for index in outcome.new_commits:
+                sha = shas[index]
+                if sha not in first or finished < first[sha]:
+                    first[sha] = finished
+        return first
+
+    def _stages(self, window: Window, repo: str | None, team: str | None) -> ibis.Table:
+        stages = pr_flow.pr_stages(
+            self._workspace.ibis, since=window.since, until=window.until, repo=repo, deployed_at=self.deployed_at()
+        )
+        repos = [value for (value,) in self._workspace.store.connection.execute(
+            "SELECT DISTINCT repo FROM pull_requests"
+        ).fetchall()]  # fmt: skip
+        owners = {name: self._delivery.owner(name.rsplit("/", 1)[-1]) for name in repos}
+        if team is not None and team not in owners.values():
+            raise InputError(
+                f"no pull requests of team {team!r}", field="team", hint="see `orgflow prs summary --by team`"
+            )
+        mapping = ibis.memtable({"repo": list(owners), "team": list(owners.values())}) if owners else None
+        if mapping is None:
+            return stages.mutate(team=ibis.literal(None, type="string"))
+        joined = stages.left_join(mapping, "repo").drop("repo_right")
+        return joined.filter(joined.team == team) if team is not None else joined
+
+    def stages(
+        self, *, since: date | None = None, until: date | None = None, repo: str | None = None, team: str | None = None
+    ) -> MetricResult:
+        """One row per pull request finished in the window, with its four stages in hours."""
+        window = self.window(since=since, until=until)
+        table = fetch_arrow(self._workspace.ibis, self._stages(window, repo, team))
+        params = self._params(window, since, until, repo=repo, team=team, rows=table.num_rows)
+        return MetricResult("pr-stages", STAGES_DEFINITION, params, table)
+
+    def summary(
+        self,
+        *,
+        by: str | None = "repo",
+        since: date | None = None,
+        until: date | None = None,
+        repo: str | None = None,
+        team: str | None = None,
+    ) -> MetricResult:
+        """Each stage's distribution per repository, owner team or author (or over all, `by=None`)."""
+        if by is not None and by not in BY:
+            raise InputError(f"cannot group pull requests by {by!r} (use {', '.join(BY)})", field="by")
+        window = self.window(since=since, until=until)
+        stages = self._stages(window, repo, team)
+        small = self._workspace.config.thresholds.small_sample
+        summary = pr_flow.pr_summary(stages, by=(by,) if by else (), small_sample=small)
+        table = fetch_arrow(self._workspace.ibis, summary)
+        params = self._params(window, since, until, repo=repo, team=team, by=by, rows=table.num_rows)
+        return MetricResult("pr-summary", SUMMARY_DEFINITION, params, table)
+
+    def _params(self, window: Window, since: date | None, until: date | None, **params: Any) -> dict[str, Any]:
+        kept = {key: value for key, value in params.items() if value is not None}
+        as_of = self.data_as_of()
+        return {
+            **kept,
+            "since": window.since.isoformat() + "Z",
+            "until": window.until.isoformat() + "Z",
+            "window_end": self.window_end(since=since, until=until)[1],
+            "data_as_of": None if as_of is None else as_of.isoformat(),
+            "now": self.now.isoformat(),
+        }

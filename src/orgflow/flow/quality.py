@@ -1,0 +1,100 @@
+"""What is loaded and how trustworthy it is: counts, date ranges, unmapped statuses, warnings.
+
+`orgflow status` shows these; each returns a table, like every metric.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pyarrow as pa
+
+from orgflow.config import Config
+from orgflow.model import TABLES
+from orgflow.query.lookups import build_lookups
+
+
+def loaded_sources(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Work items per source and project: items, finished-by-source, transitions, first and last event.
+
+    Columns: source, project, items, resolved, transitions, first_created, last_change, history.
+    """
+    return connection.execute(
+        """
+        SELECT w.source, w.project, count(*) AS items, count(w.resolved_at) AS resolved,
+               sum(coalesce(t.n, 0))::BIGINT AS transitions, min(w.created_at) AS first_created,
+               max(t.last_change) AS last_change, string_agg(DISTINCT w.history, ',') AS history
+        FROM work_items w
+        LEFT JOIN (SELECT source, item_id, count(*) AS n, max(changed_at) AS last_change
+                   FROM status_transitions GROUP BY ALL) t
+          ON t.source = w.source AND t.item_id = w.source_id
+        GROUP BY ALL ORDER BY w.source, w.project
+        """
+    ).to_arrow_table()
+
+
+def table_rows(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Rows per canonical table. Columns: table, rows."""
+    names = [record.spec.table for record in TABLES]
+    counts = [connection.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in names]
+    return pa.table({"table": names, "rows": counts})
+
+
+def unmapped_statuses(connection: duckdb.DuckDBPyConnection, config: Config) -> pa.Table:
+    """Raw statuses no stage of their item's workflow lists, with how many items and transitions use
+    them. Their time is counted in the stage ``unmapped``.
+
+    Columns: source, project, workflow, status, items, transitions.
+    """
+    build_lookups(connection, config)
+    return connection.execute(
+        """
+        SELECT t.source, w.project, pw.workflow, t.to_status AS status,
+               count(DISTINCT t.item_id) AS items, count(*) AS transitions
+        FROM status_transitions t
+        JOIN work_items w ON w.source = t.source AND w.source_id = t.item_id
+        JOIN of_project_workflow pw ON pw.source = w.source AND pw.project = w.project
+        JOIN of_keys k ON k.raw = t.to_status
+        LEFT JOIN of_status_map m ON m.workflow = pw.workflow AND m.status_key = k.key
+        WHERE m.stage IS NULL
+        GROUP BY ALL ORDER BY transitions DESC, status
+        """
+    ).to_arrow_table()
+
+
+def data_warnings(connection: duckdb.DuckDBPyConnection) -> pa.Table:
+    """Data-quality warnings, one row per kind with the count of records affected and an example.
+
+    Columns: warning, count, example.
+    """
+    checks = {
+        "items without any status transition": """
+            SELECT w.source_id FROM work_items w WHERE NOT EXISTS (
+              SELECT 1 FROM status_transitions t WHERE t.source = w.source AND t.item_id = w.source_id)""",
+        "status history inferred from created/resolved only (no changelog)": """
+            SELECT source_id FROM work_items WHERE history = 'inferred'""",
+        "transitions before the item was created": """
+            SELECT t.item_id FROM status_transitions t JOIN work_items w
+              ON w.source = t.source AND w.source_id = t.item_id
+            WHERE t.changed_at < w.created_at - INTERVAL 1 MINUTE""",
+        "timestamps in the future": """
+            SELECT item_id FROM status_transitions WHERE changed_at > now()::TIMESTAMP + INTERVAL 1 DAY""",
+        "blocked intervals that end before they start": """
+            SELECT item_id FROM blocked_intervals WHERE ended_at < started_at""",
+        "links to items that are not loaded": """
+            SELECT l.item_id || ' -> ' || l.target_id FROM item_links l WHERE NOT EXISTS (
+              SELECT 1 FROM work_items w WHERE w.source = l.source AND w.source_id = l.target_id)""",
+    }
+    names, counts, examples = [], [], []
+    for name, query in checks.items():
+        count, example = connection.execute(f"SELECT count(*), min(x) FROM ({query}) AS q(x)").fetchone()
+        if count:
+            names.append(name)
+            counts.append(count)
+            examples.append(example)
+    return pa.table(
+        {
+            "warning": pa.array(names, pa.string()),
+            "count": pa.array(counts, pa.int64()),
+            "example": pa.array(examples, pa.string()),
+        }
+    )

@@ -1,0 +1,204 @@
+"""Where time goes: time in status, stage and phase per item; blocked time; Little's law check."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+from ibis import _
+
+from orgflow.flow.flow_time import ITEM_COLUMNS, finished_in
+from orgflow.flow.history import MICROSECONDS_PER_DAY, Instant, instant, with_stage_name
+from orgflow.query.tables import TableSource
+from orgflow.query.window import AnyWindow
+
+
+def time_in_stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str = "stage") -> ir.Table:
+    """Time in each stage (or phase) per item, in days: the sum of every interval spent there
+    (re-entries add up); the last open interval ends at the finish or at now.
+
+    `stage_list` is the ``of_stages`` lookup, where the names come from (an unmapped status has no
+    order and is named ``unmapped``).
+
+    Columns: item columns, <level>, <level>_order, category (stage level only), days, entries; rows
+    by source, item id and <level>_order (unmapped last).
+    """
+    rows = _stage_items(spans, items, stage_list, level=level).drop("us")
+    return rows.order_by("source", "item_id", ibis.asc(f"{level}_order", nulls_first=False))
+
+
+def _stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, level: str) -> ir.Table:
+    """`time_in_stage_items` plus ``us``: the same time in whole microseconds (sums of it are exact,
+    so they do not depend on the order rows are added in)."""
+    order = f"{level}_order"
+    # An item follows one workflow, so its stage (or phase) order alone names the stage: group by the
+    # number and join the name on afterwards.
+    categories = {"category": spans.category.max()} if level == "stage" else {}
+    per_item = spans.group_by(["ik", order]).aggregate(**categories, us=_.duration_us.sum(), entries=_.count())
+    chosen = items.select("ik", "workflow", *ITEM_COLUMNS)
+    joined = per_item.join(chosen, "ik")
+    joined = with_stage_name(joined, stage_list, joined[order], level=level)
+    return joined.select(
+        *ITEM_COLUMNS,
+        **{level: joined.stage_name.fill_null("unmapped")},
+        **{order: joined[order]},
+        **({"category": joined.category} if level == "stage" else {}),
+        days=joined.us / MICROSECONDS_PER_DAY,
+        entries=joined.entries,
+        us=joined.us,
+    )
+
+
+def time_in_stages(
+    spans: ir.Table,
+    items: ir.Table,
+    stage_list: ir.Table,
+    *,
+    window: AnyWindow,
+    level: str = "stage",
+    by: str | None = None,
+) -> ir.Table:
+    """Time per stage (or phase) over items finished in `window`: where flow time goes.
+
+    Columns: [by], <level>, <level>_order, items (that spent time there), total_days, mean_days,
+    p50_days, p85_days, share (of all time of those items between creation and finish).
+    """
+    done = finished_in(items, window)
+    per_item = _stage_items(spans, done, stage_list, level=level)
+    groups = [by] if by else []
+    order = f"{level}_order"
+    summary = per_item.group_by([*groups, level, order]).aggregate(
+        items=_.count(),
+        total_days=_.us.sum() / MICROSECONDS_PER_DAY,
+        mean_days=_.us.sum() / MICROSECONDS_PER_DAY / _.count(),
+        p50_days=_.days.quantile(0.5),
+        p85_days=_.days.quantile(0.85),
+    )
+    whole = ibis.window(group_by=groups or None)
+    return summary.mutate(share=_.total_days / ibis.greatest(_.total_days.sum().over(whole), 1e-12)).order_by(
+        [*groups, order, level]
+    )
+
+
+def blocked_time(
+    tables: TableSource,
+    spans: ir.Table,
+    items: ir.Table,
+    *,
+    all_items: ir.Table,
+    window: AnyWindow,
+    now: Instant,
+) -> ir.Table:
+    """Blocked time per item while started, in days, by reason and in total (overlaps counted once).
+
+    Reasons: ``flagged`` (a blocked flag), ``status`` (a stage marked blocked), ``link`` (an
+    unresolved "blocks" link from another team's item, from the blocked item's start until the
+    blocker finishes). Rows: items finished in `window` or still open at its end that were blocked.
+    Each reason's time and the total are lengths of unions of spans, so two blockers at once count
+    once. `all_items` (uncut) is where blockers are looked up: a team's items stay blocked by other
+    teams' items. Columns: item columns, flagged_days, status_days, link_days, blocked_days.
+    """
+    chosen = items.filter(
+        _.started_at.notnull(),
+        _.started_at < window.until,
+        _.finished_at.isnull() | (_.finished_at >= window.since),
+    )
+    bounds = chosen.select(
+        b_ik=_.ik, b_source=_.source, b_item=_.item_id, b_from=_.started_at, b_to=_.end_at, b_team=_.team_id
+    )
+    flags = tables.table("blocked_intervals")
+    flags = flags.join(bounds, [flags.source == bounds.b_source, flags.item_id == bounds.b_item]).select(
+        ik=_.b_ik,
+        block_from=flags.started_at,
+        block_to=flags.ended_at.fill_null(instant(now)),
+        reason=ibis.literal("flagged"),
+    )
+    by_status = spans.filter(_.blocked_stage).select(
+        "ik", block_from=_.entered_at, block_to=_.left_at, reason=ibis.literal("status")
+    )
+    links = tables.table("item_links")
+    pairs = (
+        links.filter(_.kind == "blocks")
+        .select(source=_.source, blocker=_.item_id, blocked=_.target_id)
+        .union(links.filter(_.kind == "blocked_by").select(source=_.source, blocker=_.target_id, blocked=_.item_id))
+        .distinct()
+    )
+    blocker_facts = all_items.select(k_source=_.source, k_item=_.item_id, k_team=_.team_id, k_end=_.end_at)
+    by_link = pairs.join(
+        blocker_facts, [pairs.source == blocker_facts.k_source, pairs.blocker == blocker_facts.k_item]
+    ).join(bounds, [_.source == bounds.b_source, _.blocked == bounds.b_item])
+    by_link = by_link.filter(_.k_team != _.b_team).select(
+        ik=_.b_ik, block_from=_.b_from, block_to=_.k_end, reason=ibis.literal("link")
+    )
+    schema = {"ik": "int64", "block_from": "timestamp(6)", "block_to": "timestamp(6)", "reason": "string"}
+    raw = flags.cast(schema).union(by_status.cast(schema)).union(by_link.cast(schema))
+    clipped = (
+        raw.join(bounds, raw.ik == bounds.b_ik)
+        .select(
+            "ik",
+            "reason",
+            block_from=ibis.greatest(_.block_from, _.b_from),
+            block_to=ibis.least(_.block_to, _.b_to),
+        )
+        .filter(_.block_to > _.block_from)
+    )
+    per_reason = _union_length(clipped, keys=["reason"])
+    by_reason = per_reason.group_by("ik").aggregate(
+        flagged_days=_.union_us.sum(where=_.reason == "flagged"),
+        status_days=_.union_us.sum(where=_.reason == "status"),
+        link_days=_.union_us.sum(where=_.reason == "link"),
+    )
+    merged = _union_length(clipped, keys=[])
+    result = by_reason.join(merged, "ik").join(items.select("ik", *ITEM_COLUMNS), "ik")
+    return result.select(
+        *ITEM_COLUMNS,
+        flagged_days=_.flagged_days.fill_null(0) / MICROSECONDS_PER_DAY,
+        status_days=_.status_days.fill_null(0) / MICROSECONDS_PER_DAY,
+        link_days=_.link_days.fill_null(0) / MICROSECONDS_PER_DAY,
+        blocked_days=_.union_us / MICROSECONDS_PER_DAY,
+    ).order_by(ibis.desc("blocked_days"), "item_id")
+
+
+def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
+    """Per item (and `keys`), the length of the union of its [block_from, block_to) spans, in µs.
+
+    Gaps and islands: an island starts where a span begins after every earlier span has ended.
+    """
+    partition = ["ik", *keys]
+    running = ibis.window(group_by=partition, order_by=["block_from", "block_to"], preceding=None, following=0)
+    ordered = ibis.window(group_by=partition, order_by=["block_from", "block_to"])
+    marked = spans.mutate(running_reach=_.block_to.max().over(running))
+    marked = marked.mutate(reach=_.running_reach.lag().over(ordered))
+    marked = marked.mutate(new_island=(_.reach.isnull() | (_.block_from > _.reach)).cast("int64"))
+    marked = marked.mutate(island=_.new_island.sum().over(running))
+    islands = marked.group_by([*partition, "island"]).aggregate(start=_.block_from.min(), end=_.block_to.max())
+    return islands.group_by(partition).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
+
+
+def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> ir.Table:
+    """Little's law check over the window: mean WIP against mean throughput × mean cycle time.
+
+    Columns: days, mean_wip, throughput_per_day, mean_cycle_time_days, predicted_wip (λ·W),
+    ratio (mean_wip / predicted_wip), wip_start, wip_end, arrivals, departures, and Vacanti's
+    stability conditions: arrivals_match_departures (within 10 %), wip_stable (end within 10 % of
+    start). The law holds for a stable system; when the conditions fail the ratio drifts from 1.
+    """
+    done = finished_in(items, window)
+    started = items.filter(_.started_at >= window.since, _.started_at < window.until)
+    # The mean from a sum of whole microseconds: exact, whatever order the rows are added in.
+    cycle_us = _.finished_at.delta(_.started_at, unit="microsecond")
+    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=cycle_us.sum() / MICROSECONDS_PER_DAY / _.count())
+    arrivals = started.aggregate(arrivals=_.count())
+    wip_stats = daily_wip.aggregate(
+        days=_.count(),
+        mean_wip=_.wip.mean(),
+        wip_start=_.wip.argmin(_.date),
+        wip_end=_.wip.argmax(_.date),
+    )
+    joined = wip_stats.cross_join(flow).cross_join(arrivals)
+    joined = joined.mutate(throughput_per_day=_.departures / window.days)
+    joined = joined.mutate(predicted_wip=_.throughput_per_day * _.mean_cycle_time_days)
+    return joined.mutate(
+        ratio=ibis.ifelse(_.predicted_wip > 0, _.mean_wip / _.predicted_wip, None),
+        arrivals_match_departures=(_.arrivals - _.departures).abs() <= 0.1 * ibis.greatest(_.departures, 1),
+        wip_stable=(_.wip_end - _.wip_start).abs() <= 0.1 * ibis.greatest(_.wip_start, 1),
+    )

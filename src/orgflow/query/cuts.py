@@ -1,0 +1,78 @@
+"""Restricting the item facts to a cut (team, group, item or flow type, project, value stream).
+
+The cut's values enter the expression as bound values (`orgflow.query.compiled`) labelled
+``cut_<field>``, so one compiled query serves every team: what shapes the query is only which fields
+are set (`cut_shape`). Only `cut_items` builds an expression, and only it loads Ibis: checking a cut
+and reading its values and shape do not.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from orgflow.errors import InputError
+from orgflow.query.lookups import sql_literal
+from orgflow.query.window import Cut
+
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.types as ir
+
+    from orgflow.config import Config
+    from orgflow.query.tables import TableSource
+
+
+def cut_values(cut: Cut) -> dict[str, str]:
+    """The bound values of `cut`'s set fields (an empty text is not set), labelled ``cut_<field>`` (an
+    item type casefolded)."""
+    values = {f"cut_{name}": value for name, value in cut.as_params().items() if value}
+    if "cut_item_type" in values:
+        values["cut_item_type"] = values["cut_item_type"].casefold()
+    return values
+
+
+def cut_shape(cut: Cut) -> tuple[str, ...]:
+    """Which of `cut`'s fields are set (an empty text is not): what shapes a query (their values are bound)."""
+    return tuple(sorted(name for name, value in cut.as_params().items() if value))
+
+
+def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *, items_table: str) -> None:
+    """Raise `InputError` when `cut` names a team (no item of `items_table` has it), a group (not in
+    the ``of_team_group`` lookup) or a value stream (not in the config) the workspace does not know."""
+    lookups = {
+        "team": (cut.team, f"{items_table} WHERE team_id", "see `orgflow status` for the teams"),
+        "group": (cut.group, "of_team_group WHERE group_id", "see `orgflow status`"),
+    }
+    for name, (value, where, hint) in lookups.items():
+        if value and not connection.execute(f"SELECT count(*) FROM {where} = {sql_literal(value)}").fetchone()[0]:
+            raise InputError(f"unknown {name} {value!r}", field=name, hint=hint)
+    if cut.value_stream and cut.value_stream not in config.value_streams:
+        raise InputError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
+
+
+def cut_items(items: ir.Table, tables: TableSource, cut: Cut) -> ir.Table:
+    """`items` (item facts) restricted to `cut`: a group takes its teams and every descendant team
+    (``of_team_group``), an item type matches the type (any case) or the flow type, a value stream
+    its teams (``of_value_stream``)."""
+    import ibis.expr.datatypes as dt
+    from ibis import _
+
+    from orgflow.query.compiled import bound
+
+    values = cut_values(cut)
+    if cut.team:
+        items = items.filter(_.team_id == bound("cut_team", values["cut_team"], dt.string))
+    if cut.group:
+        group = bound("cut_group", values["cut_group"], dt.string)
+        teams = tables.table("of_team_group").filter(_.group_id == group).select("team_id")
+        items = items.filter(items.team_id.isin(teams.team_id))
+    if cut.item_type:
+        wanted = bound("cut_item_type", values["cut_item_type"], dt.string)
+        items = items.filter((_.item_type.lower() == wanted) | (_.flow_type == wanted))
+    if cut.project:
+        items = items.filter(_.project == bound("cut_project", values["cut_project"], dt.string))
+    if cut.value_stream:
+        stream = bound("cut_value_stream", values["cut_value_stream"], dt.string)
+        streams = tables.table("of_value_stream").filter(_.value_stream == stream)
+        items = items.filter(items.team_id.isin(streams.team_id))
+    return items

@@ -1,0 +1,239 @@
+"""Lookup tables the metrics join against, built from the config and the store as temporary tables.
+
+They are real (temporary) tables, not memtables: DuckDB plans joins against them well, and they live
+only as long as the connection, so a read-only workspace can build them too.
+
+- ``of_keys(raw, key)``: every raw status, item type and resolution with its `status_key` (matching
+  is done in Python once per distinct value, so SQL and config agree exactly).
+- ``of_status_map(workflow, status_key, stage, stage_order, phase, phase_order, category, blocked)``
+- ``of_raw_status_map(workflow, raw, stage_order, phase_order, category, blocked)``: the status map keyed by
+  the raw status as stored, so transitions map with one join.
+- ``of_stages(workflow, stage, stage_order, phase, phase_order, category, blocked)``
+- ``of_project_workflow(source, project, workflow)``
+- ``of_cancel_resolution(workflow, resolution_key)``
+- ``of_flow_type(type_key, flow_type)``
+- ``of_team_group(team_id, group_id, depth)``: every team with itself (depth 0) and its ancestors.
+- ``of_team_parent(team_id, parent_group)``: the team's direct parent group, or itself.
+- ``of_value_stream(team_id, value_stream)``
+- ``of_calendar(day)``: every UTC day a window may cover (`orgflow.query.window.CALENDAR_FIRST` to
+  `CALENDAR_END`), made once per connection.
+"""
+
+from __future__ import annotations
+
+import weakref
+from datetime import date, datetime
+
+import duckdb
+
+from orgflow.config import Config, status_key
+from orgflow.org.attribution import attributable_teams
+from orgflow.query.window import CALENDAR_END, CALENDAR_FIRST
+
+_Rows = list[tuple[object, ...]]
+_WRITTEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, tuple[list[str], _Rows]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per connection, the columns and rows each lookup was last written with by a `reuse` build."""
+_DIGESTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, ...], list[str]]] = (
+    weakref.WeakKeyDictionary()
+)
+"""Per connection, `lookup_digests` already computed since the last build that wrote a lookup."""
+
+
+def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reuse: bool = False) -> None:
+    """Make every ``of_*`` temporary table of this connection hold the rows the config and store give.
+
+    The rows are always computed afresh from the config and the store. With `reuse`, a table whose
+    rows equal those a previous `reuse` build wrote on this connection is left as it is (each write
+    costs DuckDB about a millisecond; a flow query's preparation makes a dozen). Only a caller outside
+    any explicit transaction may pass `reuse`: a rolled-back transaction would undo writes the memory
+    of them outlives. A build without it forgets that memory, for the same reason.
+    """
+    written = _WRITTEN.setdefault(connection, {})
+    if not reuse:
+        written.clear()
+    changed: set[str] = set()
+
+    def put(name: str, columns: list[str], rows: _Rows) -> None:
+        if reuse and written.get(name) == (columns, rows):
+            return
+        # Forgotten before writing: a write that fails half way must not be taken for the old rows.
+        written.pop(name, None)
+        _DIGESTS.pop(connection, None)
+        _replace(connection, name, columns, rows)
+        changed.add(name)
+        if reuse:
+            written[name] = (columns, rows)
+
+    workflows = config.all_workflows()
+    phase_order = {phase: index for index, phase in enumerate(config.phases)}
+    status_rows: list[tuple[object, ...]] = []
+    stage_rows: list[tuple[object, ...]] = []
+    cancel_rows: list[tuple[str, str]] = []
+    for workflow in workflows:
+        for order, stage in enumerate(workflow.stages):
+            phase_index = phase_order.get(stage.phase, len(phase_order))
+            stage_rows.append(
+                (workflow.name, stage.name, order, stage.phase, phase_index, stage.category, stage.blocked)
+            )
+            for status in stage.statuses:
+                status_rows.append(
+                    (
+                        workflow.name,
+                        status_key(status),
+                        stage.name,
+                        order,
+                        stage.phase,
+                        phase_index,
+                        stage.category,
+                        stage.blocked,
+                    )
+                )
+        cancel_rows.extend((workflow.name, status_key(r)) for r in workflow.cancelled_resolutions)
+    stage_columns = ["workflow", "stage", "stage_order", "phase", "phase_order", "category", "blocked"]
+    put("of_stages", stage_columns, stage_rows)
+    put(
+        "of_status_map",
+        ["workflow", "status_key", "stage", "stage_order", "phase", "phase_order", "category", "blocked"],
+        status_rows,
+    )
+    put("of_cancel_resolution", ["workflow", "resolution_key"], cancel_rows)
+
+    raw_values = connection.execute(
+        "SELECT to_status FROM status_transitions UNION SELECT item_type FROM work_items "
+        "UNION SELECT resolution FROM work_items WHERE resolution IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    put("of_keys", ["raw", "key"], [(raw, status_key(raw)) for (raw,) in raw_values])
+    if changed & {"of_keys", "of_status_map"}:
+        connection.execute(
+            "CREATE OR REPLACE TEMP TABLE of_raw_status_map AS SELECT m.workflow, k.raw, m.stage_order, "
+            "m.phase_order, m.category, m.blocked FROM of_keys AS k JOIN of_status_map AS m ON m.status_key = k.key"
+        )
+
+    projects = connection.execute("SELECT DISTINCT source, project FROM work_items ORDER BY ALL").fetchall()
+    put(
+        "of_project_workflow",
+        ["source", "project", "workflow"],
+        [(source, project, config.workflow_for(source, project).name) for source, project in projects],
+    )
+    put("of_flow_type", ["type_key", "flow_type"], list(config.flow_type_of().items()))
+
+    groups = connection.execute("SELECT source_id, kind, parent_id FROM groups").fetchall()
+    parent_of = {group_id: parent for group_id, _kind, parent in groups}
+    teams = {
+        team
+        for (team,) in connection.execute(
+            "SELECT DISTINCT team_id FROM work_items WHERE team_id IS NOT NULL"
+        ).fetchall()
+    }
+    teams |= {group_id for group_id, kind, _ in groups if kind == "team"}
+    teams |= attributable_teams(connection, config.org.attribution)
+    team_group_rows: list[tuple[str, str, int]] = []
+    parent_rows: list[tuple[str, str]] = []
+    for team in sorted(teams):
+        chain = _ancestors(team, parent_of)
+        team_group_rows.extend((team, group, depth) for depth, group in enumerate(chain))
+        parent_rows.append((team, chain[1] if len(chain) > 1 else team))
+    put("of_team_group", ["team_id", "group_id", "depth"], team_group_rows)
+    put("of_team_parent", ["team_id", "parent_group"], parent_rows)
+
+    stream_rows: list[tuple[str, str]] = []
+    for stream, definition in config.value_streams.items():
+        members = set(definition.groups)
+        for team, group, _depth in team_group_rows:
+            if group in members:
+                stream_rows.append((team, stream))
+    put("of_value_stream", ["team_id", "value_stream"], sorted(set(stream_rows)))
+    # The calendar does not depend on the config: made once per connection.
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS of_calendar AS SELECT CAST(range AS DATE) AS day FROM "
+        f"range(DATE '{CALENDAR_FIRST.isoformat()}', DATE '{CALENDAR_END.isoformat()}', INTERVAL 1 DAY)"
+    )
+
+    if changed or not reuse:
+        _DIGESTS.pop(connection, None)
+
+
+def lookup_digests(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
+    """Per lookup of `names`, its row count and the sum of its rows' hashes (as text): equal digests,
+    equal contents. Kept per connection until `build_lookups` writes a lookup again."""
+    memo = _DIGESTS.setdefault(connection, {})
+    if names not in memo:
+        digests = []
+        for name in names:
+            count, total = connection.execute(
+                f"SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {name} t"
+            ).fetchone()
+            digests.append(f"{count} {total}")
+        memo[names] = digests
+    return memo[names]
+
+
+def _ancestors(team: str, parent_of: dict[str, str | None]) -> list[str]:
+    """The team and its ancestors, nearest first; a cycle in the hierarchy stops the walk."""
+    chain = [team]
+    current = parent_of.get(team)
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parent_of.get(current)
+    return chain
+
+
+_COLUMN_TYPES = {"stage_order": "BIGINT", "phase_order": "BIGINT", "depth": "BIGINT", "blocked": "BOOLEAN"}
+
+
+def _replace(
+    connection: duckdb.DuckDBPyConnection, name: str, columns: list[str], rows: list[tuple[object, ...]]
+) -> None:
+    """(Re)create a small temporary table from Python rows.
+
+    Plain inserts: these tables hold tens to thousands of rows, and an Arrow scan's one-time set-up
+    costs more than writing them (about 0.4 s in a fresh process).
+    """
+    definition = ", ".join(f"{column} {_COLUMN_TYPES.get(column, 'VARCHAR')}" for column in columns)
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {name} ({definition})")
+    # Literal multi-row INSERTs: binding parameters makes DuckDB's client import pandas (about 0.4 s),
+    # more than all of this costs.
+    for start in range(0, len(rows), 500):
+        values = ", ".join(
+            "(" + ", ".join(sql_literal(value) for value in row) + ")" for row in rows[start : start + 500]
+        )
+        connection.execute(f"INSERT INTO {name} VALUES {values}")
+
+
+def sql_literal(value: object) -> str:
+    """`value` as an exact SQL literal: NULL for None, TRUE or FALSE, an int in decimal digits, a float
+    as its quoted `repr` (exact, 'inf' and 'nan' included; DuckDB would read bare digits as a decimal),
+    a naive datetime as quoted ISO 8601 with microseconds, a date as quoted ISO 8601, a string quoted
+    with its quotes doubled (a string holding NUL bytes as its pieces joined by ``chr(0)`` in
+    parentheses: DuckDB's parser ends a quoted string at a NUL). Where the type matters, the SQL
+    around it casts.
+
+    Raises:
+        TypeError: another type, or a datetime with a time zone (the store's instants are naive UTC).
+    """
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return f"{value:d}"
+    if isinstance(value, float):
+        # float's own repr, also for a subclass (numpy's repr names its type).
+        return f"'{float.__repr__(value)}'"
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            raise TypeError(f"an instant must be naive UTC, not {value!r}")
+        return f"'{value.isoformat(sep=' ', timespec='microseconds')}'"
+    if isinstance(value, date):
+        return f"'{value.isoformat()}'"
+    if isinstance(value, str):
+        if "\x00" in value:
+            return "(" + " || chr(0) || ".join(_quoted(piece) for piece in value.split("\x00")) + ")"
+        return _quoted(value)
+    raise TypeError(f"no SQL literal for a {type(value).__name__} ({value!r})")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
