@@ -13,7 +13,11 @@ PORT ?= 8000
 DEMO_NOW := 2026-11-16T17:00:00+00:00
 DEMO_DAY := 2026-11-16
 
-.PHONY: install browser demo test test-latest lock bench lint format clean screenshots
+# The PostgreSQL server of the conformance test (docs/decisions/0008-ibis-portability.md): installed from
+# Debian when missing, on a unix socket in its own directory under /tmp; `make test` stops it at the end.
+POSTGRES := bash .ci/postgres.sh
+
+.PHONY: install browser postgres demo test test-latest lock bench lint format clean screenshots
 
 # The environment is exactly uv.lock (--locked fails if pyproject.toml changed without `make lock`);
 # --inexact keeps pip and uv themselves in the environment.
@@ -31,7 +35,7 @@ lock: $(STAMP)
 
 # The newest versions pyproject.toml allows, in a separate environment: finds drift on purpose.
 # Prints which versions differ from the lock, then runs the suite on them and reports its exit code.
-test-latest: $(STAMP) $(NODE_STAMP) browser
+test-latest: $(STAMP) $(NODE_STAMP) browser postgres
 	rm -rf .venv-latest
 	$(UV) venv --quiet --python $(BIN)/python .venv-latest
 	$(UV) pip install --quiet --python .venv-latest/bin/python --upgrade -e ".[dev]"
@@ -40,8 +44,8 @@ test-latest: $(STAMP) $(NODE_STAMP) browser
 	@echo "test-latest: versions that differ from uv.lock (< locked, > latest):"
 	@diff .venv-latest/locked.txt .venv-latest/latest.txt | grep '^[<>]' || echo "  none"
 	.venv-latest/bin/ruff check src tests benchmarks
-	.venv-latest/bin/pytest -p no:cacheprovider; status=$$?; \
-		echo "test-latest: the suite on the newest allowed versions exited $$status"; exit $$status
+	ORGFLOW_TEST_POSTGRES="$$($(POSTGRES) dir)" .venv-latest/bin/pytest -p no:cacheprovider; status=$$?; \
+		$(POSTGRES) stop; echo "test-latest: the suite on the newest allowed versions exited $$status"; exit $$status
 
 # The dashboard serves Vega, Vega-Lite, vega-embed and htmx itself (no CDN): npm installs them.
 $(NODE_STAMP): package.json package-lock.json
@@ -55,6 +59,13 @@ browser:
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; fi
+
+# Start the conformance test's PostgreSQL (installing it when missing); nothing when it runs already.
+# Outside CI, ORGFLOW_SKIP_POSTGRES=1 lets a machine without it run the suite, the conformance test skipped.
+postgres:
+	@$(POSTGRES) start || { if [ -n "$$ORGFLOW_SKIP_POSTGRES" ] && [ -z "$$CI" ]; then \
+		echo "postgres: not started; the conformance test will be skipped (ORGFLOW_SKIP_POSTGRES)"; \
+		else exit 1; fi; }
 
 install: $(STAMP) $(NODE_STAMP) browser
 
@@ -72,9 +83,10 @@ demo: $(STAMP) $(NODE_STAMP)
 	@# Serves until Ctrl+C, as of the demo's own "now" (the end of its generated history).
 	$(BIN)/orgflow --workspace $(DEMO_DIR) serve --port $(PORT) --now "$(DEMO_NOW)"
 
-test: $(STAMP) $(NODE_STAMP) browser
+test: $(STAMP) $(NODE_STAMP) browser postgres
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/pytest -n 2 --dist loadfile
+	ORGFLOW_TEST_POSTGRES="$$($(POSTGRES) dir)" $(BIN)/pytest -n 2 --dist loadfile; status=$$?; \
+		$(POSTGRES) stop; exit $$status
 
 # Screenshots of the demo's dashboard for docs/dashboard.md, at 1440x900 and 390x844.
 screenshots: $(STAMP) $(NODE_STAMP) browser
@@ -99,4 +111,6 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix src tests benchmarks
 
 clean:
+	$(POSTGRES) stop
+	rm -rf "$$($(POSTGRES) dir)"
 	rm -rf $(VENV) .venv-latest $(DEMO_DIR) .pytest_cache node_modules

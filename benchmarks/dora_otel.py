@@ -33,7 +33,6 @@ SINCE, UNTIL = date(2020, 7, 1), date(2026, 8, 21)
 def one_run(folder: Path) -> tuple[dict[str, float], dict[str, Any]]:
     """Seconds of each part in a new workspace, and what it produced (rows, headline figures)."""
     import orgflow
-    from orgflow.delivery.service import DeliveryService
     from orgflow.sources import git
 
     directory = Path(tempfile.mkdtemp(prefix="orgflow-dora-"))
@@ -47,7 +46,7 @@ def one_run(folder: Path) -> tuple[dict[str, float], dict[str, Any]]:
             counts, seconds["store write"] = timed(lambda: workspace.store.write(batch))
             produced["rows written"] = {table: new for table, (new, _c, _u) in counts.by_table.items()}
             produced["deployments by time basis"] = git.summarize(batch).deployments_by_basis
-            service = DeliveryService(workspace)
+            service = workspace.delivery
             _facts, seconds["delivery facts (graph, walk, attribution)"] = timed(service.facts)
             calls: dict[str, Callable[[], Any]] = {
                 "summary by service": lambda: service.summary(since=SINCE, until=UNTIL, bands=True),

@@ -25,7 +25,6 @@ REPO = "open-telemetry/opentelemetry-collector"
 def run(data: Path = SHARED_DATA) -> Figures:
     """Import the history, time each metric of the set and return the figures."""
     import orgflow
-    from orgflow.sociotech.service import SocioTechService
     from orgflow.sources import codeowners, git
 
     figures = Figures("sociotech_otel", "Socio-technical set on opentelemetry-collector (git + CODEOWNERS)")
@@ -47,7 +46,7 @@ def run(data: Path = SHARED_DATA) -> Figures:
         figures.add("commits", commits, "rows")
         figures.add("changed files", files, "rows")
 
-        service = SocioTechService(workspace)
+        service = workspace.sociotech_at(None)
         steps = {
             "coupling (file)": lambda: service.coupling(repo=REPO, level="file"),
             "coupling (component)": lambda: service.coupling(repo=REPO, level="component"),

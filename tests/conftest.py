@@ -12,6 +12,9 @@ import pytest
 # the same under one process or several and for the CLI subprocesses that inherit this environment.
 os.environ.pop("COLUMNS", None)
 os.environ.pop("LINES", None)
+# The per-user folder of kept compiled queries (`orgflow.store.query_file`) is off: no test starts with
+# the queries another test, or another run, compiled. The tests of that folder give it one of their own.
+os.environ["ORGFLOW_CACHE_DIR"] = ""
 
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -2,9 +2,14 @@
 
     import orgflow
 
-    ws = orgflow.open("demo-workspace")  # a folder made by `orgflow init` (or `orgflow demo`)
-    result = ws.metrics.cycle_time(cut=orgflow.Cut(team="checkout"))
-    result.table.to_pandas()  # or result.rows(): one dict per finished item
+    with orgflow.open("demo-workspace") as ws:  # a folder made by `orgflow init` (or `orgflow demo`)
+        summary = ws.flow.summary(cut=orgflow.Cut(team="checkout"))
+        print(summary.rows())  # one dict per row; summary.table is the Arrow table
+        cycle_times = ws.flow.cycle_time(cut=orgflow.Cut(team="checkout"))  # one row per finished item
+
+The workspace is the door to every capability: `ws.flow`, `ws.delivery`, `ws.org`, `ws.sociotech`,
+`ws.forecasts`, `ws.insights`, `ws.status` and `ws.simulate`, each as of now, and `ws.flow_at(now)`
+(and so on) as of an earlier instant (`orgflow.workspace`).
 
 The public names load on first use, so `import orgflow` (and the command line's `--help`) loads no
 DuckDB, Arrow or Ibis until a workspace is opened.

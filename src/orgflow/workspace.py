@@ -1,4 +1,23 @@
-"""`Workspace`: the single entry point of every surface and of the Python API (`orgflow.open`)."""
+"""`Workspace`: the single entry point of every surface and of the Python API (`orgflow.open`).
+
+It is the one door to every capability, each a service built on first use:
+
+- `ws.flow` / `ws.flow_at(now)`: flow metrics (`orgflow.flow.service.FlowService`);
+  `ws.metrics` / `ws.metrics_at(now)` are the same doors under their former names.
+- `ws.delivery` / `ws.delivery_at(now)`: DORA's metrics (`orgflow.delivery.service.DeliveryService`);
+  `ws.pull_requests_at(now)`: the pull-request stages (`orgflow.delivery.pr_service.PullRequestFlow`).
+- `ws.org` / `ws.org_at(now)`: the organization on any date (`orgflow.org.service.OrgService`).
+- `ws.sociotech` / `ws.sociotech_at(now)`: git-based socio-technical figures and the cross-team
+  dependency graph (`orgflow.sociotech.service.SocioTechService`).
+- `ws.forecasts` / `ws.forecasts_at(now)`: forecasts, plans and backtests
+  (`orgflow.forecast.service.ForecastService`).
+- `ws.insights` / `ws.insights_at(now)`: early-warning findings (`orgflow.insights.InsightService`).
+- `ws.status`: what is loaded and how good it is (`orgflow.status.WorkspaceStatus`).
+- `ws.simulate`: the simulation calibrated on the workspace's history.
+
+Services see an `AnalysisContext` (`ws.context(now)`): the store, the config, the query engine and
+`now`, never the workspace. Nothing here imports Ibis, Arrow or a service before it is asked for.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgflow.config import CONFIG_FILE, Config, load_config
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.store import ImportBatch, ImportCounts, Store
 
 if TYPE_CHECKING:
@@ -19,11 +38,21 @@ if TYPE_CHECKING:
     from orgflow.delivery.pr_service import PullRequestFlow
     from orgflow.delivery.service import DeliveryService
     from orgflow.flow.service import FlowService
+    from orgflow.forecast.service import ForecastService
+    from orgflow.insights import InsightService
+    from orgflow.org.service import OrgService
     from orgflow.query.compiled_sql import QueryCache
+    from orgflow.query.context import AnalysisContext
+    from orgflow.query.lookups import Lookups
     from orgflow.simulate.service import Simulation
+    from orgflow.sociotech.coupling import CouplingThresholds
+    from orgflow.sociotech.service import SocioTechService
     from orgflow.sources import ProgressCallback
+    from orgflow.status import WorkspaceStatus
 
 STORE_FILE = "orgflow.duckdb"
+DOORS = ("flow", "metrics", "delivery", "org", "sociotech", "forecasts", "insights", "status", "simulate")
+"""The services a workspace keeps once built (dropped when a write changes the store)."""
 WORKSPACE_ENV = "ORGFLOW_WORKSPACE"
 
 
@@ -37,7 +66,9 @@ def workspace_dir(path: Path | str | None = None) -> Path:
 class Workspace:
     """An open workspace: its folder, its config (`orgflow.yaml`) and its store (`orgflow.duckdb`).
 
-    It hands out parts (`metrics`, `store`, `config`) rather than growing a method per feature.
+    It hands out services (the doors: `flow`, `delivery`, `org`, `sociotech`, `forecasts`,
+    `insights`, `status`, `simulate`) and parts (`store`, `config`) rather than growing a method per
+    figure. A door without `_at` is as of now; `<door>_at(now)` builds one as of an earlier instant.
     """
 
     def __init__(self, directory: Path, config: Config, store: Store, *, keep_queries: bool = False) -> None:
@@ -58,9 +89,24 @@ class Workspace:
         return ibis.duckdb.from_connection(self.store.connection)
 
     @cached_property
-    def metrics(self) -> FlowService:
-        """Flow metrics bound to this workspace's tables and config, as of now."""
-        return self.metrics_at(None)
+    def lookups(self) -> Lookups:
+        """The lookup tables of the store's connection (`orgflow.query.lookups.Lookups`), shared by every
+        service of the workspace: they are written again only when their rows change."""
+        from orgflow.query.lookups import Lookups
+
+        return Lookups(self.store.connection)
+
+    def context(self, now: datetime | None = None) -> AnalysisContext:
+        """What a service of this workspace reads: its store, config, query engine (shared by every
+        service of the workspace), and `now` (None: the service's default)."""
+        from orgflow.query.context import AnalysisContext
+
+        return AnalysisContext(
+            self.store, self.config, lambda: self.ibis, self._queries, now=now, lookups_source=lambda: self.lookups
+        )
+
+    def _queries(self, section: str | None) -> QueryCache:
+        return self.compiled_queries if section is None else self.queries_for(section)
 
     @cached_property
     def compiled_queries(self) -> QueryCache:
@@ -92,13 +138,28 @@ class Workspace:
                 sections[section] = QueryCache()
         return sections[section]
 
-    def metrics_at(self, now: datetime | None) -> FlowService:
+    # -- the doors ---------------------------------------------------------------------------
+    @cached_property
+    def flow(self) -> FlowService:
+        """Flow metrics bound to this workspace's tables and config, as of now."""
+        return self.flow_at(None)
+
+    def flow_at(self, now: datetime | None) -> FlowService:
         """Flow metrics as of `now` (an aware instant): later transitions are ignored. None: as of the
         current time, or of the end of the data's last day when the data stops earlier
         (`orgflow.query.as_of`)."""
         from orgflow.flow.service import FlowService
 
-        return FlowService(self, now=now)
+        return FlowService(self.context(now), now=now)
+
+    @property
+    def metrics(self) -> FlowService:
+        """The `flow` door under its former name."""
+        return self.flow
+
+    def metrics_at(self, now: datetime | None) -> FlowService:
+        """The `flow_at` door under its former name."""
+        return self.flow_at(now)
 
     @cached_property
     def delivery(self) -> DeliveryService:
@@ -109,7 +170,67 @@ class Workspace:
         """DORA's metrics as of `now` (an aware instant; it ends the default window)."""
         from orgflow.delivery.service import DeliveryService
 
-        return DeliveryService(self, now=now)
+        return DeliveryService(self.context(now))
+
+    def pull_requests_at(self, now: datetime | None, *, delivery: DeliveryService | None = None) -> PullRequestFlow:
+        """Pull-request flow (coding, pickup, review, deploy) as of `now`; `delivery`: a delivery
+        service as of the same `now` to share (its commit walk is the deploy stage's)."""
+        from orgflow.delivery.pr_service import PullRequestFlow
+
+        return PullRequestFlow(self.context(now), delivery or self.delivery_at(now))
+
+    @cached_property
+    def org(self) -> OrgService:
+        """The organization (groups, members, design checks, Team APIs); its default day is today (UTC)."""
+        return self.org_at(None)
+
+    def org_at(self, now: datetime | None) -> OrgService:
+        """The organization with `now`'s UTC day as its default day."""
+        from orgflow.org.service import OrgService
+
+        return OrgService(self.context(now))
+
+    @cached_property
+    def sociotech(self) -> SocioTechService:
+        """Socio-technical figures from git and the cross-team dependency graph, as of now."""
+        return self.sociotech_at(None)
+
+    def sociotech_at(self, now: datetime | None, *, thresholds: CouplingThresholds | None = None) -> SocioTechService:
+        """Socio-technical figures as of `now` (files as they exist then; the org on its UTC day),
+        with change-coupling `thresholds` (default: `CouplingThresholds()`)."""
+        from orgflow.sociotech.service import SocioTechService
+
+        return SocioTechService(self.context(now), thresholds=thresholds)
+
+    @cached_property
+    def forecasts(self) -> ForecastService:
+        """Forecasts from the teams' own throughput (when, how many, plans, backtests), as of now."""
+        return self.forecasts_at(None)
+
+    def forecasts_at(self, now: datetime | None, *, flow: FlowService | None = None) -> ForecastService:
+        """Forecasts as of `now`; `flow`: a flow service as of the same `now` to read the history from
+        (one already prepared), instead of a new one."""
+        from orgflow.forecast.service import ForecastService
+
+        return ForecastService(self.context(now), flow=flow)
+
+    @cached_property
+    def insights(self) -> InsightService:
+        """Early-warning findings with evidence and a suggested action, as of now."""
+        return self.insights_at(None)
+
+    def insights_at(self, now: datetime | None) -> InsightService:
+        """Early-warning findings as of `now` (an aware instant; later history is ignored)."""
+        from orgflow.insights import InsightService
+
+        return InsightService(self.context(now))
+
+    @cached_property
+    def status(self) -> WorkspaceStatus:
+        """What is loaded, its ranges, the data-quality warnings and the work no team owns."""
+        from orgflow.status import workspace_status
+
+        return workspace_status(self.context(None))
 
     @cached_property
     def simulate(self) -> Simulation:
@@ -117,12 +238,6 @@ class Workspace:
         from orgflow.simulate.service import Simulation
 
         return Simulation(self)
-
-    def pull_requests_at(self, now: datetime | None) -> PullRequestFlow:
-        """Pull-request flow (coding, pickup, review, deploy) as of `now`."""
-        from orgflow.delivery.pr_service import PullRequestFlow
-
-        return PullRequestFlow(self, self.delivery_at(now))
 
     def import_files(
         self,
@@ -149,16 +264,31 @@ class Workspace:
         """Write one batch of canonical records and rebuild the stored flow facts, in one transaction;
         cached analysis is dropped."""
         counts = self.store.write(batch, before_commit=lambda: self.refresh_facts(own_transaction=False))
-        for part in ("metrics", "delivery", "simulate"):
-            self.__dict__.pop(part, None)
+        for door in DOORS:
+            self.__dict__.pop(door, None)
         return counts
 
     def refresh_facts(self, *, own_transaction: bool = True) -> bool:
         """Rebuild the stored flow facts (`orgflow.flow.stored_facts`) if the data or the workflow
-        mapping changed since they were built; returns whether they were rebuilt."""
+        mapping changed since they were built; returns whether they were rebuilt. With
+        `own_transaction`, in a transaction of the store's (`Store.transaction`); without, inside
+        the caller's (an import's)."""
         from orgflow.flow import stored_facts
 
-        return stored_facts.refresh(self.store.connection, self.ibis, self.config, own_transaction=own_transaction)
+        def rebuild() -> bool:
+            # Ibis loads only if the facts' SQL must be compiled (it is kept in the query file).
+            return stored_facts.refresh(
+                self.store.connection,
+                lambda: self.ibis,
+                self.config,
+                own_transaction=False,
+                queries=self.queries_for("facts"),
+            )
+
+        if not own_transaction:
+            return rebuild()
+        with self.store.transaction():
+            return rebuild()
 
     def close(self) -> None:
         """Close the store (with `keep_queries`, first keep the queries this process compiled)."""
@@ -218,7 +348,7 @@ def open_snapshot(path: Path | str | None = None, *, publish: bool = True) -> Wo
 def _existing_store(directory: Path) -> Path:
     store_path = directory / STORE_FILE
     if not store_path.exists():
-        raise InputError(
+        raise NotFoundError(
             "no orgflow workspace here",
             file=str(store_path),
             hint=f"run `orgflow init` (or `orgflow demo`) there, or set {WORKSPACE_ENV}",

@@ -14,6 +14,7 @@ from rich.console import Console
 from tests.cli.entry_point import Run
 from typer.testing import CliRunner
 
+from orgflow import registry
 from orgflow.cli import app, render
 from orgflow.cli.render import Format, column_label
 from orgflow.delivery import columns as delivery_columns
@@ -115,7 +116,7 @@ def test_a_narrow_terminal_keeps_the_core_columns_and_never_splits_a_header_word
     lines = result.stdout.splitlines()
     assert max(len(line) for line in lines) <= 90
     headers = _column_headers(lines)
-    assert headers == [column_label(name) for name in COLUMNS if name in definitions.CORE_COLUMNS["summary"]]
+    assert headers == [column_label(name) for name in COLUMNS if name in registry.figure("summary").core]
     assert "left out to fit 90 columns: cancelled, lead_time_p70," in " ".join(line.strip() for line in lines)
 
 

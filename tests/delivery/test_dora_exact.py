@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from tests.gitrepo import GitRepo
@@ -29,6 +28,7 @@ from orgflow.delivery.service import DeliveryService
 from orgflow.errors import InputError
 from orgflow.model.delivery import Deployment, Incident
 from orgflow.model.org import Component, Group
+from orgflow.query.context import AnalysisContext
 from orgflow.sources import git
 from orgflow.store import ImportBatch, Store
 
@@ -110,8 +110,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> tuple[DeliveryService, 
     extra.add(Group("org", "acme", "Acme", "org"))
     extra.add(Component("catalog", "shop", "shop", owner_id="payments"))
     store.write(extra)
-    workspace = SimpleNamespace(store=store, config=Config())
-    return DeliveryService(workspace, now=datetime(2024, 2, 1, tzinfo=UTC)), c  # type: ignore[arg-type]
+    return DeliveryService(AnalysisContext.over(store, Config(), now=datetime(2024, 2, 1, tzinfo=UTC))), c
 
 
 def _by(result: object, key: str) -> dict[str, dict[str, object]]:
@@ -226,15 +225,13 @@ def test_frequency_failures_recovery_rework(history: tuple[DeliveryService, dict
     )
     # With a minimum of 4 every sample is enough: 4 deploys a week is high, 16 h elite, 50 % low, 23.5 h high.
     lenient = DeliveryService(
-        SimpleNamespace(store=service._workspace.store, config=Config(thresholds={"small_sample": 4})),  # type: ignore[arg-type]
-        now=service.now,
+        AnalysisContext.over(service.context.store, Config(thresholds={"small_sample": 4}), now=service.context.now)
     )
     graded = _by(lenient.summary(since=SINCE, until=UNTIL, bands=True), "service")["shop"]
     assert [graded[band] for band in band_columns] == ["high", "elite", "low", "high"]
     assert graded["unknown_reasons"] is None
     lenient5 = DeliveryService(
-        SimpleNamespace(store=service._workspace.store, config=Config(thresholds={"small_sample": 5})),  # type: ignore[arg-type]
-        now=service.now,
+        AnalysisContext.over(service.context.store, Config(thresholds={"small_sample": 5}), now=service.context.now)
     )
     graded5 = _by(lenient5.summary(since=SINCE, until=UNTIL, bands=True), "service")["shop"]
     assert [graded5[band] for band in band_columns] == ["high", "elite", "low", None]
@@ -311,7 +308,7 @@ def test_bad_arguments(history: tuple[DeliveryService, dict[str, str]]) -> None:
 
 
 def test_empty_store_gives_empty_tables(tmp_path: Path) -> None:
-    service = DeliveryService(SimpleNamespace(store=Store.open(None), config=Config()))  # type: ignore[arg-type]
+    service = DeliveryService(AnalysisContext.over(Store.open(None), Config()))
     summary = service.summary()
     assert summary.table.num_rows == 0 and "lead_time_p50_hours" in summary.table.column_names
     assert service.quality().table.num_rows == 0

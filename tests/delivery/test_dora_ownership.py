@@ -4,12 +4,12 @@ owned the service on the deployment's day (a reorganization hands a service to a
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from types import SimpleNamespace
 
 from orgflow.config import Config
 from orgflow.delivery.service import DeliveryService
 from orgflow.model.delivery import Deployment
 from orgflow.model.org import Component, ComponentOwnership, Group
+from orgflow.query.context import AnalysisContext
 from orgflow.store import ImportBatch, Store
 
 REORG = date(2024, 2, 1)
@@ -33,8 +33,7 @@ def _service() -> DeliveryService:
         moment = datetime.fromisoformat(f"{day}T12:00:00+00:00").astimezone(UTC)
         batch.add(Deployment("t", f"d{number}", "shop", "production", f"rev{number}", moment))
     store.write(batch)
-    workspace = SimpleNamespace(store=store, config=Config())
-    return DeliveryService(workspace, now=datetime(2024, 3, 1, tzinfo=UTC))  # type: ignore[arg-type]
+    return DeliveryService(AnalysisContext.over(store, Config(), now=datetime(2024, 3, 1, tzinfo=UTC)))
 
 
 def test_deployments_count_for_the_owner_on_their_day() -> None:

@@ -11,7 +11,6 @@ import gzip
 import re
 from collections import deque
 from datetime import UTC, date, datetime, timedelta
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from tests.conftest import SHARED_DATA
 
 from orgflow.config import Config
 from orgflow.delivery.service import DeliveryService
+from orgflow.query.context import AnalysisContext
 from orgflow.sources import git
 from orgflow.store import Store
 
@@ -33,7 +33,7 @@ def otel() -> tuple[DeliveryService, dict[str, list[str]], dict[str, datetime], 
     store = Store.open(None)
     options = {"repo": "otel", "deploy_tags": RELEASE, "service": "collector"}
     store.write(git.load([folder], config=Config(), options=options))
-    service = DeliveryService(SimpleNamespace(store=store, config=Config()), now=datetime(2026, 9, 1, tzinfo=UTC))  # type: ignore[arg-type]
+    service = DeliveryService(AnalysisContext.over(store, Config(), now=datetime(2026, 9, 1, tzinfo=UTC)))
     parents: dict[str, list[str]] = {}
     committed: dict[str, datetime] = {}
     with gzip.open(folder / "otel-collector.commits.csv.gz", "rt", encoding="utf-8", newline="") as handle:

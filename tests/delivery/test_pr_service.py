@@ -17,7 +17,6 @@ from datetime import UTC, date, datetime
 import pytest
 
 from orgflow.delivery.pr_service import PullRequestFlow
-from orgflow.delivery.service import DeliveryService
 from orgflow.model import Commit, Component, Deployment, Group, PullRequest
 from orgflow.workspace import Workspace, init_workspace
 
@@ -52,7 +51,7 @@ def flow(tmp_path) -> PullRequestFlow:
     )  # fmt: skip
     workspace.write(batch)
     now = datetime(2024, 6, 1, tzinfo=UTC)
-    yield PullRequestFlow(workspace, DeliveryService(workspace, now=now))
+    yield workspace.pull_requests_at(now)
     workspace.close()
 
 

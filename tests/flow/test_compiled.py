@@ -260,7 +260,7 @@ def test_a_bound_value_a_query_builder_took_from_elsewhere_is_caught(workspace: 
         return service.items_table().filter(_.created_at < stale_now)
 
     with pytest.raises(AssertionError, match="bound values not from this call"):
-        service._computed("items", build, cut=None, options=("stale",), params={}, window=None)
+        service._runner.rows("items", build, cut=None, shape=("stale",), window=None)
 
 
 def test_a_flow_query_imports_no_pandas(workspace: Workspace) -> None:

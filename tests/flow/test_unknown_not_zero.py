@@ -14,7 +14,6 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import numpy
@@ -24,12 +23,12 @@ import pytest
 import orgflow
 from orgflow.cli.render import Format, render
 from orgflow.config import Config, status_key
-from orgflow.delivery.pr_service import PullRequestFlow
 from orgflow.delivery.service import NO_INCIDENTS, NO_KINDS, DeliveryService
 from orgflow.flow.service import MetricResult
 from orgflow.flow.summary import NO_STATUS_HISTORY, skipped_majority_reason
 from orgflow.model import PullRequest, StatusTransition, WorkItem
 from orgflow.model.delivery import Deployment, Incident
+from orgflow.query.context import AnalysisContext
 from orgflow.sources import git
 from orgflow.sources.jira import KNOWN_STATUS_IDS, TIME_IN_STATUS_FIELD
 from orgflow.store import ImportBatch, Store
@@ -89,7 +88,7 @@ def _delivery(*, incidents: bool, hotfix: bool, small_sample: int = 20, now: dat
         )
     store.write(batch)
     config = Config(thresholds={"small_sample": small_sample})
-    return DeliveryService(SimpleNamespace(store=store, config=config), now=now)  # type: ignore[arg-type]
+    return DeliveryService(AnalysisContext.over(store, config, now=now))
 
 
 def _row(result: Any) -> dict[str, Any]:
@@ -394,7 +393,7 @@ def test_git_history_without_incidents_has_no_fail_rate(shared_data: Path) -> No
     store.write(
         git.load([folder], config=Config(), options={"repo": "otel", "deploy_tags": release, "service": "otel"})
     )
-    service = DeliveryService(SimpleNamespace(store=store, config=Config()))  # type: ignore[arg-type]
+    service = DeliveryService(AnalysisContext.over(store, Config()))
     result = service.summary(bands=True)
     row = _row(result)
 
@@ -434,12 +433,12 @@ def test_pull_request_window_ends_with_its_data(tmp_path: Path) -> None:
             ]
         )  # fmt: skip
         workspace.write(batch)
-        stages = PullRequestFlow(workspace, DeliveryService(workspace)).stages()
+        stages = workspace.pull_requests_at(None).stages()
         assert (stages.params["since"], stages.params["until"]) == ("2024-05-01T00:00:00Z", "2024-05-04T00:00:00Z")
         assert stages.params["window_end"] == "data as of"
         assert stages.params["data_as_of"] == "2024-05-03T10:00:00+00:00"
         assert stages.table.num_rows == 2
-        given = PullRequestFlow(workspace, DeliveryService(workspace, now=datetime(2024, 6, 1, tzinfo=UTC))).summary()
+        given = workspace.pull_requests_at(datetime(2024, 6, 1, tzinfo=UTC)).summary()
         assert given.params["until"] == "2024-06-01T00:00:00Z" and given.params["window_end"] == "now"
     finally:
         workspace.close()

@@ -5,31 +5,70 @@ from __future__ import annotations
 
 import numpy as np
 
-from orgflow.forecast.calibration import (
-    MIN_SCORES,
-    Question,
-    adjust,
-    calibrate_at,
-    cumulative_counts,
-    seeded_forecasts,
-)
+from orgflow.forecast.calibration import MIN_SCORES, PastForecast, Question, adjust, cumulative_counts, read_row
 from orgflow.forecast.montecarlo import DaySampler, stationary_runs
+from orgflow.forecast.record import calibrate_at, regime_change
+from orgflow.forecast.replay import ReplayedTrials, seeded_forecasts
+
+
+def _record(scores: list[float], ratios: list[float] | None = None, trials: int = 1000) -> list[PastForecast]:
+    ratios = ratios or [1.0] * len(scores)
+    return [PastForecast(7 * i, r, True, x, trials) for i, (r, x) in enumerate(zip(scores, ratios, strict=True))]
 
 
 def test_conformal_level_by_hand() -> None:
     """20 scores 0.01, 0.02, …, 0.20 and then 0.90: n = 21; at 85 %, k = ceil(22 x 0.85) = ceil(18.7) = 19,
     the 19th smallest score is 0.19, so the level is 0.19 + 1e-6 (the forecasts were cautious: rows get
-    narrower). At 95 %, k = ceil(20.9) = 21: the 21st is 0.90, the level 0.900001. 85 % held in 20 of 21."""
-    scores = [round(0.01 * i, 2) for i in range(1, 21)] + [0.90]
-    at85 = adjust(scores, 0.85)
-    assert at85.level == 0.19 + 1e-6
-    assert at85.held == 20
-    assert adjust(scores, 0.95).level == 0.90 + 1e-6
-    # Too short a record, and a record whose misses lie beyond every trial, give no level (null, a reason).
-    short = adjust(scores[: MIN_SCORES - 1], 0.85)
-    assert short.level is None and short.reason == "19 past forecasts, 20 needed"
-    beyond = adjust([1.0] * 5 + [0.5] * 17, 0.85)  # k = ceil(23 x 0.85) = 20 -> the 20th smallest is 1.0
-    assert beyond.level is None and beyond.reason == "3 of the last 22 outcomes were beyond every trial"
+    narrower). At 95 %, k = ceil(20.9) = 21: the 21st is 0.90, the level 0.900001. 85 % held in 20 of 21.
+    Neither level is in the tail (0.90 < 1 - 5/1000), so no scale is set."""
+    record = _record([round(0.01 * i, 2) for i in range(1, 21)] + [0.90])
+    at85 = adjust(record, 0.85, "when")
+    assert (at85.level, at85.scale, at85.held) == (0.19 + 1e-6, None, 20)
+    assert adjust(record, 0.95, "when").level == 0.90 + 1e-6
+    # Too short a record gives no row (null, a reason).
+    short = adjust(record[: MIN_SCORES - 1], 0.85, "when")
+    assert not short.given and short.reason == "19 past forecasts, 20 needed"
+
+
+def test_tail_rows_held_to_the_records_scale_by_hand() -> None:
+    """19 past forecasts scored 0.5 (outcome 0.9 x their median) and three slow ones scored 0.996, 0.997,
+    0.999 (2.5, 3.0 and 4.0 x their median): n = 22, at 85 % k = ceil(23 x 0.85) = 20, the 20th score
+    is 0.996: it leaves 4 of 1,000 trials beyond it (fewer than 5), so the row is also held to the
+    20th smallest ratio, 2.5. A "when" forecast whose plain row at 99.6 % is day 30 and median day 10
+    gives max(30, floor(10 x 2.5)) = 30; with median 20, max(30, 50) = 50. With 500 trials a record
+    needs r(k) >= 0.99 for the tail: 0.996 is in it too; with 0.98 as the 20th it is not."""
+    ratios = [0.9] * 19 + [2.5, 3.0, 4.0]
+    record = _record([0.5] * 19 + [0.996, 0.997, 0.999], ratios)
+    adjustment = adjust(record, 0.85, "when")
+    assert (adjustment.level, adjustment.scale) == (0.996 + 1e-6, 2.5)
+    assert read_row("when", [adjustment], lambda level: 30, 10) == 30
+    assert read_row("when", [adjustment], lambda level: 30, 20) == 50
+    assert adjust(_record([0.5] * 19 + [0.98, 0.997, 0.999], ratios, 500), 0.85, "when").scale is None
+    # "How many": the rows are "at least x items"; the scale is the (n + 1 - k)-th = 3rd smallest ratio
+    # (0.9) and caps the row at ceil(median x 0.9): median 12 -> 11, below a plain row of 15.
+    many = adjust(record, 0.85, "how-many")
+    assert many.scale == 0.9
+    assert read_row("how-many", [many], lambda level: 15, 12) == 11
+    # Past outcomes beyond every trial: the 20th score is 1.0. No level can be read, and the row is the
+    # scale row alone (ratios sorted: 17 x 1.0, then 4, 5, 6, 7, 8: the 20th is 6.0), not a null row.
+    beyond = adjust(_record([1.0] * 5 + [0.5] * 17, [4.0, 5.0, 6.0, 7.0, 8.0] + [1.0] * 17), 0.85, "when")
+    assert (beyond.level, beyond.scale, beyond.given) == (None, 6.0, True)
+    assert read_row("when", [beyond], lambda level: None, 9) == 54
+
+
+def test_regime_change_refuses_a_burst_but_not_a_drop() -> None:
+    """One item a day for 200 days: every 28 days finish 28. A last four weeks of 40 items is more than
+    any four weeks of the span: refused. A last four weeks of 10 is fewer than ever: not refused (the
+    window holds the quiet days; on the real histories such forecasts held as often as promised)."""
+    burst, drop = np.ones(200, dtype=np.int64), np.ones(200, dtype=np.int64)
+    burst[-28:-16] = 2  # 12 more items: 40 in the last 28 days
+    drop[-28:-10] = 0  # 18 fewer: 10 in the last 28 days
+    assert regime_change(burst, 200, 0) == (
+        "regime change: 40 items finished in the last 28 days, more than in any 28 days of the record's span "
+        "(at most 28)"
+    )
+    assert regime_change(drop, 200, 0) is None
+    assert regime_change(np.ones(200, dtype=np.int64), 200, 0) is None
 
 
 def test_runs_of_consecutive_days_never_split_across_draws() -> None:
@@ -117,7 +156,7 @@ def test_vectorized_runs_equal_a_day_by_day_replay_of_the_same_draws() -> None:
 def test_plan_search_equals_searchsorted_column_by_column() -> None:
     """The plan's batched binary search (`_first_reaching`) against numpy's searchsorted on each
     column alone, for int16 and int32 tables, targets of 0, inside, and above every count."""
-    from orgflow.forecast.plan import _first_reaching
+    from orgflow.forecast.plan_engine import first_reaching
 
     rng = np.random.default_rng(3)
     for width, dtype in ((1, np.int16), (2, np.int32), (37, np.int16), (64, np.int32), (323, np.int16)):
@@ -129,7 +168,7 @@ def test_plan_search_equals_searchsorted_column_by_column() -> None:
         cells = rng.integers(0, columns, (3, 50))
         targets = rng.integers(0, int(table.max()) + 3, cells.shape)
         targets[0, :5] = 0
-        found = _first_reaching(flat, width, columns, cells, targets)
+        found = first_reaching(flat, width, columns, cells, targets)
         expected = [
             [np.searchsorted(table[:, c], t, side="left") for c, t in zip(r, q, strict=True)]
             for r, q in zip(cells, targets, strict=True)
@@ -142,8 +181,6 @@ def test_replayed_trials_equal_a_trial_by_trial_walk() -> None:
     day indices: "when" is the first day the running total reaches the items, "how many" the sum.
     A sparse window makes slow trials need more days than the first draw: they are drawn later and
     the days drawn first do not change."""
-    from orgflow.forecast.calibration import ReplayedTrials
-
     window = np.zeros(60, dtype=np.int64)
     window[[3, 17, 18, 40, 52]] = [1, 2, 1, 1, 3]
     replay = ReplayedTrials(Question("when", 60, items=6), 200, 4)

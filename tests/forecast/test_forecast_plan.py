@@ -1,8 +1,10 @@
 """Plans of initiatives: slowest team per trial, shared historical days, priorities and dependencies,
-scope growth, the board, and every kind of bad plan named by file, line and field."""
+scope growth, the board and its lanes read by each team's calibration, and every kind of bad plan
+named by file, line and field."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,6 +22,9 @@ from orgflow.forecast import (
     parse_plan_csv,
     parse_plan_yaml,
 )
+from orgflow.forecast.calibrate import calibrate
+from orgflow.forecast.calibration import Adjustment, Calibration, Question
+from orgflow.forecast.plan import calibrate_plan
 
 START = date(2024, 7, 1)
 
@@ -209,3 +214,97 @@ def test_slow_trials_are_extended_not_dropped_and_one_team_matches_forecast_when
     for confidence in (0.5, 0.85, 0.95):
         planned = result.percentile_day(days, confidence)
         assert abs(planned - alone.value_at(confidence)) <= max(2, 0.03 * planned)
+
+
+def test_board_lanes_are_read_by_each_teams_calibration() -> None:
+    """Team a's calibration reads 50 % at 60 % and 85 % at 93 %, no earlier than 3 x the median; team b
+    has a regime change (every row null). A lane is read by its own team: a's lane on y at the 60th
+    and the 93rd percentile of its trials' finish days (the latter held to 3 x its median); b's lane on
+    x and initiative x (it has b) are null with b's reason; initiative y (a alone) is read like a's lane.
+    Without the calibrations the board reads the plain percentiles."""
+    rng = np.random.default_rng(8)
+    series = {
+        team: ThroughputSeries(START - timedelta(days=120), rng.poisson(rate, 120))
+        for team, rate in (("a", 1.5), ("b", 0.8))
+    }
+    plan = parse_plan_yaml("initiatives:\n  - {name: x, teams: {a: 20, b: 10}}\n  - {name: y, teams: {a: 15}}\n")
+    plain = forecast_plan(plan, series, trials=2_000, seed=3)
+    reason = "regime change: 60 items finished in the last 28 days"
+    a = (Adjustment(0.5, 0.6), Adjustment(0.7, 0.8), Adjustment(0.85, 0.93, scale=3.0), Adjustment(0.95, 0.97))
+    b = tuple(Adjustment(q, None, reason) for q in (0.5, 0.7, 0.85, 0.95))
+    calibrations = {
+        "a": Calibration(Question("when", 120, items=35), (), a),
+        "b": Calibration(Question("when", 120, items=10), (), b, reason),
+    }
+    result = dataclasses.replace(plain, calibrations=calibrations)
+    board = result.board()
+    bars = {(bar["initiative"], bar["team"]): bar for bar in board["bars"]}
+
+    def iso(days: int | None) -> str | None:
+        return None if days is None else (START + timedelta(days=days - 1)).isoformat()
+
+    for samples, shown in (
+        (plain.lanes[("y", "a")][1], bars[("y", "a")]),
+        (plain.finish_days["y"], board["initiatives"][1]),
+    ):
+        median = plain.percentile_day(samples, 0.5)
+        p93 = plain.percentile_day(samples, 0.93)
+        assert median is not None and p93 is not None
+        assert shown["finish_p50"] == iso(plain.percentile_day(samples, 0.6))
+        assert shown["finish_confident"] == iso(max(p93, 3 * median))
+        assert shown["null_reason"] is None
+        assert p93 < 3 * median  # the scale decides: slower than the trials' 93rd percentile
+    for shown in (bars[("x", "b")], board["initiatives"][0]):
+        assert (shown["finish_p50"], shown["finish_confident"], shown["null_reason"]) == (None, None, reason)
+    assert [row["p85"] for row in result.rows()] == [
+        None,
+        date.fromisoformat(board["initiatives"][1]["finish_confident"]),
+    ]
+    unread = next(bar for bar in plain.board()["bars"] if (bar["initiative"], bar["team"]) == ("x", "b"))
+    lane = plain.lanes[("x", "b")][1]
+    assert {key: value for key, value in unread.items() if key.startswith("finish")} == {
+        "finish_p50": iso(plain.percentile_day(lane, 0.5)),
+        "finish_confident": iso(plain.percentile_day(lane, 0.85)),
+    }
+
+
+def test_a_plans_team_calibration_is_its_single_forecast_calibration() -> None:
+    """A team's record in a plan is the record of its own "when will its plan items be done" forecast:
+    the same past forecasts, scores and adjustments as `calibrate(forecast_when(...))` for its 30 items."""
+    counts = np.random.default_rng(12).poisson(1.2, 700)
+    series = ThroughputSeries(START - timedelta(days=90), counts[-90:], past=counts[:-90])
+    plan = parse_plan_yaml("initiatives:\n  - {name: x, teams: {a: 30}}\n")
+    planned = calibrate_plan(forecast_plan(plan, {"a": series}, trials=2_000, seed=1), {"a": series})
+    single = calibrate(forecast_when(series, 30, trials=2_000, seed=1), series).calibration
+    assert planned.calibrations is not None and single is not None
+    assert planned.calibrations["a"] == single
+    assert len(single.record) == 52 and single.verdict is None
+
+
+def test_a_lane_without_a_finish_is_a_faint_stub_with_its_reason() -> None:
+    """A lane whose team's calibration cannot hold has no finish: the board chart draws a one-day stub at
+    its start (faint, opacity 0.25), says why in its tooltip field and subtitle, and draws no tail."""
+    from orgflow.charts.plan_board import board_layout, plan_board_chart
+
+    reason = "too little history to calibrate: 3 past weekly forecasts of this question, 20 needed"
+    board = {
+        "start": "2027-01-01",
+        "confidence": 0.85,
+        "teams": ["a", "b"],
+        "initiatives": [{"name": "X", "target": None, "probability": None}],
+        "bars": [
+            {"team": "a", "initiative": "X", "start": "2027-01-03", "finish_p50": "2027-01-09"},
+            {"team": "b", "initiative": "X", "start": "2027-01-05", "finish_p50": None, "null_reason": reason},
+        ],
+        "arrows": [],
+    }
+    for bar in board["bars"]:
+        bar["finish_confident"] = None
+    drawn = {bar["team"]: bar for bar in board_layout(board)["bars"]}
+    assert [(drawn[t]["p50_end"], drawn[t]["confident_end"], drawn[t]["opacity"]) for t in "ab"] == [
+        ("2027-01-10", "2027-01-10", 0.9),
+        ("2027-01-06", "2027-01-06", 0.25),
+    ]
+    assert (drawn["a"]["unknown"], drawn["b"]["unknown"]) == ("", reason)
+    chart = plan_board_chart(board)
+    assert chart["title"]["subtitle"] == f"1 lane without a finish (faint): {reason}"

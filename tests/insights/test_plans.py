@@ -80,6 +80,17 @@ def test_bad_snapshots_write_nothing(build: Build) -> None:
     assert workspace.store.connection.execute("SELECT count(*) FROM forecast_snapshots").fetchone() == (0,)
 
 
+def test_a_write_that_fails_half_way_leaves_the_snapshots_as_they_were(build: Build) -> None:
+    workspace = _healthy(build)
+    workspace.insights_at(NOW).record({"a": 0.5})
+    with pytest.raises(RuntimeError, match="half way"), workspace.store.transaction() as connection:
+        connection.execute("DELETE FROM forecast_snapshots")
+        connection.execute("INSERT INTO forecast_snapshots VALUES ('b', '', ?, 0.1)", [NOW.replace(tzinfo=None)])
+        raise RuntimeError("failed half way")
+    rows = workspace.store.connection.execute("SELECT subject, computed_at, probability FROM forecast_snapshots")
+    assert rows.fetchall() == [("a", NOW.replace(tzinfo=None), 0.5)]
+
+
 def test_the_plan_forecast_result_is_read_directly(build: Build) -> None:
     from orgflow.forecast.history import ThroughputSeries
     from orgflow.forecast.plan import forecast_plan

@@ -176,7 +176,7 @@ def test_attribute_matches_the_per_person_rule(store: Store, model: OrgModel) ->
 
 
 def test_org_summary_history_and_team_api(model: OrgModel) -> None:
-    service = OrgService(model)
+    service = OrgService.from_model(model)
     rows = service.summary(date(2025, 1, 15)).rows()
     assert [(r["group"], r["kind"], r["type"], r["parent"], r["members"], r["members_total"]) for r in rows] == [
         ("acme", "org", None, None, 1, 11),

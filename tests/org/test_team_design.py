@@ -96,7 +96,7 @@ def test_thresholds_are_configurable(model: OrgModel) -> None:
 
 
 def test_checks_of_one_group_and_failed_only(model: OrgModel) -> None:
-    service = OrgService(model)
+    service = OrgService.from_model(model)
     failed = service.checks(date(2025, 5, 15), failed_only=True).rows()
     assert [(r["group"], r["check"], r["subject"]) for r in failed] == [
         ("international", "role_coverage", "international"),

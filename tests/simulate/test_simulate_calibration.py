@@ -61,6 +61,11 @@ def test_calibration_recovers_rates_capacities_and_times(calibrated) -> None:
     assert build.times.expected() == pytest.approx(1.0, rel=0.10)
     assert review.times.expected() == pytest.approx(0.5, rel=0.10)
     assert (build.rework, review.rework, build.visit, review.visit) == (0.0, 0.0, 1.0, 1.0)
+    # No org file: the capacities are the concurrency the stages sustained.
+    assert {network.stations[name].capacity_from for name in ("team-a/Build", "team-a/Review")} == {"history"}
+    # Poisson arrivals, the same rate every day: no weekly seasonality.
+    assert team.weekdays is None
+    assert network.notes["weekly_seasonality"]["team-a"]["present"] is False
 
 
 def test_leverage_of_the_calibrated_model_matches_the_analytic_network(calibrated) -> None:

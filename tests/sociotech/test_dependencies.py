@@ -110,7 +110,7 @@ def edges(service: SocioTechService, **options: object) -> dict[tuple[str, str, 
 
 
 def service_of(workspace: Workspace) -> SocioTechService:
-    return SocioTechService(workspace, now=NOW, thresholds=CouplingThresholds(1, 1, 1, 30))
+    return workspace.sociotech_at(NOW, thresholds=CouplingThresholds(1, 1, 1, 30))
 
 
 def test_declared_and_coupling_edges(workspace: Workspace) -> None:

@@ -18,7 +18,6 @@ import pytest
 from tests.gitrepo import GitRepo
 
 import orgflow
-from orgflow.sociotech.service import SocioTechService
 from orgflow.sources import git
 from orgflow.workspace import Workspace
 
@@ -61,13 +60,13 @@ def test_a_deleted_and_a_renamed_away_file_are_not_counted(workspace: Workspace,
     # without Cy no file keeps an author (0 < 50 %): truck factor 1. The net-lines rule counted a.txt too
     # (+3 lines, never deleted under that name): 2 files.
     _import(workspace, renamed_then_deleted)
-    result = SocioTechService(workspace).truck_factor(repo=REPO)
+    result = workspace.sociotech_at(None).truck_factor(repo=REPO)
     (row,) = result.rows()
     assert (row["files"], row["authored_files"], row["truck_factor"], row["truck_authors"]) == (1, 1, 1, ["Cy"])
     assert row["coverage_left"] == 0.0
     assert _ls_tree(renamed_then_deleted) == {"c.txt"}
     assert any("renames followed" in note for note in result.notes)
-    doa = SocioTechService(workspace).doa_authors(repo=REPO, since=None, until=None)
+    doa = workspace.sociotech_at(None).doa_authors(repo=REPO, since=None, until=None)
     assert doa.execute().to_dict("records") == [
         {
             "entity": "c.txt",
@@ -108,7 +107,7 @@ def test_the_files_at_an_earlier_now(workspace: Workspace, renamed_then_deleted:
     _import(workspace, renamed_then_deleted)
 
     def files_at(now: str) -> dict[str, object]:
-        service = SocioTechService(workspace, now=datetime.fromisoformat(now))
+        service = workspace.sociotech_at(datetime.fromisoformat(now))
         (row,) = service.truck_factor(repo=REPO).rows()
         ownership = {r["entity"]: r["main_dev"] for r in service.ownership(repo=REPO).rows()}
         return {"files": row["files"], "truck": row["truck_authors"], "ownership": ownership}
@@ -118,10 +117,10 @@ def test_the_files_at_an_earlier_now(workspace: Workspace, renamed_then_deleted:
     assert files_at("2024-01-01T12:00:00+00:00") == {"files": 1, "truck": ["Ann"], "ownership": {"a.txt": "Ann"}}
     assert files_at("2024-01-02T12:00:00+00:00") == {"files": 1, "truck": ["Ann"], "ownership": {"b.txt": "Ann"}}
     assert files_at("2024-01-03T12:00:00+00:00") == {"files": 1, "truck": ["Cy"], "ownership": {"c.txt": "Cy"}}
-    before = SocioTechService(workspace, now=datetime(2023, 12, 31, tzinfo=UTC))
+    before = workspace.sociotech_at(datetime(2023, 12, 31, tzinfo=UTC))
     assert before.truck_factor(repo=REPO).rows() == [] and before.ownership(repo=REPO).rows() == []
     # --until cuts the same way as an earlier now.
-    service = SocioTechService(workspace, now=datetime(2024, 6, 1, tzinfo=UTC))
+    service = workspace.sociotech_at(datetime(2024, 6, 1, tzinfo=UTC))
     (row,) = service.truck_factor(repo=REPO, until=datetime(2024, 1, 2).date()).rows()
     assert (row["files"], row["truck_authors"]) == (1, ["Ann"])
 
@@ -137,7 +136,7 @@ def test_a_rename_carries_the_history_to_the_new_path(workspace: Workspace, tmp_
     repo.git("mv", "m.txt", "n.txt")
     repo.commit("rename and edit", at="2024-01-03T10:00:00+00:00", author="Yu", files={"n.txt": body + "more\n"})
     _import(workspace, repo)
-    service = SocioTechService(workspace)
+    service = workspace.sociotech_at(None)
     doa = {
         (row["entity"], row["author"]): (row["doa"], row["is_author"])
         for row in service.doa_authors(repo=REPO, since=None, until=None).execute().to_dict("records")
@@ -180,7 +179,7 @@ def test_release_branch_additions_and_merged_branches(workspace: Workspace, tmp_
     _import(workspace, repo)
     # tool.go: +2 on main, +2 on the release branch, -2 on main: net 2, so the net-lines rule counted it.
     assert _ls_tree(repo) == {"main.go", "feature.go"}
-    service = SocioTechService(workspace)
+    service = workspace.sociotech_at(None)
     (row,) = service.truck_factor(repo=REPO).rows()
     # main.go is Ann's, feature.go Cy's: removing Ann (first by name among ties) leaves 1 of 2 (50 %, not
     # under), removing Cy leaves 0: truck factor 2.
@@ -205,7 +204,7 @@ def test_the_replayed_tree_equals_git_ls_tree(workspace: Workspace, tmp_path: Pa
     repo.git("commit", "-q", "-m", "drop", committed="2024-01-07T10:00:00+00:00")
     shas.append(repo.rev())
     _import(workspace, repo)
-    tree, notes = SocioTechService(workspace).file_tree(REPO)
+    tree, notes = workspace.sociotech_at(None).file_tree(REPO)
     assert tree is not None and notes == []
     for position, sha in enumerate(shas):
         assert tree.sha_at(position) == sha
@@ -220,7 +219,7 @@ def test_a_saved_export_falls_back_to_net_lines(workspace: Workspace, tmp_path: 
         encoding="utf-8",
     )
     workspace.store.write(git.load([log], config=workspace.config, options={"repo": REPO}))
-    result = SocioTechService(workspace).truck_factor(repo=REPO)
+    result = workspace.sociotech_at(None).truck_factor(repo=REPO)
     (row,) = result.rows()
     assert (row["files"], row["truck_authors"]) == (1, ["Bo"])
     assert result.notes == [

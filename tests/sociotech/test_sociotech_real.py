@@ -14,7 +14,6 @@ import pytest
 
 import orgflow
 from orgflow.sociotech.coupling import CouplingThresholds
-from orgflow.sociotech.service import SocioTechService
 from orgflow.sources import codeowners, git
 from orgflow.workspace import Workspace
 
@@ -74,7 +73,7 @@ def test_coupling_on_real_history(otel: tuple[Workspace, list]) -> None:
             expected[(a, b)] = (200 * count // total, count)
     got = {
         (row["entity"], row["coupled"]): (row["degree"], row["shared_revs"])
-        for row in SocioTechService(workspace).coupling(repo=REPO).rows()
+        for row in workspace.sociotech_at(None).coupling(repo=REPO).rows()
     }
     assert got == expected
     assert len(got) > 1000
@@ -115,7 +114,7 @@ def test_truck_factor_on_real_history(otel: tuple[Workspace, list]) -> None:
         top = min(owned, key=lambda author: (-len(owned[author]), author))
         removed.append(top)
         del owned[top]
-    service = SocioTechService(workspace)
+    service = workspace.sociotech_at(None)
     (row,) = service.truck_factor(repo=REPO, by="repo").rows()
     assert (row["files"], row["truck_factor"], row["truck_authors"]) == (len(live), len(removed), removed)
     # Per CODEOWNERS owner: every owner gets a truck factor; the catch-all approvers own every live file.

@@ -16,7 +16,6 @@ import pytest
 import orgflow
 from orgflow.model import ChangedFile, Commit, Component, Group, Membership, OwnershipRule, Person
 from orgflow.sociotech.coupling import CouplingThresholds
-from orgflow.sociotech.service import SocioTechService
 from orgflow.store.database import ImportBatch
 from orgflow.workspace import Workspace
 
@@ -72,7 +71,7 @@ def brute_coupling(rows: list[Any], limits: CouplingThresholds) -> dict[tuple[st
 
 @pytest.mark.parametrize("limits", [CouplingThresholds(1, 1, 1, 30), CouplingThresholds(5, 3, 30, 3)])
 def test_coupling_equals_brute_force(workspace: Workspace, limits: CouplingThresholds) -> None:
-    service = SocioTechService(workspace, thresholds=limits)
+    service = workspace.sociotech_at(None, thresholds=limits)
     got = {(r["entity"], r["coupled"]): (r["degree"], r["shared_revs"]) for r in service.coupling(repo=REPO).rows()}
     assert got == brute_coupling(history(), limits)
     assert got  # the history does couple files
@@ -85,7 +84,7 @@ def test_ownership_and_fragmentation_equal_brute_force(workspace: Workspace) -> 
         for path, plus, _minus in changes:
             revs[path][author] += 1
             added[path][author] += plus
-    rows = {row["entity"]: row for row in SocioTechService(workspace).ownership(repo=REPO).rows()}
+    rows = {row["entity"]: row for row in workspace.sociotech_at(None).ownership(repo=REPO).rows()}
     assert set(rows) == set(revs)
     for path, counts in revs.items():
         total = sum(counts.values())
@@ -115,7 +114,7 @@ def test_communication_equals_brute_force(workspace: Workspace) -> None:
                 expected[(me, peer)] = (shared, average, 100 * shared // average)
     got = {
         (r["author"], r["peer"]): (r["shared"], r["average"], r["strength"])
-        for r in SocioTechService(workspace).communication(repo=REPO).rows()
+        for r in workspace.sociotech_at(None).communication(repo=REPO).rows()
     }
     assert got == expected
 
@@ -160,7 +159,7 @@ def test_truck_factor_equals_brute_force(workspace: Workspace) -> None:
         top = min(remaining, key=lambda author: (-len(remaining[author]), author))
         removed.append(top)
         del remaining[top]
-    (row,) = SocioTechService(workspace).truck_factor(repo=REPO, by="repo").rows()
+    (row,) = workspace.sociotech_at(None).truck_factor(repo=REPO, by="repo").rows()
     assert (row["repo"], row["files"], row["truck_factor"], row["truck_authors"]) == (
         REPO,
         len(files),
@@ -194,7 +193,7 @@ def test_components_drift_and_team_communication(workspace: Workspace) -> None:
     rules.add(OwnershipRule("codeowners", REPO, 1, "*", ("@core",)))
     rules.add(OwnershipRule("codeowners", REPO, 2, "web/", ("@web-team",)))
     workspace.store.write(rules)
-    service = SocioTechService(workspace, now=datetime(2024, 3, 1, tzinfo=UTC))
+    service = workspace.sociotech_at(datetime(2024, 3, 1, tzinfo=UTC))
     # Component level: api/* -> component api (catalog first), web/* -> rule "web/", others -> rule "*".
     ownership = {row["entity"]: row["revs"] for row in service.ownership(repo=REPO, level="component").rows()}
     expected: Counter[str] = Counter()
@@ -258,7 +257,7 @@ def test_knowledge_island_of_people_who_left(workspace: Workspace) -> None:
         batch.add(Commit("git", f"tools{index}", REPO, (), author, at, at, "tools"))
         batch.add(ChangedFile("git", f"tools{index}", "tools/gen.go", 5, 1))
     workspace.store.write(batch)
-    service = SocioTechService(workspace, now=datetime(2024, 6, 1, tzinfo=UTC))
+    service = workspace.sociotech_at(datetime(2024, 6, 1, tzinfo=UTC))
     rows = {row["entity"]: row for row in service.knowledge_islands(repo=REPO).rows()}
     assert (rows["tools/gen.go"]["reason"], rows["tools/gen.go"]["authors"], rows["tools/gen.go"]["gone_authors"]) == (
         "authors left",

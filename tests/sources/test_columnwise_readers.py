@@ -32,7 +32,7 @@ from orgflow.errors import InputError
 from orgflow.model import TABLES
 from orgflow.model.table import RecordTable
 from orgflow.model.work import Release, StatusTransition, WorkItem
-from orgflow.sources import jira, transitions_csv
+from orgflow.sources import jira, transitions_columns, transitions_csv
 from orgflow.sources.files import _gunzip, iter_json_records, parse_instant
 from orgflow.sources.instants import ShapeRejected, parse_instants
 from orgflow.sources.transitions_columns import ODD_SPACES
@@ -242,6 +242,125 @@ def test_real_kep_transitions_columnwise_equal_row_by_row() -> None:
     assert _columnwise(fast)
     _assert_same(fast, slow)
     assert len(fast.records[WorkItem]) == len(slow.records[WorkItem]) > 500  # type: ignore[union-attr]
+
+
+@contextmanager
+def _duckdb_only() -> Iterator[None]:
+    """The column-wise transitions reader with the csv module's splitting refused (it declines the
+    file): only DuckDB's reader splits."""
+
+    def refused(text: str) -> None:
+        raise transitions_columns._Declined
+
+    with mock.patch.object(transitions_columns, "_csv_cells", refused):
+        yield
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n"])
+def test_transitions_csv_plain_files_are_split_by_duckdb(tmp_path: Path, line_end: str) -> None:
+    # Space and tab around cells, a short row, a blank line, a byte-order mark, and no final line end.
+    rows = [
+        "item_id,timestamp,from_status,to_status,team,created,title",
+        "A-1,2024-03-02T09:00:00+01:00,,Open, cart ,2024-03-01T09:00:00Z,\tfirst\t",
+        "",
+        "A-2,2024-03-01T09:00:00.000+0000,Open,Done",
+        "A-1,2024-03-03T09:00:00.250Z, Open,Doing,,,",
+    ]
+    path = tmp_path / "plain.csv"
+    path.write_bytes(("\ufeff" + line_end.join(rows)).encode())
+    with _duckdb_only():
+        fast = transitions_csv.load([path], config=Config(), options={})
+    with _row_by_row():
+        slow = transitions_csv.load([path], config=Config(), options={})
+    assert _columnwise(fast)
+    _assert_same(fast, slow)
+    assert [(i.source_id, i.project, i.title, i.status) for i in fast.records[WorkItem]] == [  # type: ignore[union-attr]
+        ("A-1", "cart", "first", "Doing"),
+        ("A-2", "plain", "", "Done"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("item_id,timestamp,to_status\nA-1,2024-03-01T09:00:00Z,Open\r\nA-1,2024-03-02T09:00:00Z,Done\n", "mixed ends"),
+        ("item_id,timestamp,to_status\nA-1,2024-03-01T09:00:00Z,Open,extra\n", "a row longer than the header"),
+        ("item_id,timestamp,to_status\nA-1,2024-03-01T09:00:00Z,Open\rA-2,2024-03-01T09:00:00Z,Open\n", "a lone CR"),
+        ('item_id,timestamp,to_status\nA-1,2024-03-01T09:00:00Z,"Open"\n', "a quote"),
+    ],
+)
+def test_transitions_csv_files_duckdb_does_not_split_as_python_go_to_the_csv_module(
+    tmp_path: Path, text: str, why: str
+) -> None:
+    path = tmp_path / "odd.csv"
+    path.write_bytes(text.encode())
+    with _duckdb_only():
+        declined = transitions_columns.load_columns(
+            [path],
+            layout_of=lambda file, header: transitions_columns.Layout(
+                transitions_csv._layout(str(file), header, column_map={}, where={})[0], [], "odd"
+            ),
+            instant_of=transitions_csv._cell_instant,
+            source="csv",
+            config=Config(),
+            strict=False,
+            on_progress=None,
+        )
+    assert declined is None, why  # DuckDB's reader refused it; the csv module then reads it:
+    fast, slow = _both(transitions_csv.load, path)
+    assert _columnwise(fast), why
+    _assert_same(fast, slow)
+
+
+_OFFSETS = st.one_of(
+    st.just("Z"),
+    st.builds(
+        lambda sign, hours, minutes, colon: f"{sign}{hours:02d}{colon}{minutes:02d}",
+        st.sampled_from("+-"),
+        st.integers(0, 23),
+        st.integers(0, 59),
+        st.sampled_from(("", ":")),
+    ),
+)
+_COMMON_TEXTS = st.builds(
+    lambda year, month, day, hour, minute, second, fraction, offset: (
+        f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
+    ),
+    st.integers(1, 9999),
+    st.integers(1, 12),
+    st.integers(1, 31),
+    st.integers(0, 23),
+    st.integers(0, 59),
+    st.integers(0, 59),
+    st.one_of(st.just(""), st.integers(1, 6).flatmap(lambda digits: st.from_regex(rf"\A\.\d{{{digits}}}\Z"))),
+    _OFFSETS,
+)
+
+
+@DERANDOMIZED
+@given(texts=st.lists(_COMMON_TEXTS, min_size=1, max_size=20))
+def test_instants_of_the_common_shape_equal_pythons_or_are_refused(texts: list[str]) -> None:
+    """DuckDB's cast of every text of the common shape equals Python's `fromisoformat` in UTC, or the
+    text is refused: a day that does not exist (ShapeRejected), or Python's own error."""
+
+    def python(value: str) -> datetime:
+        parsed = parse_instant(value, file="f", record="r", field="x")
+        assert parsed is not None
+        return parsed
+
+    expected: list[datetime] | type[Exception]
+    try:
+        expected = [python(text).replace(tzinfo=None) for text in texts]
+    except InputError:
+        expected = InputError
+    try:
+        parsed: list[datetime] | type[Exception] = parse_instants(pa.array(texts), python).to_pylist()
+    except (ShapeRejected, InputError) as error:
+        parsed = type(error)
+    if parsed is ShapeRejected:
+        assert expected is InputError  # only a text Python refuses is refused as a shape
+    else:
+        assert parsed == expected
 
 
 def test_transitions_progress_is_reported_once_per_file(tmp_path: Path) -> None:

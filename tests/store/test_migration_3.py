@@ -9,7 +9,6 @@ import duckdb
 
 import orgflow
 from orgflow.model import RepoHead
-from orgflow.sociotech.service import SocioTechService
 from orgflow.store import ImportBatch, Store
 from orgflow.store.schema import _BOOKKEEPING, current_version
 
@@ -62,7 +61,7 @@ def test_rows_without_statuses_are_read_with_the_net_lines_rule(tmp_path: Path) 
     workspace = orgflow.open(tmp_path)
     try:
         now = datetime(2024, 6, 1, tzinfo=UTC)
-        result = SocioTechService(workspace, now=now).truck_factor(repo="shop")
+        result = workspace.sociotech_at(now).truck_factor(repo="shop")
         assert [(row["files"], row["truck_authors"]) for row in result.rows()] == [(1, ["Bo"])]
         assert "no HEAD imported" in result.notes[0]
         # A head recorded later, over rows still without statuses: the replay would miss deletions, so it is
@@ -70,7 +69,7 @@ def test_rows_without_statuses_are_read_with_the_net_lines_rule(tmp_path: Path) 
         batch = ImportBatch(source="git", kind="git", origin="test")
         batch.add(RepoHead("git", "shop", "c3", "refs/heads/main"))
         workspace.store.write(batch)
-        result = SocioTechService(workspace, now=now).truck_factor(repo="shop")
+        result = workspace.sociotech_at(now).truck_factor(repo="shop")
         assert [(row["files"], row["truck_authors"]) for row in result.rows()] == [(1, ["Bo"])]
         assert result.notes == [
             "shop: 3 changes imported without their git status (import again): "

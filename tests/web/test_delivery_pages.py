@@ -18,7 +18,7 @@ from orgflow.delivery.pr_service import PullRequestFlow
 from orgflow.delivery.service import DeliveryService
 from orgflow.demo import DEFAULT_END
 from orgflow.flow.service import MetricResult
-from orgflow.web.delivery_views import days_text, hours_text
+from orgflow.web.dora_rows import days_text, hours_text
 from orgflow.web.routes.payloads import result_body
 
 WINDOW = {"since": date(2026, 8, 18), "until": date(2026, 11, 15)}

@@ -9,7 +9,7 @@ import re
 from fastapi.testclient import TestClient
 
 from orgflow.flow.definitions import LABELS
-from orgflow.web.views import summary_figures
+from orgflow.views.summary import summary_figures
 
 
 def _flag_counts(body: dict) -> list[tuple[str, int, list[int]]]:
@@ -119,7 +119,7 @@ def _dora_row(**changes: object) -> dict:
 
 
 def test_delivery_grades_only_what_has_a_sample_and_a_living_team() -> None:
-    from orgflow.web.delivery_views import dora_figures
+    from orgflow.web.dora_rows import dora_figures
 
     bands = {figure.key: figure.band for figure in dora_figures(_dora_row(), small=5)}
     assert bands["deploys_per_week"] == "high" and bands["lead_time_p50_hours"] == "high"

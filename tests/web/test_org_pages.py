@@ -28,12 +28,12 @@ BEFORE, AFTER = date(2026, 2, 15), REORG
 
 @pytest.fixture(scope="module")
 def org(workspace: Any) -> OrgService:
-    return OrgService.for_workspace(workspace)
+    return workspace.org
 
 
 @pytest.fixture(scope="module")
 def sociotech(workspace: Any) -> SocioTechService:
-    return SocioTechService(workspace, now=DEFAULT_END)
+    return workspace.sociotech_at(DEFAULT_END)
 
 
 def _rows(result: MetricResult) -> list[dict[str, Any]]:

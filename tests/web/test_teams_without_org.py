@@ -22,8 +22,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 import orgflow
+from orgflow.views.cards import make_card, split_idle
 from orgflow.web.app import create_app
-from orgflow.web.cards import make_card, split_idle
 
 NOW = datetime(2019, 12, 31, tzinfo=UTC)
 ORG_YAML = """\

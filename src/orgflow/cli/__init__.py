@@ -1,8 +1,9 @@
 """The `orgflow` command: parse arguments, call the workspace, print with Rich.
 
 Errors are translated once, in `main`, and printed without a traceback: errors the user can fix in
-the data or the options (`InputError`) on one line, exit code 1; usage mistakes (an unknown command
-or option, a missing argument) on one or two lines with the closest command or option, exit code 2.
+the data or the options (`InputError`, of any kind) on one line, with the exit code `EXIT_CODES` gives
+its kind; usage mistakes (an unknown command or option, a missing argument) on one or two lines with
+the closest command or option, exit code 2. `EXIT_HELP` tells the codes in `orgflow --help`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,18 @@ from rich.markup import escape
 from orgflow.cli import insights, sync, web_commands, workspace_commands
 from orgflow.cli.options import CommandGroup, GlobalOptionsGroup
 from orgflow.cli.render import error_console
-from orgflow.errors import InputError
+from orgflow.errors import ErrorKind, InputError
+
+EXIT_CODES: dict[ErrorKind, int] = {ErrorKind.BAD_INPUT: 1, ErrorKind.NOT_FOUND: 1, ErrorKind.CONFLICT: 1}
+"""The exit code of each kind of `InputError` (the one place the command line maps kinds). Every kind
+exits 1, as every fixable error always has: scripts test for it. A usage mistake exits 2 (click's
+code), success 0."""
+
+EXIT_HELP = (
+    "Exit codes: 0 done; 1 an error you can fix, named on one line (bad input such as a malformed file or "
+    "date, a name that names nothing such as an unknown team, or a conflict such as a workspace another "
+    "orgflow process is writing); 2 a usage mistake (an unknown command or option, a missing argument)."
+)
 
 GROUPS = (
     CommandGroup("import", "orgflow.cli.importing"),
@@ -42,6 +54,7 @@ class _Root(GlobalOptionsGroup):
 app = typer.Typer(
     name="orgflow",
     help="See how work flows through an engineering organization, from idea to production to operation.",
+    epilog=EXIT_HELP,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -60,7 +73,7 @@ def main() -> None:
         code = app(prog_name="orgflow", standalone_mode=False)
     except InputError as error:
         _print_error(str(error))
-        sys.exit(1)
+        sys.exit(EXIT_CODES[error.kind])
     except typer.Abort:
         error_console.print("aborted")
         sys.exit(1)

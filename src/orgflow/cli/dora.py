@@ -6,35 +6,37 @@ Same conventions as `orgflow flow`: a window (--since/--until, UTC days, --until
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
+from orgflow.cli.option_blocks import OUTPUT, OptionBlock, now_block, parameter, window_block, with_options
 from orgflow.cli.render import Format, console, render
 
 if TYPE_CHECKING:
     from orgflow.flow.service import MetricResult
+    from orgflow.workspace import Workspace
 
 app = typer.Typer(help="DORA's five metrics: deployments, change lead time, fail rate, recovery, rework.")
 prs_app = typer.Typer(help="Pull-request flow: coding, pickup, review and deploy time.", no_args_is_help=True)
 app.info.no_args_is_help = True
 
-Since = Annotated[str | None, typer.Option("--since", help="Window start, YYYY-MM-DD (default: first deployment).")]
-Until = Annotated[
-    str | None,
-    typer.Option(
-        "--until",
-        help="Window end, inclusive, YYYY-MM-DD (default: the data's last day; with --now, the day before --now).",
-    ),
-]
-Service = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+WINDOW = window_block(
+    "Window start, YYYY-MM-DD (default: first deployment).",
+    "Window end, inclusive, YYYY-MM-DD (default: the data's last day; with --now, the day before --now).",
+)
+NOW = now_block("Figures as of this date or instant (ISO 8601, UTC).")
 Team = Annotated[str | None, typer.Option("--team", "-t", help="Only services this team owns.")]
+Service = Annotated[str | None, typer.Option("--service", "-s", help="Only this service.")]
+Repo = Annotated[str | None, typer.Option("--repo", help="Only this repository.")]
 Group = Annotated[str | None, typer.Option("--group", "-g", help="Only services of teams in this group (any level).")]
-Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
-Now = Annotated[str | None, typer.Option("--now", help="Figures as of this date or instant (ISO 8601, UTC).")]
+SCOPE = OptionBlock((parameter("service", Service), parameter("team", Team), parameter("group", Group)))
+"""--service, --team and --group: the services a figure covers."""
+PULLS = OptionBlock((parameter("repo", Repo), parameter("team", Team)))
+"""--repo and --team: the pull requests a figure covers."""
 CommitTime = Annotated[str, typer.Option("--commit-time", help="authored or committed: when a change starts.")]
 
 
@@ -79,36 +81,32 @@ def _headline(result: MetricResult, by: str) -> MetricResult:
     return MetricResult(result.metric, result.definition, result.params, result.table.select(keep), result.notes)
 
 
+def _show(ctx: typer.Context, given: dict[str, Any], figure: Callable[[Workspace, Any, dict[str, Any]], Any]) -> None:
+    """Render `figure(workspace, now, scope)` (`scope`: the window and cut options given); in a table, say
+    so when its window ends with the data."""
+    fmt, columns, now = given.pop("fmt"), given.pop("columns"), given.pop("now")
+    with open_from(ctx, read_only=True) as workspace:
+        result = figure(workspace, now, given)
+    render(result, fmt, columns=columns)
+    if fmt is Format.table:
+        _notes(_window_notes(result))
+
+
 @app.command()
+@with_options(WINDOW, SCOPE, OUTPUT, NOW)
 def summary(
     ctx: typer.Context,
     by: Annotated[str, typer.Option("--by", help="service, team or group.")] = "service",
-    since: Since = None,
-    until: Until = None,
-    service: Service = None,
-    team: Team = None,
-    group: Group = None,
     commit_time: CommitTime = "committed",
     bands: Annotated[bool, typer.Option("--bands", help="Add DORA 2023 performance band labels.")] = False,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    **shared: Any,
 ) -> None:
     """DORA's five metrics with sample sizes and link counts. Example: orgflow dora summary --by team"""
+    fmt, columns, now = shared.pop("fmt"), shared.pop("columns"), shared.pop("now")
     with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(now_option(now)).summary(
-            by=by,
-            since=day_option(since, "since"),
-            until=day_option(until, "until"),
-            service=service,
-            team=team,
-            group=group,
-            commit_time=commit_time,
-            bands=bands,
-        )
-    chosen = columns_option(columns)
+        result = workspace.delivery_at(now).summary(by=by, commit_time=commit_time, bands=bands, **shared)
     if fmt is Format.table:
-        render(result if chosen else _headline(result, by), fmt, columns=chosen)
+        render(result if columns else _headline(result, by), fmt, columns=columns)
         _notes(
             [
                 *result.notes,
@@ -117,139 +115,58 @@ def summary(
             ]
         )
     else:
-        render(result, fmt, columns=chosen)
+        render(result, fmt, columns=columns)
 
 
 @app.command()
-def deployments(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    service: Service = None,
-    team: Team = None,
-    group: Group = None,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
-) -> None:
+@with_options(WINDOW, SCOPE, OUTPUT, NOW)
+def deployments(ctx: typer.Context, **given: Any) -> None:
     """Every production deployment: new commits, failure and its link, recovery. Example: orgflow dora deployments"""
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(now_option(now)).deployments(
-            since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
-        )
-    render(result, fmt, columns=columns_option(columns))
-    if fmt is Format.table:
-        _notes(_window_notes(result))
+    _show(ctx, given, lambda workspace, now, scope: workspace.delivery_at(now).deployments(**scope))
 
 
 @app.command("lead-time")
-def lead_time(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    service: Service = None,
-    team: Team = None,
-    group: Group = None,
-    commit_time: CommitTime = "committed",
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
-) -> None:
+@with_options(WINDOW, SCOPE, OUTPUT, NOW)
+def lead_time(ctx: typer.Context, commit_time: CommitTime = "committed", **given: Any) -> None:
     """Change lead time of every deployed commit. Example: orgflow dora lead-time --service api --format csv"""
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(now_option(now)).lead_time(
-            since=day_option(since, "since"),
-            until=day_option(until, "until"),
-            service=service,
-            team=team,
-            group=group,
-            commit_time=commit_time,
-        )
-    render(result, fmt, columns=columns_option(columns))
-    if fmt is Format.table:
-        _notes(_window_notes(result))
+    _show(
+        ctx, given, lambda workspace, now, scope: workspace.delivery_at(now).lead_time(commit_time=commit_time, **scope)
+    )
 
 
 @app.command()
-def incidents(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    service: Service = None,
-    team: Team = None,
-    group: Group = None,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
-) -> None:
+@with_options(WINDOW, SCOPE, OUTPUT, NOW)
+def incidents(ctx: typer.Context, **given: Any) -> None:
     """Incidents with the deployment each is attributed to, and how (explicit, inferred, unlinked).
 
     Example: orgflow dora incidents --service payments-api
     """
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(now_option(now)).incidents(
-            since=day_option(since, "since"), until=day_option(until, "until"), service=service, team=team, group=group
-        )
-    render(result, fmt, columns=columns_option(columns))
-    if fmt is Format.table:
-        _notes(_window_notes(result))
+    _show(ctx, given, lambda workspace, now, scope: workspace.delivery_at(now).incidents(**scope))
 
 
 @app.command("before-first")
-def before_first(
-    ctx: typer.Context,
-    service: Service = None,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
-) -> None:
+@with_options(OUTPUT, NOW)
+def before_first(ctx: typer.Context, service: Service = None, **given: Any) -> None:
     """Commits in production before a service's first recorded deployment (never counted as changes).
 
     Example: orgflow dora before-first --service otel-collector
     """
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.delivery_at(now_option(now)).before_first_deployment(service=service)
-    render(result, fmt, columns=columns_option(columns))
+    _show(ctx, given, lambda workspace, now, _: workspace.delivery_at(now).before_first_deployment(service=service))
 
 
 @prs_app.command("summary")
+@with_options(WINDOW, PULLS, OUTPUT, NOW)
 def prs_summary(
     ctx: typer.Context,
     by: Annotated[str | None, typer.Option("--by", help="repo, team or author.")] = "repo",
-    since: Since = None,
-    until: Until = None,
-    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
-    team: Team = None,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    **given: Any,
 ) -> None:
     """Distribution of coding, pickup, review and deploy time. Example: orgflow prs summary --by team"""
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.pull_requests_at(now_option(now)).summary(
-            by=by, since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
-        )
-    render(result, fmt, columns=columns_option(columns))
-    if fmt is Format.table:
-        _notes(_window_notes(result))
+    _show(ctx, given, lambda workspace, now, scope: workspace.pull_requests_at(now).summary(by=by, **scope))
 
 
 @prs_app.command("list")
-def prs_list(
-    ctx: typer.Context,
-    since: Since = None,
-    until: Until = None,
-    repo: Annotated[str | None, typer.Option("--repo", help="Only this repository.")] = None,
-    team: Team = None,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
-) -> None:
+@with_options(WINDOW, PULLS, OUTPUT, NOW)
+def prs_list(ctx: typer.Context, **given: Any) -> None:
     """Every pull request finished in the window with its four stages in hours. Example: orgflow prs list"""
-    with open_from(ctx, read_only=True) as workspace:
-        result = workspace.pull_requests_at(now_option(now)).stages(
-            since=day_option(since, "since"), until=day_option(until, "until"), repo=repo, team=team
-        )
-    render(result, fmt, columns=columns_option(columns))
-    if fmt is Format.table:
-        _notes(_window_notes(result))
+    _show(ctx, given, lambda workspace, now, scope: workspace.pull_requests_at(now).stages(**scope))

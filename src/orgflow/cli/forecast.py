@@ -2,7 +2,9 @@
 
 Every forecast samples the daily throughput of the chosen cut over the last `--window` days before
 `--now` (default: today, or the end of the data's last day when it stops earlier); that day is left out.
-Output goes through the same renderer as `orgflow flow` (table, csv, json).
+Histories and forecasts come from `ws.forecasts_at(now)` (`orgflow.forecast.service`), the path the web
+takes too; the workspace is closed before the trials run. Output goes through the same renderer as
+`orgflow flow` (table, csv, json).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from orgflow.query.window import Cut
 if TYPE_CHECKING:
     from orgflow.flow.service import MetricResult
     from orgflow.forecast.history import ThroughputSeries
+    from orgflow.forecast.service import ForecastService, Sampling
 
 app = typer.Typer(
     help="Forecasts from the teams' own throughput: when, how many, plans of initiatives, backtests.",
@@ -75,15 +78,20 @@ def _render(result: MetricResult, fmt: Format, columns: str | None) -> None:
             console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
 
 
-def _series(ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None) -> ThroughputSeries:
-    """The cut's daily throughput as of `--now`, read from the workspace (None: `default_series`)."""
-    from orgflow.forecast.history import default_series, series_from
-
+def _series(
+    ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None
+) -> tuple[ForecastService, ThroughputSeries]:
+    """The forecasts as of `--now` and the cut's daily throughput read from the workspace (None: the
+    default window, widened when too sparse); the workspace is closed again."""
     with open_from(ctx, read_only=True) as workspace:
-        service = workspace.metrics_at(now_option(now))
-        if window_days is None:
-            return default_series(service, cut)
-        return series_from(service, cut, window_days=window_days)
+        forecasts = workspace.forecasts_at(now_option(now))
+        return forecasts, forecasts.series(cut, window_days=window_days)
+
+
+def _sampling(trials: int, seed: int | None, uncertainty: bool, window: int | None = None) -> Sampling:
+    from orgflow.forecast.service import Sampling
+
+    return Sampling(window_days=window, trials=trials, seed=seed, uncertainty=uncertainty)
 
 
 @app.command()
@@ -104,17 +112,9 @@ def when(
     now: Now = None,
 ) -> None:
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
-    from orgflow.forecast.calibrate import calibrate
-    from orgflow.forecast.exact import exact_when
-    from orgflow.forecast.montecarlo import forecast_when
-
-    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
-    target = day_option(by, "by")
-    if exact:
-        result = exact_when(series, items, target_date=target)
-    else:
-        raw = forecast_when(series, items, trials=trials, seed=seed, uncertainty=uncertainty, target_date=target)
-        result = calibrate(raw, series)  # the record's adjusted levels (docs/forecasting.md)
+    forecasts, series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
+    sampling = _sampling(trials, seed, uncertainty)
+    result = forecasts.when(series, items, by=day_option(by, "by"), sampling=sampling, exact=exact)
     _render(result.metric_result(), fmt, columns)
 
 
@@ -136,17 +136,9 @@ def how_many(
     now: Now = None,
 ) -> None:
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
-    from orgflow.forecast.calibrate import calibrate
-    from orgflow.forecast.exact import exact_how_many
-    from orgflow.forecast.montecarlo import forecast_how_many
-
-    series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
-    until = day_option(by, "by")
-    if exact:
-        result = exact_how_many(series, days, by=until)
-    else:
-        raw = forecast_how_many(series, days, by=until, trials=trials, seed=seed, uncertainty=uncertainty)
-        result = calibrate(raw, series)  # the record's adjusted levels (docs/forecasting.md)
+    forecasts, series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
+    sampling = _sampling(trials, seed, uncertainty)
+    result = forecasts.how_many(series, days=days, by=day_option(by, "by"), sampling=sampling, exact=exact)
     _render(result.metric_result(), fmt, columns)
 
 
@@ -169,17 +161,15 @@ def plan(
     now: Now = None,
 ) -> None:
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
-    from orgflow.forecast.plan import calibrate_plan, forecast_plan, plan_series
     from orgflow.forecast.plan_file import load_plan
 
     initiatives = load_plan(path)
     with open_from(ctx, read_only=True) as workspace:
-        service = workspace.metrics_at(now_option(now))
-        series = plan_series(service, initiatives, window_days=DEFAULT_WINDOW_DAYS if window is None else window)
-    result = forecast_plan(
-        initiatives, series, trials=trials, seed=seed, uncertainty=uncertainty, start=day_option(start, "start")
-    )
-    result = calibrate_plan(result, series)  # each team's record of past forecasts
+        forecasts = workspace.forecasts_at(now_option(now))
+        series = forecasts.plan_series(initiatives, window_days=window)
+    sampling = _sampling(trials, seed, uncertainty)
+    # Calibrated by each team's record of past forecasts.
+    result = forecasts.plan(initiatives, series, sampling=sampling, start=day_option(start, "start"))
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
     else:
@@ -208,13 +198,10 @@ def backtest(
     now: Now = None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
-    from orgflow.forecast.backtest import backtest as run_backtest
-    from orgflow.forecast.history import series_from
-
     with open_from(ctx, read_only=True) as workspace:
-        cut = Cut(team=team, group=group, item_type=item_type)
-        series = series_from(workspace.metrics_at(now_option(now)), cut, window_days=None)  # the whole history
-    result = run_backtest(
+        forecasts = workspace.forecasts_at(now_option(now))
+        series = forecasts.history(Cut(team=team, group=group, item_type=item_type))
+    result = forecasts.backtest(
         series,
         horizon_days=horizon,
         items=items,
@@ -222,8 +209,6 @@ def backtest(
         since=day_option(since, "since"),
         until=day_option(until, "until"),
         step_days=step,
-        trials=trials,
-        seed=seed,
-        uncertainty=uncertainty,
+        sampling=_sampling(trials, seed, uncertainty),
     )
     _render(result.metric_result(), fmt, columns)

@@ -64,12 +64,11 @@ def insights(
 
     One finding per team and rule, its items listed; ranked by severity, then item-days at stake.
     """
-    from orgflow.insights import find_insights
     from orgflow.insights.finding import DEFINITION
 
     instant = now_option(now)
     with open_from(ctx, read_only=True) as workspace:
-        findings = find_insights(workspace, now=instant, team=team, group=group)
+        findings = workspace.insights_at(instant).find(team=team, group=group)
     params = {key: value for key, value in (("team", team), ("group", group)) if value is not None}
     params["now"] = (instant or datetime.now(UTC)).isoformat()
     if format is Format.json:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.markup import escape
@@ -16,10 +16,6 @@ from orgflow.cli.render import Format, console, render
 from orgflow.errors import InputError
 from orgflow.values import json_value
 
-if TYPE_CHECKING:
-    from orgflow.org.service import OrgService
-    from orgflow.workspace import Workspace
-
 app = typer.Typer(
     help="The organization on any date: groups, members, design checks, history, Team APIs.", no_args_is_help=True
 )
@@ -29,13 +25,6 @@ DateOption = Annotated[
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
 GroupArgument = Annotated[str, typer.Argument(help="Group id (team, cluster, area or org).")]
-
-
-def _service(workspace: Workspace) -> OrgService:
-    """The organization figures of `workspace` (the analysis loads here, when a command runs)."""
-    from orgflow.org.service import OrgService
-
-    return OrgService.for_workspace(workspace)
 
 
 def _day(text: str | None) -> date:
@@ -53,7 +42,7 @@ def summary(
 ) -> None:
     """One row per group on the date: kind, type, parent, members, checks failed. Example: orgflow org summary"""
     with open_from(ctx, read_only=True) as workspace:
-        render(_service(workspace).summary(_day(day)), fmt, columns=columns_option(columns))
+        render(workspace.org.summary(_day(day)), fmt, columns=columns_option(columns))
 
 
 @app.command()
@@ -68,7 +57,7 @@ def members(
     """People in a group on the date, with role and allocation. Example: orgflow org members checkout -d 2025-01-01"""
     with open_from(ctx, read_only=True) as workspace:
         render(
-            _service(workspace).members(group, _day(day), descendants=all_levels),
+            workspace.org.members(group, _day(day), descendants=all_levels),
             fmt,
             columns=columns_option(columns),
         )
@@ -86,7 +75,7 @@ def checks(
     """Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed"""
     with open_from(ctx, read_only=True) as workspace:
         render(
-            _service(workspace).checks(_day(day), group, failed_only=failed),
+            workspace.org.checks(_day(day), group, failed_only=failed),
             fmt,
             columns=columns_option(columns),
         )
@@ -98,14 +87,14 @@ def history(
 ) -> None:
     """A group's size on every day its membership changed. Example: orgflow org history shipping"""
     with open_from(ctx, read_only=True) as workspace:
-        render(_service(workspace).history(group), fmt, columns=columns_option(columns))
+        render(workspace.org.history(group), fmt, columns=columns_option(columns))
 
 
 @app.command()
 def team(ctx: typer.Context, group: GroupArgument, day: DateOption = None, fmt: FormatOption = Format.table) -> None:
     """A team's Team API: members, owned components, dependencies, checks. Example: orgflow org team checkout"""
     with open_from(ctx, read_only=True) as workspace:
-        api = _service(workspace).team_api(group, _day(day))
+        api = workspace.org.team_api(group, _day(day))
     parts = {"members": api.members, "components": api.components, "dependencies": api.dependencies}
     parts["checks"] = api.checks
     if fmt is Format.json:

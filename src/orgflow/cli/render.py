@@ -89,11 +89,9 @@ def csv_cell(value: Any) -> Any:
 
 def column_label(name: str) -> str:
     """A column's short terminal label ("Flow time p85 (d)"), or its name with spaces when it has none."""
-    label = _labels().get(name)
-    if label is not None:
-        return label
-    spaced = name.replace("_", " ")
-    return spaced[:1].upper() + spaced[1:]
+    from orgflow.registry import default_label
+
+    return _labels().get(name) or default_label(name)
 
 
 @cache
@@ -105,13 +103,15 @@ def _labels() -> dict[str, str]:
     return {**delivery_columns.LABELS, **definitions.LABELS}
 
 
-@cache
-def _core_columns() -> dict[str, tuple[str, ...]]:
-    """Per metric, the columns a terminal table keeps when it must leave some out."""
-    from orgflow.delivery import columns as delivery_columns
-    from orgflow.flow import definitions
+def _core_columns(metric: str) -> tuple[str, ...] | None:
+    """The columns a terminal table of `metric` keeps when it must leave some out (its declaration's
+    `core`; None: the first column alone)."""
+    from orgflow import registry
 
-    return {**definitions.CORE_COLUMNS, **delivery_columns.CORE_COLUMNS}
+    try:
+        return registry.figure(metric).core or None
+    except KeyError:
+        return None
 
 
 # A text cell longer than this is cut with an ellipsis rather than widen the table past the terminal,
@@ -282,7 +282,7 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         table = chosen.table
         reasons = _unknown_reasons(result.table)
         table = table.drop_columns([name for name in REASON_COLUMNS if name in table.column_names])
-        keep = table.column_names if columns else _core_columns().get(result.metric)
+        keep = table.column_names if columns else _core_columns(result.metric)
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
             console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)

@@ -49,8 +49,8 @@ def serve(
     """Serve the web dashboard and JSON API over the workspace (read-only). Example: orgflow serve --port 8000"""
     import uvicorn
 
+    from orgflow.views.filters import parse_now
     from orgflow.web.app import create_app
-    from orgflow.web.filters import parse_now
     from orgflow.workspace import open_workspace, workspace_dir
 
     directory = workspace_dir(state(ctx).workspace)
@@ -87,7 +87,7 @@ def report(
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from orgflow.report import build_report
-    from orgflow.web.filters import parse_now
+    from orgflow.views.filters import parse_now
     from orgflow.workspace import workspace_dir
 
     directory = workspace_dir(state(ctx).workspace)

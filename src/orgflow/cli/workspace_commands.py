@@ -10,8 +10,8 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from, state
 from orgflow.cli.options import WorkspaceOption
-from orgflow.cli.render import Format, console, json_value, render_table
-from orgflow.errors import InputError
+from orgflow.cli.render import Format, console, render_table
+from orgflow.errors import ConflictError
 
 
 def root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
@@ -48,49 +48,11 @@ def status(
     import json
     import sys
 
-    import pyarrow as pa
-
-    from orgflow.flow import quality, stored_facts
-    from orgflow.flow.browse import org_tree
-    from orgflow.org.attribution import DEFAULT_ORDER, attribution_counts
-
     with open_from(ctx, read_only=True) as workspace:
-        connection = workspace.store.connection
-        sections = {
-            "sources": quality.loaded_sources(connection),
-            "tables": quality.table_rows(connection),
-            "unmapped statuses": quality.unmapped_statuses(connection, workspace.config),
-            "warnings": quality.data_warnings(connection),
-            "flow facts": stored_facts.facts_state(connection, workspace.config),
-        }
-        counts = workspace.store.table_counts()
-        if counts.get("deployments") or counts.get("incidents"):
-            sections["delivery warnings"] = workspace.delivery.quality().table
-        tree = org_tree(workspace)
-        if tree.unowned:
-            sections["work no team of the org owns"] = pa.Table.from_pylist(
-                [vars(unit) for unit in tree.unowned],
-                schema=pa.schema(
-                    [("team_id", pa.string()), ("rule", pa.string()), ("items", pa.int64()), ("example", pa.string())]
-                ),
-            )
-        if counts.get("groups"):
-            from orgflow.org.structure import unattributed
-
-            # Work items are listed by unit above, with how to map them.
-            sections["unattributed"] = unattributed(connection, work_items=False)
-        order = workspace.config.org.attribution
-        if order != DEFAULT_ORDER:
-            sections["work items attributed by rule"] = attribution_counts(connection, order)
-        note = tree.ownership_note()
+        status = workspace.status
+        sections, note, order = status.sections, status.ownership_note, status.attribution
         if fmt is Format.json:
-            payload: dict[str, object] = {
-                name: [{k: json_value(v) for k, v in row.items()} for row in table.to_pylist()]
-                for name, table in sections.items()
-            }
-            if note:
-                payload["ownership note"] = note
-            sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+            sys.stdout.write(json.dumps(status.as_json(), indent=1) + "\n")
             return
         console.print(f"workspace [bold]{escape(str(workspace.directory.resolve()))}[/bold]")
         render_table(sections["sources"], title="work items by source and project")
@@ -120,7 +82,7 @@ def status(
             render_table(delivery, title="delivery data-quality warnings (see `orgflow dora`)")
         unowned = sections.get("work no team of the org owns")
         if unowned is not None:
-            title = "work no team of the org owns" if tree.has_org else "teams from attribution (no org loaded)"
+            title = "work no team of the org owns" if status.has_org else "teams from attribution (no org loaded)"
             render_table(unowned, title=title, limit=20)
         if note:
             console.print(escape(note))
@@ -158,7 +120,7 @@ def demo(
     directory = workspace_dir(state(ctx).workspace)
     if (directory / STORE_FILE).exists():
         if not force:
-            raise InputError(
+            raise ConflictError(
                 "a workspace already exists here",
                 file=str(directory / STORE_FILE),
                 hint="pass --force to replace it, or choose another --workspace",

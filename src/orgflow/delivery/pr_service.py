@@ -1,8 +1,8 @@
 """`PullRequestFlow`: the pull-request stages of a workspace, with the deploy stage from the commit graph.
 
-Binds `metrics.pr_flow` (coding, pickup, review, deploy per pull request) to the store, the window
-convention of the other services, and the delivery analysis that knows which production deployment
-first contained each merge commit. A pull request's team is the owner of its repository's component
+Binds `orgflow.delivery.pr_flow` (coding, pickup, review, deploy per pull request) to the store, the
+window convention of the other services, and the delivery analysis that knows which production
+deployment first contained each merge commit. A pull request's team is the owner of its repository's component
 (the same rule DORA's roll-up uses).
 """
 
@@ -14,50 +14,48 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from orgflow.delivery import pr_flow
-from orgflow.delivery.service import default_window_end
+from orgflow.delivery.ownership import service_of
+from orgflow.delivery.scope import default_window_end
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.query.fetch import fetch_arrow
 from orgflow.query.window import Window, make_window
+from orgflow.registry import definition
 
 if TYPE_CHECKING:
     from orgflow.delivery.service import DeliveryService
-    from orgflow.workspace import Workspace
+    from orgflow.query.context import AnalysisContext
 
 BY = ("repo", "team", "author")
 
-STAGES_DEFINITION = (
-    "Per pull request finished (merged, or closed unmerged) in the window, in hours: coding = first commit "
-    "(earliest author date) → opened; pickup = opened → first review by someone other than the author; "
-    "review = first review → merge; deploy = merge → the first successful production deployment whose "
-    "revision contains the merge commit. A stage is empty when its end has not happened."
-)
-SUMMARY_DEFINITION = (
-    "Distribution of each pull-request stage (coding, pickup, review, deploy) per group: count, p50, p85, "
-    "p95 and mean hours (percentiles interpolated linearly); small_sample when fewer pull requests than the "
-    "threshold."
-)
+STAGES_DEFINITION = definition("pr-stages", "delivery")
+SUMMARY_DEFINITION = definition("pr-summary", "delivery")
 
 
 class PullRequestFlow:
-    """Pull-request flow of one workspace as of the delivery service's `now`."""
+    """Pull-request flow of one workspace as of the delivery service's `now`.
 
-    def __init__(self, workspace: Workspace, delivery: DeliveryService) -> None:
-        self._workspace = workspace
+    Args:
+        context: the store, config and query engine to read from.
+        delivery: the delivery service of the same context (its commit walk gives the deploy stage).
+    """
+
+    def __init__(self, context: AnalysisContext, delivery: DeliveryService) -> None:
+        self.context = context
         self._delivery = delivery
         self.now = delivery.now
 
     def window(self, *, since: date | None = None, until: date | None = None) -> Window:
         """[since, until + 1 day) in UTC; defaults: the first pull request's day, and the end of the data's
         last day (see `window_end`)."""
-        row = self._workspace.store.connection.execute("SELECT min(created_at) FROM pull_requests").fetchone()
+        row = self.context.connection.execute("SELECT min(created_at) FROM pull_requests").fetchone()
         earliest = row[0].replace(tzinfo=UTC) if row and row[0] is not None else None
         last_day, _basis = self.window_end(since=since, until=until)
         return make_window(since=since, until=last_day, now=self.now, earliest=earliest)
 
     def data_as_of(self) -> datetime | None:
         """The pull requests' end (UTC): the latest one opened, merged or closed."""
-        (latest,) = self._workspace.store.connection.execute(
+        (latest,) = self.context.connection.execute(
             "SELECT greatest(max(created_at), max(merged_at), max(closed_at)) FROM pull_requests"
         ).fetchone()
         return None if latest is None else latest.replace(tzinfo=UTC)
@@ -83,12 +81,12 @@ class PullRequestFlow:
 
     def _stages(self, window: Window, repo: str | None, team: str | None) -> ibis.Table:
         stages = pr_flow.pr_stages(
-            self._workspace.ibis, since=window.since, until=window.until, repo=repo, deployed_at=self.deployed_at()
+            self.context.ibis, since=window.since, until=window.until, repo=repo, deployed_at=self.deployed_at()
         )
-        repos = [value for (value,) in self._workspace.store.connection.execute(
+        repos = [value for (value,) in self.context.connection.execute(
             "SELECT DISTINCT repo FROM pull_requests"
         ).fetchall()]  # fmt: skip
-        owners = {name: self._delivery.owner(name.rsplit("/", 1)[-1]) for name in repos}
+        owners = {name: self._delivery.owner(service_of(name)) for name in repos}
         if team is not None and team not in owners.values():
             raise InputError(
                 f"no pull requests of team {team!r}", field="team", hint="see `orgflow prs summary --by team`"
@@ -104,7 +102,7 @@ class PullRequestFlow:
     ) -> MetricResult:
         """One row per pull request finished in the window, with its four stages in hours."""
         window = self.window(since=since, until=until)
-        table = fetch_arrow(self._workspace.ibis, self._stages(window, repo, team))
+        table = fetch_arrow(self.context.ibis, self._stages(window, repo, team))
         params = self._params(window, since, until, repo=repo, team=team, rows=table.num_rows)
         return MetricResult("pr-stages", STAGES_DEFINITION, params, table)
 
@@ -122,9 +120,9 @@ class PullRequestFlow:
             raise InputError(f"cannot group pull requests by {by!r} (use {', '.join(BY)})", field="by")
         window = self.window(since=since, until=until)
         stages = self._stages(window, repo, team)
-        small = self._workspace.config.thresholds.small_sample
+        small = self.context.config.thresholds.small_sample
         summary = pr_flow.pr_summary(stages, by=(by,) if by else (), small_sample=small)
-        table = fetch_arrow(self._workspace.ibis, summary)
+        table = fetch_arrow(self.context.ibis, summary)
         params = self._params(window, since, until, repo=repo, team=team, by=by, rows=table.num_rows)
         return MetricResult("pr-summary", SUMMARY_DEFINITION, params, table)
 

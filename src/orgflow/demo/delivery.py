@@ -21,17 +21,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from orgflow.demo.org import (
-    BUS_FACTOR_TEAM,
-    ENGINEER,
-    NEW_TEAMS,
-    QA,
-    SOURCE,
-    SPLIT_TEAM,
-    TECH_LEAD,
-    DemoOrg,
-    Stint,
-)
+from orgflow.demo.acme import BUS_FACTOR_TEAM, ENGINEER, NEW_TEAMS, QA, SOURCE, SPLIT_TEAM, TECH_LEAD
+from orgflow.demo.org import DemoOrg, Stint
 from orgflow.model import (
     ChangedFile,
     Commit,

@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from orgflow.config import CONFIG_FILE
+from orgflow.demo.acme import BUS_FACTOR_TEAM, CLUSTERS, EXPLODING_TEAM, NEW_TEAMS, SOURCE, SPLIT_TEAM
 from orgflow.demo.delivery import build_delivery
-from orgflow.demo.org import BUS_FACTOR_TEAM, CLUSTERS, EXPLODING_TEAM, NEW_TEAMS, SOURCE, SPLIT_TEAM, build_org
+from orgflow.demo.org import build_org
 from orgflow.demo.work import build_work
-from orgflow.errors import InputError
+from orgflow.errors import ConflictError, InputError
 from orgflow.model import (
     BlockedInterval,
     Component,
@@ -119,7 +120,7 @@ def build_demo(
     directory = Path(directory)
     for existing in (directory / CONFIG_FILE, directory / STORE_FILE):
         if existing.exists():
-            raise InputError(
+            raise ConflictError(
                 "a workspace already exists here", file=str(existing), hint="build the demo in a new folder"
             )
     if items < 100:

@@ -12,7 +12,7 @@ from datetime import date
 
 import numpy as np
 
-from orgflow.demo.org import EXPLODING_TEAM, TeamSpec
+from orgflow.demo.acme import EXPLODING_TEAM, TeamSpec
 
 DAY = 86_400
 HOUR = 3_600

@@ -12,7 +12,8 @@ from itertools import repeat
 
 import numpy as np
 
-from orgflow.demo.org import ENGINEER, NEW_TEAMS, SOURCE, SPLIT_TEAM, TECH_LEAD, DemoOrg, Stint, TeamSpec
+from orgflow.demo.acme import ENGINEER, NEW_TEAMS, SOURCE, SPLIT_TEAM, TECH_LEAD, TeamSpec
+from orgflow.demo.org import DemoOrg, Stint
 from orgflow.demo.timeline import (
     CANCELLED,
     DAY,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from orgflow.config import Config, status_key
-from orgflow.errors import InputError
+from orgflow.errors import NotFoundError
 from orgflow.model.org import Group as StoredGroup
 from orgflow.org.attribution import UNATTRIBUTED, attributed_units
 from orgflow.org.structure import stored_records
@@ -87,7 +87,7 @@ class OrgTree:
             known = ", ".join(
                 sorted(g.group_id for g in self.groups.values() if (g.kind == "team") == (kind == "team"))
             )
-            raise InputError(f"unknown {kind} {group_id!r}", field=kind, hint=f"known: {known or 'none'}")
+            raise NotFoundError(f"unknown {kind} {group_id!r}", field=kind, hint=f"known: {known or 'none'}")
         return group
 
     def roots(self) -> list[Group]:
@@ -329,7 +329,7 @@ def item_detail(
         arguments.append(source)
     row = connection.execute(query + " ORDER BY source LIMIT 1", arguments).fetchone()
     if row is None:
-        raise InputError(f"unknown item {item_id!r}", field="item", hint="see the items table for item ids")
+        raise NotFoundError(f"unknown item {item_id!r}", field="item", hint="see the items table for item ids")
     item_source, key, title, project, team_id, item_type, status, created_at, url = row
     transitions = connection.execute(
         "SELECT to_status, changed_at, author FROM status_transitions WHERE source = ? AND item_id = ? "

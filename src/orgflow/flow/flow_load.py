@@ -10,7 +10,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from orgflow.flow.history import Instant, instant
+from orgflow.flow.history import Instant, instant, ratio
 from orgflow.query.window import PERIODS, AnyWindow
 
 PERIOD_UNITS = dict(zip(PERIODS, ("D", "W", "M"), strict=True))
@@ -200,8 +200,8 @@ def flow_distribution(items: ir.Table, *, window: AnyWindow, now: Instant) -> ir
     whole = ibis.window()
     return (
         joined.mutate(
-            finished_share=_.finished / ibis.greatest(_.finished.sum().over(whole), 1),
-            wip_share=_.wip / ibis.greatest(_.wip.sum().over(whole), 1),
+            finished_share=ratio(_.finished, ibis.greatest(_.finished.sum().over(whole), 1)),
+            wip_share=ratio(_.wip, ibis.greatest(_.wip.sum().over(whole), 1)),
         )
         .select("flow_type", "finished", "finished_share", "wip", "wip_share")
         .order_by("flow_type")

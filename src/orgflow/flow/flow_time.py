@@ -11,7 +11,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from orgflow.flow.history import MICROSECONDS_PER_DAY, Instant, instant
+from orgflow.flow.history import Instant, in_days, instant, ratio
 from orgflow.query.window import AnyWindow
 
 ITEM_COLUMNS = ("source", "item_id", "title", "team_id", "group_id", "project", "item_type", "flow_type")
@@ -19,7 +19,7 @@ ITEM_COLUMNS = ("source", "item_id", "title", "team_id", "group_id", "project", 
 
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
     """end - start in days, from exact microseconds."""
-    return end.delta(start, unit="microsecond") / MICROSECONDS_PER_DAY
+    return in_days(end.delta(start, unit="microsecond"))
 
 
 def aggregate(table: ir.Table, groups: list[str], **metrics: ir.Value) -> ir.Table:
@@ -93,9 +93,9 @@ def flow_efficiency_items(items: ir.Table, *, window: AnyWindow) -> ir.Table:
     return done.select(
         *ITEM_COLUMNS,
         "finished_at",
-        active_days=_.active_us.fill_null(0) / MICROSECONDS_PER_DAY,
-        cycle_time_days=cycle_us / MICROSECONDS_PER_DAY,
-        flow_efficiency=ibis.ifelse(cycle_us > 0, _.active_us.fill_null(0) / cycle_us, None),
+        active_days=in_days(_.active_us.fill_null(0)),
+        cycle_time_days=in_days(cycle_us),
+        flow_efficiency=ibis.ifelse(cycle_us > 0, ratio(_.active_us.fill_null(0), cycle_us), None),
     ).order_by("finished_at", "item_id")
 
 
@@ -111,7 +111,7 @@ def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir
     per_item = done.mutate(
         active_us=done.active_us.fill_null(0),
         cycle_us=cycle_us,
-        item_efficiency=ibis.ifelse(cycle_us > 0, done.active_us.fill_null(0) / cycle_us, None),
+        item_efficiency=ibis.ifelse(cycle_us > 0, ratio(done.active_us.fill_null(0), cycle_us), None),
     )
     groups = [by] if by else []
     # Sums of whole microseconds are exact, whatever order the rows are added in; sums of days are not.
@@ -120,8 +120,8 @@ def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir
             per_item,
             groups,
             finished=_.count(),
-            active_days=_.active_us.sum() / MICROSECONDS_PER_DAY,
-            cycle_days=_.cycle_us.sum() / MICROSECONDS_PER_DAY,
+            active_days=in_days(_.active_us.sum()),
+            cycle_days=in_days(_.cycle_us.sum()),
             item_efficiency_p50=_.item_efficiency.quantile(0.5),
         )
         .mutate(flow_efficiency=ibis.ifelse(_.cycle_days > 0, _.active_days / _.cycle_days, None))

@@ -29,6 +29,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 from ibis import _
 
@@ -36,6 +37,17 @@ from orgflow.query.tables import TableSource
 
 MICROSECONDS_PER_DAY = 86_400 * 1_000_000
 TERMINAL = ("done", "cancelled")
+
+
+def ratio(numerator: ir.NumericValue, denominator: ir.NumericValue | float) -> ir.FloatingValue:
+    """numerator / denominator in float64 on every engine: PostgreSQL divides integers as integers
+    and sums them as decimals, so the numerator is cast first (on DuckDB the same double division)."""
+    return numerator.cast("float64") / denominator
+
+
+def in_days(microseconds: ir.NumericValue) -> ir.FloatingValue:
+    """Microseconds in days (86,400 s), in float64 (`ratio`)."""
+    return ratio(microseconds, MICROSECONDS_PER_DAY)
 
 
 Instant = datetime | ir.TimestampScalar
@@ -69,8 +81,13 @@ def item_base(tables: TableSource, *, now: datetime | None, teams: ir.Table | No
     Columns: ik, source, item_id, title, project, team_id, item_type, resolution, created_at, workflow.
     """
     stored = tables.table("work_items")
-    # DuckDB's row id: unique per stored row and free (a numbering window would sort a million rows).
-    items = stored.mutate(ik=stored.rowid())
+    if ibis.get_backend(stored).has_operation(ops.RowID):
+        # DuckDB's row id: unique per stored row and free (a numbering window would sort a million rows).
+        ik = stored.rowid()
+    else:
+        # An engine without row ids (PostgreSQL): the row's number in key order.
+        ik = ibis.row_number().over(order_by=["source", "source_id"])
+    items = stored.mutate(ik=ik)
     if now is not None:
         items = items.filter(_.created_at <= now)
     project_workflow = tables.table("of_project_workflow")

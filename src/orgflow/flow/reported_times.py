@@ -26,7 +26,7 @@ import weakref
 from typing import TYPE_CHECKING, NamedTuple
 
 from orgflow.config import status_key
-from orgflow.query.lookups import lookup_digests, sql_literal
+from orgflow.query.lookups import Lookups, sql_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -52,7 +52,9 @@ class ReportedTables(NamedTuple):
     items: str = "of_reported_items"
 
 
-def build_reported_tables(connection: duckdb.DuckDBPyConnection, facts: str, names: ReportedTables) -> None:
+def build_reported_tables(
+    connection: duckdb.DuckDBPyConnection, facts: str, names: ReportedTables, lookups: Lookups | None = None
+) -> None:
     """(Re)create the temporary tables of reported times of the items of the item facts table `facts`
     (`orgflow.flow.history.item_facts`: ik, source, item_id, workflow), after the lookups
     (`orgflow.query.lookups.build_lookups`):
@@ -68,13 +70,14 @@ def build_reported_tables(connection: duckdb.DuckDBPyConnection, facts: str, nam
     ``ik`` is the item's key in `facts`. Every query then joins a small table instead of mapping the
     reported rows again. Building them takes some 40 ms on the Apache export, so tables already built
     on this connection from the same facts table, data (last import, row counts) and mapping are
-    kept. Like `build_lookups(reuse=True)`, call it outside any explicit transaction.
+    kept (`lookups`, the workspace's, remembers the mapping's digest). Like the workspace's
+    `Lookups.build`, call it outside any explicit transaction.
     """
     (stamp,) = connection.execute(
         "SELECT [(SELECT coalesce(max(import_id), 0) FROM imports), (SELECT count(*) FROM work_items), "
         "(SELECT count(*) FROM reported_status_times)]"
     ).fetchone()
-    signature = (facts, tuple(stamp), *lookup_digests(connection, ("of_status_map",)))
+    signature = (facts, tuple(stamp), *(lookups or Lookups(connection)).digests(("of_status_map",)))
     built = _BUILT.setdefault(connection, {})
     if built.get(names) == signature:
         return

@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.flow.flow_time import ITEM_COLUMNS, finished_in
-from orgflow.flow.history import MICROSECONDS_PER_DAY, Instant, instant, with_stage_name
+from orgflow.flow.history import Instant, in_days, instant, ratio, with_stage_name
 from orgflow.query.tables import TableSource
 from orgflow.query.window import AnyWindow
 
@@ -42,7 +42,7 @@ def _stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, leve
         **{level: joined.stage_name.fill_null("unmapped")},
         **{order: joined[order]},
         **({"category": joined.category} if level == "stage" else {}),
-        days=joined.us / MICROSECONDS_PER_DAY,
+        days=in_days(joined.us),
         entries=joined.entries,
         us=joined.us,
     )
@@ -68,8 +68,8 @@ def time_in_stages(
     order = f"{level}_order"
     summary = per_item.group_by([*groups, level, order]).aggregate(
         items=_.count(),
-        total_days=_.us.sum() / MICROSECONDS_PER_DAY,
-        mean_days=_.us.sum() / MICROSECONDS_PER_DAY / _.count(),
+        total_days=in_days(_.us.sum()),
+        mean_days=in_days(_.us.sum()) / _.count(),
         p50_days=_.days.quantile(0.5),
         p85_days=_.days.quantile(0.85),
     )
@@ -151,10 +151,10 @@ def blocked_time(
     result = by_reason.join(merged, "ik").join(items.select("ik", *ITEM_COLUMNS), "ik")
     return result.select(
         *ITEM_COLUMNS,
-        flagged_days=_.flagged_days.fill_null(0) / MICROSECONDS_PER_DAY,
-        status_days=_.status_days.fill_null(0) / MICROSECONDS_PER_DAY,
-        link_days=_.link_days.fill_null(0) / MICROSECONDS_PER_DAY,
-        blocked_days=_.union_us / MICROSECONDS_PER_DAY,
+        flagged_days=in_days(_.flagged_days.fill_null(0)),
+        status_days=in_days(_.status_days.fill_null(0)),
+        link_days=in_days(_.link_days.fill_null(0)),
+        blocked_days=in_days(_.union_us),
     ).order_by(ibis.desc("blocked_days"), "item_id")
 
 
@@ -168,7 +168,7 @@ def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
     ordered = ibis.window(group_by=partition, order_by=["block_from", "block_to"])
     marked = spans.mutate(running_reach=_.block_to.max().over(running))
     marked = marked.mutate(reach=_.running_reach.lag().over(ordered))
-    marked = marked.mutate(new_island=(_.reach.isnull() | (_.block_from > _.reach)).cast("int64"))
+    marked = marked.mutate(new_island=ibis.ifelse(_.reach.isnull() | (_.block_from > _.reach), 1, 0))
     marked = marked.mutate(island=_.new_island.sum().over(running))
     islands = marked.group_by([*partition, "island"]).aggregate(start=_.block_from.min(), end=_.block_to.max())
     return islands.group_by(partition).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
@@ -186,16 +186,16 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> i
     started = items.filter(_.started_at >= window.since, _.started_at < window.until)
     # The mean from a sum of whole microseconds: exact, whatever order the rows are added in.
     cycle_us = _.finished_at.delta(_.started_at, unit="microsecond")
-    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=cycle_us.sum() / MICROSECONDS_PER_DAY / _.count())
+    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=in_days(cycle_us.sum()) / _.count())
     arrivals = started.aggregate(arrivals=_.count())
     wip_stats = daily_wip.aggregate(
         days=_.count(),
-        mean_wip=_.wip.mean(),
+        mean_wip=_.wip.cast("float64").mean(),
         wip_start=_.wip.argmin(_.date),
         wip_end=_.wip.argmax(_.date),
     )
     joined = wip_stats.cross_join(flow).cross_join(arrivals)
-    joined = joined.mutate(throughput_per_day=_.departures / window.days)
+    joined = joined.mutate(throughput_per_day=ratio(_.departures, window.days))
     joined = joined.mutate(predicted_wip=_.throughput_per_day * _.mean_cycle_time_days)
     return joined.mutate(
         ratio=ibis.ifelse(_.predicted_wip > 0, _.mean_wip / _.predicted_wip, None),

@@ -35,14 +35,17 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 
 from orgflow.org.attribution import DEFAULT_ORDER, build_attribution
-from orgflow.query.lookups import build_lookups, lookup_digests
+from orgflow.query.lookups import Lookups, build_lookups, sql_literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import duckdb
     import ibis
     import ibis.expr.types as ir
 
     from orgflow.config import Config
+    from orgflow.query.compiled_sql import QueryCache
     from orgflow.query.tables import TableSource
 
 # Raise when the columns or the definitions of the open facts change: stored facts of another version
@@ -65,19 +68,6 @@ FACT_LOOKUPS = (
 )
 
 
-def materialize(
-    connection: duckdb.DuckDBPyConnection,
-    name: str,
-    expression: ir.Table,
-    *,
-    temporary: bool = True,
-) -> None:
-    """Store the rows of `expression` as the table `name` (replacing it), temporary by default."""
-    from orgflow.query.compiled import compile_query, values_of
-
-    write_table(connection, name, compile_query(expression).sql_with(values_of(expression)), temporary=temporary)
-
-
 def write_table(connection: duckdb.DuckDBPyConnection, name: str, sql: str, *, temporary: bool = True) -> None:
     """Store the rows of the query `sql` as the table `name` (replacing it), temporary by default."""
     # The rows of a fact table have no order anyone reads; letting DuckDB write them in any order
@@ -92,48 +82,78 @@ def write_table(connection: duckdb.DuckDBPyConnection, name: str, sql: str, *, t
 
 def build_open_facts(
     connection: duckdb.DuckDBPyConnection,
-    tables: TableSource,
+    tables: TableSource | Callable[[], TableSource],
     *,
     now: datetime | None,
     attribution: tuple[str, ...],
     names: dict[str, str],
     temporary: bool = True,
+    queries: QueryCache | None = None,
 ) -> None:
     """Build the open facts as of `now` (naive UTC; None: all the data) into the tables `names` names
     (keys ``attribution``, ``base``, ``transitions``, ``items``, ``climbs``; the first two are always temporary,
     and the attribution is built only for an order other than the default).
 
-    The lookups (`build_lookups`) must exist on `connection`.
+    The lookups (`build_lookups`) must exist on `connection`. `tables` (or a function giving it, called
+    only when a query is built) serves the Ibis tables the queries are built over. With `queries`, the
+    facts of all the data (`now` None) run the SQL kept there for these table names and attribution,
+    and keep the SQL they compile: their text depends on the names and the code, not on the data. A
+    process that finds all four kept loads no Ibis.
     """
+    teams = tuple(attribution) != DEFAULT_ORDER
+    if teams:
+        # Only a configured attribution order costs the extra query; the default reads the stored team.
+        build_attribution(connection, attribution, names["attribution"])
+    known: list[TableSource] = []
+
+    def source() -> TableSource:
+        if not known:
+            known.append(tables() if callable(tables) else tables)
+        return known[0]
+
+    for part in ("base", "transitions", "items", "climbs"):
+        kept = queries is not None and now is None
+        key = ("open facts", FACTS_VERSION, part, tuple(sorted(names.items())), teams)
+        query = queries.get(key) if kept and queries is not None else None
+        values: dict[str, object] = {}
+        if query is None:
+            from orgflow.query.compiled import compile_query, values_of
+
+            expression = _facts_expression(part, source(), now=now, names=names, teams=teams)
+            query, values = compile_query(expression), values_of(expression)
+            if kept and queries is not None and not query.labels:
+                queries.put(key, query)
+        write_table(connection, names[part], query.sql_with(values), temporary=temporary or part == "base")
+
+
+def _facts_expression(
+    part: str, tables: TableSource, *, now: datetime | None, names: dict[str, str], teams: bool
+) -> ir.Table:
+    """The Ibis expression of one table of the open facts (``base``, ``transitions``, ``items`` or
+    ``climbs``), over the tables built before it."""
     from orgflow.flow.flow_load import cfd_climbs
     from orgflow.flow.history import item_base, item_facts, mapped_transitions
 
-    teams = None
-    if tuple(attribution) != DEFAULT_ORDER:
-        # Only a configured attribution order costs the extra query; the default reads the stored team.
-        build_attribution(connection, attribution, names["attribution"])
-        teams = tables.table(names["attribution"])
-    materialize(connection, names["base"], item_base(tables, now=now, teams=teams))
+    if part == "base":
+        return item_base(tables, now=now, teams=tables.table(names["attribution"]) if teams else None)
     base = tables.table(names["base"])
-    materialize(
-        connection,
-        names["transitions"],
-        mapped_transitions(tables, base, now=now),
-        temporary=temporary,
-    )
+    if part == "transitions":
+        return mapped_transitions(tables, base, now=now)
     transitions = tables.table(names["transitions"])
-    materialize(connection, names["items"], item_facts(tables, base, transitions), temporary=temporary)
-    items = tables.table(names["items"])
-    materialize(connection, names["climbs"], cfd_climbs(transitions, items), temporary=temporary)
+    if part == "items":
+        return item_facts(tables, base, transitions)
+    return cfd_climbs(transitions, tables.table(names["items"]))
 
 
-def facts_key(connection: duckdb.DuckDBPyConnection, attribution: tuple[str, ...]) -> str:
+def facts_key(
+    connection: duckdb.DuckDBPyConnection, attribution: tuple[str, ...], lookups: Lookups | None = None
+) -> str:
     """The key of the facts the current lookups and data give (see the module's docstring).
 
-    The lookups must exist on `connection`.
+    The lookups must exist on `connection`; `lookups` (the workspace's) remembers their digests.
     """
     parts = [f"version {FACTS_VERSION}", f"attribution {','.join(attribution)}"]
-    digests = lookup_digests(connection, FACT_LOOKUPS)
+    digests = (lookups or Lookups(connection)).digests(FACT_LOOKUPS)
     parts.extend(f"{name} {digest}" for name, digest in zip(FACT_LOOKUPS, digests, strict=True))
     stamp = connection.execute(
         "SELECT (SELECT coalesce(max(import_id), 0) FROM imports), (SELECT count(*) FROM work_items), "
@@ -153,14 +173,20 @@ def _stored(connection: duckdb.DuckDBPyConnection) -> tuple[str | None, datetime
     return rows.get(_KEY), datetime.fromisoformat(horizon) if horizon else None
 
 
-def usable(connection: duckdb.DuckDBPyConnection, attribution: tuple[str, ...], now: datetime) -> bool:
-    """Whether the stored facts are those of the current lookups and data, and cover `now` (naive UTC)."""
+def usable(
+    connection: duckdb.DuckDBPyConnection,
+    attribution: tuple[str, ...],
+    now: datetime,
+    lookups: Lookups | None = None,
+) -> bool:
+    """Whether the stored facts are those of the current lookups and data, and cover `now` (naive UTC);
+    `lookups` (the workspace's) remembers the lookups' digests."""
     stored_key, horizon = _stored(connection)
     if stored_key is None:
         return False
     if horizon is not None and horizon > now:
         return False
-    return stored_key == facts_key(connection, attribution)
+    return stored_key == facts_key(connection, attribution, lookups)
 
 
 _STATE_SCHEMA = pa.schema(
@@ -188,13 +214,20 @@ def facts_state(connection: duckdb.DuckDBPyConnection, config: Config) -> pa.Tab
 
 
 def refresh(
-    connection: duckdb.DuckDBPyConnection, backend: ibis.BaseBackend, config: Config, *, own_transaction: bool = True
+    connection: duckdb.DuckDBPyConnection,
+    backend: ibis.BaseBackend | Callable[[], ibis.BaseBackend],
+    config: Config,
+    *,
+    own_transaction: bool = True,
+    queries: QueryCache | None = None,
 ) -> bool:
     """Rebuild the stored facts if the config or the data changed since they were built. Returns
     whether they were rebuilt.
 
     With `own_transaction` (the default) the rebuild is one transaction of its own; without, it runs
     inside the caller's (an import, so that its data and its facts land together or not at all).
+    `backend` (or a function giving it, called only when a query must be built) is the Ibis backend
+    over `connection`; `queries` keeps the compiled SQL (see `build_open_facts`).
     """
     build_lookups(connection, config)
     attribution = tuple(config.org.attribution)
@@ -204,14 +237,18 @@ def refresh(
     (horizon,) = connection.execute(
         "SELECT greatest((SELECT max(changed_at) FROM status_transitions), (SELECT max(created_at) FROM work_items))"
     ).fetchone()
-    from orgflow.query.tables import KnownTables
+
+    def tables() -> TableSource:
+        from orgflow.query.tables import KnownTables
+
+        return KnownTables(backend() if callable(backend) else backend)
 
     if own_transaction:
         connection.execute("BEGIN TRANSACTION")
     try:
         build_open_facts(
             connection,
-            KnownTables(backend),
+            tables,
             now=None,
             attribution=attribution,
             names={
@@ -222,12 +259,14 @@ def refresh(
                 "climbs": CLIMBS_TABLE,
             },
             temporary=False,
+            queries=queries,
         )
         for part in ("attribution", "base"):
             connection.execute(f"DROP TABLE IF EXISTS of_facts_{part}")
+        # Literal values: binding parameters would make DuckDB's client import pandas.
+        stamp = sql_literal(horizon.isoformat() if horizon else "")
         connection.execute(
-            "INSERT OR REPLACE INTO orgflow_meta VALUES (?, ?), (?, ?)",
-            [_KEY, key, _HORIZON, horizon.isoformat() if horizon else ""],
+            f"INSERT OR REPLACE INTO orgflow_meta VALUES ('{_KEY}', {sql_literal(key)}), ('{_HORIZON}', {stamp})"
         )
         if own_transaction:
             connection.execute("COMMIT")

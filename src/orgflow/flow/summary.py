@@ -7,7 +7,7 @@ import ibis.expr.types as ir
 from ibis import _
 
 from orgflow.flow.flow_time import aggregate, days_between
-from orgflow.flow.history import Instant, instant
+from orgflow.flow.history import Instant, instant, ratio
 from orgflow.flow.reported_times import with_reported_times
 from orgflow.query.window import AnyWindow
 
@@ -113,7 +113,7 @@ def flow_summary(
     # workflow whose statuses are all unmapped), so an efficiency of 0 % would be made up.
     no_active = _.active_us.fill_null(0) == 0
     cycle_times = {f"cycle_time_p{p}": ibis.ifelse(measured, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
-    percent = (100 * skipped_count / finished_count.nullif(0)).round().cast("int64").clip(51, 99).cast("string")
+    percent = ratio(100 * skipped_count, finished_count.nullif(0)).round().cast("int64").clip(51, 99).cast("string")
     majority_reason = (
         "cycle_time, flow_efficiency: "
         + skipped_count.cast("string")
@@ -129,7 +129,7 @@ def flow_summary(
         wip=_.wip.fill_null(0),
         skipped_start=skipped_count,
         throughput_per_week=finished_count / weeks,
-        flow_efficiency=ibis.ifelse(measured & ~no_active, _.active_us / _.cycle_us, None),
+        flow_efficiency=ibis.ifelse(measured & ~no_active, ratio(_.active_us, _.cycle_us), None),
         small_sample=finished_count < small_sample,
         unknown_reasons=ibis.cases(
             (finished_count == 0, NO_FINISHED),

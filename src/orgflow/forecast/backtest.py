@@ -10,6 +10,7 @@ holds about q of the time: an 85 % row that holds 70 % of the time is over-confi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -19,28 +20,22 @@ import pyarrow as pa
 
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
-from orgflow.forecast.calibration import (
-    RECORD_TRIALS,
-    Question,
-    calibrate_at,
-    cumulative_counts,
-    score,
-    seeded_forecasts,
-)
+from orgflow.forecast.calibration import RECORD_TRIALS, Question, cumulative_counts, median_of, score
 from orgflow.forecast.defaults import DEFAULT_BACKTEST_TRIALS, DEFAULT_WINDOWS
 from orgflow.forecast.history import ThroughputSeries, assess
 from orgflow.forecast.montecarlo import BLOCK_DAYS
+from orgflow.forecast.record import calibrate_at
+from orgflow.forecast.replay import seeded_forecasts
 from orgflow.forecast.result import CONFIDENCES, at_least_for, check_confidences, day_for
+from orgflow.registry import definition
 
 MIN_ORIGINS = 30
 """Fewer forecasts than this for a window and its coverage is not judged."""
 TOLERANCE = 0.05
 """Coverage within this of the confidence counts as calibrated."""
 
-DEFINITION = (
-    "Coverage of forecasts made from past dates with only the history known then: the share of forecasts "
-    "whose confidence row held (how-many: actual items >= forecast; when: actual day <= forecast)."
-)
+DEFINITION = definition("backtest-when", "forecast")
+"""The backtests' definition (`orgflow.forecast.figures`: the same for when and how many)."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +111,7 @@ def backtest(
     """Backtest "how many in `horizon_days`" (default) or, with `items`, "when will `items` be done".
 
     Each forecast is judged twice: as the plain Monte Carlo gives it (`coverage`) and, with
-    `calibrated`, read at the levels its own record of weekly past forecasts adjusts it to
+    `calibrated`, read as its own record of weekly past forecasts adjusts it
     (`calibrated_coverage`; `orgflow.forecast.calibration`, only outcomes known at the origin). A
     calibrated row that is null (no calibration can hold there) is not a forecast and is not counted.
 
@@ -178,18 +173,14 @@ def backtest(
             }
             if calibrated:
                 calibration = calibrate_at(counts, origin, question, confidences, record_at)
-                levels = [calibration.level(q) for q in confidences]
-                for position, level in enumerate(levels):
-                    if level is not None:
+                median = median_of(kind, samples)
+                read = _reader(kind, samples, trials)
+                values = [calibration.row(q, read, median) for q in confidences]
+                for position, (q, value) in enumerate(zip(confidences, values, strict=True)):
+                    if calibration.adjustment(q).given:
                         calibrated_made[position] += 1
-                        calibrated_held[position] += outcome_score < level - _TOLERANCE
-                values = _read(kind, samples, trials, tuple(level or 0.5 for level in levels))
-                record.update(
-                    {
-                        f"calibrated_{_key(q)}": None if level is None else value
-                        for q, level, value in zip(confidences, levels, values, strict=True)
-                    }
-                )
+                        calibrated_held[position] += _holds(kind, value, actual)
+                record.update({f"calibrated_{_key(q)}": value for q, value in zip(confidences, values, strict=True)})
             outcomes.append(record)
         for position, confidence in enumerate(confidences):
             coverage = float(held[position] / made) if made else None
@@ -242,6 +233,19 @@ _TOLERANCE = 1e-9
 
 def _key(confidence: float) -> str:
     return f"p{round(confidence * 100):g}"
+
+
+def _reader(kind: str, samples: np.ndarray, trials: int) -> Callable[[float], int | None]:
+    """Reads a forecast given by its trial outcomes at one level."""
+    return lambda level: _read(kind, samples, trials, (level,))[0]
+
+
+def _holds(kind: str, row: int | None, actual: int) -> bool:
+    """Whether a row held: the actual day on or before it ("when"; None, beyond the horizon, always
+    holds for a known outcome) or at least its items ("how-many")."""
+    if kind == "when":
+        return row is None or actual <= row
+    return row is not None and actual >= row
 
 
 def _read(kind: str, samples: np.ndarray, trials: int, levels: tuple[float, ...]) -> list[int | None]:

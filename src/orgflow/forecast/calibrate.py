@@ -5,21 +5,17 @@
 
 The record is made from the history known on the forecast date (`ThroughputSeries.past` and the
 window), with the same window length, resampling and question as the forecast; see
-`orgflow.forecast.calibration` for the rule.
+`orgflow.forecast.calibration` for the rule and `orgflow.forecast.record` for the record.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from orgflow.forecast.calibration import (
-    RECORD_TRIALS,
-    Calibration,
-    Question,
-    calibrate_at,
-    seeded_forecasts,
-)
+from orgflow.forecast.calibration import RECORD_TRIALS, Calibration, Question
 from orgflow.forecast.history import ThroughputSeries
+from orgflow.forecast.record import calibrate_at
+from orgflow.forecast.replay import seeded_forecasts
 from orgflow.forecast.result import ForecastResult
 
 

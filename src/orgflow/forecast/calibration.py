@@ -1,8 +1,9 @@
-"""Self-calibration: a forecast's confidence levels adjusted by the team's own record of past forecasts.
+"""Self-calibration: a forecast's rows adjusted by the team's own record of past forecasts.
 
 Every week back from the forecast date (origins t - 7, t - 14, …) the same question is forecast with
-only the history known then (the same window length, the same resampling), and each past forecast
-gets a *score*: the probability it gave to outcomes better than what really happened,
+only the history known then (the same window length, the same resampling; `orgflow.forecast.record`),
+and each past forecast gets a *score*: the probability it gave to outcomes better than what really
+happened,
 
     how-many: r = P(items > actual)        when: r = P(day < actual day).
 
@@ -17,36 +18,35 @@ so that k of the n past forecasts would have held at q' (the split-conformal qua
 finite-sample correction). An erratic team has large scores and gets wider rows; a steady one keeps
 rows close to the plain Monte Carlo.
 
-No look-ahead: a past forecast enters the record only with what is known on the forecast date. A
-"how many in H days" forecast from origin s enters once s + H <= t. A "when" forecast enters once
-its own 95 % day has passed (t - s >= its `SETTLED_LEVEL` row): whether it enters then depends on the
-forecast alone, never on its outcome, because taking the forecasts as soon as they finish would keep
-the fast outcomes of the last weeks and leave out the slow ones, a record better than the truth. The
-few entered forecasts whose items are still not all finished by t are pending: their day is later
-than t - s, so their score is at least P(day <= t - s), and they enter with that lower bound.
+**The tail.** When r(k) leaves fewer than `TAIL_TRIALS` of the record's trials beyond it, the level
+reads the forecast where its trials no longer resolve it: a window of a few busy weeks has no trial
+as slow as the quiet spells the record has seen, however many trials are drawn. There the row is also
+held to the record's *scale*: each past forecast's outcome over its own median (`ratio`: the actual
+day over the median day, or the actual items over the median items), and with the ratios sorted,
 
-The record's past forecasts replay one set of drawn trials (`ReplayedTrials`: the same day indices
-on each origin's own window, common random numbers), so a record costs gathers, not simulations.
+    when: row >= floor(median x ratio(k))        how-many: row <= ceil(median x ratio(n + 1 - k)),
+
+the same split-conformal quantile on another score (medians below 1 count as 1). The row is the
+wider of the two. When r(k) is 1 (past outcomes beyond every trial), the scale row alone is given
+instead of a null row. The rule and the `TAIL_TRIALS` threshold were chosen on the real-data backtests
+(docs/forecasting.md).
 
 No calibration can hold, and the row is null with the reason, when the record has fewer than
-`MIN_SCORES` forecasts, when the level needs more forecasts than the record has (k > n), when the
-k-th score is 1 (past outcomes beyond every simulated one), or when a regime change just happened:
-the last `REGIME_DAYS` days finished fewer or more items than any `REGIME_DAYS` days of the record's
-span, so the record no longer speaks for the present.
+`MIN_SCORES` forecasts, when the level needs more forecasts than the record has (k > n), or when a
+regime change just happened (`orgflow.forecast.record.regime_change`).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
 from orgflow.forecast.history import MIN_ACTIVE_DAYS, MIN_DAYS, MIN_ITEMS
-from orgflow.forecast.montecarlo import BLOCK_DAYS, DaySampler, count_until
-from orgflow.forecast.result import MAX_DAYS
+from orgflow.forecast.montecarlo import BLOCK_DAYS
 
 RECORD_STEP_DAYS = 7
 """Days between the past forecasts of the record."""
@@ -63,6 +63,9 @@ SETTLED_LEVEL = 0.95
 has passed (chosen on the real-data backtests, docs/forecasting.md)."""
 REGIME_DAYS = 28
 """The span of the regime-change check: the last four weeks against every four weeks of the record."""
+TAIL_TRIALS = 5
+"""A level leaving fewer of the record's trials beyond it than this is in the unresolved tail, where
+the row is held to the record's scale as well (chosen on the real-data backtests, docs/forecasting.md)."""
 
 
 @dataclass(frozen=True)
@@ -112,30 +115,81 @@ def score(kind: str, samples: np.ndarray, actual: int) -> float:
     return float(np.searchsorted(samples, actual, side="left") / samples.size)
 
 
+def median_of(kind: str, samples: np.ndarray) -> int:
+    """A forecast's 50 % row from its trial outcomes (sorted), read as the rows are: the first day by
+    which half the trials are done ("when"), the most items reached in half of them ("how-many")."""
+    half = math.ceil(samples.size / 2)
+    return int(samples[half - 1] if kind == "when" else samples[samples.size - half])
+
+
+def ratio(actual: int, median: int) -> float:
+    """The scale score of an outcome: `actual` over the forecast's median (a median below 1 counts as 1)."""
+    return actual / max(median, 1)
+
+
+def scaled_row(kind: str, median: int, scale: float) -> int:
+    """The widest row the scale rule allows: the last day d with d / median <= `scale` ("when"), the
+    fewest items x with x / median >= `scale` ("how-many"); a median below 1 counts as 1."""
+    base = max(median, 1)
+    if kind == "when":
+        return math.floor(base * scale + 1e-9)
+    return math.ceil(base * scale - 1e-9)
+
+
 @dataclass(frozen=True)
 class PastForecast:
-    """One forecast of the record: its origin (days from the history's first day), its score, and
-    whether the outcome was known on the forecast date (False: a pending "when", score a lower bound)."""
+    """One forecast of the record: its origin (days from the history's first day), its score, whether
+    the outcome was known on the forecast date (False: a pending "when", score and ratio lower bounds),
+    its outcome over its median (`ratio`) and its trials (which bound how finely the score resolves)."""
 
     origin: int
     score: float
     known: bool
+    ratio: float
+    trials: int
 
 
 @dataclass(frozen=True)
 class Adjustment:
-    """The adjusted level for one confidence, or None with the reason no calibration can hold."""
+    """How one confidence's row is read: at `level` and, in the tail, held to `scale` (the record's
+    outcome-over-median quantile); neither: no calibration can hold, for `reason`."""
 
     confidence: float
     level: float | None
     reason: str | None = None
     held: int | None = None
     """Past forecasts of the record whose row at the plain confidence held (r < q)."""
+    scale: float | None = None
+
+    @property
+    def given(self) -> bool:
+        """Whether the row has a value (a level, a scale, or both)."""
+        return self.level is not None or self.scale is not None
+
+
+def read_row(
+    kind: str, adjustments: Sequence[Adjustment], read: Callable[[float], int | None], median: int | None
+) -> int | None:
+    """The row of a forecast read by the adjustments of its teams (one for a single forecast): at the
+    highest level, held to the widest scale times the forecast's `median`. None when a team's row is
+    null, or ("when") when the row lies beyond the horizon. `read(level)` reads the plain forecast."""
+    if not adjustments or not all(item.given for item in adjustments):
+        return None
+    levels = [item.level for item in adjustments if item.level is not None]
+    scales = [item.scale for item in adjustments if item.scale is not None]
+    plain = read(max(levels)) if levels else None
+    if (levels and plain is None) or not scales or median is None:
+        return plain
+    when = kind == "when"
+    floor = scaled_row(kind, median, max(scales) if when else min(scales))
+    if plain is None:
+        return floor
+    return max(plain, floor) if when else min(plain, floor)
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The record of a forecast and the level adjusted for each confidence."""
+    """The record of a forecast and the adjustment of each confidence."""
 
     question: Question
     record: tuple[PastForecast, ...]
@@ -144,19 +198,24 @@ class Calibration:
     """Set when no level can be adjusted at all (too little history, a regime change)."""
     params: dict[str, Any] = field(default_factory=dict)
 
-    def level(self, confidence: float) -> float | None:
-        """The level to read the forecast at for `confidence` (None: no calibration can hold)."""
+    def adjustment(self, confidence: float) -> Adjustment:
+        """The adjustment for `confidence`."""
         for adjustment in self.adjustments:
             if abs(adjustment.confidence - confidence) < 1e-12:
-                return adjustment.level
+                return adjustment
         raise KeyError(confidence)
 
+    def level(self, confidence: float) -> float | None:
+        """The level to read the forecast at for `confidence` (None: no level, see `adjustment`)."""
+        return self.adjustment(confidence).level
+
     def reason(self, confidence: float) -> str | None:
-        """Why the row for `confidence` is null (None when it has a level)."""
-        for adjustment in self.adjustments:
-            if abs(adjustment.confidence - confidence) < 1e-12:
-                return adjustment.reason
-        raise KeyError(confidence)
+        """Why the row for `confidence` is null (None when it has a value)."""
+        return self.adjustment(confidence).reason
+
+    def row(self, confidence: float, read: Callable[[float], int | None], median: int | None) -> int | None:
+        """The calibrated row for `confidence` of a forecast read by `read(level)`, with 50 % row `median`."""
+        return read_row(self.question.kind, [self.adjustment(confidence)], read, median)
 
     def probability(self, raw: float) -> float | None:
         """The calibrated chance of an event the plain forecast gives `raw`: the share of the record's
@@ -166,32 +225,29 @@ class Calibration:
         return float(np.mean([past.score < raw for past in self.record]))
 
     def summary(self) -> dict[str, Any]:
-        """JSON-ready: the levels, the record's size and span, and the verdict."""
+        """JSON-ready: the levels and scales, the record's size and span, and the verdict."""
+
+        def key(item: Adjustment) -> str:
+            return f"{round(item.confidence * 100):g}"
+
         return {
             "method": "conformal",
             "record_forecasts": len(self.record),
             "record_pending": sum(not past.known for past in self.record),
             "record_step_days": RECORD_STEP_DAYS,
             "verdict": self.verdict,
-            "levels": {
-                f"{round(item.confidence * 100):g}": None if item.level is None else round(item.level, 4)
-                for item in self.adjustments
-            },
-            "held_in_record": {f"{round(item.confidence * 100):g}": item.held for item in self.adjustments},
-            "reasons": {f"{round(item.confidence * 100):g}": item.reason for item in self.adjustments if item.reason},
+            "levels": {key(item): None if item.level is None else round(item.level, 4) for item in self.adjustments},
+            "scales": {key(item): None if item.scale is None else round(item.scale, 4) for item in self.adjustments},
+            "held_in_record": {key(item): item.held for item in self.adjustments},
+            "reasons": {key(item): item.reason for item in self.adjustments if item.reason},
             **self.params,
         }
 
     def line(self) -> str:
-        """One line for the terminal: how the levels moved and the record they came from."""
+        """One line for the terminal: how the rows moved and the record they came from."""
         if self.verdict is not None:
             return f"calibration: {self.verdict}; no row is promised"
-        moved = ", ".join(
-            f"{round(item.confidence * 100):g} % read at {item.level * 100:.1f} %"
-            if item.level is not None
-            else f"{round(item.confidence * 100):g} % null ({item.reason})"
-            for item in self.adjustments
-        )
+        moved = ", ".join(self._moved(item) for item in self.adjustments)
         held = ", ".join(
             f"{round(item.confidence * 100):g} % held {item.held}" for item in self.adjustments if item.held is not None
         )
@@ -200,172 +256,32 @@ class Calibration:
             f"({held} of {len(self.record)})"
         )
 
+    def _moved(self, item: Adjustment) -> str:
+        percent = f"{round(item.confidence * 100):g} %"
+        if not item.given:
+            return f"{percent} null ({item.reason})"
+        bound = "no earlier than" if self.question.kind == "when" else "no more than"
+        scale = None if item.scale is None else f"{bound} {item.scale:.2f} × the median"
+        if item.level is None:
+            return f"{percent} {scale} (the record's outcomes lie beyond every trial)"
+        level = f"{percent} read at {item.level * 100:.1f} %"
+        return level if scale is None else f"{level}, {scale}"
 
-def adjust(scores: list[float], confidence: float) -> Adjustment:
-    """The conformal level for `confidence` from the record's scores (see the module docstring)."""
-    n = len(scores)
+
+def adjust(record: Sequence[PastForecast], confidence: float, kind: str) -> Adjustment:
+    """The conformal adjustment for `confidence` from the record (see the module docstring)."""
+    n = len(record)
+    scores = sorted(past.score for past in record)
     held = sum(value < confidence for value in scores)
     if n < MIN_SCORES:
         return Adjustment(confidence, None, f"{n} past forecasts, {MIN_SCORES} needed", held if n else None)
     k = math.ceil((n + 1) * confidence - 1e-9)
     if k > n:
         return Adjustment(confidence, None, f"{k} past forecasts needed at this confidence, {n} known", held)
-    level = sorted(scores)[k - 1] + EPSILON
-    if level >= 1.0:
-        return Adjustment(confidence, None, f"{n - k + 1} of the last {n} outcomes were beyond every trial", held)
-    return Adjustment(confidence, level, None, held)
-
-
-def regime_change(counts: np.ndarray, end: int, span_start: int) -> str | None:
-    """A reason when the last `REGIME_DAYS` days before `end` finished fewer or more items than any
-    `REGIME_DAYS` consecutive days in [span_start, end - REGIME_DAYS); None otherwise."""
-    if end - span_start < 2 * REGIME_DAYS:
-        return None
-    cumulative = np.concatenate([[0], np.cumsum(counts[span_start:end])])
-    totals = cumulative[REGIME_DAYS:] - cumulative[:-REGIME_DAYS]
-    last, before = int(totals[-1]), totals[:-REGIME_DAYS]
-    if before.size == 0:
-        return None
-    low, high = int(before.min()), int(before.max())
-    if last < low or last > high:
-        return (
-            f"regime change: {last} items finished in the last {REGIME_DAYS} days, outside every "
-            f"{REGIME_DAYS} days of the record's span ({low}-{high})"
-        )
-    return None
-
-
-ForecastAt = Callable[[int], np.ndarray | None]
-"""Trial outcomes, sorted, of the question forecast from an origin (None: not enough history there)."""
-
-
-def settled(kind: str, samples: np.ndarray, elapsed: int) -> bool:
-    """Whether a past forecast enters the record `elapsed` days after its origin: always for "how
-    many" (its horizon has passed), and for "when" once `SETTLED_LEVEL` of its own trials had
-    finished by then. The rule looks at the forecast, never at its outcome, so the record is not
-    tilted toward the fast outcomes that are known early (see the module docstring)."""
-    if kind != "when":
-        return True
-    return bool(elapsed >= samples[max(0, math.ceil(SETTLED_LEVEL * samples.size) - 1)])
-
-
-def pending_score(samples: np.ndarray, elapsed: int) -> float:
-    """The score of a "when" forecast not finished after `elapsed` days: its day is later, so
-    r >= P(day <= elapsed)."""
-    return float(np.searchsorted(samples, elapsed, side="right") / samples.size)
-
-
-def record_at(counts: np.ndarray, end: int, question: Question, forecast_at: ForecastAt) -> list[PastForecast]:
-    """The record of a forecast made on day `end` (an index into `counts`; only days before it known):
-    the `RECORD_SCORES` most recent weekly past forecasts whose outcome is known or, for "when", bounded."""
-    record: list[PastForecast] = []
-    cumulative = cumulative_counts(counts)
-    origin = end - RECORD_STEP_DAYS
-    while origin >= question.window_days and len(record) < RECORD_SCORES:
-        actual = question.actual(cumulative, origin, end)
-        if actual is None and question.kind == "how-many":
-            origin -= RECORD_STEP_DAYS
-            continue
-        samples = forecast_at(origin)
-        if samples is not None and not settled(question.kind, samples, end - origin):
-            samples = None
-        if samples is not None:
-            if actual is not None:
-                record.append(PastForecast(origin, score(question.kind, samples, actual), True))
-            else:
-                record.append(PastForecast(origin, pending_score(samples, end - origin), False))
-        origin -= RECORD_STEP_DAYS
-    record.reverse()
-    return record
-
-
-def calibrate_at(
-    counts: np.ndarray,
-    end: int,
-    question: Question,
-    confidences: tuple[float, ...],
-    forecast_at: ForecastAt,
-) -> Calibration:
-    """The calibration of a forecast made on day `end` of `counts` (its record and adjusted levels)."""
-    record = record_at(counts, end, question, forecast_at)
-    scores = [past.score for past in record]
-    verdict = None
-    if len(record) < MIN_SCORES:
-        verdict = (
-            f"too little history to calibrate: {len(record)} past weekly forecasts of this question, "
-            f"{MIN_SCORES} needed"
-        )
-    else:
-        span_start = max(0, record[0].origin - question.window_days)
-        verdict = regime_change(counts, end, span_start)
-    if verdict is not None:
-        adjustments = tuple(Adjustment(q, None, verdict) for q in confidences)
-    else:
-        adjustments = tuple(adjust(scores, q) for q in confidences)
-    return Calibration(question, tuple(record), adjustments, verdict)
-
-
-class ReplayedTrials:
-    """The trials of a record's forecasts: one set of drawn day indices (positions in a window of the
-    question's length, by the same resampling as a live forecast), replayed on the window before each
-    origin. Drawing once and replaying (common random numbers) makes each past forecast a gather
-    instead of a fresh simulation; each origin still gets a full Monte Carlo of its own history."""
-
-    def __init__(self, question: Question, trials: int, entropy: int) -> None:
-        self.question = question
-        self.trials = trials
-        self._sampler = DaySampler(
-            question.window_days,
-            trials,
-            seeds=np.random.SeedSequence(entropy),
-            uncertainty=question.uncertainty,
-            block_days=question.block_days,
-        )
-        self._indices = np.empty((trials, 0), dtype=np.int32)
-
-    def days(self, count: int) -> np.ndarray:
-        """The indices of the first `count` simulated days of every trial (trials x count); more are
-        drawn on first need, continuing each trial's run, and kept."""
-        drawn = self._indices.shape[1]
-        if drawn < count:
-            extra = self._sampler.draw(max(count, min(MAX_DAYS, 2 * drawn)) - drawn)
-            self._indices = np.concatenate([self._indices, extra], axis=1)
-        return self._indices[:, :count]
-
-    def outcomes(self, history: np.ndarray) -> np.ndarray:
-        """One outcome per trial from `history` (the window): items over the horizon, or the day (1 =
-        the first forecast day) the `items`-th is finished (`MAX_DAYS + 1`: not within `MAX_DAYS`)."""
-        question = self.question
-        if question.kind == "how-many":
-            return history[self.days(question.horizon_days or 1)].sum(axis=1)
-        items = question.items or 1
-        finished = np.full(self.trials, MAX_DAYS + 1, dtype=np.int64)
-        totals = np.zeros(self.trials, dtype=np.int64)
-        active = np.arange(self.trials)
-        day = 0
-        span = int(items / max(float(np.mean(history)), 1e-9) * 1.25) + 8
-        while active.size and day < MAX_DAYS:
-            span = min(span, MAX_DAYS - day)
-            active = count_until(history[self.days(day + span)[active, day:]], items, day, active, totals, finished)
-            day += span
-            span = max(16, day // 2)
-        return finished
-
-
-def seeded_forecasts(counts: np.ndarray, question: Question, trials: int, entropy: int) -> ForecastAt:
-    """Forecasts from each origin, memoized: the trials drawn once from `entropy` (`ReplayedTrials`)
-    replayed on the `question.window_days` days before the origin; None where that window fails the
-    data-sufficiency verdict."""
-    replay = ReplayedTrials(question, trials, entropy)
-    cache: dict[int, np.ndarray | None] = {}
-
-    def forecast_at(origin: int) -> np.ndarray | None:
-        if origin not in cache:
-            history = counts[origin - question.window_days : origin]
-            if origin < question.window_days or not sufficient(history):
-                cache[origin] = None
-            else:
-                cache[origin] = np.sort(replay.outcomes(history))
-        return cache[origin]
-
-    return forecast_at
+    kth = scores[k - 1]
+    scale = None
+    if kth >= 1.0 - TAIL_TRIALS / min(past.trials for past in record):
+        ratios = sorted(past.ratio for past in record)
+        scale = ratios[k - 1] if kind == "when" else ratios[n - k]
+    level = kth + EPSILON if kth + EPSILON < 1.0 else None
+    return Adjustment(confidence, level, None, held, scale)

@@ -19,6 +19,7 @@ from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.forecast.defaults import DEFAULT_TRIALS as DEFAULT_TRIALS
 from orgflow.query.as_of import stale_note
+from orgflow.registry import definitions
 
 if TYPE_CHECKING:
     from orgflow.forecast.calibration import Calibration
@@ -30,14 +31,8 @@ MAX_DAYS = 3_650
 _TOLERANCE = 1e-9
 """Cumulative probabilities are sums of floats: 0.85 reached as 0.8499999999999 still counts."""
 
-DEFINITIONS = {
-    "forecast-when": "Days until the given number of items are finished, from the daily throughput history "
-    "(Monte Carlo trials or exact convolution); a confidence row is the first day by which that share of "
-    "outcomes is done (read upward); day 1 is the first forecast day, date = start + days - 1.",
-    "forecast-how-many": "Items finished from the first forecast day to the given date (inclusive), from the "
-    "daily throughput history; a confidence row is the count reached or passed in that share of outcomes "
-    "(read downward: at least that many).",
-}
+DEFINITIONS = definitions("forecast")
+"""Each forecast figure's definition by name (`orgflow.forecast.figures`)."""
 
 
 def check_confidences(confidences: tuple[float, ...]) -> None:
@@ -78,7 +73,7 @@ class ForecastResult:
     target_date: date | None = None
     samples: np.ndarray | None = None
     calibration: Calibration | None = None
-    """Set by `orgflow.forecast.calibrate.calibrate`: rows are read at the adjusted levels, or null."""
+    """Set by `orgflow.forecast.calibrate.calibrate`: rows are read as it adjusts them, or null."""
 
     def value_at(self, confidence: float) -> int | None:
         """Days (when) or items (how-many) at `confidence`; None when beyond the horizon."""
@@ -92,11 +87,11 @@ class ForecastResult:
         return tuple(self.calibrated_value(confidence) for confidence in self.confidences)
 
     def calibrated_value(self, confidence: float) -> int | None:
-        """Days or items for `confidence`, read at the calibration's level for it (plain without one)."""
+        """Days or items for `confidence`, read at the calibration's level for it and, in the tail,
+        held to its scale (`orgflow.forecast.calibration`); plain without a calibration."""
         if self.calibration is None:
             return self.value_at(confidence)
-        level = self.calibration.level(confidence)
-        return None if level is None else self.value_at(level)
+        return self.calibration.row(confidence, self.value_at, self.value_at(0.5))
 
     def date_of(self, days: int | None) -> date | None:
         """The calendar date of forecast day `days` (day 1 = start)."""

@@ -1,7 +1,8 @@
 """Early-warning insights: findings with evidence and a suggested action.
 
-`find_insights(ws)` runs every rule over a workspace as of `now` and returns its findings, ranked by
-severity and by the item-days at stake (`ranking`). The rules, one module each (their docstrings state the exact tests):
+`ws.insights_at(now).find()` (an `InsightService`; `find_insights(ws, now=...)` for short) runs every
+rule over a workspace as of `now` and returns its findings, ranked by severity and by the item-days at
+stake (`ranking`). The rules, one module each (their docstrings state the exact tests):
 
 - ``aging.past-sle`` (`aging`): a team's open items older than their SLE (p85; high past p95).
 - ``load.wip-growing`` (`load`): a team whose WIP grows while its throughput does not.
@@ -10,8 +11,13 @@ severity and by the item-days at stake (`ranking`). The rules, one module each (
 - ``plans.probability-fell`` (`plans`): an initiative whose chance of meeting its date fell below
   the threshold since the last run (needs the plan forecast's probabilities).
 
+The window rules (`window`: ``window.wip-up``, ``window.flow-time-up``, ``window.velocity-down``,
+``window.efficiency-low``) compare a page's window with the one before it; the dashboard's cards show
+their findings as flags (`window.find`, called on the two summary rows, not by `find_insights`).
+
 Thresholds come from `config.thresholds` where it has them (see `InsightSettings`). The rules only
-read the store; `record_snapshot` is the one write, for the plan probabilities.
+read the store; `record_snapshot` (`InsightService.record`) is the one write, for the plan
+probabilities, in a transaction of the store's.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
     from orgflow.forecast.plan import PlanResult
+    from orgflow.query.context import AnalysisContext
     from orgflow.workspace import Workspace
 
 RULES = (aging.RULE, load.RULE, stages.RULE, throughput.RULE, plans.RULE)
@@ -39,12 +46,72 @@ __all__ = [
     "TOP_FINDINGS",
     "Chance",
     "Finding",
+    "InsightService",
     "InsightSettings",
     "chances_of",
     "find_insights",
     "item_aging",
     "record_snapshot",
 ]
+
+
+class InsightService:
+    """The early-warning rules of one workspace as of the context's `now` (aware; None: the current
+    time). Later history is ignored.
+
+    Raises:
+        ValueError: a naive `now`.
+    """
+
+    def __init__(self, context: AnalysisContext) -> None:
+        if context.now is not None and context.now.tzinfo is None:
+            raise ValueError(f"naive datetime {context.now!r}: pass an aware UTC instant")
+        self.context = context if context.now is None else context.at(context.now.astimezone(UTC))
+
+    def find(
+        self,
+        *,
+        team: str | None = None,
+        group: str | None = None,
+        plan: PlanResult | Mapping[str, Chance] | None = None,
+    ) -> list[Finding]:
+        """Every finding of every rule, ranked: most severe, then most at stake.
+
+        Args:
+            team: only this team's items and figures.
+            group: only the items and figures of the teams in this group (any level).
+            plan: the plan forecast (`forecast_plan`'s result) or its current chance per initiative
+                (id → probability, or → (target, probability)); without it the plan rule is skipped. It
+                is compared with the latest snapshot before `now`; store this run afterwards with
+                `record`.
+
+        Returns:
+            Findings, one per team and rule (per team and stage for stage queues; per initiative for
+            plans), ordered by severity (high first), then by impact in item-days (largest first; none
+            last), then by rule (the order of `RULES`), then by subject (`orgflow.insights.ranking`).
+
+        Raises:
+            InputError: an unknown team or group, or inconsistent thresholds.
+        """
+        service = self.context.flow_service()
+        settings = InsightSettings.from_config(self.context.config)
+        scope = Scope(service=service, cut=Cut(team=team, group=group), settings=settings)
+        service.items_table(scope.cut)  # checks the team and group before any rule runs
+        chances = plan if plan is None or isinstance(plan, Mapping) else chances_of(plan)
+        findings = [
+            *aging.find(scope),
+            *load.find(scope),
+            *stages.find(scope),
+            *throughput.find(scope),
+            *(plans.find(scope, chances) if chances else []),
+        ]
+        return ranked(findings, RULES)
+
+    def record(self, chances: Mapping[str, Chance], *, computed_at: datetime | None = None) -> int:
+        """Store one run of plan probabilities for the next run to compare with (`record_snapshot`), as
+        computed at `computed_at` (default: the context's `now`, else the current time)."""
+        at = computed_at or self.context.now or datetime.now(UTC)
+        return record_snapshot(self.context.store, chances, computed_at=at)
 
 
 def find_insights(
@@ -55,37 +122,16 @@ def find_insights(
     group: str | None = None,
     plan: PlanResult | Mapping[str, Chance] | None = None,
 ) -> list[Finding]:
-    """Every finding of every rule for the workspace as of `now`, ranked: most severe, then most at stake.
+    """Every finding of every rule for the workspace as of `now`, ranked: most severe, then most at
+    stake (`ws.insights_at(now).find(...)`; see `InsightService.find`).
 
     Args:
         ws: the open workspace.
         now: the instant to look from (aware; default the current time). Later history is ignored.
-        team: only this team's items and figures.
-        group: only the items and figures of the teams in this group (any level).
-        plan: the plan forecast (`forecast_plan`'s result) or its current chance per initiative
-            (id → probability, or → (target, probability)); without it the plan rule is skipped. It
-            is compared with the latest snapshot before `now`; store this run afterwards with
-            `record_snapshot`.
-
-    Returns:
-        Findings, one per team and rule (per team and stage for stage queues; per initiative for
-        plans), ordered by severity (high first), then by impact in item-days (largest first; none
-        last), then by rule (the order of `RULES`), then by subject (`orgflow.insights.ranking`).
+        team, group, plan: as `InsightService.find`.
 
     Raises:
         InputError: an unknown team or group, or inconsistent thresholds.
+        ValueError: a naive `now`.
     """
-    if now is not None and now.tzinfo is None:
-        raise ValueError(f"naive datetime {now!r}: pass an aware UTC instant")
-    service = ws.metrics_at(now.astimezone(UTC) if now else None)
-    scope = Scope(service=service, cut=Cut(team=team, group=group), settings=InsightSettings.from_config(ws.config))
-    service.items_table(scope.cut)  # checks the team and group before any rule runs
-    chances = plan if plan is None or isinstance(plan, Mapping) else chances_of(plan)
-    findings = [
-        *aging.find(scope),
-        *load.find(scope),
-        *stages.find(scope),
-        *throughput.find(scope),
-        *(plans.find(scope, chances) if chances else []),
-    ]
-    return ranked(findings, RULES)
+    return ws.insights_at(now).find(team=team, group=group, plan=plan)

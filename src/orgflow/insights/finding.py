@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from orgflow.query.window import Cut
+from orgflow.registry import definition
 
 if TYPE_CHECKING:
     from orgflow.config import Config
@@ -16,10 +17,7 @@ Severity = Literal["high", "medium", "low"]
 SEVERITY_ORDER: dict[str, int] = {"high": 0, "medium": 1, "low": 2}
 
 
-DEFINITION = (
-    "Early-warning findings: open items past their SLE, WIP growing while throughput is flat, stage "
-    "queues growing, throughput drops, plans losing probability; each with evidence and an action."
-)
+DEFINITION = definition("insights", "insights")
 """The one-line definition of the `insights` result (docs/metrics.md#insights)."""
 
 
@@ -87,6 +85,11 @@ class InsightSettings:
             for a growth to count: a growth from (almost) nothing has no meaningful share.
         min_sle_days: the least SLE (days) an item is compared with: an SLE of 0 (items that went
             straight to done) is no expectation to be late against.
+        wip_growth: the window rule's least WIP growth over the previous window (0.5 = +50 %).
+        wip_growth_items: ... and the least growth in items.
+        flow_time_growth: the window rule's least growth of flow time p85 (0.25 = +25 %).
+        velocity_drop: the window rule's least drop of flow velocity (0.25 = -25 %).
+        efficiency_floor: the window rule's flow efficiency below which it fires (0.15 = 15 %).
     """
 
     sle_percentile: float = 85
@@ -102,6 +105,11 @@ class InsightSettings:
     plan_probability: float = 0.7
     min_baseline_items: float = 1.0
     min_sle_days: float = 0.01
+    wip_growth: float = 0.5
+    wip_growth_items: int = 5
+    flow_time_growth: float = 0.25
+    velocity_drop: float = 0.25
+    efficiency_floor: float = 0.15
 
     @classmethod
     def from_config(cls, config: Config) -> InsightSettings:

@@ -124,8 +124,8 @@ def record_snapshot(store: Store, chances: Mapping[str, Chance], *, computed_at:
     """Store one run of plan probabilities in `forecast_snapshots`, the table the next run compares with.
 
     One row per initiative (subject = initiative id, target, computed_at, probability), in one
-    transaction. Rows of the same subject at the same `computed_at` are replaced, so recording a run
-    twice changes nothing.
+    transaction of the store (`Store.transaction`). Rows of the same subject at the same
+    `computed_at` are replaced, so recording a run twice changes nothing.
 
     Args:
         store: the workspace store, opened for writing.
@@ -142,16 +142,10 @@ def record_snapshot(store: Store, chances: Mapping[str, Chance], *, computed_at:
         raise ValueError(f"naive datetime {computed_at!r}: pass an aware UTC instant")
     when = computed_at.astimezone(UTC).replace(tzinfo=None)
     rows = [(subject, *split_chance(chance)) for subject, chance in sorted(chances.items())]
-    connection = store.connection
-    connection.execute("BEGIN TRANSACTION")
-    try:
+    with store.transaction() as connection:
         for subject, target, probability in rows:
             connection.execute("DELETE FROM forecast_snapshots WHERE subject = ? AND computed_at = ?", [subject, when])
             connection.execute(
                 "INSERT INTO forecast_snapshots VALUES (?, ?, ?, ?)", [subject, target, when, probability]
             )
-        connection.execute("COMMIT")
-    except BaseException:
-        connection.execute("ROLLBACK")
-        raise
     return len(rows)

@@ -3,7 +3,9 @@
 An importer that builds its rows column by column (the transitions CSV's and Jira's) hands the store
 a `RecordTable` instead of a list of record objects: the store writes ``arrow_table`` as it is, and
 everything else (counting, iterating, comparing with a list of records) sees the records, made one by
-one only when asked for.
+one only when asked for. An importer that builds its rows in DuckDB hands over a Parquet file of them
+instead (`RecordTable.staged`): the store reads ``parquet_path`` with DuckDB, and the Arrow table is
+read from it only when asked for.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import UTC
+from pathlib import Path
 from typing import Any, Generic, TypeVar, overload
 
 import pyarrow as pa
@@ -28,18 +31,46 @@ class RecordTable(Sequence[R], Generic[R]):
     aware UTC datetimes and tuples for lists, equal to the one a row-by-row importer would make.
     """
 
-    __slots__ = ("_records", "arrow_table", "record_class")
+    __slots__ = ("_owner", "_records", "_rows", "_table", "parquet_path", "record_class")
 
-    def __init__(self, record_class: type[R], table: pa.Table) -> None:
-        names = [field.name for field in dataclasses.fields(record_class)]  # type: ignore[arg-type]
-        if table.column_names != names:
-            raise ValueError(f"{record_class.__name__}: columns {table.column_names} are not its fields {names}")
+    def __init__(
+        self,
+        record_class: type[R],
+        table: pa.Table | None,
+        *,
+        parquet_path: Path | None = None,
+        rows: int | None = None,
+        owner: object = None,
+    ) -> None:
+        if table is not None:
+            _check_columns(record_class, table.column_names)
+            rows = table.num_rows
+        elif parquet_path is None or rows is None:
+            raise ValueError("a RecordTable needs a table, or a Parquet file and its number of rows")
         self.record_class = record_class
-        self.arrow_table = table
+        self._table = table
+        self._rows = rows
+        self.parquet_path = parquet_path
+        self._owner = owner
         self._records: list[R] | None = None
 
+    @classmethod
+    def staged(cls, record_class: type[R], path: Path, *, rows: int, owner: object = None) -> RecordTable[R]:
+        """The records of the Parquet file `path`: `rows` rows, the class's fields in order in the store's
+        types (lists may name their element otherwise). `owner` is kept as long as this table (such as
+        the temporary folder holding the file)."""
+        return cls(record_class, None, parquet_path=path, rows=rows, owner=owner)
+
+    @property
+    def arrow_table(self) -> pa.Table:
+        """The records as an Arrow table (read from the Parquet file, once, for a staged table)."""
+        if self._table is None:
+            assert self.parquet_path is not None
+            self._table = _read_staged(self.record_class, self.parquet_path)
+        return self._table
+
     def __len__(self) -> int:
-        return self.arrow_table.num_rows
+        return self._rows
 
     @overload
     def __getitem__(self, index: int) -> R: ...
@@ -72,6 +103,27 @@ class RecordTable(Sequence[R], Generic[R]):
             make = self.record_class
             self._records = [make(*row) for row in zip(*columns, strict=True)] if columns else []
         return self._records
+
+
+def _check_columns(record_class: type[Record], columns: list[str]) -> None:
+    names = [field.name for field in dataclasses.fields(record_class)]  # type: ignore[arg-type]
+    if columns != names:
+        raise ValueError(f"{record_class.__name__}: columns {columns} are not its fields {names}")
+
+
+def _read_staged(record_class: type[Record], path: Path) -> pa.Table:
+    """A staged Parquet file as an Arrow table, its lists' elements named as `pa.list_` names them."""
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(path)
+    _check_columns(record_class, table.column_names)
+    schema = pa.schema(
+        [
+            pa.field(field.name, pa.list_(field.type.value_type)) if pa.types.is_list(field.type) else field
+            for field in table.schema
+        ]
+    )
+    return table if schema.equals(table.schema) else table.cast(schema)
 
 
 def _python_values(column: pa.ChunkedArray) -> list[Any]:

@@ -1,13 +1,15 @@
 """`OrgService`: the organization of one workspace as of any date, with its design checks and Team APIs.
 
-Like `FlowService`, it binds the store and the config, calls the functions of `org_model` and
-`team_design`, and wraps their rows in `MetricResult` (definition, parameters, table). It never prints.
+Like `FlowService`, it binds the store and the config (an `AnalysisContext`), calls the functions of
+`orgflow.org.structure` and `orgflow.org.design`, and wraps their rows in `MetricResult` (definition,
+parameters, table). It never prints. Every figure is of one day: the day given, else the UTC day of
+the context's `now` (today when it has none).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
@@ -16,21 +18,13 @@ from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.org.design import DesignThresholds, run_checks
 from orgflow.org.structure import OrgModel, unattributed, valid_on
+from orgflow.registry import definitions
 
 if TYPE_CHECKING:
-    from orgflow.workspace import Workspace
+    from orgflow.query.context import AnalysisContext
 
-DEFINITIONS = {
-    "org-summary": "Groups on the date: direct members (people), FTE (sum of allocations), members of the group "
-    "and every group below it, and design checks failed",
-    "org-members": "People in the group on the date, with role, allocation and validity",
-    "org-checks": "Team design checks (METRICS.md §4): team size, communication channels n(n-1)/2, span of "
-    "control, teams per cluster, Dunbar limits, role coverage, stability, churn, allocation, team split",
-    "org-history": "The group's size on every day its membership changed",
-    "team-components": "Components the team owns on the date (ownership rows, else the component's owner)",
-    "team-dependencies": "Declared dependencies of the team's components on the date, both directions",
-    "unattributed": "Records that cannot be tied to a team",
-}
+DEFINITIONS = definitions("org")
+"""Each organization figure's definition by name (`orgflow.org.figures`)."""
 
 _CHECK_SCHEMA = pa.schema(
     [
@@ -59,19 +53,28 @@ class TeamApi:
 
 
 class OrgService:
-    """The organization as of any date. Build it with `for_workspace` (or from an `OrgModel` in tests)."""
+    """The organization as of any date: the org of the context's store, with the design thresholds of
+    its config's ``org.design`` section (`from_model`: of an `OrgModel` alone, for tests)."""
 
-    def __init__(self, model: OrgModel, *, thresholds: DesignThresholds | None = None, workspace: Any = None):
-        self.model = model
-        self.thresholds = thresholds or DesignThresholds()
-        self._workspace = workspace
+    def __init__(self, context: AnalysisContext) -> None:
+        self.context: AnalysisContext | None = context
+        settings = getattr(context.config, "org", None)
+        self.thresholds = DesignThresholds.from_settings(getattr(settings, "design", settings))
+        self.model = OrgModel.from_store(context.connection)
+        self.now = context.now
 
     @classmethod
-    def for_workspace(cls, workspace: Workspace) -> OrgService:
-        """The org of a workspace's store; thresholds from the config's ``org.design`` section when present."""
-        settings = getattr(workspace.config, "org", None)
-        thresholds = DesignThresholds.from_settings(getattr(settings, "design", settings))
-        return cls(OrgModel.from_store(workspace.store.connection), thresholds=thresholds, workspace=workspace)
+    def from_model(cls, model: OrgModel, *, thresholds: DesignThresholds | None = None) -> OrgService:
+        """The organization of `model` alone (no store: `unattributed` is not available)."""
+        service = cls.__new__(cls)
+        service.context, service.model, service.now = None, model, None
+        service.thresholds = thresholds or DesignThresholds()
+        return service
+
+    @property
+    def day(self) -> date:
+        """The default day of every figure: the UTC day of `now`, or today."""
+        return (self.now or datetime.now(UTC)).astimezone(UTC).date()
 
     def _result(
         self, metric: str, rows: list[dict[str, Any]], params: dict[str, Any], schema: pa.Schema
@@ -81,9 +84,10 @@ class OrgService:
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table)
 
-    def summary(self, day: date) -> MetricResult:
-        """One row per group on `day`, parents before children: group, name, kind, type, parent, members (direct),
-        fte, members_total (with every group below), checks, checks_failed."""
+    def summary(self, day: date | None = None) -> MetricResult:
+        """One row per group on `day` (default: `self.day`), parents before children: group, name, kind,
+        type, parent, members (direct), fte, members_total (with every group below), checks, checks_failed."""
+        day = day or self.day
         model = self.model
         checks = run_checks(model, day, self.thresholds)
         rows = []
@@ -135,8 +139,10 @@ class OrgService:
             stack.extend(reversed(self.model.children_on(group_id, day)))
         return order
 
-    def members(self, group: str, day: date, *, descendants: bool = False) -> MetricResult:
-        """People in `group` on `day`: person, name, group, role, allocation, valid_from, valid_to, manager, team."""
+    def members(self, group: str, day: date | None = None, *, descendants: bool = False) -> MetricResult:
+        """People in `group` on `day` (default: `self.day`): person, name, group, role, allocation,
+        valid_from, valid_to, manager, team."""
+        day = day or self.day
         model = self.model
         rows = []
         for membership in sorted(
@@ -171,8 +177,9 @@ class OrgService:
         )
         return self._result("org-members", rows, {"group": group, "date": day, "descendants": descendants}, schema)
 
-    def checks(self, day: date, group: str | None = None, *, failed_only: bool = False) -> MetricResult:
-        """The design checks on `day` (of `group` and the groups below it, if given)."""
+    def checks(self, day: date | None = None, group: str | None = None, *, failed_only: bool = False) -> MetricResult:
+        """The design checks on `day` (default: `self.day`; of `group` and the groups below it, if given)."""
+        day = day or self.day
         if group is not None:
             self.model.group(group)
         rows = run_checks(self.model, day, self.thresholds, group=group)
@@ -220,12 +227,14 @@ class OrgService:
         )
         return self._result("org-history", rows, {"group": group}, schema)
 
-    def team_api(self, team: str, day: date) -> TeamApi:
-        """The team's members, owned components, dependencies (both ways, with the other side's owner) and checks.
+    def team_api(self, team: str, day: date | None = None) -> TeamApi:
+        """The team's members, owned components, dependencies (both ways, with the other side's owner) and
+        checks, on `day` (default: `self.day`).
 
         Raises:
             InputError: an unknown group, or a group that does not exist on `day`.
         """
+        day = day or self.day
         model = self.model
         group = model.group(team)
         if not valid_on(group.valid_from, group.valid_to, day):
@@ -294,9 +303,9 @@ class OrgService:
 
     def unattributed(self) -> MetricResult:
         """What cannot be tied to a team (for `orgflow status`): what, count, example."""
-        if self._workspace is None:
-            raise ValueError("unattributed() needs a workspace")
-        table = unattributed(self._workspace.store.connection)
+        if self.context is None:
+            raise ValueError("unattributed() needs a store (build the service from a context)")
+        table = unattributed(self.context.connection)
         return MetricResult("unattributed", DEFINITIONS["unattributed"], {"rows": table.num_rows}, table)
 
 

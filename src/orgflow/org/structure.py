@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 import duckdb
 import pyarrow as pa
 
-from orgflow.errors import InputError
+from orgflow.errors import NotFoundError
 from orgflow.model.org import (
     Component,
     ComponentDependency,
@@ -103,7 +103,7 @@ class OrgModel:
             InputError: no such group.
         """
         if group_id not in self.groups:
-            raise InputError(f"unknown group {group_id!r}", field="group", hint="see `orgflow org summary`")
+            raise NotFoundError(f"unknown group {group_id!r}", field="group", hint="see `orgflow org summary`")
         return self.groups[group_id]
 
     def groups_on(self, day: date) -> list[Group]:

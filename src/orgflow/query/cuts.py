@@ -1,4 +1,5 @@
-"""Restricting the item facts to a cut (team, group, item or flow type, project, value stream).
+"""Restricting the item facts to a cut (team, group, item or flow type, project, value stream); a cut's
+phase narrows rows after the query (`orgflow.flow.phases`) and is only checked here.
 
 The cut's values enter the expression as bound values (`orgflow.query.compiled`) labelled
 ``cut_<field>``, so one compiled query serves every team: what shapes the query is only which fields
@@ -8,9 +9,10 @@ and reading its values and shape do not.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.query.lookups import sql_literal
 from orgflow.query.window import Cut
 
@@ -22,10 +24,16 @@ if TYPE_CHECKING:
     from orgflow.query.tables import TableSource
 
 
+def _item_fields(cut: Cut) -> dict[str, str]:
+    """The set fields of `cut` that choose items: all but the phase, which narrows a figure's rows after
+    its query (`orgflow.flow.phases`), so it neither shapes nor enters the query."""
+    return {name: value for name, value in cut.as_params().items() if value and name != "phase"}
+
+
 def cut_values(cut: Cut) -> dict[str, str]:
-    """The bound values of `cut`'s set fields (an empty text is not set), labelled ``cut_<field>`` (an
-    item type casefolded)."""
-    values = {f"cut_{name}": value for name, value in cut.as_params().items() if value}
+    """The bound values of `cut`'s set item fields (an empty text is not set), labelled ``cut_<field>``
+    (an item type casefolded)."""
+    values = {f"cut_{name}": value for name, value in _item_fields(cut).items()}
     if "cut_item_type" in values:
         values["cut_item_type"] = values["cut_item_type"].casefold()
     return values
@@ -33,21 +41,30 @@ def cut_values(cut: Cut) -> dict[str, str]:
 
 def cut_shape(cut: Cut) -> tuple[str, ...]:
     """Which of `cut`'s fields are set (an empty text is not): what shapes a query (their values are bound)."""
-    return tuple(sorted(name for name, value in cut.as_params().items() if value))
+    return tuple(sorted(_item_fields(cut)))
 
 
 def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *, items_table: str) -> None:
-    """Raise `InputError` when `cut` names a team (no item of `items_table` has it), a group (not in
-    the ``of_team_group`` lookup) or a value stream (not in the config) the workspace does not know."""
+    """Raise `NotFoundError` (an `InputError`) when `cut` names a team (no item of `items_table` has it),
+    a group (not in the ``of_team_group`` lookup) or a value stream (not in the config) the workspace
+    does not know; an `InputError` when its phase is none of the config's."""
     lookups = {
         "team": (cut.team, f"{items_table} WHERE team_id", "see `orgflow status` for the teams"),
         "group": (cut.group, "of_team_group WHERE group_id", "see `orgflow status`"),
     }
     for name, (value, where, hint) in lookups.items():
         if value and not connection.execute(f"SELECT count(*) FROM {where} = {sql_literal(value)}").fetchone()[0]:
-            raise InputError(f"unknown {name} {value!r}", field=name, hint=hint)
+            raise NotFoundError(f"unknown {name} {value!r}", field=name, hint=hint)
     if cut.value_stream and cut.value_stream not in config.value_streams:
-        raise InputError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
+        raise NotFoundError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
+    if cut.phase:
+        check_phase(cut.phase, config.phases)
+
+
+def check_phase(phase: str, phases: Sequence[str]) -> None:
+    """Raise `InputError` when `phase` is not one of `phases` (the config's)."""
+    if phase not in phases:
+        raise InputError(f"unknown phase {phase!r}", field="phase", hint=f"use {', '.join(phases)}")
 
 
 def cut_items(items: ir.Table, tables: TableSource, cut: Cut) -> ir.Table:

@@ -1,7 +1,10 @@
 """Lookup tables the metrics join against, built from the config and the store as temporary tables.
 
 They are real (temporary) tables, not memtables: DuckDB plans joins against them well, and they live
-only as long as the connection, so a read-only workspace can build them too.
+only as long as the connection, so a read-only workspace can build them too. A `Lookups` builds them
+and remembers what it wrote, so that building them again writes only what changed; the workspace
+holds one (`orgflow.workspace.Workspace.lookups`). Their rows come from Python; on another engine
+they would be written as its tables (docs/decisions/0008-ibis-portability.md).
 
 - ``of_keys(raw, key)``: every raw status, item type and resolution with its `status_key` (matching
   is done in Python once per distinct value, so SQL and config agree exactly).
@@ -21,7 +24,8 @@ only as long as the connection, so a read-only workspace can build them too.
 
 from __future__ import annotations
 
-import weakref
+import secrets
+from collections.abc import Callable
 from datetime import date, datetime
 
 import duckdb
@@ -31,41 +35,98 @@ from orgflow.org.attribution import attributable_teams
 from orgflow.query.window import CALENDAR_END, CALENDAR_FIRST
 
 _Rows = list[tuple[object, ...]]
-_WRITTEN: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[str, tuple[list[str], _Rows]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per connection, the columns and rows each lookup was last written with by a `reuse` build."""
-_DIGESTS: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, ...], list[str]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per connection, `lookup_digests` already computed since the last build that wrote a lookup."""
+STAMP_VARIABLE = "orgflow_lookups_stamp"
+"""The connection's variable naming the last build that wrote a lookup (see `Lookups`)."""
 
 
-def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reuse: bool = False) -> None:
-    """Make every ``of_*`` temporary table of this connection hold the rows the config and store give.
+class Lookups:
+    """The lookup tables of one connection, and what this object last wrote to them and read of them.
 
-    The rows are always computed afresh from the config and the store. With `reuse`, a table whose
-    rows equal those a previous `reuse` build wrote on this connection is left as it is (each write
-    costs DuckDB about a millisecond; a flow query's preparation makes a dozen). Only a caller outside
-    any explicit transaction may pass `reuse`: a rolled-back transaction would undo writes the memory
-    of them outlives. A build without it forgets that memory, for the same reason.
+    `build` computes every lookup's rows afresh from the config and the store, and writes only the
+    tables whose rows differ from those this object wrote last (each write costs DuckDB about a
+    millisecond; a flow query's preparation makes a dozen). `digests` keeps each answer until a
+    lookup is written again. The workspace holds one for its store's connection
+    (`orgflow.workspace.Workspace.lookups`), so every flow service of a process shares it: a second
+    figure, or the same figure as of another `now`, does not write the lookups again.
+
+    Every build that writes a lookup leaves a new stamp in the connection's variable
+    `STAMP_VARIABLE`. Before trusting what it remembers, an object checks that the stamp is the one
+    it left: a build by anyone else on the connection (another `Lookups`, `build_lookups`) makes it
+    forget. Variables outlive a rolled-back transaction, so an object that remembers (the
+    workspace's) must build outside any explicit transaction: a rollback would undo writes its
+    memory outlives. Builds inside a transaction (an import refreshing the stored facts) use a
+    `Lookups` of their own, or `build_lookups`.
     """
-    written = _WRITTEN.setdefault(connection, {})
-    if not reuse:
-        written.clear()
-    changed: set[str] = set()
 
-    def put(name: str, columns: list[str], rows: _Rows) -> None:
-        if reuse and written.get(name) == (columns, rows):
-            return
-        # Forgotten before writing: a write that fails half way must not be taken for the old rows.
-        written.pop(name, None)
-        _DIGESTS.pop(connection, None)
-        _replace(connection, name, columns, rows)
-        changed.add(name)
-        if reuse:
-            written[name] = (columns, rows)
+    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+        self.connection = connection
+        self._written: dict[str, tuple[list[str], _Rows]] = {}
+        """The columns and rows each lookup was last written with by this object."""
+        self._digests: dict[tuple[str, ...], list[str]] = {}
+        """`digests` answers since this object last wrote a lookup."""
+        self._stamp: str | None = None
 
+    def _check_stamp(self) -> None:
+        """Forget what this object remembers unless the connection's stamp is the one it knew."""
+        (stamp,) = self.connection.execute(f"SELECT getvariable('{STAMP_VARIABLE}')").fetchone()
+        if stamp is None or stamp != self._stamp:
+            self._written.clear()
+            self._digests.clear()
+            self._stamp = stamp
+
+    def _restamp(self) -> None:
+        """Leave a new stamp on the connection: this object's writes are the latest."""
+        self._stamp = secrets.token_hex(8)
+        self.connection.execute(f"SET VARIABLE {STAMP_VARIABLE} = '{self._stamp}'")
+
+    def build(self, config: Config) -> None:
+        """Make every ``of_*`` temporary table of the connection hold the rows `config` and the store
+        give, writing only those whose rows differ from what this object wrote last."""
+        self._check_stamp()
+        changed: set[str] = set()
+
+        def put(name: str, columns: list[str], rows: _Rows) -> None:
+            if self._written.get(name) == (columns, rows):
+                return
+            # Forgotten before writing: a write that fails half way must not be taken for the old rows.
+            self._written.pop(name, None)
+            self._digests.clear()
+            if not changed:
+                self._restamp()
+            _replace(self.connection, name, columns, rows)
+            changed.add(name)
+            self._written[name] = (columns, rows)
+
+        _build(self.connection, config, put, changed)
+
+    def digests(self, names: tuple[str, ...]) -> list[str]:
+        """Per lookup of `names`, its row count and the sum of its rows' hashes (as text): equal
+        digests, equal contents. Kept until a lookup is written again."""
+        self._check_stamp()
+        if names not in self._digests:
+            digests = []
+            for name in names:
+                count, total = self.connection.execute(
+                    f"SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {name} t"
+                ).fetchone()
+                digests.append(f"{count} {total}")
+            self._digests[names] = digests
+        return self._digests[names]
+
+
+def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:
+    """Write every lookup of `connection` afresh (`Lookups.build` by an object that remembers nothing).
+    Fit for any caller, inside a transaction or not."""
+    Lookups(connection).build(config)
+
+
+def _build(
+    connection: duckdb.DuckDBPyConnection,
+    config: Config,
+    put: Callable[[str, list[str], _Rows], None],
+    changed: set[str],
+) -> None:
+    """Compute every lookup's rows and hand them to `put` (which adds the names it wrote to `changed`)."""
     workflows = config.all_workflows()
     phase_order = {phase: index for index, phase in enumerate(config.phases)}
     status_rows: list[tuple[object, ...]] = []
@@ -150,24 +211,6 @@ def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config, *, reus
         "CREATE TEMP TABLE IF NOT EXISTS of_calendar AS SELECT CAST(range AS DATE) AS day FROM "
         f"range(DATE '{CALENDAR_FIRST.isoformat()}', DATE '{CALENDAR_END.isoformat()}', INTERVAL 1 DAY)"
     )
-
-    if changed or not reuse:
-        _DIGESTS.pop(connection, None)
-
-
-def lookup_digests(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> list[str]:
-    """Per lookup of `names`, its row count and the sum of its rows' hashes (as text): equal digests,
-    equal contents. Kept per connection until `build_lookups` writes a lookup again."""
-    memo = _DIGESTS.setdefault(connection, {})
-    if names not in memo:
-        digests = []
-        for name in names:
-            count, total = connection.execute(
-                f"SELECT count(*), sum(hash(t)::HUGEINT)::VARCHAR FROM {name} t"
-            ).fetchone()
-            digests.append(f"{count} {total}")
-        memo[names] = digests
-    return memo[names]
 
 
 def _ancestors(team: str, parent_of: dict[str, str | None]) -> list[str]:

@@ -74,13 +74,18 @@ AnyWindow = Window | WindowTerms
 
 @dataclass(frozen=True)
 class Cut:
-    """Which items a figure covers: team, group (any ancestor), item or flow type, value stream."""
+    """Which items a figure covers: team, group (any ancestor), item or flow type, value stream, project;
+    and which stages: `phase` (a phase of `orgflow.yaml`) keeps a figure's rows of a stage of that phase,
+    by their `stage` (time per stage, CFD bands) or, for rows of items, their `current_stage` (age, the
+    items list). Figures whose rows have neither (summary, throughput, WIP...) do not take a phase
+    (`orgflow.flow.phases`)."""
 
     team: str | None = None
     group: str | None = None
     item_type: str | None = None
     value_stream: str | None = None
     project: str | None = None
+    phase: str | None = None
 
     def as_params(self) -> dict[str, str]:
         return {key: value for key, value in self.__dict__.items() if value is not None}

@@ -1,6 +1,6 @@
 """A single-file HTML report of the organization, its clusters and its teams (`orgflow report`).
 
-The report renders the dashboard's views (`orgflow.web.views`) with the charts as inline SVG (via
+The report renders the dashboard's views (`orgflow.views`) with the charts as inline SVG (via
 vl-convert), inline CSS and no script or URL, so it opens offline and can be mailed or attached.
 """
 

@@ -13,11 +13,12 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
 from orgflow.query.window import Cut
-from orgflow.web.filters import Filters
+from orgflow.views.context import Chart, Context
+from orgflow.views.filters import Filters
+from orgflow.views.flow import FlowView, group_view, team_view
+from orgflow.views.formatting import TEMPLATES_DIR, format_cell, format_instant
+from orgflow.views.organization import OrganizationView, organization_page
 from orgflow.web.hub import MetricsHub
-from orgflow.web.org_views import organization_page
-from orgflow.web.rendering import TEMPLATES_DIR, format_cell, format_instant
-from orgflow.web.views import Chart, Context, FlowView, OrganizationView, group_view, team_view
 
 REPORT_TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = Path(__file__).resolve().parents[1] / "web" / "static" / "app.css"

@@ -9,17 +9,20 @@ history shows there, per team:
 
 ``relative_error`` = (predicted − actual) ÷ actual (null when the actual figure is unknown or 0).
 `backtest` calibrates on the first `split` share of the history and compares on the rest; the fit
-of a calibration compares on its own window.
+of a calibration compares on its own window. The run's calendar is moved so that its measured days
+are the compared dates (`starting_on`): weekdays, freezes and train departures fall on the days they
+fell on in the history.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import replace
+from datetime import date, timedelta
 
 import numpy as np
 
-from orgflow.simulate.calibrate import calibrate
+from orgflow.simulate.calibrate import calendar_day, calibrate
 from orgflow.simulate.history import History
 from orgflow.simulate.network import Network
 from orgflow.simulate.replicate import Progress, RunSettings, replicate
@@ -62,7 +65,13 @@ def compare_with_history(
     on_progress: Progress | None = None,
 ) -> list[dict[str, object]]:
     """Rows of `BACKTEST_COLUMNS`: simulated and actual figures of each team over [since, until)."""
-    run = replicate(network, replace(settings, horizon_days=until - since, warmup_days=warmup), on_progress=on_progress)
+    first = calendar_day(since) - timedelta(days=math.ceil(warmup))
+    lead = since - (first - date(1970, 1, 1)).days  # the warm-up, to whole calendar days
+    run = replicate(
+        starting_on(network, first),
+        replace(settings, horizon_days=until - since, warmup_days=lead),
+        on_progress=on_progress,
+    )
     rows = []
     for team in network.teams:
         actual = actual_figures(history, team, since, until)
@@ -77,6 +86,19 @@ def compare_with_history(
                 {"team": team, "figure": figure, "predicted": predicted_value, "actual": real, "relative_error": error}
             )
     return rows
+
+
+def starting_on(network: Network, day: date) -> Network:
+    """The same network with simulated day 0 on calendar `day`: train departures stay on their dates
+    (each offset moved by the days between the two starts, modulo the period)."""
+    shift = (network.calendar_start() - day).days
+    stations = {
+        name: replace(station, offset_days=round((station.offset_days + shift) % station.every_days, 6))
+        if station.kind == "train" and station.every_days > 0
+        else station
+        for name, station in network.stations.items()
+    }
+    return replace(network, stations=stations, start=day)
 
 
 def history_span(history: History) -> tuple[float, float]:

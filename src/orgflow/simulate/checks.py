@@ -8,13 +8,17 @@ scenario reader (`scenario`) can name the file and line it came from.
 own arrivals plus requests from teams that depend on it) × visit probability × expected visits
 (rework loops: 1 + p + p² + p³ per loop the step is in, three trips back at most) × mean time
 ÷ capacity. At 1 or more the queue grows without bound: the network is refused rather than run forever.
+A ``train`` with a batch limit is saturated in the same way when the items offered per departure
+(offered items per day × `every_days` ÷ the share of the year not frozen) reach the limit; a train
+whose freezes leave no `every_days` open in a row would never leave.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from orgflow.simulate.network import STATION_KINDS, Network, Team
+from orgflow.simulate.network import STATION_KINDS, Network, Station, Team
+from orgflow.simulate.trains import check_freeze, frozen_days, longest_open_days
 
 Path = tuple[object, ...]
 
@@ -51,6 +55,8 @@ def check_network(network: Network) -> list[StationLoad]:
     rates = team_rates(network, order)
     loads = []
     for station in network.stations.values():
+        if station.kind == "train" and station.batch_limit is not None:
+            _check_train_load(network, station, rates)
         if station.kind != "servers":
             continue
         busy, users = 0.0, []
@@ -72,6 +78,26 @@ def check_network(network: Network) -> list[StationLoad]:
     return loads
 
 
+def _check_train_load(network: Network, station: Station, rates: dict[str, float]) -> None:
+    """Refuse a train whose batch limit cannot carry the items offered to it (see the module docstring)."""
+    offered = 0.0
+    for team in network.teams.values():
+        visits = expected_visits(team)
+        for index, step in enumerate(team.route):
+            if step.station == station.name:
+                offered += rates[team.name] * step.visit * visits[index]
+    open_share = 1.0 - float(frozen_days(station.freezes).mean())
+    per_departure = offered * station.every_days / open_share
+    limit = station.batch_limit or 1
+    if per_departure >= limit:
+        raise NetworkProblem(
+            f"train {station.name!r} is saturated: {per_departure:.1f} items offered per departure for a batch "
+            f"limit of {limit}; its queue would grow without end",
+            ("stations", station.name, "batch_limit"),
+            hint=f"raise the limit above {per_departure:.0f}, or let the train leave more often",
+        )
+
+
 def _check_fields(network: Network) -> None:
     for name, station in network.stations.items():
         where: Path = ("stations", name)
@@ -85,6 +111,19 @@ def _check_fields(network: Network) -> None:
             raise NetworkProblem(f"every_days must be above 0 (got {station.every_days})", (*where, "every_days"))
         if station.wip_limit is not None and station.wip_limit < 1:
             raise NetworkProblem(f"wip_limit must be 1 or more (got {station.wip_limit})", (*where, "wip_limit"))
+        if station.batch_limit is not None and station.batch_limit < 1:
+            raise NetworkProblem(f"batch_limit must be 1 or more (got {station.batch_limit})", (*where, "batch_limit"))
+        for index, freeze in enumerate(station.freezes):
+            try:
+                check_freeze(freeze)
+            except ValueError as problem:
+                raise NetworkProblem(str(problem), (*where, "freezes", index)) from None
+        if station.freezes and longest_open_days(station.freezes) < station.every_days:
+            raise NetworkProblem(
+                f"the freezes of train {station.name!r} leave no {station.every_days:g} days open in a row: "
+                "it would never leave",
+                (*where, "freezes"),
+            )
     for team in network.teams.values():
         where = ("teams", team.name)
         for flow_type, arrival in team.arrivals.items():
@@ -94,6 +133,10 @@ def _check_fields(network: Network) -> None:
                 )
         if team.wip_limit is not None and team.wip_limit < 1:
             raise NetworkProblem(f"wip_limit must be 1 or more (got {team.wip_limit})", (*where, "wip_limit"))
+        if team.weekdays is not None and (len(team.weekdays) != 7 or min(team.weekdays) < 0 or sum(team.weekdays) <= 0):
+            raise NetworkProblem(
+                "weekdays must be 7 numbers (Monday first), none negative, not all 0", (*where, "weekdays")
+            )
         stages = [step.stage for step in team.route]
         for index, step in enumerate(team.route):
             at: Path = (*where, "route", index)

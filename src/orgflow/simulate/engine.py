@@ -24,14 +24,13 @@ from heapq import heapify, heappop, heappush
 import numpy as np
 
 from orgflow.simulate.network import Network, Team
-from orgflow.simulate.record import RunRecord, arrival_times, step_numbers
+from orgflow.simulate.record import DELAY, KIND_CODES, SERVERS, RunRecord, arrival_times, step_numbers
 from orgflow.simulate.stationwise import run_by_station, runs_by_station
+from orgflow.simulate.trains import departures_for
 
 __all__ = ["RunRecord", "run_event_loop", "run_replication"]
 
 _ARRIVING, _SERVING, _DELAYED, _WAITING = 0, 1, 2, 3
-_SERVERS, _DELAY, _TRAIN = 0, 1, 2
-_KIND_CODES = {"servers": _SERVERS, "delay": _DELAY, "train": _TRAIN}
 
 
 class _Block:
@@ -71,7 +70,9 @@ def run_event_loop(network: Network, *, seed: int, replication: int, horizon: fl
     type_index = {name: index for index, name in enumerate(flow_types)}
     stations = list(network.stations.values())
     station_index = {station.name: index for index, station in enumerate(stations)}
-    kind = [_KIND_CODES[station.kind] for station in stations]
+    kind = [KIND_CODES[station.kind] for station in stations]
+    limited = [departures_for(network).get(station.name) for station in stations]
+    first_weekday = network.calendar_start().weekday()
     capacity = [station.capacity for station in stations]
     every = [station.every_days for station in stations]
     offset = [station.offset_days for station in stations]
@@ -96,7 +97,7 @@ def run_event_loop(network: Network, *, seed: int, replication: int, horizon: fl
     requests: dict[tuple[int, int], int] = {}  # (block, step) -> the block of the requests it sends
     for t, team in enumerate(teams):
         for flow_type in sorted(team.arrivals):
-            times = arrival_times(team, flow_type, seed, replication, horizon)
+            times = arrival_times(team, flow_type, seed, replication, horizon, first_weekday=first_weekday)
             rows = times.size
             if rows == 0:
                 continue
@@ -191,7 +192,7 @@ def run_event_loop(network: Network, *, seed: int, replication: int, horizon: fl
                 return
             inside[station] += 1
         code = kind[station]
-        if code == _SERVERS:
+        if code == SERVERS:
             if busy[station] < capacity[station]:
                 busy[station] += 1
                 started[g] = now
@@ -200,15 +201,19 @@ def run_event_loop(network: Network, *, seed: int, replication: int, horizon: fl
             else:
                 queues[station].append(g)
                 phase[g] = _WAITING
-        elif code == _DELAY:
+        elif code == DELAY:
             started[g] = now
             phase[g] = _DELAYED
             push(heap, (now + duration_of(g, s), g))
         else:
-            # A train: the item boards the first departure after its own hold time (missed trains).
+            # A train: the item boards the first departure after its own hold time (missed trains);
+            # with freezes or a batch limit, the first one open with a seat left (`trains`).
             period, first = every[station], offset[station]
             ready = now + duration_of(g, s)
-            departure = first if ready <= first else first + period * math.ceil((ready - first) / period)
+            if limited[station] is not None:
+                departure = limited[station].board(ready)
+            else:
+                departure = first if ready <= first else first + period * math.ceil((ready - first) / period)
             started[g] = departure
             phase[g] = _DELAYED
             push(heap, (departure, g))

@@ -34,8 +34,9 @@ class History:
         span_stage, span_category, span_order: per interval: stage name, category, stage order.
         span_enter, span_leave: days.
         stage_phase: stage name -> phase (from the workflow mapping).
-        people: team -> members on the last day of the data (sum of allocations), when an org model
-            is loaded; empty otherwise.
+        staffing: team -> its memberships as rows (first day, first day no longer valid, allocation),
+            days since the epoch (inf: open), each cut to the days its group exists (the org model,
+            `orgflow.org.structure`); empty without an org model.
         end: the end of the data (days).
         links: cross-team blocking links, one row per (blocker item, blocked item) (``blocks`` links,
             and ``blocked_by`` read the other way; both items started and mapped to different teams).
@@ -54,7 +55,7 @@ class History:
     span_enter: np.ndarray
     span_leave: np.ndarray
     stage_phase: dict[str, str]
-    people: dict[str, float]
+    staffing: dict[str, np.ndarray]
     end: float
     links: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
 
@@ -111,7 +112,7 @@ def read_history(workspace: Workspace, service: FlowService) -> History:
         span_enter=_days(spans["entered_at"])[kept],
         span_leave=_days(spans["left_at"])[kept],
         stage_phase=phases,
-        people=_people(workspace, service),
+        staffing=_staffing(workspace),
         end=service.now.timestamp() / 86_400,
         links=_links(workspace, index, teams),
     )
@@ -132,12 +133,21 @@ def _links(workspace: Workspace, index: dict[str, int], teams: np.ndarray) -> np
     return np.array(pairs, dtype=np.int64).reshape(-1, 2)
 
 
-def _people(workspace: Workspace, service: FlowService) -> dict[str, float]:
-    """Members per team on the data's last day (sum of allocations); empty without an org model."""
-    day = service.now.date().isoformat()
-    rows = workspace.store.connection.execute(
-        "SELECT group_id, sum(allocation) FROM memberships "
-        f"WHERE (valid_from IS NULL OR valid_from <= DATE '{day}') AND (valid_to IS NULL OR valid_to > DATE '{day}') "
-        "GROUP BY group_id"
-    ).fetchall()
-    return {str(team): float(total) for team, total in rows if total}
+def _staffing(workspace: Workspace) -> dict[str, np.ndarray]:
+    """Each team's memberships in the org model (see `History.staffing`); empty without one."""
+    from orgflow.org.structure import OrgModel
+
+    model = OrgModel.from_store(workspace.store.connection)
+    rows: dict[str, list[tuple[float, float, float]]] = {}
+    for membership in model.memberships:
+        group = model.groups.get(membership.group_id)
+        if group is None:
+            continue
+        starts = [day for day in (membership.valid_from, group.valid_from) if day is not None]
+        ends = [day for day in (membership.valid_to, group.valid_to) if day is not None]
+        first = max(day_number(day) for day in starts) if starts else -np.inf
+        last = min(day_number(day) for day in ends) if ends else np.inf
+        allocation = 1.0 if membership.allocation is None else float(membership.allocation)
+        if first < last and allocation > 0:
+            rows.setdefault(group.source_id, []).append((first, last, allocation))
+    return {team: np.array(sorted(spans), dtype=float).reshape(-1, 3) for team, spans in rows.items()}

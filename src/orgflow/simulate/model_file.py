@@ -1,13 +1,20 @@
 """The simulation model as a YAML file a person can read and edit (`orgflow simulate calibrate --out`).
 
     notes: {calibrated_from: ..., since: 2024-01-01, until: 2024-12-31, ...}
+    start: 2024-01-01                                   # the calendar day of simulated day 0
     stations:
-      checkout/In Progress: {kind: servers, capacity: 4}
-      payments/Ready for Release: {kind: train, every_days: 14, offset_days: 2.4}
+      checkout/In Progress: {kind: servers, capacity: 4, capacity_from: org model, people: 8.5, per_person: 0.47}
+      payments/Ready for Release:
+        kind: train
+        every_days: 14
+        offset_days: 2.4
+        freezes: [{from: 12-20, to: 01-08}]             # yearly, no departure; `to` no longer frozen
+        batch_limit: 40                                 # optional: items per departure at most
     teams:
       checkout:
         group: payments
         arrivals: {feature: 0.8, defect: 0.31}          # items per day, Poisson
+        weekdays: {Mon: 1.3, Tue: 1.3, Wed: 1.3, Thu: 1.3, Fri: 1.3, Sat: 0.25, Sun: 0.25}  # optional
         route:
           - {stage: Ready, phase: Create, station: checkout/Ready, times: {quantiles: [0.01, ...]}}
           - {stage: In Progress, phase: Create, station: checkout/In Progress, queue_stage: Ready,
@@ -15,26 +22,23 @@
 
 Times (days): ``{exponential: MEAN}``, ``{deterministic: DAYS}``, ``{empirical: [DAYS, ...]}`` or
 ``{quantiles: [MIN, ..., MAX]}`` (evenly spaced quantiles). Arrivals: a number (per day), or
-``{interarrival: TIMES}``. Fields are those of `orgflow.simulate.network`. Errors name file, line
-and field.
+``{interarrival: TIMES}``; `weekdays` multiplies them per weekday (mean 1 over the week). Fields are
+those of `orgflow.simulate.network`; `orgflow.simulate.model_fields` reads them, and its errors
+name file, line and field.
 """
 
 from __future__ import annotations
 
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from orgflow.simulate.checks import NetworkProblem, check_network
-from orgflow.simulate.distributions import KINDS, Distribution
-from orgflow.simulate.network import Arrivals, Network, Station, Step, Team
+from orgflow.simulate.distributions import Distribution
+from orgflow.simulate.model_fields import network_from
+from orgflow.simulate.network import WEEKDAYS, Network
 from orgflow.simulate.yaml_source import YamlSource
-
-_STATION_FIELDS = {"kind", "capacity", "every_days", "offset_days", "wip_limit", "people"}
-_STEP_FIELDS = {"stage", "phase", "station", "times", "queue_stage", "visit", "rework", "rework_to", "depends_on"}
-_TEAM_FIELDS = {"group", "arrivals", "route", "wip_limit"}
 
 
 def distribution_data(distribution: Distribution) -> dict[str, Any]:
@@ -52,14 +56,22 @@ def network_data(network: Network) -> dict[str, Any]:
         entry: dict[str, Any] = {"kind": station.kind}
         if station.kind == "servers":
             entry["capacity"] = station.capacity
+            if station.capacity_from:
+                entry["capacity_from"] = station.capacity_from
+        if station.people is not None:
+            entry["people"] = round(station.people, 4)
+        if station.per_person is not None:
+            entry["per_person"] = round(station.per_person, 4)
         if station.kind == "train":
             entry["every_days"] = round(station.every_days, 4)
             entry["offset_days"] = round(station.offset_days, 4)
+            if station.freezes:
+                entry["freezes"] = [_FlowDict([("from", begin), ("to", end)]) for begin, end in station.freezes]
+            if station.batch_limit is not None:
+                entry["batch_limit"] = station.batch_limit
         if station.wip_limit is not None:
             entry["wip_limit"] = station.wip_limit
-        if station.people is not None:
-            entry["people"] = station.people
-        stations[name] = entry
+        stations[name] = _FlowDict(entry) if station.kind != "train" or not station.freezes else entry
     teams: dict[str, Any] = {}
     for name, team in network.teams.items():
         arrivals: dict[str, Any] = {}
@@ -91,16 +103,27 @@ def network_data(network: Network) -> dict[str, Any]:
         if team.wip_limit is not None:
             body["wip_limit"] = team.wip_limit
         body["arrivals"] = arrivals
+        if team.weekdays is not None:
+            body["weekdays"] = _FlowDict(zip(WEEKDAYS, (round(value, 4) for value in team.weekdays), strict=True))
         body["route"] = route
         teams[name] = body
-    return {"notes": dict(network.notes), "stations": stations, "teams": teams}
+    head: dict[str, Any] = {"notes": dict(network.notes)}
+    if network.start is not None:
+        head["start"] = network.start
+    return {**head, "stations": stations, "teams": teams}
 
 
 class _FlowList(list):
     """A list YAML writes on one line (quantiles and other numbers)."""
 
 
+class _FlowDict(dict):
+    """A mapping YAML writes on one line (a station, a weekly profile)."""
+
+
 def _flow_lists(data: Any) -> Any:
+    if isinstance(data, _FlowDict):
+        return _FlowDict((key, _flow_lists(value)) for key, value in data.items())
     if isinstance(data, dict):
         return {key: _flow_lists(value) for key, value in data.items()}
     if isinstance(data, list):
@@ -115,6 +138,9 @@ class _Dumper(yaml.SafeDumper):
 
 _Dumper.add_representer(
     _FlowList, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
+)
+_Dumper.add_representer(
+    _FlowDict, lambda dumper, data: dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
 )
 
 
@@ -138,116 +164,6 @@ def read_network(path: Path) -> Network:
     except NetworkProblem as problem:
         raise source.error(problem.message, problem.path, hint=problem.hint) from None
     return network
-
-
-def _mapping(source: YamlSource, value: Any, path: tuple[Any, ...], allowed: set[str] | None = None) -> dict:
-    if not isinstance(value, dict):
-        raise source.error("expected a mapping", path)
-    if allowed is not None:
-        unknown = sorted(set(map(str, value)) - allowed)
-        if unknown:
-            raise source.error(
-                f"unknown field {unknown[0]!r} (known: {', '.join(sorted(allowed))})", (*path, unknown[0])
-            )
-    return value
-
-
-def number(source: YamlSource, value: Any, path: tuple[Any, ...], *, minimum: float | None = 0.0) -> float:
-    """A number at `path`, at least `minimum`."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise source.error(f"expected a number (got {value!r})", path)
-    if minimum is not None and value < minimum:
-        raise source.error(f"must be at least {minimum:g} (got {value})", path)
-    return float(value)
-
-
-def distribution_from(source: YamlSource, value: Any, path: tuple[Any, ...]) -> Distribution:
-    """A distribution written as ``{kind: parameter}``."""
-    entry = _mapping(source, value, path, set(KINDS))
-    if len(entry) != 1:
-        raise source.error(f"give exactly one of {', '.join(KINDS)}", path)
-    ((kind, parameter),) = entry.items()
-    if kind in ("exponential", "deterministic"):
-        return Distribution(kind, mean=number(source, parameter, (*path, kind)))
-    if not isinstance(parameter, list) or not parameter:
-        raise source.error("expected a non-empty list of days", (*path, kind))
-    values = [number(source, item, (*path, kind, index)) for index, item in enumerate(parameter)]
-    if kind == "quantiles" and any(b < a for a, b in pairwise(values)):
-        raise source.error("quantiles must not decrease", (*path, kind))
-    return Distribution(kind, values=tuple(values))
-
-
-def network_from(source: YamlSource) -> Network:
-    """The network in `source` (fields checked; `check_network` not run)."""
-    root = _mapping(source, source.data, (), {"notes", "stations", "teams"})
-    stations: dict[str, Station] = {}
-    for name, value in _mapping(source, root.get("stations") or {}, ("stations",)).items():
-        path = ("stations", name)
-        entry = _mapping(source, value, path, _STATION_FIELDS)
-        stations[str(name)] = Station(
-            name=str(name),
-            kind=str(entry.get("kind", "servers")),
-            capacity=int(number(source, entry.get("capacity", 1), (*path, "capacity"), minimum=1)),
-            every_days=number(source, entry.get("every_days", 0.0), (*path, "every_days")),
-            offset_days=number(source, entry.get("offset_days", 0.0), (*path, "offset_days")),
-            wip_limit=None
-            if entry.get("wip_limit") is None
-            else int(number(source, entry["wip_limit"], (*path, "wip_limit"), minimum=1)),
-            people=None if entry.get("people") is None else number(source, entry["people"], (*path, "people")),
-        )
-    teams: dict[str, Team] = {}
-    for name, value in _mapping(source, root.get("teams") or {}, ("teams",)).items():
-        path = ("teams", name)
-        entry = _mapping(source, value, path, _TEAM_FIELDS)
-        arrivals = {}
-        for flow_type, rate in _mapping(source, entry.get("arrivals") or {}, (*path, "arrivals")).items():
-            where = (*path, "arrivals", flow_type)
-            if isinstance(rate, dict):
-                inner = _mapping(source, rate, where, {"interarrival", "per_day"})
-                if "interarrival" in inner:
-                    arrivals[str(flow_type)] = Arrivals(
-                        interarrival=distribution_from(source, inner["interarrival"], (*where, "interarrival"))
-                    )
-                else:
-                    arrivals[str(flow_type)] = Arrivals(
-                        per_day=number(source, inner.get("per_day"), (*where, "per_day"))
-                    )
-            else:
-                arrivals[str(flow_type)] = Arrivals(per_day=number(source, rate, where))
-        route_data = entry.get("route")
-        if not isinstance(route_data, list) or not route_data:
-            raise source.error("expected a list of steps", (*path, "route"))
-        route = []
-        for index, step_value in enumerate(route_data):
-            where = (*path, "route", index)
-            step = _mapping(source, step_value, where, _STEP_FIELDS)
-            if "stage" not in step:
-                raise source.error("a step needs a stage", where)
-            route.append(
-                Step(
-                    stage=str(step["stage"]),
-                    station=None if step.get("station") is None else str(step["station"]),
-                    times=None
-                    if step.get("times") is None
-                    else distribution_from(source, step["times"], (*where, "times")),
-                    phase=str(step.get("phase", "")),
-                    queue_stage=step.get("queue_stage"),
-                    visit=number(source, step.get("visit", 1.0), (*where, "visit")),
-                    rework=number(source, step.get("rework", 0.0), (*where, "rework")),
-                    rework_to=step.get("rework_to"),
-                    depends_on=step.get("depends_on"),
-                )
-            )
-        limit = entry.get("wip_limit")
-        teams[str(name)] = Team(
-            name=str(name),
-            arrivals=arrivals,
-            route=tuple(route),
-            wip_limit=None if limit is None else int(number(source, limit, (*path, "wip_limit"), minimum=1)),
-            group=entry.get("group"),
-        )
-    notes = root.get("notes") or {}
-    return Network(stations, teams, dict(notes) if isinstance(notes, dict) else {})
 
 
 def write_network(network: Network, path: Path, *, header: str = "") -> None:

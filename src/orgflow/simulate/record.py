@@ -6,10 +6,17 @@ per (team, flow type), and per item and stage seven uniforms from the stream key
 type, stage) (`orgflow.simulate.streams`): three service draws (first visit, second, third and
 later), the visit draw and three rework draws (an item goes back from one stage at most three
 times). Row k of a stream belongs to the k-th item of that team and type, whatever else changes.
+
+Arrivals with a weekly profile (`Team.weekdays`) are the same draws on another clock: the gaps are
+drawn as without a profile, in days at the mean rate ("operational time"), and each instant s of
+that clock becomes the calendar instant t where the cumulative profile Λ(t) = ∫₀ᵗ w(day of u) du
+reaches s (a day of weight w passes w operational days; a day of weight 0 none, so nothing arrives
+on it). A non-homogeneous Poisson process with rate = mean rate × weight of the day, by time change.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +26,9 @@ from orgflow.simulate.streams import stream
 
 DRAWS = 7
 """Uniforms per item and stage: 3 service draws, 1 visit draw, 3 rework draws."""
+SERVERS, DELAY, TRAIN = 0, 1, 2
+KIND_CODES = {"servers": SERVERS, "delay": DELAY, "train": TRAIN}
+"""Station kinds as the engines' integer codes."""
 
 
 @dataclass(frozen=True)
@@ -50,18 +60,23 @@ class RunRecord:
     services: int
 
 
-def arrival_times(team: Team, flow_type: str, seed: int, replication: int, horizon: float) -> np.ndarray:
-    """Arrival instants (days) of one team and flow type before `horizon`."""
+def arrival_times(
+    team: Team, flow_type: str, seed: int, replication: int, horizon: float, *, first_weekday: int = 0
+) -> np.ndarray:
+    """Arrival instants (days) of one team and flow type before `horizon`; with the team's weekly
+    profile, simulated day 0 being weekday `first_weekday` (0 = Monday; see the module docstring)."""
     arrival = team.arrivals[flow_type]
     rate = arrival.rate()
     if rate <= 0 or horizon <= 0:
         return np.empty(0)
+    profile = _daily_weights(team.weekdays, first_weekday, horizon) if team.weekdays else None
+    reach = horizon if profile is None else float(profile.sum())  # the operational days to cover
     generator = stream(seed, replication, team.name, flow_type, "arrivals")
-    expected = rate * horizon
+    expected = rate * reach
     chunk = int(expected * 1.1 + 10 * np.sqrt(expected) + 16)
     gaps: list[np.ndarray] = []
     total = 0.0
-    while total < horizon:
+    while total < reach:
         uniforms = generator.random(chunk)
         if arrival.interarrival is not None:
             part = arrival.interarrival.sample(uniforms)
@@ -70,7 +85,26 @@ def arrival_times(team: Team, flow_type: str, seed: int, replication: int, horiz
         gaps.append(part)
         total += float(part.sum())
     times = np.cumsum(np.concatenate(gaps))
+    if profile is not None:
+        times = _calendar_times(times[times < reach], profile)
     return times[times < horizon]
+
+
+def _daily_weights(weekdays: tuple[float, ...], first_weekday: int, horizon: float) -> np.ndarray:
+    """The weight of each simulated day that begins before `horizon` (the profile scaled to mean 1,
+    so that the arrivals' rate stays the mean rate)."""
+    days = max(math.ceil(horizon), 1)
+    profile = np.asarray(weekdays, dtype=float)
+    return (profile / profile.mean())[(first_weekday + np.arange(days)) % 7]
+
+
+def _calendar_times(operational: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Calendar instants of operational instants: day d passes `weights[d]` operational days."""
+    cumulative = np.concatenate([[0.0], np.cumsum(weights)])
+    day = np.searchsorted(cumulative, operational, side="right") - 1  # days of weight 0 are passed over
+    day = np.minimum(day, weights.size - 1)
+    full = np.where(weights[day] > 0, weights[day], 1.0)
+    return day + (operational - cumulative[day]) / full
 
 
 @dataclass(frozen=True)

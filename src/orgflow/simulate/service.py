@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
+from orgflow.registry import definitions
 from orgflow.simulate.backtest import BACKTEST_COLUMNS, backtest, compare_with_history, warmup_for
 from orgflow.simulate.calibrate import calibrate, iso_day
 from orgflow.simulate.checks import NetworkProblem
@@ -30,17 +31,8 @@ if TYPE_CHECKING:
     from orgflow.workspace import Workspace
 
 DEFAULT_WINDOW_DAYS = 365
-DEFINITIONS = {
-    "simulate-fit": "The calibrated model run over the period it was fitted on, beside what happened: cycle time "
-    "p50/p85 (days) and throughput per week per team; relative_error = (predicted - actual) / actual.",
-    "simulate-backtest": "Calibrated on the first share of the history (split), run over the rest and compared "
-    "with what happened: cycle time p50/p85 (days) of items finished there, throughput per week; "
-    "relative_error = (predicted - actual) / actual.",
-    "simulate-leverage": "Per stage: its share of flow time and the flow time mean and p85 (days) now and with that "
-    "stage twice as fast, under common random numbers; p85_change_low/high: 95 % interval of the p85 change.",
-    "simulate-run": "Scenario against baseline under common random numbers: each figure's mean over replications "
-    "and the paired difference (scenario - baseline) with its 95 % interval (difference_low/high).",
-}
+DEFINITIONS = definitions("simulate")
+"""Each simulation figure's definition by name (`orgflow.simulate.figures`)."""
 
 
 @dataclass(frozen=True)

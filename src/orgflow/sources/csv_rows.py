@@ -1,8 +1,12 @@
-"""Reading CSV files by field name, shared by the CSV importers (deployments, incidents, transitions).
+"""Reading CSV files, shared by the CSV importers (deployments, incidents, transitions, org files, git
+exports).
 
+`CsvReader` is the one CSV reader of every importer: what the csv module rejects becomes an
+`InputError` naming the line; `CsvReader.header` and `CsvReader.rows` give a file's stripped header and
+its rows as each importer wants them (blank rows skipped, short rows padded, long ones refused or cut).
 `csv_rows` yields each row as a `CsvRow` keyed by field name after renaming (`--map COLUMN=FIELD`),
-remembering its file and line for error messages; `column_pairs` reads such options. `CsvReader` is the
-one CSV reader of every importer: what the csv module rejects becomes an `InputError` naming the line.
+remembering its file and line for error messages; `column_pairs` reads such options; `row_instant`
+reads a cell's timestamp, naming the file, line and field when it cannot.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from orgflow.errors import InputError
-from orgflow.sources.files import clip, parse_instant, quote, read_text
+from orgflow.sources.files import clip, parse_instant, quote, read_text, to_utc
 
 
 class CsvReader:
@@ -38,6 +42,34 @@ class CsvReader:
 
     def __iter__(self) -> CsvReader:
         return self
+
+    def header(self) -> list[str] | None:
+        """The first row, each name stripped of white space (None for a file without rows)."""
+        first = next(self, None)
+        return None if first is None else [name.strip() for name in first]
+
+    def rows(
+        self, width: int | None = None, *, skip_blank: bool = False, refuse_longer: bool = False
+    ) -> Iterator[list[str]]:
+        """The rows after the header (`line_num` is each one's line). Empty rows are skipped, and with
+        `skip_blank` rows of white space too. Given a `width`, shorter rows are padded with "" to it,
+        and a longer row is kept whole or, with `refuse_longer`, an InputError naming its line."""
+        for row in self:
+            if not row or (skip_blank and not any(cell.strip() for cell in row)):
+                continue
+            if width is None or len(row) == width:
+                yield row
+            elif len(row) < width:
+                yield row + [""] * (width - len(row))
+            elif refuse_longer:
+                raise InputError(
+                    f"{len(row)} cells for {width} columns",
+                    file=self.file,
+                    record=f"line {self.line_num}",
+                    hint="quote cells",
+                )
+            else:
+                yield row
 
     def __next__(self) -> list[str]:
         try:
@@ -128,20 +160,30 @@ def csv_rows(
     """
     file = str(path)
     reader = CsvReader(path)
-    header = [name.strip() for name in next(reader, [])]
+    header = reader.header()
     if not header:
         return
     positions = column_positions(file, header, required=required, optional=optional, column_map=column_map)
-    width = len(header)
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > width:
-            raise InputError(
-                f"{len(row)} cells for {width} columns", file=file, record=f"line {reader.line_num}", hint="quote cells"
-            )
-        cells = row + [""] * (width - len(row))
+    for cells in reader.rows(len(header), skip_blank=True, refuse_longer=True):
         yield CsvRow({name: cells[position] for name, position in positions.items()}, file, reader.line_num)
+
+
+def row_instant(text: str, *, file: str, line: int, field: str) -> datetime:
+    """A cell's timestamp as an aware UTC instant: ISO 8601 with an offset by the fast path, anything
+    else by `parse_instant`, which decides and words the error (file, line and field).
+
+    Raises:
+        InputError: not a timestamp, or one without an offset.
+    """
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError:
+        instant = None
+    if instant is not None and instant.tzinfo is not None:
+        return to_utc(instant, value=text, file=file, record=f"line {line}", field=field)
+    parsed = parse_instant(text, file=file, record=f"line {line}", field=field)
+    assert parsed is not None  # required=True raises instead of returning None
+    return parsed
 
 
 def column_pairs(value: object, *, option: str) -> dict[str, str]:

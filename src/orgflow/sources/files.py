@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 import yaml
 
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def expand_paths(paths: list[Path], *, suffixes: tuple[str, ...]) -> list[Path]:
     """Files named directly, plus files with one of `suffixes` inside named folders (sorted).
 
     Raises:
-        InputError: a path that does not exist.
+        NotFoundError: a path that does not exist.
     """
     files: list[Path] = []
     for path in paths:
@@ -45,7 +45,7 @@ def expand_paths(paths: list[Path], *, suffixes: tuple[str, ...]) -> list[Path]:
         elif path.is_file():
             files.append(path)
         else:
-            raise InputError("no such file or folder", file=str(path))
+            raise NotFoundError("no such file or folder", file=str(path))
     return files
 
 

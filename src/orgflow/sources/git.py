@@ -18,11 +18,8 @@ the tagged commit's committed time; ``Deployment.time_basis`` says which ("tag" 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,34 +29,27 @@ from orgflow.model.code import ChangedFile, Commit, RepoHead, Tag
 from orgflow.model.delivery import Deployment
 from orgflow.sources import ProgressCallback
 from orgflow.sources.files import collector_paused
+from orgflow.sources.git_records import AuthorResolver, GitHistory, make_commit, numstat_count, numstat_path, raw_change
+from orgflow.sources.git_repository import is_repository, read_repository
 from orgflow.store import ImportBatch
+
+__all__ = [
+    "AuthorResolver",
+    "GitHistory",
+    "GitImportSummary",
+    "is_repository",
+    "load",
+    "make_commit",
+    "numstat_count",
+    "numstat_path",
+    "raw_change",
+    "read_repository",
+    "summarize",
+    "tag_deployments",
+]
 
 DEFAULT_SOURCE = "git"
 DEFAULT_ENVIRONMENT = "production"
-
-# `git revert` writes both; a subject merely starting with "Revert" ("Revert to testify v1.10") is not one.
-_REVERT_SUBJECT = re.compile(r'^Revert "')
-_REVERT_BODY = re.compile(r"This reverts commit [0-9a-f]{7,64}")
-# One header per commit: fields split by US (0x1f), the body ended by GS (0x1d), then the numstat lines.
-_LOG_FORMAT = "%x1e%H%x1f%P%x1f%aI%x1f%cI%x1f%aN%x1f%aE%x1f%s%x1f%b%x1d"
-_TAG_FORMAT = (
-    "%(refname:strip=2)%1f%(objecttype)%1f%(objectname)%1f%(*objecttype)%1f%(*objectname)%1f%(taggerdate:iso-strict)"
-)
-
-AuthorResolver = Callable[[str, str], str]
-"""author_of(name, email): the canonical author after the alias map."""
-
-
-@dataclass
-class GitHistory:
-    """What a reader found: commits, their changed files, tags, commit times known only from tag rows, and
-    the repository's HEAD (None for an export, or a repository without commits)."""
-
-    commits: list[Commit] = field(default_factory=list)
-    files: list[ChangedFile] = field(default_factory=list)
-    tags: list[Tag] = field(default_factory=list)
-    tag_commit_times: dict[str, datetime] = field(default_factory=dict)
-    head: RepoHead | None = None
 
 
 @dataclass(frozen=True)
@@ -217,190 +207,6 @@ class _Settings:
     def author_of(self, name: str, email: str) -> str:
         """The canonical author: the alias map by name, then by e-mail, else the name."""
         return self.aliases.get(name) or (self.aliases.get(email) if email else None) or name
-
-
-def make_commit(
-    *,
-    source: str,
-    repo: str,
-    sha: str,
-    parents: tuple[str, ...],
-    author: str,
-    authored_at: datetime,
-    committed_at: datetime,
-    subject: str,
-    body: str = "",
-) -> Commit:
-    """A Commit record; a merge has more than one parent, a revert is named so by `git revert`'s message."""
-    is_revert = bool(_REVERT_SUBJECT.match(subject) or _REVERT_BODY.search(body))
-    return Commit(source, sha, repo, parents, author, authored_at, committed_at, subject, len(parents) > 1, is_revert)
-
-
-def numstat_path(text: str) -> str:
-    """The path a numstat line names, after a rename: ``a => b`` gives b, ``src/{x => y}/f`` gives src/y/f.
-
-    A C-quoted path (git quotes tabs, newlines, quotes and backslashes) is unquoted first.
-    """
-    text = _unquote_path(text)
-    if " => " not in text:
-        return text
-    opening, closing = text.find("{"), text.rfind("}")
-    if 0 <= opening < closing and " => " in text[opening:closing]:
-        _old, new = text[opening + 1 : closing].split(" => ", 1)
-        joined = text[:opening] + new + text[closing + 1 :]
-        return joined.replace("//", "/").lstrip("/")
-    return text.split(" => ", 1)[1]
-
-
-def numstat_count(text: str) -> int | None:
-    """Lines added or deleted: an int, or None for a binary file (``-``). Raises ValueError otherwise."""
-    return None if text == "-" else int(text)
-
-
-def _unquote_path(text: str) -> str:
-    """A path as git prints it, C-quoted or not, as it is in the tree."""
-    if text.startswith('"') and text.endswith('"') and len(text) >= 2:
-        return _unquote(text[1:-1])
-    return text
-
-
-def raw_change(line: str) -> tuple[str, str, str | None]:
-    """(status, path, old path) of a ``--raw`` line, e.g. ``:100644 100644 1a2b 3c4d R087\told\tnew``.
-
-    The status is git's letter without its score (R087 gives R); the old path is given for R and C only.
-    """
-    meta, *paths = line.split("\t")
-    status = meta.split()[-1][:1]
-    if status in ("R", "C") and len(paths) == 2:
-        return status, _unquote_path(paths[1]), _unquote_path(paths[0])
-    return status, _unquote_path(paths[-1]), None
-
-
-def _unquote(text: str) -> str:
-    """Undo git's C-style quoting (escapes and octal bytes)."""
-    raw = text.encode("latin-1", "backslashreplace").decode("unicode_escape").encode("latin-1", "replace")
-    return raw.decode("utf-8", "replace")
-
-
-def is_repository(path: Path) -> bool:
-    """A work tree's top folder (it holds ``.git``) or a bare repository (``HEAD``, ``objects``, ``refs``)."""
-    if not path.is_dir():
-        return False
-    if (path / ".git").exists():
-        return True
-    return (path / "HEAD").is_file() and (path / "objects").is_dir() and (path / "refs").is_dir()
-
-
-def _git(path: Path, *arguments: str) -> bytes:
-    """Run ``git -C path ...`` and return its output.
-
-    Raises:
-        InputError: git is not installed, or it failed (its message is kept).
-    """
-    command = ["git", "-C", str(path), "-c", "core.quotePath=false", *arguments]
-    try:
-        completed = subprocess.run(command, capture_output=True, check=False)
-    except FileNotFoundError:
-        raise InputError("git is not installed", file=str(path), hint="install git, or import a saved export") from None
-    if completed.returncode != 0:
-        message = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise InputError(
-            f"git {arguments[0]} failed: {message[-1] if message else completed.returncode}", file=str(path)
-        )
-    return completed.stdout
-
-
-def read_repository(
-    path: Path,
-    *,
-    source: str,
-    repo: str,
-    author_of: AuthorResolver,
-    refs: tuple[str, ...] = ("--branches", "--tags"),
-    on_progress: ProgressCallback | None = None,
-) -> GitHistory:
-    """Commits (with their changed files and statuses), tags and the HEAD of a local repository, read with ``git``."""
-    history = GitHistory()
-    output = _git(
-        path,
-        "log",
-        *refs,
-        "--raw",
-        "--numstat",
-        "--find-renames",
-        "--diff-merges=first-parent",
-        f"--format={_LOG_FORMAT}",
-        "--",
-    )
-    for chunk in output.split(b"\x1e")[1:]:
-        header, _separator, numstat = chunk.partition(b"\x1d")
-        fields = header.decode("utf-8", "replace").split("\x1f", 7)
-        sha, parents, authored, committed, name, email, subject, body = fields
-        commit = make_commit(
-            source=source,
-            repo=repo,
-            sha=sha,
-            parents=tuple(parents.split()),
-            author=author_of(name, email),
-            authored_at=datetime.fromisoformat(authored).astimezone(UTC),
-            committed_at=datetime.fromisoformat(committed).astimezone(UTC),
-            subject=subject,
-            body=body,
-        )
-        history.commits.append(commit)
-        # git prints the --raw lines of a commit first, then its --numstat lines, both for the same files.
-        statuses: dict[str, tuple[str, str | None]] = {}
-        for line in numstat.decode("utf-8", "replace").splitlines():
-            if not line:
-                continue
-            if line.startswith(":"):
-                status, new_path, old_path = raw_change(line)
-                statuses[new_path] = (status, old_path)
-                continue
-            added, deleted, text = line.split("\t", 2)
-            file_path = numstat_path(text)
-            status, old_path = statuses.get(file_path, (None, None))
-            history.files.append(
-                ChangedFile(source, sha, file_path, numstat_count(added), numstat_count(deleted), status, old_path)
-            )
-    if on_progress is not None:
-        on_progress(1, 2, "git log")
-    history.tags = _repository_tags(path, source=source, repo=repo)
-    history.head = _repository_head(path, source=source, repo=repo)
-    if on_progress is not None:
-        on_progress(2, 2, "git for-each-ref refs/tags")
-    return history
-
-
-def _repository_head(path: Path, *, source: str, repo: str) -> RepoHead | None:
-    """The commit HEAD names and its branch; None for a repository without commits."""
-    try:
-        sha = _git(path, "rev-parse", "--verify", "HEAD^{commit}").decode().strip()
-    except InputError:
-        return None  # an unborn HEAD: nothing committed yet
-    try:
-        ref: str | None = _git(path, "symbolic-ref", "-q", "HEAD").decode().strip() or None
-    except InputError:
-        ref = None  # a detached HEAD
-    return RepoHead(source, repo, sha, ref)
-
-
-def _repository_tags(path: Path, *, source: str, repo: str) -> list[Tag]:
-    """Tags naming commits: lightweight (no time of their own) and annotated (the tagger's time)."""
-    tags: list[Tag] = []
-    output = _git(path, "for-each-ref", f"--format={_TAG_FORMAT}", "refs/tags").decode("utf-8", "replace")
-    for line in output.splitlines():
-        name, kind, target, peeled_kind, peeled, tagger_date = line.split("\x1f")
-        if kind == "commit":
-            tags.append(Tag(source, repo, name, target))
-        elif kind == "tag":
-            if peeled_kind == "tag":  # a tag of a tag: let git peel it to the commit
-                peeled = _git(path, "rev-parse", f"{name}^{{commit}}").decode().strip()
-            elif peeled_kind != "commit":
-                continue  # a tag of a tree or blob names no commit
-            tagged_at = datetime.fromisoformat(tagger_date).astimezone(UTC) if tagger_date else None
-            tags.append(Tag(source, repo, name, peeled, tagged_at, True))
-    return tags
 
 
 def tag_deployments(history: GitHistory, settings: _Settings) -> list[Deployment]:

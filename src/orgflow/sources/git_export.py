@@ -21,8 +21,8 @@ from pathlib import Path
 from orgflow.errors import InputError
 from orgflow.model.code import ChangedFile, Commit, Tag
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import CsvReader
-from orgflow.sources.files import clip, expand_paths, parse_instant, quote, read_text, to_utc
+from orgflow.sources.csv_rows import CsvReader, row_instant
+from orgflow.sources.files import clip, expand_paths, quote, read_text
 from orgflow.sources.git import AuthorResolver, GitHistory, make_commit, numstat_path
 
 NUMSTAT_SUFFIXES = (".numstat.log", ".numstat.log.gz")
@@ -96,7 +96,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> tuple[CsvReader, dict[str, in
         InputError: a required column is missing.
     """
     reader = CsvReader(path)
-    header = [name.strip() for name in next(reader, [])]
+    header = reader.header() or []
     missing = [name for name in columns if name not in header]
     if missing:
         raise InputError(
@@ -114,19 +114,6 @@ def _cell(row: list[str], position: int, *, file: str, line: int, field: str) ->
     return row[position]
 
 
-def _instant(text: str, *, file: str, line: int, field: str) -> datetime:
-    """ISO 8601 with an offset, as UTC; the fast path first, `parse_instant` words the errors."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        value = None
-    if value is not None and value.tzinfo is not None:
-        return to_utc(value, value=text, file=file, record=f"line {line}", field=field)
-    parsed = parse_instant(text, file=file, record=f"line {line}", field=field)
-    assert parsed is not None
-    return parsed
-
-
 def _sha(text: str, *, file: str, line: int, field: str) -> str:
     if not _SHA.fullmatch(text):
         raise InputError(f"not a commit sha ({quote(text)})", file=file, record=f"line {line}", field=field)
@@ -139,9 +126,7 @@ def _read_commits(path: Path, *, source: str, repo: str, author_of: AuthorResolv
     sha_at, parents_at, authored_at, committed_at, author_at, subject_at = (at[name] for name in COMMIT_COLUMNS)
     width = max(at.values()) + 1
     commits = []
-    for row in reader:
-        if not row:
-            continue
+    for row in reader.rows():
         line = reader.line_num
         if len(row) < width:
             missing = next(name for name in COMMIT_COLUMNS if at[name] >= len(row))
@@ -155,8 +140,8 @@ def _read_commits(path: Path, *, source: str, repo: str, author_of: AuthorResolv
                 sha=sha,
                 parents=parents,
                 author=author_of(row[author_at], ""),
-                authored_at=_instant(row[authored_at], file=file, line=line, field="author_date_iso"),
-                committed_at=_instant(row[committed_at], file=file, line=line, field="commit_date_iso"),
+                authored_at=row_instant(row[authored_at], file=file, line=line, field="author_date_iso"),
+                committed_at=row_instant(row[committed_at], file=file, line=line, field="commit_date_iso"),
                 subject=row[subject_at],
             )
         )
@@ -184,9 +169,9 @@ def _read_numstat(
                 )
             sha, authored, author, committed = match.groups()
             headers[sha] = (
-                _instant(authored, file=file, line=number, field="author date"),
+                row_instant(authored, file=file, line=number, field="author date"),
                 author,
-                None if committed is None else _instant(committed, file=file, line=number, field="committer date"),
+                None if committed is None else row_instant(committed, file=file, line=number, field="committer date"),
             )
             continue
         parts = line.split("\t", 2)
@@ -218,9 +203,7 @@ def _read_numstat(
 def _read_tags(path: Path, *, source: str, repo: str, history: GitHistory) -> None:
     file = str(path)
     reader, at = _rows(path, TAG_COLUMNS)
-    for row in reader:
-        if not row:
-            continue
+    for row in reader.rows():
         line = reader.line_num
         name = _cell(row, at["tag"], file=file, line=line, field="tag")
         if not name:
@@ -233,7 +216,7 @@ def _read_tags(path: Path, *, source: str, repo: str, history: GitHistory) -> No
         )
         tagger = _cell(row, at["tagger_date_iso"], file=file, line=line, field="tagger_date_iso")
         committed = _cell(row, at["commit_date_iso"], file=file, line=line, field="commit_date_iso")
-        tagged_at = _instant(tagger, file=file, line=line, field="tagger_date_iso") if tagger else None
+        tagged_at = row_instant(tagger, file=file, line=line, field="tagger_date_iso") if tagger else None
         if committed:
-            history.tag_commit_times[sha] = _instant(committed, file=file, line=line, field="commit_date_iso")
+            history.tag_commit_times[sha] = row_instant(committed, file=file, line=line, field="commit_date_iso")
         history.tags.append(Tag(source, repo, name, sha, tagged_at, tagged_at is not None))

@@ -8,45 +8,31 @@ status at every moment from what the events set: open or closed, milestone, labe
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from itertools import groupby
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from orgflow.config import Config, GithubMapping, status_key
+from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.record import Record
-from orgflow.model.work import BlockedInterval, StatusTransition, WorkItem
+from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
 from orgflow.sources.files import RawRecord, expand_paths, iter_json_records, parse_instant, quote, text_value
+from orgflow.sources.github_events import (
+    Event,
+    attribute,
+    closing_event,
+    ends_closed,
+    login,
+    replay,
+    required_instant,
+    state_events,
+    text_of,
+)
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
-OPEN = "Open"
-CLOSED = "Closed"
-CLOSED_NOT_PLANNED = "Closed (not planned)"
 ITEM_TYPE_LABELS = ("bug", "enhancement", "feature")
-BLOCKED_LABEL = "blocked"
-
-# Only these events move the derived status or the blocked flag. Every other event (renamed,
-# mentioned, commented, committed, ...) is skipped before it is read, since some timeline entries
-# (commits) carry no created_at at all.
-_STATE_EVENTS = frozenset(
-    {
-        "closed",
-        "reopened",
-        "labeled",
-        "unlabeled",
-        "milestoned",
-        "demilestoned",
-        "added_to_project",
-        "moved_columns_in_project",
-        "removed_from_project",
-    }
-)
-
 
 _TEXT_FIELDS = ("title", "state", "state_reason", "html_url")
 """Issue fields read as text: another type there (a list, a number) is an error, not an empty value."""
@@ -146,23 +132,23 @@ def parse_issue(
         raise InputError(f"missing or invalid issue number ({quote(number)})", file=file, record=record, field="number")
     where = f"{record} (issue #{number})" if record != "-" else f"issue #{number}"
     item_id = f"{repo}#{number}"
-    created_at = _required_instant(raw.get("created_at"), file=file, record=where, field="created_at")
+    created_at = required_instant(raw.get("created_at"), file=file, record=where, field="created_at")
     closed_at = parse_instant(raw.get("closed_at"), file=file, record=where, field="closed_at", required=False)
     updated_at = parse_instant(raw.get("updated_at"), file=file, record=where, field="updated_at", required=False)
     for key in _TEXT_FIELDS:
         text_value(raw.get(key), file=file, record=where, field=key)
     is_closed = raw.get("state") == "closed" or (raw.get("state") is None and closed_at is not None)
-    state_reason = _text(raw.get("state_reason")) if is_closed else None
-    reporter = _login(raw.get("user"))
+    state_reason = text_of(raw.get("state_reason")) if is_closed else None
+    reporter = login(raw.get("user"))
 
-    events = _state_events(raw, file=file, record=where)
-    if is_closed and closed_at is not None and not _ends_closed(events):
+    events = state_events(raw, file=file, record=where)
+    if is_closed and closed_at is not None and not ends_closed(events):
         reopened_at = [event.at for event in events if event.kind == "reopened"]
-        events.append(_Event(at=max([closed_at, *reopened_at]), kind="closed"))
+        events.append(Event(at=max([closed_at, *reopened_at]), kind="closed"))
         events.sort(key=lambda event: event.at)
-    final_close = _final_close(events) if is_closed else None
+    final_close = closing_event(events) if is_closed else None
 
-    transitions, intervals = _replay(
+    transitions, intervals = replay(
         events,
         mapping=config.github,
         source=source,
@@ -179,204 +165,20 @@ def parse_issue(
         source_id=item_id,
         project=repo,
         team_id=config.team_of_project(repo),
-        title=_text(raw.get("title")) or "",
+        title=text_of(raw.get("title")) or "",
         item_type=item_type,
         created_at=created_at,
         status=transitions[-1].to_status,
         resolved_at=closed_at if is_closed else None,
         resolution=state_reason,
-        assignee=_login(raw.get("assignee")) or _first_login(raw.get("assignees")),
+        assignee=login(raw.get("assignee")) or _first_login(raw.get("assignees")),
         reporter=reporter,
         labels=tuple(labels),
         updated_at=updated_at,
-        url=_text(raw.get("html_url")),
+        url=text_of(raw.get("html_url")),
         history="events",
     )
     return [item, *transitions, *intervals]
-
-
-def _replay(
-    events: list[_Event],
-    *,
-    mapping: GithubMapping,
-    source: str,
-    item_id: str,
-    created_at: datetime,
-    creator: str | None,
-    final_close: _Event | None,
-    final_reason: str | None,
-) -> tuple[list[StatusTransition], list[BlockedInterval]]:
-    """Apply `events` (sorted) instant by instant; a transition per status change, blocked intervals."""
-    status_labels = _status_labels(mapping)
-    state = _IssueState()
-    groups = [(instant, list(group)) for instant, group in groupby(events, key=lambda event: event.at)]
-    position = 0
-    while position < len(groups) and groups[position][0] <= created_at:
-        for event in groups[position][1]:
-            state.apply(event, final_reason=final_reason if event is final_close else None)
-        position += 1
-    status = _derive_status(state, mapping, status_labels)
-    transitions = [StatusTransition(source, item_id, 0, created_at, None, status, creator)]
-    intervals: list[BlockedInterval] = []
-    blocked_since = created_at if state.blocked else None
-    for instant, group in groups[position:]:
-        for event in group:
-            state.apply(event, final_reason=final_reason if event is final_close else None)
-        new_status = _derive_status(state, mapping, status_labels)
-        if new_status != status:
-            author = group[-1].actor
-            transitions.append(StatusTransition(source, item_id, len(transitions), instant, status, new_status, author))
-            status = new_status
-        if state.blocked and blocked_since is None:
-            blocked_since = instant
-        elif not state.blocked and blocked_since is not None:
-            intervals.append(BlockedInterval(source, item_id, len(intervals), blocked_since, instant, "label"))
-            blocked_since = None
-    if blocked_since is not None:
-        intervals.append(BlockedInterval(source, item_id, len(intervals), blocked_since, None, "label"))
-    return transitions, intervals
-
-
-@dataclass(frozen=True, slots=True)
-class _Event:
-    """One state-changing event, reduced to what the replay needs."""
-
-    at: datetime
-    kind: str
-    actor: str | None = None
-    label: str | None = None
-    milestone: str | None = None
-    project: str | None = None
-    column: str | None = None
-    state_reason: str | None = None
-
-
-@dataclass(slots=True)
-class _IssueState:
-    """What the events have set so far. Labels and columns keep the order they were set in."""
-
-    closed: bool = False
-    close_reason: str | None = None
-    milestone: str | None = None
-    labels: dict[str, str] = field(default_factory=dict)
-    columns: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def blocked(self) -> bool:
-        return BLOCKED_LABEL in self.labels
-
-    def apply(self, event: _Event, *, final_reason: str | None) -> None:
-        kind = event.kind
-        if kind == "closed":
-            self.closed = True
-            self.close_reason = event.state_reason or final_reason
-        elif kind == "reopened":
-            self.closed = False
-            self.close_reason = None
-        elif kind == "labeled" and event.label is not None:
-            self.labels.setdefault(status_key(event.label), event.label)
-        elif kind == "unlabeled" and event.label is not None:
-            self.labels.pop(status_key(event.label), None)
-        elif kind == "milestoned":
-            self.milestone = event.milestone
-        elif kind == "demilestoned":
-            # Same-second events may come swapped (B milestoned before A demilestoned): only clear
-            # the milestone the event names.
-            if event.milestone is None or event.milestone == self.milestone:
-                self.milestone = None
-        elif kind in ("added_to_project", "moved_columns_in_project") and event.project is not None:
-            self.columns.pop(event.project, None)
-            if event.column:
-                self.columns[event.project] = event.column
-        elif kind == "removed_from_project" and event.project is not None:
-            self.columns.pop(event.project, None)
-
-
-def _derive_status(state: _IssueState, mapping: GithubMapping, status_labels: dict[str, str | None]) -> str:
-    if state.closed:
-        return CLOSED_NOT_PLANNED if state.close_reason == "not_planned" else CLOSED
-    for origin in mapping.status_from:
-        if origin == "project_column" and state.columns:
-            # With cards on several projects, the column set last is the current one.
-            return next(reversed(state.columns.values()))
-        if origin == "milestone" and state.milestone:
-            return state.milestone
-        if origin == "label":
-            for key, name in state.labels.items():
-                if key in status_labels:
-                    return status_labels[key] or name
-    return OPEN
-
-
-def _status_labels(mapping: GithubMapping) -> dict[str, str | None]:
-    """Status label key -> the status it stands for (None: the label's own name)."""
-    labels: Any = mapping.status_labels
-    if isinstance(labels, Mapping):
-        return {status_key(str(label)): str(status) for label, status in labels.items()}
-    return {status_key(str(label)): None for label in labels}
-
-
-def _state_events(raw: Mapping[str, Any], *, file: str, record: str) -> list[_Event]:
-    """The state-changing events of `raw`, sorted by time (stable: same-instant events keep their order)."""
-    key = "events" if raw.get("events") is not None else "timeline"
-    raw_events = raw.get(key)
-    if raw_events is None:
-        return []
-    if not isinstance(raw_events, list):
-        raise InputError("expected a list of events", file=file, record=record, field=key)
-    events: list[_Event] = []
-    for index, raw_event in enumerate(raw_events):
-        where = f"{key}[{index}]"
-        if not isinstance(raw_event, Mapping):
-            raise InputError("expected an event object", file=file, record=record, field=where)
-        kind = text_value(raw_event.get("event"), file=file, record=record, field=f"{where}.event")
-        if kind not in _STATE_EVENTS:
-            continue
-        at = _required_instant(raw_event.get("created_at"), file=file, record=record, field=f"{where}.created_at")
-        actor = _login(raw_event.get("actor"))
-        if kind in ("labeled", "unlabeled"):
-            label = _attribute(raw_event.get("label"), "name")
-            if label is None:
-                raise InputError(f"{kind} event without a label name", file=file, record=record, field=f"{where}.label")
-            events.append(_Event(at=at, kind=kind, actor=actor, label=label))
-        elif kind in ("milestoned", "demilestoned"):
-            milestone = _attribute(raw_event.get("milestone"), "title")
-            if milestone is None and kind == "milestoned":
-                raise InputError(
-                    "milestoned event without a milestone title",
-                    file=file,
-                    record=record,
-                    field=f"{where}.milestone",
-                )
-            events.append(_Event(at=at, kind=kind, actor=actor, milestone=milestone))
-        elif kind in ("closed", "reopened"):
-            reason = _text(raw_event.get("state_reason")) if kind == "closed" else None
-            events.append(_Event(at=at, kind=kind, actor=actor, state_reason=reason))
-        else:
-            card = raw_event.get("project_card")
-            # Without the project-card preview the API omits the card: the column is unknown then.
-            if not isinstance(card, Mapping):
-                continue
-            project = card.get("project_id") or card.get("project_url") or "-"
-            column = _text(card.get("column_name"))
-            events.append(_Event(at=at, kind=kind, actor=actor, project=str(project), column=column))
-    events.sort(key=lambda event: event.at)
-    return events
-
-
-def _ends_closed(events: list[_Event]) -> bool:
-    for event in reversed(events):
-        if event.kind in ("closed", "reopened"):
-            return event.kind == "closed"
-    return False
-
-
-def _final_close(events: list[_Event]) -> _Event | None:
-    """The close the issue's own state_reason describes: the last close, if no reopen follows it."""
-    for event in reversed(events):
-        if event.kind in ("closed", "reopened"):
-            return event if event.kind == "closed" else None
-    return None
 
 
 def _check_statuses(
@@ -429,27 +231,9 @@ def _file_stem(path: Path) -> str:
     return path.stem
 
 
-def _required_instant(value: object, *, file: str, record: str, field: str) -> datetime:
-    instant = parse_instant(value, file=file, record=record, field=field)
-    assert instant is not None  # required=True raises instead of returning None
-    return instant
-
-
-def _text(value: object) -> str | None:
-    return value if isinstance(value, str) and value else None
-
-
-def _attribute(value: object, name: str) -> str | None:
-    return _text(value.get(name)) if isinstance(value, Mapping) else None
-
-
-def _login(user: object) -> str | None:
-    return _attribute(user, "login")
-
-
 def _first_login(users: object) -> str | None:
     if isinstance(users, list):
-        return next((login for login in map(_login, users) if login), None)
+        return next((login for login in map(login, users) if login), None)
     return None
 
 
@@ -457,5 +241,5 @@ def _label_names(labels: object) -> list[str]:
     """Label names of the issue; the API gives objects, some exports plain strings."""
     if not isinstance(labels, list):
         return []
-    names = [label if isinstance(label, str) else _attribute(label, "name") for label in labels]
+    names = [label if isinstance(label, str) else attribute(label, "name") for label in labels]
     return [name for name in names if name]

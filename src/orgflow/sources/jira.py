@@ -28,24 +28,24 @@ Options: ``strict_statuses`` (reject statuses no workflow stage lists), ``source
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from orgflow.config import Config, Workflow, status_key
 from orgflow.errors import InputError
 from orgflow.model.record import Record
-from orgflow.model.work import (
-    BlockedInterval,
-    ItemLink,
-    Release,
-    ReportedStatusTime,
-    StatusTransition,
-    WorkItem,
-)
+from orgflow.model.work import WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import collector_paused, expand_paths, iter_json_records, parse_instant, quote
+from orgflow.sources.files import collector_paused, expand_paths, iter_json_records, quote
 from orgflow.sources.jira_columns import IssueColumns
+from orgflow.sources.jira_fields import Where, epic_of, links, releases
+from orgflow.sources.jira_history import (
+    INFERRED_INITIAL_STATUS,
+    blocked_intervals,
+    read_changelog,
+    reported_times,
+    transitions,
+)
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -59,13 +59,9 @@ KNOWN_STATUS_IDS = {
 }
 """Jira's built-in status ids (plus Apache's Patch Available), for decoding Time in Status."""
 
-INFERRED_INITIAL_STATUS = "Open"
 _SUFFIXES = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
 _OPTIONS = ("strict_statuses", "source", "epic_field", "time_in_status_field")
 _PROGRESS_EVERY = 500
-_ENTRY_SEPARATOR = "_*|*_"
-_PART_SEPARATOR = "_*:*_"
-_TIME_IN_STATUS_HINT = "entries look like statusId_*:*_timesEntered_*:*_millis, joined by _*|*_"
 _STATUS_HINT = "add it to a workflow in orgflow.yaml"
 
 
@@ -162,7 +158,7 @@ def parse_issue(
     Raises:
         InputError: a missing or unreadable field, naming it.
     """
-    where = _Where(file, record)
+    where = Where(file, record)
     if not isinstance(raw, dict):
         where.fail(f"expected a JSON object, found {type(raw).__name__}", None)
     key = raw.get("key")
@@ -194,7 +190,7 @@ def parse_issue(
     status_names = dict(KNOWN_STATUS_IDS)
     if status_object.get("id") is not None:
         status_names[str(status_object["id"])] = status
-    changes, flags = _read_changelog(raw.get("changelog"), where, status_names)
+    changes, flags = read_changelog(raw.get("changelog"), where, status_names)
     if strict_statuses:
         for change in changes:
             for value, field in ((change.from_status, change.from_field), (change.to_status, change.field)):
@@ -214,7 +210,7 @@ def parse_issue(
         resolution=where.name(fields.get("resolution"), "fields.resolution"),
         priority=where.name(fields.get("priority"), "fields.priority"),
         parent_id=where.text(parent.get("key"), "fields.parent.key") if parent is not None else None,
-        epic_id=_epic_of(fields, parent, epic_field, where),
+        epic_id=epic_of(fields, parent, epic_field, where),
         assignee=where.user(fields.get("assignee"), "fields.assignee"),
         reporter=where.user(fields.get("reporter"), "fields.reporter"),
         components=where.names(fields.get("components"), "fields.components"),
@@ -225,250 +221,14 @@ def parse_issue(
         history="changelog" if changes else "inferred",
     )
     records: list[Record] = [item]
-    records.extend(_transitions(item, changes, categories))
-    records.extend(_blocked_intervals(source, key, flags))
-    records.extend(_links(source, key, fields.get("issuelinks"), where))
+    records.extend(transitions(item, changes, categories))
+    records.extend(blocked_intervals(source, key, flags))
+    records.extend(links(source, key, fields.get("issuelinks"), where))
     records.extend(
-        _reported_times(source, key, fields.get(time_in_status_field), time_in_status_field, status_names, where)
+        reported_times(source, key, fields.get(time_in_status_field), time_in_status_field, status_names, where)
     )
-    records.extend(_releases(source, project, fields.get("fixVersions"), where))
+    records.extend(releases(source, project, fields.get("fixVersions"), where))
     return records
-
-
-class _Where:
-    """Where an issue came from, and typed readers of its fields that fail with an InputError."""
-
-    __slots__ = ("file", "record")
-
-    def __init__(self, file: str, record: str) -> None:
-        self.file = file
-        self.record = record
-
-    def fail(self, message: str, field: str | None, *, hint: str | None = None) -> NoReturn:
-        raise InputError(message, file=self.file, record=self.record, field=field, hint=hint)
-
-    def mapping(self, value: object, field: str, *, required: bool = False) -> dict[str, Any] | None:
-        if value is None:
-            return self.fail("missing", field) if required else None
-        if not isinstance(value, dict):
-            self.fail(f"not an object ({quote(value)})", field)
-        return value
-
-    def text(self, value: object, field: str, *, required: bool = False) -> str | None:
-        if value is None:
-            return self.fail("missing", field) if required else None
-        if not isinstance(value, str):
-            self.fail(f"not a string ({quote(value)})", field)
-        return value
-
-    def name(self, value: object, field: str, *, required: bool = False) -> str | None:
-        """The ``name`` of a named Jira object (status, priority, issue type, version)."""
-        found = self.mapping(value, field, required=required)
-        return None if found is None else self.text(found.get("name"), f"{field}.name", required=required)
-
-    def user(self, value: object, field: str) -> str | None:
-        found = self.mapping(value, field)
-        if found is None:
-            return None
-        return self.text(found.get("displayName") or found.get("name"), f"{field}.displayName")
-
-    def array(self, value: object, field: str) -> list[Any]:
-        if value is None:
-            return []
-        if not isinstance(value, list):
-            self.fail(f"not a list ({quote(value)})", field)
-        return value
-
-    def names(self, value: object, field: str) -> tuple[str, ...]:
-        return tuple(
-            self.name(element, f"{field}[{index}]", required=True)
-            for index, element in enumerate(self.array(value, field))
-        )
-
-    def texts(self, value: object, field: str) -> tuple[str, ...]:
-        return tuple(
-            self.text(element, f"{field}[{index}]", required=True)
-            for index, element in enumerate(self.array(value, field))
-        )
-
-    def instant(self, value: object, field: str, *, required: bool = False) -> datetime | None:
-        return parse_instant(value, file=self.file, record=self.record, field=field, required=required)
-
-
-class _StatusChange:
-    __slots__ = ("author", "changed_at", "field", "from_field", "from_status", "to_status")
-
-    def __init__(
-        self, changed_at: datetime, from_status: str | None, to_status: str, author: str | None, field: str
-    ) -> None:
-        self.changed_at = changed_at
-        self.from_status = from_status
-        self.to_status = to_status
-        self.author = author
-        self.field = field
-        self.from_field = field.removesuffix("toString") + "fromString"
-
-
-def _read_changelog(
-    changelog: object, where: _Where, status_names: dict[str, str]
-) -> tuple[list[_StatusChange], list[tuple[datetime, bool]]]:
-    """Status changes and Flagged changes (instant, flagged after it) in time order.
-
-    Learns status id -> name pairs from status items into `status_names`.
-    """
-    found = where.mapping(changelog, "changelog")
-    if found is None:
-        return [], []
-    histories = []
-    for index, history in enumerate(where.array(found.get("histories"), "changelog.histories")):
-        field = f"changelog.histories[{index}]"
-        history = where.mapping(history, field, required=True)
-        created = where.instant(history.get("created"), f"{field}.created", required=True)
-        history_id = history.get("id")
-        id_order = (0, int(history_id), "") if str(history_id).isdigit() else (1, 0, str(history_id))
-        histories.append((created, id_order, index, history))
-    histories.sort(key=lambda entry: entry[:3])
-    changes: list[_StatusChange] = []
-    flags: list[tuple[datetime, bool]] = []
-    for created, _, index, history in histories:
-        author = where.user(history.get("author"), f"changelog.histories[{index}].author")
-        items = where.array(history.get("items"), f"changelog.histories[{index}].items")
-        for position, item in enumerate(items):
-            field = f"changelog.histories[{index}].items[{position}]"
-            item = where.mapping(item, field, required=True)
-            name = item.get("field")
-            if name == "status":
-                to_status = where.text(item.get("toString"), f"{field}.toString", required=True)
-                from_status = where.text(item.get("fromString"), f"{field}.fromString")
-                for id_key, status in (("from", from_status), ("to", to_status)):
-                    if status is not None and isinstance(item.get(id_key), str | int):
-                        status_names.setdefault(str(item[id_key]), status)
-                changes.append(_StatusChange(created, from_status, to_status, author, f"{field}.toString"))
-            elif name == "Flagged":
-                flagged = where.text(item.get("toString"), f"{field}.toString")
-                flags.append((created, bool(flagged and flagged.strip())))
-    return changes, flags
-
-
-def _transitions(item: WorkItem, changes: list[_StatusChange], categories: dict[str, str]) -> list[StatusTransition]:
-    source, key = item.source, item.source_id
-    if changes:
-        initial = changes[0].from_status or item.status
-        rows = [StatusTransition(source, key, 0, item.created_at, None, initial)]
-        rows.extend(
-            StatusTransition(source, key, seq, change.changed_at, change.from_status, change.to_status, change.author)
-            for seq, change in enumerate(changes, start=1)
-        )
-        return rows
-    finished = categories.get(status_key(item.status)) in ("done", "cancelled")
-    if item.resolved_at is not None and finished:
-        return [
-            StatusTransition(source, key, 0, item.created_at, None, INFERRED_INITIAL_STATUS),
-            StatusTransition(source, key, 1, item.resolved_at, INFERRED_INITIAL_STATUS, item.status),
-        ]
-    return [StatusTransition(source, key, 0, item.created_at, None, item.status)]
-
-
-def _blocked_intervals(source: str, key: str, flags: list[tuple[datetime, bool]]) -> list[BlockedInterval]:
-    intervals: list[BlockedInterval] = []
-    started_at: datetime | None = None
-    for changed_at, flagged in flags:
-        if flagged and started_at is None:
-            started_at = changed_at
-        elif not flagged and started_at is not None:
-            intervals.append(BlockedInterval(source, key, len(intervals), started_at, changed_at))
-            started_at = None
-    if started_at is not None:
-        intervals.append(BlockedInterval(source, key, len(intervals), started_at, None))
-    return intervals
-
-
-def _links(source: str, key: str, issuelinks: object, where: _Where) -> list[ItemLink]:
-    links: list[ItemLink] = []
-    for index, link in enumerate(where.array(issuelinks, "fields.issuelinks")):
-        field = f"fields.issuelinks[{index}]"
-        link = where.mapping(link, field, required=True)
-        link_type = where.mapping(link.get("type"), f"{field}.type", required=True)
-        name = where.text(link_type.get("name"), f"{field}.type.name") or ""
-        outward_issue = where.mapping(link.get("outwardIssue"), f"{field}.outwardIssue")
-        inward_issue = where.mapping(link.get("inwardIssue"), f"{field}.inwardIssue")
-        if outward_issue is not None:
-            target = where.text(outward_issue.get("key"), f"{field}.outwardIssue.key", required=True)
-            phrase = where.text(link_type.get("outward"), f"{field}.type.outward")
-        elif inward_issue is not None:
-            target = where.text(inward_issue.get("key"), f"{field}.inwardIssue.key", required=True)
-            phrase = where.text(link_type.get("inward"), f"{field}.type.inward")
-        else:
-            where.fail("a link needs an outwardIssue or an inwardIssue", field)
-        outward_text = where.text(link_type.get("outward"), f"{field}.type.outward") or ""
-        if name.casefold() in ("blocker", "blocks") or "blocks" in outward_text.casefold():
-            kind = "blocks" if outward_issue is not None else "blocked_by"
-        else:
-            kind = "_".join((phrase or name).casefold().split()) or "link"
-        links.append(ItemLink(source, key, kind, target, name or None))
-    return links
-
-
-def _reported_times(
-    source: str,
-    key: str,
-    value: object,
-    field_id: str,
-    status_names: dict[str, str],
-    where: _Where,
-) -> list[ReportedStatusTime]:
-    field = f"fields.{field_id}"
-    text = where.text(value, field)
-    if not text:
-        return []
-    totals: dict[str, list[int]] = {}
-    for entry in text.split(_ENTRY_SEPARATOR):
-        parts = entry.split(_PART_SEPARATOR)
-        if len(parts) != 3 or not parts[0].strip() or not parts[1].isdigit() or not parts[2].isdigit():
-            where.fail(f"not a Time in Status entry ({quote(entry)})", field, hint=_TIME_IN_STATUS_HINT)
-        # A status listed twice (never seen in Apache's data) adds up, like re-entries do.
-        total = totals.setdefault(parts[0].strip(), [0, 0])
-        total[0] += int(parts[1])
-        total[1] += int(parts[2])
-    return [
-        ReportedStatusTime(source, key, status_id, status_names.get(status_id), times, millis / 1000)
-        for status_id, (times, millis) in totals.items()
-    ]
-
-
-def _releases(source: str, project: str, versions: object, where: _Where) -> list[Release]:
-    releases: list[Release] = []
-    for index, version in enumerate(where.array(versions, "fields.fixVersions")):
-        field = f"fields.fixVersions[{index}]"
-        version = where.mapping(version, field, required=True)
-        release_date = where.instant(version.get("releaseDate"), f"{field}.releaseDate")
-        if release_date is None:
-            continue
-        name = where.text(version.get("name"), f"{field}.name", required=True)
-        released = version.get("released")
-        if not isinstance(released, bool | None):
-            where.fail(f"not true or false ({quote(released)})", f"{field}.released")
-        releases.append(Release(source, f"{project}:{name}", project, name, bool(released), release_date))
-    return releases
-
-
-def _epic_of(
-    fields: dict[str, Any], parent: dict[str, Any] | None, epic_field: str | None, where: _Where
-) -> str | None:
-    """The epic key: from the configured epic field, else the parent when the parent is an Epic."""
-    if epic_field is not None:
-        epic = where.text(fields.get(epic_field), f"fields.{epic_field}")
-        if epic:
-            return epic
-    if parent is None:
-        return None
-    parent_fields = where.mapping(parent.get("fields"), "fields.parent.fields")
-    if parent_fields is None:
-        return None
-    parent_type = where.name(parent_fields.get("issuetype"), "fields.parent.fields.issuetype")
-    if parent_type is not None and status_key(parent_type) == "epic":
-        return where.text(parent.get("key"), "fields.parent.key")
-    return None
 
 
 _CATEGORY_CACHE: dict[int, tuple[Workflow, dict[str, str]]] = {}
@@ -484,7 +244,7 @@ def _categories(workflow: Workflow) -> dict[str, str]:
     return mapping
 
 
-def _check_status(status: str, categories: dict[str, str], where: _Where, field: str) -> None:
+def _check_status(status: str, categories: dict[str, str], where: Where, field: str) -> None:
     if status_key(status) not in categories:
         where.fail(f"unknown status {quote(status)}", field, hint=_STATUS_HINT)
 

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from orgflow.config import Config
-from orgflow.errors import InputError
 from orgflow.model.org import (
     GROUP_KINDS,
     TEAM_TOPOLOGIES_TYPES,
@@ -37,57 +33,13 @@ from orgflow.model.org import (
     RoleRequirement,
 )
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import CsvReader
-from orgflow.sources.files import expand_paths, nul_field, quote, read_text, yaml_error
+from orgflow.sources.files import expand_paths, quote
+from orgflow.sources.org_rows import FIELDS, Row, read_csv, read_yaml, split_list
 from orgflow.store import ImportBatch
 
+__all__ = ["FIELDS", "SOURCE", "Row", "build_records", "load"]
+
 SOURCE = "org"
-FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "people": (("id",), ("name", "email", "title", "manager", "aliases")),
-    "groups": (("id", "kind"), ("name", "type", "parent", "template", "from", "to")),
-    "memberships": (("person", "group"), ("id", "role", "allocation", "from", "to")),
-    "templates": (("template", "role"), ("minimum",)),
-    "components": (("id",), ("name", "kind", "owner", "system", "domain", "paths", "lifecycle")),
-    "ownership": (("component", "group"), ("from", "to")),
-    "dependencies": (("component", "depends_on"), ("kind", "from", "to")),
-    "aliases": (("alias", "person"), ()),
-}
-"""Record kind -> (required fields, optional fields)."""
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's loader where installed: the same documents, read many times faster."""
-_FILE_KINDS = {**{kind: kind for kind in FIELDS}, "ownerships": "ownership", "team-templates": "templates"}
-
-
-@dataclass(frozen=True)
-class _Row:
-    """One record of the input: its kind, its fields and where it is (file, "line N")."""
-
-    kind: str
-    values: dict[str, Any]
-    file: str
-    record: str
-
-    def error(self, message: str, field: str | None = None, hint: str | None = None) -> InputError:
-        return InputError(message, file=self.file, record=self.record, field=field, hint=hint)
-
-    def text(self, name: str) -> str | None:
-        value = self.values.get(name)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None
-        if isinstance(value, dict | list):
-            raise self.error(f"expected a single value, found {type(value).__name__}", name)
-        return str(value).strip()
-
-    def day(self, name: str) -> date | None:
-        value = self.values.get(name)
-        if value is None or value == "":
-            return None
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            raise self.error(f"not a date ({quote(value)})", name, hint="write YYYY-MM-DD") from None
 
 
 def load(
@@ -112,9 +64,9 @@ def load(
     """
     source = str(options.get("source") or SOURCE)
     files = expand_paths(paths, suffixes=(".yaml", ".yml", ".csv"))
-    rows: list[_Row] = []
+    rows: list[Row] = []
     for done, path in enumerate(files, start=1):
-        rows.extend(_read_yaml(path) if path.suffix in (".yaml", ".yml") else _read_csv(path))
+        rows.extend(read_yaml(path) if path.suffix in (".yaml", ".yml") else read_csv(path))
         if on_progress is not None:
             on_progress(done, len(files), path.name)
     batch = ImportBatch(source=source, kind="org", origin=", ".join(str(path) for path in paths))
@@ -122,112 +74,13 @@ def load(
     return batch
 
 
-def _read_yaml(path: Path) -> list[_Row]:
-    file = str(path)
-    text = read_text(path)
-    try:
-        return _yaml_rows(text, file)
-    except yaml.YAMLError as error:
-        raise yaml_error(error, file=file) from None
-    except RecursionError:
-        raise InputError(_TOO_DEEP, file=file, hint=_TOO_DEEP_HINT) from None
-    except ValueError as error:
-        # PyYAML's constructors raise plain ValueError, e.g. on an integer of over 4,300 digits.
-        raise InputError(f"not valid YAML ({str(error)[:120]})", file=file) from None
-
-
-_TOO_DEEP = "YAML nested too deeply to read"
-_TOO_DEEP_HINT = "an org file nests a few levels: sections, records, fields"
-
-
-def _yaml_rows(text: str, file: str) -> list[_Row]:
-    root = yaml.compose(text, Loader=_Loader)
-    if root is None:
-        return []
-    if not isinstance(root, yaml.MappingNode):
-        raise InputError("the top level must be a mapping of record lists", file=file, record="line 1")
-    constructor = _Loader("")
-    rows: list[_Row] = []
-    for key_node, value_node in root.value:
-        kind = _FILE_KINDS.get(str(key_node.value)) if isinstance(key_node, yaml.ScalarNode) else None
-        where = f"line {key_node.start_mark.line + 1}"
-        if kind is None:
-            raise InputError(
-                f"unknown section {quote(key_node.value)}", file=file, record=where, hint=f"use {', '.join(FIELDS)}"
-            )
-        if kind == "templates" and isinstance(value_node, yaml.MappingNode):
-            # templates: {NAME: {ROLE: MINIMUM, ...}}: the short form.
-            for name_node, roles_node in value_node.value:
-                if not isinstance(roles_node, yaml.MappingNode):
-                    raise InputError("a template maps roles to minimums", file=file, record=where, field="templates")
-                for role_node, minimum_node in roles_node.value:
-                    values = {
-                        "template": constructor.construct_object(name_node, deep=True),
-                        "role": constructor.construct_object(role_node, deep=True),
-                        "minimum": constructor.construct_object(minimum_node, deep=True),
-                    }
-                    record = f"line {role_node.start_mark.line + 1}"
-                    _check_nul(values, file, record)
-                    rows.append(_Row(kind, values, file, record))
-            continue
-        if not isinstance(value_node, yaml.SequenceNode):
-            raise InputError(f"{key_node.value} must be a list of records", file=file, record=where)
-        for item in value_node.value:
-            values = constructor.construct_object(item, deep=True)
-            record = f"line {item.start_mark.line + 1}"
-            if not isinstance(values, dict):
-                raise InputError("a record must be a mapping of fields", file=file, record=record)
-            _check_nul(values, file, record)
-            rows.append(_Row(kind, {str(k): v for k, v in values.items()}, file, record))
-    return rows
-
-
-def _check_nul(values: dict[Any, Any], file: str, record: str) -> None:
-    field = nul_field(values)
-    if field is not None:
-        raise InputError("a NUL character (\\0) in the text", file=file, record=record, field=field)
-
-
-def _read_csv(path: Path) -> list[_Row]:
-    file = str(path)
-    stem = path.name.removesuffix(".gz").removesuffix(".csv")
-    kind = _FILE_KINDS.get(stem)
-    if kind is None:
-        raise InputError(
-            f"cannot tell which records {quote(path.name)} holds",
-            file=file,
-            hint=f"name CSV files after their records: {', '.join(name + '.csv' for name in FIELDS)}",
-        )
-    reader = CsvReader(path)
-    header = [name.strip() for name in next(reader, [])]
-    rows: list[_Row] = []
-    for cells in reader:
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) > len(header):
-            raise InputError("more cells than columns", file=file, record=f"line {reader.line_num}")
-        cells = cells + [""] * (len(header) - len(cells))
-        cleaned = {name: cell.strip() for name, cell in zip(header, cells, strict=True) if name}
-        rows.append(_Row(kind, cleaned, file, f"line {reader.line_num}"))
-    return rows
-
-
-def _split_list(value: object) -> tuple[str, ...]:
-    """A YAML list, or a CSV cell of values separated by spaces or semicolons."""
-    if value is None:
-        return ()
-    if isinstance(value, list | tuple):
-        return tuple(str(item).strip() for item in value if str(item).strip())
-    return tuple(part for part in str(value).replace(";", " ").split() if part)
-
-
-def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
+def build_records(rows: list[Row], *, source: str = SOURCE) -> list[Any]:
     """Validate rows as one org and return its canonical records (pure).
 
     Raises:
         InputError: see `load`.
     """
-    by_kind: dict[str, list[_Row]] = {kind: [] for kind in FIELDS}
+    by_kind: dict[str, list[Row]] = {kind: [] for kind in FIELDS}
     for row in rows:
         required, optional = FIELDS[row.kind]
         for name in row.values:
@@ -245,7 +98,7 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
     components = _unique(by_kind["components"], "id", "component")
     templates = {row.text("template") for row in by_kind["templates"]}
 
-    def check_ref(row: _Row, field: str, known: dict[str, _Row] | set[str | None], what: str) -> str | None:
+    def check_ref(row: Row, field: str, known: dict[str, Row] | set[str | None], what: str) -> str | None:
         value = row.text(field)
         if value is not None and value not in known:
             raise row.error(f"unknown {what} {quote(value)}", field, f"add the {what} to this import")
@@ -257,7 +110,7 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
         records.append(
             Person(source, person_id, row.text("name") or person_id, row.text("email"), row.text("title"), manager)
         )
-        records.extend(PersonAlias(source, alias, person_id) for alias in _split_list(row.values.get("aliases")))
+        records.extend(PersonAlias(source, alias, person_id) for alias in split_list(row.values.get("aliases")))
     _check_cycles(people, "manager", "manager line")
     for row in by_kind["aliases"]:
         records.append(PersonAlias(source, row.text("alias") or "", check_ref(row, "person", people, "person") or ""))
@@ -286,7 +139,7 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
         records.append(RoleRequirement(source, row.text("template") or "", row.text("role") or "", int(minimum)))
 
     memberships: list[Membership] = []
-    spans: dict[tuple[str, str], list[tuple[_Row, date | None, date | None]]] = {}
+    spans: dict[tuple[str, str], list[tuple[Row, date | None, date | None]]] = {}
     for row in by_kind["memberships"]:
         person = check_ref(row, "person", people, "person") or ""
         group = check_ref(row, "group", groups, "group") or ""
@@ -314,11 +167,11 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
                 owner,
                 row.text("system"),
                 row.text("domain"),
-                _split_list(row.values.get("paths")),
+                split_list(row.values.get("paths")),
                 row.text("lifecycle"),
             )
         )
-    owners: dict[tuple[str, str], list[tuple[_Row, date | None, date | None]]] = {}
+    owners: dict[tuple[str, str], list[tuple[Row, date | None, date | None]]] = {}
     for row in by_kind["ownership"]:
         component = check_ref(row, "component", components, "component") or ""
         group = check_ref(row, "group", groups, "group") or ""
@@ -338,8 +191,8 @@ def build_records(rows: list[_Row], *, source: str = SOURCE) -> list[Any]:
     return records
 
 
-def _unique(rows: list[_Row], field: str, what: str) -> dict[str, _Row]:
-    found: dict[str, _Row] = {}
+def _unique(rows: list[Row], field: str, what: str) -> dict[str, Row]:
+    found: dict[str, Row] = {}
     for row in rows:
         key = row.text(field) or ""
         if key in found:
@@ -348,8 +201,8 @@ def _unique(rows: list[_Row], field: str, what: str) -> dict[str, _Row]:
     return found
 
 
-def _unique_ids(memberships: list[Membership], rows: list[_Row]) -> None:
-    seen: dict[str, _Row] = {}
+def _unique_ids(memberships: list[Membership], rows: list[Row]) -> None:
+    seen: dict[str, Row] = {}
     for membership, row in zip(memberships, rows, strict=True):
         first = seen.get(membership.source_id)
         if first is not None:
@@ -358,7 +211,7 @@ def _unique_ids(memberships: list[Membership], rows: list[_Row]) -> None:
         seen[membership.source_id] = row
 
 
-def _interval(row: _Row) -> tuple[date | None, date | None]:
+def _interval(row: Row) -> tuple[date | None, date | None]:
     valid_from, valid_to = row.day("from"), row.day("to")
     if valid_from is not None and valid_to is not None and valid_to <= valid_from:
         raise row.error(
@@ -369,7 +222,7 @@ def _interval(row: _Row) -> tuple[date | None, date | None]:
     return valid_from, valid_to
 
 
-def _number(row: _Row, field: str, kind: Callable[[Any], float], *, default: float) -> float:
+def _number(row: Row, field: str, kind: Callable[[Any], float], *, default: float) -> float:
     text = row.text(field)
     if text is None:
         return default
@@ -379,7 +232,7 @@ def _number(row: _Row, field: str, kind: Callable[[Any], float], *, default: flo
         raise row.error(f"not a number ({quote(text)})", field) from None
 
 
-def _check_cycles(records: dict[str, _Row], field: str, what: str) -> None:
+def _check_cycles(records: dict[str, Row], field: str, what: str) -> None:
     """Raise on the first record (in input order) whose chain of `field` references comes back to itself."""
     for start, row in records.items():
         chain = [start]
@@ -394,7 +247,7 @@ def _check_cycles(records: dict[str, _Row], field: str, what: str) -> None:
             current = records[current].text(field)
 
 
-def _check_overlaps(spans: dict[tuple[str, str], list[tuple[_Row, date | None, date | None]]], message: str) -> None:
+def _check_overlaps(spans: dict[tuple[str, str], list[tuple[Row, date | None, date | None]]], message: str) -> None:
     """Raise when two half-open intervals of the same key overlap (open ends reach forever)."""
     for (first, second), intervals in spans.items():
         ordered = sorted(intervals, key=lambda item: (item[1] or date.min, item[0].record))

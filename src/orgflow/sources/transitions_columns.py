@@ -1,48 +1,66 @@
-"""The transitions CSV read column-wise: Arrow's CSV reader (or the csv module) into columns, Arrow and
-numpy for the timestamps, the grouping by item and the transitions; no Python object per row.
+"""The transitions CSV read column-wise: DuckDB's CSV reader (or the csv module) into a table, and the
+grouping by item, the timestamps and the transitions in SQL; no Python object per row.
 
 `load_columns` gives the same work items and transitions, in the same order, as the row-by-row reader
 in `orgflow.sources.transitions_csv`, or None when it cannot vouch for that: an input with anything
 to report (a missing column, an empty cell, a bad timestamp, an unknown status under strict_statuses,
 an unreadable file) or a shape it does not read itself. The caller then runs the row-by-row reader,
-which is the definition: it imports the file or raises the error, naming file, line and field.
+which is the definition: it imports the file or raises the error, naming file, line and field. So the
+checks here are SQL over the whole table, and only a failed one costs the row-by-row pass that finds
+the first bad line.
 
-Cells are split by Arrow's reader when the text holds no quote and every row has the header's width,
-else by the csv module (the one every importer uses). Cells are stripped of white space as Python's
-``str.strip`` does: by trimming spaces and tabs when the text holds no other white space than those
-and line ends, else by ``str.strip`` itself.
+Cells are split by DuckDB's reader (``read_csv`` with every column typed VARCHAR, no quoting) when the
+file holds no quote or NUL, is UTF-8, ends its lines all alike (``\\n`` or ``\\r\\n``) and every row is
+at most the header's width and shorter than the csv module's cell limit; else by the csv module (the
+one every importer uses). Cells are stripped of white space as Python's ``str.strip`` does: DuckDB's
+``trim`` with every character ``str.isspace`` holds true (only space, tab and newline for a text that
+holds no other).
+
+The work happens in a private in-memory DuckDB database; the result goes to the store as Arrow tables
+in the store's types (`orgflow.sources.record_columns`).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as arrow_csv
+import duckdb
+import orjson
 
 from orgflow.config import Config, status_key
 from orgflow.errors import InputError
+from orgflow.model.record import Record
 from orgflow.model.table import RecordTable
 from orgflow.model.work import StatusTransition, WorkItem
+from orgflow.query.lookups import sql_literal
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import read_text
-from orgflow.sources.instants import ShapeRejected, parse_instants
-from orgflow.sources.record_columns import record_table
+from orgflow.sources.files import read_bytes, read_text
+from orgflow.sources.instants import ShapeRejected, fill_instants, instant_sql
+from orgflow.sources.record_columns import record_columns_sql
 
 ODD_SPACES = (
     "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
     "\u2028\u2029\u202f\u205f\u3000"
 )
 """Every character ``str.isspace`` holds true but space, tab and newline (Unicode 15, Python 3.11)."""
+_ALL_SPACES = sql_literal(" \t\n" + ODD_SPACES)
+"""What Python's ``str.strip`` removes, as a SQL literal for DuckDB's ``trim``."""
+_PLAIN_SPACES = sql_literal(" \t\n")
+"""What ``str.strip`` removes from a cell of a text holding no other white space than these (DuckDB
+trims a short list several times faster than the whole one)."""
+_ODD_ASCII = tuple(space.encode() for space in ODD_SPACES if space.isascii() and space != "\r")
+"""The odd white space an ASCII text can hold (a carriage return is looked for apart: DuckDB's reader
+takes it as part of a line end)."""
 
-_OPTIONAL_CELLS = ("from_status", "team", "type", "created", "title")
+R = TypeVar("R", bound=Record)
+_CELLS = ("item_id", "timestamp", "to_status", "from_status", "team", "type", "created", "title")
 
 
 class _Declined(Exception):
@@ -79,112 +97,92 @@ def load_columns(
 
     `on_progress` is called after each file read, with (files done, files, file name).
     """
+    connection = duckdb.connect()
+    # One thread: the work is a few passes over the rows, and a second thread (of the two cores this
+    # runs on) cost more than it saved, in CPU and in wall-clock time, whenever the machine had other
+    # work (benchmarks/whole_process.py).
+    connection.execute("SET threads = 1")
     try:
-        parts: list[pa.Table] = []
+        connection.execute(
+            "CREATE TEMP TABLE kept (item_id VARCHAR, timestamp VARCHAR, to_status VARCHAR, from_status VARCHAR, "
+            "team VARCHAR, type VARCHAR, created VARCHAR, title VARCHAR, project VARCHAR, changed_at TIMESTAMP)"
+        )
         for done, path in enumerate(files, start=1):
-            part = _read_file(path, layout_of)
-            if part is not None:
-                parts.append(part)
+            _read_file(connection, path, layout_of)
             if on_progress is not None:
                 on_progress(done, len(files), path.name)
-        rows = pa.concat_tables(parts) if parts else None
-        if rows is None or rows.num_rows == 0:
-            raise _Declined  # nothing kept: nothing to gain, and the row-by-row reader words it
-        items, transitions = _build(rows, instant_of=instant_of, source=source, config=config, strict=strict)
-    except (_Declined, InputError):
+        return _build(connection, instant_of=instant_of, source=source, config=config, strict=strict)
+    except (_Declined, ShapeRejected, InputError, duckdb.Error):
         return None
-    return RecordTable(WorkItem, items), RecordTable(StatusTransition, transitions)
+    finally:
+        connection.close()
 
 
-def _read_file(path: Path, layout_of: LayoutOf) -> pa.Table | None:
-    """One file's kept rows as string columns (stripped but the timestamp; null for a column the file
-    lacks), plus ``project``; None for a file without a header."""
-    text = read_text(path).removeprefix("\ufeff")
-    plain = '"' not in text and "\r" not in text
-    cells = _plain_cells(text) if plain else _csv_cells(text)
+def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: LayoutOf) -> None:
+    """Append one file's kept rows to the table ``kept`` (cells stripped but the timestamp; null for a
+    column the file lacks), with its ``project``."""
+    data = read_bytes(path)
+    header = _plain_header(data)
+    if header is not None:
+        layout = layout_of(path, header)
+        try:
+            _insert(connection, layout, len(header), _duckdb_cells(path, len(header)), _spaces(data, quoted=False))
+            return
+        except duckdb.Error:
+            pass  # a row DuckDB's reader does not read as the csv module does: the csv module reads it
+    cells = _csv_cells(read_text(path).removeprefix("\ufeff"))
     if cells is None:
-        return None
-    header, width_of = cells
+        return
+    header, rows = cells
     layout = layout_of(path, header)
-    columns = width_of(len(header))
-    if columns is None:  # a row Arrow's reader does not read as the csv module does
-        cells = _csv_cells(text)
-        assert cells is not None
-        columns = cells[1](len(header))
-        assert columns is not None
-        plain = False
-    trim = _trim_spaces if plain and not any(space in text for space in ODD_SPACES) else _python_strip
-    keep = None
-    for position, value in layout.filters:
-        matches = pc.equal(columns[position], pa.scalar(value, pa.string()))
-        keep = matches if keep is None else pc.and_(keep, matches)
-    if keep is not None:
-        columns = [column.filter(keep) for column in columns]
-    rows = len(columns[0])
-    names = ["item_id", "timestamp", "to_status", *_OPTIONAL_CELLS]
-    arrays: list[pa.Array] = []
-    for name in names:
-        position = layout.index.get(name)
-        if position is None:
-            arrays.append(pa.nulls(rows, pa.string()))
-        elif name == "timestamp":
-            arrays.append(columns[position])  # read as is, like the row-by-row reader
-        else:
-            arrays.append(trim(columns[position]))
-    arrays.append(pa.repeat(pa.scalar(layout.project, pa.string()), rows))
-    return pa.Table.from_arrays(arrays, names=[*names, "project"])
-
-
-Cells = tuple[list[str], Callable[[int], list[pa.Array] | None]]
-"""A file's stripped header, and a function giving its body's columns for a header of that width
-(None when it cannot read them as the csv module does)."""
-
-
-def _plain_cells(text: str) -> Cells | None:
-    """Header and body of a text without quotes or carriage returns: split by Arrow's reader."""
-    if not text:
-        return None
-    end = text.find("\n")
-    first_line = text if end < 0 else text[:end]
-    if not first_line:
-        raise _Declined  # a blank first line: the csv module reads an empty header
-    body = "" if end < 0 else text[end + 1 :]
-    return [name.strip() for name in first_line.split(",")], lambda width: _arrow_cells(body, width)
-
-
-def _arrow_cells(body: str, width: int) -> list[pa.Array] | None:
-    """The body's cells by Arrow's reader (no quoting), or None when a row is not `width` wide or a
-    cell reaches the csv module's size limit (the csv module then reads, and rejects, it)."""
-    if not body.strip("\n"):
-        return [pa.array([], pa.string()) for _ in range(width)]
-    names = [f"c{position}" for position in range(width)]
-    try:
-        table = arrow_csv.read_csv(
-            io.BytesIO(body.encode("utf-8")),
-            read_options=arrow_csv.ReadOptions(column_names=names, block_size=1 << 24),
-            parse_options=arrow_csv.ParseOptions(
-                delimiter=",", quote_char=False, escape_char=False, newlines_in_values=False, ignore_empty_lines=True
-            ),
-            convert_options=arrow_csv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
+    width = len(header)
+    # Handed to DuckDB as JSON rows (orjson): Arrow arrays made from Python lists import pandas, as
+    # does handing DuckDB an Arrow table. A short row's missing cells read as null, hence "".
+    with tempfile.TemporaryDirectory(prefix="orgflow-cells-") as folder:
+        rows_file = Path(folder) / "rows.json"
+        rows_file.write_bytes(orjson.dumps(rows))
+        columns = ", ".join(f"j->>{position} AS c{position}" for position in range(width))
+        source = (
+            f"read_json({sql_literal(str(rows_file))}, format = 'array', records = false, columns = {{'j': 'JSON'}})"
         )
-    except pa.ArrowInvalid:
+        _insert(connection, layout, width, f"(SELECT {columns} FROM {source})", _spaces(data, quoted=True))
+
+
+def _plain_header(data: bytes) -> list[str] | None:
+    """The stripped header of a file DuckDB's reader may split, else None: UTF-8 without a quote or NUL,
+    its lines ended all by ``\\n`` or all by ``\\r\\n``, a first line that is not blank."""
+    if b'"' in data or b"\x00" in data:
         return None
-    limit = csv.field_size_limit()
-    columns = [table.column(name).combine_chunks() for name in names]
-    for column in columns:
-        longest = pc.max(pc.utf8_length(column)).as_py()
-        if longest is not None and longest >= limit:
+    returns = data.count(b"\r")
+    if returns and not returns == data.count(b"\r\n") == data.count(b"\n"):
+        return None  # a lone carriage return, or line ends of both kinds
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
             return None
-    return columns
+    end = data.find(b"\n")
+    first_line = (data if end < 0 else data[:end]).decode("utf-8").removeprefix("\ufeff").removesuffix("\r")
+    if not first_line:
+        return None
+    return [name.strip() for name in first_line.split(",")]
 
 
-def _csv_cells(text: str) -> Cells | None:
-    """Header and body by the csv module, as `CsvReader` reads them: blank rows dropped, short rows
-    padded, extra cells ignored; what the csv module rejects is declined."""
+def _duckdb_cells(path: Path, width: int) -> str:
+    """DuckDB's reader of the body of `path` (the header skipped) as ``c0 .. c<width-1>``, every cell
+    text: no quoting, no comment lines, blank lines skipped, short rows padded with nulls; a longer row, a line the csv
+    module would refuse (as long as its cell limit) or text that is not UTF-8 is an error."""
+    columns = ", ".join(f"'c{position}': 'VARCHAR'" for position in range(width))
+    return (
+        f"read_csv({sql_literal(str(path))}, columns = {{{columns}}}, header = false, skip = 1, delim = ',', "
+        "quote = '', escape = '', comment = '', auto_detect = false, null_padding = true, strict_mode = true, "
+        f"max_line_size = {csv.field_size_limit()})"
+    )
+
+
+def _csv_cells(text: str) -> tuple[list[str], list[list[str]]] | None:
+    """Stripped header and rows by the csv module, as `CsvReader` reads them (blank rows dropped); what
+    the csv module rejects is declined."""
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
@@ -193,163 +191,166 @@ def _csv_cells(text: str) -> Cells | None:
         raise _Declined from None
     if header is None:
         return None
-
-    def columns(width: int) -> list[pa.Array]:
-        padding = [""] * width
-        padded = [row if len(row) >= width else row + padding[: width - len(row)] for row in rows]
-        if not padded:
-            return [pa.array([], pa.string()) for _ in range(width)]
-        return [pa.array(column, pa.string()) for column in list(zip(*padded, strict=False))[:width]]
-
-    return [name.strip() for name in header], columns
+    return [name.strip() for name in header], rows
 
 
-def _python_strip(column: pa.Array) -> pa.Array:
-    return pa.array([value.strip() for value in column.to_pylist()], pa.string())
+def _spaces(data: bytes, *, quoted: bool) -> str:
+    """What ``str.strip`` removes from the cells of the file `data`, as a SQL literal for ``trim``
+    (`quoted`: the csv module split the text, so a cell may hold a carriage return)."""
+    if quoted and b"\r" in data:
+        return _ALL_SPACES
+    if data.isascii():
+        odd = any(space in data for space in _ODD_ASCII)
+    else:
+        text = data.decode("utf-8", errors="replace")
+        odd = any(space in text for space in ODD_SPACES if space != "\r")
+    return _ALL_SPACES if odd else _PLAIN_SPACES
 
 
-def _trim_spaces(column: pa.Array) -> pa.Array:
-    return pc.utf8_trim(column, characters=" \t")
+def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, cells: str, spaces: str | None) -> None:
+    """Insert the rows of `cells` (columns ``c0 ..``) that pass the layout's filters into ``kept``, cells
+    trimmed of `spaces`, with the timestamp's instant when it has the common shape (`instant_sql`)."""
+
+    def cell(position: int) -> str:
+        return f"coalesce(c{position}, '')"
+
+    def stripped(position: int) -> str:
+        # Most cells need no trimming: trimming only those that start or end with a space or tab
+        # (the only white space where the text holds no other) costs a third of trimming them all.
+        text = cell(position)
+        if spaces != _PLAIN_SPACES:
+            return f"trim({text}, {spaces})"
+        edges = " OR ".join(
+            f"{test}({text}, {edge})" for test in ("starts_with", "ends_with") for edge in ("' '", "chr(9)", "chr(10)")
+        )
+        return f"CASE WHEN {edges} THEN trim({text}, {spaces}) ELSE {text} END"
+
+    selected = []
+    for name in _CELLS:
+        position = layout.index.get(name)
+        if position is None or position >= width:
+            selected.append("NULL")
+        elif name == "timestamp":
+            selected.append(cell(position))  # read as is, like the row-by-row reader
+        else:
+            selected.append(stripped(position))
+    selected.append(sql_literal(layout.project))
+    stamp = layout.index.get("timestamp")
+    selected.append("NULL" if stamp is None or stamp >= width else instant_sql(cell(stamp)))
+    where = " AND ".join(f"{cell(position)} = {sql_literal(value)}" for position, value in layout.filters)
+    kept = f" WHERE {where}" if where else ""
+    connection.execute(f"INSERT INTO kept SELECT {', '.join(selected)} FROM {cells}{kept}")
 
 
 def _build(
-    rows: pa.Table, *, instant_of: InstantOf, source: str, config: Config, strict: bool
-) -> tuple[pa.Table, pa.Table]:
-    """The work items and transitions of all kept rows (columns as `_read_file` makes them).
+    connection: duckdb.DuckDBPyConnection, *, instant_of: InstantOf, source: str, config: Config, strict: bool
+) -> tuple[RecordTable[WorkItem], RecordTable[StatusTransition]]:
+    """The work items and transitions of all kept rows.
 
-    Rows are grouped by item in order of first appearance and sorted by time within an item (a stable
-    sort: equal times keep their read order), as the row-by-row reader does; see its `load` for what
-    each field of an item is.
+    Rows are grouped by item in order of first appearance and sorted by time within an item (equal
+    times keep their read order), as the row-by-row reader does; see its `load` for what each field
+    of an item is.
     """
-    rows = rows.combine_chunks()
-    if _any(pc.equal(rows.column("item_id"), "")) or _any(pc.equal(rows.column("to_status"), "")):
-        raise _Declined
-    changed = _instants(rows.column("timestamp").combine_chunks(), instant_of)
-    codes = pc.dictionary_encode(rows.column("item_id")).combine_chunks().indices.to_numpy(zero_copy_only=False)
-    order = np.lexsort((changed.cast(pa.int64()).to_numpy(zero_copy_only=False), codes))
-    rows = rows.take(pa.array(order))
-    changed = changed.take(pa.array(order))
-    count = len(order)
-    sorted_codes = codes[order]
-    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
-    sizes = np.diff(np.r_[starts, count])
-    ends = starts + sizes - 1
-    positions = np.arange(count)
-
-    def column(name: str) -> pa.Array:
-        return rows.column(name).combine_chunks()
-
-    def last_filled(name: str) -> pa.Array:
-        """Per item, the last non-empty value of `name` (null if none)."""
-        last = np.maximum.reduceat(np.where(_filled(column(name)), positions, -1), starts)
-        return column(name).take(pa.array(last, mask=last < 0))
-
-    project = pc.coalesce(last_filled("team"), column("project").take(pa.array(ends)))
-    first_at = changed.take(pa.array(starts))
-    first_created = np.minimum.reduceat(np.where(_filled(column("created")), positions, count), starts)
-    has_created = first_created < count
-    created_at = first_at
-    if has_created.any():
-        created = _instants(column("created").take(pa.array(first_created[has_created])), instant_of)
-        slots = np.maximum(np.cumsum(has_created) - 1, 0)
-        created_at = pc.if_else(pa.array(has_created), created.take(pa.array(slots)), first_at)
+    (count, empty) = connection.execute(
+        "SELECT count(*), count(*) FILTER (WHERE item_id = '' OR to_status = '') FROM kept"
+    ).fetchone()  # type: ignore[misc]
+    if count == 0 or empty:
+        raise _Declined  # nothing kept (the row-by-row reader words it), or an empty required cell
+    fill_instants(connection, "kept", "timestamp", "changed_at", instant_of)
+    # `ord`: a change's place in the files, read order; `k`: its place in its item's history.
+    connection.execute(
+        "CREATE TEMP TABLE changes AS SELECT *, row_number() OVER (PARTITION BY item_id ORDER BY changed_at, ord) - 1 "
+        "AS k FROM (SELECT rowid AS ord, * FROM kept)"
+    )
+    connection.execute(
+        f"CREATE TEMP TABLE item_rows AS SELECT *, {instant_sql('created')} AS created_at FROM ("
+        "SELECT item_id, min(ord) AS first_ord, "
+        "coalesce(arg_max(team, k) FILTER (WHERE team <> ''), arg_max(project, k)) AS project, "
+        "arg_max(title, k) FILTER (WHERE title <> '') AS title, "
+        "arg_max(type, k) FILTER (WHERE type <> '') AS item_type, "
+        "arg_min(created, k) FILTER (WHERE created <> '') AS created, "
+        "min(changed_at) AS first_at, "
+        "max(from_status) FILTER (WHERE k = 0) AS first_from, "
+        "arg_max(to_status, k) AS status FROM changes GROUP BY item_id)"
+    )
+    fill_instants(connection, "item_rows", "created", "created_at", instant_of)
     if strict:
-        _check_statuses(rows, project.take(pa.array(np.repeat(np.arange(len(starts)), sizes))), config, source)
-    first_from = column("from_status").take(pa.array(starts))
-    shift = _filled(first_from) & pc.less(created_at, first_at).to_numpy(zero_copy_only=False)
-    item_ids = column("item_id").take(pa.array(starts))
-    items = pa.table(
-        {
-            "source_id": item_ids,
-            "project": project,
-            "team_id": _teams(project, config),
-            "title": pc.fill_null(last_filled("title"), ""),
-            "item_type": pc.fill_null(last_filled("type"), "Item"),
-            "created_at": created_at,
-            "status": column("to_status").take(pa.array(ends)),
-        }
+        _check_statuses(connection, config, source)
+    projects = connection.execute("SELECT DISTINCT project FROM item_rows").fetchall()
+    connection.execute("CREATE TEMP TABLE teams (project VARCHAR, team_id VARCHAR)")
+    teams = ", ".join(f"({sql_literal(name)}, {sql_literal(config.team_of_project(name))})" for (name,) in projects)
+    connection.execute(f"INSERT INTO teams VALUES {teams}")
+    connection.execute(
+        "CREATE TEMP TABLE items AS SELECT *, coalesce(first_from <> '' AND created_at < first_at, false) AS shift "
+        "FROM (SELECT i.* REPLACE (coalesce(i.created_at, i.first_at) AS created_at), t.team_id "
+        "FROM item_rows AS i JOIN teams AS t USING (project))"
     )
+    folder = tempfile.TemporaryDirectory(prefix="orgflow-transitions-")
+    items_sql = record_columns_sql(
+        WorkItem,
+        {
+            "source_id": "item_id",
+            "project": "project",
+            "team_id": "team_id",
+            "title": "coalesce(title, '')",
+            "item_type": "coalesce(item_type, 'Item')",
+            "created_at": "created_at",
+            "status": "status",
+        },
+        source=source,
+        history="csv",
+    )
+    items = _staged(connection, WorkItem, f"SELECT {items_sql} FROM items ORDER BY first_ord", folder)
+    (previous,) = connection.execute("SELECT count(*) FROM changes WHERE from_status IS NULL").fetchone()  # type: ignore[misc]
     # A change's from_status is its cell (empty: none), or without that column the previous to_status.
-    k = positions - np.repeat(starts, sizes)
-    cells = column("from_status")
-    previous = column("to_status").take(pa.array(positions - 1, mask=k == 0))
-    stated = pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.string()), cells)
-    changes = pa.table(
-        {
-            "item_id": column("item_id"),
-            "seq": pa.array(k + np.repeat(shift, sizes), pa.int64()),
-            "changed_at": changed,
-            "from_status": pc.if_else(pc.is_null(cells), previous, stated),
-            "to_status": column("to_status"),
-        }
-    )
-    starting = pa.array(shift)
-    firsts = pa.table(
-        {
-            "item_id": item_ids.filter(starting),
-            "seq": pa.array(np.zeros(int(shift.sum()), np.int64)),
-            "changed_at": created_at.filter(starting),
-            "from_status": pa.nulls(int(shift.sum()), pa.string()),
-            "to_status": first_from.filter(starting),
-        }
-    )
+    stated = "nullif(c.from_status, '')"
+    if previous:
+        previous_status = "lag(c.to_status) OVER (PARTITION BY c.item_id ORDER BY c.k)"
+        stated = f"CASE WHEN c.from_status IS NULL THEN {previous_status} ELSE {stated} END"
     # Each item's seq-0 row (the status it was created in) goes just before its first change.
-    before = np.cumsum(shift)
-    placed = np.empty(count + firsts.num_rows, np.int64)
-    placed[positions + np.repeat(before, sizes)] = positions
-    placed[starts[shift] + before[shift] - 1] = count + np.arange(firsts.num_rows)
-    transitions = pa.concat_tables([changes, firsts]).take(pa.array(placed))
-    return (
-        record_table(WorkItem, _by_name(items), rows=items.num_rows, source=source, history="csv"),
-        record_table(StatusTransition, _by_name(transitions), rows=transitions.num_rows, source=source),
+    transitions_sql = record_columns_sql(
+        StatusTransition,
+        {name: name for name in ("item_id", "seq", "changed_at", "from_status", "to_status")},
+        source=source,
     )
+    transitions = _staged(
+        connection,
+        StatusTransition,
+        f"SELECT {transitions_sql} FROM ("
+        f"SELECT c.item_id, c.k + CAST(i.shift AS BIGINT) AS seq, c.changed_at, {stated} AS from_status, c.to_status, "
+        "i.first_ord FROM changes AS c JOIN items AS i USING (item_id) "
+        "UNION ALL SELECT item_id, 0, created_at, NULL, first_from, first_ord FROM items WHERE shift"
+        ") ORDER BY first_ord, seq",
+        folder,
+    )
+    return items, transitions
 
 
-def _instants(texts: pa.Array, instant_of: InstantOf) -> pa.Array:
-    """`parse_instants`, declined where the row-by-row reader would fail or the shape is not Arrow's."""
-    try:
-        return parse_instants(texts, instant_of)
-    except (ShapeRejected, InputError):
-        raise _Declined from None
+def _staged(
+    connection: duckdb.DuckDBPyConnection,
+    record_class: type[R],
+    query: str,
+    folder: tempfile.TemporaryDirectory[str],
+) -> RecordTable[R]:
+    """The rows of `query` (`record_class`'s columns), written in their order to a Parquet file in
+    `folder`, as the records the store reads from it."""
+    path = Path(folder.name) / f"{record_class.spec.table}.parquet"
+    (rows,) = connection.execute(
+        f"COPY ({query}) TO {sql_literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
+    ).fetchone()  # type: ignore[misc]
+    return RecordTable.staged(record_class, path, rows=rows, owner=folder)
 
 
-def _any(mask: pa.Array) -> bool:
-    return bool(pc.any(mask).as_py())
-
-
-def _filled(cells: pa.Array) -> np.ndarray:
-    """Which cells are neither null nor empty, as a numpy bool array."""
-    return pc.fill_null(pc.not_equal(cells, ""), False).to_numpy(zero_copy_only=False)
-
-
-def _check_statuses(rows: pa.Table, row_project: pa.Array, config: Config, source: str) -> None:
+def _check_statuses(connection: duckdb.DuckDBPyConnection, config: Config, source: str) -> None:
     """Declined when a status of any change is in no stage of its item's workflow (strict_statuses)."""
-    pairs = pa.table(
-        {
-            "project": pa.concat_arrays([row_project, row_project]),
-            "status": pa.concat_arrays(
-                [rows.column("to_status").combine_chunks(), rows.column("from_status").combine_chunks()]
-            ),
-        }
-    )
+    pairs = connection.execute(
+        "SELECT DISTINCT i.project, s.status FROM changes AS c JOIN item_rows AS i USING (item_id), "
+        "unnest([c.to_status, c.from_status]) AS s(status) WHERE s.status <> ''"
+    ).fetchall()
     known: dict[str, set[str]] = {}
-    for pair in pairs.group_by(["project", "status"]).aggregate([]).to_pylist():
-        project, status = pair["project"], pair["status"]
-        if not status:
-            continue
+    for project, status in pairs:
         if project not in known:
             workflow = config.workflow_for(source, project)
             known[project] = {status_key(name) for stage in workflow.stages for name in stage.statuses}
         if status_key(status) not in known[project]:
             raise _Declined
-
-
-def _teams(project: pa.Array, config: Config) -> pa.Array:
-    """The team owning each project (the config decides), looked up once per distinct project."""
-    encoded = pc.dictionary_encode(project)
-    teams = pa.array([config.team_of_project(name) for name in encoded.dictionary.to_pylist()], pa.string())
-    return teams.take(encoded.indices)
-
-
-def _by_name(table: pa.Table) -> dict[str, pa.ChunkedArray]:
-    return dict(zip(table.column_names, table.columns, strict=True))

@@ -16,8 +16,8 @@ from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions
-from orgflow.sources.files import clip, collector_paused, expand_paths, parse_instant, quote, to_utc
+from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions, row_instant
+from orgflow.sources.files import clip, collector_paused, expand_paths, quote
 from orgflow.sources.transitions_columns import Layout, load_columns
 from orgflow.store import ImportBatch
 
@@ -181,22 +181,16 @@ def _read_file(
     """Parse one CSV file and append its kept rows to `into`, by item_id."""
     file = str(path)
     reader = CsvReader(path)
-    header = next(reader, None)
+    header = reader.header()
     if header is None:
         return
-    header = [name.strip() for name in header]
     index, filters = _layout(file, header, column_map=column_map, where=where)
     layout = _Layout(file, project, index.get("team"), index.get("type"), index.get("created"), index.get("title"))
     item_at, timestamp_at, to_at = (index[name] for name in REQUIRED)
     from_at = index.get("from_status")
-    width = len(header)
     instants: dict[str, datetime] = {}
     order = sum(len(changes) for changes in into.values())
-    for row in reader:
-        if len(row) < width:
-            if not row:
-                continue
-            row = row + [""] * (width - len(row))
+    for row in reader.rows(len(header)):
         if filters and not all(row[position] == value for position, value in filters):
             continue
         item_id = row[item_at].strip()
@@ -208,7 +202,8 @@ def _read_file(
         # Exports repeat timestamps (one commit, many changes): parse each distinct text once.
         changed_at = instants.get(timestamp)
         if changed_at is None:
-            changed_at = instants[timestamp] = _instant(timestamp, file=file, line=reader.line_num, field="timestamp")
+            changed_at = row_instant(timestamp, file=file, line=reader.line_num, field="timestamp")
+            instants[timestamp] = changed_at
         from_status = row[from_at].strip() if from_at is not None else None
         change = (changed_at, order, to_status, from_status, row, reader.line_num, layout)
         order += 1
@@ -244,22 +239,8 @@ def _layout(
 
 
 def _cell_instant(text: str) -> datetime:
-    """`_instant` of a cell whose place is not known (the column-wise reader declines on an error)."""
-    return _instant(text, file="-", line=0, field="-")
-
-
-def _instant(text: str, *, file: str, line: int, field: str) -> datetime:
-    """`parse_instant`, with a fast path for the common ISO 8601 text with an offset."""
-    try:
-        instant = datetime.fromisoformat(text)
-    except ValueError:
-        instant = None
-    if instant is not None and instant.tzinfo is not None:
-        return to_utc(instant, value=text, file=file, record=f"line {line}", field=field)
-    # Dates alone, missing offsets and garbage: parse_instant decides and words the error.
-    instant = parse_instant(text, file=file, record=f"line {line}", field=field)
-    assert instant is not None  # required=True raises instead of returning None
-    return instant
+    """`row_instant` of a cell whose place is not known (the column-wise reader declines on an error)."""
+    return row_instant(text, file="-", line=0, field="-")
 
 
 def _created_at(changes: list[_Change]) -> datetime:
@@ -267,7 +248,7 @@ def _created_at(changes: list[_Change]) -> datetime:
     for change in changes:
         position = change[_LAYOUT].created
         if position is not None and (text := change[_CELLS][position].strip()):
-            return _instant(text, file=change[_LAYOUT].file, line=change[_LINE], field="created")
+            return row_instant(text, file=change[_LAYOUT].file, line=change[_LINE], field="created")
     return changes[0][_CHANGED_AT]
 
 

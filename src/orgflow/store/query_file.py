@@ -1,21 +1,29 @@
-"""Compiled queries kept across processes, in a file beside the store (``orgflow.queries.json``).
+"""Compiled queries kept across processes: in a file beside the store (``orgflow.queries.json``) and in
+a per-user folder shared by every workspace.
 
 Building a flow query's Ibis expression and compiling it to SQL costs a fresh command about as much
 as DuckDB spends answering it. `StoredQueryCache` is the workspace's `QueryCache`
-(`orgflow.query.compiled_sql`) that also reads the queries an earlier command compiled from this
-file, and adds the ones it compiled when the workspace closes. A command whose queries are all in the
-file runs them without loading Ibis or sqlglot (their building and compiling is all that needs them).
-The file holds sections, each a cache of its own: ``queries`` (the flow metrics' queries) and any a
-caller keeps apart (`StoredQueryCache.section`: the queries behind results' notes).
+(`orgflow.query.compiled_sql`) that also reads the queries earlier commands compiled, and adds the
+ones it compiled when the workspace closes. A command whose queries are all kept runs them without
+loading Ibis or sqlglot (their building and compiling is all that needs them). The file holds
+sections, each a cache of its own: ``queries`` (the flow metrics' queries) and any a caller keeps
+apart (`StoredQueryCache.section`: the queries behind results' notes, the stored facts' queries).
 
-Each query is stored under the text of its cache key (the metric, the tables it reads, the cut's
-fields, its options: what shapes its SQL; `FlowService._run`), and the whole file under a fingerprint
-of everything else the SQL depends on: orgflow's own code (the size and modification time of each of
-its modules), the versions of Ibis, sqlglot, DuckDB and Arrow, `orgflow.yaml`, and the store's state
-(its `orgflow_meta` rows, schema version and stored-facts key among them, and its last import). A file
-with another fingerprint is ignored and replaced, so a new version, an edited mapping or new data
-means compiling again, once. The file is a disposable cache: delete it at any time. A folder that
-cannot be written only means each command compiles its own queries, as before.
+**Key.** Each query is stored under the text of its cache key (the metric, the tables it reads, the
+cut's fields, its options: what shapes its SQL; `orgflow.flow.runner.QueryRunner.rows`), and the whole file under a
+fingerprint of everything else the SQL depends on: orgflow's own code (the size and modification time
+of each of its modules), the versions of Ibis, sqlglot, DuckDB and Arrow, `orgflow.yaml`, and the
+store's schema version. Not the data: a query's SQL is its shape over named tables, and whatever of the
+data shapes it enters the query's own key (which fact tables a service reads, the stored ones or its
+own, and whether it has a table of flagged time; docs/decisions/0005-compiled-flow-queries.md). So a
+new import, or another workspace with the same config, reads the same SQL. A file with another
+fingerprint is ignored and replaced, so a new version or an edited mapping means compiling again, once.
+
+**Where.** Beside the store, and as ``queries-<fingerprint>.json`` in the per-user folder
+(``$ORGFLOW_CACHE_DIR``, else ``$XDG_CACHE_HOME/orgflow``, else ``~/.cache/orgflow``; an empty
+``$ORGFLOW_CACHE_DIR`` turns it off), which a new workspace finds the queries of an earlier one in; the
+folder keeps the files of the last `SHARED_FILES` fingerprints. Both are disposable caches: delete them
+at any time. A folder that cannot be written only means each command compiles its own queries.
 """
 
 from __future__ import annotations
@@ -39,7 +47,11 @@ if TYPE_CHECKING:
 
 FILE_NAME = "orgflow.queries.json"
 CAPACITY = 256
-"""The most queries the file keeps (the ones added last)."""
+"""The most queries a section keeps (the ones added last)."""
+CACHE_ENV = "ORGFLOW_CACHE_DIR"
+"""The per-user folder of shared query files (empty: none)."""
+SHARED_FILES = 16
+"""How many fingerprints' files the per-user folder keeps (the ones written last)."""
 _LIBRARIES = ("ibis", "sqlglot", "duckdb", "pyarrow")
 
 
@@ -53,12 +65,23 @@ def fingerprint(connection: duckdb.DuckDBPyConnection, config_path: Path) -> str
     for name in _LIBRARIES:
         digest.update(f"{name} {_installed(name)}\n".encode())
     digest.update(config_path.read_bytes() if config_path.exists() else b"no config")
-    (meta, last_import) = connection.execute(
-        "SELECT (SELECT string_agg(key || '=' || value, ';' ORDER BY key) FROM orgflow_meta), "
-        "(SELECT max(import_id) FROM imports)"
-    ).fetchone()
-    digest.update(f"\nmeta {meta}\nimport {last_import}".encode())
+    (schema,) = connection.execute("SELECT max(value) FROM orgflow_meta WHERE key = 'schema_version'").fetchone()
+    digest.update(f"\nschema {schema}".encode())
     return digest.hexdigest()
+
+
+def shared_folder() -> Path | None:
+    """The per-user folder of query files shared by every workspace (None: turned off)."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured is not None:
+        return Path(configured) if configured else None
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "orgflow"
+
+
+def shared_path(folder: Path, fingerprint: str) -> Path:
+    """The file of `fingerprint`'s queries in the per-user `folder`."""
+    return folder / f"queries-{fingerprint[:32]}.json"
 
 
 def _installed(name: str) -> str | None:
@@ -90,25 +113,24 @@ def _decoded(entry: dict[str, Any]) -> CompiledQuery:
 
 
 class _QueryDocument:
-    """The file's contents as this process sees them: per section, its queries by key text; written
-    back (all sections at once) by `save` when a query was added."""
+    """The queries as this process sees them: per section, its queries by key text, from the file
+    beside the store and then the shared one (the file beside the store wins a key both hold); written
+    back to both (all sections at once) by `save` when a query was added."""
 
-    def __init__(self, path: Path, fingerprint: str) -> None:
+    def __init__(self, path: Path, fingerprint: str, shared: Path | None) -> None:
         self.path = path
         self.fingerprint = fingerprint
+        self.shared = shared
         self.sections: dict[str, dict[str, dict[str, Any]]] = {}
         self.changed = False
         self.lock = threading.Lock()
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return
-        if isinstance(document, dict) and document.get("fingerprint") == fingerprint:
-            self.sections = {
-                name: dict(entries)
-                for name, entries in document.items()
-                if name != "fingerprint" and isinstance(entries, dict)
-            }
+        for source in (path, shared):
+            if source is None:
+                continue
+            for name, entries in _read_sections(source, fingerprint).items():
+                section = self.sections.setdefault(name, {})
+                for key, entry in entries.items():
+                    section.setdefault(key, entry)
 
     def save(self) -> bool:
         with self.lock:
@@ -118,20 +140,56 @@ class _QueryDocument:
             for name, entries in self.sections.items():
                 document[name] = dict(list(entries.items())[-CAPACITY:])
             self.changed = False
-        # A new file beside the old one, then renamed over it: a reader sees the old file or the new one.
-        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        try:
-            temporary.write_text(json.dumps(document, separators=(",", ":")), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            temporary.unlink(missing_ok=True)
-            return False
-        return True
+        text = json.dumps(document, separators=(",", ":"))
+        written = _replace_file(self.path, text)
+        if self.shared is not None:
+            try:
+                self.shared.parent.mkdir(parents=True, exist_ok=True)
+            except OSError:
+                return written
+            if _replace_file(self.shared, text):
+                _prune(self.shared.parent)
+        return written
+
+
+def _read_sections(path: Path, fingerprint: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """The sections of the query file `path` when its fingerprint is `fingerprint` (else none)."""
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(document, dict) or document.get("fingerprint") != fingerprint:
+        return {}
+    return {name: entries for name, entries in document.items() if name != "fingerprint" and isinstance(entries, dict)}
+
+
+def _replace_file(path: Path, text: str) -> bool:
+    """Write `text` to a new file beside `path`, then rename it over `path`: a reader sees the old file
+    or the new one. Returns whether it was written."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)
+        return False
+    return True
+
+
+def _prune(folder: Path) -> None:
+    """Delete all but the `SHARED_FILES` query files of `folder` written last."""
+    try:
+        files = sorted(folder.glob("queries-*.json"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+        for stale in files[SHARED_FILES:]:
+            stale.unlink(missing_ok=True)
+    except OSError:
+        return
 
 
 class StoredQueryCache(QueryCache):
     """A `QueryCache` that also finds the queries of `path` (when its fingerprint is `fingerprint`) and
-    writes the ones it was given to it on `save`. A query found in the file counts as a hit.
+    of the shared file (`shared`: True for the per-user folder's, a path, or False for none), and writes
+    the ones it was given to both on `save`. A query found in a file counts as a hit.
 
     The file holds sections of queries, each its own cache: this one reads and adds to the section
     ``queries``; `section` gives a cache of another (a caller that keeps its queries apart, with their
@@ -146,12 +204,18 @@ class StoredQueryCache(QueryCache):
         *,
         section: str = "queries",
         document: _QueryDocument | None = None,
+        shared: Path | bool = True,
     ) -> None:
         super().__init__(capacity)
         self.path = path
         self.fingerprint = fingerprint
         self._section = section
-        self._document = document if document is not None else _QueryDocument(path, fingerprint)
+        if document is None:
+            if shared is True:
+                folder = shared_folder()
+                shared = False if folder is None else shared_path(folder, fingerprint)
+            document = _QueryDocument(path, fingerprint, shared if isinstance(shared, Path) else None)
+        self._document = document
 
     def section(self, name: str) -> StoredQueryCache:
         """A cache of the file's section `name`, sharing this cache's file (either one's `save` writes both)."""

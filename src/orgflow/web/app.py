@@ -1,15 +1,17 @@
 """`create_app`: the FastAPI app over one read-only workspace: pages, JSON API, static assets.
 
-Errors are translated here, once: an `InputError` (unknown team, bad date or window...) becomes a
-4xx with one JSON shape on `/api/` (`{"ok": false, "error": ..., "where": {...}}`) and an error page
-elsewhere; so do unknown paths and invalid parameters. Every route refuses a NUL byte in its parameters
-(`reject_nul_bytes`) before it reads them. Anything else is a bug and raises.
+Errors are translated here, once: an `InputError` becomes a 4xx by its kind (`http_status`: bad input
+400, not found 404, conflict 409) with one JSON shape on `/api/` (`{"ok": false, "error": ..., "where":
+{...}}`) and an error page elsewhere; so do unknown paths (404) and parameters of the wrong type or range
+(422). Every route refuses a NUL byte in its parameters (`reject_nul_bytes`) before it reads them.
+Anything else is a bug and raises.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,16 +22,19 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from orgflow.errors import InputError
+from orgflow.errors import ErrorKind, InputError
 from orgflow.web import assets
 from orgflow.web.caching import ResponseCaching
-from orgflow.web.dependencies import NotFound, reject_nul_bytes
+from orgflow.web.dependencies import reject_nul_bytes
 from orgflow.web.hub import MetricsHub
 from orgflow.web.rendering import templates
 
 log = logging.getLogger("orgflow.web")
 
 STATIC_DIR = Path(__file__).parent / "static"
+
+HTTP_STATUS: dict[ErrorKind, int] = {ErrorKind.BAD_INPUT: 400, ErrorKind.NOT_FOUND: 404, ErrorKind.CONFLICT: 409}
+"""The HTTP status of each kind of `InputError` (the one place the web maps kinds)."""
 
 
 def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool = False, live: bool = True) -> FastAPI:
@@ -125,9 +130,21 @@ def _error_response(request: Request, status: int, message: str, where: dict[str
     )
 
 
+def http_status(error: InputError, query: Collection[str] = ()) -> int:
+    """The status answering `error`: `HTTP_STATUS` of its kind.
+
+    One refinement: a not-found whose field is a query parameter of the request (``/api/summary?team=x``
+    for a team with no items) is a 400: the page exists, its filter names nothing. A name in the path
+    that names nothing (``/api/teams/x``) is a 404.
+    """
+    if error.kind is ErrorKind.NOT_FOUND and error.field is not None and error.field in query:
+        return HTTP_STATUS[ErrorKind.BAD_INPUT]
+    return HTTP_STATUS[error.kind]
+
+
 async def _input_error(request: Request, error: Exception) -> Response:
     assert isinstance(error, InputError)
-    status = 404 if isinstance(error, NotFound) else 400
+    status = http_status(error, request.query_params.keys())
     return _error_response(request, status, error.message, error.where(), error.hint)
 
 
@@ -151,9 +168,10 @@ async def _http_error(request: Request, error: Exception) -> Response:
 
 def _warm(app: FastAPI) -> None:
     """Compute the default organization, cluster and team views (errors are logged, not raised)."""
+    from orgflow.views.flow import group_view, team_view
+    from orgflow.views.organization import organization_view
     from orgflow.web.dependencies import page_context
     from orgflow.web.insight_views import find_cached
-    from orgflow.web.views import group_view, organization_view, team_view
 
     hub: MetricsHub = app.state.hub
     try:

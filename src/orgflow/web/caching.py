@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgflow.errors import InputError
-from orgflow.web.filters import parse_now
+from orgflow.views.filters import parse_now
 from orgflow.web.hub import MetricsHub
 
 _KEPT_TYPES = ("text/html", "application/json")

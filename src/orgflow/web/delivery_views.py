@@ -8,270 +8,25 @@ the hub's lock (`MetricsHub.query`), keyed by the request's "now", so each resul
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
-from urllib.parse import quote
-
-import pyarrow as pa
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from orgflow.charts import delivery as delivery_charts
-from orgflow.delivery.pr_service import PullRequestFlow
-from orgflow.delivery.service import UNOWNED, DeliveryService
-from orgflow.errors import InputError
+from orgflow.delivery.service import UNOWNED
 from orgflow.flow.service import MetricResult
-from orgflow.web.dependencies import WebPaths, parse_filters
-from orgflow.web.filters import Filters, parse_now
-from orgflow.web.hub import MetricsHub
-from orgflow.web.views import Chart, Context
-
-T = TypeVar("T")
-
-WINDOW_CHOICES = (("30", "last 30 days"), ("90", "last 90 days"), ("180", "last 180 days"), ("365", "last 365 days"))
-"""The delivery pages' preset windows (plus "all" and a custom since/until)."""
-YEAR_DAYS = 365
-
-
-# -- filters ------------------------------------------------------------------------------------
-def delivery_filters(hub: MetricsHub, params: Mapping[str, str]) -> Filters:
-    """The page's filters; `window=365` (the last 365 whole days) becomes a custom since/until, so the
-    links to the flow pages keep the same window.
-
-    Raises:
-        InputError: a bad window, date or now.
-    """
-    window = params.get("window") or None
-    if window is not None and window not in {*(key for key, _label in WINDOW_CHOICES), "all", "custom"}:
-        raise InputError(
-            f"unknown window {window!r}",
-            field="window",
-            hint="use 30, 90, 180, 365 or all, or give since and until (YYYY-MM-DD)",
-        )
-    if window == str(YEAR_DAYS) and not (params.get("since") or params.get("until")):
-        today = hub.now(parse_now(params.get("now") or None)).date()
-        dates = {
-            "since": (today - timedelta(days=YEAR_DAYS)).isoformat(),
-            "until": (today - timedelta(days=1)).isoformat(),
-        }
-        params = {**{key: value for key, value in params.items() if key != "window"}, **dates}
-    return parse_filters(hub, params, flow=False)
-
-
-def delivery_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:
-    """The view context of a delivery page request."""
-    filters = delivery_filters(hub, params)
-    return Context(hub=hub, filters=filters, paths=WebPaths(filters))
-
-
-def window_key(filters: Filters, today: date) -> str:
-    """The window menu's choice: a preset, "365" for the last 365 days, "all" or "custom"."""
-    last_year = (today - timedelta(days=YEAR_DAYS), today - timedelta(days=1))
-    if filters.window == "custom" and (filters.since, filters.until) == last_year:
-        return str(YEAR_DAYS)
-    return filters.window
-
-
-def describe_window(filters: Filters, today: date) -> str:
-    """The window for people, naming the 365-day preset."""
-    if window_key(filters, today) == str(YEAR_DAYS):
-        return f"last {YEAR_DAYS} days ({filters.since} to {filters.until})"
-    return filters.describe_window()
-
-
-# -- the services, under the hub's lock ---------------------------------------------------------
-def _now(context: Context) -> datetime:
-    return context.hub.now(context.now)
-
-
-def _call(context: Context, name: str, run: Callable[[], T], **params: Any) -> T:
-    key = ("delivery", context.hub.service_key(context.now), name, tuple(sorted(params.items())))
-    return context.hub.query(key, lambda _workspace: run())
-
-
-def delivery_service(context: Context) -> DeliveryService:
-    """The delivery service as of the request's "now" (its history is analysed once per "now").
-
-    With no `now` in the URL nor given to the server, delivery keeps its own default: the end of the
-    delivery data (deployments, commits, incidents), which may differ from the flow data's.
-    """
-    now = context.now or context.hub.fixed_now
-    return _call(context, "service", lambda: context.hub.workspace.delivery_at(now))
-
-
-def pull_request_flow(context: Context) -> PullRequestFlow:
-    """Pull-request flow over the same delivery service (so the commit walk is not repeated)."""
-    delivery = delivery_service(context)
-    return _call(context, "pull-requests", lambda: PullRequestFlow(context.hub.workspace, delivery))
-
-
-def _window(context: Context) -> dict[str, date | None]:
-    return {"since": context.filters.since, "until": context.filters.until}
-
-
-def summary(context: Context, *, by: str, **cut: str) -> MetricResult:
-    """`DeliveryService.summary(by=..., bands=True)` over the page's window (and `cut`)."""
-    window = _window(context)
-    return _call(
-        context,
-        "summary",
-        lambda: delivery_service(context).summary(by=by, bands=True, **window, **cut),
-        by=by,
-        **window,
-        **cut,
-    )
-
-
-def _listing(context: Context, method: str, **cut: str) -> MetricResult:
-    window = _window(context)
-    return _call(context, method, lambda: getattr(delivery_service(context), method)(**window, **cut), **window, **cut)
-
-
-def pr_summary(context: Context, *, by: str) -> MetricResult:
-    """`PullRequestFlow.summary(by=...)` over the page's window, every group."""
-    window = _window(context)
-    return _call(context, "pr-summary", lambda: pull_request_flow(context).summary(by=by, **window), by=by, **window)
-
-
-def _rows_where(result: MetricResult, column: str, accept: Callable[[str], bool], **params: Any) -> MetricResult:
-    """The result with only the rows whose `column` passes `accept`."""
-    values = result.table[column].to_pylist()
-    mask = pa.array([value is not None and accept(value) for value in values], type=pa.bool_())
-    table = result.table.filter(mask) if len(values) else result.table
-    return replace(result, table=table, params={**result.params, **params, "rows": table.num_rows})
-
-
-def repository_of(service: str) -> Callable[[str], bool]:
-    """Whether a repository name ("org/name" or "name") is the service's (the roll-up's own rule)."""
-    return lambda repo: repo.rsplit("/", 1)[-1] == service
-
-
-# -- rows for people ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Figure:
-    """One DORA figure of a row: its value, text, sample size, DORA band (a label) and small-sample flag."""
-
-    key: str
-    label: str
-    value: float | None
-    text: str
-    sample: str
-    band: str | None = None
-    small_sample: bool = False
-
-
-@dataclass(frozen=True)
-class DoraRow:
-    """A service, team or group with its DORA figures (`row`: the summary row as the service gave it)."""
-
-    key: str
-    name: str
-    href: str | None
-    row: dict[str, Any]
-    figures: list[Figure]
-
-    @property
-    def small_sample(self) -> bool:
-        return bool(self.row.get("small_sample"))
-
-
-def hours_text(hours: float | None) -> str:
-    """Hours for people: "5.2 h" under two days, "4.1 d" from two days on; "–" when unknown."""
-    if hours is None:
-        return "–"
-    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
-
-
-def days_text(hours: float | None) -> str:
-    """Hours as days, the one unit of every duration column: "0.04 d", "1.7 d", "12.0 d"; "–" when unknown."""
-    if hours is None:
-        return "–"
-    days = hours / 24
-    return f"{days:.2f} d" if days < 1 else f"{days:.1f} d"
-
-
-def _rate(value: float | None) -> str:
-    return "–" if value is None else f"{value * 100:.1f} %"
-
-
-def _number(value: float | None, digits: int = 2) -> str:
-    return "–" if value is None else f"{value:.{digits}f}"
-
-
-def dora_figures(row: dict[str, Any], *, small: int, graded: bool = True) -> list[Figure]:
-    """The five metrics of a summary row (`small`: the small-sample threshold). A figure gets its DORA
-    band only when `graded` (not a retired team) and its sample is not empty."""
-    deployments, changes, failed = row["deployments"], row["changes"], row["failed_deployments"]
-    few_deployments, few_changes = deployments < small, changes < small
-    failures = f"{failed} of {deployments}: {row['failures_explicit']} explicit, {row['failures_inferred']} inferred"
-    incidents = (
-        f"{row['incidents_explicit']} explicit · {row['incidents_inferred']} inferred · "
-        f"{row['incidents_unlinked']} unlinked"
-    )
-    # key, label, text, sample, band column, small sample
-    table: list[tuple[str, str, str, str, str | None, bool]] = [
-        ("deploys_per_week", "Deploys / week", _number(row["deploys_per_week"]), f"{deployments} deployments",
-         "deploy_frequency_band", few_deployments),
-        ("deploy_days_per_week_median", "Deploy days / week", _number(row["deploy_days_per_week_median"], 1),
-         "median of whole weeks", None, False),
-        ("lead_time_p50_hours", "Lead time p50", days_text(row["lead_time_p50_hours"]), f"{changes} changes",
-         "lead_time_band", few_changes),
-        ("lead_time_p85_hours", "Lead time p85", days_text(row["lead_time_p85_hours"]), f"{changes} changes",
-         None, few_changes),
-        ("change_fail_rate", "Change fail rate", _rate(row["change_fail_rate"]), failures,
-         "change_fail_band", few_deployments),
-        ("recovery_p50_hours", "Recovery p50", days_text(row["recovery_p50_hours"]),
-         f"{row['recovered']} recovered, {row['unrecovered']} not yet", "recovery_band", row["recovered"] < small),
-        ("rework_rate", "Rework rate", _rate(row["rework_rate"]),
-         f"{row['hotfixes']} hotfixes ({row['rollbacks']} rollbacks apart)", None, few_deployments),
-        ("incidents", "Incidents", str(row["incidents"]), incidents, None, False),
-    ]  # fmt: skip
-    samples = {
-        "deploy_frequency_band": deployments,
-        "lead_time_band": changes,
-        "change_fail_band": deployments,
-        "recovery_band": row["recovered"],
-    }
-    return [
-        Figure(
-            key,
-            label,
-            row[key],
-            text,
-            sample,
-            row.get(band) if band and graded and row[key] is not None and samples.get(band) else None,
-            few,
-        )
-        for key, label, text, sample, band, few in table
-    ]
-
-
-def team_href(context: Context, team: str) -> str:
-    return context.filters.href(f"/delivery/teams/{quote(team, safe='')}", team=None, group=None)
-
-
-def service_href(context: Context, service: str) -> str:
-    return context.filters.href(f"/delivery/services/{quote(service, safe='')}", team=None, group=None)
-
-
-def _retired(context: Context, team: str) -> bool:
-    """Whether the team had ended by the window's end: its figures stand, but it gets no grade."""
-    group = context.tree.groups.get(team)
-    if group is None or group.valid_to is None:
-        return False
-    return context.filters.until is None or group.valid_to <= context.filters.until
-
-
-def dora_rows(context: Context, result: MetricResult, *, key: str) -> list[DoraRow]:
-    """Rows of a summary for people (teams and services link to their pages)."""
-    small = context.hub.workspace.config.thresholds.small_sample
-    rows = []
-    for row in result.rows():
-        name = row.get("name") or row[key]
-        href = {"team": team_href, "service": service_href}.get(key)
-        figures = dora_figures(row, small=small, graded=not (key == "team" and _retired(context, row[key])))
-        rows.append(DoraRow(row[key], name, href(context, row[key]) if href else None, row, figures))
-    return rows
+from orgflow.views.context import Chart, Context
+from orgflow.web.delivery_context import (
+    call,
+    delivery_service,
+    describe_window,
+    listing,
+    now_of,
+    pr_summary,
+    repository_of,
+    rows_where,
+    summary,
+)
+from orgflow.web.dora_rows import DoraRow, dora_rows, team_href
 
 
 # -- the overview -------------------------------------------------------------------------------
@@ -308,7 +63,7 @@ def overview_view(context: Context) -> DeliveryOverview:
     teams = summary(context, by="team")
     groups = summary(context, by="group")
     services = summary(context, by="service")
-    quality = _call(context, "quality", lambda: delivery_service(context).quality())
+    quality = call(context, "quality", lambda: delivery_service(context).quality())
     team_rows = {row.key: row for row in dora_rows(context, teams, key="team")}
     group_rows = {row.key: row for row in dora_rows(context, groups, key="group")}
     clusters: list[ClusterBlock] = []
@@ -324,10 +79,10 @@ def overview_view(context: Context) -> DeliveryOverview:
     if others:
         clusters.append(ClusterBlock(None, "Outside every cluster", None, others))
     roots = [group for group in tree.roots() if group.kind == "org" and group.group_id in group_rows]
-    today = _now(context).date()
+    today = now_of(context).date()
     suffix = context.filters.query(team=None, group=None)
     names = {group_id: group.name for group_id, group in tree.groups.items()}
-    deployments = _listing(context, "deployments")
+    deployments = listing(context, "deployments")
     charts = [
         Chart(
             "deployments-per-week",
@@ -356,7 +111,7 @@ def overview_view(context: Context) -> DeliveryOverview:
     ]
     return DeliveryOverview(
         window=describe_window(context.filters, today),
-        now=_now(context),
+        now=now_of(context),
         organization=group_rows[roots[0].group_id] if roots else None,
         clusters=clusters,
         services=dora_rows(context, services, key="service"),
@@ -399,9 +154,9 @@ def service_view(context: Context, service: str) -> DeliveryDetail:
         InputError: no production deployment of `service` (field "service").
     """
     total = summary(context, by="service", service=service)
-    owner_id = _call(context, "owner", lambda: delivery_service(context).owner(service), service=service)
+    owner_id = call(context, "owner", lambda: delivery_service(context).owner(service), service=service)
     owner = (owner_id, context.tree.name(owner_id), team_href(context, owner_id))
-    prs = _rows_where(pr_summary(context, by="repo"), "repo", repository_of(service), service=service)
+    prs = rows_where(pr_summary(context, by="repo"), "repo", repository_of(service), service=service)
     return _detail(context, "service", service, service, owner, total, None, prs, service=service)
 
 
@@ -415,7 +170,7 @@ def team_view(context: Context, team: str) -> DeliveryDetail:
         context.tree.require(team, kind="team")
     total = summary(context, by="team", team=team)
     services = summary(context, by="service", team=team)
-    prs = _rows_where(pr_summary(context, by="team"), "team", lambda value: value == team, team=team)
+    prs = rows_where(pr_summary(context, by="team"), "team", lambda value: value == team, team=team)
     name = context.tree.name(team)
     return _detail(context, "team", team, name, None, total, services, prs, team=team)
 
@@ -431,9 +186,9 @@ def _detail(
     prs: MetricResult,
     **cut: str,
 ) -> DeliveryDetail:
-    deployments = _listing(context, "deployments", **cut)
-    incidents = _listing(context, "incidents", **cut)
-    lead_time = _listing(context, "lead_time", **cut)
+    deployments = listing(context, "deployments", **cut)
+    incidents = listing(context, "incidents", **cut)
+    lead_time = listing(context, "lead_time", **cut)
     rows = dora_rows(context, total, key=kind)
     row = rows[0] if rows else None
     percentiles = {50: row.row["lead_time_p50_hours"], 85: row.row["lead_time_p85_hours"]} if row else {}
@@ -471,8 +226,8 @@ def _detail(
         kind=kind,
         key=key,
         name=name,
-        window=describe_window(context.filters, _now(context).date()),
-        now=_now(context),
+        window=describe_window(context.filters, now_of(context).date()),
+        now=now_of(context),
         owner=owner,
         total=row,
         services=dora_rows(context, services, key="service") if services is not None else [],

@@ -10,15 +10,11 @@ from urllib.parse import quote
 
 from fastapi import Depends, Request
 
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.query.window import Cut
-from orgflow.web.filters import DEFAULT_WINDOW, Filters, parse_now
+from orgflow.views.context import Context
+from orgflow.views.filters import DEFAULT_WINDOW, Filters, parse_now
 from orgflow.web.hub import MetricsHub
-from orgflow.web.views import Context
-
-
-class NotFound(InputError):
-    """An `InputError` about a path that names nothing (an unknown team in /teams/ID): a 404."""
 
 
 def reject_nul_bytes(request: Request) -> None:
@@ -126,6 +122,6 @@ def get_page_context(request: Request) -> Context:
 PageContext = Annotated[Context, Depends(get_page_context)]
 
 
-def not_found(error: InputError) -> NotFound:
-    """The same error, answered 404 (for a path parameter)."""
-    return NotFound(error.message, file=error.file, record=error.record, field=error.field, hint=error.hint)
+def not_found(error: InputError) -> InputError:
+    """The same error as a `NotFoundError` (answered 404): for a lookup of what the path names."""
+    return error.as_kind(NotFoundError)

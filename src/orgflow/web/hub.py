@@ -20,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+from orgflow import registry
 from orgflow.errors import InputError
 from orgflow.flow.service import FlowService, MetricResult
 from orgflow.query.window import Cut, Window
@@ -28,23 +29,8 @@ from orgflow.workspace import STORE_FILE, Workspace, open_snapshot, open_workspa
 
 T = TypeVar("T")
 
-METRICS = (
-    "summary",
-    "lead_time",
-    "cycle_time",
-    "throughput",
-    "wip",
-    "cfd",
-    "age",
-    "efficiency",
-    "distribution",
-    "stages",
-    "blocked",
-    "sle",
-    "littles_law",
-    "items",
-)
-"""The `FlowService` methods the web may call (by name)."""
+METRICS = tuple(figure.method for figure in registry.figures("flow") if figure.command)
+"""The `FlowService` methods the web may call (by name): one per flow figure with a route."""
 
 
 class MetricsHub:
@@ -188,6 +174,31 @@ class MetricsHub:
                 return hit  # type: ignore[return-value]
             value = compute(self.service(now))
             self._results[key] = value
+            while len(self._results) > self._max_results:
+                self._results.popitem(last=False)
+            return value
+
+    def cached_outside_lock(self, key: Hashable, read: Callable[[Workspace], Any], compute: Callable[[Any], T]) -> T:
+        """`compute(read(workspace))` once per `key`: `read` (what needs the store) under the lock,
+        `compute` outside it, so that a long computation on data read first (a simulation) does not
+        hold up other requests. Two requests for the same key at once may both compute it (the
+        first kept wins); a result computed on a snapshot replaced meanwhile is not kept."""
+        self.follow()
+        hit = self._results.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
+        with self._lock:
+            hit = self._results.get(key, _MISSING)
+            if hit is not _MISSING:
+                return hit  # type: ignore[return-value]
+            workspace = self.workspace
+            data = read(workspace)
+        value = compute(data)
+        with self._lock:
+            if self.workspace is not workspace:
+                return value
+            value = self._results.setdefault(key, value)
+            self._results.move_to_end(key)
             while len(self._results) > self._max_results:
                 self._results.popitem(last=False)
             return value

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from orgflow.flow.browse import org_tree
 from orgflow.insights.ranking import TOP_FINDINGS
-from orgflow.web.filters import parse_now
+from orgflow.views.filters import parse_now
 from orgflow.web.forecast_views import cut_label, items_href
 from orgflow.web.hub import MetricsHub
 

@@ -27,8 +27,8 @@ from orgflow import charts
 from orgflow.errors import InputError
 from orgflow.flow.browse import ItemDetail, item_detail
 from orgflow.flow.service import MetricResult
-from orgflow.web.filters import parse_date
-from orgflow.web.views import Chart, Context
+from orgflow.views.context import Chart, Context
+from orgflow.views.filters import parse_date
 
 SHOWS = ("all", "finished", "started", "open", "aging", "blocked")
 PAGE_SIZE = 100
@@ -159,14 +159,16 @@ def _keep(result: MetricResult, mask: pa.ChunkedArray | pa.Array) -> MetricResul
 def _select(context: Context, query: ItemsQuery) -> tuple[MetricResult, str]:
     """The items `query.show` names, with a sentence saying what they are."""
     filters = context.filters
-    cut, window = filters.cut(), context.window()
+    # The phase keeps the items now in it (`orgflow.flow.phases`); finished and blocked items are listed
+    # whatever their current stage.
+    cut, whole, window = filters.cut(), filters.cut(phase=False), context.window()
     span = filters.describe_window()
     if query.show == "finished":
-        return context.compute("cycle_time", cut=cut, **window), f"finished (done) {span}"
+        return context.compute("cycle_time", cut=whole, **window), f"finished (done) {span}"
     if query.show == "aging":
         return context.compute("age", cut=cut), "in progress now, oldest first"
     if query.show == "blocked":
-        return context.compute("blocked", cut=cut, **window), f"blocked while in progress, {span}"
+        return context.compute("blocked", cut=whole, **window), f"blocked while in progress, {span}"
     if query.show == "started":
         result = context.compute("items", cut=cut, **window)
         since = _day_start(filters.since) if filters.since else None
@@ -204,9 +206,7 @@ def items_view(context: Context, query: ItemsQuery) -> ItemsView:
     if query.show != "all" and query.stage and "current_stage" in table.column_names:
         result = _keep(result, pc.equal(table["current_stage"], query.stage))
         description += f", now in {query.stage}"
-    in_phase = context.phase_stages()
-    if in_phase is not None and "current_stage" in result.table.column_names:
-        result = _keep(result, pc.is_in(result.table["current_stage"], value_set=pa.array(sorted(in_phase))))
+    if context.filters.phase and query.show not in ("finished", "blocked"):
         description += f", now in the {context.filters.phase} phase"
     table = result.table
     sort = query.sort if query.sort in table.column_names else _DEFAULT_SORT[query.show][0]

@@ -9,10 +9,10 @@ from fastapi.responses import HTMLResponse
 
 from orgflow.config import FLOW_TYPES
 from orgflow.flow.browse import item_types
+from orgflow.views.context import Context
+from orgflow.views.filters import WINDOW_CHOICES
 from orgflow.web import assets
-from orgflow.web.filters import WINDOW_CHOICES
 from orgflow.web.rendering import templates
-from orgflow.web.views import Context
 
 
 def page(request: Request, template: str, context: Context, **data: Any) -> HTMLResponse:

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from orgflow.query.window import Cut
-from orgflow.web.filters import parse_now
+from orgflow.views.filters import parse_now
 
 SIZES = {"desktop": (1440, 900), "phone": (390, 844)}
 

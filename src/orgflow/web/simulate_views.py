@@ -1,19 +1,13 @@
 """What the simulation pages and their JSON twins show: scenarios against the baseline, the leverage
 of each stage per team or group, and backtests (`Workspace.simulate`, docs/simulation.md).
 
-Every figure comes from `ws.simulate` (the same calls as `orgflow simulate run|leverage|backtest`),
-run on the hub's workspace under its lock and kept in the hub per parameters (a scenario file also
-per its modification time and size): a simulation takes seconds, a page built from kept results
-takes milliseconds. The simulation reads the workspace's whole history as of the end of its data
-(as the CLI does), so the pages ignore the filter bar's window and `now`.
-
-A group's leverage (a cluster or any group above teams) runs the baseline calibrated on the whole
-organization. When the group is the parent of its calibrated teams (a cluster), the whole network
-runs and the group's figures are read (its teams' stage halved; their dependencies on other teams,
-and requests from them, as they are). Any other group runs the network reduced to the group's teams:
-random numbers are keyed by team, flow type and stage, so each team's items are the same with or
-without the others, and the reduced network's figures are those of the group's items (a dependency
-step on a team outside the group is left out there: its wait is not in those figures).
+Every figure comes from `ws.simulate` (the same calls as `orgflow simulate run|leverage|backtest`)
+on the hub's workspace, kept in the hub per parameters (a scenario file also per its modification
+time and size): a simulation takes seconds, a page built from kept results takes milliseconds. Only
+reading the workspace's flow history holds the hub's store lock; the simulation itself runs outside
+it (`simulated`), so a long run does not hold up the other pages. The simulation reads the whole
+history as of the end of its data (as the CLI does), so the pages ignore the filter bar's window
+and `now`. The leverage panel and the backtest are in `orgflow.web.simulate_leverage_views`.
 
 Scenario files are read only from the workspace folder (a YAML file with a top-level `changes`, or
 any YAML file in its `scenarios/` folder) and the project's `examples/`; the `scenario` parameter is
@@ -25,22 +19,25 @@ from __future__ import annotations
 import hashlib
 import re
 import tempfile
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import pyarrow as pa
-
-from orgflow.charts.simulate import flow_time_fan_chart, leverage_chart, stage_time_chart, station_chart
+from orgflow.charts.simulate import flow_time_fan_chart, stage_time_chart, station_chart
 from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
 from orgflow.flow.service import MetricResult
+from orgflow.views.context import Chart
 from orgflow.web.hub import MetricsHub
-from orgflow.web.views import Chart
 from orgflow.web.workspace_files import offered_files, resolve_file
 
 if TYPE_CHECKING:
     from orgflow.simulate.replicate import RunSettings
+    from orgflow.simulate.service import Simulation
+    from orgflow.workspace import Workspace
+
+T = TypeVar("T")
 
 DEFAULT_REPLICATIONS = 20
 """As `orgflow simulate run|leverage`: the page, the API and the CLI agree with their defaults."""
@@ -93,6 +90,18 @@ class RunQuery:
             "warmup": (self.warmup_days, DEFAULT_WARMUP_DAYS),
         }
         return {name: f"{value:g}" for name, (value, default) in values.items() if value != default}
+
+
+def simulated(hub: MetricsHub, key: Hashable, run: Callable[[Simulation], T]) -> T:
+    """`run(ws.simulate)`, kept in the hub under `key`: the flow history is read under the hub's
+    lock, `run` works outside it on what was read."""
+
+    def read(workspace: Workspace) -> Simulation:
+        simulation = workspace.simulate
+        simulation.history()
+        return simulation
+
+    return hub.cached_outside_lock(key, read, run)
 
 
 # -- scenario files --------------------------------------------------------------------------------
@@ -158,13 +167,13 @@ def scenario_result(hub: MetricsHub, scenario: str, query: RunQuery) -> tuple[Me
     """
     path, shown, key = _scenario_file(hub, scenario, query)
 
-    def build(_service: Any) -> MetricResult:
+    def build(simulation: Simulation) -> MetricResult:
         try:
-            return hub.workspace.simulate.run(path, settings=query.settings())
+            return simulation.run(path, settings=query.settings())
         except InputError as error:
             raise _renamed(error, str(path), shown) from None
 
-    return hub.cached(("simulate-run", *key), build), shown
+    return simulated(hub, ("simulate-run", *key), build), shown
 
 
 def posted_result(hub: MetricsHub, text: str, query: RunQuery) -> MetricResult:
@@ -179,16 +188,16 @@ def posted_result(hub: MetricsHub, text: str, query: RunQuery) -> MetricResult:
         raise InputError("the request body is empty: post a scenario as YAML", file=POSTED_FILE)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
 
-    def build(_service: Any) -> MetricResult:
+    def build(simulation: Simulation) -> MetricResult:
         with tempfile.TemporaryDirectory(prefix="orgflow-scenario-") as folder:
             path = Path(folder) / "posted-scenario.yaml"  # a scenario without `name` is named after it
             path.write_text(text, encoding="utf-8")
             try:
-                return hub.workspace.simulate.run(path, settings=query.settings())
+                return simulation.run(path, settings=query.settings())
             except InputError as error:
                 raise _renamed(error, str(path), POSTED_FILE) from None
 
-    return hub.cached(("simulate-posted", digest, query), build)
+    return simulated(hub, ("simulate-posted", digest, query), build)
 
 
 def _renamed(error: InputError, path: str, shown: str) -> InputError:
@@ -284,146 +293,3 @@ def _stage_order(hub: MetricsHub) -> list[str]:
             if stage.name not in order:
                 order.append(stage.name)
     return order
-
-
-# -- leverage --------------------------------------------------------------------------------------
-def leverage_result(hub: MetricsHub, *, team: str | None, group: str | None, query: RunQuery) -> MetricResult:
-    """The leverage rows of a team (`ws.simulate.leverage(team=...)`) or of a group (its teams of the
-    organization's baseline, see the module docstring; the organization's own id for all teams).
-
-    Raises:
-        InputError: neither or both of a team and a group, an unknown team or group, or no calibrated team.
-    """
-    if bool(team) == bool(group):
-        raise InputError(
-            "give a team or a group" + (", not both" if team else ""),
-            field="team" if not team else "group",
-            hint="the organization's group id (see /api/groups) gives every team",
-        )
-    key = ("simulate-leverage", team, group, query)
-
-    def build(_service: Any) -> MetricResult:
-        if group:
-            return _group_leverage(hub, group, query)
-        return hub.workspace.simulate.leverage(team=team, settings=query.settings())
-
-    return hub.cached(key, build)
-
-
-def _group_leverage(hub: MetricsHub, group: str, query: RunQuery) -> MetricResult:
-    from orgflow.simulate.checks import NetworkProblem
-    from orgflow.simulate.leverage import leverage
-
-    tree = hub.query("org_tree", org_tree)
-    tree.require(group, kind="group")
-    base = hub.cached(("simulate-baseline",), lambda _service: hub.workspace.simulate.baseline(None))
-    wanted = [team.group_id for team in tree.teams_under(group)]
-    members = [name for name in base.teams if name in set(wanted)]  # the model's order, as the CLI's
-    left_out = dict(base.notes.get("teams_left_out", {}) or {})
-    if not members:
-        reasons = "; ".join(f"{name}: {left_out[name]}" for name in wanted if name in left_out)
-        raise InputError(
-            f"no team of {group!r} has enough history to simulate" + (f" ({reasons})" if reasons else ""),
-            field="group",
-        )
-    settings = query.settings()
-    parent = all(base.teams[name].group == group for name in members)
-    parent &= {name for name, team in base.teams.items() if team.group == group} == set(members)
-    if parent and len(members) < len(base.teams):
-        try:
-            rows = leverage(base, settings, group=group)
-        except NetworkProblem as problem:
-            raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
-        return _leverage_result(rows, group, members, wanted, left_out, settings)
-    used = {step.station for name in members for step in base.teams[name].route if step.station}
-    network = replace(
-        base,
-        teams={
-            name: replace(
-                base.teams[name],
-                route=tuple(s for s in base.teams[name].route if s.depends_on is None or s.depends_on in members),
-            )
-            for name in members
-        },
-        stations={name: station for name, station in base.stations.items() if name in used},
-    )
-    try:
-        rows = leverage(network, settings)
-    except NetworkProblem as problem:
-        raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
-    return _leverage_result(rows, group, members, wanted, left_out, settings)
-
-
-def _leverage_result(
-    rows: list[dict[str, Any]],
-    group: str,
-    members: list[str],
-    wanted: list[str],
-    left_out: dict[str, Any],
-    settings: Any,
-) -> MetricResult:
-    from orgflow.simulate.leverage import LEVERAGE_COLUMNS
-    from orgflow.simulate.service import DEFINITIONS
-
-    table = pa.Table.from_pylist([{name: row.get(name) for name in LEVERAGE_COLUMNS} for row in rows])
-    params = {
-        "group": group,
-        "teams": ", ".join(members),
-        "teams_left_out": "; ".join(f"{name}: {left_out[name]}" for name in wanted if name in left_out) or None,
-        "replications": settings.replications,
-        "seed": settings.seed,
-        "rows": len(rows),
-    }
-    return MetricResult("simulate-leverage", DEFINITIONS["simulate-leverage"], params, table)
-
-
-@dataclass(frozen=True)
-class LeveragePanel:
-    """The leverage panel of a team or group page: the ranked chart and rows, or why there are none."""
-
-    team: str | None
-    group: str | None
-    label: str
-    query: RunQuery
-    result: MetricResult | None = None
-    chart: Chart | None = None
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    reason: str | None = None
-
-    def api_href(self) -> str:
-        from urllib.parse import urlencode
-
-        cut = {"team": self.team} if self.team else {"group": self.group or ""}
-        return "/api/simulate/leverage?" + urlencode({**cut, **self.query.params()})
-
-
-def leverage_panel(hub: MetricsHub, *, team: str | None, group: str | None, query: RunQuery) -> LeveragePanel:
-    """The panel: an `InputError` (too little history, unknown team) becomes its reason, not an error page."""
-    tree = hub.query("org_tree", org_tree)
-    label = tree.name(team or group) or "the organization"
-    try:
-        result = leverage_result(hub, team=team, group=group, query=query)
-    except InputError as error:
-        return LeveragePanel(team, group, label, query, reason=error.message)
-    chart = Chart(
-        "leverage",
-        leverage_chart(result, title=f"Leverage for {label}: flow time p85 if one stage were twice as fast"),
-        "Each bar: the change of flow time p85 (days) with that stage twice as fast, all else equal (common "
-        "random numbers); the line is its 95 % interval. Stages whose time comes from others (a queue, a wait "
-        "for another team) have no bar: see the table.",
-        wide=True,
-    )
-    return LeveragePanel(team, group, label, query, result, chart, result.rows())
-
-
-# -- backtest --------------------------------------------------------------------------------------
-def backtest_result(hub: MetricsHub, *, team: str | None, split: float, query: RunQuery) -> MetricResult:
-    """`ws.simulate.backtest`: calibrated on the first `split` of the history, compared with the rest.
-
-    Raises:
-        InputError: an unknown team, or too little history.
-    """
-    key = ("simulate-backtest", team, split, query)
-    return hub.cached(
-        key, lambda _service: hub.workspace.simulate.backtest(team=team, split=split, settings=query.settings())
-    )

@@ -29,7 +29,7 @@ from typing import Any, ClassVar
 import httpx
 
 from orgflow.config import Config
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.model.record import Record, RecordSpec
 from orgflow.sources import ProgressCallback
 from orgflow.sources.connectors.base import Connector, ConnectorContext, SyncPage
@@ -193,13 +193,15 @@ def sync_all(
     """Sync every source (or the one called `name`), in configured order.
 
     Raises:
-        InputError: `name` is not a configured source, or no source is configured.
+        NotFoundError: `name` is not a configured source.
+        InputError: no source is configured.
     """
     chosen = [source for source in sources if name is None or source.name == name]
     if not chosen:
         known = ", ".join(source.name for source in sources) or "none"
+        kind = NotFoundError if name else InputError
         what = f"no source named {name!r}" if name else "no sources configured"
-        raise InputError(what, file="orgflow.yaml", field="sources", hint=f"configured: {known}; see docs/sources.md")
+        raise kind(what, file="orgflow.yaml", field="sources", hint=f"configured: {known}; see docs/sources.md")
     return [
         sync_source(
             store,

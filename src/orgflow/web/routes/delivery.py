@@ -13,23 +13,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
-from orgflow.errors import InputError
-from orgflow.web.delivery_views import (
-    WINDOW_CHOICES,
-    DeliveryDetail,
-    DeliveryOverview,
-    DoraRow,
-    delivery_context,
-    overview_view,
-    service_view,
-    team_view,
-    window_key,
-)
-from orgflow.web.dependencies import get_hub, not_found
+from orgflow.views.context import Context
+from orgflow.web.delivery_context import WINDOW_CHOICES, delivery_context, window_key
+from orgflow.web.delivery_views import DeliveryDetail, DeliveryOverview, overview_view, service_view, team_view
+from orgflow.web.dependencies import get_hub
+from orgflow.web.dora_rows import DoraRow
 from orgflow.web.layout import page
 from orgflow.web.routes.metrics import ErrorBody
 from orgflow.web.routes.payloads import result_body
-from orgflow.web.views import Context
 
 router = APIRouter()
 
@@ -65,21 +56,13 @@ def _overview(context: Context) -> DeliveryOverview:
 
 
 def _service(context: Context, service: str) -> DeliveryDetail:
-    try:
-        return context.view("delivery-service", service, lambda: service_view(context, service))
-    except InputError as error:
-        if error.field == "service":
-            raise not_found(error) from None
-        raise
+    """The service page's view; a service with no production deployment is a `NotFoundError` (404)."""
+    return context.view("delivery-service", service, lambda: service_view(context, service))
 
 
 def _team(context: Context, team: str) -> DeliveryDetail:
-    try:
-        return context.view("delivery-team", team, lambda: team_view(context, team))
-    except InputError as error:
-        if error.field == "team":
-            raise not_found(error) from None
-        raise
+    """The team page's view; an unknown team is a `NotFoundError` (404)."""
+    return context.view("delivery-team", team, lambda: team_view(context, team))
 
 
 def _page(request: Request, template: str, context: Context, **data: Any) -> HTMLResponse:

@@ -9,10 +9,11 @@ from fastapi.responses import HTMLResponse
 
 from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
+from orgflow.views.context import Context
+from orgflow.views.flow import FlowView, group_view, team_view
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.layout import page
 from orgflow.web.routes.payloads import card_body, group_body, result_body
-from orgflow.web.views import Context, FlowView, group_view, team_view
 
 router = APIRouter()
 

@@ -41,7 +41,7 @@ def items_page(request: Request, context: PageContext) -> HTMLResponse:
 @router.get("/api/items/{item_id}", tags=["items"])
 def item(item_id: str, hub: HubDep, now: str | None = None) -> dict[str, Any]:
     """One item and its status history (each status mapped to stage, phase and category)."""
-    from orgflow.web.filters import parse_now
+    from orgflow.views.filters import parse_now
 
     until = hub.now(parse_now(now)).replace(tzinfo=None)
     try:

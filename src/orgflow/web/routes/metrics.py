@@ -1,5 +1,8 @@
 """The metrics API: `GET /api/<metric>` for every `orgflow flow <metric>` command, same parameters.
 
+The routes are generated from the flow figures' declarations (`orgflow.flow.figures`), as the commands
+are: the cut and window filters, ``by`` when a figure groups its rows, and its own options.
+
 Each answers what `orgflow flow <metric> --format json` prints, plus `"ok": true`:
 `{"ok", "metric", "definition", "params", "rows"}`. Without a window the default window is used, as on
 the command line and the pages: the last 90 days of the data behind the cut (a summary by team gives a
@@ -9,6 +12,7 @@ before that end, `window=all` the whole history (docs/decisions/0007-default-win
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -16,9 +20,12 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
+from orgflow import registry
 from orgflow.flow.service import MetricResult
+from orgflow.registry import Figure
+from orgflow.views.filters import DEFAULT_WINDOW, Filters
 from orgflow.web.dependencies import HubDep, parse_filters
-from orgflow.web.filters import DEFAULT_WINDOW, Filters
+from orgflow.web.hub import MetricsHub
 from orgflow.web.routes.payloads import result_body
 
 
@@ -69,7 +76,6 @@ Window = Annotated[
 ]
 Now = Annotated[str | None, Query(description="See the flow as of this date or instant (ISO 8601, UTC if no offset).")]
 By = Annotated[str | None, Query(description="Group rows by team, group, type, flow_type, project, value_stream.")]
-Cancelled = Annotated[bool, Query(description="Count cancelled items too.")]
 
 
 def _windowed(
@@ -118,114 +124,38 @@ def _answer(result: MetricResult) -> Response:
     return Response(orjson.dumps(result_body(result)), media_type="application/json")
 
 
-def _compute(hub: HubDep, filters: Filters, metric: str, *, window: bool = True, **params: Any) -> Response:
-    if window:
-        # The default window is the metrics' own: a summary by team then gives each team its own.
+def _compute(hub: HubDep, filters: Filters, figure: Figure, **params: Any) -> Response:
+    if figure.window:
+        # The default window is the figures' own: a summary by team then gives each team its own.
         default = filters.window == DEFAULT_WINDOW
         params |= {"since": None if default else filters.since, "until": None if default else filters.until}
-    return _answer(hub.compute(metric, now=filters.now, cut=filters.cut(), **params))
+    return _answer(hub.compute(figure.method, now=filters.now, cut=filters.cut(), **params))
 
 
-@router.get("/summary")
-def summary(hub: HubDep, filters: Windowed, by: By = None) -> Response:
-    """Headline figures per team, group or type (finished, lead and cycle time percentiles, throughput
-    per week, WIP, flow efficiency). Like `orgflow flow summary`."""
-    return _compute(hub, filters, "summary", by=by)
+def _route(figure: Figure) -> None:
+    """Add ``GET /api/NAME`` for `figure`: the cut (and window) filters, ``by`` when it groups, and its own
+    options as query parameters of the same names; its description is the figure's help without the
+    example, and the command it answers like."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    parameters = [
+        inspect.Parameter("hub", keyword, annotation=HubDep),
+        inspect.Parameter("filters", keyword, annotation=Windowed if figure.window else CutOnly),
+    ]
+    if figure.takes_by:
+        parameters.append(inspect.Parameter("by", keyword, default=None, annotation=By))
+    for name, (kind, declared) in figure.user_options().items():
+        annotation = Annotated[kind, Query(description=declared.metadata["help"])]
+        parameters.append(inspect.Parameter(name, keyword, default=declared.default, annotation=annotation))
+
+    def answer(hub: MetricsHub, filters: Filters, **options: Any) -> Response:
+        return _compute(hub, filters, figure, **options)
+
+    answer.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    answer.__name__ = figure.method
+    answer.__doc__ = f"{figure.help.split(' Example:')[0]} Like `orgflow flow {figure.name}`."
+    router.get(f"/{figure.name}")(answer)
 
 
-@router.get("/lead-time")
-def lead_time(hub: HubDep, filters: Windowed, include_cancelled: Cancelled = False) -> Response:
-    """Lead time (created → finished) of each finished item. Like `orgflow flow lead-time`."""
-    return _compute(hub, filters, "lead_time", include_cancelled=include_cancelled)
-
-
-@router.get("/cycle-time")
-def cycle_time(hub: HubDep, filters: Windowed, include_cancelled: Cancelled = False) -> Response:
-    """Cycle time (started → finished) of each finished item. Like `orgflow flow cycle-time`."""
-    return _compute(hub, filters, "cycle_time", include_cancelled=include_cancelled)
-
-
-@router.get("/throughput")
-def throughput(
-    hub: HubDep,
-    filters: Windowed,
-    by: By = None,
-    period: Annotated[str, Query(description="day, week or month.")] = "week",
-) -> Response:
-    """Items finished and started per period, and net flow. Like `orgflow flow throughput`."""
-    return _compute(hub, filters, "throughput", by=by, period=period)
-
-
-@router.get("/wip")
-def wip(hub: HubDep, filters: Windowed, by: By = None) -> Response:
-    """Work in progress at the end of each day. Like `orgflow flow wip`."""
-    return _compute(hub, filters, "wip", by=by)
-
-
-@router.get("/cfd")
-def cfd(hub: HubDep, filters: Windowed) -> Response:
-    """Cumulative flow per day and stage. Like `orgflow flow cfd`."""
-    return _compute(hub, filters, "cfd")
-
-
-@router.get("/age")
-def age(hub: HubDep, filters: CutOnly) -> Response:
-    """Age of every started, unfinished item against its team's SLE. Like `orgflow flow age`."""
-    return _compute(hub, filters, "age", window=False)
-
-
-@router.get("/efficiency")
-def efficiency(
-    hub: HubDep,
-    filters: Windowed,
-    by: By = None,
-    per_item: Annotated[bool, Query(description="One row per item.")] = False,
-) -> Response:
-    """Flow efficiency: active time / cycle time. Like `orgflow flow efficiency`."""
-    return _compute(hub, filters, "efficiency", by=by, per_item=per_item)
-
-
-@router.get("/distribution")
-def distribution(hub: HubDep, filters: Windowed) -> Response:
-    """Share of features, defects, risks and debt, finished and in progress. Like `orgflow flow distribution`."""
-    return _compute(hub, filters, "distribution")
-
-
-@router.get("/stages")
-def stages(
-    hub: HubDep,
-    filters: Windowed,
-    by: By = None,
-    level: Annotated[str, Query(description="stage or phase.")] = "stage",
-) -> Response:
-    """Where flow time goes: time per stage or phase. Like `orgflow flow stages`."""
-    return _compute(hub, filters, "stages", by=by, level=level)
-
-
-@router.get("/items")
-def items(
-    hub: HubDep,
-    filters: Windowed,
-    stage: Annotated[str | None, Query(description="Only items now in this stage.")] = None,
-    state: Annotated[str | None, Query(description="open or finished.")] = None,
-) -> Response:
-    """The items behind the figures. Like `orgflow flow items`."""
-    return _compute(hub, filters, "items", stage=stage, state=state)
-
-
-@router.get("/sle")
-def sle(hub: HubDep, filters: CutOnly) -> Response:
-    """Service level expectation per team and item type. Like `orgflow flow sle`."""
-    return _compute(hub, filters, "sle", window=False)
-
-
-@router.get("/blocked")
-def blocked(hub: HubDep, filters: Windowed) -> Response:
-    """Time items spent blocked (flag, blocked stage, cross-team links). Like `orgflow flow blocked`."""
-    return _compute(hub, filters, "blocked")
-
-
-@router.get("/littles-law")
-def littles_law(hub: HubDep, filters: Windowed) -> Response:
-    """Little's law check with stability conditions. Like `orgflow flow littles-law`."""
-    return _compute(hub, filters, "littles_law")
+for _figure in registry.figures("flow"):
+    if _figure.command:
+        _route(_figure)

@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from orgflow.views.organization import OrganizationPage, TeamSection, organization_page
 from orgflow.web.dependencies import PageContext
 from orgflow.web.layout import page
-from orgflow.web.org_views import OrganizationPage, TeamSection, organization_page
 from orgflow.web.routes.payloads import card_body, result_body
 
 router = APIRouter()

@@ -1,8 +1,9 @@
 """The organization pages: the org chart with its design checks (`/org`), a team's Team API
 (`/org/teams/{team}`) and the cross-team dependency graph (`/dependencies`), with their JSON twins.
 
-A page and its twin call the same view function of `orgflow.web.org_views`; every page takes `date`
-(YYYY-MM-DD, default: the day of the request's "now") and `now`.
+A page and its twin call the same view function (`orgflow.web.org_views`, `team_api_views`,
+`dependency_views`); every page takes `date` (YYYY-MM-DD, default: the day of the request's "now")
+and `now`.
 """
 
 from __future__ import annotations
@@ -15,24 +16,14 @@ from fastapi.responses import HTMLResponse
 from orgflow.charts.dependencies import KIND_COLORS, KIND_LABELS, dependency_graph_chart
 from orgflow.charts.org import team_history_chart, team_size_chart
 from orgflow.errors import InputError
+from orgflow.views.context import Chart
 from orgflow.web.dependencies import HubDep, PageContext, not_found
+from orgflow.web.dependency_views import EDGE_KINDS, DependencyView, GraphFilters, dependency_view
 from orgflow.web.hub import MetricsHub
 from orgflow.web.layout import page
-from orgflow.web.org_views import (
-    EDGE_KINDS,
-    AsOf,
-    DependencyView,
-    GraphFilters,
-    OrgChart,
-    TeamApiView,
-    as_of,
-    dependency_view,
-    org_chart,
-    org_service,
-    team_api_view,
-)
+from orgflow.web.org_views import AsOf, OrgChart, as_of, org_chart, org_service
 from orgflow.web.routes.payloads import result_body
-from orgflow.web.views import Chart
+from orgflow.web.team_api_views import TeamApiView, team_api_view
 
 router = APIRouter()
 

@@ -8,7 +8,7 @@ from typing import Any
 from orgflow.charts import plain
 from orgflow.flow.browse import Group, ItemDetail
 from orgflow.flow.service import MetricResult
-from orgflow.web.cards import Card
+from orgflow.views.cards import Card
 
 
 def result_body(result: MetricResult) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Simulation pages (`/simulate`, and the `/simulate/leverage/panel` fragment team and group pages
 load with HTMX) and their JSON twins under `/api/simulate/`.
 
-Each page and its twin call the same function in `orgflow.web.simulate_views`, which calls
+Each page and its twin call the same function in `orgflow.web.simulate_views` (or
+`simulate_leverage_views`), which calls
 `ws.simulate` as `orgflow simulate run|leverage|backtest` does: with the same parameters and seed
 the API's rows are the CLI's JSON rows. A scenario that is not valid is a 400 naming its file, line
 and field (docs/simulation.md).
@@ -18,6 +19,7 @@ from orgflow.web.dependencies import HubDep, page_context
 from orgflow.web.layout import page
 from orgflow.web.rendering import templates
 from orgflow.web.routes.payloads import result_body
+from orgflow.web.simulate_leverage_views import backtest_result, leverage_panel, leverage_result
 from orgflow.web.simulate_views import (
     DEFAULT_BACKTEST_REPLICATIONS,
     DEFAULT_HORIZON_DAYS,
@@ -29,9 +31,6 @@ from orgflow.web.simulate_views import (
     MAX_WARMUP_DAYS,
     RunQuery,
     available_scenarios,
-    backtest_result,
-    leverage_panel,
-    leverage_result,
     posted_result,
     scenario_result,
     scenario_view,

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
 
 from orgflow.errors import InputError
+from orgflow.query.cuts import check_phase
 from orgflow.query.window import Cut, parse_day, parse_instant
 
 WINDOW_DAYS = {"30": 30, "90": 90, "180": 180}
@@ -118,8 +119,8 @@ class Filters:
             raise InputError(
                 f"the window is empty ({since_day} is after {until_day})", field="since", hint="give since before until"
             )
-        if phase and phases and phase not in phases:
-            raise InputError(f"unknown phase {phase!r}", field="phase", hint=f"use {', '.join(phases)}")
+        if phase and phases:
+            check_phase(phase, phases)
         return cls(
             window=chosen,
             since=since_day,
@@ -139,14 +140,17 @@ class Filters:
         """The explicit "now" of the view (None: the server's)."""
         return parse_now(self.now_text)
 
-    def cut(self) -> Cut:
-        """The items these filters cover."""
+    def cut(self, *, phase: bool = True) -> Cut:
+        """The items (and, by the phase, the stages) these filters cover; without the phase when not
+        `phase`, for a figure the phase does not narrow (`orgflow.flow.phases.PHASED`) or that a page
+        shows whole."""
         return Cut(
             team=self.team,
             group=self.group,
             item_type=self.item_type,
             value_stream=self.value_stream,
             project=self.project,
+            phase=self.phase if phase else None,
         )
 
     def window_days(self) -> int | None:

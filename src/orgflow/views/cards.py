@@ -1,9 +1,10 @@
-"""Cards: a team's or group's headline figures, with trend arrows and threshold flags.
+"""Cards: a team's or group's headline figures, with trend arrows and flags.
 
 A card shows four figures of the flow summary (flow velocity, flow time p85, WIP, flow efficiency)
 next to the same figures over the previous window of equal length. The arrow says which way a figure
-moved and whether that is good; a flag says a figure crossed one of `CardThresholds`. Nothing here
-computes a metric: it compares figures the summary already holds.
+moved and whether that is good; a flag is a finding of the window rules (`orgflow.insights.window`,
+thresholds under `thresholds:` in `orgflow.yaml`), which the card shows beside its figure. Nothing
+here computes a metric or decides a flag.
 """
 
 from __future__ import annotations
@@ -13,24 +14,11 @@ from typing import Any
 
 from orgflow.charts.base import Link
 from orgflow.flow.definitions import label_name
+from orgflow.insights import window
+from orgflow.insights.finding import InsightSettings
 
-
-@dataclass(frozen=True)
-class CardThresholds:
-    """When a card raises a flag (defaults; a change is relative to the previous window)."""
-
-    wip_growth: float = 0.5
-    """WIP grew by half or more."""
-    flow_time_growth: float = 0.25
-    """Flow time p85 grew by a quarter or more."""
-    velocity_drop: float = 0.25
-    """Flow velocity fell by a quarter or more."""
-    efficiency_floor: float = 0.15
-    """Flow efficiency under 15 %."""
-    wip_min_items: int = 5
-    """... and by at least this many items (3 → 5 is +67 % but nothing to flag)."""
-    flat: float = 0.05
-    """Changes under 5 % show as flat."""
+FLAT = 0.05
+"""Changes under 5 % show as flat."""
 
 
 @dataclass(frozen=True)
@@ -115,44 +103,6 @@ def _text(value: float | None, unit: str) -> str:
     return f"{value:,.0f}"
 
 
-def _change(current: float | None, previous: float | None) -> float | None:
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / previous
-
-
-def _flag(
-    measure: _Measure, current: float | None, previous: float | None, thresholds: CardThresholds, *, reliable: bool
-) -> str | None:
-    """Why a figure is flagged, or None. Flow time, velocity and efficiency of a small sample (in
-    either window) are not flagged: a few items make any change look large."""
-    change = _change(current, previous)
-    if measure.key == "wip":
-        grew = (current or 0) - (previous or 0) >= thresholds.wip_min_items
-        if change is not None and change >= thresholds.wip_growth and grew:
-            return f"{measure.label} up {change:.0%} (flag at +{thresholds.wip_growth:.0%})"
-        return None
-    if not reliable:
-        return None
-    if measure.key == "flow_time" and change is not None and change >= thresholds.flow_time_growth:
-        return f"{measure.label} up {change:.0%} (flag at +{thresholds.flow_time_growth:.0%})"
-    if measure.key == "velocity" and change is not None and change <= -thresholds.velocity_drop:
-        return f"{measure.label} down {-change:.0%} (flag at -{thresholds.velocity_drop:.0%})"
-    if measure.key == "efficiency" and current is not None and current < thresholds.efficiency_floor:
-        crossed = previous is not None and previous >= thresholds.efficiency_floor
-        return f"{measure.label} {current:.0%}, under {thresholds.efficiency_floor:.0%}" + (
-            " (was above)" if crossed else ""
-        )
-    return None
-
-
-def _clean(value: Any) -> float | None:
-    if value is None:
-        return None
-    number = float(value)
-    return None if number != number else number
-
-
 def make_card(
     *,
     group_id: str,
@@ -163,15 +113,20 @@ def make_card(
     current: dict[str, Any] | None,
     previous: dict[str, Any] | None,
     link: Link | None,
-    thresholds: CardThresholds | None = None,
+    settings: InsightSettings | None = None,
     previous_label: str = "previous window",
 ) -> Card:
     """A card from a summary row (`current`) and the previous window's row for the same group.
 
     `link(**filters)` gives the items page behind a figure (finished items for velocity, flow time
-    and efficiency; open items for WIP).
+    and efficiency; open items for WIP). `settings` are the window rules' thresholds (default: the
+    defaults); each figure's flag is the title of the rule's finding about it.
     """
-    thresholds = thresholds or CardThresholds()
+    subject = f"{kind}:{group_id}"
+    findings = window.find(
+        current, previous, settings or InsightSettings(), subject=subject, team=group_id if kind == "team" else None
+    )
+    flags = {finding.evidence["figure"]: finding.title for finding in findings}
     current = current or {}
     card = Card(
         group_id=group_id,
@@ -182,17 +137,16 @@ def make_card(
         finished=int(current.get("finished") or 0),
         small_sample=bool(current.get("small_sample", True)),
     )
-    reliable = not card.small_sample and not (previous or {}).get("small_sample", False)
     for measure in MEASURES:
-        value = _clean(current.get(measure.column))
-        before = _clean(previous.get(measure.column)) if previous else None
-        change = _change(value, before)
+        value = window.figure_value(current, measure.column)
+        before = window.figure_value(previous, measure.column)
+        change = window.relative_change(value, before)
         if change is None:
             trend = None
             good = None
             change_text = f"no figure for the {previous_label}" if previous is not None else ""
         else:
-            trend = "flat" if abs(change) < thresholds.flat else ("up" if change > 0 else "down")
+            trend = "flat" if abs(change) < FLAT else ("up" if change > 0 else "down")
             good = (
                 None
                 if measure.higher_is_better is None or trend == "flat"
@@ -209,7 +163,7 @@ def make_card(
                 trend=trend,
                 good=good,
                 change_text=change_text,
-                flag=_flag(measure, value, before, thresholds, reliable=reliable),
+                flag=flags.get(measure.key),
                 href=link(show=measure.show) if link else None,
             )
         )

@@ -1,0 +1,152 @@
+"""One row of the DORA summary: its five metrics and their counts, bands, and why a figure is unknown.
+
+Unknown is not zero: a figure the loaded data cannot support is None, never 0, with a reason (no
+incidents imported, no deployment kinds recorded, no sample). A band is given only to a known figure
+whose sample reaches ``thresholds.small_sample``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from orgflow.delivery import dora
+from orgflow.delivery.columns import BAND_COLUMNS
+from orgflow.query.window import Window
+
+NO_INCIDENTS = "no incidents imported"
+NO_KINDS = "no deployment kinds recorded (its deployment sources mark no hotfix or rollback)"
+NO_DEPLOYMENTS = "no deployments in the window"
+NO_CHANGES = "no deployed commit with a lead time in the window"
+NO_RECOVERIES = "no recovered failed deployment in the window"
+
+# Each band, the figure it labels, and the summary count that is its sample.
+BANDS = (
+    ("deploy_frequency_band", "deploys_per_week", "deployments", dora.band_deploy_frequency),
+    ("lead_time_band", "lead_time_p50_hours", "lead_times", dora.band_lead_time),
+    ("change_fail_band", "change_fail_rate", "deployments", dora.band_change_fail),
+    ("recovery_band", "recovery_p50_hours", "recovered", dora.band_recovery),
+)
+_SAMPLE_NOUNS = {"deployments": "deployments", "lead_times": "lead times", "recovered": "recovered failures"}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What the loaded data can support: whether any incident is loaded, and the deployment sources
+    that mark hotfixes or rollbacks (a source that never marks a deployment's kind, such as release
+    tags, cannot tell a hotfix from a planned release: its deployments support no rework rate)."""
+
+    incidents_loaded: bool
+    kind_sources: frozenset[str]
+
+    @classmethod
+    def of(cls, facts: dora.DeliveryFacts) -> Evidence:
+        kinds = frozenset(
+            outcome.deployment.source
+            for outcome in facts.outcomes.values()
+            if outcome.deployment.kind in dora.REMEDIATION_KINDS
+        )
+        return cls(bool(facts.attributions), kinds)
+
+
+def row_figures(
+    outcomes: list[dora.Outcome],
+    incidents: list[dora.Attribution],
+    window: Window,
+    *,
+    lead_hours: Callable[[dora.Outcome], list[tuple[int, float]]],
+    evidence: Evidence,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The five metrics and their counts over one row's deployments and incidents, and a reason for
+    each figure left unknown (None): a figure the data cannot support is never 0. `lead_hours` gives
+    each deployment's (commit, lead time in hours)."""
+    figures: dict[str, Any] = dict(
+        dora.frequency([o.deployment.finished_at for o in outcomes], since=window.since, until=window.until)
+    )
+    figures.pop("weeks")
+    leads = [lead for outcome in outcomes for _commit, lead in lead_hours(outcome)]
+    valid = [lead for lead in leads if lead >= 0]
+    failed = [o for o in outcomes if o.failed]
+    recoveries = [o.recovery_hours for o in failed if o.recovery_hours is not None]
+    count = len(outcomes)
+    links = Counter(a.link for a in incidents)
+    hotfixes = sum(1 for o in outcomes if o.deployment.kind == "hotfix")
+    figures.update(
+        changes=len(leads),
+        lead_time_p50_hours=dora.percentile(valid, 50),
+        lead_time_p85_hours=dora.percentile(valid, 85),
+        negative_lead_times=len(leads) - len(valid),
+        failed_deployments=len(failed),
+        change_fail_rate=len(failed) / count if count else None,
+        failures_explicit=sum(1 for o in failed if o.failure_link == dora.LINK_EXPLICIT),
+        failures_inferred=sum(1 for o in failed if o.failure_link == dora.LINK_INFERRED),
+        recovered=len(recoveries),
+        unrecovered=len(failed) - len(recoveries),
+        recovery_p50_hours=dora.percentile(recoveries, 50),
+        recovery_p85_hours=dora.percentile(recoveries, 85),
+        hotfixes=hotfixes,
+        rollbacks=sum(1 for o in outcomes if o.deployment.kind == "rollback"),
+        rework_rate=hotfixes / count if count else None,
+        incidents=len(incidents),
+        incidents_explicit=links[dora.LINK_EXPLICIT],
+        incidents_inferred=links[dora.LINK_INFERRED],
+        incidents_unlinked=links[dora.LINK_UNLINKED],
+        unknown_revisions=sum(1 for o in outcomes if not o.revision_known),
+        first_recorded_deployments=sum(1 for o in outcomes if o.first_recorded),
+    )
+    reasons: dict[str, str] = {}
+    if not valid:
+        reasons |= dict.fromkeys(("lead_time_p50_hours", "lead_time_p85_hours"), NO_CHANGES)
+    if not count:
+        reasons |= dict.fromkeys(("change_fail_rate", "rework_rate"), NO_DEPLOYMENTS)
+    recovery = ("recovery_p50_hours", "recovery_p85_hours")
+    if not evidence.incidents_loaded:
+        # Without incidents a deployment that broke production looks like one that did not.
+        figures.update(change_fail_rate=None, **dict.fromkeys(recovery))
+        reasons |= dict.fromkeys(("change_fail_rate", *recovery), NO_INCIDENTS)
+    elif not recoveries:
+        reasons |= dict.fromkeys(recovery, NO_RECOVERIES)
+    if count and not any(o.deployment.source in evidence.kind_sources for o in outcomes):
+        figures["rework_rate"] = None
+        reasons["rework_rate"] = NO_KINDS
+    return figures, reasons
+
+
+def add_bands(row: dict[str, Any], reasons: dict[str, str], *, small: int) -> None:
+    """Label `row`'s figures with DORA's bands, in place; a band is None (with its reason in
+    `reasons`) when its figure is unknown or its sample is under `small`."""
+    samples = {**row, "lead_times": row["changes"] - row["negative_lead_times"]}
+    for band, figure, sample, label in BANDS:
+        row[band] = None
+        if row[figure] is None:
+            reasons[band] = f"{figure} unknown"
+        elif samples[sample] < small:
+            noun = _SAMPLE_NOUNS[sample]
+            reasons[band] = f"{samples[sample]} {noun}, under the minimum sample of {small}"
+        else:
+            row[band] = label(row[figure])
+
+
+def reason_text(reasons: dict[str, str]) -> str | None:
+    """Unknown figures grouped by reason: "a, b: reason; c: other reason" (None when all are known)."""
+    if not reasons:
+        return None
+    grouped: dict[str, list[str]] = {}
+    for figure, reason in reasons.items():
+        grouped.setdefault(reason, []).append(figure)
+    return "; ".join(f"{', '.join(figures)}: {reason}" for reason, figures in grouped.items())
+
+
+def unknown_notes(rows: list[dict[str, Any]], *, evidence: Evidence, bands: bool, small: int) -> list[str]:
+    """Notes on the summary's unknown figures that say how to fill them in (each row's own reasons are
+    in its `unknown_reasons`)."""
+    notes = []
+    if rows and not evidence.incidents_loaded:
+        notes.append(
+            "change_fail_rate and recovery are unknown (–), not 0: no incidents imported (`orgflow import incidents`)"
+        )
+    if bands and any(row[band] is None for row in rows for band in BAND_COLUMNS):
+        notes.append(f"a band needs a known figure and a sample of at least {small} (thresholds.small_sample)")
+    return notes

@@ -1,0 +1,246 @@
+"""`PreparedFacts`: the item facts and lookups one flow service reads, as of its `now`.
+
+Preparing builds the lookup tables and takes the open item facts: the store's stored facts when they
+are current and cover `now` (`orgflow.flow.stored_facts.usable`), else facts built for `now` as this
+service's own temporary tables; with blocked flags, their overlap with active time too. Only table
+names are set then; the Ibis expressions over them (`items`, `spans`, ...) are built when a query is
+built, which a kept compiled query does not need.
+
+The expressions are what a figure's build function reads (`orgflow.flow.queries`): every one is closed
+at `now` as a bound value, so a query built from them runs again for another `now`.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, NamedTuple, Protocol
+
+from orgflow.errors import InputError
+from orgflow.flow import reported_times, stored_facts
+from orgflow.query.cuts import check_cut, cut_items
+from orgflow.query.tables import KnownTables
+from orgflow.query.window import BY_COLUMNS, Cut
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    import ibis
+    import ibis.expr.types as ir
+
+    from orgflow.config import Config
+    from orgflow.query.compiled_sql import QueryCache
+    from orgflow.query.lookups import Lookups
+    from orgflow.store import Store
+
+
+class FlowContext(Protocol):
+    """What a flow service needs of its workspace: the store, the config, the Ibis backend over the
+    store, the compiled queries it keeps and its lookup tables (`orgflow.workspace.Workspace` is one)."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def ibis(self) -> ibis.BaseBackend: ...
+
+    @property
+    def compiled_queries(self) -> QueryCache: ...
+
+    @property
+    def lookups(self) -> Lookups: ...
+
+    def queries_for(self, section: str) -> QueryCache: ...
+
+
+class FactTables(NamedTuple):
+    """The tables a service's open facts are read from (`flagged`: None without blocked flags)."""
+
+    items: str
+    transitions: str
+    climbs: str
+    flagged: str | None
+
+
+class PreparedFacts:
+    """The item facts, transitions and CFD climbs of one service as of `now`, and the lookups.
+
+    Args:
+        context: the workspace (or any `FlowContext`).
+        now: the instant the facts are closed at (aware UTC).
+        serial: this service's number: its own temporary tables are named after it.
+        use_stored: read the store's stored facts when they serve (False: always build them).
+    """
+
+    def __init__(self, context: FlowContext, now: datetime, serial: int, *, use_stored: bool = True) -> None:
+        self._context = context
+        self._now = now.replace(tzinfo=None)
+        self._serial = serial
+        self._use_stored = use_stored
+        self._prepared = False
+        self.names = FactTables("", "", "", None)
+        """The tables the open facts are read from (set by `prepare`; every query's shape depends on them)."""
+        self.reported_names = reported_times.ReportedTables()
+
+    @property
+    def uses_stored_facts(self) -> bool:
+        """Whether the facts are the store's stored ones (rather than built for `now`)."""
+        self.prepare()
+        return self.names.items == stored_facts.ITEMS_TABLE
+
+    def prepare(self) -> None:
+        """Build the lookups and take the open facts (see the module's docstring); once."""
+        if self._prepared:
+            return
+        connection = self._context.store.connection
+        # The workspace's lookups: written only when their rows changed since it last wrote them.
+        lookups = self._context.lookups
+        lookups.build(self._context.config)
+        attribution = tuple(self._context.config.org.attribution)
+        if self._use_stored and stored_facts.usable(connection, attribution, self._now, lookups):
+            names = {
+                "items": stored_facts.ITEMS_TABLE,
+                "transitions": stored_facts.TRANSITIONS_TABLE,
+                "climbs": stored_facts.CLIMBS_TABLE,
+            }
+        else:
+            names = {part: self.own_name(part) for part in ("attribution", "base", "transitions", "items", "climbs")}
+            stored_facts.build_open_facts(connection, self.tables, now=self._now, attribution=attribution, names=names)
+        self.names = FactTables(names["items"], names["transitions"], names["climbs"], None)
+        # Reported times keyed like the facts: shared names with the stored facts, this service's own else.
+        own = "" if names["items"] == stored_facts.ITEMS_TABLE else f"_{self._serial}"
+        self.reported_names = reported_times.ReportedTables(*(name + own for name in reported_times.ReportedTables()))
+        reported_times.build_reported_tables(connection, names["items"], self.reported_names, lookups)
+        (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
+        if flags:
+            flagged = self.own_name("flagged")
+            self._write_flagged(flagged)
+            self.names = self.names._replace(flagged=flagged)
+        self._prepared = True
+
+    def _write_flagged(self, name: str) -> None:
+        """Write the blocked flags' overlap with active time (`history.flag_overlap`) as of `now` into the
+        temporary table `name`. Its compiled query is kept like a figure's (in the workspace's queries
+        ``tables``, by the fact tables it reads), so a process that finds it kept builds no expression."""
+        queries = self._context.queries_for("tables")
+        key = ("flagged", self.names)
+        values = {"now": self._now}
+        query = queries.get(key)
+        if query is None:
+            from orgflow.flow.history import flag_overlap
+            from orgflow.query.compiled import compile_query, values_of
+
+            open_items = self.tables.table(self.names.items)
+            overlap = flag_overlap(self.tables, open_items, self.transitions, now=self.now)
+            stray = {label: value for label, value in values_of(overlap).items() if values.get(label) != value}
+            if stray:
+                raise AssertionError(f"flagged time: bound values not from this service: {stray}")
+            query = compile_query(overlap)
+            queries.put(key, query)
+        stored_facts.write_table(self._context.store.connection, name, query.sql_with(values))
+
+    def own_name(self, part: str) -> str:
+        """This service's temporary table for `part`: services of one workspace never share them."""
+        return f"of_{part}_{self._serial}"
+
+    def earliest_created(self) -> datetime | None:
+        """The first item's creation (naive UTC), asked of the store."""
+        self.prepare()
+        connection = self._context.store.connection
+        (earliest,) = connection.execute(f"SELECT min(created_at) FROM {self.names.items}").fetchone()
+        return earliest
+
+    def check_cut(self, cut: Cut | None) -> None:
+        """`orgflow.query.cuts.check_cut` on these facts' items.
+
+        Raises:
+            InputError: the cut names an unknown team, group or value stream.
+        """
+        if cut is not None:
+            self.prepare()
+            check_cut(self._context.store.connection, self._context.config, cut, items_table=self.names.items)
+
+    # -- the expressions a figure's query is built from ------------------------------------------
+    @cached_property
+    def tables(self) -> KnownTables:
+        """The Ibis tables of the store, each schema looked up once."""
+        return KnownTables(self._context.ibis)
+
+    @cached_property
+    def now(self) -> ir.TimestampScalar:
+        """`now` as a bound value (naive UTC)."""
+        from orgflow.query.compiled import TIMESTAMP, bound
+
+        return bound("now", self._now, TIMESTAMP)
+
+    @cached_property
+    def transitions(self) -> ir.Table:
+        """The mapped transitions closed at `now` (`history.finish_transitions`); after `prepare` (which
+        reads them for the flagged time)."""
+        from orgflow.flow.history import finish_transitions
+
+        return finish_transitions(self.tables.table(self.names.transitions), now=self.now)
+
+    @cached_property
+    def items(self) -> ir.Table:
+        """Every item's facts closed at `now` (`history.finish_items`), flagged time subtracted."""
+        from orgflow.flow.history import finish_items
+
+        self.prepare()
+        flagged = self.tables.table(self.names.flagged) if self.names.flagged else None
+        return finish_items(self.tables.table(self.names.items), flagged, now=self.now)
+
+    @cached_property
+    def reported(self) -> ir.Table:
+        """Reported active and cycle time of items without status history (`reported_times.reported_item_times`)."""
+        return reported_times.reported_item_times(self.tables, self.reported_names)
+
+    @cached_property
+    def climbs(self) -> ir.Table:
+        """The CFD's climbs (`flow_load.cfd_climbs`)."""
+        self.prepare()
+        return self.tables.table(self.names.climbs)
+
+    def cut_items(self, cut: Cut | None) -> ir.Table:
+        """The item facts restricted to `cut` (`orgflow.query.cuts.cut_items`: its values are bound)."""
+        return cut_items(self.items, self.tables, cut or Cut())
+
+    def with_reported(self, items: ir.Table) -> ir.Table:
+        """`items` with reported times in place of an inferred history's (`reported_times.with_reported_times`)."""
+        return reported_times.with_reported_times(items, self.reported)
+
+    def with_by(self, items: ir.Table, by: str | None) -> tuple[ir.Table, str | None]:
+        """`items` ready to group by `by` and the column to group by (None: no grouping; "org" too).
+
+        Raises:
+            InputError: an unknown `by`.
+        """
+        if by is None or by == "org":
+            return items, None
+        if by not in BY_COLUMNS:
+            raise InputError(f"cannot group by {by!r} (use {', '.join(BY_COLUMNS)})", field="by")
+        if by == "value_stream":
+            items = items.join(self.tables.table("of_value_stream"), "team_id")
+        return items, BY_COLUMNS[by]
+
+    def spans(self) -> ir.Table:
+        """Every transition's interval, clipped to its item's end (`history.spans`)."""
+        from orgflow.flow.history import spans
+
+        self.prepare()
+        return spans(self.transitions)
+
+    def reported_spans(self) -> ir.Table:
+        """`spans` with the reported time per stage of each item without status history
+        (`reported_times.with_reported_spans`)."""
+        return reported_times.with_reported_spans(self.spans(), self.items, self.tables, self.reported_names)
+
+    def calendar(self) -> ir.Table:
+        """Every UTC day a window may cover (the ``of_calendar`` lookup); figures keep the window's."""
+        return self.tables.table("of_calendar")
+
+    def stage_table(self) -> ir.Table:
+        """The workflow's stages (the ``of_stages`` lookup)."""
+        return self.tables.table("of_stages")

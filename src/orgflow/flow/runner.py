@@ -1,0 +1,189 @@
+"""Running a flow figure's query: compiled once per shape, kept, and run again with new values.
+
+`now`, the window and the cut's values enter every query as bound values (`orgflow.query.compiled`):
+a figure's compiled query is kept in the workspace's `compiled_queries` under its key (the figure, the
+fact tables it reads, which cut fields are set, and its options instance: `query_key`), so the same
+figure asked again, for another `now`, window or team, by this or another service of the workspace,
+runs without being built or compiled again. A service that builds its own tables (facts for a past
+`now`, or flagged time when the store has blocked flags) reads tables named after it, so only it
+reuses its queries.
+
+Ibis (and sqlglot, which compiles its expressions) load only when a query is built: a command whose
+queries are kept (`orgflow.store.query_file`) runs the kept SQL alone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Hashable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from orgflow.flow.result import MetricResult
+from orgflow.query.compiled_sql import QueryCache, run_fitted, run_query
+from orgflow.query.cuts import cut_shape, cut_values
+from orgflow.query.window import BY_COLUMNS, Cut, Window, WindowTerms
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pyarrow as pa
+
+    from orgflow.flow.prepared import FlowContext, PreparedFacts
+    from orgflow.registry import Figure
+
+
+def query_shape(figure: Figure, options: Any) -> tuple[Hashable, dict[str, Any]]:
+    """What of `options` shapes the figure's query, and the options that enter it as bound values.
+
+    The options instance itself, except that each of the figure's `bound` fields counts only by being
+    set (its value is bound: one compiled query serves every value).
+    """
+    if not figure.bound:
+        return options, {}
+    given = {name: getattr(options, name) for name in figure.bound if getattr(options, name)}
+    shape = dataclasses.replace(options, **dict.fromkeys(figure.bound))
+    return (shape, tuple(given)), given
+
+
+class QueryRunner:
+    """Runs queries over one service's prepared facts, keeping each compiled query by its shape.
+
+    Args:
+        context: the workspace: its store runs the queries, its `compiled_queries` keeps them.
+        facts: the service's facts (prepared before a query runs).
+        now: the service's `now` (aware UTC), bound into every query.
+    """
+
+    def __init__(self, context: FlowContext, facts: PreparedFacts, now: datetime) -> None:
+        self._context = context
+        self._facts = facts
+        self._now = now.replace(tzinfo=None)
+
+    def rows(
+        self,
+        name: str,
+        build: Callable[[WindowTerms | None], ir.Table],
+        *,
+        cut: Cut | None,
+        shape: Hashable,
+        window: Window | None,
+        bound_values: dict[str, Any] | None = None,
+        queries: QueryCache | None = None,
+    ) -> pa.Table:
+        """The rows of `build`'s query: the compiled query kept under (`name`, facts, the cut's shape,
+        `shape`) when there is one, else `build(terms of the window)` compiled, run and kept in
+        `queries` (default: the workspace's `compiled_queries`).
+
+        `shape` must hold everything `build` reads besides `now`, the window, the cut's values and
+        `bound_values` (by label), which enter as bound values. A bound value `build` took from
+        anywhere else is caught here: its value would be frozen into every later run.
+
+        Raises:
+            InputError: the cut names an unknown team, group or value stream.
+        """
+        self._facts.prepare()
+        self._facts.check_cut(cut)
+        values: dict[str, Any] = {"now": self._now, **cut_values(cut or Cut())}
+        values |= bound_values or {}
+        if window is not None:
+            values |= {"since": window.since, "until": window.until, "days": window.days}
+        if queries is None:
+            queries = self._context.compiled_queries
+        key = (name, self._facts.names, cut_shape(cut or Cut()), shape)
+        connection = self._context.store.connection
+        query = queries.get(key)
+        if query is not None:
+            return run_query(connection, query, values)
+        # Only here are Ibis and sqlglot needed: the query is built and compiled.
+        import ibis.expr.datatypes as dt
+
+        from orgflow.query.compiled import TIMESTAMP, bound, compile_query, values_of
+
+        terms = None
+        if window is not None:
+            terms = WindowTerms(
+                since=bound("since", window.since, TIMESTAMP),
+                until=bound("until", window.until, TIMESTAMP),
+                days=bound("days", window.days, dt.float64),
+            )
+        expression = build(terms)
+        stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
+        if stray:
+            raise AssertionError(f"{name}: bound values not from this call: {stray}")
+        table, query = run_fitted(connection, compile_query(expression), values)
+        queries.put(key, query)
+        return table
+
+    def figure(self, figure: Figure, options: Any, *, cut: Cut | None, window: Window | None) -> pa.Table:
+        """The rows of `figure` with `options` (its build function's query, kept by `query_shape`)."""
+        if figure.build is None:
+            raise ValueError(f"{figure.name} has no query to build")
+        build = figure.build
+        facts = self._facts
+        shape, bound_values = query_shape(figure, options)
+        return self.rows(
+            figure.name,
+            lambda terms: build(facts, cut, options, terms),
+            cut=cut,
+            shape=shape,
+            window=window,
+            bound_values=bound_values,
+        )
+
+    def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, int]:
+        """(items finished (done) in the window, how many of them have only reported times in status);
+        kept apart, in the workspace's queries ``notes``."""
+        facts = self._facts
+
+        def build(terms: WindowTerms | None) -> ir.Table:
+            from ibis import _
+
+            done = facts.with_reported(facts.cut_items(cut)).filter(_.outcome == "done")
+            if terms is not None:
+                done = done.filter(_.finished_at >= terms.since, _.finished_at < terms.until)
+            return done.aggregate(finished=_.count(), reported=_.reported.sum())
+
+        queries = self._context.queries_for("notes")
+        row = self.rows("reported-count", build, cut=cut, shape=(), window=window, queries=queries).to_pylist()[0]
+        return row["finished"], row["reported"] or 0
+
+
+def figure_result(
+    figure: Figure,
+    options: Any,
+    table: pa.Table,
+    *,
+    cut: Cut | None,
+    window: Window | None,
+    as_of: dict[str, Any],
+) -> MetricResult:
+    """`table` as the figure's result: its definition and params (the cut, the options the figure
+    shows, the window, `as_of` and the row count); rows grouped by an item column (team_id) show it
+    under the name asked for (team)."""
+    by = getattr(options, "by", None)
+    column = BY_COLUMNS.get(by) if by else None
+    if column and column != by and column in table.column_names:
+        table = table.rename_columns([by if name == column else name for name in table.column_names])
+    params = {**(cut or Cut()).as_params(), **{name: getattr(options, name) for name in figure.params}}
+    if window is not None:
+        params["since"] = window.since.isoformat() + "Z"
+        params["until"] = window.until.isoformat() + "Z"
+    params |= as_of
+    if window is not None and window.data_end is not None:
+        params["cut_data_as_of"] = window.data_end.isoformat()
+    params["rows"] = table.num_rows
+    return MetricResult(figure.name, figure.definition, params, table)
+
+
+def reported_note(result: MetricResult, finished: int, reported: int, figures: str) -> MetricResult:
+    """`result` with a note saying how many of its `finished` done items' `figures` come from the
+    source's reported time in status (`reported` of them; nothing added when none does)."""
+    if not reported:
+        return result
+    note = (
+        f"{figures}: from the source's reported time in status for {reported} of {finished} finished "
+        "items (they have no status history; docs/metrics.md, 'Reported time in status')"
+    )
+    if finished > reported:
+        note += f"; from status changes for the other {finished - reported}"
+    return dataclasses.replace(result, notes=[*result.notes, note])

@@ -1,0 +1,87 @@
+"""`WorkspaceStatus`: what a workspace holds and how good it is, as `orgflow status` shows it (`ws.status`).
+
+The sections, in the order they are shown (each a table; the last four only when they apply):
+
+- ``sources``: work items per source and project, with their date ranges (`orgflow.flow.quality`).
+- ``tables``: rows per canonical table.
+- ``unmapped statuses``: raw statuses no stage of their workflow lists.
+- ``warnings``: data-quality warnings of the work items.
+- ``flow facts``: whether the stored flow facts are current (`orgflow.flow.stored_facts`).
+- ``delivery warnings``: delivery data-quality warnings (with deployments or incidents loaded).
+- ``work no team of the org owns``: attributed units no team group names (`orgflow.flow.browse`).
+- ``unattributed``: records other than work items that no team can be tied to (with an org loaded).
+- ``work items attributed by rule``: how many items each attribution rule placed (with a rule order
+  other than the default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from orgflow.values import json_value
+
+if TYPE_CHECKING:
+    from orgflow.query.context import AnalysisContext
+
+
+@dataclass(frozen=True)
+class WorkspaceStatus:
+    """The status of one workspace: its sections by name, in display order, and the org's notes."""
+
+    sections: dict[str, pa.Table]
+    has_org: bool
+    """Whether groups are loaded (else the teams are those attribution names)."""
+    ownership_note: str | None
+    """How to map work no team of the org owns, when there is such work."""
+    attribution: tuple[str, ...]
+    """The attribution rules in order (``org.attribution``)."""
+
+    def as_json(self) -> dict[str, Any]:
+        """Every section as a list of rows (JSON values), and the ownership note when there is one."""
+        payload: dict[str, Any] = {
+            name: [{key: json_value(value) for key, value in row.items()} for row in table.to_pylist()]
+            for name, table in self.sections.items()
+        }
+        if self.ownership_note:
+            payload["ownership note"] = self.ownership_note
+        return payload
+
+
+def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
+    """The status of the workspace behind `context` (read-only)."""
+    from orgflow.delivery.service import DeliveryService
+    from orgflow.flow import quality, stored_facts
+    from orgflow.flow.browse import org_tree
+    from orgflow.org.attribution import DEFAULT_ORDER, attribution_counts
+
+    connection, config = context.connection, context.config
+    sections = {
+        "sources": quality.loaded_sources(connection),
+        "tables": quality.table_rows(connection),
+        "unmapped statuses": quality.unmapped_statuses(connection, config),
+        "warnings": quality.data_warnings(connection),
+        "flow facts": stored_facts.facts_state(connection, config),
+    }
+    counts = context.store.table_counts()
+    if counts.get("deployments") or counts.get("incidents"):
+        sections["delivery warnings"] = DeliveryService(context).quality().table
+    tree = org_tree(context)  # type: ignore[arg-type]
+    if tree.unowned:
+        sections["work no team of the org owns"] = pa.Table.from_pylist(
+            [vars(unit) for unit in tree.unowned],
+            schema=pa.schema(
+                [("team_id", pa.string()), ("rule", pa.string()), ("items", pa.int64()), ("example", pa.string())]
+            ),
+        )
+    if counts.get("groups"):
+        from orgflow.org.structure import unattributed
+
+        # Work items are listed by unit above, with how to map them.
+        sections["unattributed"] = unattributed(connection, work_items=False)
+    order = tuple(config.org.attribution)
+    if order != DEFAULT_ORDER:
+        sections["work items attributed by rule"] = attribution_counts(connection, order)
+    return WorkspaceStatus(sections, tree.has_org, tree.ownership_note(), order)

@@ -1,0 +1,143 @@
+"""Records handed to DuckDB as a Parquet file of their table's columns, in the store's types.
+
+`Store.write` reads each table of a batch from such a file (DuckDB reads Parquet natively), and an
+importer that builds its rows itself may stage them beforehand (`orgflow.model.table.RecordTable.staged`).
+Rows of Python values are written as JSON (orjson) and turned into Parquet by DuckDB: converting
+Python values to Arrow makes pyarrow import pandas (about 0.4 s a process), and DuckDB's client does
+the same for any Arrow table handed to it from Python.
+
+Each value reaches the Parquet file exactly: text and lists of text as JSON strings, integers and
+booleans as JSON numbers and literals, a float as its shortest round-trip repr (DuckDB reads it back to
+the same double), an instant as its whole microseconds since 1970 UTC, a date as ISO 8601. What JSON
+cannot carry exactly (a float that is not finite, an integer beyond 64 bits, a string with a lone
+surrogate) goes through Arrow instead, as it always did.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+
+from orgflow.model.record import Record
+from orgflow.store.schema import column_types
+
+_EPOCH_DAY = datetime(1970, 1, 1).toordinal()
+
+
+class _NotJson(Exception):
+    """A value JSON would not carry exactly."""
+
+
+def latest_rows(record_class: type[Record], rows: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """One row per key of `record_class` (rows are its columns in order): the last one, rows kept in
+    their order, as the store keeps records listed twice."""
+    positions = [list(column_types(record_class)).index(name) for name in record_class.spec.key]
+    latest: dict[tuple[Any, ...], int] = {}
+    for index, row in enumerate(rows):
+        latest[tuple(row[position] for position in positions)] = index
+    if len(latest) == len(rows):
+        return list(rows)
+    return [rows[index] for index in sorted(latest.values())]
+
+
+def stage_rows(record_class: type[Record], rows: Sequence[tuple[Any, ...]], path: Path) -> None:
+    """Write `rows` (each the values of `record_class`'s columns in order: aware datetimes, tuples for
+    lists) to the Parquet file `path`, in the store's types and in their order.
+
+    Raises:
+        ValueError: a naive datetime (records carry aware UTC instants).
+    """
+    types = column_types(record_class)
+    try:
+        if "DOUBLE" in types.values():
+            _check_floats(types, rows)
+        data = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except _NotJson:
+        data = None
+    except TypeError as error:  # orjson's JSONEncodeError: `_json_value`'s error is its cause
+        if isinstance(error.__cause__, ValueError):
+            raise error.__cause__ from None
+        data = None
+    if data is None or not _copied(types, data, path):
+        _stage_with_arrow(record_class, rows, path)
+
+
+def _copied(types: dict[str, str], data: bytes, path: Path) -> bool:
+    """Whether DuckDB turned the JSON rows `data` into the Parquet file `path` (False: a value it would
+    not cast to its column's type, which Arrow then decides)."""
+    text = path.with_suffix(".json")
+    text.write_bytes(data)
+    columns = ", ".join(f"{_cast(position, kind)} AS {name}" for position, (name, kind) in enumerate(types.items()))
+    try:
+        with duckdb.connect() as connection:
+            connection.execute("SET threads = 1")
+            connection.execute(
+                f"COPY (SELECT {columns} FROM read_json({_quoted(str(text))}, format = 'array', records = false, "
+                f"columns = {{'j': 'JSON'}})) TO {_quoted(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
+            )
+    except duckdb.Error:
+        return False
+    finally:
+        text.unlink()
+    return True
+
+
+def _cast(position: int, kind: str) -> str:
+    """SQL: the JSON row ``j``'s value at `position` as a value of the store's type `kind`."""
+    if kind == "VARCHAR[]":
+        return f"CAST(j->{position} AS VARCHAR[])"
+    value = f"(j->>{position})"
+    if kind == "VARCHAR":
+        return value
+    if kind == "TIMESTAMP":
+        return f"make_timestamp(CAST({value} AS BIGINT))"
+    return f"CAST({value} AS {kind})"
+
+
+def _json_value(value: object) -> object:
+    """An instant as whole microseconds since 1970 UTC, a date as ISO 8601 (orjson's `default`)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}; records carry aware UTC instants")
+        utc = value.astimezone(UTC)
+        seconds = (utc.toordinal() - _EPOCH_DAY) * 86_400 + utc.hour * 3_600 + utc.minute * 60 + utc.second
+        return seconds * 1_000_000 + utc.microsecond
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"no JSON for a {type(value).__name__}")
+
+
+def _check_floats(types: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> None:
+    """Raise _NotJson when a DOUBLE column holds a float that is not finite (JSON has no such number)."""
+    for position, kind in enumerate(types.values()):
+        if kind == "DOUBLE":
+            for row in rows:
+                value = row[position]
+                if isinstance(value, float) and not math.isfinite(value):
+                    raise _NotJson
+
+
+def _stage_with_arrow(record_class: type[Record], rows: Sequence[tuple[Any, ...]], path: Path) -> None:
+    """`stage_rows` through an Arrow table (for values JSON would not carry exactly)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orgflow.store.database import column_array
+
+    types = column_types(record_class)
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in types]
+    arrays = [
+        column_array(list(values), kind, record_class.spec.table, name)
+        for values, (name, kind) in zip(columns, types.items(), strict=True)
+    ]
+    pq.write_table(pa.Table.from_arrays(arrays, names=list(types)), path, compression="none")
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,234 @@
+"""The organization's views: the org's, each cluster's and each team's card, the stage map, and the
+organization page's sections (the clusters, their idle teams, the teams outside the org).
+
+Cards compare the page's window with the previous window of equal length; a team whose data ends
+before the page's window is read over its own last days (`FlowService.summary`'s `row_windows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+import pyarrow as pa
+
+from orgflow import charts
+from orgflow.flow.browse import Group
+from orgflow.flow.service import MetricResult
+from orgflow.views.cards import Card, make_card, split_idle
+from orgflow.views.context import Chart, Context, rows_by, single
+from orgflow.views.filters import Filters
+
+
+@dataclass
+class ClusterBlock:
+    """A cluster's card and its teams' cards."""
+
+    card: Card
+    teams: list[Card]
+
+
+@dataclass
+class OrganizationView:
+    """The organization page: the org's card, each cluster with its teams, the stage map."""
+
+    org: Card
+    clusters: list[ClusterBlock]
+    stage_map: Chart
+    summary: MetricResult
+    now: datetime
+
+
+def summaries_now_and_before(
+    context: Context, *, by: str | None, cut_changes: dict[str, Any] | None = None
+) -> tuple[MetricResult, MetricResult | None]:
+    filters = replace(context.filters, **(cut_changes or {}))
+    current = context.compute("summary", cut=filters.cut(phase=False), by=by, **context.window(filters))
+    previous_filters = filters.previous()
+    previous = (
+        context.compute("summary", cut=filters.cut(phase=False), by=by, **context.window(previous_filters))
+        if previous_filters
+        else None
+    )
+    own = current.params.get("row_windows")
+    if previous is not None and by == "team" and own:
+        previous = _previous_in_own_windows(context, filters, previous, own)
+    return current, previous
+
+
+def _previous_in_own_windows(
+    context: Context, filters: Filters, previous: MetricResult, own: dict[str, dict[str, str]]
+) -> MetricResult:
+    """`previous` (a summary by team over the window before the page's) with each team whose row had a
+    window of its own (`row_windows`: its data ended earlier) computed over the equal window before that."""
+    rows = previous.rows()
+    for team, window in own.items():
+        since = datetime.fromisoformat(window["since"].replace("Z", "")).date()
+        until = datetime.fromisoformat(window["until"].replace("Z", "")).date() - timedelta(days=1)
+        length = (until - since).days + 1
+        before_until = since - timedelta(days=1)
+        before_since = before_until - timedelta(days=length - 1)
+        cut = replace(filters, team=team).cut(phase=False)
+        (row,) = context.compute("summary", cut=cut, since=before_since, until=before_until).rows()
+        rows = [{"team": team, **row} if existing.get("team") == team else existing for existing in rows]
+    table = pa.Table.from_pylist(rows, schema=previous.table.schema)
+    return replace(previous, table=table)
+
+
+def team_detail(group: Group) -> str:
+    """A team card's detail line: its Team Topologies type (or kind), and when it ended or began."""
+    parts = [group.topology_type or group.kind]
+    if group.valid_to is not None:
+        parts.append(f"until {group.valid_to}")
+    elif group.valid_from is not None:
+        parts.append(f"since {group.valid_from}")
+    return " · ".join(parts)
+
+
+def team_cards(
+    context: Context, teams: list[Group], current: MetricResult, previous: MetricResult | None
+) -> list[Card]:
+    rows = rows_by(current, "team")
+    before = rows_by(previous, "team") if previous else {}
+    own_windows = current.params.get("row_windows") or {}
+    cards: list[Card] = []
+    since = context.filters.since
+    for team in teams:
+        row = rows.get(team.group_id)
+        idle = row is None or (not row.get("finished") and not row.get("wip"))
+        if idle and since is not None and team.valid_to is not None and team.valid_to <= since:
+            continue  # a team that no longer existed in the window and did nothing in it
+        detail = team_detail(team)
+        own = own_windows.get(team.group_id)
+        if own is not None:
+            # Its data ends before the page's window: its card covers its own last days.
+            last_day = datetime.fromisoformat(own["until"].replace("Z", "")).date() - timedelta(days=1)
+            detail += f" · data ends {own['data_as_of'][:10]}: {own['since'][:10]} to {last_day}"
+        cards.append(
+            make_card(
+                group_id=team.group_id,
+                name=team.name,
+                kind="team",
+                detail=detail,
+                href=context.paths.team(team.group_id),
+                current=row,
+                previous=before.get(team.group_id) if previous else None,
+                link=context.link(team=team.group_id),
+                settings=context.settings,
+                previous_label=context.previous_label(),
+            )
+        )
+    return cards
+
+
+def rank_by_flags(cards: list[Card]) -> list[Card]:
+    """The cards with the most flags first; cards with as many keep their given order."""
+    return sorted(cards, key=lambda card: -len(card.flags))
+
+
+def organization_view(context: Context) -> OrganizationView:
+    """Cards for the org, each cluster and each team; the value-stream stage map."""
+    tree = context.tree
+    org_now, org_before = summaries_now_and_before(context, by=None)
+    group_now, group_before = summaries_now_and_before(context, by="group")
+    team_now, team_before = summaries_now_and_before(context, by="team")
+    roots = [group for group in tree.roots() if group.kind != "team"]
+    org_name = roots[0].name if roots else "Organization"
+    org_card = make_card(
+        group_id=roots[0].group_id if roots else "",
+        name=org_name,
+        kind="org",
+        detail=f"{len(tree.teams())} teams in {len(tree.clusters())} clusters",
+        href=None,
+        current=single(org_now),
+        previous=single(org_before) if org_before else None,
+        link=context.link(),
+        settings=context.settings,
+        previous_label=context.previous_label(),
+    )
+    group_rows = rows_by(group_now, "group")
+    group_before_rows = rows_by(group_before, "group") if group_before else {}
+    clusters: list[ClusterBlock] = []
+    for cluster in tree.clusters():
+        teams = [team for team in tree.kids(cluster.group_id) if team.kind == "team"]
+        card = make_card(
+            group_id=cluster.group_id,
+            name=cluster.name,
+            kind=cluster.kind,
+            detail=f"{cluster.kind} · {len(teams)} teams",
+            href=context.paths.group(cluster.group_id),
+            current=group_rows.get(cluster.group_id),
+            previous=group_before_rows.get(cluster.group_id) if group_before else None,
+            link=context.link(group=cluster.group_id),
+            settings=context.settings,
+            previous_label=context.previous_label(),
+        )
+        clusters.append(ClusterBlock(card, rank_by_flags(team_cards(context, teams, team_now, team_before))))
+    # What needs attention first: the cluster with the most flags (its own and its teams'), then the next.
+    clusters.sort(key=lambda block: -(len(block.card.flags) + sum(len(team.flags) for team in block.teams)))
+    # The page's phase keeps that phase's stages (`orgflow.flow.phases`).
+    stages = context.compute("stages", cut=context.filters.cut(), level="stage", **context.window())
+    stage_map = Chart(
+        "stage-map",
+        charts.stage_map_chart(stages, catalog=context.catalog, phases=context.phases, link=context.link()),
+        "The value stream, phase by phase: the share of the time finished items spent in each stage, "
+        "from creation to finish. Orange is waiting.",
+        wide=True,
+    )
+    return OrganizationView(org_card, clusters, stage_map, org_now, context.hub.now(context.now))
+
+
+# -- the organization page -------------------------------------------------------------------------
+@dataclass
+class TeamSection:
+    """Team cards under a heading: the cluster's card (None for the teams outside the org), the teams with
+    figures in the window and the idle ones (no item finished, none in progress), which the page lists by name."""
+
+    card: Card | None
+    teams: list[Card]
+    idle: list[Card]
+
+
+@dataclass
+class OrganizationPage:
+    """The organization page: the cards of `organization_view`, idle teams set apart, and the teams that are
+    attributed units outside the org (`OrgTree.attributed_teams`), most items first, with the note that says
+    how to map them (`OrgTree.ownership_note`).
+
+    Attributes:
+        outside_first: the outside section comes before the clusters (no team of the org has figures).
+    """
+
+    view: OrganizationView
+    org: Card
+    clusters: list[TeamSection]
+    outside: TeamSection | None
+    note: str | None
+    outside_first: bool
+
+
+def organization_page(context: Context) -> OrganizationPage:
+    """`organization_view` with its team cards split into active and idle ones, plus the teams outside the org."""
+    view = organization_view(context)
+    tree = context.tree
+    clusters = [TeamSection(block.card, *split_idle(block.teams)) for block in view.clusters]
+    outside_teams = tree.attributed_teams()
+    outside = None
+    if outside_teams:
+        team_now, team_before = summaries_now_and_before(context, by="team")
+        outside = TeamSection(None, *split_idle(team_cards(context, outside_teams, team_now, team_before)))
+    org_teams = len(tree.teams()) - len(outside_teams)
+    if tree.has_org:
+        detail = f"{_count(org_teams, 'team')} in {_count(len(tree.clusters()), 'cluster')}"
+        detail += f" · {len(outside_teams)} outside the org" if outside_teams else ""
+    else:
+        detail = f"{_count(len(outside_teams), 'team')} by {', '.join(tree.attribution)} · no org loaded"
+    outside_first = outside is not None and bool(outside.teams) and not any(section.teams for section in clusters)
+    return OrganizationPage(
+        view, replace(view.org, detail=detail), clusters, outside, tree.ownership_note(), outside_first
+    )
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
