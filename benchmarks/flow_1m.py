@@ -288,7 +288,7 @@ def run(*, items: int, seed: int, workspace: Path | None) -> Figures:
         now = datetime.fromisoformat(built["now"])
         opened, open_seconds = timed(lambda: orgflow.open(directory))
         with opened as ws:
-            service = ws.metrics_at(now)
+            service = ws.flow_at(now)
             _, connect_seconds = timed(lambda: ws.ibis)
             figures.seconds("open workspace", open_seconds)
             figures.seconds("connect Ibis backend", connect_seconds)

@@ -52,9 +52,9 @@ PLANS = {
 
 def series_to_last_finish(workspace: Workspace, cut: Cut) -> ThroughputSeries:
     """Items finished per day from the first item of the cut to its last finish (inclusive)."""
-    last = workspace.metrics.items_table(cut).finished_at.max().to_pyarrow().as_py()
+    last = workspace.flow.items_table(cut).finished_at.max().to_pyarrow().as_py()
     now = datetime.combine(last.date() + timedelta(days=1), time(0), tzinfo=UTC)
-    return series_from(workspace.metrics_at(now), cut, window_days=None)
+    return series_from(workspace.flow_at(now), cut, window_days=None)
 
 
 def real_histories() -> Iterator[tuple[str, ThroughputSeries]]:

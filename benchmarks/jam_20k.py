@@ -75,7 +75,7 @@ def _compare_with_peer_now(workspace: Workspace, peer: PeerRun) -> CfdComparison
     if peer.now is None:
         return None
     now = datetime.combine(peer.now, datetime.min.time(), tzinfo=UTC)
-    result = workspace.metrics_at(now).cfd(since=min(peer.days), until=max(peer.days))
+    result = workspace.flow_at(now).cfd(since=min(peer.days), until=max(peer.days))
     return compare_cfd(f"now = peer --now {peer.now}", now, peer.cfd, orgflow_cfd_cells(result))
 
 
@@ -117,7 +117,7 @@ def _run_20k(figures: Figures, peer: PeerRun, startup_seconds: float, *, fresh: 
         workspace, open_seconds = timed(lambda: orgflow.open(directory))
         with workspace:
             now = _now_after_last_change(workspace, peer.days)
-            service = workspace.metrics_at(now)
+            service = workspace.flow_at(now)
             figures.seconds("open workspace", open_seconds)
             _, connect_seconds = timed(lambda: workspace.ibis)
             figures.seconds("connect Ibis backend", connect_seconds)
@@ -154,7 +154,7 @@ def _add_repeats(
 
     totals = []
     for _ in range(REPEATS):
-        run = run_flow_set(workspace.metrics_at(now), cfd_since=since, cfd_until=until)
+        run = run_flow_set(workspace.flow_at(now), cfd_since=since, cfd_until=until)
         totals.append(run.total_seconds)
     median = statistics.median(totals)
     built = [
@@ -240,7 +240,7 @@ def _run_example(figures: Figures, example: PeerRun) -> list[str]:
         with workspace:
             workspace.import_files("transitions", [example.transitions_csv])
             now = _now_after_last_change(workspace, example.days)
-            result = workspace.metrics_at(now).cfd(since=min(example.days), until=max(example.days))
+            result = workspace.flow_at(now).cfd(since=min(example.days), until=max(example.days))
         comparison = compare_cfd("now after the last change", now, example.cfd, orgflow_cfd_cells(result))
     finally:
         shutil.rmtree(directory, ignore_errors=True)

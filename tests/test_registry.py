@@ -27,6 +27,12 @@ def test_every_figure_is_found_by_its_name_in_its_domain() -> None:
     assert registry.definitions("forecast")["backtest-when"] == registry.definition("backtest-how-many")
 
 
+def test_the_figures_a_phase_narrows_are_those_with_rows_by_stage() -> None:
+    from orgflow.flow.phases import phased
+
+    assert phased() == ("cfd", "age", "stages", "time-in-stage", "items")
+
+
 def test_the_options_say_what_a_figure_takes() -> None:
     throughput = registry.figure("throughput")
     assert throughput.takes_by and throughput.window and throughput.method == "throughput"
@@ -50,13 +56,14 @@ def test_a_flow_figure_has_its_command_and_route_with_its_options(figure: regist
     own = set(figure.user_options())
     window = {"since", "until"} if figure.window else set()
     by = {"by"} if figure.takes_by else set()
+    phase = {"phase"} if figure.phased else set()
 
     command = commands[figure.name]
-    assert {param.name for param in command.params} == CUT_AND_OUTPUT | window | by | own
+    assert {param.name for param in command.params} == CUT_AND_OUTPUT | window | by | phase | own
     assert command.help == figure.help
 
     route = routes[f"/api/{figure.name}"]
-    assert {param.name for param in route.dependant.query_params} == by | own
+    assert {param.name for param in route.dependant.query_params} == by | phase | own
     filters = {param.alias for sub in route.dependant.dependencies for param in sub.query_params}
     assert filters == {"team", "group", "type", "value_stream", "project", "now"} | window | (
         {"window"} if figure.window else set()

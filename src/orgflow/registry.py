@@ -120,6 +120,8 @@ class Figure:
         finish: a step run on the computed result with the service, the cut, the window, the
             options and whether the window was the default one (a summary's rows in their own windows).
         command: whether it has a generated command (``orgflow flow NAME``) and route (``/api/NAME``).
+        phased: whether a cut's phase narrows its rows (rows by stage, phase or an item's current stage,
+            `orgflow.flow.phases`): its command takes --phase and its route ``phase``.
     """
 
     name: str
@@ -136,6 +138,7 @@ class Figure:
     note: str | None = None
     finish: Callable[..., Any] | None = None
     command: bool = True
+    phased: bool = False
 
     @property
     def method(self) -> str:

@@ -2,8 +2,7 @@
 
 It is the one door to every capability, each a service built on first use:
 
-- `ws.flow` / `ws.flow_at(now)`: flow metrics (`orgflow.flow.service.FlowService`);
-  `ws.metrics` / `ws.metrics_at(now)` are the same doors under their former names.
+- `ws.flow` / `ws.flow_at(now)`: flow metrics (`orgflow.flow.service.FlowService`).
 - `ws.delivery` / `ws.delivery_at(now)`: DORA's metrics (`orgflow.delivery.service.DeliveryService`);
   `ws.pull_requests_at(now)`: the pull-request stages (`orgflow.delivery.pr_service.PullRequestFlow`).
 - `ws.org` / `ws.org_at(now)`: the organization on any date (`orgflow.org.service.OrgService`).
@@ -51,7 +50,7 @@ if TYPE_CHECKING:
     from orgflow.status import WorkspaceStatus
 
 STORE_FILE = "orgflow.duckdb"
-DOORS = ("flow", "metrics", "delivery", "org", "sociotech", "forecasts", "insights", "status", "simulate")
+DOORS = ("flow", "delivery", "org", "sociotech", "forecasts", "insights", "status", "simulate")
 """The services a workspace keeps once built (dropped when a write changes the store)."""
 WORKSPACE_ENV = "ORGFLOW_WORKSPACE"
 
@@ -151,15 +150,6 @@ class Workspace:
         from orgflow.flow.service import FlowService
 
         return FlowService(self.context(now), now=now)
-
-    @property
-    def metrics(self) -> FlowService:
-        """The `flow` door under its former name."""
-        return self.flow
-
-    def metrics_at(self, now: datetime | None) -> FlowService:
-        """The `flow_at` door under its former name."""
-        return self.flow_at(now)
 
     @cached_property
     def delivery(self) -> DeliveryService:

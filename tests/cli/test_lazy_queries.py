@@ -28,7 +28,7 @@ def folder(tmp_path: Path) -> Path:
 def _summary(directory: Path, *, keep: bool, now: datetime, team: str | None = None) -> tuple[object, tuple[int, int]]:
     """`flow summary --by team` as of `now` in a newly opened workspace; with it, the cache's (hits, misses)."""
     with orgflow.open(directory, read_only=True, keep_queries=keep) as workspace:
-        result = workspace.metrics_at(now).summary(cut=orgflow.Cut(team=team), by="team")
+        result = workspace.flow_at(now).summary(cut=orgflow.Cut(team=team), by="team")
         cache = workspace.compiled_queries
         return result, (cache.hits, cache.misses)
 

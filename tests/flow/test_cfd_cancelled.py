@@ -79,7 +79,7 @@ def services(tmp_path: Path) -> Iterator[Services]:
             for seq, (when, status) in enumerate(moves):
                 batch.add(StatusTransition("t", key, seq, at(when), None, status))
         workspace.write(batch)
-        stored = workspace.metrics_at(now)
+        stored = workspace.flow_at(now)
         built = FlowService(workspace, now=now, stored_facts=False)
         assert (stored.uses_stored_facts, built.uses_stored_facts) == (True, False)
         return [stored, built]

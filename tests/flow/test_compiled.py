@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from boards import SMALL_BOARD
 from ibis import _
+from tests.flow.histories import at, history_batch
 
 import orgflow
 from orgflow.errors import InputError
@@ -143,10 +144,6 @@ def test_the_cache_drops_the_least_recently_used() -> None:
 
 
 # -- a FlowService running kept queries ----------------------------------------------------------------
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(f"2024-{text}").replace(tzinfo=UTC)
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     """alpha's A-1: created 03-01, started 03-02, done 03-05. alpha's A-2: created 03-01, started
@@ -154,40 +151,28 @@ def workspace(tmp_path: Path) -> Workspace:
     orgflow.init(tmp_path).close()
     (tmp_path / "orgflow.yaml").write_text(SMALL_BOARD, encoding="utf-8")
     opened = orgflow.open(tmp_path)
-    batch = ImportBatch("csv", "test", "hand-built")
     histories = {
-        ("A-1", "alpha"): [("03-01 00:00", "Backlog"), ("03-02 00:00", "In Progress"), ("03-05 00:00", "Done")],
-        ("A-2", "alpha"): [("03-01 00:00", "Backlog"), ("03-03 00:00", "In Progress")],
-        ("B-1", "beta"): [("03-01 00:00", "Backlog"), ("03-04 12:00", "In Progress")],
+        ("A-1", "alpha", "Story"): [
+            ("03-01 00:00", "Backlog"),
+            ("03-02 00:00", "In Progress"),
+            ("03-05 00:00", "Done"),
+        ],
+        ("A-2", "alpha", "Story"): [("03-01 00:00", "Backlog"), ("03-03 00:00", "In Progress")],
+        ("B-1", "beta", "Story"): [("03-01 00:00", "Backlog"), ("03-04 12:00", "In Progress")],
     }
-    for (key, team), moves in histories.items():
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project="P",
-                team_id=team,
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
-    opened.write(batch)
+    opened.write(history_batch(histories))
     yield opened
     opened.close()
 
 
 def test_a_later_service_runs_the_kept_query_with_its_own_now(workspace: Workspace) -> None:
     cache = workspace.compiled_queries
-    first = workspace.metrics_at(at("03-10 00:00")).age()
+    first = workspace.flow_at(at("03-10 00:00")).age()
     assert (cache.hits, cache.misses) == (0, 1)
     # 03-10: A-2 is 7 days old (from 03-03), B-1 5.5 days (from 03-04 12:00).
     assert {row["item_id"]: row["age_days"] for row in first.rows()} == {"A-2": 7.0, "B-1": 5.5}
 
-    later = workspace.metrics_at(at("03-20 06:00")).age()
+    later = workspace.flow_at(at("03-20 06:00")).age()
 
     assert (cache.hits, cache.misses) == (1, 1)
     # 03-20 06:00: A-2 17.25 days, B-1 15.75 days.
@@ -196,7 +181,7 @@ def test_a_later_service_runs_the_kept_query_with_its_own_now(workspace: Workspa
 
 
 def test_another_team_and_window_run_the_kept_query_with_their_values(workspace: Workspace) -> None:
-    service = workspace.metrics_at(at("03-10 00:00"))
+    service = workspace.flow_at(at("03-10 00:00"))
     alpha = service.summary(cut=Cut(team="alpha"), since=date(2024, 3, 1), until=date(2024, 3, 6))
     beta = service.summary(cut=Cut(team="beta"), since=date(2024, 3, 1), until=date(2024, 3, 3))
 
@@ -235,16 +220,16 @@ def test_every_kept_query_gives_the_tables_a_fresh_build_gives(
     workspace: Workspace, name: str, options: dict[str, object]
 ) -> None:
     # Compiled as of 03-06 over the default window, then run as of 03-12 over 03-02..03-08 for beta.
-    getattr(workspace.metrics_at(at("03-06 00:00")), name)(**options)
+    getattr(workspace.flow_at(at("03-06 00:00")), name)(**options)
     window = {} if name in ("age", "time_in_stage", "sle") else {"since": date(2024, 3, 2), "until": date(2024, 3, 8)}
     hits = workspace.compiled_queries.hits
-    kept = getattr(workspace.metrics_at(at("03-12 00:00")), name)(**options, **window)
+    kept = getattr(workspace.flow_at(at("03-12 00:00")), name)(**options, **window)
     assert workspace.compiled_queries.hits == hits + 1
-    beta_kept = getattr(workspace.metrics_at(at("03-12 00:00")), name)(cut=Cut(team="beta"), **options, **window)
+    beta_kept = getattr(workspace.flow_at(at("03-12 00:00")), name)(cut=Cut(team="beta"), **options, **window)
 
     with orgflow.open(workspace.directory) as fresh:
-        built = getattr(fresh.metrics_at(at("03-12 00:00")), name)(**options, **window)
-        beta_built = getattr(fresh.metrics_at(at("03-12 00:00")), name)(cut=Cut(team="beta"), **options, **window)
+        built = getattr(fresh.flow_at(at("03-12 00:00")), name)(**options, **window)
+        beta_built = getattr(fresh.flow_at(at("03-12 00:00")), name)(cut=Cut(team="beta"), **options, **window)
         assert fresh.compiled_queries.hits == 0
 
     assert kept.table.equals(built.table)
@@ -253,7 +238,7 @@ def test_every_kept_query_gives_the_tables_a_fresh_build_gives(
 
 
 def test_a_bound_value_a_query_builder_took_from_elsewhere_is_caught(workspace: Workspace) -> None:
-    service = workspace.metrics_at(at("03-10 00:00"))
+    service = workspace.flow_at(at("03-10 00:00"))
     stale_now = bound("now", datetime(2024, 3, 1), TIMESTAMP)
 
     def build(_terms: object) -> ibis.Table:
@@ -268,7 +253,7 @@ def test_a_flow_query_imports_no_pandas(workspace: Workspace) -> None:
     script = (
         "import sys; from datetime import datetime, UTC; import orgflow\n"
         f"ws = orgflow.open({str(workspace.directory)!r}, read_only=True)\n"
-        "service = ws.metrics_at(datetime(2024, 3, 12, tzinfo=UTC))\n"
+        "service = ws.flow_at(datetime(2024, 3, 12, tzinfo=UTC))\n"
         "from orgflow.query.window import Cut\n"
         "service.summary(by='team'); service.cfd(); service.age(); service.summary(cut=Cut(team='beta'))\n"
         "print('pandas' in sys.modules)\n"
@@ -311,7 +296,7 @@ def test_a_cut_value_with_quotes_and_a_nul_byte_selects_exactly_its_team(workspa
     batch.add(StatusTransition("csv", "C-1", 0, at("03-01 00:00"), None, "Backlog"))
     batch.add(StatusTransition("csv", "C-1", 1, at("03-06 00:00"), "Backlog", "In Progress"))
     workspace.write(batch)
-    service = workspace.metrics_at(at("03-10 00:00"))
+    service = workspace.flow_at(at("03-10 00:00"))
     service.summary(cut=Cut(team="beta"))  # compiles the team shape; the odd team runs the kept query
 
     summary = service.summary(cut=Cut(team=odd))
@@ -325,7 +310,7 @@ def test_a_cut_value_with_quotes_and_a_nul_byte_selects_exactly_its_team(workspa
 
 
 def test_one_kept_items_query_serves_every_stage(workspace: Workspace) -> None:
-    service = workspace.metrics_at(at("03-10 00:00"))
+    service = workspace.flow_at(at("03-10 00:00"))
 
     def ids(stage: str) -> list[str]:
         return service.items(stage=stage).table.column("item_id").to_pylist()
@@ -341,7 +326,7 @@ def test_one_kept_items_query_serves_every_stage(workspace: Workspace) -> None:
 def test_an_empty_cut_value_is_no_cut_on_every_path(workspace: Workspace) -> None:
     """An empty team (a CLI `--team ""`) counts as no team: it must neither run the team's query
     shape nor lend its own (unfiltered) shape to a real team later."""
-    service = workspace.metrics_at(at("03-10 00:00"))
+    service = workspace.flow_at(at("03-10 00:00"))
     whole = service.summary(cut=Cut(team=""))
     alpha = service.summary(cut=Cut(team="alpha"))
     # The whole organisation finished A-1 by 03-10 and has A-2 and B-1 in progress; alpha only A-2.

@@ -121,7 +121,7 @@ def test_default_now_is_the_end_of_the_data_day_when_that_is_earlier() -> None:
 
 
 def test_flow_service_without_now_is_as_of_the_data(workspace: Workspace) -> None:
-    service = workspace.metrics_at(None)
+    service = workspace.flow_at(None)
     assert (service.now, service.now_basis) == (at("07-01 00:00"), NOW_DATA)
     result = service.summary()
     (row,) = result.rows()
@@ -137,7 +137,7 @@ def test_flow_service_without_now_is_as_of_the_data(workspace: Workspace) -> Non
 
 
 def test_a_given_now_keeps_its_meaning(workspace: Workspace) -> None:
-    service = workspace.metrics_at(at("08-01 00:00"))
+    service = workspace.flow_at(at("08-01 00:00"))
     result = service.summary()
     (row,) = result.rows()
     # [06-03, 08-01): 59 days; 3 finished -> 3 / (59 / 7) = 21 / 59 a week.
@@ -146,12 +146,12 @@ def test_a_given_now_keeps_its_meaning(workspace: Workspace) -> None:
     assert (result.params["now"], result.params["now_basis"]) == ("2019-08-01T00:00:00+00:00", NOW_GIVEN)
     assert result.params["data_as_of"] == "2019-06-30T15:00:00+00:00"
     # An earlier now than the data's end is as before: later transitions are ignored.
-    (early,) = workspace.metrics_at(at("06-12 00:00")).summary().rows()
+    (early,) = workspace.flow_at(at("06-12 00:00")).summary().rows()
     assert early["finished"] == 1  # X-1 only; window [06-03, 06-12)
 
 
 def test_a_window_starting_after_the_data_names_its_end(workspace: Workspace) -> None:
-    service = workspace.metrics_at(None)
+    service = workspace.flow_at(None)
     with pytest.raises(InputError, match=r"starts after the data ends \(2019-07-05 is after 2019-06-30\)"):
         service.summary(since=at("07-05 00:00").date())
     # With --until the window is the one asked for.
@@ -198,7 +198,7 @@ def test_caption_and_stale_note_texts() -> None:
 
 
 def test_the_dashboard_default_now_is_the_data_as_of(workspace: Workspace) -> None:
-    from orgflow.web.hub import MetricsHub
+    from orgflow.views.hub import MetricsHub
 
     workspace.close()
     hub = MetricsHub(workspace.directory)
@@ -246,7 +246,7 @@ def test_the_default_window_is_the_last_90_days_of_each_cuts_data(workspace: Wor
         for seq, (when, status) in enumerate(moves):
             batch.add(StatusTransition("t", key, seq, at(when), None, status))
     workspace.write(batch)
-    service = workspace.metrics_at(None)
+    service = workspace.flow_at(None)
     assert service.now == at("07-01 00:00")
 
     # The workspace: the 90 days before 07-01 (the first item, 01-07, is earlier): [04-02, 07-01).
@@ -278,7 +278,7 @@ def test_the_default_window_is_the_last_90_days_of_each_cuts_data(workspace: Wor
         "beta: its data ends on 2019-05-10, so its row covers 2019-02-10 to 2019-05-10"
     )
     # A given now is the moment the user chose: every window ends with it, beta's too (only B-3 inside).
-    given = workspace.metrics_at(at("07-01 00:00")).summary(by="team")
+    given = workspace.flow_at(at("07-01 00:00")).summary(by="team")
     assert "row_windows" not in given.params
     assert {row["team"]: row["finished"] for row in given.rows()} == {"alpha": 3, "beta": 1}
     # An explicit window is the one asked for.

@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 from boards import SMALL_BOARD
+from tests.flow.histories import at, history_batch
 
 import orgflow
 from orgflow import registry
 from orgflow.errors import InputError
 from orgflow.flow.service import FlowService
-from orgflow.model import BlockedInterval, StatusTransition, WorkItem
-from orgflow.store import ImportBatch
+from orgflow.model import BlockedInterval
 from orgflow.workspace import Workspace
 
 NOW = datetime(2024, 3, 10, tzinfo=UTC)
@@ -38,32 +38,13 @@ HISTORIES = {
 }
 
 
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(f"2024-{text}").replace(tzinfo=UTC)
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     orgflow.init(tmp_path).close()
     (tmp_path / "orgflow.yaml").write_text(SMALL_BOARD, encoding="utf-8")
     opened = orgflow.open(tmp_path)
-    batch = ImportBatch("csv", "test", "hand-built")
-    for (key, team, item_type), moves in HISTORIES.items():
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project="P",
-                team_id=team,
-                title=key,
-                item_type=item_type,
-                created_at=_at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, _at(when), None, status))
-    batch.add(BlockedInterval("csv", "A-1", 0, _at("03-02T06:00"), _at("03-02T12:00")))
+    batch = history_batch(HISTORIES)
+    batch.add(BlockedInterval("csv", "A-1", 0, at("03-02T06:00"), at("03-02T12:00")))
     opened.store.write(batch)
     yield opened
     opened.close()

@@ -88,7 +88,7 @@ Build = Callable[..., Workspace]
 def compile_every_query(workspace: Workspace) -> None:
     """Run every flow metric as of a later `now` (so over another window), each with its default
     options and by team, so the workspace keeps their compiled queries for the test's own calls."""
-    service = workspace.metrics_at(at("06-01 00:00"))
+    service = workspace.flow_at(at("06-01 00:00"))
     for name in ("summary", "throughput", "wip", "efficiency", "stages"):
         getattr(service, name)()
         getattr(service, name)(by="team")
@@ -227,7 +227,7 @@ A5 = item("A-5", ("03-04 08:00", "Backlog"), ("03-05 08:00", "In Progress"), ("0
 
 
 def test_cycle_and_lead_time_keep_the_rework_of_a_backward_move(build: Build) -> None:
-    service = build([A1, A2], flags=(A1_FLAG,)).metrics_at(at("03-15 12:00"))
+    service = build([A1, A2], flags=(A1_FLAG,)).flow_at(at("03-15 12:00"))
 
     cycle = service.cycle_time(since=day("03-04"), until=day("03-10"))
 
@@ -245,7 +245,7 @@ def test_cycle_and_lead_time_keep_the_rework_of_a_backward_move(build: Build) ->
 
 
 def test_skipped_start_counts_in_throughput_and_summary(build: Build) -> None:
-    service = build([A2]).metrics_at(at("03-15 12:00"))
+    service = build([A2]).flow_at(at("03-15 12:00"))
 
     (week,) = service.throughput(since=day("03-04"), until=day("03-10")).rows()
     (summary,) = service.summary(since=day("03-04"), until=day("03-10")).rows()
@@ -262,7 +262,7 @@ def test_skipped_start_counts_in_throughput_and_summary(build: Build) -> None:
 def test_reopened_item_finishes_at_its_last_done(build: Build) -> None:
     workspace = build([A3])
 
-    later = workspace.metrics_at(at("03-15 12:00"))
+    later = workspace.flow_at(at("03-15 12:00"))
     (row,) = later.cycle_time(since=day("03-04"), until=day("03-14")).rows()
     assert (row["started_at"], row["finished_at"], row["cycle_time_days"]) == (
         utc("03-05 12:00"),
@@ -280,7 +280,7 @@ def test_reopened_item_finishes_at_its_last_done(build: Build) -> None:
     assert column(wip, "wip") == [0, 1, 1, 1, 1, 1, 1, 0]
 
     # As of 03-07 00:00 the reopening (03-07 12:00) has not happened: finished at the first done.
-    earlier = workspace.metrics_at(at("03-07 00:00"))
+    earlier = workspace.flow_at(at("03-07 00:00"))
     (row,) = earlier.cycle_time(since=day("03-04"), until=day("03-06")).rows()
     assert (row["finished_at"], row["cycle_time_days"]) == (utc("03-06 12:00"), days(1.0))
 
@@ -289,7 +289,7 @@ def test_reopened_item_finishes_at_its_last_done(build: Build) -> None:
 
 
 def test_time_in_stage_and_phase_add_up_every_visit(build: Build) -> None:
-    service = build([A1, A2]).metrics_at(at("03-15 12:00"))
+    service = build([A1, A2]).flow_at(at("03-15 12:00"))
 
     by_stage = service.stages(since=day("03-04"), until=day("03-10"))
 
@@ -317,7 +317,7 @@ def test_time_in_stage_and_phase_add_up_every_visit(build: Build) -> None:
 
 
 def test_time_of_an_open_item_runs_to_now_and_unmapped_time_is_kept(build: Build) -> None:
-    service = build([A4]).metrics_at(at("03-12 08:00"))
+    service = build([A4]).flow_at(at("03-12 08:00"))
 
     per_stage = time_in_stage_per_item(service)
     per_phase = time_in_stage_per_item(service, level="phase")
@@ -345,7 +345,7 @@ def test_work_item_age_and_age_in_the_current_stage(build: Build) -> None:
     # Two statuses of one stage in a row are one stay: stage age from 03-10 00:00.
     a7 = item("A-7", ("03-09 00:00", "Selected"), ("03-10 00:00", "In Progress"), ("03-11 00:00", "IN  progress"))
     never_started = item("A-8", ("03-05 00:00", "Backlog"))
-    service = build([A4, a6, a7, never_started, A2]).metrics_at(at("03-12 08:00"))
+    service = build([A4, a6, a7, never_started, A2]).flow_at(at("03-12 08:00"))
 
     ages = service.age()
 
@@ -382,7 +382,7 @@ W_ITEMS = [
 
 
 def test_wip_samples_the_end_of_each_utc_day(build: Build) -> None:
-    service = build(W_ITEMS).metrics_at(at("03-10 12:00"))
+    service = build(W_ITEMS).flow_at(at("03-10 12:00"))
 
     wip = service.wip(since=day("03-04"), until=day("03-08"))
 
@@ -401,7 +401,7 @@ def test_wip_samples_the_end_of_each_utc_day(build: Build) -> None:
 
 
 def test_daily_throughput_arrivals_and_net_flow(build: Build) -> None:
-    service = build(W_ITEMS).metrics_at(at("03-10 12:00"))
+    service = build(W_ITEMS).flow_at(at("03-10 12:00"))
 
     daily = service.throughput(since=day("03-04"), until=day("03-08"), period="day")
 
@@ -434,7 +434,7 @@ def test_weekly_throughput_starts_on_monday_and_shows_empty_weeks(build: Build) 
         # Skipped start on Wednesday 03-20: started and finished in the week of 03-18.
         item("T-5", ("03-12 09:00", "To Do"), ("03-20 09:00", "Done")),
     ]
-    service = build(items).metrics_at(at("04-03 12:00"))
+    service = build(items).flow_at(at("04-03 12:00"))
 
     weeks = service.throughput(since=day("03-04"), until=day("03-31"))
 
@@ -450,7 +450,7 @@ def test_weekly_throughput_starts_on_monday_and_shows_empty_weeks(build: Build) 
 
 
 def test_flow_efficiency_time_weighted_and_per_item(build: Build) -> None:
-    service = build([A1, A2, A3], flags=(A1_FLAG, A3_FLAG)).metrics_at(at("03-15 12:00"))
+    service = build([A1, A2, A3], flags=(A1_FLAG, A3_FLAG)).flow_at(at("03-15 12:00"))
 
     per_item = service.efficiency(since=day("03-04"), until=day("03-11"), per_item=True)
     (overall,) = service.efficiency(since=day("03-04"), until=day("03-11")).rows()
@@ -497,7 +497,7 @@ def test_flow_distribution_of_finished_items_and_of_wip(build: Build) -> None:
         # Started after the window.
         item("D-7", ("03-04 00:00", "Backlog"), ("03-12 00:00", "In Progress")),
     ]
-    service = build(items).metrics_at(at("03-15 12:00"))
+    service = build(items).flow_at(at("03-15 12:00"))
 
     result = service.distribution(since=day("03-04"), until=day("03-10"))
 
@@ -513,7 +513,7 @@ def test_flow_distribution_of_finished_items_and_of_wip(build: Build) -> None:
 
 
 def test_cfd_forgets_undone_entries_and_back_fills_skipped_stages(build: Build) -> None:
-    service = build([A1, A2, A3, A4, A5]).metrics_at(at("03-12 12:00"))
+    service = build([A1, A2, A3, A4, A5]).flow_at(at("03-12 12:00"))
 
     cfd = service.cfd(since=day("03-04"), until=day("03-11"))
 
@@ -566,7 +566,7 @@ def test_sle_is_the_p85_of_the_last_n_finished_items(build: Build) -> None:
         done("S-9", "03-01 00:00", "03-04 00:00", team="beta"),  # 3
         item("S-10", ("02-28 00:00", "Backlog"), ("03-08 00:00", "In Progress")),
     ]
-    service = build(items).metrics_at(at("03-14 12:00"))
+    service = build(items).flow_at(at("03-14 12:00"))
 
     sle = service.sle()
 
@@ -600,7 +600,7 @@ X1_LINKS = (("Y-1", "blocks", "X-1"), ("X-1", "blocked_by", "Z-1"))
 
 
 def test_blocked_time_by_flag_status_and_cross_team_link(build: Build) -> None:
-    service = build([X1, Y1, Z1], flags=X1_FLAGS, links=X1_LINKS).metrics_at(at("03-12 08:00"))
+    service = build([X1, Y1, Z1], flags=X1_FLAGS, links=X1_LINKS).flow_at(at("03-12 08:00"))
 
     blocked = service.blocked(since=day("03-04"), until=day("03-11"))
 
@@ -617,7 +617,7 @@ def test_blocked_time_by_flag_status_and_cross_team_link(build: Build) -> None:
 
 
 def test_littles_law_fields(build: Build) -> None:
-    service = build(W_ITEMS).metrics_at(at("03-10 12:00"))
+    service = build(W_ITEMS).flow_at(at("03-10 12:00"))
 
     (law,) = service.littles_law(since=day("03-04"), until=day("03-08")).rows()
 
@@ -664,7 +664,7 @@ def test_summary_per_team_with_linear_percentiles(build: Build) -> None:
         story("N-2", ("03-09 00:00", "In Progress"), ("03-10 12:00", "Done"), team="beta"),
         story("G-1", team="gamma"),  # never started
     ]
-    service = build(items).metrics_at(at("03-20 12:00"))
+    service = build(items).flow_at(at("03-20 12:00"))
 
     summary = {row["team"]: row for row in service.summary(since=day("03-04"), until=day("03-17"), by="team").rows()}
 
@@ -734,7 +734,7 @@ def test_cancelled_by_status_and_by_resolution(build: Build) -> None:
             resolution="Won't Fix",
         ),
     ]
-    service = build(items).metrics_at(at("03-15 12:00"))
+    service = build(items).flow_at(at("03-15 12:00"))
     window = {"since": day("03-04"), "until": day("03-10")}
 
     done = service.cycle_time(**window)
@@ -765,7 +765,7 @@ def test_now_earlier_than_transitions_ignores_them(build: Build) -> None:
         item("E-2", ("03-10 00:00", "Backlog"), ("03-10 01:00", "In Progress")),  # created after now
     ]
     # 2024-03-07T21:30+09:00 is 03-07 12:30 UTC.
-    service = build(items, flags=(("E-1", "03-08 00:00", "03-09 00:00"),)).metrics_at(at("2024-03-07T21:30+09:00"))
+    service = build(items, flags=(("E-1", "03-08 00:00", "03-09 00:00"),)).flow_at(at("2024-03-07T21:30+09:00"))
 
     assert service.now == at("03-07 12:30")
     assert rows_by(service.items(), "item_id", "finished_at", "outcome", "current_stage", "age_days") == {
@@ -794,7 +794,7 @@ def _one_done_item_per_team(build: Build) -> FlowService:
         )
         for team in ("alpha", "beta", "gamma")
     ]
-    return build(items, groups=GROUPS).metrics_at(at("03-15 12:00"))
+    return build(items, groups=GROUPS).flow_at(at("03-15 12:00"))
 
 
 def test_group_cut_covers_every_team_below_the_group(build: Build) -> None:
@@ -833,7 +833,7 @@ def test_throughput_without_until_leaves_the_current_day_out(build: Build) -> No
         item("H-2", ("03-11 00:00", "Backlog"), ("03-11 02:00", "In Progress"), ("03-12 09:00", "Done")),
     ]
     # Tuesday noon: Monday 03-11 is a complete day, Tuesday 03-12 is not.
-    service = build(items).metrics_at(at("03-12 12:00"))
+    service = build(items).flow_at(at("03-12 12:00"))
 
     weeks = service.throughput(period="week").rows()
 
@@ -842,7 +842,7 @@ def test_throughput_without_until_leaves_the_current_day_out(build: Build) -> No
 
 def test_periods_before_the_first_item_are_listed_with_zeros(build: Build) -> None:
     """Once: the day table began at the first item's creation, so earlier periods were missing."""
-    service = build([A1]).metrics_at(at("03-15 12:00"))
+    service = build([A1]).flow_at(at("03-15 12:00"))
 
     weeks = service.throughput(since=day("02-19"), until=day("03-10")).rows()
     wip = service.wip(since=day("03-01"), until=day("03-05")).rows()
@@ -863,7 +863,7 @@ def test_periods_before_the_first_item_are_listed_with_zeros(build: Build) -> No
 
 def test_blocked_time_of_a_team_keeps_its_cross_team_links(build: Build) -> None:
     """Once: blockers were looked up among the cut items only, so a team cut lost every cross-team link."""
-    service = build([X1, Y1, Z1], flags=X1_FLAGS, links=X1_LINKS).metrics_at(at("03-12 08:00"))
+    service = build([X1, Y1, Z1], flags=X1_FLAGS, links=X1_LINKS).flow_at(at("03-12 08:00"))
 
     blocked = service.blocked(cut=Cut(team="alpha"), since=day("03-04"), until=day("03-11"))
 
@@ -877,7 +877,7 @@ def test_link_days_count_overlapping_blockers_once(build: Build) -> None:
     """Once: link_days summed the spans of all blockers, counting time blocked by two items twice."""
     y2 = item("Y-2", ("03-04 00:00", "Backlog"), ("03-05 00:00", "In Progress"), ("03-07 08:00", "Done"), team="beta")
     links = (("Y-1", "blocks", "X-1"), ("Y-2", "blocks", "X-1"))
-    service = build([X1, Y1, y2], links=links).metrics_at(at("03-12 08:00"))
+    service = build([X1, Y1, y2], links=links).flow_at(at("03-12 08:00"))
 
     (row,) = service.blocked(since=day("03-04"), until=day("03-11")).rows()
 
@@ -889,9 +889,9 @@ def test_link_days_count_overlapping_blockers_once(build: Build) -> None:
 def test_two_services_of_one_workspace_keep_their_own_now(build: Build) -> None:
     """Once: all services of a workspace shared temp tables, so the one prepared last won."""
     workspace = build([A1])
-    later = workspace.metrics_at(at("03-15 12:00"))
+    later = workspace.flow_at(at("03-15 12:00"))
     assert len(later.cycle_time(since=day("03-04"), until=day("03-10")).rows()) == 1
-    earlier = workspace.metrics_at(at("03-07 00:00"))
+    earlier = workspace.flow_at(at("03-07 00:00"))
     assert earlier.cycle_time(since=day("03-04"), until=day("03-06")).rows() == []
 
     # Back to the service as of 03-15: A-1 finished 03-09 with cycle time 4.
@@ -900,7 +900,7 @@ def test_two_services_of_one_workspace_keep_their_own_now(build: Build) -> None:
 
 def test_cfd_lists_stages_nobody_reached_with_zeros(build: Build) -> None:
     """Once: the CFD had rows only for stages some item had reached."""
-    service = build([A4]).metrics_at(at("03-12 08:00"))
+    service = build([A4]).flow_at(at("03-12 08:00"))
 
     cfd = service.cfd(since=day("03-07"), until=day("03-07"))
 
@@ -936,7 +936,7 @@ def test_statuses_match_as_config_status_key_matches_them(build: Build) -> None:
         ("03-06 00:00", "Maßnahme prüfen"),  # spelled exactly as configured
         ("03-07 00:00", "Erledigt"),
     )
-    service = build([german], config=GERMAN_BOARD).metrics_at(at("03-15 12:00"))
+    service = build([german], config=GERMAN_BOARD).flow_at(at("03-15 12:00"))
 
     by_stage = service.stages(since=day("03-04"), until=day("03-10"))
 

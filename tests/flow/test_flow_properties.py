@@ -226,7 +226,7 @@ def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_every_flow_metric_matches_the_reference(directory: Path, history: History) -> None:
     workspace = _import(directory, history)
     try:
-        service = workspace.metrics_at(history.now)
+        service = workspace.flow_at(history.now)
         reference = ReferenceFlow(
             CONFIG,
             items=history.items,

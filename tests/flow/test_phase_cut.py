@@ -12,12 +12,19 @@ alpha seen from Monday 2024-06-03 12:00 UTC:
 
 from __future__ import annotations
 
+import contextlib
+import io
+import json
+import sys
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from tests.insights.workspaces import NOW, Item, at, build_workspace, flowing
 
+from orgflow import cli
 from orgflow.errors import InputError
 from orgflow.flow.service import FlowService
 from orgflow.query.cuts import cut_shape, cut_values
@@ -47,12 +54,18 @@ ITEMS = [
 
 
 @pytest.fixture(scope="module")
-def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowService]:
-    directory = tmp_path_factory.mktemp("phases")
-    build_workspace(directory, ITEMS).close()
-    (directory / "orgflow.yaml").write_text(BOARD, encoding="utf-8")
+def directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The board's workspace folder."""
+    folder = tmp_path_factory.mktemp("phases")
+    build_workspace(folder, ITEMS).close()
+    (folder / "orgflow.yaml").write_text(BOARD, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def service(directory: Path) -> Iterator[FlowService]:
     workspace = open_workspace(directory, read_only=True)
-    yield workspace.metrics_at(NOW)
+    yield workspace.flow_at(NOW)
     workspace.close()
 
 
@@ -118,3 +131,86 @@ def test_the_pages_filters_carry_the_phase_in_their_cut() -> None:
     filters = Filters(team="a", phase="Create")
     assert filters.cut() == Cut(team="a", phase="Create")
     assert filters.cut(phase=False) == Cut(team="a")
+
+
+# -- the phase on the command line and in the API: the same rows as the service's -------------------------
+WINDOW_ARGS = ("--since", SINCE.isoformat(), "--until", UNTIL.isoformat())
+WINDOW_QUERY = {"since": SINCE.isoformat(), "until": UNTIL.isoformat()}
+
+
+def _command(directory: Path, *args: str) -> tuple[int, str, str]:
+    """`orgflow -w DIRECTORY ARGS... --now NOW` through the console entry point, in this process:
+    (exit code, stdout, stderr)."""
+    argv = ["orgflow", "-w", str(directory), *args, "--now", NOW.isoformat()]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("ORGFLOW_WORKSPACE", raising=False)
+        patch.setattr(sys, "argv", argv)
+        out, err = io.StringIO(), io.StringIO()
+        code = 0
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                cli.main()
+            except SystemExit as done:
+                code = done.code if isinstance(done.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
+def _json_rows(directory: Path, *args: str) -> list[dict]:
+    code, out, err = _command(directory, *args, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)["rows"]
+
+
+@pytest.fixture(scope="module")
+def client(directory: Path) -> Iterator[TestClient]:
+    from orgflow.web.app import create_app
+
+    application = create_app(directory, now=NOW)
+    yield TestClient(application)
+    application.state.hub.close()
+
+
+def _api_rows(client: TestClient, figure: str, **query: str) -> list[dict]:
+    response = client.get(f"/api/{figure}", params={**query, "now": NOW.isoformat()})
+    assert response.status_code == 200, response.text
+    return response.json()["rows"]
+
+
+def test_the_command_line_narrows_a_figure_to_a_phase(directory: Path) -> None:
+    assert _ids(_json_rows(directory, "flow", "age", "--phase", "Create")) == ["O-1", "O-2"]
+    assert _ids(_json_rows(directory, "flow", "age", "--team", "alpha", "--phase", "Release")) == ["O-3"]
+    assert _ids(_json_rows(directory, "flow", "items", *WINDOW_ARGS, "--phase", "Ideate")) == ["B-1"]
+    stages = _json_rows(directory, "flow", "stages", *WINDOW_ARGS, "--phase", "Create")
+    assert [(row["stage"], row["total_days"]) for row in stages] == [("In Progress", 2.0)]
+    by_phase = _json_rows(directory, "flow", "stages", *WINDOW_ARGS, "--phase", "Create", "--level", "phase")
+    assert [(row["phase"], row["total_days"]) for row in by_phase] == [("Create", 2.0)]
+    cfd = _json_rows(directory, "flow", "cfd", *WINDOW_ARGS, "--phase", "Release")
+    assert {row["stage"] for row in cfd} == {"Deploy"}
+    assert len(cfd) == len({row["date"] for row in _json_rows(directory, "flow", "cfd", *WINDOW_ARGS)})
+
+
+def test_the_command_line_refuses_an_unknown_phase_and_a_phase_where_none_applies(directory: Path) -> None:
+    code, out, err = _command(directory, "flow", "age", "--phase", "Nope")
+    assert (code, out, err.splitlines()) == (
+        1,
+        "",
+        ["error: phase: unknown phase 'Nope'; use Ideate, Create, Release, Operate"],
+    )
+    code, _out, err = _command(directory, "flow", "summary", "--phase", "Create")
+    assert code == 2
+    assert err.splitlines()[0].startswith("error: no such option '--phase' for 'orgflow flow summary'")
+
+
+def test_the_api_narrows_a_figure_to_a_phase(client: TestClient) -> None:
+    assert _ids(_api_rows(client, "age", phase="Create")) == ["O-1", "O-2"]
+    assert _ids(_api_rows(client, "items", phase="Operate", **WINDOW_QUERY)) == ["F-1"]
+    stages = _api_rows(client, "stages", phase="Release", **WINDOW_QUERY)
+    assert [(row["stage"], row["total_days"]) for row in stages] == [("Deploy", 1.0)]
+    assert {row["stage"] for row in _api_rows(client, "cfd", phase="Release", **WINDOW_QUERY)} == {"Deploy"}
+
+
+def test_the_api_refuses_an_unknown_phase_naming_the_field(client: TestClient) -> None:
+    response = client.get("/api/age", params={"phase": "Nope", "now": NOW.isoformat()})
+    assert response.status_code == 400
+    body = response.json()
+    assert (body["ok"], body["error"], body["where"]) == (False, "unknown phase 'Nope'", {"field": "phase"})

@@ -30,7 +30,7 @@ def test_apache_jira_counts_and_lead_times_per_project(tmp_path: Path, shared_da
     path = shared_data / "jira" / "apache-amq-zookeeper.jsonl.gz"
     workspace = orgflow.init(tmp_path)
     workspace.import_files("jira", [path])
-    rows = {row["project"]: row for row in workspace.metrics_at(NOW).summary(by="project", since=FIRST_DAY).rows()}
+    rows = {row["project"]: row for row in workspace.flow_at(NOW).summary(by="project", since=FIRST_DAY).rows()}
 
     # Independent: an issue is finished-and-done when it has a resolution date, its current status is
     # in the default workflow's done stage, and its resolution is not a cancelling one.
@@ -92,7 +92,7 @@ def test_kep_per_sig_throughput_and_cycle_time(tmp_path: Path, shared_data: Path
         },
     }
     workspace.import_files("transitions", [path], options=options)
-    summary = {row["team"]: row for row in workspace.metrics_at(NOW).summary(by="team", since=FIRST_DAY).rows()}
+    summary = {row["team"]: row for row in workspace.flow_at(NOW).summary(by="team", since=FIRST_DAY).rows()}
 
     # Independent: replay each KEP's status rows in time order with the example workflow.
     category = {

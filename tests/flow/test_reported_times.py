@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 import orgflow
+from orgflow.flow import reported_times, stored_facts
 from orgflow.flow.service import FlowService
 from orgflow.workspace import Workspace
 
@@ -65,7 +66,7 @@ def test_cycle_time_from_the_field_equals_a_hand_computation_on_real_issues(real
         (12,452,355,522), Reopened (3,417,266: backlog) and Resolved (7,956,679,070: done) do not count.
         efficiency = 410,859 / 3,166,631,764.
     """
-    service = real_issues.metrics_at(datetime(2020, 1, 1, tzinfo=UTC))
+    service = real_issues.flow_at(datetime(2020, 1, 1, tzinfo=UTC))
     result = service.cycle_time(since=HISTORY)
     cycle = _by_item(result.rows(), "cycle_time_days")
     assert cycle == {
@@ -191,7 +192,7 @@ def both(tmp_path: Path) -> Iterator[Workspace]:
 
 
 def test_changelog_and_field_agree_exactly_on_a_consistent_history(both: Workspace) -> None:
-    service = both.metrics_at(datetime(2024, 2, 1, tzinfo=UTC))
+    service = both.flow_at(datetime(2024, 2, 1, tzinfo=UTC))
     histories = dict(both.store.connection.execute("SELECT source_id, history FROM work_items").fetchall())
     assert histories == {"CL-1": "changelog", "TS-1": "inferred", "RCL-1": "changelog", "RTS-1": "inferred"}
 
@@ -214,8 +215,37 @@ def test_after_a_reopen_the_field_leaves_out_done_and_backlog_time(both: Workspa
     # the final finish (01-02 -> 01-07 = 5 d, with Resolved 2 d and Reopened 1 d inside it); the field
     # cannot place Resolved and Reopened time before or after the finish, so it counts only In Progress
     # (2 d). Active time agrees (2 d).
-    service = both.metrics_at(datetime(2024, 2, 1, tzinfo=UTC))
+    service = both.flow_at(datetime(2024, 2, 1, tzinfo=UTC))
     cycle = _by_item(service.cycle_time().rows(), "cycle_time_days")
     assert (cycle["RCL-1"], cycle["RTS-1"]) == (5.0, 2.0)
     active = _by_item(service.efficiency(per_item=True).rows(), "active_days")
     assert active["RCL-1"] == active["RTS-1"] == 2.0
+
+
+def test_the_reported_tables_are_built_once_per_workspace_until_someone_else_builds(
+    both: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Their memory is the workspace's `Lookups`: a second figure (as of another `now`, read from the
+    # stored facts) reuses them; a build by anyone else on the connection makes the workspace build again.
+    built: list[str] = []
+    create = reported_times._create_tables
+
+    def counted(connection: Any, facts: str, names: reported_times.ReportedTables) -> None:
+        built.append(names.items)
+        create(connection, facts, names)
+
+    monkeypatch.setattr(reported_times, "_create_tables", counted)
+    first = both.flow_at(datetime(2024, 2, 1, tzinfo=UTC)).cycle_time()
+    assert built == ["of_reported_items"]
+    again = both.flow_at(datetime(2024, 3, 1, tzinfo=UTC)).cycle_time()
+    assert built == ["of_reported_items"]
+    # TS-1's 2.75 d In Progress + 0.5 d Patch Available, reported (as in the test above).
+    assert _by_item(first.rows(), "cycle_time_days")["TS-1"] == 3.25
+    assert _by_item(again.rows(), "cycle_time_days")["TS-1"] == 3.25
+
+    # A build with no `Lookups` of its own (remembering nothing) replaces the tables under the same names.
+    names = reported_times.ReportedTables()
+    reported_times.build_reported_tables(both.store.connection, stored_facts.ITEMS_TABLE, names)
+    later = both.flow_at(datetime(2024, 3, 1, tzinfo=UTC)).cycle_time()
+    assert built == ["of_reported_items"] * 3
+    assert _by_item(later.rows(), "cycle_time_days")["TS-1"] == 3.25

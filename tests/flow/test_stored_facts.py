@@ -86,7 +86,7 @@ def _state(workspace: Workspace) -> str:
 def test_an_import_stores_current_facts_and_queries_read_them(tmp_path: Path) -> None:
     with _hand_built(tmp_path) as workspace:
         assert _state(workspace) == "current"
-        service = workspace.metrics_at(at("03-05 00:00"))
+        service = workspace.flow_at(at("03-05 00:00"))
         assert service.uses_stored_facts
         # K-1 is active all 3 days of its cycle (Doing 1, Review 2).
         assert _efficiency(service) == pytest.approx(1.0)
@@ -103,7 +103,7 @@ def test_an_import_stores_current_facts_and_queries_read_them(tmp_path: Path) ->
 def test_a_query_before_the_last_change_builds_facts_for_its_now(tmp_path: Path) -> None:
     with _hand_built(tmp_path) as workspace:
         # 03-03: K-1 is in Review, not finished; the stored facts know its finish, so they cannot serve.
-        service = workspace.metrics_at(at("03-03 00:00"))
+        service = workspace.flow_at(at("03-03 00:00"))
         assert not service.uses_stored_facts
         ages = {r["item_id"]: r["age_days"] for r in service.age().rows()}
         assert ages == {"K-1": 2.0, "K-2": 1.0}
@@ -115,14 +115,14 @@ def test_a_changed_mapping_stales_the_facts_until_refreshed(tmp_path: Path) -> N
     (tmp_path / "orgflow.yaml").write_text(REVIEW_WAITS, encoding="utf-8")
     with orgflow.open(tmp_path) as workspace:
         assert _state(workspace) == "stale"
-        stale = workspace.metrics_at(at("03-05 00:00"))
+        stale = workspace.flow_at(at("03-05 00:00"))
         assert not stale.uses_stored_facts
         # Review now waits: K-1 is active 1 day of 3.
         assert _efficiency(stale) == pytest.approx(1 / 3)
         assert workspace.refresh_facts() is True
         assert workspace.refresh_facts() is False
         assert _state(workspace) == "current"
-        fresh = workspace.metrics_at(at("03-05 00:00"))
+        fresh = workspace.flow_at(at("03-05 00:00"))
         assert fresh.uses_stored_facts
         assert _efficiency(fresh) == pytest.approx(1 / 3)
 

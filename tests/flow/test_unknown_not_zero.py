@@ -210,7 +210,7 @@ def board(tmp_path: Path) -> Iterator[Workspace]:
 
 
 def test_cycle_time_and_efficiency_without_status_history_are_null(board: Workspace) -> None:
-    service = board.metrics_at(datetime(2024, 3, 20, tzinfo=UTC))
+    service = board.flow_at(datetime(2024, 3, 20, tzinfo=UTC))
     summary = service.summary(since=date(2024, 3, 1), until=date(2024, 3, 10), by="team")
     rows = {row["team"]: row for row in summary.rows()}
 
@@ -268,7 +268,7 @@ def test_cycle_time_is_unknown_when_most_finished_items_skipped_their_start(tmp_
         batch = ImportBatch("t", "test", "hand-built")
         _add_histories(batch, SKIP_HISTORIES)
         workspace.write(batch)
-        service = workspace.metrics_at(datetime(2024, 3, 20, tzinfo=UTC))
+        service = workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC))
         summary = service.summary(since=date(2024, 3, 1), until=date(2024, 3, 10), by="team")
         rows = {row["team"]: row for row in summary.rows()}
     finally:
@@ -346,7 +346,7 @@ def test_jira_export_without_changelog_uses_reported_time_in_status(tmp_path: Pa
     workspace = orgflow.init(tmp_path)
     try:
         workspace.import_files("jira", [export])
-        service = workspace.metrics_at(datetime(2019, 12, 31, tzinfo=UTC))
+        service = workspace.flow_at(datetime(2019, 12, 31, tzinfo=UTC))
         # The whole history (from 2004), not the default window's last 90 days.
         history = date(2004, 1, 1)
         summary = service.summary(by="team", since=history)

@@ -36,7 +36,7 @@ def _items() -> list:
 
 def test_item_aging_matches_the_hand_calculation(build: Build) -> None:
     workspace = build(_items())
-    table = item_aging(workspace.metrics_at(NOW), settings=InsightSettings())
+    table = item_aging(workspace.flow_at(NOW), settings=InsightSettings())
     rows = {row["item_id"]: row for row in table.to_pylist()}
     assert [row["item_id"] for row in table.to_pylist()] == ["B-1", "H-1", "O-9", "O-7", "O-5"]
     o5, o7, o9 = rows["O-5"], rows["O-7"], rows["O-9"]

@@ -19,8 +19,8 @@ from orgflow.insights.finding import InsightSettings
 from orgflow.views.cards import make_card
 from orgflow.views.context import Context, rows_by
 from orgflow.views.filters import Filters
+from orgflow.views.hub import MetricsHub
 from orgflow.views.organization import summaries_now_and_before, team_cards
-from orgflow.web.hub import MetricsHub
 
 DEFAULTS = InsightSettings()
 WIP, FLOW_TIME = label_name("wip"), label_name("cycle_time_p85")

@@ -239,7 +239,7 @@ def test_flow_metrics_before_and_after_the_reorg_follow_attribution(tmp_path: Pa
         batch.extend(_item(key, assignee, team, created, done))  # type: ignore[arg-type]
     store.write(batch)
     workspace = Workspace(tmp_path, Config(), store)
-    flow = workspace.metrics_at(datetime(2025, 6, 1, tzinfo=UTC))
+    flow = workspace.flow_at(datetime(2025, 6, 1, tzinfo=UTC))
     since, until = date(2025, 1, 1), date(2025, 5, 31)
     for team, keys, lead_days in [
         ("shipping", ["S-1", "S-2"], [14.0, 17.0]),

@@ -9,19 +9,17 @@ makes it forget, so it never trusts tables someone else replaced.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
 from tests.flow.boards import SMALL_BOARD
+from tests.flow.histories import at, history_batch
 
 import orgflow
-from orgflow.model import StatusTransition, WorkItem
 from orgflow.query import lookups as lookups_module
 from orgflow.query.lookups import Lookups, build_lookups
-from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 WRITTEN_BY_CONFIG = {"of_stages", "of_status_map", "of_cancel_resolution", "of_flow_type"}
@@ -35,30 +33,6 @@ EVERY_LOOKUP = WRITTEN_BY_CONFIG | {
 }
 
 
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(f"2024-{text}").replace(tzinfo=UTC)
-
-
-def _batch(*items: tuple[str, str, list[tuple[str, str]]]) -> ImportBatch:
-    batch = ImportBatch("csv", "test", "hand-built")
-    for key, team, moves in items:
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project="P",
-                team_id=team,
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
-    return batch
-
-
 @pytest.fixture
 def workspace(tmp_path: Path) -> Iterator[Workspace]:
     """alpha's A-1: Backlog 03-01, In Progress 03-02, Done 03-05; beta's B-1: Backlog 03-01, In Progress 03-04."""
@@ -66,9 +40,15 @@ def workspace(tmp_path: Path) -> Iterator[Workspace]:
     (tmp_path / "orgflow.yaml").write_text(SMALL_BOARD, encoding="utf-8")
     opened = orgflow.open(tmp_path)
     opened.write(
-        _batch(
-            ("A-1", "alpha", [("03-01 00:00", "Backlog"), ("03-02 00:00", "In Progress"), ("03-05 00:00", "Done")]),
-            ("B-1", "beta", [("03-01 00:00", "Backlog"), ("03-04 00:00", "In Progress")]),
+        history_batch(
+            {
+                ("A-1", "alpha", "Story"): [
+                    ("03-01 00:00", "Backlog"),
+                    ("03-02 00:00", "In Progress"),
+                    ("03-05 00:00", "Done"),
+                ],
+                ("B-1", "beta", "Story"): [("03-01 00:00", "Backlog"), ("03-04 00:00", "In Progress")],
+            }
         )
     )
     yield opened
@@ -106,11 +86,11 @@ class _Counting:
 
 
 def test_a_second_service_of_the_workspace_writes_no_lookup(workspace: Workspace, writes: list[str]) -> None:
-    first = workspace.metrics_at(at("03-10 00:00")).age()
+    first = workspace.flow_at(at("03-10 00:00")).age()
     assert set(writes) == EVERY_LOOKUP
 
     writes.clear()
-    later = workspace.metrics_at(at("03-20 06:00")).cycle_time()
+    later = workspace.flow_at(at("03-20 06:00")).cycle_time()
 
     assert writes == []
     # The figures are those of the lookups written once: A-1 took 3 days; B-1 is 6 days old at 03-10.
@@ -119,12 +99,14 @@ def test_a_second_service_of_the_workspace_writes_no_lookup(workspace: Workspace
 
 
 def test_only_the_lookups_whose_rows_changed_are_written_again(workspace: Workspace, writes: list[str]) -> None:
-    workspace.metrics_at(at("03-10 00:00")).age()
+    workspace.flow_at(at("03-10 00:00")).age()
     writes.clear()
 
     # A new team and a status no item had before: the keys and the teams change, the config's lookups do not.
-    workspace.store.write(_batch(("C-1", "gamma", [("03-01 00:00", "Backlog"), ("03-03 00:00", "Review")])))
-    ages = workspace.metrics_at(at("03-10 00:00")).age()
+    workspace.store.write(
+        history_batch({("C-1", "gamma", "Story"): [("03-01 00:00", "Backlog"), ("03-03 00:00", "Review")]})
+    )
+    ages = workspace.flow_at(at("03-10 00:00")).age()
 
     assert set(writes) == {"of_keys", "of_team_group", "of_team_parent"}
     # gamma's C-1 entered Review (an active stage) on 03-03: 7 days old at 03-10.
@@ -132,13 +114,13 @@ def test_only_the_lookups_whose_rows_changed_are_written_again(workspace: Worksp
 
 
 def test_a_build_by_anyone_else_makes_the_workspace_forget(workspace: Workspace, writes: list[str]) -> None:
-    workspace.metrics_at(at("03-10 00:00")).age()
+    workspace.flow_at(at("03-10 00:00")).age()
     writes.clear()
     build_lookups(workspace.store.connection, workspace.config)
     assert sorted(writes) == sorted(EVERY_LOOKUP)
     writes.clear()
 
-    workspace.metrics_at(at("03-11 00:00")).age()
+    workspace.flow_at(at("03-11 00:00")).age()
 
     # Its memory is of tables someone else has since replaced: it writes them all again.
     assert set(writes) == EVERY_LOOKUP
@@ -166,10 +148,10 @@ def test_each_workspace_remembers_its_own_connection(tmp_path: Path, workspace: 
     orgflow.init(other_dir).close()
     (other_dir / "orgflow.yaml").write_text(SMALL_BOARD, encoding="utf-8")
     with orgflow.open(other_dir) as other:
-        other.write(_batch(("Z-1", "zeta", [("03-01 00:00", "Backlog")])))
-        workspace.metrics_at(at("03-10 00:00")).age()
+        other.write(history_batch({("Z-1", "zeta", "Story"): [("03-01 00:00", "Backlog")]}))
+        workspace.flow_at(at("03-10 00:00")).age()
         writes.clear()
-        other.metrics_at(at("03-10 00:00")).age()
+        other.flow_at(at("03-10 00:00")).age()
 
         assert set(writes) == EVERY_LOOKUP
         assert workspace.lookups is not other.lookups

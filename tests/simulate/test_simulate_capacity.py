@@ -168,7 +168,7 @@ def test_merging_pools_people_and_capacity(tmp_path: Path) -> None:
 
 
 def test_a_simulation_in_the_web_hub_runs_outside_its_store_lock(staffed_dir: Path) -> None:
-    from orgflow.web.hub import MetricsHub
+    from orgflow.views.hub import MetricsHub
     from orgflow.web.simulate_views import simulated
 
     hub = MetricsHub(staffed_dir)

@@ -142,7 +142,7 @@ def test_blocking_edges(workspace: Workspace) -> None:
     to_c = got[("team-a", "team-c", "blocking")]
     assert (to_c["weight"], to_c["items"], to_c["lost_days"]) == (1.0, 1, 6.0)
     # The flow metrics' blocked time of A1 by links is the union over both teams: 01-02 to 01-08, 6 days.
-    blocked = {row["item_id"]: row for row in workspace.metrics_at(NOW).blocked().rows()}
+    blocked = {row["item_id"]: row for row in workspace.flow_at(NOW).blocked().rows()}
     assert blocked["A1"]["link_days"] == 6.0
     assert "B3" not in blocked or blocked["B3"]["link_days"] == 0.0
 

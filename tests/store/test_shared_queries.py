@@ -47,7 +47,7 @@ def _workspace(folder: Path, text: str = TRANSITIONS) -> Path:
 def _summary(directory: Path) -> tuple[list[dict[str, object]], tuple[int, int]]:
     """`flow summary --by team` as of NOW in a newly opened workspace, and the cache's (hits, misses)."""
     with orgflow.open(directory, read_only=True, keep_queries=True) as workspace:
-        result = workspace.metrics_at(NOW).summary(by="team")
+        result = workspace.flow_at(NOW).summary(by="team")
         cache = workspace.compiled_queries
         return result.rows(), (cache.hits, cache.misses)
 

@@ -18,7 +18,7 @@ import pytest
 
 from orgflow.errors import InputError
 from orgflow.store import Store, snapshot
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 from orgflow.workspace import STORE_FILE, init_workspace
 
 ORGFLOW = str(Path(sys.executable).with_name("orgflow"))

@@ -19,8 +19,8 @@ from tests.web.browser_tab import Tab
 import orgflow
 from orgflow.demo import DEFAULT_END, build_demo
 from orgflow.flow.service import FlowService
+from orgflow.views.hub import MetricsHub
 from orgflow.web.app import create_app
-from orgflow.web.hub import MetricsHub
 from orgflow.workspace import Workspace
 
 DEMO_ITEMS = 2_000
@@ -57,7 +57,7 @@ def client(app: FastAPI) -> TestClient:
 def service(demo_dir: Path) -> Iterator[FlowService]:
     """A FlowService of its own (its own connection), as the CLI would build it: the reference."""
     workspace = orgflow.open(demo_dir, read_only=True)
-    yield workspace.metrics_at(DEFAULT_END)
+    yield workspace.flow_at(DEFAULT_END)
     workspace.close()
 
 

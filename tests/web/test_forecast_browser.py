@@ -89,7 +89,7 @@ def test_outcome_histogram_draws_one_bar_per_outcome(tab: Tab, workspace: Worksp
 def test_plan_board_draws_bars_arrows_and_targets(tab: Tab, workspace: Workspace) -> None:
     page = tab.open(PLAN_URL)
     plan = load_plan(EXAMPLE_PLAN)
-    board = forecast_plan(plan, plan_series(workspace.metrics_at(DEFAULT_END), plan), trials=300, seed=3).board()
+    board = forecast_plan(plan, plan_series(workspace.flow_at(DEFAULT_END), plan), trials=300, seed=3).board()
     marks = _marks(page, "plan-board")
     drawn = sum(1 for bar in board["bars"] if bar["start"] is not None)
     assert marks["bars"] == drawn == 12 and marks["tails"] == drawn

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from orgflow.charts.forecast import board_layout
+from orgflow.charts.plan_board import board_layout
 from orgflow.demo import DEFAULT_END
 from orgflow.flow.service import FlowService
 from orgflow.forecast import (
@@ -317,7 +317,7 @@ def test_a_short_history_shows_the_calibration_refusal_not_rows(client: TestClie
 # -- plans ---------------------------------------------------------------------------------------
 def test_example_plan_equals_forecast_plan(client: TestClient, workspace: Workspace) -> None:
     plan = load_plan(EXAMPLE_PLAN)
-    series = plan_series(workspace.metrics_at(DEFAULT_END), plan)
+    series = plan_series(workspace.flow_at(DEFAULT_END), plan)
     expected = calibrate_plan(forecast_plan(plan, series, trials=300, seed=3), series)
     body = client.get("/api/forecasts/plan?plan=examples/demo-plan.yaml&trials=300&seed=3").json()
     assert body["rows"] == _rows(expected)
@@ -333,7 +333,7 @@ def test_example_plan_equals_forecast_plan(client: TestClient, workspace: Worksp
 
 def test_plan_page_table_and_board_chart(client: TestClient, workspace: Workspace, plans: Path) -> None:
     plan = load_plan(plans / "small.yaml")
-    series = plan_series(workspace.metrics_at(DEFAULT_END), plan)
+    series = plan_series(workspace.flow_at(DEFAULT_END), plan)
     expected = calibrate_plan(forecast_plan(plan, series, trials=1000, seed=1), series)
     page = _Elements(client.get("/forecasts/plan?plan=plans/small.yaml&trials=1000").text)
     rows = page.having("data-initiative", "tr")

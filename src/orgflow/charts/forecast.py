@@ -22,8 +22,6 @@ from orgflow.charts.base import (
     with_links,
 )
 from orgflow.charts.plan_board import TARGET_COLOR
-from orgflow.charts.plan_board import board_layout as board_layout  # the board's pages import it from here too
-from orgflow.charts.plan_board import plan_board_chart as plan_board_chart
 from orgflow.forecast.history import ThroughputSeries
 from orgflow.forecast.result import ForecastResult
 

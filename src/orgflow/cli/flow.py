@@ -1,10 +1,10 @@
 """`orgflow flow ...`: one command per registered flow figure, cut by team, group, type, value stream and window.
 
 The commands are generated from the figures' declarations (`orgflow.flow.figures`): each takes the
-cut options, the window options (if the figure has a window), --by (if it groups), --format, --columns
-and --now, declared once here and in `orgflow.cli.option_blocks`, then the figure's own options (its
-options dataclass's `option` fields); its help is the figure's. The flow service loads when a command
-runs.
+cut options (with --phase if a phase narrows the figure), the window options (if the figure has a
+window), --by (if it groups), --format, --columns and --now, declared once in
+`orgflow.cli.option_blocks` and here, then the figure's own options (its options dataclass's `option`
+fields); its help is the figure's. The flow service loads when a command runs.
 """
 
 from __future__ import annotations
@@ -15,9 +15,17 @@ import typer
 
 from orgflow import registry
 from orgflow.cli.context import open_from
-from orgflow.cli.option_blocks import OUTPUT, OptionBlock, now_block, parameter, window_block, with_options
+from orgflow.cli.option_blocks import (
+    CUT,
+    OUTPUT,
+    PHASED_CUT,
+    OptionBlock,
+    now_block,
+    parameter,
+    window_block,
+    with_options,
+)
 from orgflow.cli.render import render
-from orgflow.query.window import Cut
 
 app = typer.Typer(
     help="Flow metrics: lead and cycle time, throughput, WIP, CFD, age, efficiency, stages.", no_args_is_help=True
@@ -28,18 +36,6 @@ def _option(flag: str, help_text: str, *short: str) -> Any:
     return Annotated[str | None, typer.Option(flag, *short, help=help_text)]
 
 
-CUT = OptionBlock(
-    (
-        parameter("team", _option("--team", "Only this team's items.", "-t")),
-        parameter("group", _option("--group", "Only items of teams in this group (any level).", "-g")),
-        parameter("item_type", _option("--type", "Only this item type or flow type (feature, defect…).")),
-        parameter("value_stream", _option("--value-stream", "Only teams of this value stream.")),
-        parameter("project", _option("--project", "Only this project or repository.")),
-    ),
-    lambda values: {"cut": Cut(**values)},
-    gives=("cut",),
-)
-"""--team, --group, --type, --value-stream and --project, read as one `Cut`."""
 WINDOW = window_block(
     "Window start, YYYY-MM-DD (default: first item).",
     "Window end, inclusive, YYYY-MM-DD (default: the day before --now, UTC).",
@@ -65,13 +61,19 @@ def _own_options(figure: registry.Figure) -> list[Any]:
 
 def _register(figure: registry.Figure) -> None:
     """Add ``orgflow flow NAME`` computing `figure` with the options given and rendering its result."""
-    blocks = [CUT, *([WINDOW] if figure.window else []), *([BY] if figure.takes_by else []), OUTPUT, NOW]
+    blocks = [
+        PHASED_CUT if figure.phased else CUT,
+        *([WINDOW] if figure.window else []),
+        *([BY] if figure.takes_by else []),
+        OUTPUT,
+        NOW,
+    ]
 
     @with_options(*blocks, own=_own_options(figure))
     def command(ctx: typer.Context, **options: Any) -> None:
         fmt, columns, now = options.pop("fmt"), options.pop("columns"), options.pop("now")
         with open_from(ctx, read_only=True) as workspace:
-            render(workspace.metrics_at(now).compute(figure.name, **options), fmt, columns=columns)
+            render(workspace.flow_at(now).compute(figure.name, **options), fmt, columns=columns)
 
     command.__name__ = command.__qualname__ = figure.method
     command.__doc__ = figure.help

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
+from orgflow.cli.option_blocks import OUTPUT, cut_block, now_block, window_block, with_options
+from orgflow.cli.options import day_option
 from orgflow.cli.render import Format, console, render
 from orgflow.forecast.defaults import (
     DEFAULT_BACKTEST_TRIALS,
@@ -39,9 +41,8 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items.")]
-Group = Annotated[str | None, typer.Option("--group", "-g", help="Only items of teams in this group (any level).")]
-ItemType = Annotated[str | None, typer.Option("--type", help="Only this item type or flow type (feature, defect…).")]
+CUT = cut_block("team", "group", "item_type")
+"""--team, --group and --type: the items whose throughput is sampled, read as one `Cut`."""
 Window = Annotated[
     int | None,
     typer.Option(
@@ -59,32 +60,28 @@ Uncertainty = Annotated[
     ),
 ]
 Exact = Annotated[bool, typer.Option("--exact", help="Exact convolution instead of Monte Carlo (no uncertainty).")]
-Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
-Now = Annotated[
-    str | None,
-    typer.Option(
-        "--now",
-        help="Forecast as of this date or instant (ISO 8601, UTC if no offset; default: now, or the end of the "
-        "data's last day when the data stops earlier).",
-    ),
-]
+NOW = now_block(
+    "Forecast as of this date or instant (ISO 8601, UTC if no offset; default: now, or the end of the "
+    "data's last day when the data stops earlier)."
+)
+BACKTEST_WINDOW = window_block("First forecast date, YYYY-MM-DD.", "Last forecast date, YYYY-MM-DD.")
 
 
-def _render(result: MetricResult, fmt: Format, columns: str | None) -> None:
+def _render(result: MetricResult, fmt: Format, columns: list[str] | None) -> None:
     """Render a forecast; in a terminal, its notes (a history that ended long ago) under it."""
-    render(result, fmt, columns=columns_option(columns))
+    render(result, fmt, columns=columns)
     if fmt is Format.table:
         for note in result.notes:
             console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
 
 
 def _series(
-    ctx: typer.Context, now: str | None, cut: Cut, window_days: int | None
+    ctx: typer.Context, now: datetime | None, cut: Cut, window_days: int | None
 ) -> tuple[ForecastService, ThroughputSeries]:
     """The forecasts as of `--now` and the cut's daily throughput read from the workspace (None: the
     default window, widened when too sparse); the workspace is closed again."""
     with open_from(ctx, read_only=True) as workspace:
-        forecasts = workspace.forecasts_at(now_option(now))
+        forecasts = workspace.forecasts_at(now)
         return forecasts, forecasts.series(cut, window_days=window_days)
 
 
@@ -95,54 +92,47 @@ def _sampling(trials: int, seed: int | None, uncertainty: bool, window: int | No
 
 
 @app.command()
+@with_options(CUT, OUTPUT, NOW)
 def when(
     ctx: typer.Context,
     items: Annotated[int, typer.Option("--items", "-n", help="Items still to finish.")],
     by: Annotated[str | None, typer.Option("--by", help="Also give the chance of finishing by this date.")] = None,
-    team: Team = None,
-    group: Group = None,
-    item_type: ItemType = None,
     window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
     exact: Exact = False,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    **shared: Any,
 ) -> None:
     """When will N items be done, at 50/70/85/95 %. Example: orgflow forecast when --items 40 --team AMQ"""
-    forecasts, series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
+    forecasts, series = _series(ctx, shared["now"], shared["cut"], window)
     sampling = _sampling(trials, seed, uncertainty)
     result = forecasts.when(series, items, by=day_option(by, "by"), sampling=sampling, exact=exact)
-    _render(result.metric_result(), fmt, columns)
+    _render(result.metric_result(), shared["fmt"], shared["columns"])
 
 
 @app.command("how-many")
+@with_options(CUT, OUTPUT, NOW)
 def how_many(
     ctx: typer.Context,
     by: Annotated[str | None, typer.Option("--by", help="Count items finished up to this date (inclusive).")] = None,
     days: Annotated[int | None, typer.Option("--days", help="…or over this many days from --now's day.")] = None,
-    team: Team = None,
-    group: Group = None,
-    item_type: ItemType = None,
     window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
     exact: Exact = False,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    **shared: Any,
 ) -> None:
     """How many items by a date (85 % = at least that many). Example: orgflow forecast how-many --by 2025-03-31"""
-    forecasts, series = _series(ctx, now, Cut(team=team, group=group, item_type=item_type), window)
+    forecasts, series = _series(ctx, shared["now"], shared["cut"], window)
     sampling = _sampling(trials, seed, uncertainty)
     result = forecasts.how_many(series, days=days, by=day_option(by, "by"), sampling=sampling, exact=exact)
-    _render(result.metric_result(), fmt, columns)
+    _render(result.metric_result(), shared["fmt"], shared["columns"])
 
 
 @app.command()
+@with_options(OUTPUT, NOW)
 def plan(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The plan: a YAML or CSV file of initiatives.")],
@@ -156,16 +146,17 @@ def plan(
     board: Annotated[
         bool, typer.Option("--board", help="Print the board (teams x time, dependencies) as JSON.")
     ] = False,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    *,
+    fmt: Format,
+    columns: list[str] | None,
+    now: datetime | None,
 ) -> None:
     """Finish dates of a plan's initiatives and their odds. Example: orgflow forecast plan plan.yaml --seed 1"""
     from orgflow.forecast.plan_file import load_plan
 
     initiatives = load_plan(path)
     with open_from(ctx, read_only=True) as workspace:
-        forecasts = workspace.forecasts_at(now_option(now))
+        forecasts = workspace.forecasts_at(now)
         series = forecasts.plan_series(initiatives, window_days=window)
     sampling = _sampling(trials, seed, uncertainty)
     # Calibrated by each team's record of past forecasts.
@@ -177,6 +168,7 @@ def plan(
 
 
 @app.command()
+@with_options(BACKTEST_WINDOW, CUT, OUTPUT, NOW)
 def backtest(
     ctx: typer.Context,
     horizon: Annotated[int, typer.Option("--horizon", help="Days ahead of each how-many forecast.")] = 30,
@@ -184,30 +176,29 @@ def backtest(
     window: Annotated[
         list[int] | None, typer.Option("--window", help="History window in days (repeat to compare several).")
     ] = None,
-    since: Annotated[str | None, typer.Option("--since", help="First forecast date, YYYY-MM-DD.")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Last forecast date, YYYY-MM-DD.")] = None,
     step: Annotated[int, typer.Option("--step", help="Days between forecast dates.")] = 7,
-    team: Team = None,
-    group: Group = None,
-    item_type: ItemType = None,
     trials: Trials = DEFAULT_BACKTEST_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
-    now: Now = None,
+    *,
+    since: date | None,
+    until: date | None,
+    cut: Cut,
+    fmt: Format,
+    columns: list[str] | None,
+    now: datetime | None,
 ) -> None:
     """How often past forecasts held, per window and confidence. Example: orgflow forecast backtest --window 30"""
     with open_from(ctx, read_only=True) as workspace:
-        forecasts = workspace.forecasts_at(now_option(now))
-        series = forecasts.history(Cut(team=team, group=group, item_type=item_type))
+        forecasts = workspace.forecasts_at(now)
+        series = forecasts.history(cut)
     result = forecasts.backtest(
         series,
         horizon_days=horizon,
         items=items,
         windows=tuple(window or DEFAULT_WINDOWS),
-        since=day_option(since, "since"),
-        until=day_option(until, "until"),
+        since=since,
+        until=until,
         step_days=step,
         sampling=_sampling(trials, seed, uncertainty),
     )

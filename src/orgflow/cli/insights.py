@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import now_option
+from orgflow.cli.option_blocks import FORMAT, now_block, with_options
 from orgflow.cli.render import Format, render
 from orgflow.values import json_value
 
@@ -49,16 +49,19 @@ def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[s
     return MetricResult("insights", DEFINITION, {**params, "rows": len(rows)}, table)
 
 
+NOW = now_block("Look from this date or instant (ISO 8601, UTC if no offset).")
+
+
+@with_options(NOW, FORMAT)
 def insights(
     ctx: typer.Context,
     team: Annotated[str | None, typer.Option("--team", "-t", help="Only this team's items and figures.")] = None,
     group: Annotated[
         str | None, typer.Option("--group", "-g", help="Only the teams of this group (any level).")
     ] = None,
-    now: Annotated[
-        str | None, typer.Option("--now", help="Look from this date or instant (ISO 8601, UTC if no offset).")
-    ] = None,
-    format: Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")] = Format.table,
+    *,
+    now: datetime | None,
+    fmt: Format,
 ) -> None:
     """Early warnings with evidence and a suggested action, ranked. Example: orgflow insights --team payments
 
@@ -66,12 +69,11 @@ def insights(
     """
     from orgflow.insights.finding import DEFINITION
 
-    instant = now_option(now)
     with open_from(ctx, read_only=True) as workspace:
-        findings = workspace.insights_at(instant).find(team=team, group=group)
+        findings = workspace.insights_at(now).find(team=team, group=group)
     params = {key: value for key, value in (("team", team), ("group", group)) if value is not None}
-    params["now"] = (instant or datetime.now(UTC)).isoformat()
-    if format is Format.json:
+    params["now"] = (now or datetime.now(UTC)).isoformat()
+    if fmt is Format.json:
         payload = {
             "metric": "insights",
             "definition": DEFINITION,
@@ -79,12 +81,12 @@ def insights(
             "rows": [_json_row(finding) for finding in findings],
         }
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
-    elif format is Format.csv:
+    elif fmt is Format.csv:
         columns = ("rule", "severity", "subject", "team", "impact_item_days", "title", "evidence", "suggested_action")
-        render(_result(findings, params, columns=columns), format)
+        render(_result(findings, params, columns=columns), fmt)
     else:
         columns = ("severity", "impact_item_days", "rule", "subject", "title")
-        render(_result(findings, params, columns=columns), format, limit=None)
+        render(_result(findings, params, columns=columns), fmt, limit=None)
 
 
 def _json_row(finding: Finding) -> dict[str, Any]:

@@ -4,7 +4,8 @@ An `OptionBlock` is a group of options and how a command reads them (``--since``
 cut options to one `Cut`). `with_options` gives a command function the options of its blocks: Typer
 sees them in its signature, after the function's context and before its own options, and the
 function receives each block's values as the block reads them. So a command declares only its own
-options; ``orgflow flow``, ``dora``, ``prs`` and ``deps`` take their shared ones from here.
+options; ``orgflow flow``, ``dora``, ``prs``, ``deps``, ``org``, ``forecast``, ``simulate`` and
+``insights`` take their shared ones from here.
 
 Light to import (``orgflow --help`` loads every group): Typer, and nothing the figures need.
 """
@@ -21,6 +22,7 @@ import typer
 
 from orgflow.cli.options import ColumnsOption, columns_option, day_option, now_option
 from orgflow.cli.render import Format
+from orgflow.query.window import Cut
 
 R = TypeVar("R")
 _KEYWORD = inspect.Parameter.KEYWORD_ONLY
@@ -98,6 +100,43 @@ OUTPUT = OptionBlock(
     lambda values: {"fmt": values["fmt"], "columns": columns_option(values["columns"])},
 )
 """--format and --columns: `fmt` (a `Format`) and `columns` (names in order, or None)."""
+FORMAT = OptionBlock((parameter("fmt", FormatOption, Format.table),))
+"""--format alone, as `fmt` (a `Format`): for output whose columns are fixed."""
+
+
+def _text_option(flag: str, help_text: str, *short: str) -> Any:
+    return Annotated[str | None, typer.Option(flag, *short, help=help_text)]
+
+
+CUT_OPTIONS: dict[str, inspect.Parameter] = {
+    "team": parameter("team", _text_option("--team", "Only this team's items.", "-t")),
+    "group": parameter("group", _text_option("--group", "Only items of teams in this group (any level).", "-g")),
+    "item_type": parameter("item_type", _text_option("--type", "Only this item type or flow type (feature, defect…).")),
+    "value_stream": parameter("value_stream", _text_option("--value-stream", "Only teams of this value stream.")),
+    "project": parameter("project", _text_option("--project", "Only this project or repository.")),
+    "phase": parameter(
+        "phase",
+        _text_option(
+            "--phase",
+            "Only the stages of this phase (orgflow.yaml phases): rows by stage or phase, items now in it.",
+        ),
+    ),
+}
+"""The options that cut the items a figure covers, by `Cut` field."""
+
+
+def cut_block(*fields: str) -> OptionBlock:
+    """The cut options of `fields` (keys of `CUT_OPTIONS`, in order), read as one `Cut` (`cut`)."""
+
+    return OptionBlock(
+        tuple(CUT_OPTIONS[name] for name in fields), lambda values: {"cut": Cut(**values)}, gives=("cut",)
+    )
+
+
+CUT = cut_block("team", "group", "item_type", "value_stream", "project")
+"""--team, --group, --type, --value-stream and --project, read as one `Cut`."""
+PHASED_CUT = cut_block("team", "group", "item_type", "value_stream", "project", "phase")
+"""The `CUT` options and --phase, for the figures a phase narrows (`orgflow.registry.Figure.phased`)."""
 
 
 def now_block(help_text: str) -> OptionBlock:

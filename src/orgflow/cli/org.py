@@ -1,17 +1,20 @@
-"""`orgflow org ...`: the organization as of a date, its design checks, a group's history and a Team API."""
+"""`orgflow org ...`: the organization as of a date, its design checks, a group's history and a Team API.
+
+--date is declared once here, --format and --columns in `orgflow.cli.option_blocks`.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from datetime import UTC, date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import ColumnsOption, columns_option
+from orgflow.cli.option_blocks import FORMAT, OUTPUT, OptionBlock, parameter, with_options
 from orgflow.cli.render import Format, console, render
 from orgflow.errors import InputError
 from orgflow.values import json_value
@@ -23,7 +26,6 @@ app = typer.Typer(
 DateOption = Annotated[
     str | None, typer.Option("--date", "-d", help="The day to look at, YYYY-MM-DD (default: today, UTC).")
 ]
-FormatOption = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
 GroupArgument = Annotated[str, typer.Argument(help="Group id (team, cluster, area or org).")]
 
 
@@ -36,65 +38,62 @@ def _day(text: str | None) -> date:
         raise InputError(f"not a date ({text!r})", field="--date", hint="write YYYY-MM-DD") from None
 
 
+DATE = OptionBlock((parameter("day", DateOption),), lambda values: {"day": _day(values["day"])})
+"""--date, read as `day` (default: today, UTC)."""
+
+
 @app.command()
-def summary(
-    ctx: typer.Context, day: DateOption = None, fmt: FormatOption = Format.table, columns: ColumnsOption = None
-) -> None:
+@with_options(DATE, OUTPUT)
+def summary(ctx: typer.Context, *, day: date, fmt: Format, columns: list[str] | None) -> None:
     """One row per group on the date: kind, type, parent, members, checks failed. Example: orgflow org summary"""
     with open_from(ctx, read_only=True) as workspace:
-        render(workspace.org.summary(_day(day)), fmt, columns=columns_option(columns))
+        render(workspace.org.summary(day), fmt, columns=columns)
 
 
 @app.command()
+@with_options(DATE, OUTPUT)
 def members(
     ctx: typer.Context,
     group: GroupArgument,
-    day: DateOption = None,
     all_levels: Annotated[bool, typer.Option("--all", help="Include the groups below it.")] = False,
-    fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    **shared: Any,
 ) -> None:
     """People in a group on the date, with role and allocation. Example: orgflow org members checkout -d 2025-01-01"""
     with open_from(ctx, read_only=True) as workspace:
         render(
-            workspace.org.members(group, _day(day), descendants=all_levels),
-            fmt,
-            columns=columns_option(columns),
+            workspace.org.members(group, shared["day"], descendants=all_levels),
+            shared["fmt"],
+            columns=shared["columns"],
         )
 
 
 @app.command()
+@with_options(DATE, OUTPUT)
 def checks(
     ctx: typer.Context,
     group: Annotated[str | None, typer.Option("--group", "-g", help="Only this group and the groups below it.")] = None,
-    day: DateOption = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed checks.")] = False,
-    fmt: FormatOption = Format.table,
-    columns: ColumnsOption = None,
+    **shared: Any,
 ) -> None:
     """Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed"""
     with open_from(ctx, read_only=True) as workspace:
-        render(
-            workspace.org.checks(_day(day), group, failed_only=failed),
-            fmt,
-            columns=columns_option(columns),
-        )
+        render(workspace.org.checks(shared["day"], group, failed_only=failed), shared["fmt"], columns=shared["columns"])
 
 
 @app.command()
-def history(
-    ctx: typer.Context, group: GroupArgument, fmt: FormatOption = Format.table, columns: ColumnsOption = None
-) -> None:
+@with_options(OUTPUT)
+def history(ctx: typer.Context, group: GroupArgument, *, fmt: Format, columns: list[str] | None) -> None:
     """A group's size on every day its membership changed. Example: orgflow org history shipping"""
     with open_from(ctx, read_only=True) as workspace:
-        render(workspace.org.history(group), fmt, columns=columns_option(columns))
+        render(workspace.org.history(group), fmt, columns=columns)
 
 
 @app.command()
-def team(ctx: typer.Context, group: GroupArgument, day: DateOption = None, fmt: FormatOption = Format.table) -> None:
+@with_options(DATE, FORMAT)
+def team(ctx: typer.Context, group: GroupArgument, *, day: date, fmt: Format) -> None:
     """A team's Team API: members, owned components, dependencies, checks. Example: orgflow org team checkout"""
     with open_from(ctx, read_only=True) as workspace:
-        api = workspace.org.team_api(group, _day(day))
+        api = workspace.org.team_api(group, day)
     parts = {"members": api.members, "components": api.components, "dependencies": api.dependencies}
     parts["checks"] = api.checks
     if fmt is Format.json:

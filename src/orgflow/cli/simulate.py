@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.options import ColumnsOption, columns_option, day_option
+from orgflow.cli.option_blocks import OUTPUT, window_block, with_options
 from orgflow.cli.render import Format, console, error_console, render
 
 if TYPE_CHECKING:
@@ -37,7 +38,8 @@ Seed = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the
 Horizon = Annotated[float, typer.Option("--horizon", min=1, help="Simulated days measured (after the warm-up).")]
 Warmup = Annotated[float, typer.Option("--warmup", min=0, help="Simulated days before measuring (queues fill up).")]
 Processes = Annotated[int, typer.Option("--processes", "-p", min=1, help="Processes running replications.")]
-Fmt = Annotated[Format, typer.Option("--format", "-f", help="table, csv or json.")]
+HISTORY = window_block("First day of history used (YYYY-MM-DD).", "Day after the last one used (YYYY-MM-DD).")
+"""--since and --until of `calibrate`: the days of history the model is fitted to."""
 
 
 def _settings(replications: int, seed: int, horizon: float, warmup: float, processes: int) -> RunSettings:
@@ -68,7 +70,7 @@ def _progress(fmt: Format) -> Iterator[Any]:
 def _simulate(
     ctx: typer.Context,
     fmt: Format,
-    columns: str | None,
+    columns: list[str] | None,
     call: Callable[[Simulation, Any], MetricResult],
     *,
     limit: int | None = 200,
@@ -76,20 +78,22 @@ def _simulate(
     """Open the workspace read-only, run `call(ws.simulate, on_progress)` under a progress bar, render."""
     with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
         result = call(workspace.simulate, progress)
-    render(result, fmt, columns=columns_option(columns), limit=limit)
+    render(result, fmt, columns=columns, limit=limit)
 
 
 @app.command()
+@with_options(HISTORY, OUTPUT)
 def calibrate(
     ctx: typer.Context,
     team: Team = None,
-    since: Annotated[str | None, typer.Option("--since", help="First day of history used (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Day after the last one used (YYYY-MM-DD).")] = None,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the model here (YAML, editable).")] = None,
     replications: Replications = 10,
     seed: Seed = 1,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
+    *,
+    since: date | None,
+    until: date | None,
+    fmt: Format,
+    columns: list[str] | None,
 ) -> None:
     """Fit a model to the history and show its fit there. Example: orgflow simulate calibrate --out model.yaml"""
     from orgflow.simulate.model_file import dump_network, write_network
@@ -98,8 +102,8 @@ def calibrate(
     with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
         calibration = workspace.simulate.calibrate(
             team=team,
-            since=day_option(since, "since"),
-            until=day_option(until, "until"),
+            since=since,
+            until=until,
             settings=settings,
             on_progress=progress,
         )
@@ -115,10 +119,11 @@ def calibrate(
     elif fmt is Format.table:
         console.print(dump_network(calibration.network, header=header), markup=False, highlight=False)
     if calibration.fit is not None:
-        render(calibration.fit, fmt, columns=columns_option(columns))
+        render(calibration.fit, fmt, columns=columns)
 
 
 @app.command()
+@with_options(OUTPUT)
 def run(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(help="The scenario: a YAML file of changes.")],
@@ -128,8 +133,9 @@ def run(
     horizon: Horizon = 365,
     warmup: Warmup = 90,
     processes: Processes = 1,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
+    *,
+    fmt: Format,
+    columns: list[str] | None,
 ) -> None:
     """A scenario against its baseline, with 95 % intervals. Example: orgflow simulate run scenario.yaml"""
     settings = _settings(replications, seed, horizon, warmup, processes)
@@ -143,6 +149,7 @@ def run(
 
 
 @app.command()
+@with_options(OUTPUT)
 def leverage(
     ctx: typer.Context,
     team: Team = None,
@@ -152,8 +159,9 @@ def leverage(
     horizon: Horizon = 365,
     warmup: Warmup = 90,
     processes: Processes = 1,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
+    *,
+    fmt: Format,
+    columns: list[str] | None,
 ) -> None:
     """Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout"""
     settings = _settings(replications, seed, horizon, warmup, processes)
@@ -166,6 +174,7 @@ def leverage(
 
 
 @app.command()
+@with_options(OUTPUT)
 def backtest(
     ctx: typer.Context,
     team: Team = None,
@@ -173,8 +182,9 @@ def backtest(
     replications: Replications = 10,
     seed: Seed = 1,
     processes: Processes = 1,
-    fmt: Fmt = Format.table,
-    columns: ColumnsOption = None,
+    *,
+    fmt: Format,
+    columns: list[str] | None,
 ) -> None:
     """Calibrate on the first part of the history, predict the rest. Example: orgflow simulate backtest --split 0.7"""
     settings = _settings(replications, seed, 365, 90, processes)

@@ -28,31 +28,16 @@ LABELS: dict[str, str] = {name: column.heading for name, column in figures.COLUM
 column). JSON and CSV keep the column names."""
 
 
+_FLAGS = frozenset({"small_sample", "revision_known", "first_recorded", "failed"})
+_RATIOS = ("_hours", "_rate", "_per_day", "_per_week", "_median")
 _COUNTS = frozenset(
     [
-        "deployments",
-        "changes",
-        "negative_lead_times",
-        "failed_deployments",
-        "failures_explicit",
-        "failures_inferred",
-        "recovered",
-        "unrecovered",
-        "hotfixes",
-        "rollbacks",
-        "incidents",
-        "incidents_explicit",
-        "incidents_inferred",
-        "incidents_unlinked",
-        "unknown_revisions",
-        "first_recorded_deployments",
-        "commits_before_first_deployment",
+        *(name for name in figures.SUMMARY_FIGURES if not name.endswith(_RATIOS) and name not in _FLAGS),
         "new_commits",
         "count",
     ]
 )
-_FLAGS = frozenset({"small_sample", "revision_known", "first_recorded", "failed"})
-_RATIOS = ("_hours", "_rate", "_per_day", "_per_week", "_median")
+"""The summary's figures that are neither hours, rates nor flags are counts; so are these two detail columns."""
 
 
 def _column_type(name: str) -> pa.DataType:

@@ -11,6 +11,26 @@ from __future__ import annotations
 from orgflow import registry
 from orgflow.registry import Column, columns
 
+PERCENTILES = (50, 70, 85, 95)
+"""The lead and cycle time percentiles of the flow summary."""
+ITEM_COLUMNS = ("source", "item_id", "title", "team_id", "group_id", "project", "item_type", "flow_type")
+"""The columns that say which item a row is."""
+SUMMARY_COLUMNS = (
+    "finished",
+    "cancelled",
+    *[f"lead_time_p{p}" for p in PERCENTILES],
+    *[f"cycle_time_p{p}" for p in PERCENTILES],
+    "throughput_per_week",
+    "wip",
+    "flow_efficiency",
+    "skipped_start",
+    "small_sample",
+    "unknown_reasons",
+)
+"""The flow summary's figures, in order, after its `--by` keys."""
+ITEM_DETAIL_COLUMNS = ("created_at", "started_at", "finished_at", "outcome", "current_stage", "skipped_start")
+"""The item list's columns after `ITEM_COLUMNS` and before its durations."""
+
 COLUMNS: dict[str, Column] = columns(
     # Row keys (`--by` and item fields).
     ("team", "Team"),

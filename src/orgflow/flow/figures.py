@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from orgflow.errors import InputError
 from orgflow.flow import queries
-from orgflow.flow.definitions import pick
+from orgflow.flow.definitions import ITEM_COLUMNS, ITEM_DETAIL_COLUMNS, SUMMARY_COLUMNS, pick
 from orgflow.flow.own_windows import rows_in_own_windows
 from orgflow.query.window import PERIODS
 from orgflow.registry import Figure, NoOptions, option, setting
@@ -104,26 +104,6 @@ class SleOptions:
     last_items: int = setting("thresholds.sle_items")
 
 
-_ITEM = ("source", "item_id", "title", "team_id", "group_id", "project", "item_type", "flow_type")
-"""The columns that say which item a row is."""
-_SUMMARY = (
-    "finished",
-    "cancelled",
-    "lead_time_p50",
-    "lead_time_p70",
-    "lead_time_p85",
-    "lead_time_p95",
-    "cycle_time_p50",
-    "cycle_time_p70",
-    "cycle_time_p85",
-    "cycle_time_p95",
-    "throughput_per_week",
-    "wip",
-    "flow_efficiency",
-    "skipped_start",
-    "small_sample",
-    "unknown_reasons",
-)
 _BY_KEYS = ("team", "group", "type", "flow_type", "project", "value_stream")
 
 FIGURES: tuple[Figure, ...] = (
@@ -135,7 +115,7 @@ FIGURES: tuple[Figure, ...] = (
         help="Headline figures per team, group or type. Example: orgflow flow summary --by team",
         options=SummaryOptions,
         build=queries.summary,
-        columns=pick(*_SUMMARY),
+        columns=pick(*SUMMARY_COLUMNS),
         core=(
             *_BY_KEYS,
             "finished",
@@ -158,7 +138,7 @@ FIGURES: tuple[Figure, ...] = (
         help="Lead time (created → finished) of each finished item. Example: orgflow flow lead-time --team AMQ",
         options=FinishedOptions,
         build=queries.lead_time,
-        columns=pick(*_ITEM, "created_at", "finished_at", "outcome", "lead_time_days"),
+        columns=pick(*ITEM_COLUMNS, "created_at", "finished_at", "outcome", "lead_time_days"),
         core=("item_id", "title", "team_id", "finished_at", "lead_time_days"),
     ),
     Figure(
@@ -170,7 +150,7 @@ FIGURES: tuple[Figure, ...] = (
         "Example: orgflow flow cycle-time --since 2024-01-01",
         options=FinishedOptions,
         build=queries.cycle_time,
-        columns=pick(*_ITEM, "started_at", "finished_at", "skipped_start", "outcome", "cycle_time_days"),
+        columns=pick(*ITEM_COLUMNS, "started_at", "finished_at", "skipped_start", "outcome", "cycle_time_days"),
         core=("item_id", "title", "team_id", "finished_at", "cycle_time_days"),
         note="cycle time (started_at = finished_at - reported cycle time)",
     ),
@@ -205,6 +185,7 @@ FIGURES: tuple[Figure, ...] = (
         options=NoOptions,
         build=queries.cfd,
         columns=pick("date", "stage", "stage_order", "count"),
+        phased=True,
     ),
     Figure(
         "age",
@@ -214,9 +195,12 @@ FIGURES: tuple[Figure, ...] = (
         options=AgeOptions,
         build=queries.age,
         window=False,
-        columns=pick(*_ITEM, "started_at", "current_stage", "age_days", "stage_age_days", "sle_days", "over_sle"),
+        columns=pick(
+            *ITEM_COLUMNS, "started_at", "current_stage", "age_days", "stage_age_days", "sle_days", "over_sle"
+        ),
         core=("item_id", "title", "team_id", "current_stage", "age_days", "sle_days", "over_sle"),
         params=("sle_percentile",),
+        phased=True,
     ),
     Figure(
         "efficiency",
@@ -250,6 +234,7 @@ FIGURES: tuple[Figure, ...] = (
         columns=pick("stage", "stage_order", "items", "total_days", "mean_days", "p50_days", "p85_days", "share"),
         params=("level", "by"),
         note="time per {level}",
+        phased=True,
     ),
     Figure(
         "time-in-stage",
@@ -259,9 +244,10 @@ FIGURES: tuple[Figure, ...] = (
         options=LevelOptions,
         build=queries.time_in_stage,
         window=False,
-        columns=pick(*_ITEM, "stage", "stage_order", "category", "days", "entries"),
+        columns=pick(*ITEM_COLUMNS, "stage", "stage_order", "category", "days", "entries"),
         params=("level",),
         command=False,
+        phased=True,
     ),
     Figure(
         "items",
@@ -270,18 +256,7 @@ FIGURES: tuple[Figure, ...] = (
         help="The items behind the figures. Example: orgflow flow items --team payments --state open",
         options=ItemsOptions,
         build=queries.items,
-        columns=pick(
-            *_ITEM,
-            "created_at",
-            "started_at",
-            "finished_at",
-            "outcome",
-            "current_stage",
-            "skipped_start",
-            "lead_time_days",
-            "cycle_time_days",
-            "age_days",
-        ),
+        columns=pick(*ITEM_COLUMNS, *ITEM_DETAIL_COLUMNS, "lead_time_days", "cycle_time_days", "age_days"),
         core=(
             "item_id",
             "title",
@@ -295,6 +270,7 @@ FIGURES: tuple[Figure, ...] = (
         params=("stage", "state"),
         # The stage is a bound value like the cut's: one compiled query serves every stage.
         bound=("stage",),
+        phased=True,
     ),
     Figure(
         "sle",
@@ -316,7 +292,7 @@ FIGURES: tuple[Figure, ...] = (
         help="Time items spent blocked (flag, blocked stage, cross-team links). Example: orgflow flow blocked",
         options=NoOptions,
         build=queries.blocked,
-        columns=pick(*_ITEM, "flagged_days", "status_days", "link_days", "blocked_days"),
+        columns=pick(*ITEM_COLUMNS, "flagged_days", "status_days", "link_days", "blocked_days"),
         core=("item_id", "title", "team_id", "blocked_days"),
     ),
     Figure(

@@ -11,10 +11,9 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
+from orgflow.flow.definitions import ITEM_COLUMNS
 from orgflow.flow.history import Instant, in_days, instant, ratio
 from orgflow.query.window import AnyWindow
-
-ITEM_COLUMNS = ("source", "item_id", "title", "team_id", "group_id", "project", "item_type", "flow_type")
 
 
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:

@@ -9,13 +9,15 @@ value stream. A cut's `phase` narrows a figure to the part of the flow in that p
 
 A stage belongs to the phase the first workflow naming it gives it (as `orgflow.flow.browse.stage_catalog`
 reads the config). Figures whose rows have none of these columns (summary, throughput, WIP, ...) count
-items, not stages: a phase given to them is an `InputError`, not silently ignored.
+items, not stages: a phase given to them is an `InputError`, not silently ignored. The figures a phase
+narrows are declared so (`orgflow.registry.Figure.phased`): their commands take --phase, their routes ``phase``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from orgflow import registry
 from orgflow.errors import InputError
 
 if TYPE_CHECKING:
@@ -23,8 +25,10 @@ if TYPE_CHECKING:
 
     from orgflow.config import Config
 
-PHASED = ("age", "cfd", "items", "stages", "time-in-stage")
-"""The figures a phase narrows (the others have no rows by stage)."""
+
+def phased() -> tuple[str, ...]:
+    """The names of the figures a phase narrows (declared `phased`; the others have no rows by stage)."""
+    return tuple(item.name for item in registry.figures("flow") if item.phased)
 
 
 def in_phase(table: pa.Table, *, metric: str, phase: str, config: Config) -> pa.Table:
@@ -44,7 +48,7 @@ def in_phase(table: pa.Table, *, metric: str, phase: str, config: Config) -> pa.
         raise InputError(
             f"the phase narrows figures by stage, not {metric}",
             field="phase",
-            hint=f"give a phase to {', '.join(PHASED)} only",
+            hint=f"give a phase to {', '.join(phased())} only",
         )
     stages = pa.array(sorted(config.phase_stages(phase)), type=pa.string())
     return table.filter(pc.fill_null(pc.is_in(table[column], value_set=stages), False))

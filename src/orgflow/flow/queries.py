@@ -176,6 +176,7 @@ def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTe
     from ibis import _
 
     from orgflow.flow import flow_time
+    from orgflow.flow.definitions import ITEM_DETAIL_COLUMNS
     from orgflow.query.compiled import bound
 
     assert terms is not None
@@ -191,12 +192,7 @@ def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTe
         touched = touched.filter(_.finished_at.notnull())
     return touched.select(
         *flow_time.ITEM_COLUMNS,
-        "created_at",
-        "started_at",
-        "finished_at",
-        "outcome",
-        "current_stage",
-        "skipped_start",
+        *ITEM_DETAIL_COLUMNS,
         lead_time_days=flow_time.days_between(_.created_at, _.finished_at),
         cycle_time_days=flow_time.days_between(_.started_at, _.finished_at),
         age_days=ibis.ifelse(touched.finished_at.isnull(), flow_time.days_between(touched.started_at, facts.now), None),

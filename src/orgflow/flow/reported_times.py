@@ -22,7 +22,6 @@ when called, so a process that runs a kept query (`orgflow.query.compiled_sql`) 
 
 from __future__ import annotations
 
-import weakref
 from typing import TYPE_CHECKING, NamedTuple
 
 from orgflow.config import status_key
@@ -37,12 +36,6 @@ if TYPE_CHECKING:
 KEYS_TABLE = "of_reported_keys"
 NO_HISTORY = "inferred"
 """The `history` of a work item whose status history is unknown (only created and resolved)."""
-
-
-_BUILT: weakref.WeakKeyDictionary[duckdb.DuckDBPyConnection, dict[tuple[str, str], tuple[object, ...]]] = (
-    weakref.WeakKeyDictionary()
-)
-"""Per connection, the inputs each set of reported tables was last built from."""
 
 
 class ReportedTables(NamedTuple):
@@ -68,21 +61,28 @@ def build_reported_tables(
     - `names.items`: per such item, reported_active_us, reported_wait_us and reported_cycle_us.
 
     ``ik`` is the item's key in `facts`. Every query then joins a small table instead of mapping the
-    reported rows again. Building them takes some 40 ms on the Apache export, so tables already built
-    on this connection from the same facts table, data (last import, row counts) and mapping are
-    kept (`lookups`, the workspace's, remembers the mapping's digest). Like the workspace's
-    `Lookups.build`, call it outside any explicit transaction.
+    reported rows again. Building them takes some 40 ms on the Apache export, so tables `lookups`
+    (the workspace's, `Lookups.derived_current`) built on this connection from the same facts table,
+    data (last import, row counts) and mapping (its digest) are kept; None: a `Lookups` that
+    remembers nothing, so they are built. Like the workspace's `Lookups.build`, call it outside any
+    explicit transaction.
     """
+    if lookups is None:
+        lookups = Lookups(connection)
     (stamp,) = connection.execute(
         "SELECT [(SELECT coalesce(max(import_id), 0) FROM imports), (SELECT count(*) FROM work_items), "
         "(SELECT count(*) FROM reported_status_times)]"
     ).fetchone()
-    signature = (facts, tuple(stamp), *(lookups or Lookups(connection)).digests(("of_status_map",)))
-    built = _BUILT.setdefault(connection, {})
-    if built.get(names) == signature:
+    signature = (facts, tuple(stamp), *lookups.digests(("of_status_map",)))
+    if lookups.derived_current(names, signature):
         return
-    # Forgotten first: a build that fails half way must not be taken for a complete one.
-    built.pop(names, None)
+    lookups.derived_building(names)
+    _create_tables(connection, facts, names)
+    lookups.derived_built(names, signature)
+
+
+def _create_tables(connection: duckdb.DuckDBPyConnection, facts: str, names: ReportedTables) -> None:
+    """Write the tables `build_reported_tables` describes, unconditionally."""
     reported_names = connection.execute(
         "SELECT DISTINCT status FROM reported_status_times WHERE status IS NOT NULL ORDER BY 1"
     ).fetchall()
@@ -110,7 +110,6 @@ def build_reported_tables(
         f"CAST(sum(CASE WHEN category IN ('active', 'wait', 'unmapped') AND NOT ({active}) "
         f"THEN duration_us ELSE 0 END) AS BIGINT) AS reported_wait_us FROM {names.statuses} GROUP BY ik)"
     )
-    built[names] = signature
 
 
 def reported_item_times(tables: TableSource, names: ReportedTables) -> ir.Table:

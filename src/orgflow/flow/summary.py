@@ -6,12 +6,11 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
+from orgflow.flow.definitions import PERCENTILES, SUMMARY_COLUMNS
 from orgflow.flow.flow_time import aggregate, days_between
 from orgflow.flow.history import Instant, instant, ratio
 from orgflow.flow.reported_times import with_reported_times
 from orgflow.query.window import AnyWindow
-
-PERCENTILES = (50, 70, 85, 95)
 
 NO_FINISHED = "lead_time, cycle_time, flow_efficiency: no item finished in the window"
 NO_STATUS_HISTORY = (
@@ -140,17 +139,4 @@ def flow_summary(
         ),
         **cycle_times,
     ).drop("active_us", "cycle_us", "timed")
-    ordered = [
-        *groups,
-        "finished",
-        "cancelled",
-        *[f"lead_time_p{p}" for p in PERCENTILES],
-        *[f"cycle_time_p{p}" for p in PERCENTILES],
-        "throughput_per_week",
-        "wip",
-        "flow_efficiency",
-        "skipped_start",
-        "small_sample",
-        "unknown_reasons",
-    ]
-    return result.select(*ordered).order_by(groups or "finished")
+    return result.select(*groups, *SUMMARY_COLUMNS).order_by(groups or "finished")

@@ -163,7 +163,7 @@ def daily_throughput(
     Raises:
         InputError: an unknown team or group, or a window shorter than one day.
     """
-    service = ws.metrics if now is None else ws.metrics_at(now)
+    service = ws.flow if now is None else ws.flow_at(now)
     return series_from(service, Cut(team=team, group=group, item_type=item_type), window_days=window_days)
 
 

@@ -56,6 +56,10 @@ class Lookups:
     workspace's) must build outside any explicit transaction: a rollback would undo writes its
     memory outlives. Builds inside a transaction (an import refreshing the stored facts) use a
     `Lookups` of their own, or `build_lookups`.
+
+    Tables derived from the lookups and the store (the reported times of
+    `orgflow.flow.reported_times`) are remembered the same way: `derived_current` says whether they
+    still hold what the given inputs give, so a second figure of the process does not build them again.
     """
 
     def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
@@ -64,6 +68,9 @@ class Lookups:
         """The columns and rows each lookup was last written with by this object."""
         self._digests: dict[tuple[str, ...], list[str]] = {}
         """`digests` answers since this object last wrote a lookup."""
+        self._derived: dict[object, tuple[object, ...]] = {}
+        """Per set of tables derived from the lookups (`derived_current`), the inputs this object last
+        built it from."""
         self._stamp: str | None = None
 
     def _check_stamp(self) -> None:
@@ -72,6 +79,7 @@ class Lookups:
         if stamp is None or stamp != self._stamp:
             self._written.clear()
             self._digests.clear()
+            self._derived.clear()
             self._stamp = stamp
 
     def _restamp(self) -> None:
@@ -112,6 +120,25 @@ class Lookups:
                 digests.append(f"{count} {total}")
             self._digests[names] = digests
         return self._digests[names]
+
+    def derived_current(self, key: object, inputs: tuple[object, ...]) -> bool:
+        """Whether the tables named by `key`, derived from the lookups and the store (such as
+        `orgflow.flow.reported_times.build_reported_tables`), were last built by this object from
+        `inputs`, with no build on the connection by anyone else since (see `derived_built`)."""
+        self._check_stamp()
+        return self._derived.get(key) == inputs
+
+    def derived_building(self, key: object) -> None:
+        """Call before (re)building the derived tables `key`: forgets them (a build that fails half way
+        must not be taken for a complete one) and leaves a new stamp, so other objects that remember
+        them (or lookups) on this connection forget too."""
+        self._check_stamp()
+        self._derived.pop(key, None)
+        self._restamp()
+
+    def derived_built(self, key: object, inputs: tuple[object, ...]) -> None:
+        """Remember that the derived tables `key` now hold what `inputs` give (after `derived_building`)."""
+        self._derived[key] = inputs
 
 
 def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:

@@ -17,8 +17,8 @@ from orgflow.views.context import Chart, Context
 from orgflow.views.filters import Filters
 from orgflow.views.flow import FlowView, group_view, team_view
 from orgflow.views.formatting import TEMPLATES_DIR, format_cell, format_instant
+from orgflow.views.hub import MetricsHub
 from orgflow.views.organization import OrganizationView, organization_page
-from orgflow.web.hub import MetricsHub
 
 REPORT_TEMPLATES = Path(__file__).parent / "templates"
 STYLESHEET = Path(__file__).resolve().parents[1] / "web" / "static" / "app.css"

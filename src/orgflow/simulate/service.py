@@ -55,7 +55,7 @@ class Simulation:
     def history(self) -> History:
         """The flow history (read once)."""
         if self._history is None:
-            service = self._workspace.metrics
+            service = self._workspace.flow
             self._history = read_history(self._workspace, service)
             if self._history.start.size == 0:
                 raise InputError("the workspace has no started items to calibrate on", hint="import work items first")

@@ -2,6 +2,7 @@
 
 - `filters`: the window and cut of a page (`Filters`), read from and written back to a URL.
 - `context`: where figures come from and links go (`Context`, `Hub`, `Paths`) and a chart (`Chart`).
+- `hub`: the workspace behind the pages, with prepared services and kept results (`MetricsHub`).
 - `cards`: a team's or group's headline figures with trends and the window rules' flags.
 - `organization`: the org's, clusters' and teams' cards and the stage map (the organization page).
 - `flow`: a cluster's or a team's page (card, teams' cards, flow charts); `summary`: its figures table.

@@ -41,8 +41,8 @@ def parse_now(text: str | None) -> datetime | None:
 
 
 @dataclass(frozen=True)
-class Filters:
-    """One view's filters: the cut, the window (resolved to dates) and the phase.
+class Filters(Cut):
+    """One view's filters: the cut and the phase (the fields of `Cut`), and the window (resolved to dates).
 
     `since` and `until` are inclusive UTC days (None: the metric's default, from the first item to
     yesterday). `window` is the preset that produced them, or "custom".
@@ -51,12 +51,6 @@ class Filters:
     window: str = DEFAULT_WINDOW
     since: date | None = None
     until: date | None = None
-    team: str | None = None
-    group: str | None = None
-    item_type: str | None = None
-    value_stream: str | None = None
-    project: str | None = None
-    phase: str | None = None
     now_text: str | None = None
 
     @classmethod
@@ -142,7 +136,7 @@ class Filters:
 
     def cut(self, *, phase: bool = True) -> Cut:
         """The items (and, by the phase, the stages) these filters cover; without the phase when not
-        `phase`, for a figure the phase does not narrow (`orgflow.flow.phases.PHASED`) or that a page
+        `phase`, for a figure the phase does not narrow (`orgflow.registry.Figure.phased`) or that a page
         shows whole."""
         return Cut(
             team=self.team,

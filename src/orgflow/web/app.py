@@ -23,10 +23,10 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from orgflow.errors import ErrorKind, InputError
+from orgflow.views.hub import MetricsHub
 from orgflow.web import assets
 from orgflow.web.caching import ResponseCaching
 from orgflow.web.dependencies import reject_nul_bytes
-from orgflow.web.hub import MetricsHub
 from orgflow.web.rendering import templates
 
 log = logging.getLogger("orgflow.web")

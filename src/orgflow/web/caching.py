@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from orgflow.errors import InputError
 from orgflow.views.filters import parse_now
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 
 _KEPT_TYPES = ("text/html", "application/json")
 # Plan and scenario pages read a file that may change while the app runs; the hub keys their figures

@@ -19,8 +19,8 @@ from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Context
 from orgflow.views.filters import Filters, parse_now
+from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import WebPaths, parse_filters
-from orgflow.web.hub import MetricsHub
 
 T = TypeVar("T")
 

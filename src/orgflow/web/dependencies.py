@@ -14,7 +14,7 @@ from orgflow.errors import InputError, NotFoundError
 from orgflow.query.window import Cut
 from orgflow.views.context import Context
 from orgflow.views.filters import DEFAULT_WINDOW, Filters, parse_now
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 
 
 def reject_nul_bytes(request: Request) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 from orgflow.web.org_views import AsOf, group_exists_on, group_href, org_service, org_summary, query_at, sociotech
 
 EDGE_KINDS = ("declared", "coupling", "blocking")

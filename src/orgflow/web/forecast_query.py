@@ -23,8 +23,8 @@ from orgflow.forecast.defaults import DEFAULT_TRIALS, DEFAULT_WINDOW_DAYS
 from orgflow.forecast.service import Sampling
 from orgflow.query.window import Cut
 from orgflow.views.filters import parse_date, parse_now
+from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep
-from orgflow.web.hub import MetricsHub
 
 DEFAULT_ITEMS = 50
 DEFAULT_SEED = 1

@@ -10,19 +10,19 @@ The page and its JSON twins call `forecast_view`, which asks the workspace's for
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from orgflow.charts.forecast import forecast_chart, history_chart
 from orgflow.flow.browse import OrgTree, org_tree
 from orgflow.flow.service import FlowService
-from orgflow.forecast.history import Sufficiency, ThroughputSeries
+from orgflow.forecast.history import ThroughputSeries
 from orgflow.forecast.result import ForecastResult
-from orgflow.forecast.service import DEFAULT_HOW_MANY_DAYS
+from orgflow.forecast.service import DEFAULT_HOW_MANY_DAYS, Outlook
 from orgflow.views.context import Chart
+from orgflow.views.hub import MetricsHub
 from orgflow.web.forecast_query import ForecastQuery
-from orgflow.web.hub import MetricsHub
 
 __all__ = ["DEFAULT_HOW_MANY_DAYS", "ForecastView", "cut_label", "forecast_view", "items_href"]
 
@@ -33,9 +33,10 @@ def items_href(now_text: str | None = None, **params: Any) -> str:
     return "/items" + ("?" + urlencode(values) if values else "")
 
 
-@dataclass(frozen=True)
-class ForecastView:
-    """A forecast page: the history and its verdict, and (when the history suffices) both forecasts.
+@dataclass(frozen=True, kw_only=True)
+class ForecastView(Outlook):
+    """A forecast page: the outlook of its query's cut (the history and its verdict, and when the history
+    suffices both forecasts), with the cut's label and the page's charts.
 
     `when` answers "when will `items` items be done" (with the chance of `by` when given);
     `how_many` answers "how many by `how_many_by`" (`by`, or the next 90 days).
@@ -43,12 +44,6 @@ class ForecastView:
 
     query: ForecastQuery
     label: str
-    now: datetime
-    series: ThroughputSeries
-    sufficiency: Sufficiency
-    when: ForecastResult | None = None
-    how_many: ForecastResult | None = None
-    how_many_by: date | None = None
     charts: dict[str, Chart] = field(default_factory=dict)
 
     @property
@@ -103,7 +98,7 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
         charts = _history_charts(query, outlook.series)
         when, how_many = outlook.when, outlook.how_many
         if when is None or how_many is None:
-            return ForecastView(query, label, outlook.now, outlook.series, outlook.sufficiency, charts=charts)
+            return ForecastView(**vars(outlook), query=query, label=label, charts=charts)
         trials = query.sampling.trials
         charts = {
             "when": Chart(
@@ -124,9 +119,7 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
             ),
             **charts,
         }
-        return ForecastView(
-            query, label, outlook.now, outlook.series, outlook.sufficiency, when, how_many, outlook.how_many_by, charts
-        )
+        return ForecastView(**vars(outlook), query=query, label=label, charts=charts)
 
     return hub.cached(key, build, now=now)
 

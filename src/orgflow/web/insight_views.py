@@ -15,8 +15,8 @@ from urllib.parse import urlencode
 from orgflow.flow.browse import org_tree
 from orgflow.insights.ranking import TOP_FINDINGS
 from orgflow.views.filters import parse_now
+from orgflow.views.hub import MetricsHub
 from orgflow.web.forecast_views import cut_label, items_href
-from orgflow.web.hub import MetricsHub
 
 RULE_TITLES = {
     "aging.past-sle": "Items past their SLE",

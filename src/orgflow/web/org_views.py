@@ -28,7 +28,7 @@ from orgflow.org.service import OrgService
 from orgflow.org.structure import valid_on
 from orgflow.sociotech.service import SocioTechService
 from orgflow.views.filters import parse_date, parse_now
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 
 
 @dataclass(frozen=True)

@@ -16,15 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from orgflow.charts.forecast import plan_board_chart
+from orgflow.charts.plan_board import plan_board_chart
 from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
 from orgflow.flow.service import FlowService
 from orgflow.forecast.plan import PlanResult
 from orgflow.forecast.plan_file import Plan, parse_plan_csv, parse_plan_yaml
 from orgflow.views.context import Chart
+from orgflow.views.hub import MetricsHub
 from orgflow.web.forecast_query import PlanQuery
-from orgflow.web.hub import MetricsHub
 from orgflow.web.workspace_files import offered_files, resolve_file
 
 MAX_PLAN_BYTES = 1_000_000

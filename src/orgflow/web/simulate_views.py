@@ -29,7 +29,7 @@ from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Chart
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 from orgflow.web.workspace_files import offered_files, resolve_file
 
 if TYPE_CHECKING:

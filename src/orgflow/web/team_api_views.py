@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.org.service import TeamApi
-from orgflow.web.hub import MetricsHub
+from orgflow.views.hub import MetricsHub
 from orgflow.web.org_views import AsOf, group_href, org_service, query_at, sociotech
 
 INTERACTION_KINDS = ("coupling", "blocking")

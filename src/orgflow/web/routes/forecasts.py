@@ -16,10 +16,10 @@ from fastapi.responses import HTMLResponse
 
 from orgflow.charts import plain
 from orgflow.views.context import Context
+from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, page_context
 from orgflow.web.forecast_query import ForecastQueryDep, Group, Now, PlanQueryDep
 from orgflow.web.forecast_views import DEFAULT_HOW_MANY_DAYS, ForecastView, forecast_view
-from orgflow.web.hub import MetricsHub
 from orgflow.web.insight_views import insights_view
 from orgflow.web.layout import page
 from orgflow.web.plan_views import plan_view

@@ -1,7 +1,8 @@
 """The metrics API: `GET /api/<metric>` for every `orgflow flow <metric>` command, same parameters.
 
 The routes are generated from the flow figures' declarations (`orgflow.flow.figures`), as the commands
-are: the cut and window filters, ``by`` when a figure groups its rows, and its own options.
+are: the cut and window filters, ``by`` when a figure groups its rows, ``phase`` when a phase narrows
+them (`orgflow.flow.phases`), and its own options.
 
 Each answers what `orgflow flow <metric> --format json` prints, plus `"ok": true`:
 `{"ok", "metric", "definition", "params", "rows"}`. Without a window the default window is used, as on
@@ -12,6 +13,7 @@ before that end, `window=all` the whole history (docs/decisions/0007-default-win
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from typing import Annotated, Any, Literal
 
@@ -24,8 +26,8 @@ from orgflow import registry
 from orgflow.flow.service import MetricResult
 from orgflow.registry import Figure
 from orgflow.views.filters import DEFAULT_WINDOW, Filters
+from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, parse_filters
-from orgflow.web.hub import MetricsHub
 from orgflow.web.routes.payloads import result_body
 
 
@@ -76,6 +78,10 @@ Window = Annotated[
 ]
 Now = Annotated[str | None, Query(description="See the flow as of this date or instant (ISO 8601, UTC if no offset).")]
 By = Annotated[str | None, Query(description="Group rows by team, group, type, flow_type, project, value_stream.")]
+Phase = Annotated[
+    str | None,
+    Query(description="Only the stages of this phase (orgflow.yaml phases): rows by stage or phase, items now in it."),
+]
 
 
 def _windowed(
@@ -124,12 +130,13 @@ def _answer(result: MetricResult) -> Response:
     return Response(orjson.dumps(result_body(result)), media_type="application/json")
 
 
-def _compute(hub: HubDep, filters: Filters, figure: Figure, **params: Any) -> Response:
+def _compute(hub: HubDep, filters: Filters, figure: Figure, phase: str | None = None, **params: Any) -> Response:
     if figure.window:
         # The default window is the figures' own: a summary by team then gives each team its own.
         default = filters.window == DEFAULT_WINDOW
         params |= {"since": None if default else filters.since, "until": None if default else filters.until}
-    return _answer(hub.compute(figure.method, now=filters.now, cut=filters.cut(), **params))
+    cut = dataclasses.replace(filters.cut(), phase=phase or None)
+    return _answer(hub.compute(figure.method, now=filters.now, cut=cut, **params))
 
 
 def _route(figure: Figure) -> None:
@@ -143,6 +150,8 @@ def _route(figure: Figure) -> None:
     ]
     if figure.takes_by:
         parameters.append(inspect.Parameter("by", keyword, default=None, annotation=By))
+    if figure.phased:
+        parameters.append(inspect.Parameter("phase", keyword, default=None, annotation=Phase))
     for name, (kind, declared) in figure.user_options().items():
         annotation = Annotated[kind, Query(description=declared.metadata["help"])]
         parameters.append(inspect.Parameter(name, keyword, default=declared.default, annotation=annotation))

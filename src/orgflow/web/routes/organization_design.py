@@ -17,9 +17,9 @@ from orgflow.charts.dependencies import KIND_COLORS, KIND_LABELS, dependency_gra
 from orgflow.charts.org import team_history_chart, team_size_chart
 from orgflow.errors import InputError
 from orgflow.views.context import Chart
+from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.dependency_views import EDGE_KINDS, DependencyView, GraphFilters, dependency_view
-from orgflow.web.hub import MetricsHub
 from orgflow.web.layout import page
 from orgflow.web.org_views import AsOf, OrgChart, as_of, org_chart, org_service
 from orgflow.web.routes.payloads import result_body

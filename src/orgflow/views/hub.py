@@ -1,4 +1,5 @@
-"""`MetricsHub`: one read-only workspace shared by every request, with prepared services and results.
+"""`MetricsHub`: one read-only workspace shared by every request of the dashboard, or by the pages of
+a static report (`orgflow.report`), with prepared services and results.
 
 A `FlowService` builds its temporary tables once (about a second on 20k items), so the hub keeps one
 prepared service per "now" (the current UTC day, or an explicit `now` a URL asks for) and reuses it.
@@ -124,7 +125,7 @@ class MetricsHub:
             if service is None:
                 # No instant: the service takes the clock, or the data's end when that is earlier.
                 instant = key[1] if key[0] == "at" else None
-                service = self.workspace.metrics_at(instant)  # type: ignore[arg-type]
+                service = self.workspace.flow_at(instant)  # type: ignore[arg-type]
                 service.window()  # prepares the temporary tables now, under the lock
                 self._services[key] = service
                 while len(self._services) > self._max_services:
