@@ -21,7 +21,7 @@ import orgflow
 from orgflow.flow.service import FlowService
 from orgflow.model import StatusTransition, WorkItem
 from orgflow.query.window import Cut
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 BOARD = """

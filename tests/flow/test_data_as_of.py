@@ -39,7 +39,7 @@ from orgflow.query.as_of import (
 )
 from orgflow.query.window import Cut
 from orgflow.sources.connectors.sync import SyncCursor
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 BOARD = """

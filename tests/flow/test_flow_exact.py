@@ -20,11 +20,12 @@ from typing import Any
 import pytest
 
 import orgflow
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.flow.service import FlowService, MetricResult
+from orgflow.flow.summary import NO_FINISHED
 from orgflow.model import BlockedInterval, Group, ItemLink, StatusTransition, WorkItem
 from orgflow.query.window import Cut
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 BOARD = """
@@ -821,6 +822,25 @@ def test_unknown_team_or_group_is_an_input_error(build: Build) -> None:
         service.cycle_time(cut=Cut(team="delta"))
     with pytest.raises(InputError, match="unknown group 'c9'"):
         service.wip(cut=Cut(group="c9"))
+
+
+def test_a_team_of_the_org_without_items_is_known_and_its_figures_empty(build: Build) -> None:
+    """Team delta is in the org (groups) but owns no item: its cut is accepted, its summary has nothing
+    finished and null times with the usual reason; a name known nowhere stays an error."""
+    items = [item("G-alpha", ("03-04 00:00", "Backlog"), ("03-05 00:00", "In Progress"), ("03-06 00:00", "Done"))]
+    groups = (*GROUPS, Group("org", "delta", "Delta", "team", parent_id="c2"))
+    service = build(items, groups=groups).flow_at(at("03-15 12:00"))
+    window = {"since": day("03-04"), "until": day("03-10")}
+
+    summary = service.summary(cut=Cut(team="delta"), **window)
+    (row,) = summary.rows()
+    assert (row["finished"], row["lead_time_p50"], row["cycle_time_p50"]) == (0, None, None)
+    assert row["unknown_reasons"] == NO_FINISHED
+    assert service.cycle_time(cut=Cut(team="delta"), **window).rows() == []
+    assert service.age(cut=Cut(team="delta")).rows() == []
+    with pytest.raises(NotFoundError, match="unknown team 'epsilon'") as raised:
+        service.summary(cut=Cut(team="epsilon"), **window)
+    assert raised.value.field == "team"
 
 
 # -- regressions: each of these failed on the code of commit 01e69db ----------------------------------------

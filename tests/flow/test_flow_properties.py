@@ -30,7 +30,7 @@ from reference import DAY, ReferenceFlow, Window, days_of, percentile
 from orgflow.config import Config
 from orgflow.flow.service import FlowService
 from orgflow.model import BlockedInterval, ItemLink, StatusTransition, WorkItem
-from orgflow.store.database import ImportBatch, Store
+from orgflow.store import ImportBatch, Store
 from orgflow.workspace import Workspace
 
 CONFIG = Config.model_validate(

@@ -22,7 +22,7 @@ from orgflow.errors import InputError
 from orgflow.forecast import daily_throughput, forecast_how_many, forecast_when
 from orgflow.forecast.calibrate import calibrate
 from orgflow.model import StatusTransition, WorkItem
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 CONFIG = """

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from orgflow.model import StatusTransition, WorkItem
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace, init_workspace, open_workspace
 
 NOW = datetime(2024, 6, 3, 12, 0, tzinfo=UTC)

@@ -57,7 +57,7 @@ from orgflow.model import (
 from orgflow.org.attribution import attributable_teams, attribution_counts, attribution_sql, build_attribution
 from orgflow.org.structure import OrgModel
 from orgflow.query.window import Cut
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 SOURCE = "t"

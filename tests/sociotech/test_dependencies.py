@@ -25,7 +25,7 @@ from orgflow.model import (
 )
 from orgflow.sociotech.coupling import CouplingThresholds
 from orgflow.sociotech.service import SocioTechService
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 NOW = datetime(2024, 2, 1, tzinfo=UTC)

@@ -16,7 +16,7 @@ import pytest
 import orgflow
 from orgflow.model import ChangedFile, Commit, Component, Group, Membership, OwnershipRule, Person
 from orgflow.sociotech.coupling import CouplingThresholds
-from orgflow.store.database import ImportBatch
+from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 REPO = "acme/shop"

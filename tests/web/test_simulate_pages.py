@@ -285,6 +285,34 @@ def test_scenario_list_and_the_panels_on_team_and_cluster_pages(client: TestClie
     index = client.get("/simulate").text
     assert f'href="/simulate?scenario={SCENARIO}"' in index
     assert 'hx-get="/simulate/leverage/panel?team=checkout"' in client.get("/teams/checkout").text
-    assert 'hx-get="/simulate/leverage/panel?group=payments"' in client.get("/groups/payments").text
+    assert 'hx-get="/simulate/leverage/panel?group=payments&amp;replications=5"' in client.get("/groups/payments").text
     unknown = client.get("/simulate/leverage/panel?team=nobody")
     assert unknown.status_code == 200 and "unknown team &#39;nobody&#39;" in unknown.text
+
+
+class _Triggers(HTMLParser):
+    """The attributes of every element that fetches the leverage panel (its hx-get)."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.found: list[dict[str, str]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if values.get("hx-get", "").startswith("/simulate/leverage/panel"):
+            self.found.append({"tag": tag, **values})
+
+
+def test_a_group_page_runs_its_leverage_only_on_a_click(client: TestClient) -> None:
+    # A group's leverage simulates the whole organization once per stage: never on page load.
+    (org,) = [group["group_id"] for group in client.get("/api/groups").json()["groups"] if group["kind"] == "org"]
+    for group in ("payments", org):
+        (trigger,) = _Triggers(client.get(f"/groups/{group}").text).found
+        assert trigger["tag"] == "button"
+        assert trigger["hx-trigger"] == "click"
+        assert trigger["hx-get"] == f"/simulate/leverage/panel?group={group}&replications=5"
+        assert trigger["hx-target"] == "closest .leverage-slot"
+    # A team's panel (one team's network, ~10 s on the demo) still loads once scrolled to.
+    (team,) = _Triggers(client.get("/teams/checkout").text).found
+    assert (team["tag"], team["hx-trigger"]) == ("div", "revealed")

@@ -280,12 +280,13 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
             window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
         caption = f"{result.definition}{window} · {result.params['rows']} rows"
         table = chosen.table
-        reasons = _unknown_reasons(result.table)
+        reasons = _unknown_reasons(result.table, result.params.get("by"))
         table = table.drop_columns([name for name in REASON_COLUMNS if name in table.column_names])
         keep = table.column_names if columns else _core_columns(result.metric)
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
-            console.print(f"[dim]{UNKNOWN} {escape(', '.join(keys))}: {escape(reason)}[/dim]", highlight=False)
+            named = f"{escape(', '.join(keys))}: " if keys else ""
+            console.print(f"[dim]{UNKNOWN} {named}{escape(reason)}[/dim]", highlight=False)
         from orgflow.query.as_of import as_of_caption
 
         as_of = as_of_caption(result.params)
@@ -300,16 +301,34 @@ REASON_COLUMNS = (UNKNOWN_REASONS, "null_reason")
 prints each distinct reason once under the table, with the rows it applies to, instead of a column of '–'."""
 
 
-def _unknown_reasons(table: pa.Table) -> dict[str, list[str]]:
-    """Each distinct reason in the reason columns, with the rows (first column) it applies to."""
+def _unknown_reasons(table: pa.Table, by: str | None = None) -> dict[str, list[str]]:
+    """Each distinct reason in the reason columns, with the rows it applies to, named by `_row_keys`
+    (no names for the one row of an ungrouped result)."""
     if not table.num_columns:
         return {}
-    keys = table.column(0).to_pylist()
+    keys = _row_keys(table, by)
     grouped: dict[str, list[str]] = {}
     for name in REASON_COLUMNS:
         if name not in table.column_names:
             continue
         for key, reason in zip(keys, table.column(name).to_pylist(), strict=True):
             if reason:
-                grouped.setdefault(reason, []).append(_cell(key))
+                names = grouped.setdefault(reason, [])
+                if key is not None:
+                    names.append(key)
     return grouped
+
+
+def _row_keys(table: pa.Table, by: str | None) -> list[str | None]:
+    """What names each row under the table: its value of the grouping column when the result is
+    grouped (`by`, as the column is named or as the item column it groups by), nothing for the one
+    row of an ungrouped result, else its first column (an item, a day, a service)."""
+    from orgflow.query.window import BY_COLUMNS
+
+    if by is not None and by != "org":
+        for name in (by, BY_COLUMNS.get(by)):
+            if name is not None and name in table.column_names:
+                return [_cell(value) for value in table.column(name).to_pylist()]
+    if by in (None, "org") and table.num_rows == 1:
+        return [None]
+    return [_cell(value) for value in table.column(0).to_pylist()]

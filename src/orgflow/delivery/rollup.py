@@ -21,6 +21,23 @@ NO_KINDS = "no deployment kinds recorded (its deployment sources mark no hotfix 
 NO_DEPLOYMENTS = "no deployments in the window"
 NO_CHANGES = "no deployed commit with a lead time in the window"
 NO_RECOVERIES = "no recovered failed deployment in the window"
+NOT_COVERED = "no deployments loaded for this service"
+"""Why a row's deployment figures are unknown when no loaded deployment source covers it (it is known
+only from incidents): its deployments are missing, not zero."""
+
+DEPLOYMENT_FIGURES = (
+    "deployments", "deploys_per_day", "deploys_per_week", "deploy_days_per_week_median", "changes",
+    "lead_time_p50_hours", "lead_time_p85_hours", "negative_lead_times", "failed_deployments",
+    "change_fail_rate", "failures_explicit", "failures_inferred", "recovered", "unrecovered",
+    "recovery_p50_hours", "recovery_p85_hours", "hotfixes", "rollbacks", "rework_rate", "unknown_revisions",
+    "first_recorded_deployments",
+)  # fmt: skip
+"""The summary figures read from a row's deployments: all unknown (None) for a row no source covers."""
+_NOT_COVERED_NAMED = (
+    "deployments", "deploys_per_week", "deploy_days_per_week_median", "changes", "lead_time_p50_hours",
+    "lead_time_p85_hours", "change_fail_rate", "recovery_p50_hours", "recovery_p85_hours", "rework_rate",
+)  # fmt: skip
+"""The headline figures an uncovered row's reason names (the counts beside them are None as well)."""
 
 # Each band, the figure it labels, and the summary count that is its sample.
 BANDS = (
@@ -58,10 +75,14 @@ def row_figures(
     *,
     lead_hours: Callable[[dora.Outcome], list[tuple[int, float]]],
     evidence: Evidence,
+    covered: bool = True,
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The five metrics and their counts over one row's deployments and incidents, and a reason for
     each figure left unknown (None): a figure the data cannot support is never 0. `lead_hours` gives
-    each deployment's (commit, lead time in hours)."""
+    each deployment's (commit, lead time in hours). `covered`: some loaded deployment source records
+    the row's service(s), at any time; when not (a service known only from incidents), every figure
+    read from deployments (`DEPLOYMENT_FIGURES`) is None with `NOT_COVERED`, while a covered row
+    without a deployment in the window counts 0 deployments."""
     figures: dict[str, Any] = dict(
         dora.frequency([o.deployment.finished_at for o in outcomes], since=window.since, until=window.until)
     )
@@ -111,13 +132,18 @@ def row_figures(
     if count and not any(o.deployment.source in evidence.kind_sources for o in outcomes):
         figures["rework_rate"] = None
         reasons["rework_rate"] = NO_KINDS
+    if not covered:
+        figures.update(dict.fromkeys(DEPLOYMENT_FIGURES))
+        reasons = {name: reason for name, reason in reasons.items() if name not in _NOT_COVERED_NAMED}
+        reasons = dict.fromkeys(_NOT_COVERED_NAMED, NOT_COVERED) | reasons
     return figures, reasons
 
 
 def add_bands(row: dict[str, Any], reasons: dict[str, str], *, small: int) -> None:
     """Label `row`'s figures with DORA's bands, in place; a band is None (with its reason in
     `reasons`) when its figure is unknown or its sample is under `small`."""
-    samples = {**row, "lead_times": row["changes"] - row["negative_lead_times"]}
+    changes, negative = row["changes"], row["negative_lead_times"]
+    samples = {**row, "lead_times": None if changes is None else changes - negative}
     for band, figure, sample, label in BANDS:
         row[band] = None
         if row[figure] is None:

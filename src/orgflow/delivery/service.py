@@ -104,10 +104,12 @@ class DeliveryService(DeliveryScope):
                 window,
                 lead_hours=lambda outcome: self._lead_hours(outcome, commit_time),
                 evidence=self.evidence(),
+                covered=key in outcomes_by_key,
             )
             row.update(figures)
-            row["commits_before_first_deployment"] = before_first[key]
-            row["small_sample"] = row["deployments"] < small
+            covered = row["deployments"] is not None
+            row["commits_before_first_deployment"] = before_first[key] if covered else None
+            row["small_sample"] = row["deployments"] < small if covered else None
             if bands:
                 add_bands(row, reasons, small=small)
             row["unknown_reasons"] = reason_text(reasons)

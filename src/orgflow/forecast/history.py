@@ -7,7 +7,9 @@ partial day is never part of the history.
 
 A forecast is made as of the flow service's `now`: without `--now`, the end of the data's last day
 when the data stops before today (`orgflow.query.as_of`), so a history that ended years ago is
-forecast from its own last weeks, with a note saying so (`stale_note`).
+forecast from its own last weeks, with a note saying so (`stale_note`). The forecast service goes
+further (`own_end`): a cut whose own data stops before the rest of the workspace's is forecast from its
+own last day, as the default flow window of that cut is (`cut_data_as_of`, `cut_note`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import numpy as np
 
 from orgflow.errors import InputError
 from orgflow.forecast.defaults import DEFAULT_WINDOW_DAYS, WIDER_WINDOW_DAYS
+from orgflow.query.as_of import NOW_GIVEN, cut_window_end
 from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
@@ -139,7 +142,8 @@ def assess(series: ThroughputSeries) -> Sufficiency:
         reasons.append(f"fewer than {MIN_ITEMS} finished items")
     if active < MIN_ACTIVE_DAYS:
         reasons.append(f"fewer than {MIN_ACTIVE_DAYS} days with a finished item")
-    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons), series.params.get("data_as_of"))
+    as_of = series.params.get("cut_data_as_of") or series.params.get("data_as_of")
+    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons), as_of)
 
 
 def daily_throughput(
@@ -167,18 +171,31 @@ def daily_throughput(
     return series_from(service, Cut(team=team, group=group, item_type=item_type), window_days=window_days)
 
 
-def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEFAULT_WINDOW_DAYS) -> ThroughputSeries:
+def series_from(
+    service: FlowService, cut: Cut, *, window_days: int | None = DEFAULT_WINDOW_DAYS, own_end: bool = False
+) -> ThroughputSeries:
     """`daily_throughput` on an open flow service (several cuts can share one service).
 
     Days before the first item of the cut was created are left out: a team that did not exist yet
     did not finish zero items a day. The series may therefore be shorter than `window_days`.
+
+    With `own_end`, when `now` was not given and the cut's own data (`FlowService.data_ends`) stops
+    before the start of `now`'s day, the history ends with that data's last day instead, as the
+    default flow window does (docs/decisions/0007-default-window.md); its params then carry
+    `cut_data_as_of` (the cut's last event) and `cut_note` saying so.
     """
     if window_days is not None and window_days < 1:
         raise InputError(f"the window must be at least one day (got {window_days})", field="window")
+    params: dict[str, Any] = {**cut.as_params(), "window_days": window_days, **service.as_of_params()}
     today = service.now.astimezone(UTC).date()
+    if own_end and service.now_basis != NOW_GIVEN:
+        end, cut_end = cut_window_end(service.now, service.now_basis, service.data_ends(cut).get(None))
+        if cut_end is not None:
+            today = end.date()
+            params["cut_data_as_of"] = cut_end.isoformat()
+            params["cut_note"] = cut_end_note(cut_end, params.get("data_as_of"))
     first_created = service.fetch_value(service.items_table(cut).created_at.min())
     since = None if window_days is None else today - timedelta(days=window_days)
-    params: dict[str, Any] = {**cut.as_params(), "window_days": window_days, **service.as_of_params()}
     if first_created is None:
         start = since or today
         return ThroughputSeries(start, np.zeros(0, dtype=np.int64), params)
@@ -200,18 +217,27 @@ def series_from(service: FlowService, cut: Cut, *, window_days: int | None = DEF
     return ThroughputSeries(since, counts[cut_at:], params, past=counts[:cut_at])
 
 
-def default_series(service: FlowService, cut: Cut) -> ThroughputSeries:
+def cut_end_note(cut_end: datetime, data_as_of: str | None) -> str:
+    """The note of a history ended by its cut's own data (`series_from` with `own_end`)."""
+    rest = "" if data_as_of is None else f" (the workspace's data runs to {data_as_of[:10]})"
+    return (
+        f"this cut's data ends on {cut_end.astimezone(UTC).date().isoformat()}{rest}: its history ends "
+        "with that day and the forecast starts the day after; pass --now to choose another date"
+    )
+
+
+def default_series(service: FlowService, cut: Cut, *, own_end: bool = False) -> ThroughputSeries:
     """The history of a forecast that names no window: the last `DEFAULT_WINDOW_DAYS` days, or the first
     of `WIDER_WINDOW_DAYS` that is enough to forecast from (`assess`) when those are not, with a
     `window_note` in its params saying so. A quiet team of a history that stopped is then forecast from
     its last half-year rather than refused; the widest window is returned when none is enough.
     """
-    series = series_from(service, cut, window_days=DEFAULT_WINDOW_DAYS)
+    series = series_from(service, cut, window_days=DEFAULT_WINDOW_DAYS, own_end=own_end)
     first = assess(series)
     if first.ok:
         return series
     for window_days in WIDER_WINDOW_DAYS:
-        wider = series_from(service, cut, window_days=window_days)
+        wider = series_from(service, cut, window_days=window_days, own_end=own_end)
         if assess(wider).ok or window_days == WIDER_WINDOW_DAYS[-1]:
             break
     if wider.days <= series.days:  # the cut's history is no longer than the default window

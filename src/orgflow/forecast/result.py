@@ -163,9 +163,12 @@ class ForecastResult:
             params["calibration"] = self.calibration.summary()
         table = pa.Table.from_pylist(rows, schema=schema)
         params["rows"] = table.num_rows
-        stale = stale_note(params)
+        # A history ended by its cut's own data is as of that data's end (`series_from`, `own_end`).
+        cut_as_of = params.get("cut_data_as_of")
+        stale = stale_note(params if cut_as_of is None else {**params, "data_as_of": cut_as_of})
         if stale is not None:
             params["as_of_note"] = stale
         calibration_line = None if self.calibration is None else self.calibration.line()
+        # `cut_note` stays in params: the terminal's as-of caption already prints `cut_data_as_of`.
         notes = [note for note in (params.get("window_note"), stale, calibration_line) if note]
         return MetricResult(metric, DEFINITIONS[metric], params, table, notes)

@@ -97,18 +97,21 @@ class ForecastService:
     # -- histories (read the store) --------------------------------------------------------------
     def series(self, cut: Cut, *, window_days: int | None = None) -> ThroughputSeries:
         """The cut's daily throughput over the last `window_days` complete days (None: the default
-        window, widened when too sparse: `orgflow.forecast.history.default_series`).
+        window, widened when too sparse: `orgflow.forecast.history.default_series`). Without a
+        given `now`, the days end with the cut's own data when it stops earlier than the workspace's
+        (params `cut_data_as_of`, `cut_note`; docs/decisions/0007-default-window.md).
 
         Raises:
             InputError: an unknown team or group, or a window shorter than one day.
         """
         if window_days is None:
-            return default_series(self.flow, cut)
-        return series_from(self.flow, cut, window_days=window_days)
+            return default_series(self.flow, cut, own_end=True)
+        return series_from(self.flow, cut, window_days=window_days, own_end=True)
 
     def history(self, cut: Cut) -> ThroughputSeries:
-        """The cut's whole daily throughput history (what a backtest replays)."""
-        return series_from(self.flow, cut, window_days=None)
+        """The cut's whole daily throughput history (what a backtest replays), to the cut's own data
+        end as `series` reads it."""
+        return series_from(self.flow, cut, window_days=None, own_end=True)
 
     def plan_series(self, plan: Plan, *, window_days: int | None = None) -> dict[str, ThroughputSeries]:
         """Each team's history for `plan` (None: `DEFAULT_WINDOW_DAYS`).

@@ -2,9 +2,11 @@
 
 For each team with at least `MIN_ITEMS` items finished in the window [since, until):
 
-- **Arrivals** per flow type: items started in the window and not cancelled ÷ its days (Poisson),
-  with the team's weekly profile when its arrivals show weekly seasonality
-  (`orgflow.simulate.calibrate_arrivals`).
+- **Arrivals** per flow type: items started in the window and not cancelled ÷ the days the team's
+  data covers in it (`covered_days`: its first to its last event, cut to the window; noted in
+  `arrival_days` when shorter than the window) (Poisson), with the team's weekly profile when its
+  arrivals show weekly seasonality over at least four weeks (`orgflow.simulate.calibrate_arrivals`).
+  A team whose data ends before the window opens is left out with a note saying so.
 - **Route**: the stages (active, wait, unmapped) its finished items passed between start and
   finish, in workflow order; `visit` = share of those items that passed the stage.
 - **Times**: per stage, the length of each pass (days), kept as 100 order statistics (`summary_sample`).
@@ -33,7 +35,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from orgflow.simulate.calibrate_arrivals import arrival_rates, weekday_test
+from orgflow.simulate.calibrate_arrivals import arrival_rates, covered_days, weekday_test
 from orgflow.simulate.calibrate_capacity import stage_capacity
 from orgflow.simulate.calibrate_links import add_dependencies, dependency_pairs
 from orgflow.simulate.calibrate_waits import FoundTrain, find_train, fold_queues, share_trains
@@ -47,6 +49,12 @@ CAPACITY_RULE = (
     "servers of an active stage: with an org model, ceil(per_person x people on the window's last day), "
     "per_person = p95 over entries of (items in the stage / the team's people that day); else the p95 "
     "of items in the stage at entries, rounded up (docs/simulation.md)"
+)
+
+ARRIVAL_DAYS_RULE = (
+    "arrivals per day = items started in the window / the days the team's data covers in it, from the day "
+    "of its first event to the end of the day of its last, cut to the window, gaps under a week at its ends "
+    "kept (teams listed: fewer days than the window)"
 )
 
 
@@ -63,6 +71,7 @@ def calibrate(
     skipped: dict[str, str] = {}
     seasonality: dict[str, object] = {}
     from_history: dict[str, str] = {}
+    arrival_days: dict[str, dict[str, object]] = {}
     finished = np.isfinite(history.finish) & (history.finish >= since) & (history.finish < until)
     kept = [name for name in names if (finished & (history.teams == name)).sum() >= MIN_ITEMS]
     edges, dropped = dependency_pairs(history, finished, set(kept)) if dependencies else ({}, [])
@@ -74,11 +83,22 @@ def calibrate(
     for name in names:
         mine = history.teams == name
         done = mine & finished
+        events = _events(history, mine)
+        covered = covered_days(events, since, until)
         if done.sum() < MIN_ITEMS:
             skipped[name] = f"{int(done.sum())} items finished in the window (fewer than {MIN_ITEMS})"
+            last = float(np.nanmax(events)) if np.isfinite(events).any() else None
+            if last is not None and last < since:
+                skipped[name] += (
+                    f": its data ends on {iso_day(last)}, before the window opens on {iso_day(since)}"
+                    " (--since and --until choose another window)"
+                )
             continue
+        begin, end = covered if covered is not None else (since, until)
+        if (begin, end) != (since, until):
+            arrival_days[name] = {"since": iso_day(begin), "until": iso_day(end), "days": end - begin}
         started = mine & ~history.cancelled & (history.start >= since) & (history.start < until) & ~requests
-        weekly = weekday_test(history.start[started], since, until)
+        weekly = weekday_test(history.start[started], begin, end)
         seasonality[name] = weekly.notes()
         group = next((history.groups[i] for i in np.flatnonzero(mine)[:1]), None)
         timed = done & ~linked if (done & ~linked).sum() >= MIN_ITEMS else done
@@ -87,7 +107,7 @@ def calibrate(
             if step.station and step.station not in stations:
                 stations[step.station] = _station(history, name, step, since, until, from_history)
         trains.extend(team_trains)
-        arrivals = arrival_rates(history.flow_types[started], since, until)
+        arrivals = arrival_rates(history.flow_types[started], begin, end)
         teams[name] = Team(name, arrivals, tuple(route), group=group, weekdays=weekly.profile)
     train_notes = share_trains(history, stations, teams, trains, origin, since, until)
     found = add_dependencies(history, stations, teams, edges, finished)
@@ -102,6 +122,8 @@ def calibrate(
         notes["people_on"] = iso_day(math.floor(until - 1e-9))
     if from_history:
         notes["capacity_from_history"] = from_history
+    if arrival_days:
+        notes["arrival_days"] = {"rule": ARRIVAL_DAYS_RULE, **arrival_days}
     notes["weekly_seasonality"] = seasonality
     if train_notes:
         notes["release_trains"] = train_notes
@@ -112,6 +134,14 @@ def calibrate(
     if dropped:
         notes["dependencies_dropped"] = dropped
     return Network(stations, teams, notes, start=origin)
+
+
+def _events(history: History, mine: np.ndarray) -> np.ndarray:
+    """Every event (days since the epoch, nan where unknown) of the items `mine`: starts, finishes and
+    stage entries. Not stage exits: an item still in its stage "leaves" it at the history's end, which
+    is when the data stops, not an event of this team (a stage's real exit is the next one's entry)."""
+    spans = mine[history.span_item]
+    return np.concatenate([history.start[mine], history.finish[mine], history.span_enter[spans]])
 
 
 def iso_day(days: float) -> str:

@@ -66,6 +66,8 @@ def dora_figures(row: dict[str, Any], *, small: int, graded: bool = True) -> lis
     """The five metrics of a summary row (`small`: the small-sample threshold). A figure gets its DORA
     band only when `graded` (not a retired team) and its sample is not empty."""
     deployments, changes, failed = row["deployments"], row["changes"], row["failed_deployments"]
+    if deployments is None:  # no deployment source covers the row: its deployment figures are unknown
+        return _uncovered_figures(row)
     few_deployments, few_changes = deployments < small, changes < small
     failures = f"{failed} of {deployments}: {row['failures_explicit']} explicit, {row['failures_inferred']} inferred"
     incidents = (
@@ -138,3 +140,23 @@ def dora_rows(context: Context, result: MetricResult, *, key: str) -> list[DoraR
         figures = dora_figures(row, small=small, graded=not (key == "team" and _retired(context, row[key])))
         rows.append(DoraRow(row[key], name, href(context, row[key]) if href else None, row, figures))
     return rows
+
+
+def _uncovered_figures(row: dict[str, Any]) -> list[Figure]:
+    """The figures of a row no deployment source covers: every deployment figure unknown, ungraded."""
+    missing = "no deployments loaded"
+    incidents = (
+        f"{row['incidents_explicit']} explicit · {row['incidents_inferred']} inferred · "
+        f"{row['incidents_unlinked']} unlinked"
+    )
+    labels = {
+        "deploys_per_week": "Deploys / week",
+        "deploy_days_per_week_median": "Deploy days / week",
+        "lead_time_p50_hours": "Lead time p50",
+        "lead_time_p85_hours": "Lead time p85",
+        "change_fail_rate": "Change fail rate",
+        "recovery_p50_hours": "Recovery p50",
+        "rework_rate": "Rework rate",
+    }
+    unknown = [Figure(key, label, None, "–", missing, None, False) for key, label in labels.items()]
+    return [*unknown, Figure("incidents", "Incidents", row["incidents"], str(row["incidents"]), incidents, None, False)]

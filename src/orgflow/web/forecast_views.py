@@ -54,7 +54,8 @@ class ForecastView(Outlook):
         return self.when.probability_by(self.query.by)
 
     def history_body(self) -> dict[str, Any]:
-        """The sampled history as JSON: first and last day, days, items, active days, the verdict."""
+        """The sampled history as JSON: first and last day, days, items, active days, the verdict, and
+        the cut's own data end when that ended the history (`cut_data_as_of`, else None)."""
         return {
             "since": self.series.first_day.isoformat() if self.series.days else None,
             "until": (self.series.end_day - timedelta(days=1)).isoformat() if self.series.days else None,
@@ -64,6 +65,7 @@ class ForecastView(Outlook):
             "sufficient": self.sufficiency.ok,
             "verdict": self.sufficiency.verdict(),
             "reasons": list(self.sufficiency.reasons),
+            "cut_data_as_of": self.series.params.get("cut_data_as_of"),
         }
 
 

@@ -36,7 +36,7 @@ from orgflow.sources.connectors.base import Connector, ConnectorContext, SyncPag
 from orgflow.sources.connectors.settings import SourceSettings
 from orgflow.sources.http import BasicAuth, HttpClient, TokenAuth, safe_url
 from orgflow.store import ImportBatch, Store
-from orgflow.store.database import to_utc_naive
+from orgflow.store.batch import to_utc_naive
 from orgflow.store.schema import column_types
 
 ITEM_TABLES = ("work_items", "pull_requests", "deployments")
