@@ -45,11 +45,15 @@ def cut_shape(cut: Cut) -> tuple[str, ...]:
 
 
 def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *, items_table: str) -> None:
-    """Raise `NotFoundError` (an `InputError`) when `cut` names a team (neither an item of `items_table`
-    nor the org model's ``of_team_group`` lookup has it: a team that owns no item is known, its figures
-    empty), a group (not in ``of_team_group``) or a value stream (not in the config) the workspace does
-    not know; an `InputError` when its phase is none of the config's."""
-    known_teams = f"(SELECT team_id FROM {items_table} UNION ALL SELECT team_id FROM of_team_group) WHERE team_id"
+    """Raise `NotFoundError` (an `InputError`) when `cut` names a team (no item of `items_table` has it
+    and the org model has no group of kind team by that id: a team of the org that owns no item is known,
+    its figures empty; a raw team key no item is attributed to any more is not), a group (not in the
+    ``of_team_group`` lookup) or a value stream (not in the config) the workspace does not know; an
+    `InputError` when its phase is none of the config's."""
+    known_teams = (
+        f"(SELECT team_id FROM {items_table} UNION ALL SELECT source_id AS team_id FROM groups WHERE kind = 'team') "
+        "WHERE team_id"
+    )
     lookups = {
         "team": (cut.team, known_teams, "see `orgflow status` for the teams"),
         "group": (cut.group, "of_team_group WHERE group_id", "see `orgflow status`"),
