@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orgflow.cli.context import open_from
-from orgflow.cli.option_blocks import OUTPUT, window_block, with_options
+from orgflow.cli.option_blocks import OUTPUT, OptionBlock, parameter, window_block, with_options
 from orgflow.cli.render import Format, console, error_console, render
 
 if TYPE_CHECKING:
@@ -48,6 +48,21 @@ def _settings(replications: int, seed: int, horizon: float, warmup: float, proce
     return RunSettings(
         replications=replications, horizon_days=horizon, warmup_days=warmup, seed=seed, processes=processes
     )
+
+
+RUN_SETTINGS = OptionBlock(
+    (
+        parameter("replications", Replications, 20),
+        parameter("seed", Seed, 1),
+        parameter("horizon", Horizon, 365),
+        parameter("warmup", Warmup, 90),
+        parameter("processes", Processes, 1),
+    ),
+    lambda values: {"settings": _settings(**values)},
+    gives=("settings",),
+)
+"""--replications, --seed, --horizon, --warmup and --processes of a scenario or leverage run, read as one
+`RunSettings` (`settings`)."""
 
 
 @contextmanager
@@ -123,22 +138,17 @@ def calibrate(
 
 
 @app.command()
-@with_options(OUTPUT)
+@with_options(OUTPUT, RUN_SETTINGS)
 def run(
     ctx: typer.Context,
     scenario: Annotated[Path, typer.Argument(help="The scenario: a YAML file of changes.")],
     model: Model = None,
-    replications: Replications = 20,
-    seed: Seed = 1,
-    horizon: Horizon = 365,
-    warmup: Warmup = 90,
-    processes: Processes = 1,
     *,
     fmt: Format,
     columns: list[str] | None,
+    settings: Any,  # RunSettings (loaded with the engine)
 ) -> None:
     """A scenario against its baseline, with 95 % intervals. Example: orgflow simulate run scenario.yaml"""
-    settings = _settings(replications, seed, horizon, warmup, processes)
     _simulate(
         ctx,
         fmt,
@@ -149,22 +159,17 @@ def run(
 
 
 @app.command()
-@with_options(OUTPUT)
+@with_options(OUTPUT, RUN_SETTINGS)
 def leverage(
     ctx: typer.Context,
     team: Team = None,
     model: Model = None,
-    replications: Replications = 20,
-    seed: Seed = 1,
-    horizon: Horizon = 365,
-    warmup: Warmup = 90,
-    processes: Processes = 1,
     *,
     fmt: Format,
     columns: list[str] | None,
+    settings: Any,  # RunSettings (loaded with the engine)
 ) -> None:
     """Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout"""
-    settings = _settings(replications, seed, horizon, warmup, processes)
     _simulate(
         ctx,
         fmt,
