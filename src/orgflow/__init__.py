@@ -4,7 +4,7 @@
 
     with orgflow.open("demo-workspace") as ws:  # a folder made by `orgflow init` (or `orgflow demo`)
         summary = ws.flow.summary(cut=orgflow.Cut(team="checkout"))
-        print(summary.rows())  # one dict per row; summary.table is the Arrow table
+        print(summary.rows())  # one dict per row, instants in aware UTC; summary.table is the Arrow table
         cycle_times = ws.flow.cycle_time(cut=orgflow.Cut(team="checkout"))  # one row per finished item
 
 The workspace is the door to every capability: `ws.flow`, `ws.delivery`, `ws.org`, `ws.sociotech`,

@@ -1,14 +1,16 @@
 """The figure registry: every figure orgflow computes, declared once.
 
 A `Figure` says what a figure is (its name, domain and one-line definition, its columns where they
-are fixed) and, for the figures computed through the registry (the flow figures), how it is computed:
-its options (a frozen dataclass), whether it takes a window and a ``--by``, and the function that
-builds its query. Each domain declares its figures in its own ``figures`` module (`DOMAINS`); from
-the declarations come
+are fixed) and how it is computed and asked for: its options (a frozen dataclass), whether it takes a
+window and a ``--by``, the function that builds it (a flow figure's query; another domain's service
+method, `calls`), its command and the shared options it takes. Each domain declares its figures in its
+own ``figures`` module (`DOMAINS`); from the declarations come
 
 - the definition every result carries (`definition`, `MetricResult.definition`),
-- the ``orgflow flow ...`` commands and the ``/api/<figure>`` routes (`Figure.command`),
-- the web hub's list of the figures it may compute,
+- each service's ``compute(name, **options)`` (`Computes`; `FlowService.compute` for flow),
+- every figure's command ``orgflow GROUP VERB`` (`orgflow.cli.generated`) and route
+  (`Figure.route`, `orgflow.web.routes.generated`),
+- the web hub's list of the flow figures it may compute,
 - the docs test (every figure has a ``## name`` section in docs/metrics.md),
 - the compiled-query cache key: (figure, facts, cut shape, options instance), so a build function
   reads nothing its options do not name (`orgflow.flow.runner`).
@@ -83,10 +85,59 @@ class NoOptions:
     """The options of a figure that has none of its own."""
 
 
-def option(help: str, *, flag: str | None = None, default: Any = None) -> Any:
-    """A figure option a user sets: a command option (``--name``, or `flag`) and a query parameter of the
-    same name, both with `help`. A dataclass field: ``period: str = option("day, week or month.", default="week")``."""
-    return field(default=default, metadata={"help": help, "flag": flag})
+def option(
+    help: str,
+    *,
+    flag: str | None = None,
+    short: str | None = None,
+    default: Any = None,
+    argument: bool = False,
+    required: bool = False,
+    min: float | None = None,
+    max: float | None = None,
+) -> Any:
+    """A figure option a user sets: a command option (``--name``, or `flag`, with the one-letter `short`
+    if given; a positional argument when `argument`) and a query parameter of the same name, both with
+    `help`; an argument without a default, or one `required`, has no default). A dataclass field:
+    ``period: str = option("day, week or month.", default="week")``.
+
+    `min` and `max` bound a number, inclusive: the command's ``min=``/``max=`` (Typer), the route's
+    ``ge=``/``le=`` (FastAPI), and the options' own check when they derive from `Bounded`."""
+    metadata = {"help": help, "flag": flag, "short": short, "argument": argument}
+    if min is not None:
+        metadata["min"] = min
+    if max is not None:
+        metadata["max"] = max
+    if required or (argument and default is None):
+        return field(metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def bounds(item: dataclasses.Field[Any]) -> dict[str, float]:
+    """The bounds an option declares (`option`'s ``min`` and ``max``), by those names; none: empty."""
+    return {name: item.metadata[name] for name in ("min", "max") if name in item.metadata}
+
+
+class Bounded:
+    """A base of options dataclasses whose fields declare bounds (`option(..., min=, max=)`): an
+    instance checks them when made, so the Python API refuses what the command and the route refuse."""
+
+    def __post_init__(self) -> None:
+        """Check every declared bound.
+
+        Raises:
+            InputError: a value below its ``min`` or above its ``max``, naming the field.
+        """
+        from orgflow.errors import InputError
+
+        for item in dataclasses.fields(self):  # type: ignore[arg-type]
+            value, limits = getattr(self, item.name), bounds(item)
+            if value is None:
+                continue
+            if "min" in limits and value < limits["min"]:
+                raise InputError(f"{item.name} must be at least {limits['min']} (got {value})", field=item.name)
+            if "max" in limits and value > limits["max"]:
+                raise InputError(f"{item.name} must be at most {limits['max']} (got {value})", field=item.name)
 
 
 def setting(path: str) -> Any:
@@ -119,9 +170,23 @@ class Figure:
         note: with reported time in status, the note naming what it changes (``{level}``: an option).
         finish: a step run on the computed result with the service, the cut, the window, the
             options and whether the window was the default one (a summary's rows in their own windows).
-        command: whether it has a generated command (``orgflow flow NAME``) and route (``/api/NAME``).
+        command: whether it has a generated command (``orgflow GROUP VERB``) and route (`route`).
         phased: whether a cut's phase narrows its rows (rows by stage, phase or an item's current stage,
             `orgflow.flow.phases`): its command takes --phase and its route ``phase``.
+        group: its command's group (``orgflow GROUP VERB``; default: the domain).
+        verb: its command's name in the group (default: the figure's name).
+        door: the workspace door whose service computes it (``ws.<door>_at(now)``; default: the domain).
+        blocks: the shared option blocks its command and route take before its own options, by name
+            (``window``, ``scope``, ``output``, ``now``...: each group's surfaces say what a name holds);
+            None: the flow figures' cut, window, ``by``, output and now, as its fields say (`shared`).
+        present: a terminal-only step, ``present(result, options, columns) -> (result, notes)``: the
+            result a table shows (headline columns) and the notes printed under it.
+        offline: the pure rest of its computation, run once the store is let go (a forecast's
+            trials): `build` then reads the store and returns what ``offline(staged)`` takes.
+        progress: whether its command draws a progress bar on stderr while it computes (a terminal
+            only): the service gets ``on_progress(done, total, what)`` with the other shared values.
+        generated_route: whether its route is generated (`orgflow.web.routes.generated`); False: it is
+            written out beside its page (the simulation's, which takes a group and caps its runs).
     """
 
     name: str
@@ -139,6 +204,14 @@ class Figure:
     finish: Callable[..., Any] | None = None
     command: bool = True
     phased: bool = False
+    group: str = ""
+    verb: str = ""
+    door: str = ""
+    blocks: tuple[str, ...] | None = None
+    present: Callable[..., tuple[Any, list[str]]] | None = None
+    offline: Callable[[Any], Any] | None = None
+    progress: bool = False
+    generated_route: bool = True
 
     @property
     def method(self) -> str:
@@ -146,23 +219,56 @@ class Figure:
         return self.name.replace("-", "_")
 
     @property
+    def command_group(self) -> str:
+        """Its command's group: ``orgflow GROUP ...`` ("flow", "dora", "prs")."""
+        return self.group or self.domain
+
+    @property
+    def command_name(self) -> str:
+        """Its command's name in its group ("summary" for ``orgflow dora summary``)."""
+        return self.verb or self.name
+
+    @property
+    def service_door(self) -> str:
+        """The workspace door whose service computes it ("flow", "delivery", "pull_requests")."""
+        return self.door or self.domain
+
+    @property
+    def route(self) -> str:
+        """Its route: ``/api/NAME`` for a flow figure, ``/api/GROUP/VERB`` for the others (as its command)."""
+        if self.domain == "flow":
+            return f"/api/{self.name}"
+        return f"/api/{self.command_group}/{self.command_name}"
+
+    @property
     def takes_by(self) -> bool:
-        """Whether its rows can be grouped (its options have a ``by`` field: the shared --by option)."""
-        return "by" in self.option_fields()
+        """Whether its rows can be grouped by the shared --by option (a ``by`` field that is no option
+        of its own: one declared with `option` has its own help and choices)."""
+        declared = self.option_fields().get("by")
+        return declared is not None and "help" not in declared.metadata
+
+    @property
+    def shared(self) -> tuple[str, ...]:
+        """The names of the shared option blocks its command and route take, in order (`blocks`)."""
+        if self.blocks is not None:
+            return self.blocks
+        return (
+            "phased_cut" if self.phased else "cut",
+            *(("window",) if self.window else ()),
+            *(("by",) if self.takes_by else ()),
+            "output",
+            "now",
+        )
 
     def option_fields(self) -> dict[str, dataclasses.Field[Any]]:
         """The options' fields by name."""
         return {item.name: item for item in dataclasses.fields(self.options)}
 
     def user_options(self) -> dict[str, tuple[Any, dataclasses.Field[Any]]]:
-        """The options a user sets besides ``by`` (type and field by name): each a command option and
-        a query parameter."""
+        """The options a user sets (type and field by name; not the shared ``by``): each a command
+        option and a query parameter."""
         hints = typing.get_type_hints(self.options)
-        return {
-            name: (hints[name], item)
-            for name, item in self.option_fields().items()
-            if "help" in item.metadata and name != "by"
-        }
+        return {name: (hints[name], item) for name, item in self.option_fields().items() if "help" in item.metadata}
 
     def options_for(self, config: Any, values: Mapping[str, Any]) -> Any:
         """The options instance of `values` (user options, ``by``), with the settings read from `config`.
@@ -177,6 +283,55 @@ class Figure:
             if "setting" in item.metadata
         }
         return self.options(**settings, **values)
+
+
+def calls(method: str, **renamed: str) -> Callable[..., Any]:
+    """The build function of a figure a domain service computes in its method `method`: called as
+    ``build(service, options, **shared)``, it passes the options' fields (a field `renamed` maps to a
+    parameter of another name) and the shared options' values as keywords."""
+
+    def build(service: Any, options: Any, /, **shared: Any) -> Any:
+        own = {renamed.get(item.name, item.name): getattr(options, item.name) for item in dataclasses.fields(options)}
+        return getattr(service, method)(**own, **shared)
+
+    build.__name__ = build.__qualname__ = method
+    return build
+
+
+class Computes:
+    """A domain service's one entry to its figures: ``compute(name, **options)``, as `FlowService` has.
+
+    A subclass names its `domain`; a figure it computes declares a `Figure.build` taking the service,
+    the options instance and the shared options' values (`calls` for a method of the service).
+    """
+
+    domain: str = ""
+
+    def compute(self, name: str, /, **values: Any) -> Any:
+        """The figure `name` of the service's domain with `values`: its own options (the settings read
+        from the service's config) and the shared ones (window, scope...), passed to its build (and
+        what that reads to its `Figure.offline` step).
+
+        Raises:
+            KeyError: no such figure in the domain, or one computed elsewhere.
+            TypeError: a value that is none of its options.
+            InputError: a value its options or the service reject.
+        """
+        staged = self.stage(name, **values)
+        offline = figure(name, self.domain).offline
+        return staged if offline is None else offline(staged)
+
+    def stage(self, name: str, /, **values: Any) -> Any:
+        """What `compute` reads from the store for the figure `name`: its result, or for a figure with an
+        `Figure.offline` step what that step takes (so a caller may let the store go before running it)."""
+        chosen = figure(name, self.domain)
+        if chosen.build is None:
+            raise KeyError(f"{name!r} is not computed by a service of {self.domain}")
+        fields = chosen.option_fields()
+        own = {key: values.pop(key) for key in list(values) if key in fields}
+        context = getattr(self, "context", None)
+        options = chosen.options_for(getattr(context, "config", None), own)
+        return chosen.build(self, options, **values)
 
 
 def _attribute(source: Any, path: str) -> Any:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from orgflow.config import CONFIG_FILE, Config, load_config
 from orgflow.errors import InputError, NotFoundError
-from orgflow.store import ImportBatch, ImportCounts, Store
+from orgflow.store import Store
 
 if TYPE_CHECKING:
     import ibis
@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from orgflow.sociotech.service import SocioTechService
     from orgflow.sources import ProgressCallback
     from orgflow.status import WorkspaceStatus
+    from orgflow.store import ImportBatch, ImportCounts
 
 STORE_FILE = "orgflow.duckdb"
 DOORS = ("flow", "delivery", "org", "sociotech", "forecasts", "insights", "status", "simulate")
@@ -88,12 +89,26 @@ class Workspace:
         return ibis.duckdb.from_connection(self.store.connection)
 
     @cached_property
+    def fingerprint(self) -> str:
+        """What compiled queries and kept lookups depend on besides the data: orgflow's code, its
+        libraries, `orgflow.yaml` and the schema (`orgflow.store.query_file.fingerprint`)."""
+        from orgflow.store import query_file
+
+        return query_file.fingerprint(self.store.connection, self.config_path)
+
+    @cached_property
     def lookups(self) -> Lookups:
         """The lookup tables of the store's connection (`orgflow.query.lookups.Lookups`), shared by every
-        service of the workspace: they are written again only when their rows change."""
+        service of the workspace: they are written again only when their rows change. A read-only
+        workspace whose store keeps current copies of them (`orgflow.query.kept_lookups`) writes none."""
         from orgflow.query.lookups import Lookups
 
-        return Lookups(self.store.connection)
+        kept = None
+        if self.store.read_only:
+            from orgflow.query import kept_lookups
+
+            kept = kept_lookups.load(self.store.connection, self.fingerprint, self.config)
+        return Lookups(self.store.connection, kept=kept)
 
     def context(self, now: datetime | None = None) -> AnalysisContext:
         """What a service of this workspace reads: its store, config, query engine (shared by every
@@ -116,7 +131,7 @@ class Workspace:
             from orgflow.store import query_file
 
             path = self.directory / query_file.FILE_NAME
-            return query_file.StoredQueryCache(path, query_file.fingerprint(self.store.connection, self.config_path))
+            return query_file.StoredQueryCache(path, self.fingerprint)
         from orgflow.query.compiled_sql import QueryCache
 
         return QueryCache()
@@ -260,20 +275,24 @@ class Workspace:
 
     def refresh_facts(self, *, own_transaction: bool = True) -> bool:
         """Rebuild the stored flow facts (`orgflow.flow.stored_facts`) if the data or the workflow
-        mapping changed since they were built; returns whether they were rebuilt. With
-        `own_transaction`, in a transaction of the store's (`Store.transaction`); without, inside
-        the caller's (an import's)."""
+        mapping changed since they were built; returns whether they were rebuilt. The lookups and
+        reported times those facts are read with are kept beside them for read-only processes
+        (`orgflow.query.kept_lookups`). With `own_transaction`, in a transaction of the store's
+        (`Store.transaction`); without, inside the caller's (an import's)."""
         from orgflow.flow import stored_facts
+        from orgflow.query import kept_lookups
 
         def rebuild() -> bool:
             # Ibis loads only if the facts' SQL must be compiled (it is kept in the query file).
-            return stored_facts.refresh(
+            rebuilt = stored_facts.refresh(
                 self.store.connection,
                 lambda: self.ibis,
                 self.config,
                 own_transaction=False,
                 queries=self.queries_for("facts"),
             )
+            kept_lookups.keep(self.store.connection, self.fingerprint, self.config)
+            return rebuilt
 
         if not own_transaction:
             return rebuild()

@@ -135,7 +135,8 @@ def test_deployment_sets(history: tuple[DeliveryService, dict[str, str]]) -> Non
     }
     assert rows["shop@v1"]["first_recorded"] and rows["shop@v1"]["commits_before_first_deployment"] == 2
     assert rows["E1"]["first_recorded"] and rows["E1"]["commits_before_first_deployment"] == 10
-    assert rows["shop@v2"]["time_basis"] == "commit" and rows["shop@v2"]["finished_at"] == datetime(2024, 1, 6, 9)
+    assert rows["shop@v2"]["time_basis"] == "commit"
+    assert rows["shop@v2"]["finished_at"] == datetime(2024, 1, 6, 9, tzinfo=UTC)
     assert not rows["U1"]["revision_known"]
     lead = service.lead_time(since=SINCE, until=UNTIL)
     pairs = {(row["deployment_id"], row["sha"]) for row in lead.rows()}

@@ -54,8 +54,8 @@ def at(text: str) -> datetime:
 
 
 def utc(text: str) -> datetime:
-    """The naive UTC instant the store hands back for `at(text)`."""
-    return at(text).astimezone(UTC).replace(tzinfo=None)
+    """The aware UTC instant a result's rows carry for `at(text)` (`MetricResult.rows`)."""
+    return at(text).astimezone(UTC)
 
 
 def day(text: str) -> date:

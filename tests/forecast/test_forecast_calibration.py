@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from orgflow.forecast.calibration import MIN_SCORES, PastForecast, Question, adjust, cumulative_counts, read_row
+from orgflow.forecast.calibration import (
+    MIN_SCORES,
+    RECORD_SCORES,
+    PastForecast,
+    Question,
+    adjust,
+    cumulative_counts,
+    read_row,
+)
 from orgflow.forecast.montecarlo import DaySampler, stationary_runs
 from orgflow.forecast.record import calibrate_at, regime_change
 from orgflow.forecast.replay import ReplayedTrials, seeded_forecasts
@@ -28,6 +36,28 @@ def test_conformal_level_by_hand() -> None:
     # Too short a record gives no row (null, a reason).
     short = adjust(record[: MIN_SCORES - 1], 0.85, "when")
     assert not short.given and short.reason == "19 past forecasts, 20 needed"
+
+
+def test_a_full_record_holds_each_confidence_exactly_for_exchangeable_forecasts() -> None:
+    """Exchangeability by enumeration: 40 past forecasts with distinct scores; each in turn is the new
+    forecast and the other 39 its record (a full record). Its q-row holds when its score is below the
+    level the 39 give. Every score is equally likely to be the new one, so the share that holds is the
+    coverage: exactly 20, 28, 34 and 38 of 40 at 50, 70, 85 and 95 % (k = (39 + 1) q, a whole number).
+    With 53 forecasts and records of 52, the same count gives ceil(53 q): 27, 38, 46 and 51 of 53, that
+    is 0.509, 0.717, 0.868 and 0.962, above every confidence (the rank rounded up)."""
+    assert RECORD_SCORES == 39
+
+    def held(size: int, confidence: float) -> int:
+        scores = [0.9 * i / size + 0.05 for i in range(size)]  # distinct, spread over (0, 1)
+        count = 0
+        for i, new in enumerate(scores):
+            level = adjust(_record(scores[:i] + scores[i + 1 :]), confidence, "how-many").level
+            assert level is not None
+            count += new < level
+        return count
+
+    assert [held(40, q) for q in (0.5, 0.7, 0.85, 0.95)] == [20, 28, 34, 38]
+    assert [held(53, q) for q in (0.5, 0.7, 0.85, 0.95)] == [27, 38, 46, 51]
 
 
 def test_tail_rows_held_to_the_records_scale_by_hand() -> None:
@@ -106,7 +136,7 @@ def test_no_look_ahead_a_changed_future_changes_nothing() -> None:
             forecast_at = seeded_forecasts(history, question, 300, 1)
             results.append(calibrate_at(history, 600, question, confidences, forecast_at))
     assert results[0] == results[2] and results[1] == results[3]
-    assert len(results[0].record) == 52 and results[0].verdict is None
+    assert len(results[0].record) == RECORD_SCORES == 39 and results[0].verdict is None
     assert all(level is not None for level in (results[0].level(q) for q in confidences))
 
 
@@ -127,7 +157,7 @@ def test_when_forecasts_enter_once_settled_and_pending_ones_with_a_lower_bound()
     assert samples is not None
     assert last.score == np.mean(samples <= 600 - last.origin)
     assert Question("when", 60, items=20).actual(cumulative_counts(counts), last.origin, 600) is None
-    assert [past.origin for past in record] == sorted(settled[:52])
+    assert [past.origin for past in record] == sorted(settled[:RECORD_SCORES])
 
 
 def test_vectorized_runs_equal_a_day_by_day_replay_of_the_same_draws() -> None:

@@ -23,7 +23,7 @@ from orgflow.forecast import (
     parse_plan_yaml,
 )
 from orgflow.forecast.calibrate import calibrate
-from orgflow.forecast.calibration import Adjustment, Calibration, Question
+from orgflow.forecast.calibration import RECORD_SCORES, Adjustment, Calibration, Question
 from orgflow.forecast.plan import calibrate_plan
 
 START = date(2024, 7, 1)
@@ -278,7 +278,7 @@ def test_a_plans_team_calibration_is_its_single_forecast_calibration() -> None:
     single = calibrate(forecast_when(series, 30, trials=2_000, seed=1), series).calibration
     assert planned.calibrations is not None and single is not None
     assert planned.calibrations["a"] == single
-    assert len(single.record) == 52 and single.verdict is None
+    assert len(single.record) == RECORD_SCORES and single.verdict is None
 
 
 def test_a_lane_without_a_finish_is_a_faint_stub_with_its_reason() -> None:

@@ -83,7 +83,7 @@ def test_a_team_whose_data_ends_before_the_window_is_left_out_with_why(network: 
     assert "stale" not in network.teams
     assert network.notes["teams_left_out"]["stale"] == (
         "0 items finished in the window (fewer than 20): its data ends on 2023-07-09, before the window "
-        "opens on 2024-01-01 (--since and --until choose another window)"
+        "opens on 2024-01-01 (`orgflow simulate calibrate --since --until` calibrates on another window)"
     )
 
 

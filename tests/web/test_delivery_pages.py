@@ -268,7 +268,9 @@ def test_team_page_shows_figures_incidents_and_breakdown(client: TestClient, del
 def test_known_team_without_deployments_says_so(client: TestClient) -> None:
     body = get_json(client, "/api/delivery/teams/enablement")
     assert body["summary"]["rows"] == [] and body["deployments"]["rows"] == []
-    assert any("No successful production deployment" in note for note in body["notes"])
+    # It owns no service: how many times it deployed is unknown, not zero.
+    assert any(note.startswith("Deployments of ") and "are unknown, not zero" in note for note in body["notes"])
+    assert not any("No successful production deployment" in note for note in body["notes"])
     assert body["pr_stages"]["rows"] == []
     assert client.get("/delivery/teams/enablement").status_code == 200
 

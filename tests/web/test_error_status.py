@@ -22,10 +22,11 @@ KINDS: dict[str, type[InputError]] = {"bad": InputError, "missing": NotFoundErro
 
 @pytest.fixture(scope="module")
 def kinds_client(demo_dir: Path) -> Iterator[TestClient]:
-    """An app with `/api/raise/{kind}` and `/raise/{kind}`, which raise that kind about the field `thing`."""
+    """An app with `/api/raise/{kind}` and `/raise/{kind}`, which raise that kind about the field `thing`
+    (the query parameters `thing` and `other` are theirs)."""
     app = create_app(demo_dir, now=DEFAULT_END)
 
-    def raise_kind(kind: str) -> None:
+    def raise_kind(kind: str, thing: str | None = None, other: str | None = None) -> None:
         raise KINDS[kind](f"a {kind} thing", field="thing", hint="fix it")
 
     app.add_api_route("/api/raise/{kind}", raise_kind, methods=["GET"])

@@ -100,7 +100,7 @@ def test_endpoint_numbers_equal_the_flow_service(
     assert body["ok"] is True
     assert body["metric"] == expected.metric
     assert body["definition"] == expected.definition
-    assert_same_rows(body["rows"], _cli_json(expected.rows()))
+    assert_same_rows(body["rows"], _cli_json(expected.table.to_pylist()))
     assert body["params"]["rows"] == expected.params["rows"] == len(body["rows"])
     assert body["params"]["now"] == expected.params["now"]
 
@@ -109,7 +109,7 @@ def test_window_presets_are_the_last_days_before_today(client: TestClient, servi
     body = client.get("/api/summary", params={"window": "30", "by": "team"}).json()
     expected = service.summary(since=date(2026, 10, 17), until=date(2026, 11, 15), by="team")
     assert body["params"]["since"] == "2026-10-17T00:00:00Z" and body["params"]["until"] == "2026-11-16T00:00:00Z"
-    assert_same_rows(body["rows"], _cli_json(expected.rows()))
+    assert_same_rows(body["rows"], _cli_json(expected.table.to_pylist()))
 
 
 def test_now_parameter_sees_the_past(client: TestClient, service: FlowService) -> None:

@@ -210,10 +210,12 @@ def test_status_says_which_work_no_team_owns_and_how_to_map_it(
 
 def test_a_project_has_a_delivery_page_too(client: TestClient) -> None:
     """A unit work is attributed to is a team on every team route, the delivery pages included: AMQ owns
-    no service (nothing deploys here), so its page says so instead of answering 404."""
+    no service (nothing deploys here), so its page says its deployments are unknown (not zero) instead of
+    answering 404."""
     page = client.get("/delivery/teams/AMQ")
     assert page.status_code == 200
-    assert "No successful production deployment of AMQ in this window." in page.text
+    unknown = "Deployments of AMQ are unknown, not zero: no loaded deployment source covers any service it owns"
+    assert unknown in page.text
     body = client.get("/api/delivery/teams/AMQ").json()
     assert body["ok"] is True
     assert client.get("/delivery/teams/NOBODY").status_code == 404

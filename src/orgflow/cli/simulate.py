@@ -1,22 +1,38 @@
 """`orgflow simulate ...`: calibrate a model of the delivery system, run scenarios, leverage, backtests.
 
-Light to import (numpy and the engine load inside the commands). Progress goes to stderr, so JSON and
-CSV on stdout stay clean. Docs: docs/simulation.md.
+``leverage`` and ``backtest`` are generated from their declarations (`orgflow.simulate.figures`,
+`orgflow.cli.generated`); ``calibrate`` (it may write a model file) and ``run`` (it takes a scenario
+file) are written out here. Light to import (numpy and the engine load inside the commands). Progress
+goes to stderr, so JSON and CSV on stdout stay clean. Docs: docs/simulation.md.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from orgflow import registry
 from orgflow.cli.context import open_from
+from orgflow.cli.generated import register
 from orgflow.cli.option_blocks import OUTPUT, OptionBlock, parameter, window_block, with_options
-from orgflow.cli.render import Format, console, error_console, render
+from orgflow.cli.progress import progress_bar
+from orgflow.cli.render import Format, console, render
+from orgflow.simulate.figures import (
+    DEFAULT_HORIZON_DAYS,
+    DEFAULT_WARMUP_DAYS,
+    HORIZON_HELP,
+    MIN_REPLICATIONS,
+    MODEL_HELP,
+    PROCESSES_HELP,
+    REPLICATIONS_HELP,
+    SEED_HELP,
+    TEAM_HELP,
+    WARMUP_HELP,
+)
 
 if TYPE_CHECKING:
     from orgflow.flow.service import MetricResult
@@ -28,16 +44,13 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Team = Annotated[str | None, typer.Option("--team", "-t", help="Only this team (default: every team).")]
-Model = Annotated[
-    Path | None,
-    typer.Option("--model", help="A model file from `calibrate --out` (default: calibrate on the last 365 days)."),
-]
-Replications = Annotated[int, typer.Option("--replications", "-r", min=2, help="Independent replications.")]
-Seed = Annotated[int, typer.Option("--seed", help="Seed: the same seed gives the same figures.")]
-Horizon = Annotated[float, typer.Option("--horizon", min=1, help="Simulated days measured (after the warm-up).")]
-Warmup = Annotated[float, typer.Option("--warmup", min=0, help="Simulated days before measuring (queues fill up).")]
-Processes = Annotated[int, typer.Option("--processes", "-p", min=1, help="Processes running replications.")]
+Team = Annotated[str | None, typer.Option("--team", "-t", help=TEAM_HELP)]
+Model = Annotated[Path | None, typer.Option("--model", help=MODEL_HELP)]
+Replications = Annotated[int, typer.Option("--replications", "-r", min=MIN_REPLICATIONS, help=REPLICATIONS_HELP)]
+Seed = Annotated[int, typer.Option("--seed", help=SEED_HELP)]
+Horizon = Annotated[float, typer.Option("--horizon", min=1, help=HORIZON_HELP)]
+Warmup = Annotated[float, typer.Option("--warmup", min=0, help=WARMUP_HELP)]
+Processes = Annotated[int, typer.Option("--processes", "-p", min=1, help=PROCESSES_HELP)]
 HISTORY = window_block("First day of history used (YYYY-MM-DD).", "Day after the last one used (YYYY-MM-DD).")
 """--since and --until of `calibrate`: the days of history the model is fitted to."""
 
@@ -54,32 +67,17 @@ RUN_SETTINGS = OptionBlock(
     (
         parameter("replications", Replications, 20),
         parameter("seed", Seed, 1),
-        parameter("horizon", Horizon, 365),
-        parameter("warmup", Warmup, 90),
+        parameter("horizon", Horizon, DEFAULT_HORIZON_DAYS),
+        parameter("warmup", Warmup, DEFAULT_WARMUP_DAYS),
         parameter("processes", Processes, 1),
     ),
     lambda values: {"settings": _settings(**values)},
     gives=("settings",),
 )
-"""--replications, --seed, --horizon, --warmup and --processes of a scenario or leverage run, read as one
-`RunSettings` (`settings`)."""
-
-
-@contextmanager
-def _progress(fmt: Format) -> Iterator[Any]:
-    """A progress callback drawing a bar on stderr (a terminal only; silent otherwise)."""
-    if not error_console.is_terminal:
-        yield None
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(), console=error_console) as bar:
-        task = bar.add_task("simulating", total=1)
-
-        def update(done: int, total: int, what: str) -> None:
-            bar.update(task, completed=done, total=max(total, 1), description=f"simulating: {what}")
-
-        yield update
+"""--replications, --seed, --horizon, --warmup and --processes of a scenario run, read as one
+`RunSettings` (`settings`); ``leverage`` declares the same options (`orgflow.simulate.figures`)."""
+BLOCKS: dict[str, OptionBlock] = {"output": OUTPUT}
+"""The shared options of the generated simulate commands (`orgflow.simulate.figures` names them)."""
 
 
 def _simulate(
@@ -91,9 +89,18 @@ def _simulate(
     limit: int | None = 200,
 ) -> None:
     """Open the workspace read-only, run `call(ws.simulate, on_progress)` under a progress bar, render."""
-    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+    with open_from(ctx, read_only=True) as workspace, progress_bar() as progress:
         result = call(workspace.simulate, progress)
     render(result, fmt, columns=columns, limit=limit)
+    _notes(result, fmt)
+
+
+def _notes(result: MetricResult, fmt: Format) -> None:
+    """Under a table, the result's notes (such as the teams calibration left out, and why); JSON and CSV
+    carry them in the params."""
+    if fmt is Format.table:
+        for note in result.notes:
+            console.print(f"note: {note}", style="dim", markup=False, highlight=False)
 
 
 @app.command()
@@ -113,8 +120,8 @@ def calibrate(
     """Fit a model to the history and show its fit there. Example: orgflow simulate calibrate --out model.yaml"""
     from orgflow.simulate.model_file import dump_network, write_network
 
-    settings = _settings(replications, seed, 365, 90, 1)
-    with open_from(ctx, read_only=True) as workspace, _progress(fmt) as progress:
+    settings = _settings(replications, seed, DEFAULT_HORIZON_DAYS, DEFAULT_WARMUP_DAYS, 1)
+    with open_from(ctx, read_only=True) as workspace, progress_bar() as progress:
         calibration = workspace.simulate.calibrate(
             team=team,
             since=since,
@@ -135,6 +142,7 @@ def calibrate(
         console.print(dump_network(calibration.network, header=header), markup=False, highlight=False)
     if calibration.fit is not None:
         render(calibration.fit, fmt, columns=columns)
+        _notes(calibration.fit, fmt)
 
 
 @app.command()
@@ -158,44 +166,4 @@ def run(
     )
 
 
-@app.command()
-@with_options(OUTPUT, RUN_SETTINGS)
-def leverage(
-    ctx: typer.Context,
-    team: Team = None,
-    model: Model = None,
-    *,
-    fmt: Format,
-    columns: list[str] | None,
-    settings: Any,  # RunSettings (loaded with the engine)
-) -> None:
-    """Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout"""
-    _simulate(
-        ctx,
-        fmt,
-        columns,
-        lambda simulate, progress: simulate.leverage(team=team, model=model, settings=settings, on_progress=progress),
-    )
-
-
-@app.command()
-@with_options(OUTPUT)
-def backtest(
-    ctx: typer.Context,
-    team: Team = None,
-    split: Annotated[float, typer.Option("--split", help="Share of the history to calibrate on.")] = 0.7,
-    replications: Replications = 10,
-    seed: Seed = 1,
-    processes: Processes = 1,
-    *,
-    fmt: Format,
-    columns: list[str] | None,
-) -> None:
-    """Calibrate on the first part of the history, predict the rest. Example: orgflow simulate backtest --split 0.7"""
-    settings = _settings(replications, seed, 365, 90, processes)
-    _simulate(
-        ctx,
-        fmt,
-        columns,
-        lambda simulate, progress: simulate.backtest(team=team, split=split, settings=settings, on_progress=progress),
-    )
+register(app, [registry.figure(name, "simulate") for name in ("simulate-leverage", "simulate-backtest")], BLOCKS)

@@ -42,7 +42,7 @@ def _check_port(host: str, port: int) -> None:
 def serve(
     ctx: typer.Context,
     host: Annotated[str, typer.Option(help="Address to listen on (127.0.0.1: this machine only).")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     now: NowOption = None,
     warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute the default views at start-up.")] = True,
 ) -> None:

@@ -20,7 +20,7 @@ from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.query.fetch import fetch_arrow
 from orgflow.query.window import Window, make_window
-from orgflow.registry import definition
+from orgflow.registry import Computes, definition
 
 if TYPE_CHECKING:
     from orgflow.delivery.service import DeliveryService
@@ -32,13 +32,17 @@ STAGES_DEFINITION = definition("pr-stages", "delivery")
 SUMMARY_DEFINITION = definition("pr-summary", "delivery")
 
 
-class PullRequestFlow:
+class PullRequestFlow(Computes):
     """Pull-request flow of one workspace as of the delivery service's `now`.
 
     Args:
         context: the store, config and query engine to read from.
         delivery: the delivery service of the same context (its commit walk gives the deploy stage).
+
+    ``compute(name, **options)`` computes ``pr-stages`` or ``pr-summary`` by name (`orgflow.delivery.figures`).
     """
+
+    domain = "delivery"
 
     def __init__(self, context: AnalysisContext, delivery: DeliveryService) -> None:
         self.context = context
@@ -54,11 +58,17 @@ class PullRequestFlow:
         return make_window(since=since, until=last_day, now=self.now, earliest=earliest)
 
     def data_as_of(self) -> datetime | None:
-        """The pull requests' end (UTC): the latest one opened, merged or closed."""
+        """The delivery data's end (UTC): the latest pull request opened, merged or closed, or the end
+        DORA's figures read (`DeliveryService.data_as_of`: the latest deployment, commit or incident),
+        whichever is later; None with no delivery data. So without pull requests, or with ones that
+        stopped earlier, the pull-request figures end where the other delivery figures do."""
         (latest,) = self.context.connection.execute(
             "SELECT greatest(max(created_at), max(merged_at), max(closed_at)) FROM pull_requests"
         ).fetchone()
-        return None if latest is None else latest.replace(tzinfo=UTC)
+        ends = [latest.replace(tzinfo=UTC)] if latest is not None else []
+        delivery_end = self._delivery.data_as_of()
+        ends += [delivery_end] if delivery_end is not None else []
+        return max(ends) if ends else None
 
     def window_end(self, *, since: date | None = None, until: date | None = None) -> tuple[date | None, str]:
         """The window's last day and what chose it, as `DeliveryService.window_end` does: an explicit

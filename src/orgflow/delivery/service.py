@@ -37,6 +37,7 @@ from orgflow.delivery.scope import WINDOW_END_DATA, DeliveryScope, day_of, defau
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.query.window import Window
+from orgflow.registry import Computes
 
 __all__ = ["BY", "COMMIT_TIMES", "NO_INCIDENTS", "NO_KINDS", "UNOWNED", "DeliveryService", "default_window_end"]
 
@@ -44,12 +45,17 @@ COMMIT_TIMES = ("committed", "authored")
 BY = ("service", "team", "group")
 
 
-class DeliveryService(DeliveryScope):
+class DeliveryService(DeliveryScope, Computes):
     """DORA metrics of one workspace as of the context's `now` (default: the current UTC time).
+
+    ``compute(name, **options)`` computes a delivery figure by its declared name
+    (`orgflow.delivery.figures`): the commands and routes call it; the methods below are the figures.
 
     The default window ends at the start of `now`'s day when `now` is given, else at the end of the
     data's last day (`data_as_of`), if that is earlier than today.
     """
+
+    domain = "delivery"
 
     # -- results ---------------------------------------------------------------------------------
     def summary(

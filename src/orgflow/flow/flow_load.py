@@ -154,6 +154,8 @@ def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, 
     Columns: date, stage, stage_order, count.
     """
     keep = items.select(keep_ik=_.ik, workflow=_.workflow)
+    # Entries after the window's last day count on no day of it.
+    climbs = climbs.filter(climbs.event_day < window.until.date())
     kept = climbs.join(keep, climbs.ik == keep.keep_ik)
     per_climb = kept.group_by(["event_day", "workflow", "previous_order", "stage_order"]).aggregate(items=_.count())
     stage_list = stages.filter(_.category != "cancelled").select(

@@ -80,6 +80,7 @@ class PreparedFacts:
         self._serial = serial
         self._use_stored = use_stored
         self._prepared = False
+        self._known_cuts: set[Cut] = set()
         self.names = FactTables("", "", "", None)
         """The tables the open facts are read from (set by `prepare`; every query's shape depends on them)."""
         self.reported_names = reported_times.ReportedTables()
@@ -153,14 +154,16 @@ class PreparedFacts:
         return earliest
 
     def check_cut(self, cut: Cut | None) -> None:
-        """`orgflow.query.cuts.check_cut` on these facts' items.
+        """`orgflow.query.cuts.check_cut` on these facts' items; a cut found known once is not asked again
+        (the facts and the config do not change under a service).
 
         Raises:
             InputError: the cut names an unknown team, group or value stream.
         """
-        if cut is not None:
+        if cut is not None and cut not in self._known_cuts:
             self.prepare()
             check_cut(self._context.store.connection, self._context.config, cut, items_table=self.names.items)
+            self._known_cuts.add(cut)
 
     # -- the expressions a figure's query is built from ------------------------------------------
     @cached_property

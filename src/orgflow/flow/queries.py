@@ -91,8 +91,11 @@ def age(facts: PreparedFacts, cut: Cut, options: AgeOptions, _terms: WindowTerms
     from orgflow.flow import flow_time
 
     ages = flow_time.work_item_age(facts.cut_items(cut), now=facts.now)
+    # A team's SLE reads only its own items: only the teams of the aging items are ranked.
+    teams = ages.select(sle_team=_.team_id).distinct()
+    pool = facts.items.semi_join(teams, facts.items.team_id == teams.sle_team)
     sle = flow_time.service_level_expectation(
-        facts.with_reported(facts.items),
+        facts.with_reported(pool),
         until=facts.now,
         percentile=options.sle_percentile,
         last_items=options.sle_items,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -20,5 +21,21 @@ class MetricResult:
     notes: list[str] = field(default_factory=list)
 
     def rows(self) -> list[dict[str, Any]]:
-        """The rows as dicts (JSON-ready values for dates and instants are left to the surface)."""
-        return self.table.to_pylist()
+        """The rows as dicts, for Python callers: instants as timezone-aware UTC datetimes (the table holds
+        them naive, in UTC, as the store does), dates as dates."""
+        import pyarrow as pa
+
+        rows = self.table.to_pylist()
+        naive = [f.name for f in self.table.schema if pa.types.is_timestamp(f.type) and f.type.tz is None]
+        for row in rows if naive else ():
+            for name in naive:
+                if row[name] is not None:
+                    row[name] = row[name].replace(tzinfo=UTC)
+        return rows
+
+    def json_rows(self) -> list[dict[str, Any]]:
+        """The rows as JSON values, as every surface writes them (`orgflow.values.json_value`: instants as
+        ISO 8601 UTC with Z, dates as YYYY-MM-DD, NaN as null)."""
+        from orgflow.values import json_value
+
+        return [{key: json_value(value) for key, value in row.items()} for row in self.table.to_pylist()]

@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from orgflow.registry import Figure
 
 
+REPORTED_KEPT = 256
+"""How many (cut, window) counts of reported times a runner keeps."""
+
+
 def query_shape(figure: Figure, options: Any) -> tuple[Hashable, dict[str, Any]]:
     """What of `options` shapes the figure's query, and the options that enter it as bound values.
 
@@ -58,6 +62,7 @@ class QueryRunner:
         self._context = context
         self._facts = facts
         self._now = now.replace(tzinfo=None)
+        self._reported: dict[tuple[Cut | None, Window | None], tuple[int, int]] = {}
 
     def rows(
         self,
@@ -132,7 +137,11 @@ class QueryRunner:
 
     def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, int]:
         """(items finished (done) in the window, how many of them have only reported times in status);
-        kept apart, in the workspace's queries ``notes``."""
+        kept apart, in the workspace's queries ``notes``. Counted once per cut and window (the figures of
+        one page share it), the last `REPORTED_KEPT` kept."""
+        kept = self._reported.get((cut, window))
+        if kept is not None:
+            return kept
         facts = self._facts
 
         def build(terms: WindowTerms | None) -> ir.Table:
@@ -145,7 +154,11 @@ class QueryRunner:
 
         queries = self._context.queries_for("notes")
         row = self.rows("reported-count", build, cut=cut, shape=(), window=window, queries=queries).to_pylist()[0]
-        return row["finished"], row["reported"] or 0
+        counted = (row["finished"], row["reported"] or 0)
+        self._reported[(cut, window)] = counted
+        while len(self._reported) > REPORTED_KEPT:
+            self._reported.pop(next(iter(self._reported)))
+        return counted
 
 
 def figure_result(

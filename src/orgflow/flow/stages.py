@@ -33,8 +33,12 @@ def _stage_items(spans: ir.Table, items: ir.Table, stage_list: ir.Table, *, leve
     # An item follows one workflow, so its stage (or phase) order alone names the stage: group by the
     # number and join the name on afterwards.
     categories = {"category": spans.category.max()} if level == "stage" else {}
-    per_item = spans.group_by(["ik", order]).aggregate(**categories, us=_.duration_us.sum(), entries=_.count())
     chosen = items.select("ik", "workflow", *ITEM_COLUMNS)
+    # Only the chosen items' spans are summed: the join comes after the grouping, and DuckDB does not
+    # push it below, so without this every item's spans would be grouped for a team's few.
+    keys = chosen.select(s_ik=_.ik)
+    spans = spans.semi_join(keys, spans.ik == keys.s_ik)
+    per_item = spans.group_by(["ik", order]).aggregate(**categories, us=_.duration_us.sum(), entries=_.count())
     joined = per_item.join(chosen, "ik")
     joined = with_stage_name(joined, stage_list, joined[order], level=level)
     return joined.select(

@@ -32,9 +32,6 @@ import hashlib
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-import pyarrow as pa
-
-from orgflow.org.attribution import DEFAULT_ORDER, build_attribution
 from orgflow.query.lookups import Lookups, build_lookups, sql_literal
 
 if TYPE_CHECKING:
@@ -43,6 +40,7 @@ if TYPE_CHECKING:
     import duckdb
     import ibis
     import ibis.expr.types as ir
+    import pyarrow as pa
 
     from orgflow.config import Config
     from orgflow.query.compiled_sql import QueryCache
@@ -100,6 +98,8 @@ def build_open_facts(
     and keep the SQL they compile: their text depends on the names and the code, not on the data. A
     process that finds all four kept loads no Ibis.
     """
+    from orgflow.org.attribution import DEFAULT_ORDER, build_attribution
+
     teams = tuple(attribution) != DEFAULT_ORDER
     if teams:
         # Only a configured attribution order costs the extra query; the default reads the stored team.
@@ -189,28 +189,24 @@ def usable(
     return stored_key == facts_key(connection, attribution, lookups)
 
 
-_STATE_SCHEMA = pa.schema(
-    [("state", pa.string()), ("items", pa.int64()), ("transitions", pa.int64()), ("horizon", pa.timestamp("us"))]
-)
-
-
 def facts_state(connection: duckdb.DuckDBPyConnection, config: Config) -> pa.Table:
     """One row on the stored facts: state (``current``, ``stale``: built from other data or another
     mapping, or ``none``), items, transitions, horizon (the latest instant they cover, UTC).
 
-    Builds the lookups on `connection`.
+    Builds the lookups on `connection`. The row comes from DuckDB: an Arrow table built from Python values
+    would make pyarrow load pandas (about 0.3 s of `orgflow status`).
     """
     build_lookups(connection, config)
     stored_key, horizon = _stored(connection)
     if stored_key is None:
-        return pa.table({"state": ["none"], "items": [0], "transitions": [0], "horizon": [None]}, schema=_STATE_SCHEMA)
-    state = "current" if stored_key == facts_key(connection, tuple(config.org.attribution)) else "stale"
-    (items,) = connection.execute(f"SELECT count(*) FROM {ITEMS_TABLE}").fetchone()
-    (transitions,) = connection.execute(f"SELECT count(*) FROM {TRANSITIONS_TABLE}").fetchone()
-    return pa.table(
-        {"state": [state], "items": [items], "transitions": [transitions], "horizon": [horizon]},
-        schema=_STATE_SCHEMA,
-    )
+        state, items, transitions = "none", "0", "0"
+    else:
+        state = "current" if stored_key == facts_key(connection, tuple(config.org.attribution)) else "stale"
+        items, transitions = f"(SELECT count(*) FROM {ITEMS_TABLE})", f"(SELECT count(*) FROM {TRANSITIONS_TABLE})"
+    return connection.execute(
+        f"SELECT {sql_literal(state)} AS state, CAST({items} AS BIGINT) AS items, "
+        f"CAST({transitions} AS BIGINT) AS transitions, CAST({sql_literal(horizon)} AS TIMESTAMP) AS horizon"
+    ).to_arrow_table()
 
 
 def refresh(

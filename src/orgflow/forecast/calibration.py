@@ -15,8 +15,10 @@ record says holds often enough: with the n most recent scores sorted, r(1) <= â€
     k = ceil((n + 1) q),    q' = r(k) + 1e-6,
 
 so that k of the n past forecasts would have held at q' (the split-conformal quantile; the +1 is the
-finite-sample correction). An erratic team has large scores and gets wider rows; a steady one keeps
-rows close to the plain Monte Carlo.
+finite-sample correction). For exchangeable forecasts the new row then holds k / (n + 1) of the time:
+q exactly with a full record (`RECORD_SCORES`), up to 1 / (n + 1) more with a shorter one. An
+erratic team has large scores and gets wider rows; a steady one keeps rows close to the plain Monte
+Carlo, and a cautious one gets narrower rows (q' below q).
 
 **The tail.** When r(k) leaves fewer than `TAIL_TRIALS` of the record's trials beyond it, the level
 reads the forecast where its trials no longer resolve it: a window of a few busy weeks has no trial
@@ -50,8 +52,13 @@ from orgflow.forecast.montecarlo import BLOCK_DAYS
 
 RECORD_STEP_DAYS = 7
 """Days between the past forecasts of the record."""
-RECORD_SCORES = 52
-"""The record: the most recent past forecasts with a known (or bounded) outcome, about a year of weeks."""
+RECORD_SCORES = 39
+"""The record: the most recent past forecasts with a known (or bounded) outcome, about nine months of
+weeks. With n = 39, (n + 1) q is a whole number at every confidence in steps of 2.5 % (50, 70, 85, 95:
+k = 20, 28, 34, 38), so the split-conformal level holds k / (n + 1) = q of the time for exchangeable
+forecasts, exactly; 52 held ceil(53 q) / 53 (0.868 at 85 %, 0.962 at 95 %), cautious by construction.
+Chosen among the exact lengths (39, 59, 79) on the backtests of `benchmarks/forecast_record_length.py`
+(docs/forecasting.md, "The record's length")."""
 MIN_SCORES = 20
 """Fewer past forecasts than this and no level is adjusted (enough for k <= n at 95 %: 21 x 0.95 <= 20)."""
 RECORD_TRIALS = 1_000

@@ -76,14 +76,17 @@ def pending_score(samples: np.ndarray, elapsed: int) -> float:
     return float(np.searchsorted(samples, elapsed, side="right") / samples.size)
 
 
-def record_at(counts: np.ndarray, end: int, question: Question, forecast_at: ForecastAt) -> list[PastForecast]:
+def record_at(
+    counts: np.ndarray, end: int, question: Question, forecast_at: ForecastAt, *, length: int = RECORD_SCORES
+) -> list[PastForecast]:
     """The record of a forecast made on day `end` (an index into `counts`; only days before it known):
-    the `RECORD_SCORES` most recent weekly past forecasts whose outcome is known or, for "when", bounded."""
+    the `length` (`RECORD_SCORES`) most recent weekly past forecasts whose outcome is known or, for
+    "when", bounded."""
     record: list[PastForecast] = []
     cumulative = cumulative_counts(counts)
     kind = question.kind
     origin = end - RECORD_STEP_DAYS
-    while origin >= question.window_days and len(record) < RECORD_SCORES:
+    while origin >= question.window_days and len(record) < length:
         actual = question.actual(cumulative, origin, end)
         if actual is None and kind == "how-many":
             origin -= RECORD_STEP_DAYS

@@ -1,6 +1,6 @@
 """The trials of a calibration record: drawn once, replayed on the window before every past origin.
 
-A record holds about a year of weekly past forecasts of the same question. Simulating each afresh
+A record holds about nine months of weekly past forecasts of the same question. Simulating each afresh
 would cost a Monte Carlo per past forecast; instead one set of day indices is drawn (positions in a
 window of the question's length, by the same resampling as a live forecast) and replayed on each
 origin's own window (common random numbers): a past forecast costs a gather, and every origin still

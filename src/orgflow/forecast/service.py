@@ -34,6 +34,7 @@ from orgflow.forecast.plan import PlanResult, calibrate_plan, forecast_plan, pla
 from orgflow.forecast.plan_file import Plan
 from orgflow.forecast.result import MAX_DAYS, ForecastResult
 from orgflow.query.window import Cut
+from orgflow.registry import Computes
 
 if TYPE_CHECKING:
     from orgflow.flow.service import FlowService
@@ -68,8 +69,12 @@ class Outlook:
     how_many_by: date | None = None
 
 
-class ForecastService:
+class ForecastService(Computes):
     """Forecasts of one workspace as of the context's `now`.
+
+    ``compute(name, **options)`` computes "when", "how many" or a backtest by its declared name
+    (`orgflow.forecast.figures`); ``stage`` reads its history alone, for a caller that lets the store go
+    before the trials run.
 
     Args:
         context: the store, config and query engine; its `now` is the forecast's start (None: now,
@@ -77,6 +82,8 @@ class ForecastService:
         flow: a flow service as of the same `now` to read histories from (one already prepared);
             default: a new one over `context`, made on first use.
     """
+
+    domain = "forecast"
 
     def __init__(self, context: AnalysisContext, *, flow: FlowService | None = None) -> None:
         self.context = context

@@ -14,11 +14,12 @@ import dataclasses
 from collections.abc import Iterator, Sequence
 from datetime import UTC
 from pathlib import Path
-from typing import Any, Generic, TypeVar, overload
-
-import pyarrow as pa
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, overload
 
 from orgflow.model.record import Record
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 R = TypeVar("R", bound=Record)
 
@@ -113,6 +114,7 @@ def _check_columns(record_class: type[Record], columns: list[str]) -> None:
 
 def _read_staged(record_class: type[Record], path: Path) -> pa.Table:
     """A staged Parquet file as an Arrow table, its lists' elements named as `pa.list_` names them."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     table = pq.read_table(path)
@@ -128,6 +130,8 @@ def _read_staged(record_class: type[Record], path: Path) -> pa.Table:
 
 def _python_values(column: pa.ChunkedArray) -> list[Any]:
     """A column's values as records hold them: aware UTC datetimes, tuples for lists."""
+    import pyarrow as pa
+
     values = column.to_pylist()
     if pa.types.is_timestamp(column.type):
         return [None if value is None else value.replace(tzinfo=UTC) for value in values]

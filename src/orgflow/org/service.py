@@ -18,7 +18,7 @@ from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.org.design import DesignThresholds, run_checks
 from orgflow.org.structure import OrgModel, unattributed, valid_on
-from orgflow.registry import definitions
+from orgflow.registry import Computes, definitions
 
 if TYPE_CHECKING:
     from orgflow.query.context import AnalysisContext
@@ -52,9 +52,14 @@ class TeamApi:
     checks: MetricResult
 
 
-class OrgService:
+class OrgService(Computes):
     """The organization as of any date: the org of the context's store, with the design thresholds of
-    its config's ``org.design`` section (`from_model`: of an `OrgModel` alone, for tests)."""
+    its config's ``org.design`` section (`from_model`: of an `OrgModel` alone, for tests).
+
+    ``compute(name, **options)`` computes an org figure by its declared name (`orgflow.org.figures`).
+    """
+
+    domain = "org"
 
     def __init__(self, context: AnalysisContext) -> None:
         self.context: AnalysisContext | None = context

@@ -13,10 +13,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
-import pyarrow as pa
 
 from orgflow.errors import NotFoundError
 from orgflow.model.org import (
@@ -30,6 +29,9 @@ from orgflow.model.org import (
     RoleRequirement,
 )
 from orgflow.model.record import Record
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 R = TypeVar("R", bound=Record)
 _EMAIL = re.compile(r"<([^>]+)>")
@@ -286,6 +288,8 @@ def attribute(connection: duckdb.DuckDBPyConnection, events: Sequence[tuple[str 
     the instant's UTC day with the largest allocation, ties to the latest ``valid_from`` (the same rule as
     `OrgModel.team_of_person_on`). One SQL pass in DuckDB, so a history of commits attributes in one query.
     """
+    import pyarrow as pa
+
     table = pa.table(
         {
             "idx": pa.array(range(len(events)), pa.int64()),
@@ -343,6 +347,8 @@ def unattributed(connection: duckdb.DuckDBPyConnection, *, work_items: bool = Tr
             names.append(what)
             counts.append(count)
             examples.append(example)
+    import pyarrow as pa
+
     return pa.table(
         {
             "what": pa.array(names, pa.string()),

@@ -15,12 +15,11 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from orgflow.query.lookups import sql_literal
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 
 @dataclass(frozen=True)
@@ -59,13 +58,8 @@ def run_query(connection: duckdb.DuckDBPyConnection, query: CompiledQuery, value
     return _fitted(connection.execute(query.sql_with(values)).to_arrow_table(), query.schema)
 
 
-_INTEGER_TYPES = {
-    pa.int8(): "TINYINT",
-    pa.int16(): "SMALLINT",
-    pa.int32(): "INTEGER",
-    pa.int64(): "BIGINT",
-}
-"""Arrow's integer types as DuckDB's SQL names them."""
+_INTEGER_TYPES = {"int8": "TINYINT", "int16": "SMALLINT", "int32": "INTEGER", "int64": "BIGINT"}
+"""Arrow's integer types (by name) as DuckDB's SQL names them; pyarrow loads only when a query runs."""
 
 
 def run_fitted(
@@ -77,11 +71,13 @@ def run_fitted(
     loads ``pyarrow.compute``, tens of milliseconds in a fresh process). Both casts are exact: a whole
     decimal to an integer, an error on overflow either way.
     """
+    import pyarrow as pa
+
     table = connection.execute(query.sql_with(values)).to_arrow_table()
     casts = [
-        f"CAST({_identifier(field.name)} AS {_INTEGER_TYPES[field.type]}) AS {_identifier(field.name)}"
+        f"CAST({_identifier(field.name)} AS {_INTEGER_TYPES[str(field.type)]}) AS {_identifier(field.name)}"
         for returned, field in zip(table.schema, query.schema, strict=True)
-        if field.type in _INTEGER_TYPES and pa.types.is_decimal(returned.type) and returned.type.scale == 0
+        if str(field.type) in _INTEGER_TYPES and pa.types.is_decimal(returned.type) and returned.type.scale == 0
     ]
     kept = query
     if casts:
@@ -103,6 +99,8 @@ def _fitted(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """`table` with `schema`: columns of another type cast, the others relabelled."""
     if table.schema.equals(schema):
         return table
+    import pyarrow as pa
+
     columns = [
         column if column.type == field.type else column.cast(field.type)
         for column, field in zip(table.columns, schema, strict=True)

@@ -27,14 +27,30 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
 from orgflow.config import Config, status_key
-from orgflow.org.attribution import attributable_teams
 from orgflow.query.window import CALENDAR_END, CALENDAR_FIRST
 
+if TYPE_CHECKING:
+    from orgflow.query.kept_lookups import KeptLookups
+
 _Rows = list[tuple[object, ...]]
+LOOKUP_TABLES = (
+    "of_stages",
+    "of_status_map",
+    "of_cancel_resolution",
+    "of_keys",
+    "of_project_workflow",
+    "of_flow_type",
+    "of_team_group",
+    "of_team_parent",
+    "of_value_stream",
+)
+"""The lookups `Lookups.build` writes from Python rows (``of_raw_status_map`` and ``of_calendar`` are made
+from them in SQL)."""
 STAMP_VARIABLE = "orgflow_lookups_stamp"
 """The connection's variable naming the last build that wrote a lookup (see `Lookups`)."""
 
@@ -60,10 +76,15 @@ class Lookups:
     Tables derived from the lookups and the store (the reported times of
     `orgflow.flow.reported_times`) are remembered the same way: `derived_current` says whether they
     still hold what the given inputs give, so a second figure of the process does not build them again.
+
+    With `kept` (a read-only workspace whose store keeps current copies of them:
+    `orgflow.query.kept_lookups`), `build` writes nothing and digests and derived tables are answered
+    from what was kept, until a build by anyone else on the connection leaves its stamp.
     """
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection) -> None:
+    def __init__(self, connection: duckdb.DuckDBPyConnection, *, kept: KeptLookups | None = None) -> None:
         self.connection = connection
+        self._kept = kept
         self._written: dict[str, tuple[list[str], _Rows]] = {}
         """The columns and rows each lookup was last written with by this object."""
         self._digests: dict[tuple[str, ...], list[str]] = {}
@@ -80,6 +101,9 @@ class Lookups:
             self._written.clear()
             self._digests.clear()
             self._derived.clear()
+            if stamp != self._stamp:
+                # Someone wrote lookups on the connection: temporary tables now hide the kept ones.
+                self._kept = None
             self._stamp = stamp
 
     def _restamp(self) -> None:
@@ -89,8 +113,11 @@ class Lookups:
 
     def build(self, config: Config) -> None:
         """Make every ``of_*`` temporary table of the connection hold the rows `config` and the store
-        give, writing only those whose rows differ from what this object wrote last."""
+        give, writing only those whose rows differ from what this object wrote last (nothing while the
+        kept tables serve: they hold the rows of the workspace's config and data)."""
         self._check_stamp()
+        if self._kept is not None:
+            return
         changed: set[str] = set()
 
         def put(name: str, columns: list[str], rows: _Rows) -> None:
@@ -111,6 +138,8 @@ class Lookups:
         """Per lookup of `names`, its row count and the sum of its rows' hashes (as text): equal
         digests, equal contents. Kept until a lookup is written again."""
         self._check_stamp()
+        if self._kept is not None and all(name in self._kept.digests for name in names):
+            return [self._kept.digests[name] for name in names]
         if names not in self._digests:
             digests = []
             for name in names:
@@ -126,6 +155,8 @@ class Lookups:
         `orgflow.flow.reported_times.build_reported_tables`), were last built by this object from
         `inputs`, with no build on the connection by anyone else since (see `derived_built`)."""
         self._check_stamp()
+        if self._kept is not None and self._kept.derived.get(repr(key)) == repr(inputs):
+            return True
         return self._derived.get(key) == inputs
 
     def derived_building(self, key: object) -> None:
@@ -134,11 +165,19 @@ class Lookups:
         them (or lookups) on this connection forget too."""
         self._check_stamp()
         self._derived.pop(key, None)
+        if self._kept is not None:
+            self._kept.derived.pop(repr(key), None)
         self._restamp()
 
     def derived_built(self, key: object, inputs: tuple[object, ...]) -> None:
         """Remember that the derived tables `key` now hold what `inputs` give (after `derived_building`)."""
         self._derived[key] = inputs
+
+    def derived_inputs(self, key: object) -> tuple[object, ...] | None:
+        """The inputs this object last built the derived tables `key` from (None: it did not build them,
+        or forgot)."""
+        self._check_stamp()
+        return self._derived.get(key)
 
 
 def build_lookups(connection: duckdb.DuckDBPyConnection, config: Config) -> None:
@@ -216,6 +255,9 @@ def _build(
         ).fetchall()
     }
     teams |= {group_id for group_id, kind, _ in groups if kind == "team"}
+    # Loaded here: the org model's record classes are not needed to read lookups (`orgflow.query.kept_lookups`).
+    from orgflow.org.attribution import attributable_teams
+
     teams |= attributable_teams(connection, config.org.attribution)
     team_group_rows: list[tuple[str, str, int]] = []
     parent_rows: list[tuple[str, str]] = []

@@ -172,10 +172,12 @@ def make_window(*, since: date | None, until: date | None, now: datetime, earlie
             field="since" if start.date() < CALENDAR_FIRST else "until",
         )
     if start >= end:
+        # `end` is exclusive: the window's last day (the --until given, or the day before `now`'s) is the day before.
+        last_day = end.date() - timedelta(days=1)
         raise InputError(
-            f"the window is empty ({start.date()} is not before {end.date()})",
+            f"the window is empty ({start.date()} is after {last_day})",
             field="since",
-            hint="give --since before --until",
+            hint="give --since on or before --until" if until is not None else "give an earlier --since, or --until",
         )
     return Window(start, end)
 

@@ -91,7 +91,7 @@ def calibrate(
             if last is not None and last < since:
                 skipped[name] += (
                     f": its data ends on {iso_day(last)}, before the window opens on {iso_day(since)}"
-                    " (--since and --until choose another window)"
+                    " (`orgflow simulate calibrate --since --until` calibrates on another window)"
                 )
             continue
         begin, end = covered if covered is not None else (since, until)

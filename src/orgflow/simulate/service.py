@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
-from orgflow.registry import definitions
+from orgflow.registry import Computes, definitions
 from orgflow.simulate.backtest import BACKTEST_COLUMNS, backtest, compare_with_history, warmup_for
 from orgflow.simulate.calibrate import calibrate, iso_day
 from orgflow.simulate.checks import NetworkProblem
@@ -45,8 +45,11 @@ class Calibration:
     fit: MetricResult | None
 
 
-class Simulation:
-    """Simulation of one workspace's delivery system (`ws.simulate`)."""
+class Simulation(Computes):
+    """Simulation of one workspace's delivery system (`ws.simulate`); ``compute("simulate-leverage",
+    team=..., replications=..., on_progress=...)`` computes a declared figure (`orgflow.simulate.figures`)."""
+
+    domain = "simulate"
 
     def __init__(self, workspace: Workspace) -> None:
         self._workspace = workspace
@@ -108,7 +111,8 @@ class Simulation:
                 )
             except NetworkProblem as problem:
                 raise _input_error(problem, None) from None
-            fit = _result("simulate-fit", rows, BACKTEST_COLUMNS, {"replications": run.replications, "seed": run.seed})
+            params = {"replications": run.replications, "seed": run.seed}
+            fit = _result("simulate-fit", rows, BACKTEST_COLUMNS, params, network=network)
         return Calibration(network, start, end, fit)
 
     def baseline(self, model: Path | None, *, team: str | None = None) -> Network:
@@ -159,7 +163,7 @@ class Simulation:
             "horizon_days": chosen.settings.horizon_days,
             "warmup_days": chosen.settings.warmup_days,
         }
-        return _result("simulate-run", rows, columns, params)
+        return _result("simulate-run", rows, columns, params, network=base)
 
     def leverage(
         self,
@@ -183,6 +187,7 @@ class Simulation:
             rows,
             LEVERAGE_COLUMNS,
             {"team": team, "replications": run.replications, "seed": run.seed},
+            network=base,
         )
 
     def backtest(
@@ -218,13 +223,26 @@ def _input_error(problem: NetworkProblem, model: Path | None) -> InputError:
     return InputError(problem.message, file=where, field=".".join(map(str, problem.path)), hint=problem.hint)
 
 
-def _result(metric: str, rows: list[dict[str, Any]], columns: tuple[str, ...], params: dict[str, Any]) -> MetricResult:
+def _result(
+    metric: str,
+    rows: list[dict[str, Any]],
+    columns: tuple[str, ...],
+    params: dict[str, Any],
+    *,
+    network: Network | None = None,
+) -> MetricResult:
+    """The rows as a result; with the `network` they ran on, the teams its calibration left out and why:
+    `teams_left_out` in the params ("name: why; ...", as the group leverage gives it) and a note each."""
+    left_out = dict(network.notes.get("teams_left_out", {}) or {}) if network is not None else {}
+    if left_out:
+        params = {**params, "teams_left_out": "; ".join(f"{name}: {why}" for name, why in left_out.items())}
+    notes = [f"team {name} is left out of the calibration: {why}" for name, why in left_out.items()]
     table = (
         pa.Table.from_pylist([{name: row.get(name) for name in columns} for row in rows])
         if rows
         else pa.table({name: pa.array([], pa.string()) for name in columns})
     )
-    return MetricResult(metric, DEFINITIONS[metric], {**params, "rows": len(rows)}, table)
+    return MetricResult(metric, DEFINITIONS[metric], {**params, "rows": len(rows)}, table, notes)
 
 
 def settings_with(settings: RunSettings, **changes: Any) -> RunSettings:

@@ -127,8 +127,12 @@ def team_congruence(required: ir.Table, membership: ir.Table) -> ir.Table:
 
     Returns:
         One row: required_pairs, coordinated_pairs (required pairs in one team), congruence (null when
-        nothing is required), intra_weight, team_weight (weight between people who both have a team) and
-        conway_alignment = intra_weight / team_weight (null when no weight).
+        nothing is required), intra_weight (the C_R weight of required pairs in one team), team_weight
+        (the C_R weight between people who both have a team) and conway_alignment = intra_weight /
+        team_weight (null when no weight). The weights are float64 in C_R's unit: with every T_A and
+        T_D cell 1 (as `SocioTechService.congruence` builds them), a pair's weight counts the (entity
+        one changed, entity the other changed) pairs that are the same entity or change-coupled, and a
+        weight here sums it over ordered pairs.
     """
     mine = membership.select(m_person=_.person, m_team=_.team)
     theirs = membership.select(t_person=_.person, t_team=_.team)
@@ -140,8 +144,8 @@ def team_congruence(required: ir.Table, membership: ir.Table) -> ir.Table:
     summary = joined.aggregate(
         required_pairs=joined.count(),
         coordinated_pairs=same.cast("int64").sum().fill_null(0).cast("int64"),
-        intra_weight=ibis.ifelse(same, joined.weight, 0.0).sum().fill_null(0.0),
-        team_weight=ibis.ifelse(both, joined.weight, 0.0).sum().fill_null(0.0),
+        intra_weight=ibis.ifelse(same, joined.weight, 0.0).sum().fill_null(0.0).cast("float64"),
+        team_weight=ibis.ifelse(both, joined.weight, 0.0).sum().fill_null(0.0).cast("float64"),
     )
     return summary.mutate(
         congruence=ibis.ifelse(_.required_pairs > 0, _.coordinated_pairs / _.required_pairs, None),

@@ -23,7 +23,7 @@ from ibis import _
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
 from orgflow.org.structure import attribute
-from orgflow.registry import definitions
+from orgflow.registry import Computes, definitions
 from orgflow.sociotech import authorship, congruence, coupling, dependencies
 from orgflow.sociotech import changes as change_table
 from orgflow.sociotech.coupling import CouplingThresholds
@@ -40,8 +40,10 @@ DEFINITIONS: dict[str, str] = definitions("sociotech")
 """Each socio-technical figure's definition by name (`orgflow.sociotech.figures`)."""
 
 
-class SocioTechService(SocioTechTables):
+class SocioTechService(SocioTechTables, Computes):
     """Socio-technical metrics of one workspace as of the context's `now` (org queries use its UTC date).
+
+    ``compute(name, **options)`` computes a figure by its declared name (`orgflow.sociotech.figures`).
 
     Args:
         context: the store, config and query engine; its `now` is the analysis instant (default:
@@ -50,6 +52,8 @@ class SocioTechService(SocioTechTables):
         globs: configured glob → component name rules.
         thresholds: change-coupling filters.
     """
+
+    domain = "sociotech"
 
     def __init__(
         self,

@@ -15,9 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 COMMON_SHAPE = r"^\d{4}-\d{2}-\d{2}T([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,6})?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)$"
 FIRST_MICROS = -62_135_596_800_000_000
@@ -89,6 +92,8 @@ def parse_instants(texts: pa.Array, parse_one: Callable[[str], datetime]) -> pa.
         ShapeRejected: a text of the common shape is not a real instant (the caller falls back).
         whatever `parse_one` raises, for the first distinct text it cannot read.
     """
+    import pyarrow as pa
+
     with duckdb.connect() as connection:
         connection.register("_texts", pa.table({"text": texts}))
         connection.execute(f"CREATE TEMP TABLE _parsed AS SELECT text, {instant_sql('text')} AS instant FROM _texts")

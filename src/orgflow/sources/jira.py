@@ -36,7 +36,7 @@ from orgflow.errors import InputError
 from orgflow.model.record import Record
 from orgflow.model.work import WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import collector_paused, expand_paths, iter_json_records, quote
+from orgflow.sources.files import collector_paused, expand_paths, quote
 from orgflow.sources.jira_columns import IssueColumns
 from orgflow.sources.jira_fields import Where, epic_of, links, releases
 from orgflow.sources.jira_history import (
@@ -46,6 +46,7 @@ from orgflow.sources.jira_history import (
     reported_times,
     transitions,
 )
+from orgflow.sources.jira_lines import PARTIAL_FIELDS, IssueLines
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -106,25 +107,37 @@ def load(
         categories_of=_categories,
     )
     done = 0
+    # Lines are decoded into the fields the column-wise reader reads (`jira_lines`); an issue it
+    # declines is read whole, and goes to parse_issue if the column-wise reader declines it again.
+    partial_fields = (*PARTIAL_FIELDS, time_in_status_field, *([epic_field] if epic_field else []))
     with collector_paused():
         for path in expand_paths(paths, suffixes=_SUFFIXES):
-            for raw in iter_json_records(path, list_keys=("issues",)):
-                if not columns.add(raw.data):
-                    columns.add_records(
-                        parse_issue(
-                            raw.data,
-                            config=config,
-                            source=source,
-                            file=raw.file,
-                            record=raw.position,
-                            strict_statuses=strict_statuses,
-                            epic_field=epic_field,
-                            time_in_status_field=time_in_status_field,
+            lines = IssueLines(path, partial_fields)
+            for issue in lines:
+                if issue.partial is not None:
+                    if columns.add(issue.partial):
+                        done += 1
+                        if on_progress is not None and done % _PROGRESS_EVERY == 0:
+                            on_progress(done, None, "issues")
+                        continue
+                    lines.declined()
+                for raw in issue.records():
+                    if not columns.add(raw.data):
+                        columns.add_records(
+                            parse_issue(
+                                raw.data,
+                                config=config,
+                                source=source,
+                                file=raw.file,
+                                record=raw.position,
+                                strict_statuses=strict_statuses,
+                                epic_field=epic_field,
+                                time_in_status_field=time_in_status_field,
+                            )
                         )
-                    )
-                done += 1
-                if on_progress is not None and done % _PROGRESS_EVERY == 0:
-                    on_progress(done, None, "issues")
+                    done += 1
+                    if on_progress is not None and done % _PROGRESS_EVERY == 0:
+                        on_progress(done, None, "issues")
     batch.records.update(columns.record_tables())  # type: ignore[arg-type]
     if on_progress is not None:
         on_progress(done, done, "issues")

@@ -207,7 +207,7 @@ def _spaces(data: bytes, *, quoted: bool) -> str:
     return _ALL_SPACES if odd else _PLAIN_SPACES
 
 
-def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, cells: str, spaces: str | None) -> None:
+def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, cells: str, spaces: str) -> None:
     """Insert the rows of `cells` (columns ``c0 ..``) that pass the layout's filters into ``kept``, cells
     trimmed of `spaces`, with the timestamp's instant when it has the common shape (`instant_sql`)."""
 
@@ -217,13 +217,12 @@ def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, c
     def stripped(position: int) -> str:
         # Most cells need no trimming: trimming only those that start or end with a space or tab
         # (the only white space where the text holds no other) costs a third of trimming them all.
+        # The first character's code (``ascii``) is cheaper to test than three prefixes.
         text = cell(position)
         if spaces != _PLAIN_SPACES:
             return f"trim({text}, {spaces})"
-        edges = " OR ".join(
-            f"{test}({text}, {edge})" for test in ("starts_with", "ends_with") for edge in ("' '", "chr(9)", "chr(10)")
-        )
-        return f"CASE WHEN {edges} THEN trim({text}, {spaces}) ELSE {text} END"
+        ends = " OR ".join(f"suffix({text}, {edge})" for edge in ("' '", "chr(9)", "chr(10)"))
+        return f"CASE WHEN ascii({text}) IN (32, 9, 10) OR {ends} THEN trim({text}, {spaces}) ELSE {text} END"
 
     selected = []
     for name in _CELLS:
@@ -257,21 +256,21 @@ def _build(
     if count == 0 or empty:
         raise _Declined  # nothing kept (the row-by-row reader words it), or an empty required cell
     fill_instants(connection, "kept", "timestamp", "changed_at", instant_of)
-    # `ord`: a change's place in the files, read order; `k`: its place in its item's history.
-    connection.execute(
-        "CREATE TEMP TABLE changes AS SELECT *, row_number() OVER (PARTITION BY item_id ORDER BY changed_at, ord) - 1 "
-        "AS k FROM (SELECT rowid AS ord, * FROM kept)"
-    )
+    # A change's place in its item's history is its place in the order of (changed_at, rowid): rowid
+    # is its place in the files (read order), so equal times keep it. The per-item values take the
+    # first or last change by that order, as one number (microseconds times 2^32 plus rowid: rowid is
+    # below 2^32, so the number orders as the pair does); no table of the changes in order is made.
+    order = "(epoch_us(changed_at)::HUGEINT * 4294967296 + rowid)"
     connection.execute(
         f"CREATE TEMP TABLE item_rows AS SELECT *, {instant_sql('created')} AS created_at FROM ("
-        "SELECT item_id, min(ord) AS first_ord, "
-        "coalesce(arg_max(team, k) FILTER (WHERE team <> ''), arg_max(project, k)) AS project, "
-        "arg_max(title, k) FILTER (WHERE title <> '') AS title, "
-        "arg_max(type, k) FILTER (WHERE type <> '') AS item_type, "
-        "arg_min(created, k) FILTER (WHERE created <> '') AS created, "
+        "SELECT item_id, min(rowid) AS first_ord, "
+        f"coalesce(arg_max(team, {order}) FILTER (WHERE team <> ''), arg_max(project, {order})) AS project, "
+        f"arg_max(title, {order}) FILTER (WHERE title <> '') AS title, "
+        f"arg_max(type, {order}) FILTER (WHERE type <> '') AS item_type, "
+        f"arg_min(created, {order}) FILTER (WHERE created <> '') AS created, "
         "min(changed_at) AS first_at, "
-        "max(from_status) FILTER (WHERE k = 0) AS first_from, "
-        "arg_max(to_status, k) AS status FROM changes GROUP BY item_id)"
+        f"arg_min_null(from_status, {order}) AS first_from, "
+        f"arg_max(to_status, {order}) AS status FROM kept GROUP BY item_id)"
     )
     fill_instants(connection, "item_rows", "created", "created_at", instant_of)
     if strict:
@@ -301,12 +300,12 @@ def _build(
         history="csv",
     )
     items = _staged(connection, WorkItem, f"SELECT {items_sql} FROM items ORDER BY first_ord", folder)
-    (previous,) = connection.execute("SELECT count(*) FROM changes WHERE from_status IS NULL").fetchone()  # type: ignore[misc]
+    (previous,) = connection.execute("SELECT count(*) FROM kept WHERE from_status IS NULL").fetchone()  # type: ignore[misc]
     # A change's from_status is its cell (empty: none), or without that column the previous to_status.
+    history = "(PARTITION BY c.item_id ORDER BY c.changed_at, c.rowid)"
     stated = "nullif(c.from_status, '')"
     if previous:
-        previous_status = "lag(c.to_status) OVER (PARTITION BY c.item_id ORDER BY c.k)"
-        stated = f"CASE WHEN c.from_status IS NULL THEN {previous_status} ELSE {stated} END"
+        stated = f"CASE WHEN c.from_status IS NULL THEN lag(c.to_status) OVER {history} ELSE {stated} END"
     # Each item's seq-0 row (the status it was created in) goes just before its first change.
     transitions_sql = record_columns_sql(
         StatusTransition,
@@ -317,8 +316,8 @@ def _build(
         connection,
         StatusTransition,
         f"SELECT {transitions_sql} FROM ("
-        f"SELECT c.item_id, c.k + CAST(i.shift AS BIGINT) AS seq, c.changed_at, {stated} AS from_status, c.to_status, "
-        "i.first_ord FROM changes AS c JOIN items AS i USING (item_id) "
+        f"SELECT c.item_id, row_number() OVER {history} - 1 + CAST(i.shift AS BIGINT) AS seq, c.changed_at, "
+        f"{stated} AS from_status, c.to_status, i.first_ord FROM kept AS c JOIN items AS i USING (item_id) "
         "UNION ALL SELECT item_id, 0, created_at, NULL, first_from, first_ord FROM items WHERE shift"
         ") ORDER BY first_ord, seq",
         folder,
@@ -344,7 +343,7 @@ def _staged(
 def _check_statuses(connection: duckdb.DuckDBPyConnection, config: Config, source: str) -> None:
     """Declined when a status of any change is in no stage of its item's workflow (strict_statuses)."""
     pairs = connection.execute(
-        "SELECT DISTINCT i.project, s.status FROM changes AS c JOIN item_rows AS i USING (item_id), "
+        "SELECT DISTINCT i.project, s.status FROM kept AS c JOIN item_rows AS i USING (item_id), "
         "unnest([c.to_status, c.from_status]) AS s(status) WHERE s.status <> ''"
     ).fetchall()
     known: dict[str, set[str]] = {}

@@ -38,12 +38,11 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
-
 from orgflow.query.compiled_sql import CompiledQuery, QueryCache
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 FILE_NAME = "orgflow.queries.json"
 CAPACITY = 256
@@ -103,13 +102,47 @@ def key_text(key: Hashable) -> str | None:
 
 
 def _encoded(query: CompiledQuery) -> dict[str, Any]:
-    schema = base64.b64encode(query.schema.serialize().to_pybytes()).decode("ascii")
+    if isinstance(query, _KeptQuery):
+        schema = query.encoded_schema
+    else:
+        schema = base64.b64encode(query.schema.serialize().to_pybytes()).decode("ascii")
     return {"fragments": list(query.fragments), "labels": list(query.labels), "schema": schema}
 
 
+class _KeptQuery(CompiledQuery):
+    """A query read from a file, its schema decoded on first use: decoding loads pyarrow (about 0.15 s
+    of a fresh process), which a process that only runs the SQL (an import writing the stored facts)
+    never needs."""
+
+    def __init__(self, fragments: tuple[str, ...], labels: tuple[str, ...], encoded_schema: str) -> None:
+        object.__setattr__(self, "fragments", fragments)
+        object.__setattr__(self, "labels", labels)
+        object.__setattr__(self, "encoded_schema", encoded_schema)
+
+    @property
+    def schema(self) -> pa.Schema:  # type: ignore[override]
+        """The schema of the query's rows (Arrow IPC, base64 in the file)."""
+        decoded = self.__dict__.get("_schema")
+        if decoded is None:
+            import pyarrow as pa
+
+            data = base64.b64decode(self.encoded_schema)
+            try:
+                decoded = pa.ipc.read_schema(pa.py_buffer(data))
+            except pa.ArrowInvalid as error:
+                raise ValueError(f"a kept query's schema is unreadable ({error}); delete {FILE_NAME}") from None
+            object.__setattr__(self, "_schema", decoded)
+        return decoded
+
+
 def _decoded(entry: dict[str, Any]) -> CompiledQuery:
-    schema = pa.ipc.read_schema(pa.py_buffer(base64.b64decode(entry["schema"])))
-    return CompiledQuery(tuple(entry["fragments"]), tuple(entry["labels"]), schema)
+    """The query of a file's entry; raises KeyError, TypeError or ValueError for an entry of another shape
+    (its schema is checked to be base64 here, decoded when first used)."""
+    fragments, labels, schema = tuple(entry["fragments"]), tuple(entry["labels"]), entry["schema"]
+    if not all(isinstance(text, str) for text in (*fragments, *labels)) or len(fragments) != len(labels) + 1:
+        raise TypeError("not a kept query")
+    base64.b64decode(schema, validate=True)
+    return _KeptQuery(fragments, labels, schema)
 
 
 class _QueryDocument:
@@ -234,7 +267,7 @@ class StoredQueryCache(QueryCache):
             return None
         try:
             query = _decoded(entry)
-        except (KeyError, TypeError, ValueError, pa.ArrowInvalid):
+        except (KeyError, TypeError, ValueError):
             return None
         super().put(key, query)
         with self._lock:

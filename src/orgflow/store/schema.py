@@ -11,10 +11,12 @@ import types
 import typing
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from orgflow.model import TABLES, Record
+if TYPE_CHECKING:
+    from orgflow.model import Record
 
 SCHEMA_VERSION = 3
 
@@ -77,6 +79,8 @@ _BOOKKEEPING = (
 
 def _migrate_to_1(connection: duckdb.DuckDBPyConnection) -> None:
     """Version 1: the whole canonical schema of ARCHITECTURE.md §4 plus bookkeeping tables."""
+    from orgflow.model import TABLES
+
     for statement in _BOOKKEEPING:
         connection.execute(statement)
     for record_class in TABLES:
@@ -110,6 +114,8 @@ def _migrate_to_3(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _add_missing_tables_and_columns(connection: duckdb.DuckDBPyConnection) -> None:
     """Create the canonical tables that are missing and add their missing columns (null in existing rows)."""
+    from orgflow.model import TABLES
+
     for record_class in TABLES:
         connection.execute(create_table_sql(record_class))
         present = {

@@ -16,6 +16,8 @@ surrogate) goes through Arrow instead, as it always did.
 from __future__ import annotations
 
 import math
+import operator
+import threading
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +30,8 @@ from orgflow.model.record import Record
 from orgflow.store.schema import column_types
 
 _EPOCH_DAY = datetime(1970, 1, 1).toordinal()
+_DATABASE: duckdb.DuckDBPyConnection | None = None
+_DATABASE_LOCK = threading.Lock()
 
 
 class _NotJson(Exception):
@@ -38,9 +42,9 @@ def latest_rows(record_class: type[Record], rows: Sequence[tuple[Any, ...]]) -> 
     """One row per key of `record_class` (rows are its columns in order): the last one, rows kept in
     their order, as the store keeps records listed twice."""
     positions = [list(column_types(record_class)).index(name) for name in record_class.spec.key]
-    latest: dict[tuple[Any, ...], int] = {}
-    for index, row in enumerate(rows):
-        latest[tuple(row[position] for position in positions)] = index
+    # The key of each row as one tuple (itemgetter of two or more positions), in C.
+    key_of = operator.itemgetter(*positions) if len(positions) > 1 else lambda row: (row[positions[0]],)
+    latest = {key_of(row): index for index, row in enumerate(rows)}
     if len(latest) == len(rows):
         return list(rows)
     return [rows[index] for index in sorted(latest.values())]
@@ -75,8 +79,7 @@ def _copied(types: dict[str, str], data: bytes, path: Path) -> bool:
     text.write_bytes(data)
     columns = ", ".join(f"{_cast(position, kind)} AS {name}" for position, (name, kind) in enumerate(types.items()))
     try:
-        with duckdb.connect() as connection:
-            connection.execute("SET threads = 1")
+        with _database().cursor() as connection:
             connection.execute(
                 f"COPY (SELECT {columns} FROM read_json({_quoted(str(text))}, format = 'array', records = false, "
                 f"columns = {{'j': 'JSON'}})) TO {_quoted(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
@@ -86,6 +89,17 @@ def _copied(types: dict[str, str], data: bytes, path: Path) -> bool:
     finally:
         text.unlink()
     return True
+
+
+def _database() -> duckdb.DuckDBPyConnection:
+    """The process's private in-memory DuckDB database that turns JSON rows into Parquet (opened once:
+    an import stages a file per table, and opening a database costs more than the copy of a small one).
+    One thread: the copies are small, and the store's own work runs beside them on a shared machine."""
+    global _DATABASE
+    with _DATABASE_LOCK:
+        if _DATABASE is None:
+            _DATABASE = duckdb.connect(config={"threads": 1})
+        return _DATABASE
 
 
 def _cast(position: int, kind: str) -> str:

@@ -37,6 +37,8 @@ class Hub(Protocol):
 
     def query(self, key: Hashable | None, run: Callable[[Workspace], T]) -> T: ...
 
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T: ...
+
 
 class Paths(Protocol):
     """Where cards and chart marks link to."""
@@ -96,9 +98,13 @@ class Context:
         return self.hub.compute(metric, now=self.now, **params)
 
     def view(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
-        """A page's view, built once per filters (views are pure functions of the figures)."""
+        """A page's view, built once per filters (views are pure functions of the figures).
+
+        It is built outside the store's lock (`Hub.memo`): `build` must reach the store only through
+        the hub (`compute`, `query`, `cached`), which take the lock for each call.
+        """
         cache_key = ("view", self.hub.service_key(self.now), kind, key, self.filters, self.paths)
-        return self.hub.cached(cache_key, lambda _service: build(), now=self.now)
+        return self.hub.memo(cache_key, build)
 
     def window(self, filters: Filters | None = None) -> dict[str, date | None]:
         """The window the metrics are asked for: none for the default window (the metrics then take

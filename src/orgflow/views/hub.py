@@ -4,7 +4,8 @@ a static report (`orgflow.report`), with prepared services and results.
 A `FlowService` builds its temporary tables once (about a second on 20k items), so the hub keeps one
 prepared service per "now" (the current UTC day, or an explicit `now` a URL asks for) and reuses it.
 DuckDB connections are not safe to share between threads, so every call into the store holds one
-lock; finished results are kept (the workspace is read-only, so they never go stale within a day)
+lock (and only those: a page's view is built outside it, from figures that each take it, `memo`);
+finished results are kept (the workspace is read-only, so they never go stale within a day)
 and later requests for the same figure are answered without touching the store.
 
 A live hub (the one `orgflow serve` runs) reads the workspace's snapshot rather than its file, so
@@ -175,6 +176,26 @@ class MetricsHub:
                 return hit  # type: ignore[return-value]
             value = compute(self.service(now))
             self._results[key] = value
+            while len(self._results) > self._max_results:
+                self._results.popitem(last=False)
+            return value
+
+    def memo(self, key: Hashable, build: Callable[[], T]) -> T:
+        """`build()` once per `key`, built outside the store lock: for what is a pure function of figures that
+        take the lock themselves (a page's view: `Context.view`), so one request's Python work (charts,
+        cards) overlaps another's queries. Two requests for the same key at once may both build it (the
+        first kept wins); a value built on a snapshot replaced meanwhile is not kept."""
+        self.follow()
+        hit = self._results.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
+        workspace = self.workspace
+        value = build()
+        with self._lock:
+            if self.workspace is not workspace:
+                return value
+            value = self._results.setdefault(key, value)
+            self._results.move_to_end(key)
             while len(self._results) > self._max_results:
                 self._results.popitem(last=False)
             return value

@@ -3,7 +3,8 @@
 Errors are translated here, once: an `InputError` becomes a 4xx by its kind (`http_status`: bad input
 400, not found 404, conflict 409) with one JSON shape on `/api/` (`{"ok": false, "error": ..., "where":
 {...}}`) and an error page elsewhere; so do unknown paths (404) and parameters of the wrong type or range
-(422). Every route refuses a NUL byte in its parameters (`reject_nul_bytes`) before it reads them.
+(422). Every route refuses a NUL byte in its parameters (`reject_nul_bytes`) before it reads them, and
+every `/api/` route a query parameter it does not read (`reject_unknown_query`, 400).
 Anything else is a bug and raises.
 """
 
@@ -27,6 +28,7 @@ from orgflow.views.hub import MetricsHub
 from orgflow.web import assets
 from orgflow.web.caching import ResponseCaching
 from orgflow.web.dependencies import reject_nul_bytes
+from orgflow.web.query_names import reject_unknown_query
 from orgflow.web.rendering import templates
 
 log = logging.getLogger("orgflow.web")
@@ -67,7 +69,7 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         openapi_url="/api/openapi.json",
         docs_url=None,  # Swagger UI and ReDoc load from a CDN: the dashboard must work offline.
         redoc_url=None,
-        dependencies=[Depends(reject_nul_bytes)],
+        dependencies=[Depends(reject_nul_bytes), Depends(reject_unknown_query)],
     )
     app.state.hub = hub
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

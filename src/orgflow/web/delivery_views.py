@@ -218,8 +218,17 @@ def _detail(
         ),
     ]
     notes = list(total.notes)
-    if row is None or row.row["deployments"] == 0:
+    # Unknown is not zero: no row, or a row whose deployments are null (no loaded deployment source covers
+    # its services, `orgflow.delivery.rollup.NOT_COVERED`), says nothing about how many there were.
+    deployed = row.row["deployments"] if row is not None else None
+    if deployed == 0:
         notes.append(f"No successful production deployment of {name} in this window.")
+    elif deployed is None:
+        covered = "it" if kind == "service" else "any service it owns"
+        notes.append(
+            f"Deployments of {name} are unknown, not zero: no loaded deployment source covers {covered} "
+            "(import its deployments, or set its services' owner)."
+        )
     if prs.table.num_rows == 0:
         notes.append("No pull request finished in this window, so there is no stage breakdown.")
     return DeliveryDetail(

@@ -113,6 +113,10 @@ def page_context(hub: MetricsHub, params: Mapping[str, str], scope: Mapping[str,
     return Context(hub=hub, filters=filters, paths=WebPaths(filters))
 
 
+PAGE_PARAMETERS = ("window", "since", "until", "team", "group", "type", "value_stream", "project", "phase", "now")
+"""The query parameters `get_page_context` reads (`parse_filters`)."""
+
+
 def get_page_context(request: Request) -> Context:
     path = request.path_params
     scope = {"team": path.get("team_id", ""), "group": path.get("group_id", "")}

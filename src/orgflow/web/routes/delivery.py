@@ -2,6 +2,11 @@
 JSON twins under `/api/delivery`: DORA's five metrics per cluster, team and service, deployments,
 incidents and where lead time goes. A page and its twin call the same view function.
 
+Each delivery figure also has the route its declaration generates (`orgflow.web.routes.generated`):
+``/api/dora/summary``, ``/api/dora/deployments``, ... ``/api/prs/list``, taking its command's options
+(since, until, service, team, group or repo, now and its own) and answering what the command prints
+with ``--format json``.
+
 Parameters: `window` (30, 90, 180 or 365: the last days before today; `all`), or `since` and `until`
 (YYYY-MM-DD, inclusive); `now` (the figures as of that instant). Default: the last 90 days.
 """
@@ -13,12 +18,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
+from orgflow import registry
 from orgflow.views.context import Context
 from orgflow.web.delivery_context import WINDOW_CHOICES, delivery_context, window_key
 from orgflow.web.delivery_views import DeliveryDetail, DeliveryOverview, overview_view, service_view, team_view
 from orgflow.web.dependencies import get_hub
 from orgflow.web.dora_rows import DoraRow
 from orgflow.web.layout import page
+from orgflow.web.routes import generated
+from orgflow.web.routes.generated import QueryBlock, query_parameter
 from orgflow.web.routes.metrics import ErrorBody
 from orgflow.web.routes.payloads import result_body
 
@@ -161,3 +169,27 @@ def delivery_team_data(team: str, context: DeliveryContext) -> dict[str, Any]:
     incidents with their attribution, its pull-request stage distributions, and chart specs. 404 for an
     unknown team."""
     return _detail_body(_team(context, team))
+
+
+_SERVICE = query_parameter("service", "Only this service.")
+_TEAM = query_parameter("team", "Only services this team owns (pull requests: of its repositories).")
+BLOCKS: dict[str, QueryBlock] = {
+    "window": generated.WINDOW,
+    "scope": QueryBlock(
+        (_SERVICE, _TEAM, query_parameter("group", "Only services of teams in this group (any level)."))
+    ),
+    "service": QueryBlock((_SERVICE,)),
+    "pulls": QueryBlock((query_parameter("repo", "Only this repository."), _TEAM)),
+    "output": generated.OUTPUT,
+    "now": generated.NOW,
+}
+"""The delivery commands' shared options as query parameters (`orgflow.cli.dora.BLOCKS`)."""
+
+generated.register(
+    router,
+    registry.figures("delivery"),
+    generated.from_blocks(BLOCKS),
+    generated.computed(BLOCKS),
+    tags=["delivery"],
+    responses=ERRORS,
+)

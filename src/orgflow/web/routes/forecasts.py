@@ -5,6 +5,11 @@ Each page and its twin take the same parameters (`orgflow.web.forecast_query`: n
 are a 422, other bad values a 400) and call the same function (`orgflow.web.forecast_views`,
 `orgflow.web.plan_views`); a history too short to forecast from is shown on the page as its verdict
 and answered 400 by the API.
+
+The forecasts with a command also have the routes their declarations generate
+(`orgflow.web.routes.generated`): ``/api/forecast/when``, ``/api/forecast/how-many`` and
+``/api/forecast/backtest``, taking the command's options (team, group, type, now, since and until for
+a backtest, and its own) and answering what the command prints with ``--format json``.
 """
 
 from __future__ import annotations
@@ -14,7 +19,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from orgflow import registry
 from orgflow.charts import plain
+from orgflow.query.window import Cut
 from orgflow.views.context import Context
 from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, page_context
@@ -24,6 +31,8 @@ from orgflow.web.insight_views import insights_view
 from orgflow.web.layout import page
 from orgflow.web.plan_views import plan_view
 from orgflow.web.rendering import templates
+from orgflow.web.routes import generated
+from orgflow.web.routes.generated import QueryBlock, query_parameter
 from orgflow.web.routes.payloads import result_body
 
 router = APIRouter()
@@ -138,3 +147,27 @@ def _json_ready(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [_json_ready(part) for part in value]
     return plain(value)
+
+
+BLOCKS: dict[str, QueryBlock] = {
+    "cut": QueryBlock(
+        (
+            query_parameter("team", "Only this team's items."),
+            query_parameter("group", "Only items of teams in this group (any level)."),
+            query_parameter("item_type", "Only this item type or flow type (feature, defect…).", alias="type"),
+        ),
+        lambda values: {"cut": Cut(**values)},
+    ),
+    "window": generated.WINDOW,
+    "output": generated.OUTPUT,
+    "now": generated.NOW,
+}
+"""The forecast commands' shared options as query parameters (`orgflow.cli.forecast.BLOCKS`)."""
+
+generated.register(
+    router,
+    registry.figures("forecast"),
+    generated.from_blocks(BLOCKS),
+    generated.computed(BLOCKS),
+    tags=["forecasts"],
+)

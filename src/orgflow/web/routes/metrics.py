@@ -1,8 +1,9 @@
 """The metrics API: `GET /api/<metric>` for every `orgflow flow <metric>` command, same parameters.
 
-The routes are generated from the flow figures' declarations (`orgflow.flow.figures`), as the commands
-are: the cut and window filters, ``by`` when a figure groups its rows, ``phase`` when a phase narrows
-them (`orgflow.flow.phases`), and its own options.
+The routes are generated from the flow figures' declarations (`orgflow.flow.figures`) by
+`orgflow.web.routes.generated`, as every domain's are: the cut and window filters, ``by`` when a
+figure groups its rows, ``phase`` when a phase narrows them (`orgflow.flow.phases`), and its own
+options.
 
 Each answers what `orgflow flow <metric> --format json` prints, plus `"ok": true`:
 `{"ok", "metric", "definition", "params", "rows"}`. Without a window the default window is used, as on
@@ -17,18 +18,16 @@ import dataclasses
 import inspect
 from typing import Annotated, Any, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from pydantic import BaseModel
 
 from orgflow import registry
-from orgflow.flow.service import MetricResult
 from orgflow.registry import Figure
 from orgflow.views.filters import DEFAULT_WINDOW, Filters
 from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, parse_filters
-from orgflow.web.routes.payloads import result_body
+from orgflow.web.routes import generated
 
 
 class MetricBody(BaseModel):
@@ -126,45 +125,29 @@ Windowed = Annotated[Filters, Depends(_windowed)]
 CutOnly = Annotated[Filters, Depends(_cut_only)]
 
 
-def _answer(result: MetricResult) -> Response:
-    return Response(orjson.dumps(result_body(result)), media_type="application/json")
-
-
 def _compute(hub: HubDep, filters: Filters, figure: Figure, phase: str | None = None, **params: Any) -> Response:
     if figure.window:
         # The default window is the figures' own: a summary by team then gives each team its own.
         default = filters.window == DEFAULT_WINDOW
         params |= {"since": None if default else filters.since, "until": None if default else filters.until}
     cut = dataclasses.replace(filters.cut(), phase=phase or None)
-    return _answer(hub.compute(figure.method, now=filters.now, cut=cut, **params))
+    return generated.answer_json(hub.compute(figure.method, now=filters.now, cut=cut, **params))
 
 
-def _route(figure: Figure) -> None:
-    """Add ``GET /api/NAME`` for `figure`: the cut (and window) filters, ``by`` when it groups, and its own
-    options as query parameters of the same names; its description is the figure's help without the
-    example, and the command it answers like."""
+def _parameters(figure: Figure) -> list[inspect.Parameter]:
+    """A flow figure's shared parameters: the cut (and window) filters, ``by`` when it groups, ``phase``
+    when a phase narrows it."""
     keyword = inspect.Parameter.KEYWORD_ONLY
-    parameters = [
-        inspect.Parameter("hub", keyword, annotation=HubDep),
-        inspect.Parameter("filters", keyword, annotation=Windowed if figure.window else CutOnly),
-    ]
+    parameters = [inspect.Parameter("filters", keyword, annotation=Windowed if figure.window else CutOnly)]
     if figure.takes_by:
         parameters.append(inspect.Parameter("by", keyword, default=None, annotation=By))
     if figure.phased:
         parameters.append(inspect.Parameter("phase", keyword, default=None, annotation=Phase))
-    for name, (kind, declared) in figure.user_options().items():
-        annotation = Annotated[kind, Query(description=declared.metadata["help"])]
-        parameters.append(inspect.Parameter(name, keyword, default=declared.default, annotation=annotation))
-
-    def answer(hub: MetricsHub, filters: Filters, **options: Any) -> Response:
-        return _compute(hub, filters, figure, **options)
-
-    answer.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
-    answer.__name__ = figure.method
-    answer.__doc__ = f"{figure.help.split(' Example:')[0]} Like `orgflow flow {figure.name}`."
-    router.get(f"/{figure.name}")(answer)
+    return parameters
 
 
-for _figure in registry.figures("flow"):
-    if _figure.command:
-        _route(_figure)
+def _answer(figure: Figure, hub: MetricsHub, values: dict[str, Any]) -> Response:
+    return _compute(hub, values.pop("filters"), figure, **values)
+
+
+generated.register(router, registry.figures("flow"), _parameters, _answer)

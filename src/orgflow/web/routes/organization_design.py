@@ -4,6 +4,12 @@
 A page and its twin call the same view function (`orgflow.web.org_views`, `team_api_views`,
 `dependency_views`); every page takes `date` (YYYY-MM-DD, default: the day of the request's "now")
 and `now`.
+
+Each org and socio-technical figure with a command also has the route its declaration generates
+(`orgflow.web.routes.generated`): ``/api/org/summary``, ``members``, ``checks`` and ``history``, and
+``/api/deps/graph``, ``coupling``, ``ownership``, ``truck-factor``, ``congruence`` and ``drift``, taking
+its command's options (``date``; ``since``, ``until`` and ``now``; and its own) and answering what the
+command prints with ``--format json``.
 """
 
 from __future__ import annotations
@@ -13,15 +19,19 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from orgflow import registry
 from orgflow.charts.dependencies import KIND_COLORS, KIND_LABELS, dependency_graph_chart
 from orgflow.charts.org import team_history_chart, team_size_chart
 from orgflow.errors import InputError
+from orgflow.query.window import parse_day
 from orgflow.views.context import Chart
 from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep, PageContext, not_found
 from orgflow.web.dependency_views import EDGE_KINDS, DependencyView, GraphFilters, dependency_view
 from orgflow.web.layout import page
 from orgflow.web.org_views import AsOf, OrgChart, as_of, org_chart, org_service
+from orgflow.web.routes import generated
+from orgflow.web.routes.generated import QueryBlock, query_parameter
 from orgflow.web.routes.payloads import result_body
 from orgflow.web.team_api_views import TeamApiView, team_api_view
 
@@ -199,3 +209,38 @@ def dependencies_data(
     them) and edges (source depends on target; kind declared, coupling or blocking; weight, pairs,
     max_degree, items, lost_days, evidence), after the filters."""
     return _dependency_body(_dependencies(hub, date, now, kind, group, min_weight))
+
+
+ORG_BLOCKS: dict[str, QueryBlock] = {
+    "date": QueryBlock(
+        (query_parameter("date", "The day to look at, YYYY-MM-DD (default: today, UTC, or `now`'s day)."),),
+        lambda values: {"day": parse_day(values["date"], field="date") if values["date"] else None},
+    ),
+    "output": generated.OUTPUT,
+}
+"""The org commands' shared options as query parameters (`orgflow.cli.org.BLOCKS`)."""
+
+generated.register(
+    router,
+    registry.figures("org"),
+    generated.from_blocks(ORG_BLOCKS),
+    generated.computed(ORG_BLOCKS),
+    tags=["organization"],
+)
+
+DEPS_BLOCKS: dict[str, QueryBlock] = {
+    "window": generated.WINDOW,
+    "now": generated.NOW,
+    "as_of": generated.NOW,
+    "output": generated.OUTPUT,
+}
+"""The deps commands' shared options as query parameters (`orgflow.cli.deps.BLOCKS`; the graph's --now,
+`as_of`, is ``now`` too)."""
+
+generated.register(
+    router,
+    registry.figures("sociotech"),
+    generated.from_blocks(DEPS_BLOCKS),
+    generated.computed(DEPS_BLOCKS),
+    tags=["organization"],
+)

@@ -18,7 +18,7 @@ def result_body(result: MetricResult) -> dict[str, Any]:
         "metric": result.metric,
         "definition": result.definition,
         "params": {key: plain(value) for key, value in result.params.items()},
-        "rows": [{key: plain(value) for key, value in row.items()} for row in result.rows()],
+        "rows": result.json_rows(),
     }
 
 
