@@ -14,6 +14,27 @@ from orgflow.errors import InputError
 from orgflow.model.work import ItemLink, Release
 from orgflow.sources.files import parse_instant, quote
 
+ISSUE_FIELDS = (
+    "project",
+    "status",
+    "created",
+    "resolutiondate",
+    "parent",
+    "summary",
+    "issuetype",
+    "resolution",
+    "priority",
+    "assignee",
+    "reporter",
+    "components",
+    "labels",
+    "fixVersions",
+    "updated",
+    "issuelinks",
+)
+"""The issue fields `orgflow.sources.jira.parse_issue` reads, besides the configured epic and Time in
+Status fields: what a sync asks the server for and what the JSON Lines reader decodes."""
+
 
 class Where:
     """Where an issue came from, and typed readers of its fields that fail with an InputError."""

@@ -31,27 +31,11 @@ from typing import Any
 import msgspec
 
 from orgflow.sources.files import RawRecord, document_records, is_json_lines, line_records, read_bytes
+from orgflow.sources.jira_fields import ISSUE_FIELDS
 
-PARTIAL_FIELDS = (
-    "project",
-    "status",
-    "created",
-    "resolutiondate",
-    "parent",
-    "summary",
-    "issuetype",
-    "resolution",
-    "priority",
-    "assignee",
-    "reporter",
-    "components",
-    "labels",
-    "fixVersions",
-    "updated",
-    "issuelinks",
-)
-"""The fields of an issue the column-wise reader reads, besides the configured epic and Time in Status
-fields."""
+PARTIAL_FIELDS = ISSUE_FIELDS
+"""The issue fields read (`orgflow.sources.jira_fields`)."""
+
 LIST_KEYS = ("issues",)
 _CHECKED_AFTER = 64
 """Lines of a file read before the share read whole decides whether partial decoding goes on."""

@@ -191,14 +191,7 @@ class MetricsHub:
             return hit  # type: ignore[return-value]
         workspace = self.workspace
         value = build()
-        with self._lock:
-            if self.workspace is not workspace:
-                return value
-            value = self._results.setdefault(key, value)
-            self._results.move_to_end(key)
-            while len(self._results) > self._max_results:
-                self._results.popitem(last=False)
-            return value
+        return self._keep(key, value, built_on=workspace)
 
     def cached_outside_lock(self, key: Hashable, read: Callable[[Workspace], Any], compute: Callable[[Any], T]) -> T:
         """`compute(read(workspace))` once per `key`: `read` (what needs the store) under the lock,
@@ -216,8 +209,13 @@ class MetricsHub:
             workspace = self.workspace
             data = read(workspace)
         value = compute(data)
+        return self._keep(key, value, built_on=workspace)
+
+    def _keep(self, key: Hashable, value: T, *, built_on: Workspace) -> T:
+        """Keep `value` under `key` (the first kept wins, the oldest results go past the limit) and
+        return what is kept; a value built on a snapshot replaced since (`built_on`) is returned, not kept."""
         with self._lock:
-            if self.workspace is not workspace:
+            if self.workspace is not built_on:
                 return value
             value = self._results.setdefault(key, value)
             self._results.move_to_end(key)

@@ -28,27 +28,11 @@ from orgflow.sources.connectors.base import SKIP_UNCHANGED, ConnectorContext, Sy
 from orgflow.sources.connectors.paging import Item, Listing, walk_updated
 from orgflow.sources.files import parse_instant
 from orgflow.sources.http import SyncError
+from orgflow.sources.jira_fields import ISSUE_FIELDS
 
 RESOURCE = "issues"
-BASE_FIELDS = (
-    "project",
-    "status",
-    "created",
-    "resolutiondate",
-    "parent",
-    "summary",
-    "issuetype",
-    "resolution",
-    "priority",
-    "assignee",
-    "reporter",
-    "components",
-    "labels",
-    "fixVersions",
-    "updated",
-    "issuelinks",
-)
-"""The fields `sources.jira.parse_issue` reads, plus the custom fields found by name."""
+BASE_FIELDS = ISSUE_FIELDS
+"""The issue fields read (`orgflow.sources.jira_fields`)."""
 
 _ORDER_BY = re.compile(r"\border\s+by\b", re.IGNORECASE)
 
