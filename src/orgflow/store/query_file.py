@@ -38,6 +38,7 @@ from collections.abc import Hashable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from orgflow.errors import InputError
 from orgflow.query.compiled_sql import CompiledQuery, QueryCache
 
 if TYPE_CHECKING:
@@ -129,19 +130,28 @@ class _KeptQuery(CompiledQuery):
             data = base64.b64decode(self.encoded_schema)
             try:
                 decoded = pa.ipc.read_schema(pa.py_buffer(data))
-            except pa.ArrowInvalid as error:
-                raise ValueError(f"a kept query's schema is unreadable ({error}); delete {FILE_NAME}") from None
+            except (OSError, ValueError) as error:  # ArrowInvalid is a ValueError; bad flatbuffers an OSError
+                raise InputError(
+                    f"a kept query's schema is unreadable ({error})",
+                    file=FILE_NAME,
+                    hint="delete the file (orgflow compiles its queries again)",
+                ) from None
             object.__setattr__(self, "_schema", decoded)
         return decoded
 
 
 def _decoded(entry: dict[str, Any]) -> CompiledQuery:
     """The query of a file's entry; raises KeyError, TypeError or ValueError for an entry of another shape
-    (its schema is checked to be base64 here, decoded when first used)."""
+    (its schema is checked here to be base64 framed as an Arrow message, decoded when first used): the
+    cache then compiles the query again, as for any entry it cannot read."""
     fragments, labels, schema = tuple(entry["fragments"]), tuple(entry["labels"]), entry["schema"]
     if not all(isinstance(text, str) for text in (*fragments, *labels)) or len(fragments) != len(labels) + 1:
         raise TypeError("not a kept query")
-    base64.b64decode(schema, validate=True)
+    message = base64.b64decode(schema, validate=True)
+    # An Arrow IPC message: the continuation marker, its metadata's length, the metadata (8-byte aligned).
+    length = int.from_bytes(message[4:8], "little")
+    if message[:4] != b"\xff\xff\xff\xff" or len(message) < 8 + length or length % 8:
+        raise ValueError("not an Arrow schema")
     return _KeptQuery(fragments, labels, schema)
 
 
