@@ -187,6 +187,8 @@ class Figure:
             only): the service gets ``on_progress(done, total, what)`` with the other shared values.
         generated_route: whether its route is generated (`orgflow.web.routes.generated`); False: it is
             written out beside its page (the simulation's, which takes a group and caps its runs).
+        reads: the store tables its rows come from: with no rows, a table of these that is empty gets a
+            note saying so and how to load it (`LOADED_BY`), so "nothing loaded" is not read as "none".
     """
 
     name: str
@@ -212,6 +214,7 @@ class Figure:
     offline: Callable[[Any], Any] | None = None
     progress: bool = False
     generated_route: bool = True
+    reads: tuple[str, ...] = ()
 
     @property
     def method(self) -> str:
@@ -331,7 +334,33 @@ class Computes:
         own = {key: values.pop(key) for key in list(values) if key in fields}
         context = getattr(self, "context", None)
         options = chosen.options_for(getattr(context, "config", None), own)
-        return chosen.build(self, options, **values)
+        staged = chosen.build(self, options, **values)
+        rows = getattr(staged, "table", None)  # a result (an offline figure stages its inputs instead)
+        if chosen.reads and rows is not None and rows.num_rows == 0:
+            staged.notes.extend(nothing_loaded(context.connection, chosen.reads))
+        return staged
+
+
+LOADED_BY: dict[str, str] = {
+    "deployments": "`orgflow import deployments FILE.csv` or `orgflow import github-delivery`",
+    "incidents": "`orgflow import incidents FILE`",
+    "pull_requests": "`orgflow import github-delivery` or `orgflow import gitlab`",
+    "groups": "`orgflow import org FILE.yaml` or `orgflow import backstage`",
+    "commits": "`orgflow import git REPO`",
+}
+"""How a table a figure reads gets loaded (`Figure.reads`)."""
+
+
+def nothing_loaded(connection: Any, tables: tuple[str, ...]) -> list[str]:
+    """A note for each of `tables` that holds no row: "no deployments are loaded in this workspace...",
+    naming how to load it."""
+    counts = connection.execute("SELECT [" + ", ".join(f"(SELECT count(*) FROM {name})" for name in tables) + "]")
+    empty = [name for name, count in zip(tables, counts.fetchone()[0], strict=True) if count == 0]
+    return [
+        f"no {name.replace('_', ' ')} are loaded in this workspace (nothing to show, which is not zero): "
+        f"load them with {LOADED_BY[name]}"
+        for name in empty
+    ]
 
 
 def _attribute(source: Any, path: str) -> Any:

@@ -60,10 +60,12 @@ def print_notes(notes: Iterable[str]) -> None:
 
 
 def show(result: MetricResult, figure: registry.Figure, fmt: Format, columns: list[str] | None, given: Any) -> None:
-    """Render `result` of `figure`; in a table, what its `present` step makes of it and the notes it adds."""
-    notes: list[str] = []
+    """Render `result` of `figure`; in a table, what its `present` step makes of it, and the result's notes
+    (for a figure that `reads` store tables: what is not loaded) with those the step adds."""
+    notes: list[str] = list(result.notes) if fmt is Format.table and figure.reads else []
     if fmt is Format.table and figure.present is not None:
-        result, notes = figure.present(result, given, columns)
+        result, shown = figure.present(result, given, columns)
+        notes += [note for note in shown if note not in notes]
     render(result, fmt, columns=columns)
     print_notes(notes)
 

@@ -137,6 +137,7 @@ FIGURES: tuple[Figure, ...] = (
         "the data cannot support is null, never 0, and unknown_reasons says why.",
         help="DORA's five metrics with sample sizes and link counts. Example: orgflow dora summary --by team",
         options=SummaryOptions,
+        reads=("deployments",),
         build=calls("summary"),
         verb="summary",
         **(DORA | {"present": dora_headline}),
@@ -161,6 +162,7 @@ FIGURES: tuple[Figure, ...] = (
         "brought to production first, whether it failed, why, how its failure was linked, and its recovery.",
         help="Every production deployment: new commits, failure and its link, recovery. "
         "Example: orgflow dora deployments",
+        reads=("deployments",),
         build=calls("deployments"),
         **DORA,
         columns=pick(
@@ -193,6 +195,7 @@ FIGURES: tuple[Figure, ...] = (
         "brought to production for the first time.",
         help="Change lead time of every deployed commit. Example: orgflow dora lead-time --service api --format csv",
         options=LeadTimeOptions,
+        reads=("deployments",),
         build=calls("lead_time"),
         verb="lead-time",
         **DORA,
@@ -215,6 +218,7 @@ FIGURES: tuple[Figure, ...] = (
         "first, else the last production deployment of its service before it started (inferred), else unlinked.",
         help="Incidents with the deployment each is attributed to, and how (explicit, inferred, unlinked).\n\n"
         "Example: orgflow dora incidents --service payments-api",
+        reads=("incidents",),
         build=calls("incidents"),
         **DORA,
         columns=pick(
@@ -246,6 +250,7 @@ FIGURES: tuple[Figure, ...] = (
         "(arrival time unknown): never counted as that deployment's changes.",
         help="Commits in production before a service's first recorded deployment (never counted as changes).\n\n"
         "Example: orgflow dora before-first --service otel-collector",
+        reads=("deployments",),
         build=calls("before_first_deployment"),
         window=False,
         verb="before-first",
@@ -262,6 +267,7 @@ FIGURES: tuple[Figure, ...] = (
         "threshold.",
         help="Distribution of coding, pickup, review and deploy time. Example: orgflow prs summary --by team",
         options=PullSummaryOptions,
+        reads=("pull_requests",),
         build=calls("summary"),
         verb="summary",
         **PULLS,
@@ -274,6 +280,7 @@ FIGURES: tuple[Figure, ...] = (
         "review = first review → merge; deploy = merge → the first successful production deployment whose "
         "revision contains the merge commit. A stage is empty when its end has not happened.",
         help="Every pull request finished in the window with its four stages in hours. Example: orgflow prs list",
+        reads=("pull_requests",),
         build=calls("stages"),
         verb="list",
         **PULLS,

@@ -48,6 +48,7 @@ FIGURES: tuple[Figure, ...] = (
         "Groups on the date: direct members (people), FTE (sum of allocations), members of the group and "
         "every group below it, and design checks failed",
         help="One row per group on the date: kind, type, parent, members, checks failed. Example: orgflow org summary",
+        reads=("groups",),
         build=calls("summary"),
         verb="summary",
         **ON_A_DAY,
@@ -59,6 +60,7 @@ FIGURES: tuple[Figure, ...] = (
         help="People in a group on the date, with role and allocation. "
         "Example: orgflow org members checkout -d 2025-01-01",
         options=MembersOptions,
+        reads=("groups",),
         build=calls("members"),
         verb="members",
         **ON_A_DAY,
@@ -70,6 +72,7 @@ FIGURES: tuple[Figure, ...] = (
         "teams per cluster, Dunbar limits, role coverage, stability, churn, allocation, team split",
         help="Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed",
         options=ChecksOptions,
+        reads=("groups",),
         build=calls("checks"),
         verb="checks",
         **ON_A_DAY,
@@ -80,6 +83,7 @@ FIGURES: tuple[Figure, ...] = (
         "The group's size on every day its membership changed",
         help="A group's size on every day its membership changed. Example: orgflow org history shipping",
         options=HistoryOptions,
+        reads=("groups",),
         build=calls("history"),
         verb="history",
         **(ON_A_DAY | {"blocks": ("output",)}),
