@@ -131,13 +131,15 @@ class Bounded:
         from orgflow.errors import InputError
 
         for item in dataclasses.fields(self):  # type: ignore[arg-type]
-            value, limits = getattr(self, item.name), bounds(item)
-            if value is None:
-                continue
-            if "min" in limits and value < limits["min"]:
-                raise InputError(f"{item.name} must be at least {limits['min']} (got {value})", field=item.name)
-            if "max" in limits and value > limits["max"]:
-                raise InputError(f"{item.name} must be at most {limits['max']} (got {value})", field=item.name)
+            given, limits = getattr(self, item.name), bounds(item)
+            # A repeatable option's bounds hold for each of its values.
+            for value in given if isinstance(given, list | tuple) else [given]:
+                if value is None:
+                    continue
+                if "min" in limits and value < limits["min"]:
+                    raise InputError(f"{item.name} must be at least {limits['min']} (got {value})", field=item.name)
+                if "max" in limits and value > limits["max"]:
+                    raise InputError(f"{item.name} must be at most {limits['max']} (got {value})", field=item.name)
 
 
 def setting(path: str) -> Any:

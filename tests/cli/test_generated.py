@@ -233,6 +233,45 @@ def test_declared_bounds_become_the_routes_ge_and_le() -> None:
     assert above.value.message == "size must be at most 10 (got 11)"
 
 
+def test_forecast_and_coupling_options_declare_their_limits_once() -> None:
+    """The forecast's and change coupling's limits are declared bounds: the command shows and checks
+    them, and the options refuse a value past one (each value of a repeated option) naming the field."""
+    from orgflow.cli import deps, forecast
+    from orgflow.forecast.figures import BacktestOptions, WhenOptions
+    from orgflow.sociotech.figures import CouplingOptions
+
+    when = typer.main.get_command(forecast.app).commands["when"]  # type: ignore[attr-defined]
+    limits = {param.name: (param.min, param.max) for param in when.params if (param.min, param.max) != (None, None)}
+    assert limits == {"items": (1, 100_000), "window": (1, 3_650), "trials": (1, 100_000), "seed": (0, 2**63 - 1)}
+    coupling = typer.main.get_command(deps.app).commands["coupling"]  # type: ignore[attr-defined]
+    ranges = {param.name: (param.min, param.max) for param in coupling.params if (param.min, param.max) != (None, None)}
+    assert ranges == {
+        "min_revs": (0, None),
+        "min_shared": (0, None),
+        "min_degree": (0, 100),
+        "max_changeset": (1, None),
+    }
+    refused = []
+    for make in (
+        lambda: WhenOptions(items=0),
+        lambda: WhenOptions(items=5, seed=-1),
+        lambda: BacktestOptions(window=[30, 0]),
+        lambda: BacktestOptions(window=[30, 3_651]),
+        lambda: CouplingOptions(min_degree=101),
+    ):
+        with pytest.raises(InputError) as error:
+            make()
+        refused.append((error.value.field, error.value.message))
+    assert refused == [
+        ("items", "items must be at least 1 (got 0)"),
+        ("seed", "seed must be at least 0 (got -1)"),
+        ("window", "window must be at least 1 (got 0)"),
+        ("window", "window must be at most 3650 (got 3651)"),
+        ("min_degree", "min_degree must be at most 100 (got 101)"),
+    ]
+    assert BacktestOptions(window=[1, 3_650]).window == [1, 3_650]
+
+
 class _Simulation(Computes):
     """A stand-in simulation: its methods say what they were called with."""
 

@@ -11,3 +11,12 @@ DEFAULT_WINDOWS = (30, 60, 90)
 """History windows a backtest compares by default, in days."""
 DEFAULT_BACKTEST_TRIALS = 2_000
 """Trials per backtest forecast: many forecasts are made, each needs less precision than a live one."""
+
+MAX_ITEMS = 100_000
+"""The most items a forecast takes (command, route and page alike)."""
+MAX_WINDOW_DAYS = 3_650
+"""The longest history window a forecast samples, in days (ten years)."""
+MAX_TRIALS = 100_000
+"""The most Monte Carlo trials a forecast runs."""
+MAX_SEED = 2**63 - 1
+"""The largest seed (a seed is 0 to this, the random streams' 64-bit range)."""

@@ -14,15 +14,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, make_dataclass
 from typing import TYPE_CHECKING, Any
 
-from orgflow.errors import InputError
 from orgflow.forecast.defaults import (
     DEFAULT_BACKTEST_TRIALS,
     DEFAULT_TRIALS,
     DEFAULT_WINDOW_DAYS,
     DEFAULT_WINDOWS,
+    MAX_ITEMS,
+    MAX_SEED,
+    MAX_TRIALS,
+    MAX_WINDOW_DAYS,
     WIDER_WINDOW_DAYS,
 )
-from orgflow.registry import Figure, option
+from orgflow.registry import Bounded, Figure, option
 
 if TYPE_CHECKING:
     from orgflow.flow.result import MetricResult
@@ -39,24 +42,6 @@ UNCERTAINTY_HELP = "Resample the history window in each trial (parameter uncerta
 UNCERTAINTY_FLAG = "--uncertainty/--no-uncertainty"
 EXACT_HELP = "Exact convolution instead of Monte Carlo (no uncertainty)."
 
-LIMITS = {"items": 100_000, "window": 3_650, "trials": 100_000, "seed": 2**63 - 1}
-"""The largest value of each of these options (the web's forecast pages take the same); a seed is not negative."""
-
-
-def _check_limits(options: Any) -> None:
-    """Reject a value past its limit, or a negative seed, before any history is read.
-
-    Raises:
-        InputError: naming the option.
-    """
-    for name, limit in LIMITS.items():
-        given = getattr(options, name, None)
-        for value in given if isinstance(given, list) else [given]:
-            if value is not None and (value > limit or (name == "seed" and value < 0)):
-                low = "0 to " if name == "seed" else "at most "
-                raise InputError(f"{name} must be {low}{limit} (got {value})", field=name)
-
-
 def _sampled(name: str, doc: str, *own: tuple[str, Any, Any]) -> type:
     """A forecast's options: `own` (name, type, `option`) first, then the history window, trials, seed,
     uncertainty and --exact, in the order the command lists them."""
@@ -64,15 +49,15 @@ def _sampled(name: str, doc: str, *own: tuple[str, Any, Any]) -> type:
         name,
         [
             *own,
-            ("window", int | None, option(WINDOW_HELP)),
-            ("trials", int, option(TRIALS_HELP, default=DEFAULT_TRIALS)),
-            ("seed", int | None, option(SEED_HELP)),
+            ("window", int | None, option(WINDOW_HELP, min=1, max=MAX_WINDOW_DAYS)),
+            ("trials", int, option(TRIALS_HELP, default=DEFAULT_TRIALS, min=1, max=MAX_TRIALS)),
+            ("seed", int | None, option(SEED_HELP, min=0, max=MAX_SEED)),
             ("uncertainty", bool, option(UNCERTAINTY_HELP, flag=UNCERTAINTY_FLAG, default=True)),
             ("exact", bool, option(EXACT_HELP, flag="--exact", default=False)),
         ],
+        bases=(Bounded,),
         frozen=True,
         kw_only=True,
-        namespace={"__post_init__": _check_limits},
     )
     options.__doc__, options.__module__ = doc, __name__
     return options
@@ -81,31 +66,30 @@ def _sampled(name: str, doc: str, *own: tuple[str, Any, Any]) -> type:
 WhenOptions = _sampled(
     "WhenOptions",
     "When will `items` be done (and the chance of `by`).",
-    ("items", int, option("Items still to finish.", short="-n", required=True)),
+    ("items", int, option("Items still to finish.", short="-n", required=True, min=1, max=MAX_ITEMS)),
     ("by", str | None, option("Also give the chance of finishing by this date.")),
 )
 HowManyOptions = _sampled(
     "HowManyOptions",
     "How many items by `by`, or over `days` days.",
     ("by", str | None, option("Count items finished up to this date (inclusive).")),
-    ("days", int | None, option("…or over this many days from --now's day.")),
+    ("days", int | None, option("…or over this many days from --now's day.", min=1)),
 )
 
 
 @dataclass(frozen=True, kw_only=True)
-class BacktestOptions:
+class BacktestOptions(Bounded):
     """What a backtest replays: how-many over `horizon` days (or when `items` are done), per window."""
 
-    horizon: int = option("Days ahead of each how-many forecast.", default=30)
-    items: int | None = option("Backtest 'when will N be done' instead.", short="-n")
-    window: list[int] | None = option("History window in days (repeat to compare several).")  # noqa: RUF009
-    step: int = option("Days between forecast dates.", default=7)
-    trials: int = option(TRIALS_HELP, default=DEFAULT_BACKTEST_TRIALS)
-    seed: int | None = option(SEED_HELP)
+    horizon: int = option("Days ahead of each how-many forecast.", default=30, min=1)
+    items: int | None = option("Backtest 'when will N be done' instead.", short="-n", min=1, max=MAX_ITEMS)
+    window: list[int] | None = option(  # noqa: RUF009
+        "History window in days (repeat to compare several).", min=1, max=MAX_WINDOW_DAYS
+    )
+    step: int = option("Days between forecast dates.", default=7, min=1)
+    trials: int = option(TRIALS_HELP, default=DEFAULT_BACKTEST_TRIALS, min=1, max=MAX_TRIALS)
+    seed: int | None = option(SEED_HELP, min=0, max=MAX_SEED)
     uncertainty: bool = option(UNCERTAINTY_HELP, flag=UNCERTAINTY_FLAG, default=True)
-
-    def __post_init__(self) -> None:
-        _check_limits(self)
 
 
 def _sampling(options: Any) -> Sampling:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from orgflow.registry import Figure, calls, option
+from orgflow.registry import Bounded, Figure, calls, option
 
 if TYPE_CHECKING:
     from orgflow.flow.result import MetricResult
@@ -44,15 +44,15 @@ class GraphOptions:
 
 
 @dataclass(frozen=True, kw_only=True)
-class CouplingOptions:
+class CouplingOptions(Bounded):
     """Change coupling's repository, level and filters (`orgflow.sociotech.coupling.CouplingThresholds`)."""
 
     repo: str | None = option(_REPO, short="-r")
     level: str = option(_LEVEL, short="-l", default="file")
-    min_revs: int = option("Minimum mean revisions of a pair.", default=5)
-    min_shared: int = option("Minimum shared revisions.", default=5)
-    min_degree: int = option("Minimum degree, percent.", default=30)
-    max_changeset: int = option("Commits touching more entities are ignored.", default=30)
+    min_revs: int = option("Minimum mean revisions of a pair.", default=5, min=0)
+    min_shared: int = option("Minimum shared revisions.", default=5, min=0)
+    min_degree: int = option("Minimum degree, percent.", default=30, min=0, max=100)
+    max_changeset: int = option("Commits touching more entities are ignored.", default=30, min=1)
 
 
 @dataclass(frozen=True, kw_only=True)

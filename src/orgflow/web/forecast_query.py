@@ -19,7 +19,14 @@ from fastapi import Depends, Query
 
 from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
-from orgflow.forecast.defaults import DEFAULT_TRIALS, DEFAULT_WINDOW_DAYS
+from orgflow.forecast.defaults import (
+    DEFAULT_TRIALS,
+    DEFAULT_WINDOW_DAYS,
+    MAX_ITEMS,
+    MAX_SEED,
+    MAX_TRIALS,
+    MAX_WINDOW_DAYS,
+)
 from orgflow.forecast.service import Sampling
 from orgflow.query.window import Cut
 from orgflow.views.filters import parse_date, parse_now
@@ -28,12 +35,8 @@ from orgflow.web.dependencies import HubDep
 
 DEFAULT_ITEMS = 50
 DEFAULT_SEED = 1
-MAX_TRIALS = 100_000
 MAX_PLAN_TRIALS = 20_000
 """A plan's trials run every team over the whole plan: fewer keep a page under a minute on a laptop."""
-MAX_ITEMS = 100_000
-MAX_WINDOW_DAYS = 3_650
-MAX_SEED = 2**63 - 1
 
 Team = Annotated[str | None, Query(description="Only this team's items (default: the first team by name).")]
 Group = Annotated[str | None, Query(description="Only items of teams in this group, at any level.")]
