@@ -69,9 +69,14 @@ def columns(*declared: tuple[str, str] | tuple[str, str, str]) -> dict[str, Colu
     return {entry[0]: Column(*entry) for entry in declared}
 
 
+_ACRONYMS = {"fte": "FTE", "sle": "SLE", "wip": "WIP", "url": "URL", "mttr": "MTTR"}
+"""Words a label spells in capitals ("fte" -> "FTE")."""
+
+
 def default_label(name: str) -> str:
-    """The label of a column the catalogue does not name: its name with spaces ("First deployment id")."""
-    spaced = name.replace("_", " ")
+    """The label of a column the catalogue does not name: its name with spaces, the first letter and
+    known acronyms in capitals ("First deployment id", "FTE")."""
+    spaced = " ".join(_ACRONYMS.get(word, word) for word in name.split("_"))
     return spaced[:1].upper() + spaced[1:]
 
 

@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from orgflow.query.context import AnalysisContext
 
 
+UNOWNED_SCHEMA = pa.schema(
+    [("team_id", pa.string()), ("rule", pa.string()), ("items", pa.int64()), ("example", pa.string())]
+)
+"""The columns of ``work no team of the org owns``: the unit, the rule that named it, its items, one of them."""
+
+
 @dataclass(frozen=True)
 class WorkspaceStatus:
     """The status of one workspace: its sections by name, in display order, and the org's notes."""
@@ -56,7 +62,7 @@ def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
     from orgflow.flow import quality, stored_facts
     from orgflow.flow.browse import org_tree
     from orgflow.org.attribution import DEFAULT_ORDER, attribution_counts
-    from orgflow.query.lookups import sql_literal
+    from orgflow.query.values_table import values_table
 
     connection, config = context.connection, context.config
     sections = {
@@ -71,17 +77,11 @@ def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
         sections["delivery warnings"] = DeliveryService(context).quality().table
     tree = org_tree(context)  # type: ignore[arg-type]
     if tree.unowned:
-        # Through DuckDB: an Arrow table built from Python values would make pyarrow load pandas (about 0.3 s).
-        values = ", ".join(
-            f"({sql_literal(unit.team_id)}, {sql_literal(unit.rule)}, {sql_literal(unit.items)}, "
-            f"{sql_literal(unit.example)})"
+        rows = [
+            {"team_id": unit.team_id, "rule": unit.rule, "items": unit.items, "example": unit.example}
             for unit in tree.unowned
-        )
-        sections["work no team of the org owns"] = connection.execute(
-            "SELECT CAST(team_id AS VARCHAR) AS team_id, CAST(rule AS VARCHAR) AS rule, "
-            "CAST(items AS BIGINT) AS items, CAST(example AS VARCHAR) AS example "
-            f"FROM (VALUES {values}) AS t(team_id, rule, items, example)"
-        ).to_arrow_table()
+        ]
+        sections["work no team of the org owns"] = values_table(connection, rows, UNOWNED_SCHEMA)
     if counts.get("groups"):
         from orgflow.org.structure import unattributed
 

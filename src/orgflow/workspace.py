@@ -257,12 +257,15 @@ class Workspace:
         Raises:
             InputError: unknown importer or bad input; the store is left unchanged.
         """
-        from orgflow.sources import importers
+        from orgflow.sources import importers, staged_importers
 
         available = importers()
         if kind not in available:
             raise InputError(f"unknown importer {kind!r} (known: {', '.join(sorted(available))})")
-        batch = available[kind](paths, config=self.config, options=options or {}, on_progress=on_progress)
+        # An importer that can declare its records for the store to build reads its files in the store's
+        # connection (no copy of the rows in between): the same records, or the same error.
+        load = staged_importers().get(kind, available[kind])
+        batch = load(paths, config=self.config, options=options or {}, on_progress=on_progress)
         return self.write(batch)
 
     def write(self, batch: ImportBatch) -> ImportCounts:

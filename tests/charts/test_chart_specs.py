@@ -296,3 +296,16 @@ def test_helpers() -> None:
     assert all(-0.35 <= value <= 0.35 for value in spread) and len(set(spread)) > 150
     assert jitter("X-1") == jitter("X-1")
     assert charts.plain(float("nan")) is None and charts.plain(date(2026, 1, 2)) == "2026-01-02"
+
+
+def test_an_aging_item_with_no_known_sle_is_its_own_class_not_within() -> None:
+    known = AGE.table.to_pylist()
+    rows = [*known, dict(known[0], item_id="U-1", sle_days=None, over_sle=None)]
+    spec = charts.aging_chart(result("age", rows), percentiles=PERCENTILES, stage_order=["In Progress", "Review"])
+    classes = {value["item_id"]: value["sle"] for value in spec["data"]["values"]}
+    assert classes == {"B-1": "within SLE", "B-2": "within SLE", "B-3": "past its team's SLE", "U-1": "SLE unknown"}
+    assert spec["layer"][2]["encoding"]["color"]["scale"]["domain"] == [
+        "within SLE",
+        "past its team's SLE",
+        "SLE unknown",
+    ]

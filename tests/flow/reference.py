@@ -355,8 +355,22 @@ class ReferenceFlow:
         per_item = self.efficiency_per_item(window).values()
         cycle = sum(c for _, c, _ in per_item)
         active = sum(a for a, _, _ in per_item)
+        if not self.cycle_time_measured(self.finished(window)):
+            return None, None
         weighted = active / cycle if cycle > 0 else None
         return weighted, percentile([e for _, _, e in per_item if e is not None], 50)
+
+    def workflows_reaching(self, category: str) -> set[str]:
+        """The workflows some item of which moved into a stage of `category` (a status mapped to it)."""
+        return {
+            f.workflow.name for f in self.facts.values() if any(step.stage.category == category for step in f.steps)
+        }
+
+    def cycle_time_measured(self, done: list[Facts]) -> bool:
+        """Whether cycle time is known over the finished items `done`: some spent time between start
+        and finish, and at most half skipped their start (more than half: unknown, not 0)."""
+        skipped = sum(1 for f in done if f.skipped_start)
+        return any(self.cycle_time_days(f) > 0 for f in done) and skipped * 2 <= len(done)
 
     def sle(self, *, percent: float, last_items: int) -> dict[tuple[str, str], tuple[int, float | None]]:
         """(team, item type) -> (sample size, percentile of cycle time of its last N done items)."""
@@ -371,8 +385,8 @@ class ReferenceFlow:
             members.sort(key=lambda f: f.finished_at, reverse=True)
             chosen = members[:last_items]
             cycle = [self.cycle_time_days(f) for f in chosen]
-            # A sample whose items all skipped from backlog to done supports no SLE: null, not 0.
-            result[key] = (len(chosen), percentile(cycle, percent) if any(days > 0 for days in cycle) else None)
+            # A sample whose items all (or mostly) skipped from backlog to done supports no SLE: null, not 0.
+            result[key] = (len(chosen), percentile(cycle, percent) if self.cycle_time_measured(chosen) else None)
         return result
 
     # -- flow load -----------------------------------------------------------------------------
@@ -490,7 +504,7 @@ class ReferenceFlow:
         daily = self.wip(window.days())
         done = self.finished(window)
         cycle = [self.cycle_time_days(f) for f in done]
-        mean_cycle = sum(cycle) / len(cycle) if cycle else None
+        mean_cycle = sum(cycle) / len(cycle) if self.cycle_time_measured(done) else None
         per_day = len(done) / window.length_days
         predicted = per_day * mean_cycle if mean_cycle is not None else None
         mean_wip = sum(daily.values()) / len(daily) if daily else None

@@ -470,6 +470,7 @@ def test_flow_efficiency_time_weighted_and_per_item(build: Build) -> None:
         "cycle_days": days(10.0),
         "item_efficiency_p50": days(0.65625),
         "flow_efficiency": days(0.65),
+        "unknown_reasons": None,
     }
 
 
@@ -574,9 +575,9 @@ def test_sle_is_the_p85_of_the_last_n_finished_items(build: Build) -> None:
     # alpha Story, last 4 by finish: S-5 3, S-4 5, S-2 6, S-3 2 → [2, 3, 5, 6]; p85 at h = 0.85·3 =
     # 2.55 → 5 + 0.55·(6 − 5) = 5.55. beta Story [1, 3] → 1 + 0.85·2 = 2.7. alpha Bug [0.5].
     assert [tuple(row.values()) for row in sle.rows()] == [
-        ("alpha", "Bug", 1, days(0.5)),
-        ("alpha", "Story", 4, days(5.55)),
-        ("beta", "Story", 2, days(2.7)),
+        ("alpha", "Bug", 1, days(0.5), None),
+        ("alpha", "Story", 4, days(5.55), None),
+        ("beta", "Story", 2, days(2.7), None),
     ]
     # Open alpha stories against the SLE: S-10 is 6.5 days old (over), S-6 3.5 (under).
     assert rows_by(service.age(), "item_id", "age_days", "sle_days", "over_sle") == {
@@ -639,6 +640,7 @@ def test_littles_law_fields(build: Build) -> None:
         "ratio": days(1.4 / predicted),
         "arrivals_match_departures": False,
         "wip_stable": True,
+        "unknown_reasons": None,
     }
 
 

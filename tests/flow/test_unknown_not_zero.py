@@ -380,8 +380,20 @@ def test_jira_export_without_changelog_uses_reported_time_in_status(tmp_path: Pa
         assert rows["ZOOKEEPER"]["cycle_time_p50"] == pytest.approx(3.3275072395833334, abs=1e-12)
         assert rows["ZOOKEEPER"]["flow_efficiency"] == pytest.approx(0.015455220574419774, abs=1e-12)
         assert any("reported time in status for 3940 of 3940 finished items" in note for note in summary.notes)
-        sle = {(row["team_id"], row["item_type"]): row["sle_days"] for row in service.sle().rows()}
-        assert sle[("ZOOKEEPER", "Bug")] is not None and sle[("ZOOKEEPER", "Bug")] > 0
+        # The SLE reads each team's last 50 finished bugs, and the same rule: most of them report no time in
+        # a started status (49 of AMQ's, 41 of ZOOKEEPER's recent ones), so neither SLE is measured.
+        sle = {(row["team_id"], row["item_type"]): row for row in service.sle().rows()}
+        assert sle.keys() == {("AMQ", "Bug"), ("ZOOKEEPER", "Bug")}
+        finished = service.lead_time(since=history).rows()
+        finished.sort(key=lambda item: item["item_id"])
+        finished.sort(key=lambda item: item["finished_at"], reverse=True)
+        skipped = {}
+        for team in ("AMQ", "ZOOKEEPER"):
+            last = [item["item_id"] for item in finished if item["team_id"] == team and item["item_type"] == "Bug"]
+            skipped[team] = sum(1 for key in last[:50] if reported[key][0] == 0)
+            assert (sle[(team, "Bug")]["sample"], sle[(team, "Bug")]["sle_days"]) == (50, None)
+            assert sle[(team, "Bug")]["unknown_reasons"] == skipped_majority_reason(skipped[team], 50, "sle_days")
+        assert skipped == {"AMQ": 49, "ZOOKEEPER": 41}
     finally:
         workspace.close()
 

@@ -36,10 +36,8 @@ def workspace(build: Build, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(workspace: Path, *args: str) -> str:
-    result = CliRunner().invoke(
-        app, ["--workspace", str(workspace), "insights", "--now", "2024-06-03T12:00:00Z", *args]
-    )
+def _run(workspace: Path, *args: str, now: tuple[str, ...] = ("--now", "2024-06-03T12:00:00Z")) -> str:
+    result = CliRunner().invoke(app, ["--workspace", str(workspace), "insights", *now, *args])
     if result.exception:
         raise result.exception
     return result.output
@@ -48,7 +46,19 @@ def _run(workspace: Path, *args: str) -> str:
 def test_json_rows(workspace: Path) -> None:
     payload = json.loads(_run(workspace, "--format", "json"))
     assert payload["metric"] == "insights"
-    assert payload["params"] == {"now": "2024-06-03T12:00:00+00:00", "rows": 1}
+    checks = payload["params"].pop("checks")
+    assert payload["params"] == {
+        "now": "2024-06-03T12:00:00+00:00",
+        "now_basis": "given",
+        "data_as_of": "2024-05-25T00:00:00+00:00",
+        "data_as_of_basis": "latest event",
+        "rows": 1,
+    }
+    assert (
+        checks["aging.past-sle"]
+        == "1 started, unfinished item compared with their team's SLE (p85); 1 team with items past it"
+    )
+    assert payload["notes"] == []  # a finding needs no note saying why there is none
     (row,) = payload["rows"]
     assert list(row) == [
         "rule",
@@ -86,3 +96,44 @@ def test_unknown_team_is_an_input_error(workspace: Path) -> None:
         _run(workspace, "--team", "nobody")
     with pytest.raises(InputError, match="--now"):
         _run(workspace, "--now", "yesterday")
+
+
+# Without --now the data's last event, O-9 entering In Progress at NOW - 9.5 days = 2024-05-25 00:00,
+# makes "now" the end of that day, 2024-05-26 00:00 (as every flow command does): O-9 is then 1 day
+# old, under its SLE of 6.4 days. The 8-week windows start 56 days before, on 2024-03-31; the
+# throughput baseline (12 weeks before the last 4) starts 112 days before, on 2024-02-04, after the
+# five items finished in January, so that rule has no rate to compare with.
+NO_FINDING_NOTES = [
+    "no finding: the data cannot support throughput.drop; nothing crossed the threshold of aging.past-sle, "
+    "load.wip-growing, stages.queue-growing",
+    "aging.past-sle: 1 started, unfinished item compared with their team's SLE (p85); none is past it",
+    "load.wip-growing: the daily WIP of 1 team over the 8 weeks from 2024-03-31; none grew 20% or more with "
+    "more started than finished (p <= 0.01) and flat throughput",
+    "stages.queue-growing: 1 stage queue of 1 team over the 8 weeks from 2024-03-31; none grew 20% and 2 items "
+    "or more with more entries than exits (p <= 0.01)",
+    "throughput.drop: no team finished an item in the 12 baseline weeks from 2024-02-04: no rate to drop from",
+    "plans.probability-fell: not run: it needs a plan forecast's chances, and none was given",
+]
+
+
+def test_default_now_is_the_end_of_the_data(workspace: Path) -> None:
+    payload = json.loads(_run(workspace, "--format", "json", now=()))
+    assert {key: payload["params"][key] for key in ("now", "now_basis", "data_as_of", "rows")} == {
+        "now": "2024-05-26T00:00:00+00:00",
+        "now_basis": "data as of",
+        "data_as_of": "2024-05-25T00:00:00+00:00",
+        "rows": 0,
+    }
+    assert payload["rows"] == []
+    assert payload["notes"] == NO_FINDING_NOTES
+    assert payload["params"]["checks"] == dict(line.split(": ", 1) for line in NO_FINDING_NOTES[1:])
+    # The same instant given explicitly gives the same findings: the default is that instant.
+    given = json.loads(_run(workspace, "--format", "json", now=("--now", "2024-05-26")))
+    assert given["rows"] == [] and given["notes"] == NO_FINDING_NOTES
+
+
+def test_table_prints_the_as_of_footer_and_why_nothing_was_found(workspace: Path) -> None:
+    lines = _run(workspace, now=()).splitlines()
+    at = lines.index("as of 2024-05-25 (the latest event in the data; --now to choose)")
+    assert lines[at + 1 :] == [f"note: {note}" for note in NO_FINDING_NOTES]
+    assert "as of 2024-06-03 12:00 UTC (--now)" in _run(workspace).splitlines()

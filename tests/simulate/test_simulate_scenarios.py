@@ -185,7 +185,10 @@ def test_cli_leverage_and_backtest_json_shapes(tmp_path: Path) -> None:
         ("team-a", "cycle_time_p85"),
         ("team-a", "throughput_per_week"),
     ]
-    assert all(set(row) == {"team", "figure", "predicted", "actual", "relative_error"} for row in rows)
+    assert all(
+        set(row) == {"team", "figure", "predicted", "actual", "relative_error", "unknown_reasons"} for row in rows
+    )
+    assert [row["unknown_reasons"] for row in rows] == [None, None, None]
     throughput = rows[2]
     assert throughput["relative_error"] == pytest.approx(
         (throughput["predicted"] - throughput["actual"]) / throughput["actual"]

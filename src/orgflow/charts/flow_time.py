@@ -20,6 +20,9 @@ from orgflow.charts.base import (
 )
 from orgflow.flow.service import MetricResult
 
+SLE_UNKNOWN = "SLE unknown"
+"""An aging item's colour class when its team has no SLE the data supports (`over_sle` null)."""
+
 
 def _percentile_rows(percentiles: dict[int, float | None]) -> list[dict[str, Any]]:
     return [
@@ -140,7 +143,9 @@ def aging_chart(
     )
     for value in values:
         value["offset"] = jitter(value["item_id"])
-        value["sle"] = "past its team's SLE" if value["over_sle"] else "within SLE"
+        # Unknown (no SLE the data supports) is its own colour, never "within SLE".
+        over = value["over_sle"]
+        value["sle"] = SLE_UNKNOWN if over is None else "past its team's SLE" if over else "within SLE"
     stages = [stage for stage in stage_order if any(v["current_stage"] == stage for v in values)]
     stages += sorted({v["current_stage"] for v in values} - set(stages))
     known = [(p, days) for p, days in sorted(percentiles.items()) if days is not None]
@@ -199,7 +204,10 @@ def aging_chart(
                         "field": "sle",
                         "type": "nominal",
                         "title": None,
-                        "scale": {"domain": ["within SLE", "past its team's SLE"], "range": ["#3c4655", "#d64545"]},
+                        "scale": {
+                            "domain": ["within SLE", "past its team's SLE", SLE_UNKNOWN],
+                            "range": ["#3c4655", "#d64545", "#a8b0bb"],
+                        },
                     },
                     "tooltip": [
                         {"field": "item_id", "title": "item"},

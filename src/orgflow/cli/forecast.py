@@ -90,7 +90,7 @@ def plan(
     if board:
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
     else:
-        show(result.metric_result(), registry.figure("forecast-plan", "forecast"), fmt, columns, {})
+        show(result.metric_result(), registry.figure("forecast-plan", "forecast"), fmt, columns, {"seed": seed})
 
 
 register(app, _FIGURES[2:], BLOCKS)  # backtest, listed after plan

@@ -87,7 +87,13 @@ def _register(app: typer.Typer, figure: registry.Figure, blocks: Mapping[str, Op
         now = options.pop("now", None)
         shared: dict[str, Any] = {}
         drawn = progress_bar() if figure.progress else nullcontext()
-        with open_from(ctx, read_only=True) as workspace, drawn as bar:
+        # A flow figure is only printed: its kept queries' rows are read without Arrow.
+        rows = nullcontext()
+        if figure.domain == "flow":
+            from orgflow.query.compiled_sql import plain_rows
+
+            rows = plain_rows()
+        with rows, open_from(ctx, read_only=True) as workspace, drawn as bar:
             service = service_of(workspace, figure, now)
             if figure.progress:
                 shared["on_progress"] = bar

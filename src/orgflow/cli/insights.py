@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from orgflow.cli.context import open_from
+from orgflow.cli.generated import print_notes
 from orgflow.cli.option_blocks import FORMAT, now_block, with_options
 from orgflow.cli.render import Format, render
 from orgflow.values import json_value
@@ -70,15 +71,20 @@ def insights(
     from orgflow.insights.finding import DEFINITION
 
     with open_from(ctx, read_only=True) as workspace:
-        findings = workspace.insights_at(now).find(team=team, group=group)
+        review = workspace.insights_at(now).review(team=team, group=group)
+    findings, notes = review.findings, review.notes()
     params = {key: value for key, value in (("team", team), ("group", group)) if value is not None}
-    params["now"] = (now or datetime.now(UTC)).isoformat()
+    # The instant the findings are as of: --now, or the flow figures' default (the end of the data's
+    # last day when the data stops before the clock), with what chose it.
+    params.update(review.as_of)
+    params["checks"] = {check.rule: check.text for check in review.checks}
     if fmt is Format.json:
         payload = {
             "metric": "insights",
             "definition": DEFINITION,
             "params": {**params, "rows": len(findings)},
             "rows": [_json_row(finding) for finding in findings],
+            "notes": notes,
         }
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
     elif fmt is Format.csv:
@@ -87,6 +93,7 @@ def insights(
     else:
         columns = ("severity", "impact_item_days", "rule", "subject", "title")
         render(_result(findings, params, columns=columns), fmt, limit=None)
+        print_notes(notes)
 
 
 def _json_row(finding: Finding) -> dict[str, Any]:

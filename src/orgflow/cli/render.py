@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     import pyarrow as pa
 
     from orgflow.flow.service import MetricResult
+    from orgflow.query.plain_table import PlainTable
 
 
 def _width() -> int | None:
@@ -56,6 +57,7 @@ class Format(enum.StrEnum):
 
 # A figure the data cannot support is None: shown as a dash, never as an empty cell or 0.
 UNKNOWN = "–"
+LIST_SEPARATOR = "; "
 
 
 def _cell(value: Any) -> str:
@@ -66,8 +68,15 @@ def _cell(value: Any) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if isinstance(value, bool):
-        return "yes" if value else ""
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return list_cell(value)
     return str(value)
+
+
+def list_cell(values: list[Any] | tuple[Any, ...]) -> str:
+    """A list as one cell, its items separated by "; " (as insights' evidence is), not Python's repr."""
+    return LIST_SEPARATOR.join(UNKNOWN if item is None else str(json_value(item)) for item in values)
 
 
 # OWASP's list for CSV injection: a spreadsheet evaluates a cell starting with one of these.
@@ -77,11 +86,16 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 def csv_cell(value: Any) -> Any:
     """A value as a CSV cell: text a spreadsheet would run as a formula gets a leading `'`.
 
-    Only text is changed: numbers (a negative one too) stay numbers, None is an empty cell.
+    Numbers (a negative one too) stay numbers, None is an empty cell, a boolean is ``true`` or
+    ``false`` (as in JSON), a list is its items joined by "; " (`list_cell`).
     """
     value = json_value(value)
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        value = list_cell(value)
     if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
         return "'" + value
     return value
@@ -183,27 +197,35 @@ def _fit(columns: list[_Column], keep: set[str], width: int) -> tuple[list[_Colu
     return shown, widths, left_out
 
 
+def _numeric_columns(table: pa.Table | PlainTable) -> set[str]:
+    """The names of `table`'s columns of numbers (integers or floats): right-aligned."""
+    from orgflow.query.plain_table import PlainTable
+
+    if isinstance(table, PlainTable):
+        return {name for name in table.column_names if table.is_numeric(name)}
+    import pyarrow as pa
+
+    return {field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)}
+
+
 def render_table(
-    table: pa.Table,
+    table: pa.Table | PlainTable,
     *,
     title: str | None = None,
     caption: str | None = None,
     limit: int | None = None,
     keep: list[str] | tuple[str, ...] | None = None,
 ) -> None:
-    """Print an Arrow table as a Rich table (numbers right-aligned, at most `limit` rows).
+    """Print an Arrow table (or a `PlainTable`) as a Rich table (numbers right-aligned, at most `limit` rows).
 
     Headers are the columns' short labels (`column_label`). When the table is wider than the
     terminal, it shows the columns in `keep` (default: the first) and, from the left, each other
     column that still fits; the caption names those left out.
     """
-    import pyarrow as pa
     from rich.table import Table
     from rich.text import Text
 
-    numeric = {
-        field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)
-    }
+    numeric = _numeric_columns(table)
     rows = table.to_pylist()
     shown_rows = rows if limit is None else rows[:limit]
     cells = {name: [_cell(row[name]) for row in shown_rows] for name in table.column_names}
@@ -232,7 +254,8 @@ def render_table(
             view.add_row(*[Text(cell, no_wrap=True, overflow="ellipsis") for cell in row])
         console.print(view)
     if limit is not None and len(rows) > limit:
-        console.print(f"[dim]… {len(rows) - limit} more rows (use --format csv or json for all)[/dim]")
+        more = len(rows) - limit
+        console.print(f"[dim]… {more} more {'row' if more == 1 else 'rows'} (use --format csv or json for all)[/dim]")
 
 
 def _plain_rows(body: list[list[str]], widths: list[int], numeric: list[bool]) -> list[str] | None:
@@ -320,7 +343,8 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         window = ""
         if "since" in result.params:
             window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
-        caption = f"{result.definition}{window} · {result.params['rows']} rows"
+        count = result.params["rows"]
+        caption = f"{result.definition}{window} · {count} {'row' if count == 1 else 'rows'}"
         table = chosen.table
         reasons = _unknown_reasons(result.table, result.params.get("by"))
         table = table.drop_columns([name for name in REASON_COLUMNS if name in table.column_names])
@@ -343,7 +367,7 @@ REASON_COLUMNS = (UNKNOWN_REASONS, "null_reason")
 prints each distinct reason once under the table, with the rows it applies to, instead of a column of '–'."""
 
 
-def _unknown_reasons(table: pa.Table, by: str | None = None) -> dict[str, list[str]]:
+def _unknown_reasons(table: pa.Table | PlainTable, by: str | None = None) -> dict[str, list[str]]:
     """Each distinct reason in the reason columns, with the rows it applies to, named by `_row_keys`
     (no names for the one row of an ungrouped result)."""
     if not table.num_columns:
@@ -361,7 +385,7 @@ def _unknown_reasons(table: pa.Table, by: str | None = None) -> dict[str, list[s
     return grouped
 
 
-def _row_keys(table: pa.Table, by: str | None) -> list[str | None]:
+def _row_keys(table: pa.Table | PlainTable, by: str | None) -> list[str | None]:
     """What names each row under the table: its value of the grouping column when the result is
     grouped (`by`, as the column is named or as the item column it groups by), nothing for the one
     row of an ungrouped result, else its first column (an item, a day, a service)."""

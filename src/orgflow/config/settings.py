@@ -53,7 +53,7 @@ class Thresholds(Strict):
 
 
 class DesignSettings(Strict):
-    """Limits of the team design checks (METRICS.md §4; docs/org.md)."""
+    """Limits of the team design checks (docs/org.md)."""
 
     team_size_min: int = Field(3, ge=1)
     team_size_max: int = Field(9, ge=1)

@@ -1,2 +1,2 @@
-"""Delivery: DORA's five metrics (METRICS.md §3) and pull-request flow, from deployments, incidents,
+"""Delivery: DORA's five metrics (docs/dora.md) and pull-request flow, from deployments, incidents,
 commits and pull requests; `DeliveryService` binds them to a workspace."""

@@ -7,10 +7,13 @@ Empty results keep their columns and types, so every surface can render them ali
 
 from __future__ import annotations
 
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from orgflow.delivery import figures
 from orgflow.registry import definitions
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 DEFINITIONS: dict[str, str] = definitions("delivery")
 """Each delivery figure's one-line definition, by name (declared in `orgflow.delivery.figures`)."""
@@ -41,7 +44,10 @@ _COUNTS = frozenset(
 
 
 def _column_type(name: str) -> pa.DataType:
-    """A result column's Arrow type, from its name (every name says its unit)."""
+    """A result column's Arrow type, from its name (every name says its unit). pyarrow loads here, not
+    with the labels (`LABELS`), which every printed table reads."""
+    import pyarrow as pa
+
     if name.endswith("_at"):
         return pa.timestamp("us")
     if name.endswith(_RATIOS):
@@ -55,4 +61,6 @@ def _column_type(name: str) -> pa.DataType:
 
 def result_schema(columns: list[str]) -> pa.Schema:
     """The Arrow schema of a result with these columns."""
+    import pyarrow as pa
+
     return pa.schema([(name, _column_type(name)) for name in columns])

@@ -1,7 +1,7 @@
 """The commit graph (commits and their parents) and the commits each deployment brings to production.
 
 A deployment brings to production the commits reachable from its revision that no earlier successful
-production deployment of the same service had reached (METRICS.md §3, "for the first time"). Walking
+production deployment of the same service had reached (docs/dora.md, "for the first time"). Walking
 in deployment order with one "already in production" mark per commit and service, each commit is
 visited once per service: the whole history costs O(commits + parent links) per service, however many
 deployments there are.

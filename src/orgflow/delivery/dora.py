@@ -1,4 +1,4 @@
-"""DORA's five metrics (METRICS.md §3): deployment frequency, change lead time, change fail rate,
+"""DORA's five metrics (docs/dora.md): deployment frequency, change lead time, change fail rate,
 failed deployment recovery time and deployment rework rate, per service.
 
 Pure functions over small fact tables (deployments, incidents, the commit graph); the store binding,

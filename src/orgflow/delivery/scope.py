@@ -156,22 +156,36 @@ class DeliveryScope:
         ]
 
     def _incidents_in(self, window: Window, **cut: str | None) -> list[dora.Attribution]:
-        """Incidents started in the window (or without a start), of a selected service when they have one."""
-        chosen = []
-        for attribution in self.facts().attributions:
-            incident = attribution.incident
-            if incident.started_at is not None and not window.since <= incident.started_at < window.until:
-                continue
-            service = self._service_of(attribution)
-            if service is None:
-                if any(cut.values()):
-                    continue
-            elif not self.owners.selected(
-                service, only=cut["service"], team=cut["team"], group=cut["group"], on=day_of(incident.started_at)
-            ):
-                continue
-            chosen.append(attribution)
-        return chosen
+        """Incidents started in the window, of a selected service when they have one. An incident with no
+        start time started in no window: it is left out (`_unstarted` counts them)."""
+        return [
+            attribution
+            for attribution in self.facts().attributions
+            if attribution.incident.started_at is not None
+            and window.since <= attribution.incident.started_at < window.until
+            and self._incident_selected(attribution, cut)
+        ]
+
+    def _unstarted(self, **cut: str | None) -> int:
+        """How many incidents of the cut have no start time (in no window, so in no count)."""
+        return sum(
+            1
+            for attribution in self.facts().attributions
+            if attribution.incident.started_at is None and self._incident_selected(attribution, cut)
+        )
+
+    def _incident_selected(self, attribution: dora.Attribution, cut: dict[str, str | None]) -> bool:
+        """Whether the incident's service is selected by `cut` (one without a service: only with no cut)."""
+        service = self._service_of(attribution)
+        if service is None:
+            return not any(cut.values())
+        return self.owners.selected(
+            service,
+            only=cut["service"],
+            team=cut["team"],
+            group=cut["group"],
+            on=day_of(attribution.incident.started_at),
+        )
 
     def _service_of(self, attribution: dora.Attribution) -> str | None:
         if attribution.deployment_id is not None:

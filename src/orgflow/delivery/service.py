@@ -137,6 +137,7 @@ class DeliveryService(DeliveryScope, Computes):
             "bands": bands,
             **self._window_params(since=since, until=until),
         }
+        notes.extend(self._unstarted_note(params, cut))
         columns = [
             by,
             *(["name"] if by != "service" else []),
@@ -202,7 +203,8 @@ class DeliveryService(DeliveryScope, Computes):
         cut = {"service": service, "team": team, "group": group}
         rows = listings.incident_rows(self._incidents_in(window, **cut))
         params = {**_cut_params(cut), **self._window_params(since=since, until=until)}
-        return self._result("incidents", rows, params, window, columns=INCIDENT_COLUMNS)
+        notes = self._unstarted_note(params, cut)
+        return self._result("incidents", rows, params, window, notes=notes, columns=INCIDENT_COLUMNS)
 
     def before_first_deployment(self, *, service: str | None = None) -> MetricResult:
         """Commits in production by each service's first recorded deployment (their arrival is unknown)."""
@@ -213,10 +215,31 @@ class DeliveryService(DeliveryScope, Computes):
 
     def quality(self) -> MetricResult:
         """Delivery data-quality warnings (columns: warning, count, example); empty when all is well."""
+        from orgflow.query.values_table import values_table
+
         rows = listings.quality_rows(self.facts())
-        return self._result("delivery-quality", rows, {}, None, columns=QUALITY_COLUMNS)
+        # Through DuckDB: pyarrow would load pandas (about 0.3 s) to convert the Python values.
+        table = values_table(self.context.connection, rows, result_schema(QUALITY_COLUMNS))
+        return self._result("delivery-quality", table, {}, None, columns=QUALITY_COLUMNS)
 
     # -- helpers ---------------------------------------------------------------------------------
+    def _unstarted_note(self, params: dict[str, Any], cut: dict[str, str | None]) -> list[str]:
+        """The note on the cut's incidents with no start time, which no window holds (so no count and no
+        recovery time), also set in `params` (``incidents_without_start`` and its reason) for JSON; []
+        when every incident has a start time."""
+        count = self._unstarted(**cut)
+        if not count:
+            return []
+        one = count == 1
+        note = (
+            f"{count} incident{'' if one else 's'} {'has' if one else 'have'} no start time: "
+            f"{'it' if one else 'they'} started in no known window, so no window's counts include "
+            f"{'it' if one else 'them'}"
+        )
+        params["incidents_without_start"] = count
+        params["incidents_without_start_reason"] = note
+        return [note]
+
     def _window_params(self, *, since: date | None, until: date | None) -> dict[str, Any]:
         """What ended the window (see `window_end`), and the data's end."""
         _last_day, basis = self.window_end(since=since, until=until)
@@ -233,16 +256,20 @@ class DeliveryService(DeliveryScope, Computes):
     def _result(
         self,
         metric: str,
-        rows: list[dict[str, Any]],
+        rows: list[dict[str, Any]] | pa.Table,
         params: dict[str, Any],
         window: Window | None,
         *,
         notes: list[str] | None = None,
         columns: list[str],
     ) -> MetricResult:
-        schema = result_schema(columns)
-        # No rows, no conversion: pyarrow loads pandas (about 0.3 s) to convert any Python value.
-        table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+        """The result of `metric` from its `rows` (Python values in `columns`, or a table built already)."""
+        if isinstance(rows, pa.Table):
+            table = rows
+        else:
+            schema = result_schema(columns)
+            # No rows, no conversion: pyarrow loads pandas (about 0.3 s) to convert any Python value.
+            table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
         full = dict(params)
         if window is not None:
             full["since"] = window.since.isoformat() + "Z"

@@ -1,2 +1,2 @@
-"""Flow metrics (METRICS.md §1-2): tables in, a table out, each function's docstring its definition;
+"""Flow metrics (docs/metrics.md): tables in, a table out, each function's docstring its definition;
 `FlowService` binds them to a workspace."""

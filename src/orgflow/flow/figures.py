@@ -13,7 +13,9 @@ rejected here, before any query runs.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from orgflow.errors import InputError
 from orgflow.flow import queries
@@ -104,6 +106,33 @@ class SleOptions:
     last_items: int = setting("thresholds.sle_items")
 
 
+def age_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
+    """The age table without its per-item `unknown_reasons`, each distinct reason said once under it
+    with the team and item type it holds for and how many items: "AMQ Bug, 37 items: sle_days,
+    over_sle: ..." (the terminal would otherwise name every item's source before it)."""
+    table = result.table
+    if "unknown_reasons" not in table.column_names:
+        return result, []
+    reasons: dict[str, dict[str, int]] = {}
+    columns = ("team_id", "item_type", "unknown_reasons")
+    for team, item_type, reason in zip(*(table.column(name).to_pylist() for name in columns), strict=True):
+        if reason:
+            group = reasons.setdefault(reason, {})
+            key = f"{team} {item_type}"
+            group[key] = group.get(key, 0) + 1
+    notes = []
+    for reason, groups in reasons.items():
+        count = sum(groups.values())
+        notes.append(f"{', '.join(groups)}, {count} item{'s' if count != 1 else ''}: {reason}")
+    shown = dataclasses.replace(result, table=table.drop_columns(["unknown_reasons"]))
+    return shown, notes
+
+
+def result_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
+    """The result as it is, with its notes under the table (throughput's periods after the data)."""
+    return result, list(result.notes)
+
+
 _BY_KEYS = ("team", "group", "type", "flow_type", "project", "value_stream")
 
 FIGURES: tuple[Figure, ...] = (
@@ -164,6 +193,7 @@ FIGURES: tuple[Figure, ...] = (
         build=queries.throughput,
         columns=pick("period_start", "finished", "started", "net_flow"),
         params=("period", "by"),
+        present=result_notes,
     ),
     Figure(
         "wip",
@@ -196,11 +226,19 @@ FIGURES: tuple[Figure, ...] = (
         build=queries.age,
         window=False,
         columns=pick(
-            *ITEM_COLUMNS, "started_at", "current_stage", "age_days", "stage_age_days", "sle_days", "over_sle"
+            *ITEM_COLUMNS,
+            "started_at",
+            "current_stage",
+            "age_days",
+            "stage_age_days",
+            "sle_days",
+            "over_sle",
+            "unknown_reasons",
         ),
         core=("item_id", "title", "team_id", "current_stage", "age_days", "sle_days", "over_sle"),
         params=("sle_percentile",),
         phased=True,
+        present=age_notes,
     ),
     Figure(
         "efficiency",
@@ -210,7 +248,9 @@ FIGURES: tuple[Figure, ...] = (
         help="Flow efficiency: active time / cycle time. Example: orgflow flow efficiency --by team",
         options=EfficiencyOptions,
         build=queries.efficiency,
-        columns=pick("finished", "active_days", "cycle_days", "item_efficiency_p50", "flow_efficiency"),
+        columns=pick(
+            "finished", "active_days", "cycle_days", "item_efficiency_p50", "flow_efficiency", "unknown_reasons"
+        ),
         params=("by",),
         note="active and cycle time",
     ),
@@ -281,7 +321,7 @@ FIGURES: tuple[Figure, ...] = (
         options=SleOptions,
         build=queries.sle,
         window=False,
-        columns=pick("team_id", "item_type", "sample", "sle_days"),
+        columns=pick("team_id", "item_type", "sample", "sle_days", "unknown_reasons"),
         params=("percentile", "last_items"),
     ),
     Figure(
@@ -316,6 +356,7 @@ FIGURES: tuple[Figure, ...] = (
             "ratio",
             "arrivals_match_departures",
             "wip_stable",
+            "unknown_reasons",
         ),
     ),
 )

@@ -152,12 +152,46 @@ def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, 
     end of the day, from the items' `cfd_climbs`.
 
     Columns: date, stage, stage_order, count.
+
+    The counts are running totals of per-day entries, and the entries of a set of items are the sums of
+    those of its parts: so `cfd_team_entries` and `cfd_team_stages` can count every team's once and
+    `cfd_of_teams` add up the teams of any cut of whole teams, with the same rows (the flow figure does).
     """
-    keep = items.select(keep_ik=_.ik, workflow=_.workflow)
     # Entries after the window's last day count on no day of it.
     climbs = climbs.filter(climbs.event_day < window.until.date())
+    per_day = _stage_entries(climbs, items, stages, groups=[])
+    return _cfd_counts(per_day, _shown_stages(items, stages, groups=[]), days, window=window)
+
+
+def cfd_team_entries(climbs: ir.Table, items: ir.Table, stages: ir.Table) -> ir.Table:
+    """Per team (null: items of no team), day and stage: how many items of `items` newly reached that
+    stage (or a later one) that day, from their `cfd_climbs`. Columns: team_id, event_day, stage,
+    stage_order, delta."""
+    return _stage_entries(climbs, items, stages, groups=["team_id"])
+
+
+def cfd_team_stages(items: ir.Table, stages: ir.Table) -> ir.Table:
+    """Per team (null: items of no team): the stages its items' workflows show on a CFD (all but
+    cancelled ones). Columns: team_id, stage, stage_order."""
+    return _shown_stages(items, stages, groups=["team_id"])
+
+
+def cfd_of_teams(entries: ir.Table, shown: ir.Table, days: ir.Table, *, window: AnyWindow) -> ir.Table:
+    """`cfd` of the items of some whole teams, from those teams' rows of `cfd_team_entries` and
+    `cfd_team_stages`. Columns as `cfd`'s."""
+    entries = entries.filter(entries.event_day < window.until.date())
+    per_day = entries.group_by(["event_day", "stage", "stage_order"]).aggregate(delta=_.delta.sum())
+    return _cfd_counts(per_day, shown.select("stage", "stage_order").distinct(), days, window=window)
+
+
+def _stage_entries(climbs: ir.Table, items: ir.Table, stages: ir.Table, *, groups: list[str]) -> ir.Table:
+    """Per `groups`, day and stage: items of `items` that newly reached the stage (or a later one) that
+    day. Columns: *groups, event_day, stage, stage_order, delta."""
+    keep = items.select(*groups, keep_ik=_.ik, workflow=_.workflow)
     kept = climbs.join(keep, climbs.ik == keep.keep_ik)
-    per_climb = kept.group_by(["event_day", "workflow", "previous_order", "stage_order"]).aggregate(items=_.count())
+    per_climb = kept.group_by([*groups, "event_day", "workflow", "previous_order", "stage_order"]).aggregate(
+        items=_.count()
+    )
     stage_list = stages.filter(_.category != "cancelled").select(
         cfd_workflow=_.workflow, stage=_.stage, cfd_order=_.stage_order
     )
@@ -169,15 +203,29 @@ def cfd(climbs: ir.Table, items: ir.Table, stages: ir.Table, days: ir.Table, *, 
             stage_list.cfd_order <= per_climb.stage_order,
         ],
     )
-    per_day = reached.group_by(["event_day", "stage", reached.cfd_order.name("stage_order")]).aggregate(
+    return reached.group_by([*groups, "event_day", "stage", reached.cfd_order.name("stage_order")]).aggregate(
         delta=_["items"].sum()
     )
-    workflows = items.select("workflow").distinct()
-    shown = (
-        stages.filter(_.category != "cancelled", _.workflow.isin(workflows.workflow))
-        .select("stage", "stage_order")
-        .distinct()
+
+
+def _shown_stages(items: ir.Table, stages: ir.Table, *, groups: list[str]) -> ir.Table:
+    """Per `groups`, the non-cancelled stages of the workflows of `items`. Columns: *groups, stage, stage_order."""
+    if not groups:
+        workflows = items.select("workflow").distinct()
+        return (
+            stages.filter(_.category != "cancelled", _.workflow.isin(workflows.workflow))
+            .select("stage", "stage_order")
+            .distinct()
+        )
+    used = items.select(*groups, "workflow").distinct()
+    shown = stages.filter(_.category != "cancelled").select(
+        s_workflow=_.workflow, stage=_.stage, stage_order=_.stage_order
     )
+    return used.join(shown, used.workflow == shown.s_workflow).select(*groups, "stage", "stage_order").distinct()
+
+
+def _cfd_counts(per_day: ir.Table, shown: ir.Table, days: ir.Table, *, window: AnyWindow) -> ir.Table:
+    """The CFD's rows: per window day and shown stage, the running total of `per_day`'s deltas."""
     counted = _running_total(
         _calendar(days, window), per_day, window=window, groups=["stage", "stage_order"], value="count", keys=shown
     )

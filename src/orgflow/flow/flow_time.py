@@ -13,7 +13,11 @@ from ibis import _
 
 from orgflow.flow.definitions import ITEM_COLUMNS
 from orgflow.flow.history import Instant, in_days, instant, ratio
+from orgflow.flow.skipped import cycle_time_unknown
 from orgflow.query.window import AnyWindow
+
+EFFICIENCY_FIGURES = "flow_efficiency, item_efficiency_p50"
+"""The efficiency figures a skipped majority makes unknown (`orgflow.flow.skipped`)."""
 
 
 def days_between(start: ir.TimestampValue, end: ir.TimestampValue) -> ir.FloatingValue:
@@ -101,9 +105,10 @@ def flow_efficiency_items(items: ir.Table, *, window: AnyWindow) -> ir.Table:
 def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir.Table:
     """Flow Efficiency: Σ active time / Σ cycle time over items finished in `window` (time-weighted).
 
-    Columns: [by], finished, active_days, cycle_days, flow_efficiency, item_efficiency_p50 (the
-    median of the per-item distribution, shown beside the weighted figure). Both are null, never 0,
-    when no finished item spent time between its start and its finish (no status history).
+    Columns: [by], finished, active_days, cycle_days, item_efficiency_p50 (the median of the per-item
+    distribution, shown beside the weighted figure), flow_efficiency, unknown_reasons. Both ratios are
+    null, never 0, when no finished item spent time between its start and its finish (no status
+    history) or most skipped their start (`orgflow.flow.skipped`); `unknown_reasons` says why.
     """
     done = finished_in(items, window)
     cycle_us = done.finished_at.delta(done.started_at, unit="microsecond")
@@ -114,33 +119,43 @@ def flow_efficiency(items: ir.Table, *, window: AnyWindow, by: str | None) -> ir
     )
     groups = [by] if by else []
     # Sums of whole microseconds are exact, whatever order the rows are added in; sums of days are not.
+    totals = aggregate(
+        per_item,
+        groups,
+        finished=_.count(),
+        active_days=in_days(_.active_us.sum()),
+        cycle_days=in_days(_.cycle_us.sum()),
+        item_efficiency_p50=_.item_efficiency.quantile(0.5),
+        timed=(_.cycle_us > 0).sum(),
+        skipped=_.skipped_start.sum(),
+    )
+    measured, reason = cycle_time_unknown(_.finished, _.timed, _.skipped, EFFICIENCY_FIGURES)
     return (
-        aggregate(
-            per_item,
-            groups,
-            finished=_.count(),
-            active_days=in_days(_.active_us.sum()),
-            cycle_days=in_days(_.cycle_us.sum()),
-            item_efficiency_p50=_.item_efficiency.quantile(0.5),
+        totals.mutate(
+            item_efficiency_p50=ibis.ifelse(measured, _.item_efficiency_p50, None),
+            flow_efficiency=ibis.ifelse(measured, _.active_days / _.cycle_days, None),
+            unknown_reasons=reason,
         )
-        .mutate(flow_efficiency=ibis.ifelse(_.cycle_days > 0, _.active_days / _.cycle_days, None))
+        .drop("timed", "skipped")
         .order_by(groups or "finished")
     )
 
 
 def service_level_expectation(
-    items: ir.Table, *, until: Instant, percentile: float = 85, last_items: int = 50
+    items: ir.Table, *, until: Instant, percentile: float = 85, last_items: int = 50, figures: str = "sle_days"
 ) -> ir.Table:
     """SLE: the `percentile` of cycle time over each team's and item type's last `last_items`
     items finished before `until`, in days.
 
-    Columns: team_id, item_type, sample, sle_days. sle_days is null, not 0, when no item of the sample
-    spent time between its start and its finish (no status history: backlog straight to done), since
-    such a history supports no cycle time.
+    Columns: team_id, item_type, sample, sle_days, unknown_reasons. sle_days is null, not 0, when no
+    item of the sample spent time between its start and its finish (no status history: backlog
+    straight to done), or when most of them skipped their start (`orgflow.flow.skipped`): such a
+    sample supports no cycle time. `unknown_reasons` says why, naming `figures`.
     """
     done = items.filter(_.outcome == "done", _.finished_at < until).mutate(
         cycle_time_days=days_between(_.started_at, _.finished_at)
     )
+    measured, reason = cycle_time_unknown(_["sample"], _.timed, _.skipped, figures)
     recent = ibis.window(group_by=["team_id", "item_type"], order_by=[ibis.desc("finished_at"), "item_id"])
     ranked = done.mutate(recency=ibis.row_number().over(recent))
     return (
@@ -149,9 +164,13 @@ def service_level_expectation(
         .aggregate(
             sample=_.count(),
             timed=(_.cycle_time_days > 0).sum(),
+            skipped=_.skipped_start.sum(),
             sle_days=_.cycle_time_days.quantile(percentile / 100),
         )
-        .mutate(sle_days=ibis.ifelse(_.timed > 0, _.sle_days, None))
-        .drop("timed")
+        .mutate(
+            sle_days=ibis.ifelse(measured, _.sle_days, None),
+            unknown_reasons=reason,
+        )
+        .drop("timed", "skipped")
         .order_by("team_id", "item_type")
     )

@@ -1,6 +1,6 @@
 """Item histories mapped to the workflow: the facts every flow metric is computed from.
 
-Definitions (METRICS.md §1):
+Definitions (docs/metrics.md):
 - A transition's **stage**, phase and category come from its item's workflow; a status no stage lists
   maps to the explicit stage ``unmapped`` (category ``unmapped``, never dropped; it is neither backlog
   nor active, so it starts an item and counts as waiting).

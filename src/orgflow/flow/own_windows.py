@@ -100,7 +100,12 @@ def rows_in_own_windows(
         }
     if not own:
         return result
-    import pyarrow as pa
+    from orgflow.query.plain_table import PlainTable
 
-    table = pa.Table.from_pylist(rows, schema=result.table.schema)
+    if isinstance(result.table, PlainTable):  # a printed result: no Arrow (which would load pandas here)
+        table = result.table.with_rows(rows)
+    else:
+        import pyarrow as pa
+
+        table = pa.Table.from_pylist(rows, schema=result.table.schema)
     return dataclasses.replace(result, table=table, params={**result.params, "row_windows": own})

@@ -12,12 +12,14 @@ at `now` as a bound value, so a query built from them runs again for another `no
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from orgflow.errors import InputError
 from orgflow.flow import reported_times, stored_facts
 from orgflow.query.cuts import check_cut, cut_items
+from orgflow.query.lookups import sql_literal
 from orgflow.query.tables import KnownTables
 from orgflow.query.window import BY_COLUMNS, Cut
 
@@ -81,6 +83,7 @@ class PreparedFacts:
         self._use_stored = use_stored
         self._prepared = False
         self._known_cuts: set[Cut] = set()
+        self._derived: dict[str, str] = {}
         self.names = FactTables("", "", "", None)
         """The tables the open facts are read from (set by `prepare`; every query's shape depends on them)."""
         self.reported_names = reported_times.ReportedTables()
@@ -141,6 +144,54 @@ class PreparedFacts:
             query = compile_query(overlap)
             queries.put(key, query)
         stored_facts.write_table(self._context.store.connection, name, query.sql_with(values))
+
+    def derived(self, part: str) -> str:
+        """The table of the pre-aggregate `part` (a key of `PRE_AGGREGATES`), with this service's rows
+        written on first use: a figure that reads it cuts it to each window and cut instead of measuring
+        every item again (`FIGURE_PRE_AGGREGATES` says which figures do).
+
+        The table is named after the fact tables it is measured from (as the queries reading it are
+        kept: `orgflow.flow.runner`), so services of one workspace with other `now`s share it: each
+        row carries the `now` it is measured as of (``as_of``), each service replaces its own rows when
+        it first needs them, and readers keep only their `now`'s (`pre_aggregate`). Its compiled query
+        is kept like the flagged time's (workspace queries ``tables``, by the fact tables it reads).
+        """
+        name = self._derived.get(part)
+        if name is not None:
+            return name
+        self.prepare()
+        shared = self.names.items == stored_facts.ITEMS_TABLE and self.names.flagged is None
+        name = f"of_pre_{part}" + ("" if shared else f"_{self._serial}")
+        queries = self._context.queries_for("tables")
+        key = (part, self.names)
+        values = {"now": self._now}
+        query = queries.get(key)
+        if query is None:
+            from orgflow.query.compiled import compile_query, values_of
+
+            measured = PRE_AGGREGATES[part](self)
+            expression = measured.mutate(as_of=self.now)
+            stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
+            if stray:
+                raise AssertionError(f"{part}: bound values not from this service: {stray}")
+            query = compile_query(expression)
+            queries.put(key, query)
+        sql = query.sql_with(values)
+        connection = self._context.store.connection
+        connection.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM ({sql}) LIMIT 0")
+        connection.execute(f"DELETE FROM {name} WHERE as_of = {sql_literal(self._now)}")
+        connection.execute(f"INSERT INTO {name} {sql}")
+        self._derived[part] = name
+        return name
+
+    def has_derived(self, part: str) -> bool:
+        """Whether this service has written its rows of the pre-aggregate `part` (`derived`)."""
+        return part in self._derived
+
+    def pre_aggregate(self, part: str) -> ir.Table:
+        """This service's rows of the pre-aggregate `part` (`derived`), without ``as_of``."""
+        table = self.tables.table(self.derived(part))
+        return table.filter(table.as_of == self.now).drop("as_of")
 
     def own_name(self, part: str) -> str:
         """This service's temporary table for `part`: services of one workspace never share them."""
@@ -247,3 +298,40 @@ class PreparedFacts:
     def stage_table(self) -> ir.Table:
         """The workflow's stages (the ``of_stages`` lookup)."""
         return self.tables.table("of_stages")
+
+
+def _blocked_items(facts: PreparedFacts) -> ir.Table:
+    """Blocked microseconds of every started item over its whole span (`stages.blocked_items`)."""
+    from orgflow.flow import stages
+
+    return stages.blocked_items(facts.tables, facts.spans(), facts.items, all_items=facts.items, now=facts.now)
+
+
+def _cfd_team_entries(facts: PreparedFacts) -> ir.Table:
+    """Every team's daily entries into each stage (`flow_load.cfd_team_entries`)."""
+    from orgflow.flow import flow_load
+
+    return flow_load.cfd_team_entries(facts.climbs, facts.items, facts.stage_table())
+
+
+def _cfd_team_stages(facts: PreparedFacts) -> ir.Table:
+    """The stages every team's CFD shows (`flow_load.cfd_team_stages`)."""
+    from orgflow.flow import flow_load
+
+    return flow_load.cfd_team_stages(facts.items, facts.stage_table())
+
+
+PRE_AGGREGATES: dict[str, Callable[[PreparedFacts], ir.Table]] = {
+    "blocked_items": _blocked_items,
+    "cfd_team_entries": _cfd_team_entries,
+    "cfd_team_stages": _cfd_team_stages,
+}
+"""Per-service tables measured once as of `now` and cut by the figures that read them (`PreparedFacts.derived`)."""
+
+FIGURE_PRE_AGGREGATES: dict[str, Callable[[Any], tuple[str, ...]]] = {
+    "blocked": lambda _options: ("blocked_items",),
+    "cfd": lambda _options: ("cfd_team_entries", "cfd_team_stages"),
+}
+"""The pre-aggregates each figure's query may read, by its options: from a figure's second call on a
+service (`orgflow.flow.runner.PRE_AGGREGATE_AFTER`) they are written before its query runs, their names
+enter its key, and its build function reads them (`has_derived`); else it measures its own items."""

@@ -36,11 +36,18 @@ if TYPE_CHECKING:
 
 def summary(facts: PreparedFacts, cut: Cut, options: SummaryOptions, terms: WindowTerms | None) -> ir.Table:
     """Headline figures per `by` (`orgflow.flow.summary.flow_summary`)."""
-    from orgflow.flow.summary import flow_summary
+    from orgflow.flow.summary import flow_summary, stages_reached
 
     items, column = facts.with_by(facts.cut_items(cut), options.by)
+    reached = stages_reached(facts.transitions, facts.items)
     return flow_summary(
-        items, window=terms, now=facts.now, by=column, small_sample=options.small_sample, reported=facts.reported
+        items,
+        window=terms,
+        now=facts.now,
+        by=column,
+        small_sample=options.small_sample,
+        reported=facts.reported,
+        reached=reached,
     )
 
 
@@ -76,15 +83,31 @@ def wip(facts: PreparedFacts, cut: Cut, options: ByOptions, terms: WindowTerms |
 
 
 def cfd(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms | None) -> ir.Table:
-    """Cumulative flow per day and stage (`orgflow.flow.flow_load.cfd`)."""
+    """Cumulative flow per day and stage (`orgflow.flow.flow_load.cfd`). Where the service has counted
+    every team's daily entries (pre-aggregates: `PreparedFacts.derived`), a cut of whole teams (none, a
+    team, a group, a value stream) adds up its teams' (`orgflow.flow.flow_load.cfd_of_teams`); else, and
+    for a cut by item type or project, it counts its items' climbs."""
     from orgflow.flow import flow_load
+    from orgflow.query.cuts import cut_items
+    from orgflow.query.window import Cut
 
-    return flow_load.cfd(facts.climbs, facts.cut_items(cut), facts.stage_table(), facts.calendar(), window=terms)
+    assert terms is not None
+    whole = cut or Cut()
+    if whole.item_type or whole.project or not facts.has_derived("cfd_team_entries"):
+        return flow_load.cfd(facts.climbs, facts.cut_items(cut), facts.stage_table(), facts.calendar(), window=terms)
+    entries = cut_items(facts.pre_aggregate("cfd_team_entries"), facts.tables, whole)
+    shown = cut_items(facts.pre_aggregate("cfd_team_stages"), facts.tables, whole)
+    return flow_load.cfd_of_teams(entries, shown, facts.calendar(), window=terms)
+
+
+AGE_SLE_FIGURES = "sle_days, over_sle"
+"""The age figures an unknown SLE leaves unknown."""
+NO_SLE_SAMPLE = f"{AGE_SLE_FIGURES}: no item of its team and type finished before now"
 
 
 def age(facts: PreparedFacts, cut: Cut, options: AgeOptions, _terms: WindowTerms | None) -> ir.Table:
     """Work Item Age of every started, unfinished item, with its team's SLE (over all teams' items)
-    and whether the item is past it; oldest first."""
+    and whether the item is past it (null with `unknown_reasons` when the SLE is unknown); oldest first."""
     import ibis
     from ibis import _
 
@@ -99,9 +122,16 @@ def age(facts: PreparedFacts, cut: Cut, options: AgeOptions, _terms: WindowTerms
         until=facts.now,
         percentile=options.sle_percentile,
         last_items=options.sle_items,
+        figures=AGE_SLE_FIGURES,
     )
-    joined = ages.left_join(sle, ["team_id", "item_type"]).select(*ages.columns, "sle_days")
-    return joined.mutate(over_sle=(_.age_days > _.sle_days).fill_null(False)).order_by(ibis.desc("age_days"), "item_id")
+    joined = ages.left_join(sle, ["team_id", "item_type"])
+    # An unknown SLE flags nothing: over_sle is null then, and the reason says why.
+    return joined.select(
+        *ages.columns,
+        "sle_days",
+        over_sle=_.age_days > _.sle_days,
+        unknown_reasons=ibis.ifelse(_.sle_days.isnull(), _.unknown_reasons.fill_null(NO_SLE_SAMPLE), None),
+    ).order_by(ibis.desc("age_days"), "item_id")
 
 
 def efficiency(facts: PreparedFacts, cut: Cut, options: EfficiencyOptions, terms: WindowTerms | None) -> ir.Table:
@@ -141,12 +171,18 @@ def time_in_stage(facts: PreparedFacts, cut: Cut, options: LevelOptions, _terms:
 
 
 def blocked(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms | None) -> ir.Table:
-    """Blocked time per item (`orgflow.flow.stages.blocked_time`)."""
+    """Blocked time per item (`orgflow.flow.stages.blocked_time`); where the service has measured every
+    started item (`orgflow.flow.stages.blocked_items`, a pre-aggregate: `PreparedFacts.derived`), cut
+    from that measure."""
     from orgflow.flow import stages as stage_figures
 
-    return stage_figures.blocked_time(
-        facts.tables, facts.spans(), facts.cut_items(cut), all_items=facts.items, window=terms, now=facts.now
-    )
+    assert terms is not None
+    if not facts.has_derived("blocked_items"):
+        return stage_figures.blocked_time(
+            facts.tables, facts.spans(), facts.cut_items(cut), all_items=facts.items, window=terms, now=facts.now
+        )
+    measured = facts.pre_aggregate("blocked_items")
+    return stage_figures.blocked_in_window(measured, facts.cut_items(cut), window=terms)
 
 
 def sle(facts: PreparedFacts, cut: Cut, options: SleOptions, _terms: WindowTerms | None) -> ir.Table:

@@ -19,8 +19,9 @@ from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from orgflow.flow.prepared import FIGURE_PRE_AGGREGATES
 from orgflow.flow.result import MetricResult
-from orgflow.query.compiled_sql import QueryCache, run_fitted, run_query
+from orgflow.query.compiled_sql import QueryCache, run_fitted, run_kept
 from orgflow.query.cuts import cut_shape, cut_values
 from orgflow.query.window import BY_COLUMNS, Cut, Window, WindowTerms
 
@@ -34,6 +35,10 @@ if TYPE_CHECKING:
 
 REPORTED_KEPT = 256
 """How many (cut, window) counts of reported times a runner keeps."""
+PRE_AGGREGATE_AFTER = 1
+"""How many calls of a figure a runner answers from the items alone before it writes the figure's
+pre-aggregates (`orgflow.flow.prepared.FIGURE_PRE_AGGREGATES`) and reads them: a command asks once, a
+dashboard many times."""
 
 
 def query_shape(figure: Figure, options: Any) -> tuple[Hashable, dict[str, Any]]:
@@ -63,6 +68,7 @@ class QueryRunner:
         self._facts = facts
         self._now = now.replace(tzinfo=None)
         self._reported: dict[tuple[Cut | None, Window | None], tuple[int, int]] = {}
+        self._asked: dict[str, int] = {}
 
     def rows(
         self,
@@ -98,7 +104,7 @@ class QueryRunner:
         connection = self._context.store.connection
         query = queries.get(key)
         if query is not None:
-            return run_query(connection, query, values)
+            return run_kept(connection, query, values)
         # Only here are Ibis and sqlglot needed: the query is built and compiled.
         import ibis.expr.datatypes as dt
 
@@ -126,6 +132,15 @@ class QueryRunner:
         build = figure.build
         facts = self._facts
         shape, bound_values = query_shape(figure, options)
+        # From its second call on, a figure with pre-aggregates reads them (a first call, as a command
+        # makes, measures only its own items): written first (a kept query reads them too), their
+        # names are part of the query's shape, and the build function reads them once written.
+        parts = FIGURE_PRE_AGGREGATES[figure.name](options) if figure.name in FIGURE_PRE_AGGREGATES else ()
+        if parts:
+            asked = self._asked.get(figure.name, 0)
+            self._asked[figure.name] = asked + 1
+            if asked >= PRE_AGGREGATE_AFTER:
+                shape = (shape, tuple(facts.derived(part) for part in parts))
         return self.rows(
             figure.name,
             lambda terms: build(facts, cut, options, terms),

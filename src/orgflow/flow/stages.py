@@ -8,6 +8,7 @@ from ibis import _
 
 from orgflow.flow.flow_time import ITEM_COLUMNS, finished_in
 from orgflow.flow.history import Instant, in_days, instant, ratio, with_stage_name
+from orgflow.flow.skipped import cycle_time_unknown
 from orgflow.query.tables import TableSource
 from orgflow.query.window import AnyWindow
 
@@ -100,12 +101,61 @@ def blocked_time(
     Each reason's time and the total are lengths of unions of spans, so two blockers at once count
     once. `all_items` (uncut) is where blockers are looked up: a team's items stay blocked by other
     teams' items. Columns: item columns, flagged_days, status_days, link_days, blocked_days.
+
+    An item's blocked time is measured over its whole start-to-end span, whatever the window: the
+    window only chooses the items. So `blocked_items` can measure every started item once and
+    `blocked_in_window` cut that to any window and cut, with the same rows (the flow figure does).
     """
     chosen = items.filter(
         _.started_at.notnull(),
         _.started_at < window.until,
         _.finished_at.isnull() | (_.finished_at >= window.since),
     )
+    per_item = _blocked_us(tables, spans, chosen, all_items=all_items, now=now)
+    result = per_item.join(items.select("ik", *ITEM_COLUMNS), "ik")
+    return _in_days(result)
+
+
+def blocked_items(
+    tables: TableSource, spans: ir.Table, items: ir.Table, *, all_items: ir.Table, now: Instant
+) -> ir.Table:
+    """`blocked_time`'s measure of every started item of `items` that was ever blocked while started,
+    in whole microseconds: the pre-aggregate `blocked_in_window` cuts to a window.
+
+    Columns: ik, started_at, finished_at, flagged_us, status_us, link_us (null: no span of that
+    reason), blocked_us.
+    """
+    started = items.filter(_.started_at.notnull())
+    per_item = _blocked_us(tables, spans, started, all_items=all_items, now=now)
+    return per_item.join(started.select("ik", "started_at", "finished_at"), "ik")
+
+
+def blocked_in_window(blocked: ir.Table, items: ir.Table, *, window: AnyWindow) -> ir.Table:
+    """`blocked_time` of `items` from their `blocked_items` (`blocked`, which may hold more items):
+    those finished in `window` or still open at its end. Columns as `blocked_time`'s."""
+    chosen = blocked.filter(
+        _.started_at < window.until,
+        _.finished_at.isnull() | (_.finished_at >= window.since),
+    ).drop("started_at", "finished_at")
+    return _in_days(chosen.join(items.select("ik", *ITEM_COLUMNS), "ik"))
+
+
+def _in_days(per_item: ir.Table) -> ir.Table:
+    """Blocked microseconds per item (with its item columns) as `blocked_time`'s columns and order."""
+    return per_item.select(
+        *ITEM_COLUMNS,
+        flagged_days=in_days(_.flagged_us.fill_null(0)),
+        status_days=in_days(_.status_us.fill_null(0)),
+        link_days=in_days(_.link_us.fill_null(0)),
+        blocked_days=in_days(_.blocked_us),
+    ).order_by(ibis.desc("blocked_days"), "item_id")
+
+
+def _blocked_us(
+    tables: TableSource, spans: ir.Table, chosen: ir.Table, *, all_items: ir.Table, now: Instant
+) -> ir.Table:
+    """Blocked microseconds of each `chosen` item between its start and its end, per reason and in total
+    (lengths of unions of spans). Columns: ik, flagged_us, status_us, link_us, blocked_us."""
     bounds = chosen.select(
         b_ik=_.ik, b_source=_.source, b_item=_.item_id, b_from=_.started_at, b_to=_.end_at, b_team=_.team_id
     )
@@ -147,19 +197,14 @@ def blocked_time(
     )
     per_reason = _union_length(clipped, keys=["reason"])
     by_reason = per_reason.group_by("ik").aggregate(
-        flagged_days=_.union_us.sum(where=_.reason == "flagged"),
-        status_days=_.union_us.sum(where=_.reason == "status"),
-        link_days=_.union_us.sum(where=_.reason == "link"),
+        flagged_us=_.union_us.sum(where=_.reason == "flagged").cast("int64"),
+        status_us=_.union_us.sum(where=_.reason == "status").cast("int64"),
+        link_us=_.union_us.sum(where=_.reason == "link").cast("int64"),
     )
     merged = _union_length(clipped, keys=[])
-    result = by_reason.join(merged, "ik").join(items.select("ik", *ITEM_COLUMNS), "ik")
-    return result.select(
-        *ITEM_COLUMNS,
-        flagged_days=in_days(_.flagged_days.fill_null(0)),
-        status_days=in_days(_.status_days.fill_null(0)),
-        link_days=in_days(_.link_days.fill_null(0)),
-        blocked_days=in_days(_.union_us),
-    ).order_by(ibis.desc("blocked_days"), "item_id")
+    return by_reason.join(merged, "ik").select(
+        "ik", "flagged_us", "status_us", "link_us", blocked_us=_.union_us.cast("int64")
+    )
 
 
 def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
@@ -178,6 +223,10 @@ def _union_length(spans: ir.Table, *, keys: list[str]) -> ir.Table:
     return islands.group_by(partition).aggregate(union_us=_.end.delta(_.start, unit="microsecond").sum())
 
 
+LITTLES_LAW_FIGURES = "mean_cycle_time_days, predicted_wip, ratio"
+"""The Little's law figures an unknown mean cycle time leaves unknown (`orgflow.flow.skipped`)."""
+
+
 def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> ir.Table:
     """Little's law check over the window: mean WIP against mean throughput × mean cycle time.
 
@@ -185,12 +234,24 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> i
     ratio (mean_wip / predicted_wip), wip_start, wip_end, arrivals, departures, and Vacanti's
     stability conditions: arrivals_match_departures (within 10 %), wip_stable (end within 10 % of
     start). The law holds for a stable system; when the conditions fail the ratio drifts from 1.
+    The mean cycle time, and the predicted WIP and ratio built on it, are null when it is unknown (no
+    departure, or most skipped their start), with `unknown_reasons` saying why.
     """
     done = finished_in(items, window)
     started = items.filter(_.started_at >= window.since, _.started_at < window.until)
     # The mean from a sum of whole microseconds: exact, whatever order the rows are added in.
     cycle_us = _.finished_at.delta(_.started_at, unit="microsecond")
-    flow = done.aggregate(departures=_.count(), mean_cycle_time_days=in_days(cycle_us.sum()) / _.count())
+    flow = done.aggregate(
+        departures=_.count(),
+        mean_cycle_time_days=in_days(cycle_us.sum()) / _.count(),
+        timed=(cycle_us > 0).sum(),
+        skipped=_.skipped_start.sum(),
+    )
+    # Unknown, not zero: no departure, none timed, or most skipped their start.
+    measured, reason = cycle_time_unknown(_.departures, _.timed, _.skipped, LITTLES_LAW_FIGURES)
+    flow = flow.mutate(
+        mean_cycle_time_days=ibis.ifelse(measured, _.mean_cycle_time_days, None), cycle_reason=reason
+    ).drop("timed", "skipped")
     arrivals = started.aggregate(arrivals=_.count())
     wip_stats = daily_wip.aggregate(
         days=_.count(),
@@ -205,4 +266,5 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> i
         ratio=ibis.ifelse(_.predicted_wip > 0, _.mean_wip / _.predicted_wip, None),
         arrivals_match_departures=(_.arrivals - _.departures).abs() <= 0.1 * ibis.greatest(_.departures, 1),
         wip_stable=(_.wip_end - _.wip_start).abs() <= 0.1 * ibis.greatest(_.wip_start, 1),
-    )
+        unknown_reasons=_.cycle_reason,
+    ).drop("cycle_reason")

@@ -10,31 +10,46 @@ from orgflow.flow.definitions import PERCENTILES, SUMMARY_COLUMNS
 from orgflow.flow.flow_time import aggregate, days_between
 from orgflow.flow.history import Instant, instant, ratio
 from orgflow.flow.reported_times import with_reported_times
+from orgflow.flow.skipped import (
+    SKIPPED_MAJORITY as SKIPPED_MAJORITY,
+)
+from orgflow.flow.skipped import (
+    mostly_skipped,
+    no_status_history_reason,
+    skipped_majority_expression,
+)
+from orgflow.flow.skipped import skipped_majority_reason as skipped_majority_reason
 from orgflow.query.window import AnyWindow
 
+SUMMARY_CYCLE_FIGURES = "cycle_time, flow_efficiency"
+"""The summary's figures built on cycle time: what a skipped majority makes unknown (`orgflow.flow.skipped`)."""
 NO_FINISHED = "lead_time, cycle_time, flow_efficiency: no item finished in the window"
-NO_STATUS_HISTORY = (
-    "cycle_time, flow_efficiency: no status history in the active stages "
-    "(every finished item went from backlog straight to done)"
+NO_STATUS_HISTORY = no_status_history_reason(SUMMARY_CYCLE_FIGURES)
+NO_DONE_STAGE = (
+    "throughput_per_week, lead_time, cycle_time, flow_efficiency: no status maps to a done stage: map them in "
+    "orgflow.yaml, see `orgflow status`"
+)
+NO_ACTIVE_STAGE = (
+    f"{SUMMARY_CYCLE_FIGURES}: no status maps to an active stage (the start is the first unmapped status, so "
+    "cycle time would be lead time): map them in orgflow.yaml, see `orgflow status`"
 )
 NO_ACTIVE_TIME = (
     "flow_efficiency: no finished item spent time in an active stage (their statuses are unmapped, or "
     "their workflow has no active stage: `orgflow status` lists unmapped statuses)"
 )
-SKIPPED_MAJORITY = 0.5
-"""Above this share of finished items with `skipped_start`, a row's cycle time and flow efficiency are
-unknown: they would describe the few items that were timed, not the row."""
 
 
-def skipped_majority_reason(skipped: int, finished: int) -> str:
-    """The `unknown_reasons` text of a row where most finished items skipped every active stage, e.g.
-    "cycle_time, flow_efficiency: 3 of 5 finished items (60 %) skipped every active stage
-    (skipped_start); cycle time is not measured for them". The share is rounded to a whole percent,
-    kept between 51 and 99 so that it never reads as half or as all."""
-    percent = min(max(round(100 * skipped / finished), 51), 99)
-    return (
-        f"cycle_time, flow_efficiency: {skipped} of {finished} finished items ({percent} %) skipped every "
-        "active stage (skipped_start); cycle time is not measured for them"
+def stages_reached(transitions: ir.Table, items: ir.Table) -> ir.Table:
+    """Per workflow, whether any status its items use maps to a done stage (`reaches_done`) and to an
+    active one (`reaches_active`): without the first nothing can finish, without the second nothing is
+    ever worked on, whatever the data (a mapping `orgflow status` shows as unmapped statuses).
+
+    `transitions` are the mapped transitions (ik, category) and `items` every item's facts (ik, workflow).
+    """
+    keyed = items.select(r_ik=_.ik, workflow=_.workflow)
+    joined = transitions.join(keyed, transitions.ik == keyed.r_ik)
+    return joined.group_by("workflow").aggregate(
+        reaches_done=(joined.category == "done").any(), reaches_active=(joined.category == "active").any()
     )
 
 
@@ -46,6 +61,7 @@ def flow_summary(
     by: str | None,
     small_sample: int = 20,
     reported: ir.Table | None = None,
+    reached: ir.Table | None = None,
 ) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
@@ -63,6 +79,11 @@ def flow_summary(
     items, or read 0; `unknown_reasons` gives the share (`skipped_majority_reason`). With half or
     fewer, the skipped items count with cycle time 0, as METRICS.md defines. Flow efficiency alone is
     null (`NO_ACTIVE_TIME`) when the row's finished items spent no time at all in an active stage.
+
+    `reached` (`stages_reached`), when given, says which workflows can finish and start work at all: a
+    row none of whose items' workflows has a status mapped to a done stage has unknown throughput (and
+    lead and cycle time) with `NO_DONE_STAGE`, not 0; one with no status mapped to an active stage (and
+    no reported time in status) has unknown cycle time and efficiency (`NO_ACTIVE_STAGE`).
 
     `reported` (`orgflow.flow.reported_times.reported_item_times`), when given, supplies the
     cycle and active time of done items without status history from the source's reported time in
@@ -89,6 +110,8 @@ def flow_summary(
     metrics["skipped_start"] = done.skipped_start.sum()
     # Items with time between start and finish: the only ones a cycle time can be measured on.
     metrics["timed"] = (done.cycle_us > 0).sum()
+    if reported is not None:
+        metrics["reported_count"] = done.reported.sum()
     finished = aggregate(done, groups, **metrics)
     cancelled = aggregate(in_window.filter(_.outcome == "cancelled"), groups, cancelled=_.count())
     open_at_end = items.filter(
@@ -101,42 +124,64 @@ def flow_summary(
         joined = joined.select(*groups, *[c for c in finished.columns if c not in groups], "cancelled", "wip")
     else:
         joined = finished.cross_join(cancelled).cross_join(loaded)
+    if reached is not None:
+        flagged = items.left_join(reached, "workflow")
+        mapped = aggregate(
+            flagged,
+            groups,
+            reaches_done=flagged.reaches_done.fill_null(False).any(),
+            reaches_active=flagged.reaches_active.fill_null(False).any(),
+        )
+        if groups:
+            joined = joined.left_join(mapped, groups).select(*joined.columns, "reaches_done", "reaches_active")
+        else:
+            joined = joined.cross_join(mapped)
+    else:
+        # Without `reached`, every workflow is taken to finish and start work (a column, not a join: an
+        # aggregate of a constant would be one row per item on some backends).
+        joined = joined.mutate(reaches_done=ibis.literal(True), reaches_active=ibis.literal(True))
     weeks = window.days / 7
     finished_count = _.finished.fill_null(0)
     skipped_count = _.skipped_start.fill_null(0)
     timed = _.timed.fill_null(0) > 0
-    # More than half skipped: `skipped * 2 > finished` in integers, so 3 of 6 is not a majority.
-    mostly_skipped = skipped_count * 2 > finished_count
-    measured = timed & ~mostly_skipped
+    # More than half skipped (`orgflow.flow.skipped`): 3 of 6 is not a majority.
+    mostly = mostly_skipped(skipped_count, finished_count)
+    can_finish = _.reaches_done.fill_null(True)
+    # No status mapped to an active stage: the first unmapped status starts the item, so its cycle time
+    # would be its lead time; only reported time in status would measure it.
+    no_active_stage = ~_.reaches_active.fill_null(True)
+    if reported is not None:
+        no_active_stage = no_active_stage & (_.reported_count.fill_null(0) == 0)
+    measured = timed & ~mostly & ~no_active_stage
     # Time between start and finish, none of it active: the statuses say nothing about work (a
     # workflow whose statuses are all unmapped), so an efficiency of 0 % would be made up.
     no_active = _.active_us.fill_null(0) == 0
     cycle_times = {f"cycle_time_p{p}": ibis.ifelse(measured, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
-    percent = ratio(100 * skipped_count, finished_count.nullif(0)).round().cast("int64").clip(51, 99).cast("string")
-    majority_reason = (
-        "cycle_time, flow_efficiency: "
-        + skipped_count.cast("string")
-        + " of "
-        + finished_count.cast("string")
-        + " finished items ("
-        + percent
-        + " %) skipped every active stage (skipped_start); cycle time is not measured for them"
-    )
+    majority_reason = skipped_majority_expression(skipped_count, finished_count, SUMMARY_CYCLE_FIGURES)
     result = joined.mutate(
         finished=finished_count,
         cancelled=_.cancelled.fill_null(0),
         wip=_.wip.fill_null(0),
         skipped_start=skipped_count,
-        throughput_per_week=finished_count / weeks,
+        throughput_per_week=ibis.ifelse(can_finish, finished_count / weeks, None),
         flow_efficiency=ibis.ifelse(measured & ~no_active, ratio(_.active_us, _.cycle_us), None),
         small_sample=finished_count < small_sample,
         unknown_reasons=ibis.cases(
+            (~can_finish, NO_DONE_STAGE),
             (finished_count == 0, NO_FINISHED),
             (~timed, NO_STATUS_HISTORY),
-            (mostly_skipped, majority_reason),
+            (no_active_stage, NO_ACTIVE_STAGE),
+            (mostly, majority_reason),
             (no_active, NO_ACTIVE_TIME),
             else_=ibis.null("string"),
         ),
         **cycle_times,
-    ).drop("active_us", "cycle_us", "timed")
+    ).drop(
+        "active_us",
+        "cycle_us",
+        "timed",
+        "reaches_done",
+        "reaches_active",
+        *(["reported_count"] if reported is not None else []),
+    )
     return result.select(*groups, *SUMMARY_COLUMNS).order_by(groups or "finished")

@@ -4,7 +4,7 @@
     series = daily_throughput(ws, team="payments")          # last 90 complete days
     forecast_when(series, 40, seed=1).rows()                 # confidence, days, date
 
-Definitions and reading rules: `docs/forecasting.md` (METRICS.md §5).
+Definitions and reading rules: `docs/forecasting.md`.
 """
 
 from __future__ import annotations

@@ -20,3 +20,6 @@ MAX_TRIALS = 100_000
 """The most Monte Carlo trials a forecast runs."""
 MAX_SEED = 2**63 - 1
 """The largest seed (a seed is 0 to this, the random streams' 64-bit range)."""
+API_SEED = 1
+"""The seed of a dashboard page or API route given none: the same answer on every call (and a page that
+can be kept). A command given no --seed draws one instead, and prints it."""

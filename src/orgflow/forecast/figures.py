@@ -10,6 +10,7 @@ command names, so ``orgflow forecast plan`` is written out in `orgflow.cli.forec
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, make_dataclass
 from typing import TYPE_CHECKING, Any
@@ -41,6 +42,7 @@ SEED_HELP = "Seed for identical results on every run."
 UNCERTAINTY_HELP = "Resample the history window in each trial (parameter uncertainty)."
 UNCERTAINTY_FLAG = "--uncertainty/--no-uncertainty"
 EXACT_HELP = "Exact convolution instead of Monte Carlo (no uncertainty)."
+
 
 def _sampled(name: str, doc: str, *own: tuple[str, Any, Any]) -> type:
     """A forecast's options: `own` (name, type, `option`) first, then the history window, trials, seed,
@@ -142,11 +144,29 @@ def _backtest(staged: tuple[Any, ...]) -> MetricResult:
     return result.metric_result()
 
 
-def with_notes(result: MetricResult, _options: Mapping[str, Any], _columns: list[str] | None) -> tuple[
+def with_notes(result: MetricResult, options: Mapping[str, Any], _columns: list[str] | None) -> tuple[
     MetricResult, list[str]
 ]:  # fmt: skip
-    """A forecast as it is, with its notes (a history that ended long ago) under the table."""
-    return result, list(result.notes)
+    """A forecast as it is, with its notes (a history that ended long ago) under the table, and the seed
+    drawn for it when none was given (`options`: the command's), to repeat it with --seed."""
+    notes = list(result.notes)
+    seed = result.params.get("seed")
+    if options.get("seed") is None and seed is not None:
+        notes.append(f"seed {seed} (drawn for this run: --seed {seed} repeats it)")
+    caption = TABLE_CAPTIONS.get(result.metric)
+    if caption is not None:
+        result = dataclasses.replace(result, definition=caption)
+    return result, notes
+
+
+TABLE_CAPTIONS = {
+    "forecast-when": "Days until the items are done: a row is the first day by which that share of outcomes is done "
+    "(read upward).",
+    "forecast-how-many": "Items done by the date: a row is the count reached or passed in that share of outcomes "
+    "(read downward).",
+}
+"""The caption under a forecast's terminal table: its definition, short enough for the narrow table to
+hold whole sentences (JSON and docs/metrics.md give the full definition)."""
 
 
 FORECAST = {"group": "forecast", "door": "forecasts", "blocks": ("cut", "output", "now"), "present": with_notes}

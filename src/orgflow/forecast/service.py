@@ -18,7 +18,7 @@ Definitions and reading rules: `docs/forecasting.md`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -26,7 +26,13 @@ from orgflow.errors import InputError
 from orgflow.forecast.backtest import BacktestResult
 from orgflow.forecast.backtest import backtest as run_backtest
 from orgflow.forecast.calibrate import calibrate
-from orgflow.forecast.defaults import DEFAULT_BACKTEST_TRIALS, DEFAULT_TRIALS, DEFAULT_WINDOW_DAYS, DEFAULT_WINDOWS
+from orgflow.forecast.defaults import (
+    DEFAULT_BACKTEST_TRIALS,
+    DEFAULT_TRIALS,
+    DEFAULT_WINDOW_DAYS,
+    DEFAULT_WINDOWS,
+    MAX_SEED,
+)
 from orgflow.forecast.exact import exact_how_many, exact_when
 from orgflow.forecast.history import Sufficiency, ThroughputSeries, assess, default_series, series_from
 from orgflow.forecast.montecarlo import forecast_how_many, forecast_when
@@ -47,13 +53,22 @@ DEFAULT_HOW_MANY_DAYS = 90
 @dataclass(frozen=True)
 class Sampling:
     """How a Monte Carlo forecast samples: days of history before `now` (None: the default window,
-    `DEFAULT_WINDOW_DAYS`, widened when too sparse), trials, seed (None: a fresh one each run) and
+    `DEFAULT_WINDOW_DAYS`, widened when too sparse), trials, seed (None: one drawn for each run, `seeded`) and
     parameter uncertainty (the history window resampled in each trial)."""
 
     window_days: int | None = None
     trials: int = DEFAULT_TRIALS
     seed: int | None = None
     uncertainty: bool = True
+
+    def seeded(self) -> Sampling:
+        """This sampling with a seed: its own, else one drawn from 0 to `MAX_SEED`, the range --seed
+        takes, so that the seed a result reports repeats it when given back."""
+        if self.seed is not None:
+            return self
+        import secrets
+
+        return replace(self, seed=secrets.randbelow(MAX_SEED + 1))
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,7 @@ class ForecastService(Computes):
         calibrated Monte Carlo, or the exact convolution with `exact`."""
         if exact:
             return exact_when(series, items, target_date=by)
+        sampling = sampling.seeded()
         raw = forecast_when(
             series, items, trials=sampling.trials, seed=sampling.seed, uncertainty=sampling.uncertainty, target_date=by
         )
@@ -160,6 +176,7 @@ class ForecastService(Computes):
         or the exact convolution with `exact`."""
         if exact:
             return exact_how_many(series, days, by=by)
+        sampling = sampling.seeded()
         raw = forecast_how_many(
             series, days, by=by, trials=sampling.trials, seed=sampling.seed, uncertainty=sampling.uncertainty
         )
@@ -186,6 +203,7 @@ class ForecastService(Computes):
             return Outlook(self.now, series, verdict)
         if by is not None and (by - series.end_day).days >= MAX_DAYS:
             raise InputError(f"{by} is more than ten years ahead", field="by", hint="choose a nearer date")
+        sampling = sampling.seeded()  # one seed for both answers
         when = self.when(series, items, by=by, sampling=sampling)
         if by is not None:
             how_many = self.how_many(series, by=by, sampling=sampling)
@@ -204,6 +222,7 @@ class ForecastService(Computes):
     ) -> PlanResult:
         """The finish dates of a plan's initiatives and their odds, calibrated by each team's record
         of past forecasts; `series` from `plan_series`, `start` the plan's first day (default: `now`'s)."""
+        sampling = sampling.seeded()
         result = forecast_plan(
             plan, series, trials=sampling.trials, seed=sampling.seed, uncertainty=sampling.uncertainty, start=start
         )
@@ -222,6 +241,7 @@ class ForecastService(Computes):
         sampling: Sampling = Sampling(trials=DEFAULT_BACKTEST_TRIALS),
     ) -> BacktestResult:
         """How often past forecasts over `series` (from `history`) held, per window and confidence."""
+        sampling = sampling.seeded()
         return run_backtest(
             series,
             horizon_days=horizon_days,

@@ -23,12 +23,13 @@ probabilities, in a transaction of the store's.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from orgflow.insights import aging, load, plans, stages, throughput
 from orgflow.insights.aging import item_aging
-from orgflow.insights.finding import Finding, InsightSettings, Scope
+from orgflow.insights.finding import Check, Finding, InsightSettings, Scope
 from orgflow.insights.plans import Chance, chances_of, record_snapshot
 from orgflow.insights.ranking import TOP_FINDINGS, ranked
 from orgflow.query.window import Cut
@@ -48,6 +49,7 @@ __all__ = [
     "Finding",
     "InsightService",
     "InsightSettings",
+    "Review",
     "chances_of",
     "find_insights",
     "item_aging",
@@ -55,9 +57,36 @@ __all__ = [
 ]
 
 
+@dataclass(frozen=True)
+class Review:
+    """One run of every rule: the ranked `findings`, what each rule `checks`ed (in `RULES` order), and
+    the as-of params of the flow figures they read (`orgflow.query.as_of.as_of_params`: ``now``,
+    ``now_basis``, ``data_as_of``, ``data_as_of_basis``)."""
+
+    findings: list[Finding]
+    checks: list[Check]
+    as_of: dict[str, Any]
+
+    def notes(self) -> list[str]:
+        """Why nothing was found, when nothing was: a headline (no rule crossed its threshold, or the
+        data cannot support some rules) and one line per rule saying what it checked; else []."""
+        if self.findings:
+            return []
+        unsupported = [check.rule for check in self.checks if not check.supported]
+        clear = [check.rule for check in self.checks if check.supported and check.ran]
+        parts = []
+        if unsupported:
+            parts.append(f"the data cannot support {', '.join(unsupported)}")
+        if clear:
+            parts.append(f"nothing crossed the threshold of {', '.join(clear)}")
+        headline = "no finding: " + ("; ".join(parts) or "no rule ran")
+        return [headline, *(check.line() for check in self.checks)]
+
+
 class InsightService:
-    """The early-warning rules of one workspace as of the context's `now` (aware; None: the current
-    time). Later history is ignored.
+    """The early-warning rules of one workspace as of the context's `now` (aware; None: as every flow
+    figure, the current time, or the end of the data's last day when the data stops earlier). Later
+    history is ignored.
 
     Raises:
         ValueError: a naive `now`.
@@ -75,7 +104,7 @@ class InsightService:
         group: str | None = None,
         plan: PlanResult | Mapping[str, Chance] | None = None,
     ) -> list[Finding]:
-        """Every finding of every rule, ranked: most severe, then most at stake.
+        """Every finding of every rule, ranked: most severe, then most at stake (`review`'s findings).
 
         Args:
             team: only this team's items and figures.
@@ -93,19 +122,36 @@ class InsightService:
         Raises:
             InputError: an unknown team or group, or inconsistent thresholds.
         """
+        return self.review(team=team, group=group, plan=plan).findings
+
+    def review(
+        self,
+        *,
+        team: str | None = None,
+        group: str | None = None,
+        plan: PlanResult | Mapping[str, Chance] | None = None,
+    ) -> Review:
+        """Every rule run over the cut (arguments as `find`): the ranked findings, what each rule checked,
+        and the instant they are as of (the flow figures' `now`: given, or the end of the data's last
+        day when the data stops before the clock).
+
+        Raises:
+            InputError: an unknown team or group, or inconsistent thresholds.
+        """
         service = self.context.flow_service()
         settings = InsightSettings.from_config(self.context.config)
         scope = Scope(service=service, cut=Cut(team=team, group=group), settings=settings)
         service.items_table(scope.cut)  # checks the team and group before any rule runs
         chances = plan if plan is None or isinstance(plan, Mapping) else chances_of(plan)
-        findings = [
-            *aging.find(scope),
-            *load.find(scope),
-            *stages.find(scope),
-            *throughput.find(scope),
-            *(plans.find(scope, chances) if chances else []),
+        runs = [
+            aging.find(scope),
+            load.find(scope),
+            stages.find(scope),
+            throughput.find(scope),
+            plans.find(scope, chances),
         ]
-        return ranked(findings, RULES)
+        findings = ranked([finding for run in runs for finding in run.findings], RULES)
+        return Review(findings, [run.check for run in runs], service.as_of_params())
 
     def record(self, chances: Mapping[str, Chance], *, computed_at: datetime | None = None) -> int:
         """Store one run of plan probabilities for the next run to compare with (`record_snapshot`), as
@@ -127,7 +173,8 @@ def find_insights(
 
     Args:
         ws: the open workspace.
-        now: the instant to look from (aware; default the current time). Later history is ignored.
+        now: the instant to look from (aware; default: the current time, or the end of the data's
+            last day when the data stops earlier, as every flow figure). Later history is ignored.
         team, group, plan: as `InsightService.find`.
 
     Raises:

@@ -1,6 +1,6 @@
 """Single-item SLE and aging: each open item's age against its team's cycle-time percentiles.
 
-Definitions (METRICS.md §2): an open item's **age** is now − start, in days. Its **SLE** comes from the
+Definitions (docs/metrics.md): an open item's **age** is now − start, in days. Its **SLE** comes from the
 cycle times of its team's and item type's last N (`sle_items`, default 50) items finished before now:
 the `sle_percentile` (default p85) is the expectation; the `sle_high_percentile` (default p95) marks an
 item that is older than almost every recent item of its kind. Percentiles interpolate linearly
@@ -25,7 +25,7 @@ from ibis import _
 
 from orgflow.flow.flow_time import service_level_expectation, work_item_age
 from orgflow.flow.service import FlowService
-from orgflow.insights.finding import Finding, InsightSettings, Scope, Severity
+from orgflow.insights.finding import Check, Finding, InsightSettings, RuleRun, Scope, Severity
 from orgflow.insights.statistics import rounded
 from orgflow.query.window import Cut
 
@@ -92,21 +92,43 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
     return service.fetch(result.order_by(ibis.desc("age_days"), "item_id"))
 
 
-def find(scope: Scope) -> list[Finding]:
+def find(scope: Scope) -> RuleRun:
     """Rule ``aging.past-sle``: one finding per team with open items older than their SLE (see the
     module docstring); its items are listed under it, oldest first."""
     settings = scope.settings
     table = item_aging(scope.service, cut=scope.cut, settings=settings)
     late: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for row in table.to_pylist():
+    rows = table.to_pylist()
+    compared = 0
+    for row in rows:
         sle, high, age = row["sle_days"], row["sle_high_days"], row["age_days"]
         # No SLE, a sample too small, or an SLE of (nearly) 0 days is no expectation to be late against.
         if sle is None or age is None or row["sle_sample"] < settings.sle_min_sample or sle < settings.min_sle_days:
             continue
+        compared += 1
         if age <= sle:
             continue
         late[row["team_id"]].append({**row, "past_high": high is not None and age > high})
-    return [_team_finding(team, rows, settings) for team, rows in sorted(late.items())]
+    findings = [_team_finding(team, rows, settings) for team, rows in sorted(late.items())]
+    return RuleRun(findings, _check(len(rows), compared, len(findings), settings))
+
+
+def _check(open_items: int, compared: int, teams: int, settings: InsightSettings) -> Check:
+    """What the rule checked: `open_items` started, unfinished items, `compared` of them with an SLE."""
+    sle = f"p{settings.sle_percentile:g}"
+    if open_items == 0:
+        return Check(RULE, "no started, unfinished item to compare with an SLE", supported=False)
+    items = "1 started, unfinished item" if open_items == 1 else f"{open_items} started, unfinished items"
+    if compared == 0:
+        return Check(
+            RULE,
+            f"none of {items} has an SLE to compare with (its team's and type's {sle} needs "
+            f"{settings.sle_min_sample} finished items with a cycle time)",
+            supported=False,
+        )
+    which = items if compared == open_items else f"{compared} of {items} (the others have no SLE)"
+    outcome = f"{teams} team{'s' if teams != 1 else ''} with items past it" if teams else "none is past it"
+    return Check(RULE, f"{which} compared with their team's SLE ({sle}); {outcome}")
 
 
 def _team_finding(team: str, rows: list[dict[str, Any]], settings: InsightSettings) -> Finding:

@@ -65,6 +65,37 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Check:
+    """What one rule looked at, so that a run without findings can say why it raised none.
+
+    Attributes:
+        rule: the rule's id.
+        text: what it checked and with what threshold, e.g. "81 started, unfinished items against their
+            team's SLE (p85); none is past it".
+        supported: False when the data cannot support the check (nothing to compare with), True when
+            it was checked and nothing crossed the threshold (or something did).
+        ran: False for a rule not run at all (the plan rule without a plan forecast).
+    """
+
+    rule: str
+    text: str
+    supported: bool = True
+    ran: bool = True
+
+    def line(self) -> str:
+        """The check on one line: "rule: text"."""
+        return f"{self.rule}: {self.text}"
+
+
+@dataclass(frozen=True)
+class RuleRun:
+    """One rule's findings and what it checked."""
+
+    findings: list[Finding]
+    check: Check
+
+
+@dataclass(frozen=True)
 class InsightSettings:
     """The thresholds of the rules. Each reads `config.thresholds.<name>` when the config has it.
 

@@ -3,7 +3,7 @@
 Over the last `insight_weeks` weeks (7 whole days each, ending yesterday, UTC) a team fires when all
 of these hold:
 
-1. its daily WIP (end of each day, METRICS.md §2) has a positive least-squares slope;
+1. its daily WIP (end of each day, docs/metrics.md) has a positive least-squares slope;
 2. the mean WIP of the window's first half is at least `min_baseline_items` (1), and the second
    half's is at least `growth_share` (20 %) above it (a growth from nothing has no share);
 3. arrivals (items started) exceed departures (items finished, done) beyond noise: the exact
@@ -28,7 +28,7 @@ from typing import Any
 from ibis import _
 
 from orgflow.flow.history import instant
-from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.finding import Check, Finding, RuleRun, Scope
 from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
 from orgflow.query.window import Cut, day_start
@@ -80,7 +80,7 @@ def littles_law_evidence(scope: Scope, team: str, *, since: date) -> dict[str, A
     return check
 
 
-def find(scope: Scope) -> list[Finding]:
+def find(scope: Scope) -> RuleRun:
     """Rule ``load.wip-growing`` (see the module docstring)."""
     settings = scope.settings
     weeks = settings.insight_weeks
@@ -89,10 +89,12 @@ def find(scope: Scope) -> list[Finding]:
     # One sample more than the window's days: the WIP at the end of the day before it starts.
     wip = wip_by_team(scope, since=since - timedelta(days=1))
     findings = []
+    checked = 0
     for team in sorted(started):
         series = wip.get(team)
         if not series or len(series) < 2:
             continue
+        checked += 1
         before, after = half_means(series[1:])
         grown = growth(before, after)
         arrivals, departures = sum(started[team]), sum(finished[team])
@@ -148,4 +150,19 @@ def find(scope: Scope) -> list[Finding]:
                 impact_item_days=rounded(excess_item_days(series)),
             )
         )
-    return findings
+    return RuleRun(findings, _check(checked, len(findings), scope, since=since))
+
+
+def _check(teams: int, found: int, scope: Scope, *, since: date) -> Check:
+    """What the rule checked: the daily WIP of `teams` teams over the window from `since`."""
+    settings = scope.settings
+    window = f"the {settings.insight_weeks} weeks from {since.isoformat()}"
+    if teams == 0:
+        return Check(RULE, f"no team has a daily WIP over {window}", supported=False)
+    outcome = (
+        f"{found} growing"
+        if found
+        else f"none grew {settings.growth_share:.0%} or more with more started than finished "
+        f"(p <= {settings.significance:g}) and flat throughput"
+    )
+    return Check(RULE, f"the daily WIP of {teams} team{'s' if teams != 1 else ''} over {window}; {outcome}")

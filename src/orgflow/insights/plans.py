@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 from ibis import _
 
-from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.finding import Check, Finding, RuleRun, Scope
 from orgflow.insights.statistics import rounded
 from orgflow.store import Store
 from orgflow.values import json_value
@@ -79,8 +79,11 @@ def previous_runs(scope: Scope, subjects: list[str]) -> dict[str, dict[str, Any]
     return {row.pop("subject"): row for row in rows.to_pylist()}
 
 
-def find(scope: Scope, chances: Mapping[str, Chance]) -> list[Finding]:
-    """Rule ``plans.probability-fell`` for the initiatives in `chances` (see the module docstring)."""
+def find(scope: Scope, chances: Mapping[str, Chance] | None) -> RuleRun:
+    """Rule ``plans.probability-fell`` for the initiatives in `chances` (see the module docstring);
+    None or none: not run (there is nothing to compare)."""
+    if not chances:
+        return RuleRun([], Check(RULE, "not run: it needs a plan forecast's chances, and none was given", ran=False))
     threshold = scope.settings.plan_probability
     current = {initiative: split_chance(chance) for initiative, chance in chances.items()}
     previous = previous_runs(scope, sorted(current))
@@ -117,7 +120,10 @@ def find(scope: Scope, chances: Mapping[str, Chance]) -> list[Finding]:
                 ),
             )
         )
-    return findings
+    compared = sum(initiative in previous for initiative in current)
+    outcome = f"{len(findings)} fell" if findings else f"none fell below {threshold:.0%} since"
+    text = f"{len(current)} initiatives' chances, {compared} with an earlier run to compare with; {outcome}"
+    return RuleRun(findings, Check(RULE, text))
 
 
 def record_snapshot(store: Store, chances: Mapping[str, Chance], *, computed_at: datetime) -> int:

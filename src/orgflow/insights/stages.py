@@ -1,7 +1,7 @@
 """Rule ``stages.queue-growing``: a stage of a team where items pile up.
 
 A stage's **queue** on a day is the number of the team's items in that stage at the end of the day
-(each transition's interval, METRICS.md §1, clipped to the item's finish; backward moves and
+(each transition's interval, docs/metrics.md, clipped to the item's finish; backward moves and
 re-entries counted where the item really is). Backlog, done and cancelled stages are left out: a
 queue is work the team has started. Statuses no workflow maps are left out too: ``unmapped`` is not
 a stage but whatever the config does not name yet (typos, free text, backlog or done statuses of
@@ -35,7 +35,7 @@ import numpy as np
 from ibis import _
 
 from orgflow.flow.history import instant
-from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.finding import Check, Finding, RuleRun, Scope
 from orgflow.insights.ranking import excess_item_days
 from orgflow.insights.statistics import growth, half_means, rate_higher_p_value, rounded, significant, slope
 from orgflow.query.window import day_start
@@ -109,7 +109,7 @@ def _items_in_stage(scope: Scope, team: str, stage: str) -> list[str]:
     return scope.service.fetch(ordered).column("item_id").to_pylist()
 
 
-def find(scope: Scope) -> list[Finding]:
+def find(scope: Scope) -> RuleRun:
     """Rule ``stages.queue-growing`` (see the module docstring)."""
     settings = scope.settings
     weeks = settings.insight_weeks
@@ -166,4 +166,29 @@ def find(scope: Scope) -> list[Finding]:
                 impact_item_days=rounded(excess_item_days(series)),
             )
         )
-    return findings
+    return RuleRun(findings, _check(per_stage, len(findings), scope, since=since))
+
+
+def _check(per_stage: dict[tuple[str, str], dict[str, Any]], found: int, scope: Scope, *, since: date) -> Check:
+    """What the rule checked: the daily queue of each (team, stage) in `per_stage` over the window."""
+    settings = scope.settings
+    if not per_stage:
+        return Check(
+            RULE,
+            "no item ever spent time in a started stage (not backlog, done, cancelled or unmapped), so there "
+            "is no stage queue to follow (a history of created and resolved dates alone has none)",
+            supported=False,
+        )
+    teams = len({team for team, _stage in per_stage})
+    queues = f"{len(per_stage)} stage queue{'s' if len(per_stage) != 1 else ''}"
+    outcome = (
+        f"{found} growing"
+        if found
+        else f"none grew {settings.growth_share:.0%} and {MIN_GROWTH_ITEMS:g} items or more with more entries "
+        f"than exits (p <= {settings.significance:g})"
+    )
+    return Check(
+        RULE,
+        f"{queues} of {teams} team{'s' if teams != 1 else ''} over the {settings.insight_weeks} weeks from "
+        f"{since.isoformat()}; {outcome}",
+    )

@@ -25,7 +25,7 @@ from ibis import _
 
 from orgflow.errors import InputError
 from orgflow.flow.history import instant
-from orgflow.insights.finding import Finding, Scope
+from orgflow.insights.finding import Check, Finding, RuleRun, Scope
 from orgflow.insights.load import daily_by_team
 from orgflow.insights.ranking import shortfall_item_days
 from orgflow.insights.statistics import rate_lower_p_value, rounded, significant
@@ -46,7 +46,7 @@ def finished_recently(scope: Scope, team: str, *, days: int) -> list[str]:
     return scope.service.fetch(ordered).column("item_id").to_pylist()
 
 
-def find(scope: Scope) -> list[Finding]:
+def find(scope: Scope) -> RuleRun:
     """Rule ``throughput.drop`` (see the module docstring)."""
     settings = scope.settings
     recent_weeks, baseline_weeks = settings.throughput_recent_weeks, settings.throughput_baseline_weeks
@@ -59,12 +59,14 @@ def find(scope: Scope) -> list[Finding]:
     recent_days, baseline_days = 7 * recent_weeks, 7 * baseline_weeks
     _, finished = daily_by_team(scope, since=scope.days_back(recent_days + baseline_days))
     findings = []
+    checked = 0
     for team in sorted(finished):
         daily = np.asarray(finished[team], dtype=np.int64)
         baseline, recent = daily[:baseline_days], daily[baseline_days:]
         baseline_total, recent_total = int(baseline.sum()), int(recent.sum())
         if baseline_total == 0:
             continue
+        checked += 1
         baseline_rate, recent_rate = baseline_total / baseline_weeks, recent_total / recent_weeks
         drop = 1 - recent_rate / baseline_rate
         p_value = rate_lower_p_value(recent_total, recent_weeks, baseline_total, baseline_weeks)
@@ -105,4 +107,27 @@ def find(scope: Scope) -> list[Finding]:
                 impact_item_days=rounded(shortfall),
             )
         )
-    return findings
+    return RuleRun(findings, _check(checked, len(findings), scope))
+
+
+def _check(teams: int, found: int, scope: Scope) -> Check:
+    """What the rule checked: the recent weeks of `teams` teams that finished items in their baseline."""
+    settings = scope.settings
+    recent, baseline = settings.throughput_recent_weeks, settings.throughput_baseline_weeks
+    since = scope.days_back(7 * (recent + baseline)).isoformat()
+    if teams == 0:
+        return Check(
+            RULE,
+            f"no team finished an item in the {baseline} baseline weeks from {since}: no rate to drop from",
+            supported=False,
+        )
+    outcome = (
+        f"{found} dropped"
+        if found
+        else f"none fell {settings.throughput_drop:.0%} or more beyond noise (p <= {settings.significance:g})"
+    )
+    return Check(
+        RULE,
+        f"the last {recent} weeks of {teams} team{'s' if teams != 1 else ''} against the {baseline} weeks before "
+        f"(from {since}); {outcome}",
+    )

@@ -5,7 +5,8 @@ a `RecordTable` instead of a list of record objects: the store writes ``arrow_ta
 everything else (counting, iterating, comparing with a list of records) sees the records, made one by
 one only when asked for. An importer that builds its rows in DuckDB hands over a Parquet file of them
 instead (`RecordTable.staged`): the store reads ``parquet_path`` with DuckDB, and the Arrow table is
-read from it only when asked for.
+read from it only when asked for. One that gathers its rows as tuples of Python values hands them over
+as they are (`RecordTable.of_rows`): the store makes them a table of its own connection's.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class RecordTable(Sequence[R], Generic[R]):
     aware UTC datetimes and tuples for lists, equal to the one a row-by-row importer would make.
     """
 
-    __slots__ = ("_owner", "_records", "_rows", "_table", "parquet_path", "record_class")
+    __slots__ = ("_count", "_owner", "_records", "_table", "parquet_path", "record_class", "rows")
 
     def __init__(
         self,
@@ -42,16 +43,21 @@ class RecordTable(Sequence[R], Generic[R]):
         parquet_path: Path | None = None,
         rows: int | None = None,
         owner: object = None,
+        values: Sequence[tuple[Any, ...]] | None = None,
     ) -> None:
         if table is not None:
             _check_columns(record_class, table.column_names)
             rows = table.num_rows
+        elif values is not None:
+            rows = len(values)
         elif parquet_path is None or rows is None:
-            raise ValueError("a RecordTable needs a table, or a Parquet file and its number of rows")
+            raise ValueError("a RecordTable needs a table, rows, or a Parquet file and its number of rows")
         self.record_class = record_class
         self._table = table
-        self._rows = rows
+        self._count = rows
         self.parquet_path = parquet_path
+        self.rows = values
+        """The rows as tuples of Python values (`of_rows`), else None."""
         self._owner = owner
         self._records: list[R] | None = None
 
@@ -62,16 +68,28 @@ class RecordTable(Sequence[R], Generic[R]):
         the temporary folder holding the file)."""
         return cls(record_class, None, parquet_path=path, rows=rows, owner=owner)
 
+    @classmethod
+    def of_rows(cls, record_class: type[R], rows: Sequence[tuple[Any, ...]]) -> RecordTable[R]:
+        """The records of `rows`: each the values of the class's fields in order, as a record holds them
+        (aware UTC datetimes, tuples for lists), one row per key."""
+        return cls(record_class, None, values=rows)
+
     @property
     def arrow_table(self) -> pa.Table:
-        """The records as an Arrow table (read from the Parquet file, once, for a staged table)."""
+        """The records as an Arrow table (read from the Parquet file, once, for a staged table; made by
+        the store's conversion, once, for rows)."""
         if self._table is None:
-            assert self.parquet_path is not None
-            self._table = _read_staged(self.record_class, self.parquet_path)
+            if self.rows is not None:
+                from orgflow.store.database import rows_table
+
+                self._table = rows_table(self.record_class, list(self.rows))
+            else:
+                assert self.parquet_path is not None
+                self._table = _read_staged(self.record_class, self.parquet_path)
         return self._table
 
     def __len__(self) -> int:
-        return self._rows
+        return self._count
 
     @overload
     def __getitem__(self, index: int) -> R: ...
@@ -99,6 +117,9 @@ class RecordTable(Sequence[R], Generic[R]):
 
     def records(self) -> list[R]:
         """The rows as record objects (made once, on first use)."""
+        if self._records is None and self.rows is not None:
+            make = self.record_class
+            self._records = [make(*row) for row in self.rows]
         if self._records is None:
             columns = [_python_values(self.arrow_table.column(name)) for name in self.arrow_table.column_names]
             make = self.record_class

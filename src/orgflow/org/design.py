@@ -1,8 +1,8 @@
-"""Team design checks (METRICS.md §4) on the org as it was on a date.
+"""Team design checks (docs/org.md) on the org as it was on a date.
 
 Each check returns rows ``group, check, subject, value, threshold, passed, details``: `group` is the group
 the row belongs to (a person's row goes to their team), `subject` what was measured (a group or a person),
-`value` the figure, `threshold` the rule it was held to, in words. Defaults come from METRICS.md: teams of
+`value` the figure, `threshold` the rule it was held to, in words. Defaults (docs/org.md): teams of
 3 to 9 people, span of control at most 8, 3 to 5 teams per cluster, clusters under 50 and areas under 150
 people (Dunbar); stability and churn thresholds are orgflow's own defaults. All are configurable.
 """
@@ -34,7 +34,7 @@ class DesignThresholds:
     """Limits of the team design checks.
 
     Attributes:
-        team_size_min, team_size_max: people in a team (METRICS.md: 3 to 9).
+        team_size_min, team_size_max: people in a team (docs/org.md: 3 to 9).
         span_of_control_max: direct reports of one manager (8).
         cluster_teams_min, cluster_teams_max: teams directly in a cluster (3 to 5).
         dunbar_cluster, dunbar_area: people in a cluster (50) and in an area (150), all levels below.

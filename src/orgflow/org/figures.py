@@ -68,7 +68,7 @@ FIGURES: tuple[Figure, ...] = (
     Figure(
         "org-checks",
         "org",
-        "Team design checks (METRICS.md §4): team size, communication channels n(n-1)/2, span of control, "
+        "Team design checks (docs/org.md): team size, communication channels n(n-1)/2, span of control, "
         "teams per cluster, Dunbar limits, role coverage, stability, churn, allocation, team split",
         help="Team design checks: size, span, Dunbar, roles, stability, churn. Example: orgflow org checks --failed",
         options=ChecksOptions,

@@ -82,12 +82,17 @@ class OrgService(Computes):
         return (self.now or datetime.now(UTC)).astimezone(UTC).date()
 
     def _result(
-        self, metric: str, rows: list[dict[str, Any]], params: dict[str, Any], schema: pa.Schema
+        self,
+        metric: str,
+        rows: list[dict[str, Any]],
+        params: dict[str, Any],
+        schema: pa.Schema,
+        notes: list[str] | None = None,
     ) -> MetricResult:
         table = pa.Table.from_pylist(rows, schema=schema)
         full = {key: value.isoformat() if isinstance(value, date) else value for key, value in params.items()}
         full["rows"] = table.num_rows
-        return MetricResult(metric, DEFINITIONS[metric], full, table)
+        return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
 
     def summary(self, day: date | None = None) -> MetricResult:
         """One row per group on `day` (default: `self.day`), parents before children: group, name, kind,
@@ -230,7 +235,11 @@ class OrgService(Computes):
                 ("left", pa.int64()),
             ]
         )
-        return self._result("org-history", rows, {"group": group}, schema)
+        notes = [] if rows else [_no_history_note(group, model, family)]
+        params: dict[str, Any] = {"group": group}
+        if notes:
+            params["empty_reason"] = notes[0]
+        return self._result("org-history", rows, params, schema, notes)
 
     def team_api(self, team: str, day: date | None = None) -> TeamApi:
         """The team's members, owned components, dependencies (both ways, with the other side's owner) and
@@ -321,3 +330,16 @@ _DEPENDENCIES = pa.schema(
     [(name, pa.string()) for name in ("direction", "component", "other_component", "kind", "other_team")]
     + [("cross_team", pa.bool_())]
 )
+
+
+def _no_history_note(group: str, model: OrgModel, family: set[str]) -> str:
+    """Why `group` has no history: none of its memberships (nor it, nor a group below it) has a start or
+    end date, so its size never changed on a known day."""
+    undated = sum(1 for membership in model.memberships if membership.group_id in family)
+    if not undated:
+        return f"{group} has no memberships and no dated change: there is no size to follow"
+    return (
+        f"no membership of {group} (or of a group below it) has a start or end date: its {undated} "
+        f"membership{'s' if undated != 1 else ''} changed on no known day (a catalog records who is in a "
+        f"group, not since when); `orgflow org members {group}` lists them"
+    )

@@ -338,21 +338,17 @@ def unattributed(connection: duckdb.DuckDBPyConnection, *, work_items: bool = Tr
             SELECT source_id FROM deployments d WHERE EXISTS (SELECT 1 FROM components)
               AND NOT EXISTS (SELECT 1 FROM components c WHERE c.source_id = d.service OR c.name = d.service)""",
     }
-    names, counts, examples = [], [], []
+    rows = []
     if not work_items:
         del checks["work items whose team is not a group"]
     for what, query in checks.items():
         count, example = connection.execute(f"SELECT count(*), min(x) FROM ({query}) AS q(x)").fetchone()
         if count:
-            names.append(what)
-            counts.append(count)
-            examples.append(example)
+            rows.append({"what": what, "count": count, "example": example})
     import pyarrow as pa
 
-    return pa.table(
-        {
-            "what": pa.array(names, pa.string()),
-            "count": pa.array(counts, pa.int64()),
-            "example": pa.array(examples, pa.string()),
-        }
-    )
+    from orgflow.query.values_table import values_table
+
+    # Through DuckDB: pyarrow would load pandas (about 0.3 s) to convert the Python values.
+    schema = pa.schema([("what", pa.string()), ("count", pa.int64()), ("example", pa.string())])
+    return values_table(connection, rows, schema)

@@ -8,6 +8,9 @@ history shows there, per team:
 - ``throughput_per_week``: items finished in the period ÷ its weeks.
 
 ``relative_error`` = (predicted − actual) ÷ actual (null when the actual figure is unknown or 0).
+A cycle time is null, with ``unknown_reasons``, when most of its items went from backlog straight to
+done (`orgflow.simulate.calibrate.cycle_time_reason`): predicted from the calibration's items, actual
+from the compared ones.
 `backtest` calibrates on the first `split` share of the history and compares on the rest; the fit
 of a calibration compares on its own window. The run's calendar is moved so that its measured days
 are the compared dates (`starting_on`): weekdays, freezes and train departures fall on the days they
@@ -22,13 +25,14 @@ from datetime import date, timedelta
 
 import numpy as np
 
-from orgflow.simulate.calibrate import calendar_day, calibrate
+from orgflow.simulate.calibrate import calendar_day, calibrate, cycle_time_reason
 from orgflow.simulate.history import History
 from orgflow.simulate.network import Network
 from orgflow.simulate.replicate import Progress, RunSettings, replicate
 
 FIGURES = ("cycle_time_p50", "cycle_time_p85", "throughput_per_week")
-BACKTEST_COLUMNS = ("team", "figure", "predicted", "actual", "relative_error")
+_CYCLE_FIGURES = ("cycle_time_p50", "cycle_time_p85")
+BACKTEST_COLUMNS = ("team", "figure", "predicted", "actual", "relative_error", "unknown_reasons")
 _SIMULATED = {
     "cycle_time_p50": "flow_time_p50",
     "cycle_time_p85": "flow_time_p85",
@@ -73,17 +77,35 @@ def compare_with_history(
         on_progress=on_progress,
     )
     rows = []
+    calibrated = dict(network.notes.get("cycle_time_unknown", {}) or {})
     for team in network.teams:
         actual = actual_figures(history, team, since, until)
+        done = (history.teams == team) & np.isfinite(history.finish) & (history.finish >= since)
+        # Unknown, not 0: cycle times of items most of which went from backlog straight to done.
+        unknown = {
+            "predicted": calibrated.get(team),
+            "actual": cycle_time_reason(history, done & (history.finish < until), "actual"),
+        }
         for figure in FIGURES:
             predicted = run.estimate(("team", team, "", _SIMULATED[figure]))[0]
             real = actual[figure]
             predicted_value = None if math.isnan(predicted) else predicted
+            reasons = [reason for reason in unknown.values() if reason] if figure in _CYCLE_FIGURES else []
+            if figure in _CYCLE_FIGURES:
+                predicted_value = None if unknown["predicted"] else predicted_value
+                real = None if unknown["actual"] else real
             error = None
             if predicted_value is not None and real:
                 error = (predicted_value - real) / real
             rows.append(
-                {"team": team, "figure": figure, "predicted": predicted_value, "actual": real, "relative_error": error}
+                {
+                    "team": team,
+                    "figure": figure,
+                    "predicted": predicted_value,
+                    "actual": real,
+                    "relative_error": error,
+                    "unknown_reasons": "; ".join(reasons) or None,
+                }
             )
     return rows
 

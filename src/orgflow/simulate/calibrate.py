@@ -17,6 +17,10 @@ For each team with at least `MIN_ITEMS` items finished in the window [since, unt
   station says which (`capacity_from`).
 - **Wait stages**: the queue of the next active stage, a release train (with its yearly freezes and
   the holds of items that let trains go by) or a delay (`orgflow.simulate.calibrate_waits`).
+- **Cycle time unknown**: a team most of whose finished items went from backlog straight to done
+  (start = finish), or all of them, has no measured cycle time (`orgflow.flow.skipped`): its route
+  would simulate 0 days. `cycle_time_unknown` in the notes gives the reason per team, and the fit and
+  backtests give its predicted cycle time as null (`cycle_time_reason`).
 - **Dependencies** from the blocking links (`orgflow.simulate.calibrate_links`). So as not to count
   the wait twice, a blocked team's stage times come from its items without such a link (when at
   least `MIN_ITEMS` remain), and the blocker's own arrivals leave out the items that blocked
@@ -35,6 +39,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from orgflow.flow.skipped import mostly_skipped, no_status_history_reason, skipped_majority_reason
 from orgflow.simulate.calibrate_arrivals import arrival_rates, covered_days, weekday_test
 from orgflow.simulate.calibrate_capacity import stage_capacity
 from orgflow.simulate.calibrate_links import add_dependencies, dependency_pairs
@@ -80,6 +85,7 @@ def calibrate(
     for blockers, blocked in edges.values():
         linked[blocked] = True
         requests[blockers] = True
+    unmeasured: dict[str, str] = {}
     for name in names:
         mine = history.teams == name
         done = mine & finished
@@ -94,6 +100,9 @@ def calibrate(
                     " (`orgflow simulate calibrate --since --until` calibrates on another window)"
                 )
             continue
+        reason = cycle_time_reason(history, done, "predicted")
+        if reason is not None:
+            unmeasured[name] = reason
         begin, end = covered if covered is not None else (since, until)
         if (begin, end) != (since, until):
             arrival_days[name] = {"since": iso_day(begin), "until": iso_day(end), "days": end - begin}
@@ -129,11 +138,30 @@ def calibrate(
         notes["release_trains"] = train_notes
     if skipped:
         notes["teams_left_out"] = skipped
+    if unmeasured:
+        notes["cycle_time_unknown"] = unmeasured
     if found:
         notes["dependencies"] = found
     if dropped:
         notes["dependencies_dropped"] = dropped
     return Network(stations, teams, notes, start=origin)
+
+
+def cycle_time_reason(history: History, done: np.ndarray, which: str) -> str | None:
+    """Why the cycle time of the finished items `done` is unknown, else None: none of them spent time
+    between start and finish, or more than half went from backlog straight to done (start = finish),
+    the rule of every flow figure built on cycle time (`orgflow.flow.skipped`). The reason names the
+    figures it leaves unknown, with `which` ("predicted", "actual") after them."""
+    times = (history.finish - history.start)[done]
+    finished, skipped = int(times.size), int((times <= 0).sum())
+    figures = f"cycle_time_p50, cycle_time_p85 {which}"
+    if finished == 0:
+        return None
+    if skipped == finished:
+        return no_status_history_reason(figures)
+    if mostly_skipped(skipped, finished):
+        return skipped_majority_reason(skipped, finished, figures)
+    return None
 
 
 def _events(history: History, mine: np.ndarray) -> np.ndarray:

@@ -77,8 +77,10 @@ def read_scenario(path: Path, baseline: Network, settings: RunSettings) -> Scena
             value = number(source, data[key], (key,), minimum=1 if key in ("replications", "horizon_days") else 0)
             settings = replace(settings, **{key: int(value) if key in ("replications", "seed") else value})
     changes = data.get("changes")
-    if not isinstance(changes, list) or not changes:
+    if not isinstance(changes, list):
         raise source.error("expected a list of changes", ("changes",))
+    if not changes:
+        raise source.error(f"the list of changes is empty: give at least one ({', '.join(CHANGES)})", ("changes",))
     network = baseline
     touched: dict[str, int] = {}
     for index, change in enumerate(changes):

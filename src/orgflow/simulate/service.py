@@ -178,17 +178,17 @@ class Simulation(Computes):
         if team is not None and team not in base.teams:
             raise InputError(f"unknown team {team!r} (the model has {', '.join(sorted(base.teams))})", field="--team")
         run = settings or RunSettings()
+        params: dict[str, Any] = {"team": team, "replications": run.replications, "seed": run.seed}
+        teams = [base.teams[team]] if team is not None else list(base.teams.values())
+        if not any(step for member in teams for step in member.route):
+            # Nothing to make faster: no replication is run.
+            reason = _no_stages_reason(base, team)
+            return _result("simulate-leverage", [], LEVERAGE_COLUMNS, {**params, "empty_reason": reason}, network=base)
         try:
             rows = leverage(base, run, team=team, on_progress=on_progress)
         except NetworkProblem as problem:
             raise _input_error(problem, model) from None
-        return _result(
-            "simulate-leverage",
-            rows,
-            LEVERAGE_COLUMNS,
-            {"team": team, "replications": run.replications, "seed": run.seed},
-            network=base,
-        )
+        return _result("simulate-leverage", rows, LEVERAGE_COLUMNS, params, network=base)
 
     def backtest(
         self,
@@ -223,6 +223,18 @@ def _input_error(problem: NetworkProblem, model: Path | None) -> InputError:
     return InputError(problem.message, file=where, field=".".join(map(str, problem.path)), hint=problem.hint)
 
 
+def _no_stages_reason(network: Network, team: str | None) -> str:
+    """Why leverage has no row: the model's routes (of `team`, or of every team) hold no stage, with the
+    calibration's own reason when it gave one (items that went from backlog straight to done)."""
+    if team is None:
+        head = "the model has no stations: no team's route has a stage, so there is no stage to make twice as fast"
+    else:
+        head = f"team {team}'s route has no stage, so there is no stage to make twice as fast"
+    unknown = dict(network.notes.get("cycle_time_unknown") or {})  # type: ignore[call-overload]
+    reasons = sorted({str(why).split(": ", 1)[-1] for name, why in unknown.items() if team in (None, name)})
+    return f"{head}; the calibration found {'; '.join(reasons)}" if reasons else head
+
+
 def _result(
     metric: str,
     rows: list[dict[str, Any]],
@@ -237,6 +249,8 @@ def _result(
     if left_out:
         params = {**params, "teams_left_out": "; ".join(f"{name}: {why}" for name, why in left_out.items())}
     notes = [f"team {name} is left out of the calibration: {why}" for name, why in left_out.items()]
+    if not rows and params.get("empty_reason"):
+        notes.append(params["empty_reason"])
     table = (
         pa.Table.from_pylist([{name: row.get(name) for name in columns} for row in rows])
         if rows

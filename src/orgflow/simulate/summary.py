@@ -4,7 +4,7 @@ The **cohort** is the items that start (enter their route) inside the window; th
 each of them finished, so every flow time is known. Definitions (days; weeks of 7 days):
 
 - ``flow_time_mean``, ``flow_time_p50/p85/p95``: finish − start of the cohort's items
-  (percentiles by linear interpolation, METRICS.md's convention). A team's figures cover every item
+  (percentiles by linear interpolation, docs/metrics.md's convention). A team's figures cover every item
   of that team, requests from other teams included; a group's, its teams' items; the org's, the items
   that arrived from outside (requests are part of their requester's flow time).
 - ``throughput_per_week``: items finished inside the window ÷ its length in weeks.

@@ -30,6 +30,11 @@ GRAPH = {"group": "deps", "blocks": ("window", "as_of", "output")}
 lose time up to it) and the output."""
 
 _REPO = "Only this repository (default: all)."
+_LIVE = (
+    "(renames followed where a HEAD is imported and its first-parent history replayed, not in a saved export; "
+    "a note says which, per repository)"
+)
+"""How the figures of the files at a date find them: a saved export has no HEAD, and its renames are not followed."""
 _LEVEL = "file, component or team."
 
 
@@ -145,7 +150,7 @@ FIGURES: tuple[Figure, ...] = (
         "sociotech",
         "Main developer (most revisions) and ownership share = their revisions / all revisions; the same "
         "by added lines; fragmentation = 1 - sum of squared revision shares; files that exist at the "
-        "analysis date, renames followed.",
+        f"analysis date {_LIVE}.",
         help="Main developer, ownership share and fragmentation. Example: orgflow deps ownership --level team",
         options=FileLevelOptions,
         reads=("commits",),
@@ -156,7 +161,7 @@ FIGURES: tuple[Figure, ...] = (
         "fragmentation",
         "sociotech",
         "Fragmentation (code-maat fractal value) = 1 - sum over authors of (revisions_i / revisions)^2; "
-        "files that exist at the analysis date, renames followed.",
+        f"files that exist at the analysis date {_LIVE}.",
         command=False,
     ),
     Figure(
@@ -171,7 +176,7 @@ FIGURES: tuple[Figure, ...] = (
         "sociotech",
         "Truck factor (Avelino et al. 2016): authors (DOA/max >= 0.75, DOA >= 3.293) of most files removed "
         "greedily until under 50 % of the files keep an author; over the files that exist at the analysis "
-        "date (HEAD's first-parent history replayed, renames followed).",
+        f"date {_LIVE}.",
         help="Truck factor (Avelino) per repository, component or team. Example: orgflow deps truck-factor --by team",
         options=TruckFactorOptions,
         reads=("commits",),
@@ -182,7 +187,7 @@ FIGURES: tuple[Figure, ...] = (
         "knowledge-islands",
         "sociotech",
         "Entities known by one author only, or whose knowing authors all left the organization; files that "
-        "exist at the analysis date, renames followed.",
+        f"exist at the analysis date {_LIVE}.",
         command=False,
     ),
     Figure(
@@ -204,6 +209,7 @@ FIGURES: tuple[Figure, ...] = (
         "change date) that made most of its revisions.",
         help="Declared owner versus the team that changes each component most. Example: orgflow deps drift",
         options=RepoOptions,
+        reads=("commits",),
         build=calls("drift"),
         **HISTORY,
     ),

@@ -231,11 +231,30 @@ class SocioTechService(SocioTechTables, Computes):
         )
         (row,) = self._arrow(congruence.team_congruence(required, membership)).to_pylist()
         row = {"people": len(names), "people_in_teams": len(team_of), **row}
-        if not team_of:
-            row["congruence"] = None
-        notes = [] if team_of else ["no author is a team member on the date: congruence needs the org (memberships)"]
         params = {"repo": repo, "level": level, "since": since, "until": until, **self.thresholds.as_params()}
+        notes = []
+        if not names:
+            # No change to read: every figure is unknown, not 0.
+            row = dict.fromkeys(row)
+            notes = [self._no_changes("congruence needs who changed what", loaded=self._commits_loaded())]
+            params["unknown_reason"] = notes[0]
+        elif not team_of:
+            row["congruence"] = None
+            notes = ["no author is a team member on the date: congruence needs the org (memberships)"]
+            params["unknown_reason"] = notes[0]
         return self._result("congruence", pa.Table.from_pylist([row]), params, notes)
+
+    def _commits_loaded(self) -> bool:
+        """Whether the store holds any commit."""
+        return self.context.connection.execute("SELECT EXISTS (SELECT 1 FROM commits)").fetchone()[0]  # type: ignore[index]
+
+    @staticmethod
+    def _no_changes(need: str, *, loaded: bool) -> str:
+        """Why a figure over the commits has nothing to read: no commit is loaded at all (`loaded` False),
+        or none in the window (or repository) asked for; `need` says what the figure needs."""
+        if not loaded:
+            return f"no commits are loaded in this workspace: {need} (load them with `orgflow import git REPO`)"
+        return f"no commit in the window or repository asked for: {need}"
 
     def drift(self, *, repo: str | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
         """Declared owner of each component against the team that changes it most."""
@@ -256,8 +275,19 @@ class SocioTechService(SocioTechTables, Computes):
             )
         )
         table = self.backend.to_pyarrow(change_table.ownership_drift(with_teams, declared))
-        notes = [] if table.num_rows else ["no change is attributed to a team: drift needs memberships"]
-        return self._result("drift", table, {"repo": repo, "since": since, "until": until}, notes)
+        params: dict[str, Any] = {"repo": repo, "since": since, "until": until}
+        notes = []
+        if not components:
+            loaded = self._commits_loaded()
+            params["empty_reason"] = self._no_changes(
+                "drift compares who changes a component with its owner", loaded=loaded
+            )
+            # With no commit loaded, the figure's `reads` note already says so under the table.
+            notes = [params["empty_reason"]] if loaded else []
+        elif not table.num_rows:
+            notes = ["no change is attributed to a team: drift needs memberships"]
+            params["empty_reason"] = notes[0]
+        return self._result("drift", table, params, notes)
 
     # -- the cross-team dependency graph -----------------------------------------------------
     def dependency_edges(

@@ -73,12 +73,16 @@ def fill_instants(
     from orgflow.query.lookups import sql_literal
 
     values = ", ".join(f"({sql_literal(value)}, {_micros(parse_one(value))})" for value, _ in rest)
+    # A temporary table of the connection's, dropped when done (the connection may be the store's).
     connection.execute("CREATE OR REPLACE TEMP TABLE _odd_instants (text VARCHAR, micros BIGINT)")
-    connection.execute(f"INSERT INTO _odd_instants VALUES {values}")
-    connection.execute(
-        f"UPDATE {table} SET {target} = make_timestamp(o.micros) FROM _odd_instants AS o "
-        f"WHERE {table}.{target} IS NULL AND {table}.{text} = o.text"
-    )
+    try:
+        connection.execute(f"INSERT INTO _odd_instants VALUES {values}")
+        connection.execute(
+            f"UPDATE {table} SET {target} = make_timestamp(o.micros) FROM _odd_instants AS o "
+            f"WHERE {table}.{target} IS NULL AND {table}.{text} = o.text"
+        )
+    finally:
+        connection.execute("DROP TABLE _odd_instants")
 
 
 def parse_instants(texts: pa.Array, parse_one: Callable[[str], datetime]) -> pa.Array:

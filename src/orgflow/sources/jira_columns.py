@@ -1,5 +1,5 @@
-"""Jira issues gathered column-wise: each issue's values appended to one list per record class, then one
-Parquet file per record class (`orgflow.store.staging`), without a Python record object per row.
+"""Jira issues gathered column-wise: each issue's values appended to one list per record class, handed to
+the store as rows (`orgflow.model.table.RecordTable.of_rows`), without a Python record object per row.
 
 `IssueColumns.add` reads the issues whose history is inferred (no changelog histories, the shape of a
 plain search export) and returns False, having added nothing, for any other issue: one with a
@@ -12,11 +12,9 @@ definition: it raises the error, naming file, record and field, or gives records
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from operator import attrgetter
-from pathlib import Path
 from typing import Any
 
 from orgflow.config import Config, Workflow, status_key
@@ -26,7 +24,7 @@ from orgflow.model.table import RecordTable
 from orgflow.model.work import BlockedInterval, ItemLink, Release, ReportedStatusTime, StatusTransition, WorkItem
 from orgflow.sources.files import parse_instant
 from orgflow.store.schema import column_types
-from orgflow.store.staging import latest_rows, stage_rows
+from orgflow.store.staging import latest_rows
 
 _ENTRY_SEPARATOR = "_*|*_"
 _PART_SEPARATOR = "_*:*_"
@@ -91,19 +89,15 @@ class IssueColumns:
     def record_tables(self) -> dict[type[Record], RecordTable[Any]]:
         """One table per record class with rows, as the store writes them: an issue listed twice
         keeps its last listing; a release (listed by every issue of its version) keeps its first
-        place and its last value. The tables are staged as Parquet files (`orgflow.store.staging`)."""
+        place and its last value. The store makes the rows a table of its own connection's."""
         tables: dict[type[Record], RecordTable[Any]] = {}
-        folder = tempfile.TemporaryDirectory(prefix="orgflow-jira-")
         for record_class, rows in self.rows.items():
             if not rows:
                 continue
             if record_class is Release:
                 at = self._names[Release].index("source_id")
                 rows = list({row[at]: row for row in rows}.values())  # first place, last value
-            kept = latest_rows(record_class, rows)
-            path = Path(folder.name) / f"{record_class.spec.table}.parquet"
-            stage_rows(record_class, kept, path)
-            tables[record_class] = RecordTable.staged(record_class, path, rows=len(kept), owner=folder)
+            tables[record_class] = RecordTable.of_rows(record_class, latest_rows(record_class, rows))
         return tables
 
     def _rows(self, raw: object) -> list[tuple[type[Record], tuple[Any, ...]]]:

@@ -16,8 +16,10 @@ one every importer uses). Cells are stripped of white space as Python's ``str.st
 ``trim`` with every character ``str.isspace`` holds true (only space, tab and newline for a text that
 holds no other).
 
-The work happens in a private in-memory DuckDB database; the result goes to the store as Arrow tables
-in the store's types (`orgflow.sources.record_columns`).
+The work is SQL in a DuckDB connection, its tables temporary ones named `TEMPORARY` (`stage_columns`):
+the store's own connection on an import (`staged_records`: the store builds them and writes from them,
+with no copy of the rows in between), or a private in-memory database (`load_columns`, whose result
+goes out as Parquet files of the records in the store's types, `orgflow.sources.record_columns`).
 """
 
 from __future__ import annotations
@@ -41,9 +43,10 @@ from orgflow.model.table import RecordTable
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.query.lookups import sql_literal
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import read_bytes, read_text
+from orgflow.sources.files import collector_paused, read_bytes, read_text
 from orgflow.sources.instants import ShapeRejected, fill_instants, instant_sql
 from orgflow.sources.record_columns import record_columns_sql
+from orgflow.store.batch import ImportBatch, StagedRecords, StagingDeclined
 
 ODD_SPACES = (
     "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
@@ -61,6 +64,12 @@ takes it as part of a line end)."""
 
 R = TypeVar("R", bound=Record)
 _CELLS = ("item_id", "timestamp", "to_status", "from_status", "team", "type", "created", "title")
+_PREFIX = "_transitions_"
+TEMPORARY = tuple(
+    _PREFIX + name for name in ("kept", "item_rows", "teams", "items", WorkItem.spec.table, StatusTransition.spec.table)
+)
+"""The temporary tables and views `stage_columns` creates (their names hide no table of the store's)."""
+_KEPT, _ITEM_ROWS, _TEAMS, _ITEMS, _WORK_ITEMS, _TRANSITIONS = TEMPORARY
 
 
 class _Declined(Exception):
@@ -93,7 +102,8 @@ def load_columns(
     strict: bool,
     on_progress: ProgressCallback | None,
 ) -> tuple[RecordTable[WorkItem], RecordTable[StatusTransition]] | None:
-    """The work items and transitions of `files` (in the row-by-row reader's order), or None when declined.
+    """The work items and transitions of `files` (in the row-by-row reader's order), or None when declined,
+    built in a private database and staged as Parquet files.
 
     `on_progress` is called after each file read, with (files done, files, file name).
     """
@@ -103,23 +113,96 @@ def load_columns(
     # work (benchmarks/whole_process.py).
     connection.execute("SET threads = 1")
     try:
-        connection.execute(
-            "CREATE TEMP TABLE kept (item_id VARCHAR, timestamp VARCHAR, to_status VARCHAR, from_status VARCHAR, "
-            "team VARCHAR, type VARCHAR, created VARCHAR, title VARCHAR, project VARCHAR, changed_at TIMESTAMP)"
+        tables = stage_columns(
+            connection,
+            files,
+            layout_of=layout_of,
+            instant_of=instant_of,
+            source=source,
+            config=config,
+            strict=strict,
+            on_progress=on_progress,
         )
-        for done, path in enumerate(files, start=1):
-            _read_file(connection, path, layout_of)
-            if on_progress is not None:
-                on_progress(done, len(files), path.name)
-        return _build(connection, instant_of=instant_of, source=source, config=config, strict=strict)
+        folder = tempfile.TemporaryDirectory(prefix="orgflow-transitions-")
+        return _staged(connection, WorkItem, tables[WorkItem], folder), _staged(
+            connection, StatusTransition, tables[StatusTransition], folder
+        )
     except (_Declined, ShapeRejected, InputError, duckdb.Error):
         return None
     finally:
         connection.close()
 
 
+def staged_records(
+    files: list[Path],
+    *,
+    layout_of: LayoutOf,
+    instant_of: InstantOf,
+    source: str,
+    config: Config,
+    strict: bool,
+    on_progress: ProgressCallback | None,
+    fallback: Callable[[], ImportBatch],
+) -> StagedRecords:
+    """The work items and transitions of `files` declared for the store to build in its own connection
+    (`stage_columns`, one thread while it runs); where that declines, `fallback` (the row-by-row
+    reader) imports them or raises the error."""
+
+    def build(connection: duckdb.DuckDBPyConnection) -> dict[type[Record], str]:
+        (threads,) = connection.execute("SELECT current_setting('threads')").fetchone()  # type: ignore[misc]
+        connection.execute("SET threads = 1")  # as in `load_columns`
+        try:
+            with collector_paused():
+                return stage_columns(
+                    connection,
+                    files,
+                    layout_of=layout_of,
+                    instant_of=instant_of,
+                    source=source,
+                    config=config,
+                    strict=strict,
+                    on_progress=on_progress,
+                )
+        except (_Declined, ShapeRejected, InputError, duckdb.Error):
+            raise StagingDeclined from None
+        finally:
+            connection.execute(f"SET threads = {int(threads)}")
+
+    return StagedRecords(build=build, fallback=fallback, temporary=TEMPORARY)
+
+
+def stage_columns(
+    connection: duckdb.DuckDBPyConnection,
+    files: list[Path],
+    *,
+    layout_of: LayoutOf,
+    instant_of: InstantOf,
+    source: str,
+    config: Config,
+    strict: bool,
+    on_progress: ProgressCallback | None,
+) -> dict[type[Record], str]:
+    """Build the work items and transitions of `files` (in the row-by-row reader's order) in temporary
+    tables and views of `connection` (`TEMPORARY`, replaced if they exist); returns the view of each
+    class's rows (in order; each evaluated by whoever reads it).
+
+    Raises:
+        _Declined, ShapeRejected, InputError, duckdb.Error: declined (the row-by-row reader decides).
+    """
+    connection.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_KEPT} (item_id VARCHAR, timestamp VARCHAR, to_status VARCHAR, "
+        "from_status VARCHAR, team VARCHAR, type VARCHAR, created VARCHAR, title VARCHAR, project VARCHAR, "
+        "changed_at TIMESTAMP)"
+    )
+    for done, path in enumerate(files, start=1):
+        _read_file(connection, path, layout_of)
+        if on_progress is not None:
+            on_progress(done, len(files), path.name)
+    return _build(connection, instant_of=instant_of, source=source, config=config, strict=strict)
+
+
 def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: LayoutOf) -> None:
-    """Append one file's kept rows to the table ``kept`` (cells stripped but the timestamp; null for a
+    """Append one file's kept rows to the table of kept rows (cells stripped but the timestamp; null for a
     column the file lacks), with its ``project``."""
     data = read_bytes(path)
     header = _plain_header(data)
@@ -208,7 +291,7 @@ def _spaces(data: bytes, *, quoted: bool) -> str:
 
 
 def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, cells: str, spaces: str) -> None:
-    """Insert the rows of `cells` (columns ``c0 ..``) that pass the layout's filters into ``kept``, cells
+    """Insert the rows of `cells` (columns ``c0 ..``) that pass the layout's filters into the kept rows, cells
     trimmed of `spaces`, with the timestamp's instant when it has the common shape (`instant_sql`)."""
 
     def cell(position: int) -> str:
@@ -238,31 +321,31 @@ def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, c
     selected.append("NULL" if stamp is None or stamp >= width else instant_sql(cell(stamp)))
     where = " AND ".join(f"{cell(position)} = {sql_literal(value)}" for position, value in layout.filters)
     kept = f" WHERE {where}" if where else ""
-    connection.execute(f"INSERT INTO kept SELECT {', '.join(selected)} FROM {cells}{kept}")
+    connection.execute(f"INSERT INTO {_KEPT} SELECT {', '.join(selected)} FROM {cells}{kept}")
 
 
 def _build(
     connection: duckdb.DuckDBPyConnection, *, instant_of: InstantOf, source: str, config: Config, strict: bool
-) -> tuple[RecordTable[WorkItem], RecordTable[StatusTransition]]:
-    """The work items and transitions of all kept rows.
+) -> dict[type[Record], str]:
+    """The work items and transitions of all kept rows, each class's a temporary view (in order).
 
     Rows are grouped by item in order of first appearance and sorted by time within an item (equal
     times keep their read order), as the row-by-row reader does; see its `load` for what each field
     of an item is.
     """
     (count, empty) = connection.execute(
-        "SELECT count(*), count(*) FILTER (WHERE item_id = '' OR to_status = '') FROM kept"
+        f"SELECT count(*), count(*) FILTER (WHERE item_id = '' OR to_status = '') FROM {_KEPT}"
     ).fetchone()  # type: ignore[misc]
     if count == 0 or empty:
         raise _Declined  # nothing kept (the row-by-row reader words it), or an empty required cell
-    fill_instants(connection, "kept", "timestamp", "changed_at", instant_of)
+    fill_instants(connection, _KEPT, "timestamp", "changed_at", instant_of)
     # A change's place in its item's history is its place in the order of (changed_at, rowid): rowid
     # is its place in the files (read order), so equal times keep it. The per-item values take the
     # first or last change by that order, as one number (microseconds times 2^32 plus rowid: rowid is
     # below 2^32, so the number orders as the pair does); no table of the changes in order is made.
     order = "(epoch_us(changed_at)::HUGEINT * 4294967296 + rowid)"
     connection.execute(
-        f"CREATE TEMP TABLE item_rows AS SELECT *, {instant_sql('created')} AS created_at FROM ("
+        f"CREATE OR REPLACE TEMP TABLE {_ITEM_ROWS} AS SELECT *, {instant_sql('created')} AS created_at FROM ("
         "SELECT item_id, min(rowid) AS first_ord, "
         f"coalesce(arg_max(team, {order}) FILTER (WHERE team <> ''), arg_max(project, {order})) AS project, "
         f"arg_max(title, {order}) FILTER (WHERE title <> '') AS title, "
@@ -270,21 +353,21 @@ def _build(
         f"arg_min(created, {order}) FILTER (WHERE created <> '') AS created, "
         "min(changed_at) AS first_at, "
         f"arg_min_null(from_status, {order}) AS first_from, "
-        f"arg_max(to_status, {order}) AS status FROM kept GROUP BY item_id)"
+        f"arg_max(to_status, {order}) AS status FROM {_KEPT} GROUP BY item_id)"
     )
-    fill_instants(connection, "item_rows", "created", "created_at", instant_of)
+    fill_instants(connection, _ITEM_ROWS, "created", "created_at", instant_of)
     if strict:
         _check_statuses(connection, config, source)
-    projects = connection.execute("SELECT DISTINCT project FROM item_rows").fetchall()
-    connection.execute("CREATE TEMP TABLE teams (project VARCHAR, team_id VARCHAR)")
+    projects = connection.execute(f"SELECT DISTINCT project FROM {_ITEM_ROWS}").fetchall()
+    connection.execute(f"CREATE OR REPLACE TEMP TABLE {_TEAMS} (project VARCHAR, team_id VARCHAR)")
     teams = ", ".join(f"({sql_literal(name)}, {sql_literal(config.team_of_project(name))})" for (name,) in projects)
-    connection.execute(f"INSERT INTO teams VALUES {teams}")
+    connection.execute(f"INSERT INTO {_TEAMS} VALUES {teams}")
     connection.execute(
-        "CREATE TEMP TABLE items AS SELECT *, coalesce(first_from <> '' AND created_at < first_at, false) AS shift "
+        f"CREATE OR REPLACE TEMP TABLE {_ITEMS} AS "
+        "SELECT *, coalesce(first_from <> '' AND created_at < first_at, false) AS shift "
         "FROM (SELECT i.* REPLACE (coalesce(i.created_at, i.first_at) AS created_at), t.team_id "
-        "FROM item_rows AS i JOIN teams AS t USING (project))"
+        f"FROM {_ITEM_ROWS} AS i JOIN {_TEAMS} AS t USING (project))"
     )
-    folder = tempfile.TemporaryDirectory(prefix="orgflow-transitions-")
     items_sql = record_columns_sql(
         WorkItem,
         {
@@ -299,8 +382,10 @@ def _build(
         source=source,
         history="csv",
     )
-    items = _staged(connection, WorkItem, f"SELECT {items_sql} FROM items ORDER BY first_ord", folder)
-    (previous,) = connection.execute("SELECT count(*) FROM kept WHERE from_status IS NULL").fetchone()  # type: ignore[misc]
+    connection.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_WORK_ITEMS} AS SELECT {items_sql} FROM {_ITEMS} ORDER BY first_ord"
+    )
+    (previous,) = connection.execute(f"SELECT count(*) FROM {_KEPT} WHERE from_status IS NULL").fetchone()  # type: ignore[misc]
     # A change's from_status is its cell (empty: none), or without that column the previous to_status.
     history = "(PARTITION BY c.item_id ORDER BY c.changed_at, c.rowid)"
     stated = "nullif(c.from_status, '')"
@@ -312,30 +397,27 @@ def _build(
         {name: name for name in ("item_id", "seq", "changed_at", "from_status", "to_status")},
         source=source,
     )
-    transitions = _staged(
-        connection,
-        StatusTransition,
-        f"SELECT {transitions_sql} FROM ("
+    connection.execute(
+        f"CREATE OR REPLACE TEMP VIEW {_TRANSITIONS} AS SELECT {transitions_sql} FROM ("
         f"SELECT c.item_id, row_number() OVER {history} - 1 + CAST(i.shift AS BIGINT) AS seq, c.changed_at, "
-        f"{stated} AS from_status, c.to_status, i.first_ord FROM kept AS c JOIN items AS i USING (item_id) "
-        "UNION ALL SELECT item_id, 0, created_at, NULL, first_from, first_ord FROM items WHERE shift"
-        ") ORDER BY first_ord, seq",
-        folder,
+        f"{stated} AS from_status, c.to_status, i.first_ord FROM {_KEPT} AS c JOIN {_ITEMS} AS i USING (item_id) "
+        f"UNION ALL SELECT item_id, 0, created_at, NULL, first_from, first_ord FROM {_ITEMS} WHERE shift"
+        ") ORDER BY first_ord, seq"
     )
-    return items, transitions
+    return {WorkItem: _WORK_ITEMS, StatusTransition: _TRANSITIONS}
 
 
 def _staged(
     connection: duckdb.DuckDBPyConnection,
     record_class: type[R],
-    query: str,
+    table: str,
     folder: tempfile.TemporaryDirectory[str],
 ) -> RecordTable[R]:
-    """The rows of `query` (`record_class`'s columns), written in their order to a Parquet file in
-    `folder`, as the records the store reads from it."""
+    """The rows of the table `table` (`record_class`'s columns), written in their order to a Parquet file
+    in `folder`, as the records the store reads from it."""
     path = Path(folder.name) / f"{record_class.spec.table}.parquet"
     (rows,) = connection.execute(
-        f"COPY ({query}) TO {sql_literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
+        f"COPY (SELECT * FROM {table}) TO {sql_literal(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
     ).fetchone()  # type: ignore[misc]
     return RecordTable.staged(record_class, path, rows=rows, owner=folder)
 
@@ -343,7 +425,7 @@ def _staged(
 def _check_statuses(connection: duckdb.DuckDBPyConnection, config: Config, source: str) -> None:
     """Declined when a status of any change is in no stage of its item's workflow (strict_statuses)."""
     pairs = connection.execute(
-        "SELECT DISTINCT i.project, s.status FROM kept AS c JOIN item_rows AS i USING (item_id), "
+        f"SELECT DISTINCT i.project, s.status FROM {_KEPT} AS c JOIN {_ITEM_ROWS} AS i USING (item_id), "
         "unnest([c.to_status, c.from_status]) AS s(status) WHERE s.status <> ''"
     ).fetchall()
     known: dict[str, set[str]] = {}

@@ -15,10 +15,10 @@ from typing import Any
 from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
-from orgflow.sources import ProgressCallback
+from orgflow.sources import ProgressCallback, require_records
 from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions, row_instant
 from orgflow.sources.files import clip, collector_paused, expand_paths, quote
-from orgflow.sources.transitions_columns import Layout, load_columns
+from orgflow.sources.transitions_columns import Layout, load_columns, staged_records
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".csv", ".csv.gz")
@@ -76,51 +76,97 @@ def load(
         InputError: a missing column, an empty item_id or to_status, a bad timestamp, or (strict) an
             unmapped status.
     """
-    source = str(options.get("source") or "csv")
-    column_map = column_pairs(options.get("map"), option="map")
-    where = column_pairs(options.get("where"), option="where")
-    strict = bool(options.get("strict_statuses", False))
-    project_option = options.get("project")
-    files = expand_paths(paths, suffixes=SUFFIXES)
-    batch = ImportBatch(source=source, kind="transitions", origin=", ".join(str(path) for path in paths))
-
-    def layout_of(path: Path, header: list[str]) -> Layout:
-        project = str(project_option) if project_option else _file_stem(path)
-        index, filters = _layout(str(path), header, column_map=column_map, where=where)
-        return Layout(index, filters, project)
-
-    reported = 0
-
-    def progress(done: int, total: int | None, name: str) -> None:
-        nonlocal reported
-        reported = done
-        if on_progress is not None:
-            on_progress(done, total, name)
-
+    reading = _Reading(paths, config=config, options=options, on_progress=on_progress)
     with collector_paused():
-        columns = load_columns(
-            files,
-            layout_of=layout_of,
-            instant_of=_cell_instant,
-            source=source,
-            config=config,
-            strict=strict,
-            on_progress=progress,
-        )
-    if columns is not None:
-        batch.records[WorkItem], batch.records[StatusTransition] = columns  # type: ignore[assignment]
-        return batch
-    # The row-by-row reader: the definition, for every input the column-wise one declines (it then
-    # imports the rows or raises the error). Files already reported are not reported again.
-    with collector_paused():
-        changes_by_item: dict[str, list[_Change]] = {}
-        for done, path in enumerate(files, start=1):
-            project = str(project_option) if project_option else _file_stem(path)
-            _read_file(path, column_map=column_map, where=where, project=project, into=changes_by_item)
-            if on_progress is not None and done > reported:
-                on_progress(done, len(files), path.name)
-        _add_records(batch, changes_by_item, config=config, strict=strict)
+        columns = load_columns(reading.files, **reading.columnwise())
+    if columns is None:
+        return reading.row_by_row()
+    batch = reading.new_batch()
+    batch.records[WorkItem], batch.records[StatusTransition] = columns  # type: ignore[assignment]
     return batch
+
+
+def stage(
+    paths: list[Path],
+    *,
+    config: Config,
+    options: dict[str, Any],
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """`load`, with the column-wise reading declared for the store to run in its own connection
+    (`ImportBatch.staged`): the same records or the same error, when the batch is written. The options'
+    own errors are raised here, as `load` raises them."""
+    reading = _Reading(paths, config=config, options=options, on_progress=on_progress)
+    batch = reading.new_batch()
+    batch.staged = staged_records(
+        reading.files, fallback=lambda: require_records(reading.row_by_row(), paths), **reading.columnwise()
+    )
+    return batch
+
+
+class _Reading:
+    """One import's settings read from its options, and the reading of its files row by row."""
+
+    def __init__(
+        self, paths: list[Path], *, config: Config, options: dict[str, Any], on_progress: ProgressCallback | None
+    ) -> None:
+        self.paths = paths
+        self.config = config
+        self.source = str(options.get("source") or "csv")
+        self.column_map = column_pairs(options.get("map"), option="map")
+        self.where = column_pairs(options.get("where"), option="where")
+        self.strict = bool(options.get("strict_statuses", False))
+        self.project_option = options.get("project")
+        self.files = expand_paths(paths, suffixes=SUFFIXES)
+        self.on_progress = on_progress
+        self.reported = 0
+        """Files the column-wise reader has reported (the row-by-row one does not report them again)."""
+
+    def new_batch(self) -> ImportBatch:
+        return ImportBatch(source=self.source, kind="transitions", origin=", ".join(str(path) for path in self.paths))
+
+    def project_of(self, path: Path) -> str:
+        return str(self.project_option) if self.project_option else _file_stem(path)
+
+    def columnwise(self) -> dict[str, Any]:
+        """The column-wise reader's settings (`orgflow.sources.transitions_columns`), but the files."""
+
+        def layout_of(path: Path, header: list[str]) -> Layout:
+            index, filters = _layout(str(path), header, column_map=self.column_map, where=self.where)
+            return Layout(index, filters, self.project_of(path))
+
+        def progress(done: int, total: int | None, name: str) -> None:
+            self.reported = done
+            if self.on_progress is not None:
+                self.on_progress(done, total, name)
+
+        return {
+            "layout_of": layout_of,
+            "instant_of": _cell_instant,
+            "source": self.source,
+            "config": self.config,
+            "strict": self.strict,
+            "on_progress": progress,
+        }
+
+    def row_by_row(self) -> ImportBatch:
+        """The row-by-row reader: the definition, for every input the column-wise one declines (it then
+        imports the rows or raises the error)."""
+        batch = self.new_batch()
+        with collector_paused():
+            changes_by_item: dict[str, list[_Change]] = {}
+            for done, path in enumerate(self.files, start=1):
+                _read_file(
+                    path,
+                    column_map=self.column_map,
+                    where=self.where,
+                    project=self.project_of(path),
+                    into=changes_by_item,
+                )
+                if self.on_progress is not None and done > self.reported:
+                    self.on_progress(done, len(self.files), path.name)
+            _add_records(batch, changes_by_item, config=self.config, strict=self.strict)
+        return batch
 
 
 def _add_records(

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
@@ -26,6 +26,17 @@ if TYPE_CHECKING:
 
     from orgflow.model import Record
     from orgflow.store.batch import ImportBatch, ImportCounts
+
+
+def _schema_is_current(connection: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the store records this orgflow's schema version: one read of its metadata table (a new
+    file has none), where `current_version` first looks the table up in the information schema, which
+    costs DuckDB some 15 ms of every process's start."""
+    try:
+        row = connection.execute("SELECT value FROM orgflow_meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        return False
+    return row is not None and row[0] == str(SCHEMA_VERSION)
 
 
 @cache
@@ -92,16 +103,22 @@ class Store:
             if not path.exists() and not create:
                 raise FileNotFoundError(path)
         database = ":memory:" if path is None else str(path)
-        if read_only:  # a reader fetches Arrow: loaded before DuckDB's threads start, 0.07 s less per process
-            import pyarrow  # noqa: F401
+        if read_only:
+            from orgflow.query.compiled_sql import plain_rows_wanted
+
+            if not plain_rows_wanted():
+                # A reader fetches Arrow: loaded before DuckDB's threads start, 0.07 s less per process (a
+                # command that reads plain rows, `orgflow.query.compiled_sql.plain_rows`, may need none).
+                import pyarrow  # noqa: F401
         connection = connect_waiting(database, read_only=read_only, wait_seconds=wait_seconds, on_wait=on_wait)
-        if read_only and current_version(connection) < SCHEMA_VERSION:
+        current = _schema_is_current(connection)
+        if read_only and not current and current_version(connection) < SCHEMA_VERSION:
             # A store written by an older orgflow: migrate it once (a brief write open), then read.
             connection.close()
             cls.open(path, wait_seconds=wait_seconds, on_wait=on_wait).close()
             connection = connect_waiting(database, read_only=True, wait_seconds=wait_seconds, on_wait=on_wait)
         connection.execute("SET TimeZone = 'UTC'")
-        if not read_only:
+        if not read_only and not current:
             migrate(connection)
         return cls(connection, path, read_only=read_only)
 
@@ -136,36 +153,80 @@ class Store:
         workspace rebuilds its stored flow facts there). A failure of either rolls the whole batch
         back, leaving the store as it was.
 
-        Each class's records reach DuckDB as a Parquet file (`_stage`), read through a temporary view:
-        DuckDB reads Parquet natively (scanning the file each time costs less than copying it into a
-        table once), where handing it an Arrow table from Python makes its client import pandas
-        (about 0.4 s a process).
+        Records the batch declares as SQL (`ImportBatch.staged`) are built first, in this connection's
+        temporary tables (the workspace file is not touched; when the source declines, its fallback
+        reads them or raises the input's error). Each class's records handed over as rows reach DuckDB
+        as JSON it reads into a temporary table of this connection (`_stage`), read through a temporary
+        view: handing it an Arrow table from Python makes its client import pandas (about 0.4 s a
+        process). A source's Parquet file is read as it is.
         """
+        from orgflow.store.batch import StagingDeclined
+
+        declared = batch.staged
+        try:
+            records: dict[type[Record], list[Record]] = dict(batch.records)
+            warnings = list(batch.warnings)
+            relations: dict[type[Record], str] = {}
+            if declared is not None:
+                try:
+                    relations = declared.build(self.connection)
+                except StagingDeclined:
+                    _drop_temporary(self.connection, declared.temporary)
+                    fallback = declared.fallback()
+                    records.update(fallback.records)
+                    warnings.extend(fallback.warnings)
+            return self._write(batch, records, relations, warnings, before_commit)
+        finally:
+            if declared is not None:
+                _drop_temporary(self.connection, declared.temporary)
+
+    def _write(
+        self,
+        batch: ImportBatch,
+        records: dict[type[Record], list[Record]],
+        relations: dict[type[Record], str],
+        warnings: list[str],
+        before_commit: Callable[[], object] | None,
+    ) -> ImportCounts:
+        """`write` of `records` (rows) and `relations` (temporary tables already built), in one transaction."""
         from orgflow.model import TABLES
         from orgflow.store.batch import ImportCounts, to_utc_naive
 
         connection = self.connection
         started_at = datetime.now(UTC)
         counts: dict[str, tuple[int, int, int]] = {}
+        materialised: set[type[Record]] = set()
         with tempfile.TemporaryDirectory(prefix="orgflow-batch-") as folder:
-            staged = {
-                record_class: _stage(record_class, records, Path(folder))
-                for record_class, records in batch.records.items()
-                if records
-            }
+            # What each class's batch view reads: a staged Parquet file, rows made a table, or a relation
+            # the source built.
+            with _one_thread(connection):
+                staged = {
+                    record_class: _stage(connection, record_class, rows, Path(folder))
+                    for record_class, rows in records.items()
+                    if rows
+                }
+            for record_class, relation in relations.items():
+                _check_relation(connection, record_class, relation)
+                staged[record_class] = relation
+            views = _temporary_views(connection) if relations else set()
             connection.execute("BEGIN TRANSACTION")
             try:
                 # A table with no rows has none to compare or delete (a first import's every table): its
-                # statements are skipped, each a pass over the batch.
+                # statements are skipped, each a pass over the batch, and its rows are counted as they
+                # are inserted. A source's view is evaluated once: by that insert, else into a table.
                 empty = _empty_tables(connection, [cls.spec.table for cls in TABLES])
-                for record_class, path in staged.items():
+                for record_class, relation in staged.items():
+                    kind = "VIEW"
+                    if relation in views and record_class.spec.table not in empty:
+                        kind = "TABLE"
+                        materialised.add(record_class)
                     connection.execute(
-                        f"CREATE OR REPLACE TEMP VIEW {_batch_table(record_class)} AS "
-                        f"SELECT * FROM read_parquet({_quoted(str(path))})"
+                        f"CREATE OR REPLACE TEMP {kind} {_batch_table(record_class)} AS SELECT * FROM {relation}"
                     )
-                    counts[record_class.spec.table] = _count_changes(
-                        connection, record_class, empty=record_class.spec.table in empty
-                    )
+                    if record_class.spec.table not in empty:
+                        counts[record_class.spec.table] = _count_changes(connection, record_class)
+                    else:
+                        counts[record_class.spec.table] = (0, 0, 0)  # counted by the insert below
                 for child_class in TABLES:
                     parent_class = _class_by_table().get(child_class.spec.parent_table or "")
                     if parent_class is None or parent_class not in staged or child_class.spec.table in empty:
@@ -182,8 +243,10 @@ class Store:
                     matches = " AND ".join(f"{spec.table}.{key} = {rows}.{key}" for key in spec.key)
                     if spec.table not in empty:
                         connection.execute(f"DELETE FROM {spec.table} USING {rows} WHERE {matches}")
-                    connection.execute(f"INSERT INTO {spec.table} SELECT * FROM {rows}")
-                result = ImportCounts(counts, tuple(batch.warnings))
+                    (inserted,) = connection.execute(f"INSERT INTO {spec.table} SELECT * FROM {rows}").fetchone()  # type: ignore[misc]
+                    if spec.table in empty:
+                        counts[spec.table] = (inserted, 0, 0)
+                result = ImportCounts(counts, tuple(warnings))
                 # Literal values: binding parameters would make DuckDB's client import pandas.
                 logged = [
                     _quoted(batch.source),
@@ -206,7 +269,9 @@ class Store:
                 raise
             finally:
                 for record_class in staged:
-                    connection.execute(f"DROP VIEW IF EXISTS {_batch_table(record_class)}")
+                    kind = "TABLE" if record_class in materialised else "VIEW"
+                    connection.execute(f"DROP {kind} IF EXISTS {_batch_table(record_class)}")
+                _drop_temporary(connection, tuple(_rows_table(record_class) for record_class in records))
         return result
 
     def table_counts(self) -> dict[str, int]:
@@ -252,25 +317,71 @@ def _quoted(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _stage(record_class: type[Record], records: list[Record], folder: Path) -> Path:
-    """The records as a Parquet file of the class's columns in the store's types: the one a source
-    staged (`orgflow.model.table.RecordTable.staged`), else one written into `folder` (`staging`)."""
-    from orgflow.store.staging import latest_rows, stage_rows
+@contextmanager
+def _one_thread(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's work on one thread while the block runs (the JSON rows of a batch: a second thread of
+    the two cores cost more CPU than it saved in time), its setting restored after."""
+    (threads,) = connection.execute("SELECT current_setting('threads')").fetchone()  # type: ignore[misc]
+    connection.execute("SET threads = 1")
+    try:
+        yield
+    finally:
+        connection.execute(f"SET threads = {int(threads)}")
+
+
+def _temporary_views(connection: duckdb.DuckDBPyConnection) -> set[str]:
+    """The names of the connection's temporary views."""
+    return {
+        str(name) for (name,) in connection.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()
+    }
+
+
+def _drop_temporary(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
+    """Drop the temporary tables and views `names` (those that exist)."""
+    views = _temporary_views(connection)
+    for name in names:
+        connection.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS temp.{name}")
+
+
+def _check_relation(connection: duckdb.DuckDBPyConnection, record_class: type[Record], relation: str) -> None:
+    """Raise ValueError unless the relation a source built has `record_class`'s columns, in order, in the
+    store's types."""
+    described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
+    found = {str(row[0]): str(row[1]) for row in described}
+    expected = column_types(record_class)
+    if list(found.items()) != list(expected.items()):
+        raise ValueError(f"{relation}: columns {found} are not those of {record_class.spec.table}: {expected}")
+
+
+def _rows_table(record_class: type[Record]) -> str:
+    """The temporary table of a batch's records of `record_class` handed over as rows (`_stage`)."""
+    return f"_rows_{record_class.spec.table}"
+
+
+def _stage(
+    connection: duckdb.DuckDBPyConnection, record_class: type[Record], records: list[Record], folder: Path
+) -> str:
+    """What to read the records from, as the class's columns in the store's types: the Parquet file a
+    source staged (`orgflow.model.table.RecordTable.staged`), else the records' rows made a temporary
+    table of this connection from JSON (`staging.rows_relation`; a Parquet file in `folder` for values
+    JSON would not carry exactly)."""
+    from orgflow.store.staging import latest_rows, rows_relation
 
     staged = getattr(records, "parquet_path", None)
     if staged is not None:
-        return Path(staged)
-    path = folder / f"{record_class.spec.table}.parquet"
-    prepared = getattr(records, "arrow_table", None)
-    if prepared is not None:
-        import pyarrow.parquet as pq
+        return f"read_parquet({_quoted(str(staged))})"
+    rows = getattr(records, "rows", None)
+    if rows is None:
+        prepared = getattr(records, "arrow_table", None)
+        if prepared is not None:
+            import pyarrow.parquet as pq
 
-        pq.write_table(prepared, path, compression="none")
-        return path
-    names = list(column_types(record_class))
-    rows = [operator.attrgetter(*names)(record) for record in records]
-    stage_rows(record_class, latest_rows(record_class, rows), path)
-    return path
+            path = folder / f"{record_class.spec.table}.parquet"
+            pq.write_table(prepared, path, compression="none")
+            return f"read_parquet({_quoted(str(path))})"
+        names = list(column_types(record_class))
+        rows = latest_rows(record_class, [operator.attrgetter(*names)(record) for record in records])
+    return rows_relation(connection, record_class, rows, table=_rows_table(record_class), folder=folder)
 
 
 def _empty_tables(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
@@ -306,14 +417,23 @@ def _to_arrow(record_class: type[Record], records: list[Record]) -> pa.Table:
     Later records win over earlier ones with the same key (a source listing an item twice). Records
     built column-wise (`orgflow.model.table.RecordTable`) are already such a table, and are used as is.
     """
+    values = getattr(records, "rows", None)
+    if values is not None:
+        return rows_table(record_class, list(values))
     prepared = getattr(records, "arrow_table", None)
     if prepared is not None:
         return prepared
+    names = list(column_types(record_class))
+    return rows_table(record_class, [operator.attrgetter(*names)(record) for record in records])
+
+
+def rows_table(record_class: type[Record], rows: list[tuple[Any, ...]]) -> pa.Table:
+    """Rows (the values of `record_class`'s columns in order, as records hold them) as an Arrow table with
+    the store's column types; instants become naive UTC; of rows with the same key, the last is kept."""
     import pyarrow as pa
 
     columns = column_types(record_class)
     names = list(columns)
-    rows = [operator.attrgetter(*names)(record) for record in records]
     key_positions = [names.index(name) for name in record_class.spec.key]
     latest: dict[tuple[object, ...], int] = {}
     for index, row in enumerate(rows):

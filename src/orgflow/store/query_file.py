@@ -107,7 +107,8 @@ def _encoded(query: CompiledQuery) -> dict[str, Any]:
         schema = query.encoded_schema
     else:
         schema = base64.b64encode(query.schema.serialize().to_pybytes()).decode("ascii")
-    return {"fragments": list(query.fragments), "labels": list(query.labels), "schema": schema}
+    plain = None if query.plain is None else [list(column) for column in query.plain]
+    return {"fragments": list(query.fragments), "labels": list(query.labels), "schema": schema, "plain": plain}
 
 
 class _KeptQuery(CompiledQuery):
@@ -115,10 +116,17 @@ class _KeptQuery(CompiledQuery):
     of a fresh process), which a process that only runs the SQL (an import writing the stored facts)
     never needs."""
 
-    def __init__(self, fragments: tuple[str, ...], labels: tuple[str, ...], encoded_schema: str) -> None:
+    def __init__(
+        self,
+        fragments: tuple[str, ...],
+        labels: tuple[str, ...],
+        encoded_schema: str,
+        plain: tuple[tuple[str, str], ...] | None = None,
+    ) -> None:
         object.__setattr__(self, "fragments", fragments)
         object.__setattr__(self, "labels", labels)
         object.__setattr__(self, "encoded_schema", encoded_schema)
+        object.__setattr__(self, "plain", plain)
 
     @property
     def schema(self) -> pa.Schema:  # type: ignore[override]
@@ -152,7 +160,20 @@ def _decoded(entry: dict[str, Any]) -> CompiledQuery:
     length = int.from_bytes(message[4:8], "little")
     if message[:4] != b"\xff\xff\xff\xff" or len(message) < 8 + length or length % 8:
         raise ValueError("not an Arrow schema")
-    return _KeptQuery(fragments, labels, schema)
+    return _KeptQuery(fragments, labels, schema, _plain(entry.get("plain")))
+
+
+def _plain(entry: Any) -> tuple[tuple[str, str], ...] | None:
+    """A kept query's `plain` signature (`CompiledQuery.plain`); None for an entry without one, or of
+    another shape (its rows are then read as Arrow)."""
+    if not isinstance(entry, list):
+        return None
+    columns = tuple(tuple(column) for column in entry if isinstance(column, list))
+    if len(columns) != len(entry) or not all(
+        len(column) == 2 and all(isinstance(part, str) for part in column) for column in columns
+    ):
+        return None
+    return columns  # type: ignore[return-value]
 
 
 class _QueryDocument:

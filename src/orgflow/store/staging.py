@@ -1,12 +1,13 @@
-"""Records handed to DuckDB as a Parquet file of their table's columns, in the store's types.
+"""Records handed to DuckDB as rows of their table's columns, in the store's types.
 
-`Store.write` reads each table of a batch from such a file (DuckDB reads Parquet natively), and an
-importer that builds its rows itself may stage them beforehand (`orgflow.model.table.RecordTable.staged`).
-Rows of Python values are written as JSON (orjson) and turned into Parquet by DuckDB: converting
-Python values to Arrow makes pyarrow import pandas (about 0.4 s a process), and DuckDB's client does
-the same for any Arrow table handed to it from Python.
+`Store.write` makes the rows of Python values of a batch a temporary table of its own connection
+(`rows_relation`); an importer that builds its rows itself may stage them as a Parquet file beforehand
+(`stage_rows`, `orgflow.model.table.RecordTable.staged`). The rows are written as JSON (orjson) and read
+by DuckDB's JSON reader, each value as its column's type: converting Python values to Arrow makes
+pyarrow import pandas (about 0.4 s a process), and DuckDB's client does the same for any Arrow table
+handed to it from Python.
 
-Each value reaches the Parquet file exactly: text and lists of text as JSON strings, integers and
+Each value reaches DuckDB exactly: text and lists of text as JSON strings, integers and
 booleans as JSON numbers and literals, a float as its shortest round-trip repr (DuckDB reads it back to
 the same double), an instant as its whole microseconds since 1970 UTC, a date as ISO 8601. What JSON
 cannot carry exactly (a float that is not finite, an integer beyond 64 bits, a string with a lone
@@ -58,18 +59,79 @@ def stage_rows(record_class: type[Record], rows: Sequence[tuple[Any, ...]], path
         ValueError: a naive datetime (records carry aware UTC instants).
     """
     types = column_types(record_class)
+    data = _json_rows(types, rows)
+    if data is None or not _copied(types, data, path):
+        _stage_with_arrow(record_class, rows, path)
+
+
+def rows_relation(
+    connection: duckdb.DuckDBPyConnection,
+    record_class: type[Record],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    table: str,
+    folder: Path,
+) -> str:
+    """`rows` (as `stage_rows` takes them) made readable in `connection`, in the store's types and in
+    their order; returns what to read them from: the temporary table `table` (replaced if it exists),
+    made there from the JSON rows, else (values JSON would not carry exactly) a Parquet file in `folder`
+    written through Arrow.
+
+    Raises:
+        ValueError: a naive datetime (records carry aware UTC instants).
+    """
+    types = column_types(record_class)
+    data = _json_rows(types, rows)
+    if data is not None:
+        text = folder / f"{record_class.spec.table}.json"
+        text.write_bytes(data)
+        try:
+            connection.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_json_select(types, text)}")
+            return table
+        except duckdb.Error:
+            pass  # a value DuckDB would not cast to its column's type: Arrow decides
+        finally:
+            text.unlink()
+    path = folder / f"{record_class.spec.table}.parquet"
+    _stage_with_arrow(record_class, rows, path)
+    return f"read_parquet({_quoted(str(path))})"
+
+
+def _json_rows(types: dict[str, str], rows: Sequence[tuple[Any, ...]]) -> bytes | None:
+    """`rows` as a JSON array of objects (a row's columns by name), or None when JSON would not carry a
+    value exactly.
+
+    Raises:
+        ValueError: a naive datetime.
+    """
+    names = list(types)
     try:
         if "DOUBLE" in types.values():
             _check_floats(types, rows)
-        data = orjson.dumps(rows, default=_json_value, option=orjson.OPT_PASSTHROUGH_DATETIME)
+        return orjson.dumps(
+            [dict(zip(names, row, strict=True)) for row in rows],
+            default=_json_value,
+            option=orjson.OPT_PASSTHROUGH_DATETIME,
+        )
     except _NotJson:
-        data = None
+        return None
     except TypeError as error:  # orjson's JSONEncodeError: `_json_value`'s error is its cause
         if isinstance(error.__cause__, ValueError):
             raise error.__cause__ from None
-        data = None
-    if data is None or not _copied(types, data, path):
-        _stage_with_arrow(record_class, rows, path)
+        return None
+
+
+def _json_select(types: dict[str, str], text: Path) -> str:
+    """SQL: the rows of the JSON file `text` (`_json_rows`) as the columns `types`, in order. DuckDB's
+    reader parses each value as its column's type (an instant as its BIGINT microseconds, then made a
+    timestamp): a value it cannot read so is an error."""
+    read = ", ".join(
+        f"{_quoted(name)}: {_quoted('BIGINT' if kind == 'TIMESTAMP' else kind)}" for name, kind in types.items()
+    )
+    columns = ", ".join(
+        f'make_timestamp("{name}") AS "{name}"' if kind == "TIMESTAMP" else f'"{name}"' for name, kind in types.items()
+    )
+    return f"SELECT {columns} FROM read_json({_quoted(str(text))}, format = 'array', columns = {{{read}}})"
 
 
 def _copied(types: dict[str, str], data: bytes, path: Path) -> bool:
@@ -77,12 +139,10 @@ def _copied(types: dict[str, str], data: bytes, path: Path) -> bool:
     not cast to its column's type, which Arrow then decides)."""
     text = path.with_suffix(".json")
     text.write_bytes(data)
-    columns = ", ".join(f"{_cast(position, kind)} AS {name}" for position, (name, kind) in enumerate(types.items()))
     try:
         with _database().cursor() as connection:
             connection.execute(
-                f"COPY (SELECT {columns} FROM read_json({_quoted(str(text))}, format = 'array', records = false, "
-                f"columns = {{'j': 'JSON'}})) TO {_quoted(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
+                f"COPY ({_json_select(types, text)}) TO {_quoted(str(path))} (FORMAT parquet, COMPRESSION uncompressed)"
             )
     except duckdb.Error:
         return False
@@ -100,18 +160,6 @@ def _database() -> duckdb.DuckDBPyConnection:
         if _DATABASE is None:
             _DATABASE = duckdb.connect(config={"threads": 1})
         return _DATABASE
-
-
-def _cast(position: int, kind: str) -> str:
-    """SQL: the JSON row ``j``'s value at `position` as a value of the store's type `kind`."""
-    if kind == "VARCHAR[]":
-        return f"CAST(j->{position} AS VARCHAR[])"
-    value = f"(j->>{position})"
-    if kind == "VARCHAR":
-        return value
-    if kind == "TIMESTAMP":
-        return f"make_timestamp(CAST({value} AS BIGINT))"
-    return f"CAST({value} AS {kind})"
 
 
 def _json_value(value: object) -> object:

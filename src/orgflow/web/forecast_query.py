@@ -20,6 +20,7 @@ from fastapi import Depends, Query
 from orgflow.errors import InputError
 from orgflow.flow.browse import org_tree
 from orgflow.forecast.defaults import (
+    API_SEED,
     DEFAULT_TRIALS,
     DEFAULT_WINDOW_DAYS,
     MAX_ITEMS,
@@ -34,7 +35,7 @@ from orgflow.views.hub import MetricsHub
 from orgflow.web.dependencies import HubDep
 
 DEFAULT_ITEMS = 50
-DEFAULT_SEED = 1
+DEFAULT_SEED = API_SEED
 MAX_PLAN_TRIALS = 20_000
 """A plan's trials run every team over the whole plan: fewer keep a page under a minute on a laptop."""
 

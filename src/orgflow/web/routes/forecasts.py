@@ -6,10 +6,13 @@ are a 422, other bad values a 400) and call the same function (`orgflow.web.fore
 `orgflow.web.plan_views`); a history too short to forecast from is shown on the page as its verdict
 and answered 400 by the API.
 
-The forecasts with a command also have the routes their declarations generate
+The forecasts with a command have the routes their declarations generate
 (`orgflow.web.routes.generated`): ``/api/forecast/when``, ``/api/forecast/how-many`` and
 ``/api/forecast/backtest``, taking the command's options (team, group, type, now, since and until for
-a backtest, and its own) and answering what the command prints with ``--format json``.
+a backtest, and its own) and answering what the command prints with ``--format json``; without
+``seed`` they use `API_SEED` (1, as the pages), so a route answers the same on every call, and its
+params say the seed. These are the figures' routes in the schema; ``/api/forecasts/when`` and
+``/api/forecasts/how-many`` (the page's twins) are deprecated aliases kept out of it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from fastapi.responses import HTMLResponse
 
 from orgflow import registry
 from orgflow.charts import plain
+from orgflow.forecast.defaults import API_SEED
 from orgflow.query.window import Cut
 from orgflow.views.context import Context
 from orgflow.views.hub import MetricsHub
@@ -73,18 +77,20 @@ def forecasts_page(request: Request, hub: HubDep, query: ForecastQueryDep) -> HT
     return page(request, "forecasts.html", context, view=view, default_days=DEFAULT_HOW_MANY_DAYS)
 
 
-@router.get("/api/forecasts/when", tags=["forecasts"])
+# Deprecated aliases, out of the schema: the page's JSON twins, kept for existing clients and the page's
+# "As JSON" links. The figures' routes are the generated /api/forecast/when and /api/forecast/how-many.
+@router.get("/api/forecasts/when", tags=["forecasts"], include_in_schema=False, deprecated=True)
 def forecast_when_data(hub: HubDep, query: ForecastQueryDep) -> dict[str, Any]:
-    """When will `items` items be done: rows `confidence` (%), `days` (day 1 = today) and `date`, read
-    upward, plus `probability` of finishing by `by`. The history (items finished per day over the last
-    `window` days) and its data-sufficiency verdict come along; too little history is a 400."""
+    """Deprecated alias of ``/api/forecast/when`` (the forecasts page's JSON, with its history and verdict):
+    rows `confidence` (%), `days` (day 1 = today) and `date`, read upward, plus `probability` of
+    finishing by `by`; too little history is a 400."""
     return _forecast_body(forecast_view(hub, query), "when")
 
 
-@router.get("/api/forecasts/how-many", tags=["forecasts"])
+@router.get("/api/forecasts/how-many", tags=["forecasts"], include_in_schema=False, deprecated=True)
 def forecast_how_many_data(hub: HubDep, query: ForecastQueryDep) -> dict[str, Any]:
-    """How many items by `by` (inclusive, from today; default the next 90 days): rows `confidence` (%)
-    and `items`, read downward (85 %: at least that many in 85 % of trials)."""
+    """Deprecated alias of ``/api/forecast/how-many`` (the forecasts page's JSON): rows `confidence` (%)
+    and `items`, read downward, by `by` (inclusive, from today; default the next 90 days)."""
     return _forecast_body(forecast_view(hub, query), "how-many")
 
 
@@ -169,5 +175,6 @@ generated.register(
     registry.figures("forecast"),
     generated.from_blocks(BLOCKS),
     generated.computed(BLOCKS),
+    defaults={"seed": API_SEED},
     tags=["forecasts"],
 )

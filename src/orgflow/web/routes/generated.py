@@ -14,15 +14,17 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args, get_origin
 
 import orjson
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
+from pydantic import Field
 
 from orgflow.flow.result import MetricResult
 from orgflow.query.window import parse_day, parse_instant
@@ -62,38 +64,66 @@ def query_parameter(name: str, description: str, *, alias: str | None = None) ->
     return inspect.Parameter(name, _KEYWORD, default=None, annotation=annotation)
 
 
-def own_parameters(figure: Figure) -> list[inspect.Parameter]:
+def own_parameters(figure: Figure, defaults: Mapping[str, Any] | None = None) -> list[inspect.Parameter]:
     """The figure's own options as query parameters of the same names, with their help and bounds
     (``ge=``, ``le=``: the command's ``min=`` and ``max=``); one without a default (a command's argument)
-    is required."""
+    is required. `defaults`: a route's own default of an option, where it differs from the command's
+    (a forecast's seed: the command draws one, a route answers the same on every call)."""
     found = []
+    defaults = defaults or {}
     for name, (kind, declared) in figure.user_options().items():
         limits = bounds(declared)
-        query = Query(description=declared.metadata["help"], ge=limits.get("min"), le=limits.get("max"))
-        annotation = Annotated[kind, query]
+        low, high = limits.get("min"), limits.get("max")
+        if _is_list(kind):
+            # A repeated option: each value is checked (a 422 naming it), not the list.
+            item = Annotated[int, Field(ge=low, le=high)]
+            annotation = Annotated[list[item] | None, Query(description=declared.metadata["help"])]  # type: ignore[valid-type]
+        else:
+            annotation = Annotated[kind, Query(description=declared.metadata["help"], ge=low, le=high)]
         default = inspect.Parameter.empty if declared.default is dataclasses.MISSING else declared.default
+        default = defaults.get(name, default)
         found.append(inspect.Parameter(name, _KEYWORD, default=default, annotation=annotation))
     return found
 
 
+def _is_list(kind: Any) -> bool:
+    """Whether an option's type is a list of integers (``list[int]``, optional or not)."""
+    kinds = get_args(kind) if isinstance(kind, types.UnionType) else (kind,)
+    return any(get_origin(part) is list and get_args(part) == (int,) for part in kinds)
+
+
 def register(
-    router: APIRouter, figures: Iterable[Figure], parameters: Parameters, answer: Answer, **route: Any
+    router: APIRouter,
+    figures: Iterable[Figure],
+    parameters: Parameters,
+    answer: Answer,
+    *,
+    defaults: Mapping[str, Any] | None = None,
+    **route: Any,
 ) -> None:
     """Add ``GET Figure.route`` to `router` for each of `figures` that has a command and a generated route
-    (`Figure.generated_route`), in order (`route`: more of FastAPI's route arguments, such as ``tags``
-    and ``responses``)."""
+    (`Figure.generated_route`), in order (`defaults`: the routes' own defaults of options, by name, see
+    `own_parameters`; `route`: more of FastAPI's route arguments, such as ``tags`` and ``responses``)."""
     for figure in figures:
         if figure.command and figure.generated_route:
-            _route(router, figure, parameters, answer, route)
+            _route(router, figure, parameters, answer, route, defaults)
 
 
-def _route(router: APIRouter, figure: Figure, parameters: Parameters, answer: Answer, extra: dict[str, Any]) -> None:
+def _route(
+    router: APIRouter,
+    figure: Figure,
+    parameters: Parameters,
+    answer: Answer,
+    extra: dict[str, Any],
+    defaults: Mapping[str, Any] | None = None,
+) -> None:
     hub = inspect.Parameter("hub", _KEYWORD, annotation=HubDep)
 
     def route(hub: MetricsHub, **values: Any) -> Response:
         return answer(figure, hub, values)
 
-    route.__signature__ = inspect.Signature([hub, *parameters(figure), *own_parameters(figure)])  # type: ignore[attr-defined]
+    own = own_parameters(figure, defaults)
+    route.__signature__ = inspect.Signature([hub, *parameters(figure), *own])  # type: ignore[attr-defined]
     route.__name__ = figure.method
     command = f"orgflow {figure.command_group} {figure.command_name}"
     route.__doc__ = f"{figure.help.split('Example:')[0].strip()} Like `{command}`."

@@ -196,7 +196,9 @@ def dependencies_page(
     )
 
 
-@router.get("/api/dependencies", tags=["organization"])
+# A deprecated alias, out of the schema: the page's JSON twin, kept for existing clients and the page's
+# "as JSON" link. The graph's route is the generated /api/deps/graph.
+@router.get("/api/dependencies", tags=["organization"], include_in_schema=False, deprecated=True)
 def dependencies_data(
     hub: HubDep,
     date: DateParam = None,
@@ -205,9 +207,10 @@ def dependencies_data(
     group: GroupParam = None,
     min_weight: WeightParam = None,
 ) -> dict[str, Any]:
-    """The cross-team dependency graph: nodes (teams with in/out degree and the flow time lost to and by
-    them) and edges (source depends on target; kind declared, coupling or blocking; weight, pairs,
-    max_degree, items, lost_days, evidence), after the filters."""
+    """Deprecated alias of ``/api/deps/graph`` (the dependencies page's JSON, with its filters): nodes
+    (teams with in/out degree and the flow time lost to and by them) and edges (source depends on
+    target; kind declared, coupling or blocking; weight, pairs, max_degree, items, lost_days,
+    evidence), after the filters."""
     return _dependency_body(_dependencies(hub, date, now, kind, group, min_weight))
 
 

@@ -1,0 +1,96 @@
+"""When cycle time is unknown: the rule every figure built on cycle time applies, and its reasons.
+
+An item that went from backlog straight to done (`skipped_start`) has cycle time 0: its start is
+its finish, and no time between them was measured. When more than half of a group's finished items
+did so (`mostly_skipped`), a figure built on their cycle times (percentiles, the SLE, the mean of
+Little's law, flow efficiency, a simulation's calibrated cycle time) would describe the few items
+that were timed, or read 0: it is unknown (null), and its reason gives the share
+(`skipped_majority_reason`). With half or fewer, the skipped items count with cycle time 0, as
+METRICS.md defines. When no finished item spent any time between its start and its finish, the
+figure is unknown with `no_status_history_reason`.
+
+Each reason names the figures it makes unknown ("sle_days: ..."), as every ``unknown_reasons`` does.
+The same rule and texts serve SQL (Ibis expressions: `mostly_skipped` on columns,
+`skipped_majority_expression`) and Python values (the simulation's arrays, tests). Ibis loads only
+for an expression.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+
+SKIPPED_MAJORITY = 0.5
+"""Above this share of finished items with `skipped_start`, cycle time and what is built on it are unknown:
+they would describe the few items that were timed, not the group."""
+
+_SKIPPED_TEXT = (
+    " of ",
+    " finished items (",
+    " %) skipped every active stage (skipped_start); cycle time is not measured for them",
+)
+"""The pieces between the counts of `skipped_majority_reason`: skipped, finished, percent."""
+
+
+def mostly_skipped(skipped: Any, finished: Any) -> Any:
+    """Whether more than half (`SKIPPED_MAJORITY`) of `finished` items skipped their start: ``skipped * 2 >
+    finished`` in integers, so 3 of 6 is not a majority. Python ints give a bool, Ibis columns a
+    boolean expression (null counts are the caller's to fill)."""
+    return skipped * 2 > finished
+
+
+def skipped_percent(skipped: int, finished: int) -> int:
+    """The skipped share as a whole percent, kept between 51 and 99 so that it never reads as half or all."""
+    return min(max(round(100 * skipped / finished), 51), 99)
+
+
+def skipped_majority_reason(skipped: int, finished: int, figures: str = "cycle_time, flow_efficiency") -> str:
+    """The reason `figures` are unknown when `skipped` of `finished` items skipped every active stage, e.g.
+    "cycle_time, flow_efficiency: 3 of 5 finished items (60 %) skipped every active stage
+    (skipped_start); cycle time is not measured for them" (the share from `skipped_percent`)."""
+    of, items, rest = _SKIPPED_TEXT
+    return f"{figures}: {skipped}{of}{finished}{items}{skipped_percent(skipped, finished)}{rest}"
+
+
+def skipped_majority_expression(skipped: ir.IntegerValue, finished: ir.IntegerValue, figures: str) -> ir.StringValue:
+    """`skipped_majority_reason` as an Ibis string expression over count columns (non-null, `finished` > 0
+    where it is used; the share rounded half away from zero, as SQL rounds)."""
+    from orgflow.flow.history import ratio
+
+    percent = ratio(100 * skipped, finished.nullif(0)).round().cast("int64").clip(51, 99)
+    of, items, rest = _SKIPPED_TEXT
+    return (
+        f"{figures}: " + skipped.cast("string") + of + finished.cast("string") + items + percent.cast("string") + rest
+    )
+
+
+def no_status_history_reason(figures: str) -> str:
+    """The reason `figures` are unknown when no finished item spent time between its start and its finish."""
+    return f"{figures}: no status history in the active stages (every finished item went from backlog straight to done)"
+
+
+def cycle_time_unknown(
+    finished: ir.IntegerValue,
+    timed: ir.IntegerValue,
+    skipped: ir.IntegerValue,
+    figures: str,
+    *,
+    none_finished: str = "no item finished in the window",
+) -> tuple[ir.BooleanValue, ir.StringValue]:
+    """(whether cycle time is measured, the reason it is not, else null) of a group of `finished` items of
+    which `timed` spent time between start and finish and `skipped` skipped their start (count columns,
+    null read as 0): measured when some item was timed and the skipped are not a majority. With no
+    finished item the reason is "`figures`: `none_finished`"."""
+    import ibis
+
+    finished, timed, skipped = finished.fill_null(0), timed.fill_null(0), skipped.fill_null(0)
+    majority = mostly_skipped(skipped, finished)
+    reason = ibis.cases(
+        (finished == 0, f"{figures}: {none_finished}"),
+        (timed == 0, no_status_history_reason(figures)),
+        (majority, skipped_majority_expression(skipped, finished, figures)),
+        else_=ibis.null("string"),
+    )
+    return (timed > 0) & ~majority, reason
