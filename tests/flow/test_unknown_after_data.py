@@ -15,8 +15,8 @@ import pytest
 from tests.flow.histories import history_batch
 
 import orgflow
+from orgflow.flow.after_data import after_data_reason
 from orgflow.flow.figures import result_notes
-from orgflow.flow.service import after_data_reason
 from orgflow.workspace import Workspace
 
 BOARD = """

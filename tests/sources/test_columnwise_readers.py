@@ -37,7 +37,7 @@ from orgflow.sources.files import _gunzip, iter_json_records, parse_instant
 from orgflow.sources.instants import ShapeRejected, parse_instants
 from orgflow.sources.transitions_columns import ODD_SPACES
 from orgflow.store import ImportBatch, Store
-from orgflow.store.database import _to_arrow as store_rows
+from orgflow.store.arrow_rows import records_table as store_rows
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data"
 KEP = SHARED / "kep" / "kubernetes-kep-transitions.csv"
@@ -252,7 +252,7 @@ def _duckdb_only() -> Iterator[None]:
     def refused(text: str) -> None:
         raise transitions_columns._Declined
 
-    with mock.patch.object(transitions_columns, "_csv_cells", refused):
+    with mock.patch.object(transitions_columns, "csv_cells", refused):
         yield
 
 

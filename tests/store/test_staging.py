@@ -16,7 +16,7 @@ from orgflow.model.code import Commit
 from orgflow.model.org import Membership
 from orgflow.model.work import ReportedStatusTime
 from orgflow.store import Store
-from orgflow.store.database import rows_table
+from orgflow.store.arrow_rows import rows_table
 from orgflow.store.staging import rows_relation
 
 PLUS_5_30 = timezone(timedelta(hours=5, minutes=30))

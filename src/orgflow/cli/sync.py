@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from
 from orgflow.cli.render import console
 
 if TYPE_CHECKING:
+    from rich.progress import TaskID
+
     from orgflow.sources.connectors.sync import SyncSummary
 
 
@@ -23,6 +24,9 @@ def sync(
     ] = False,
 ) -> None:
     """Pull Jira, GitHub and GitLab sources incrementally; resumes after a crash. Example: orgflow sync apache"""
+    # Rich's progress bar loads with the command, not with every command's start.
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
     from orgflow.sources.connectors.settings import read_sources
     from orgflow.sources.connectors.sync import sync_all
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -29,6 +28,8 @@ NowOption = Annotated[
 
 
 def _check_port(host: str, port: int) -> None:
+    import socket  # with `serve`, not with every command's start
+
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from, state
 from orgflow.cli.options import WorkspaceOption
 from orgflow.cli.render import Format, console, render_table
 from orgflow.errors import ConflictError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 
 def root(ctx: typer.Context, workspace: WorkspaceOption = None) -> None:
@@ -149,6 +151,9 @@ def demo(
 
 
 def _progress() -> Progress:
+    """The demo's progress bar (Rich's progress loads here, not with every command's start)."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -80,7 +80,7 @@ class RecordTable(Sequence[R], Generic[R]):
         the store's conversion, once, for rows)."""
         if self._table is None:
             if self.rows is not None:
-                from orgflow.store.database import rows_table
+                from orgflow.store.arrow_rows import rows_table
 
                 self._table = rows_table(self.record_class, list(self.rows))
             else:

@@ -24,8 +24,6 @@ goes out as Parquet files of the records in the store's types, `orgflow.sources.
 
 from __future__ import annotations
 
-import csv
-import io
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -43,24 +41,13 @@ from orgflow.model.table import RecordTable
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.query.lookups import sql_literal
 from orgflow.sources import ProgressCallback
+from orgflow.sources.csv_cells import ODD_SPACES as ODD_SPACES
+from orgflow.sources.csv_cells import PLAIN_SPACES, csv_cells, duckdb_cells, plain_header, spaces_of
+from orgflow.sources.csv_cells import Declined as _Declined
 from orgflow.sources.files import collector_paused, read_bytes, read_text
 from orgflow.sources.instants import ShapeRejected, fill_instants, instant_sql
 from orgflow.sources.record_columns import record_columns_sql
 from orgflow.store.batch import ImportBatch, StagedRecords, StagingDeclined
-
-ODD_SPACES = (
-    "\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
-    "\u2028\u2029\u202f\u205f\u3000"
-)
-"""Every character ``str.isspace`` holds true but space, tab and newline (Unicode 15, Python 3.11)."""
-_ALL_SPACES = sql_literal(" \t\n" + ODD_SPACES)
-"""What Python's ``str.strip`` removes, as a SQL literal for DuckDB's ``trim``."""
-_PLAIN_SPACES = sql_literal(" \t\n")
-"""What ``str.strip`` removes from a cell of a text holding no other white space than these (DuckDB
-trims a short list several times faster than the whole one)."""
-_ODD_ASCII = tuple(space.encode() for space in ODD_SPACES if space.isascii() and space != "\r")
-"""The odd white space an ASCII text can hold (a carriage return is looked for apart: DuckDB's reader
-takes it as part of a line end)."""
 
 R = TypeVar("R", bound=Record)
 _CELLS = ("item_id", "timestamp", "to_status", "from_status", "team", "type", "created", "title")
@@ -70,10 +57,6 @@ TEMPORARY = tuple(
 )
 """The temporary tables and views `stage_columns` creates (their names hide no table of the store's)."""
 _KEPT, _ITEM_ROWS, _TEAMS, _ITEMS, _WORK_ITEMS, _TRANSITIONS = TEMPORARY
-
-
-class _Declined(Exception):
-    """The input is not one this reader vouches for: the row-by-row reader decides."""
 
 
 @dataclass(frozen=True)
@@ -205,15 +188,15 @@ def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: Lay
     """Append one file's kept rows to the table of kept rows (cells stripped but the timestamp; null for a
     column the file lacks), with its ``project``."""
     data = read_bytes(path)
-    header = _plain_header(data)
+    header = plain_header(data)
     if header is not None:
         layout = layout_of(path, header)
         try:
-            _insert(connection, layout, len(header), _duckdb_cells(path, len(header)), _spaces(data, quoted=False))
+            _insert(connection, layout, len(header), duckdb_cells(path, len(header)), spaces_of(data, quoted=False))
             return
         except duckdb.Error:
             pass  # a row DuckDB's reader does not read as the csv module does: the csv module reads it
-    cells = _csv_cells(read_text(path).removeprefix("\ufeff"))
+    cells = csv_cells(read_text(path).removeprefix("\ufeff"))
     if cells is None:
         return
     header, rows = cells
@@ -228,66 +211,7 @@ def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: Lay
         source = (
             f"read_json({sql_literal(str(rows_file))}, format = 'array', records = false, columns = {{'j': 'JSON'}})"
         )
-        _insert(connection, layout, width, f"(SELECT {columns} FROM {source})", _spaces(data, quoted=True))
-
-
-def _plain_header(data: bytes) -> list[str] | None:
-    """The stripped header of a file DuckDB's reader may split, else None: UTF-8 without a quote or NUL,
-    its lines ended all by ``\\n`` or all by ``\\r\\n``, a first line that is not blank."""
-    if b'"' in data or b"\x00" in data:
-        return None
-    returns = data.count(b"\r")
-    if returns and not returns == data.count(b"\r\n") == data.count(b"\n"):
-        return None  # a lone carriage return, or line ends of both kinds
-    if not data.isascii():
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            return None
-    end = data.find(b"\n")
-    first_line = (data if end < 0 else data[:end]).decode("utf-8").removeprefix("\ufeff").removesuffix("\r")
-    if not first_line:
-        return None
-    return [name.strip() for name in first_line.split(",")]
-
-
-def _duckdb_cells(path: Path, width: int) -> str:
-    """DuckDB's reader of the body of `path` (the header skipped) as ``c0 .. c<width-1>``, every cell
-    text: no quoting, no comment lines, blank lines skipped, short rows padded with nulls; a longer row, a line the csv
-    module would refuse (as long as its cell limit) or text that is not UTF-8 is an error."""
-    columns = ", ".join(f"'c{position}': 'VARCHAR'" for position in range(width))
-    return (
-        f"read_csv({sql_literal(str(path))}, columns = {{{columns}}}, header = false, skip = 1, delim = ',', "
-        "quote = '', escape = '', comment = '', auto_detect = false, null_padding = true, strict_mode = true, "
-        f"max_line_size = {csv.field_size_limit()})"
-    )
-
-
-def _csv_cells(text: str) -> tuple[list[str], list[list[str]]] | None:
-    """Stripped header and rows by the csv module, as `CsvReader` reads them (blank rows dropped); what
-    the csv module rejects is declined."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-        rows = [row for row in reader if row]
-    except csv.Error:
-        raise _Declined from None
-    if header is None:
-        return None
-    return [name.strip() for name in header], rows
-
-
-def _spaces(data: bytes, *, quoted: bool) -> str:
-    """What ``str.strip`` removes from the cells of the file `data`, as a SQL literal for ``trim``
-    (`quoted`: the csv module split the text, so a cell may hold a carriage return)."""
-    if quoted and b"\r" in data:
-        return _ALL_SPACES
-    if data.isascii():
-        odd = any(space in data for space in _ODD_ASCII)
-    else:
-        text = data.decode("utf-8", errors="replace")
-        odd = any(space in text for space in ODD_SPACES if space != "\r")
-    return _ALL_SPACES if odd else _PLAIN_SPACES
+        _insert(connection, layout, width, f"(SELECT {columns} FROM {source})", spaces_of(data, quoted=True))
 
 
 def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, cells: str, spaces: str) -> None:
@@ -302,7 +226,7 @@ def _insert(connection: duckdb.DuckDBPyConnection, layout: Layout, width: int, c
         # (the only white space where the text holds no other) costs a third of trimming them all.
         # The first character's code (``ascii``) is cheaper to test than three prefixes.
         text = cell(position)
-        if spaces != _PLAIN_SPACES:
+        if spaces != PLAIN_SPACES:
             return f"trim({text}, {spaces})"
         ends = " OR ".join(f"suffix({text}, {edge})" for edge in ("' '", "chr(9)", "chr(10)"))
         return f"CASE WHEN ascii({text}) IN (32, 9, 10) OR {ends} THEN trim({text}, {spaces}) ELSE {text} END"

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -22,8 +22,6 @@ from orgflow.store.connection import connect_waiting
 from orgflow.store.schema import SCHEMA_VERSION, column_types, current_version, migrate
 
 if TYPE_CHECKING:
-    import pyarrow as pa
-
     from orgflow.model import Record
     from orgflow.store.batch import ImportBatch, ImportCounts
 
@@ -44,23 +42,6 @@ def _class_by_table() -> dict[str, type[Record]]:
     from orgflow.model import TABLES
 
     return {cls.spec.table: cls for cls in TABLES}
-
-
-def arrow_type(kind: str) -> pa.DataType:
-    """The Arrow type of the store column type `kind` (timestamps naive UTC, as the store keeps them).
-    pyarrow loads here, not with the store: an import that hands DuckDB files never needs it."""
-    import pyarrow as pa
-
-    types = {
-        "VARCHAR": pa.string(),
-        "BIGINT": pa.int64(),
-        "DOUBLE": pa.float64(),
-        "BOOLEAN": pa.bool_(),
-        "TIMESTAMP": pa.timestamp("us"),
-        "DATE": pa.date32(),
-        "VARCHAR[]": pa.list_(pa.string()),
-    }
-    return types[kind]
 
 
 class Store:
@@ -409,51 +390,3 @@ def _count_changes(
         f"(SELECT count(*) FROM (SELECT * FROM {rows} INTERSECT ALL SELECT * FROM {spec.table}))"
     ).fetchone()  # type: ignore[misc]
     return total - existing, existing - unchanged, unchanged
-
-
-def _to_arrow(record_class: type[Record], records: list[Record]) -> pa.Table:
-    """Records as an Arrow table with the store's column types; instants become naive UTC.
-
-    Later records win over earlier ones with the same key (a source listing an item twice). Records
-    built column-wise (`orgflow.model.table.RecordTable`) are already such a table, and are used as is.
-    """
-    values = getattr(records, "rows", None)
-    if values is not None:
-        return rows_table(record_class, list(values))
-    prepared = getattr(records, "arrow_table", None)
-    if prepared is not None:
-        return prepared
-    names = list(column_types(record_class))
-    return rows_table(record_class, [operator.attrgetter(*names)(record) for record in records])
-
-
-def rows_table(record_class: type[Record], rows: list[tuple[Any, ...]]) -> pa.Table:
-    """Rows (the values of `record_class`'s columns in order, as records hold them) as an Arrow table with
-    the store's column types; instants become naive UTC; of rows with the same key, the last is kept."""
-    import pyarrow as pa
-
-    columns = column_types(record_class)
-    names = list(columns)
-    key_positions = [names.index(name) for name in record_class.spec.key]
-    latest: dict[tuple[object, ...], int] = {}
-    for index, row in enumerate(rows):
-        latest[tuple(row[position] for position in key_positions)] = index
-    if len(latest) != len(rows):
-        rows = [rows[index] for index in sorted(latest.values())]
-    arrays = []
-    for position, name in enumerate(names):
-        values = [row[position] for row in rows]
-        arrays.append(column_array(values, columns[name], record_class.spec.table, name))
-    return pa.Table.from_arrays(arrays, names=names)
-
-
-def column_array(values: list[object], kind: str, table: str, column: str) -> pa.Array:
-    """One column as an Arrow array; aware datetimes are converted to UTC by Arrow, then made naive."""
-    import pyarrow as pa
-
-    if kind == "TIMESTAMP":
-        for value in values:
-            if isinstance(value, datetime) and value.tzinfo is None:
-                raise ValueError(f"{table}.{column}: naive datetime {value!r}; records carry aware UTC instants")
-        return pa.array(values, type=pa.timestamp("us", tz="UTC")).cast(pa.timestamp("us"))
-    return pa.array(values, type=arrow_type(kind))

@@ -190,7 +190,7 @@ def _stage_with_arrow(record_class: type[Record], rows: Sequence[tuple[Any, ...]
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from orgflow.store.database import column_array
+    from orgflow.store.arrow_rows import column_array
 
     types = column_types(record_class)
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in types]
