@@ -86,7 +86,7 @@ def test_summary_json_by_team(workspace: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     payload = json.loads(result.stdout)
-    assert set(payload) == {"metric", "definition", "params", "rows"}
+    assert set(payload) == {"metric", "definition", "params", "rows", "notes"}
     assert payload["metric"] == "summary"
     rows = {row["team"]: row for row in payload["rows"]}
     assert set(rows) == {"alpha", "beta"}

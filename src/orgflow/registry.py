@@ -224,14 +224,19 @@ class Figure:
 
         Raises:
             TypeError: a value that is not one of the figure's options.
-            InputError: a value the options reject (their ``__post_init__``).
+            InputError: a value the options reject (their ``__post_init__``, or their ``check_with(config)``
+                for a value only the config can judge, such as a stage's name).
         """
         settings = {
             name: _attribute(config, item.metadata["setting"])
             for name, item in self.option_fields().items()
             if "setting" in item.metadata
         }
-        return self.options(**settings, **values)
+        chosen = self.options(**settings, **values)
+        check_with = getattr(chosen, "check_with", None)
+        if check_with is not None:
+            check_with(config)
+        return chosen
 
 
 def calls(method: str, **renamed: str) -> Callable[..., Any]:

@@ -12,6 +12,9 @@ The sections, in the order they are shown (each a table; the last four only when
 - ``unattributed``: records other than work items that no team can be tied to (with an org loaded).
 - ``work items attributed by rule``: how many items each attribution rule placed (with a rule order
   other than the default).
+
+A workspace without work items has no flow figures: `WorkspaceStatus.without_items` says so instead of the
+lines about statuses and flow facts (nothing imported yet: how to import; else what the loaded parts support).
 """
 
 from __future__ import annotations
@@ -32,6 +35,29 @@ UNOWNED_SCHEMA = pa.schema(
 )
 """The columns of ``work no team of the org owns``: the unit, the rule that named it, its items, one of them."""
 
+WORK_ITEM_IMPORTS = (
+    "`orgflow import jira FILE`, `orgflow import github FILE --repo OWNER/NAME`, `orgflow import gitlab FILE` "
+    "or `orgflow import transitions FILE.csv`"
+)
+"""The importers that load work items (their status histories are what the flow figures read)."""
+
+OTHER_IMPORTS = (
+    "`orgflow import git REPO` (commits), `orgflow import deployments FILE.csv`, `orgflow import incidents FILE`, "
+    "`orgflow import org FILE.yaml` or `orgflow import backstage CATALOG.yaml` (the org)"
+)
+"""The importers of the other parts: code, delivery and the organization."""
+
+PARTS: tuple[tuple[str, str, str], ...] = (
+    ("commits", "commits", "ownership, coupling and truck factor (`orgflow deps`)"),
+    ("deployments", "deployments", "DORA's deployment figures (`orgflow dora`)"),
+    ("incidents", "incidents", "DORA's failure and recovery figures (`orgflow dora incidents`)"),
+    ("pull_requests", "pull requests", "pull-request flow (`orgflow prs`)"),
+    ("groups", "groups", "the org's groups, members and design checks (`orgflow org`)"),
+    ("components", "components", "owned components and their dependencies (`orgflow org team`, `orgflow deps`)"),
+    ("ownership_rules", "ownership rules", "declared code owners (`orgflow deps`)"),
+)
+"""The loaded parts a workspace without work items is described by: table, its words, what it supports."""
+
 
 @dataclass(frozen=True)
 class WorkspaceStatus:
@@ -44,6 +70,8 @@ class WorkspaceStatus:
     """How to map work no team of the org owns, when there is such work."""
     attribution: tuple[str, ...]
     """The attribution rules in order (``org.attribution``)."""
+    without_items: tuple[str, ...] = ()
+    """With no work item loaded, the lines that say so (`without_items_lines`); empty otherwise."""
 
     def as_json(self) -> dict[str, Any]:
         """Every section as a list of rows (JSON values), and the ownership note when there is one."""
@@ -53,7 +81,30 @@ class WorkspaceStatus:
         }
         if self.ownership_note:
             payload["ownership note"] = self.ownership_note
+        if self.without_items:
+            payload["without work items"] = list(self.without_items)
         return payload
+
+
+def without_items_lines(counts: dict[str, int]) -> tuple[str, ...]:
+    """What to say of a workspace whose ``work_items`` table is empty, from its rows per table (`counts`):
+    nothing at all loaded gives how to import; otherwise no flow figures, and what each loaded part
+    (`PARTS`) supports. Empty when work items are loaded."""
+    if counts.get("work_items"):
+        return ()
+    if not any(counts.values()):
+        return (
+            f"nothing is imported yet: load work items with {WORK_ITEM_IMPORTS}; "
+            f"code, delivery and the org with {OTHER_IMPORTS}",
+        )
+    lines = [
+        "no work items are loaded, so there are no flow figures (lead and cycle time, throughput, WIP, "
+        f"forecasts): load them with {WORK_ITEM_IMPORTS}",
+    ]
+    lines.extend(
+        f"{counts[table]:,} {words} loaded: {supports}" for table, words, supports in PARTS if counts.get(table)
+    )
+    return tuple(lines)
 
 
 def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
@@ -90,4 +141,4 @@ def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
     order = tuple(config.org.attribution)
     if order != DEFAULT_ORDER:
         sections["work items attributed by rule"] = attribution_counts(connection, order)
-    return WorkspaceStatus(sections, tree.has_org, tree.ownership_note(), order)
+    return WorkspaceStatus(sections, tree.has_org, tree.ownership_note(), order, without_items_lines(counts))

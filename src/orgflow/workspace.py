@@ -20,7 +20,6 @@ Services see an `AnalysisContext` (`ws.context(now)`): the store, the config, th
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from datetime import datetime
 from functools import cached_property
@@ -28,8 +27,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from orgflow.config import CONFIG_FILE, Config, load_config
-from orgflow.errors import InputError, NotFoundError
+from orgflow.errors import InputError
 from orgflow.store import Store
+from orgflow.workspace_path import STORE_FILE as STORE_FILE
+from orgflow.workspace_path import WORKSPACE_ENV as WORKSPACE_ENV
+from orgflow.workspace_path import existing_store as _existing_store
+from orgflow.workspace_path import workspace_dir as workspace_dir
 
 if TYPE_CHECKING:
     import ibis
@@ -50,17 +53,8 @@ if TYPE_CHECKING:
     from orgflow.status import WorkspaceStatus
     from orgflow.store import ImportBatch, ImportCounts
 
-STORE_FILE = "orgflow.duckdb"
 DOORS = ("flow", "delivery", "org", "sociotech", "forecasts", "insights", "status", "simulate")
 """The services a workspace keeps once built (dropped when a write changes the store)."""
-WORKSPACE_ENV = "ORGFLOW_WORKSPACE"
-
-
-def workspace_dir(path: Path | str | None = None) -> Path:
-    """The workspace folder: `path`, else $ORGFLOW_WORKSPACE, else the current directory."""
-    if path is not None:
-        return Path(path)
-    return Path(os.environ.get(WORKSPACE_ENV) or ".")
 
 
 class Workspace:
@@ -355,17 +349,6 @@ def open_snapshot(path: Path | str | None = None, *, publish: bool = True) -> Wo
     finally:
         snapshot.drop_reader_link(link)
     return Workspace(directory, config, store)
-
-
-def _existing_store(directory: Path) -> Path:
-    store_path = directory / STORE_FILE
-    if not store_path.exists():
-        raise NotFoundError(
-            "no orgflow workspace here",
-            file=str(store_path),
-            hint=f"run `orgflow init` (or `orgflow demo`) there, or set {WORKSPACE_ENV}",
-        )
-    return store_path
 
 
 def init_workspace(path: Path | str | None = None) -> Workspace:

@@ -66,6 +66,9 @@ _PROBE = textwrap.dedent(
                 code = done.code or 0
         report[" ".join(args)] = {"code": code, "out": out.getvalue(), "err": err.getvalue(), **loaded()}
 
+    MISSING_WORKSPACE = MISSING_WORKSPACE_COMMANDS
+    ARGUMENT_ERRORS = ARGUMENT_ERROR_COMMANDS
+
     import orgflow
     orgflow.Cut, orgflow.InputError
     report["import orgflow"] = loaded()
@@ -75,11 +78,46 @@ _PROBE = textwrap.dedent(
     run("flow", "summry")
     run("flow", "summary", "--by")
     run("nosuch")
+    import tempfile
+    missing = tempfile.mkdtemp()  # a folder without a store
+    for args in MISSING_WORKSPACE:
+        run("-w", missing, *args)
+        report[" ".join(("-w", "<missing>", *args))] = report.pop(" ".join(("-w", missing, *args)))
+    for args in ARGUMENT_ERRORS:
+        run(*args)
     for group in GROUPS:
         run(group.name, "--help")
     run("-w", *KEPT)
     print(json.dumps(report))
     """
+)
+MISSING_WORKSPACE = (
+    ("import", "transitions", "x.csv"),
+    ("import", "jira", "x.json"),
+    ("flow", "summary"),
+    ("flow", "cycle-time", "--team", "a"),
+    ("status",),
+    ("refresh",),
+    ("insights",),
+    ("forecast", "when", "-n", "3"),
+    ("dora", "summary"),
+    ("org", "members", "x"),
+    ("report",),
+    ("serve",),
+    ("simulate", "calibrate"),
+    ("sync",),
+)
+"""Commands run on a folder without a store: each says "no orgflow workspace here" before loading anything
+heavy (`orgflow.cli.context.require_workspace`)."""
+ARGUMENT_ERRORS = (
+    ("import", "transitions"),
+    ("flow", "aging"),
+    ("flow", "throughput", "--periods", "week"),
+    ("forecast", "when"),
+)
+"""Argument errors (a missing argument or option, an unknown command or option): exit code 2, nothing heavy."""
+_PROBE = _PROBE.replace("MISSING_WORKSPACE_COMMANDS", repr(MISSING_WORKSPACE)).replace(
+    "ARGUMENT_ERROR_COMMANDS", repr(ARGUMENT_ERRORS)
 )
 SUMMARY = ("flow", "summary", "--format", "csv")
 """The flow command the probe runs last, on a workspace whose query file holds its queries."""
@@ -149,6 +187,18 @@ def test_help_usage_errors_and_the_package_load_no_heavy_library(report: dict[st
     assert report["flow summary --by"]["code"] == 2
     assert report["nosuch"]["code"] == 2
     assert report["nosuch"]["heavy"] == []
+    # A folder without a store: every command says so (exit code 1) before DuckDB, Arrow or the rest load.
+    for args in MISSING_WORKSPACE:
+        step = report[" ".join(("-w", "<missing>", *args))]
+        assert step["code"] == 1, (args, step["err"])
+        assert "orgflow.duckdb: no orgflow workspace here; run `orgflow init`" in step["err"], args
+        assert step["heavy"] == [], (args, step["heavy"])
+    # Argument errors: exit code 2, nothing heavy (each step holds what the steps before it loaded too).
+    for args in ARGUMENT_ERRORS:
+        step = report[" ".join(args)]
+        assert step["code"] == 2 and step["err"].startswith("error: "), (args, step["err"])
+        assert step["heavy"] == [], (args, step["heavy"])
+    assert "did you mean 'age'?" in report["flow aging"]["err"]
     # Every group's help, the last step: all of them together loaded nothing heavy.
     for group in GROUPS:
         step = report[f"{group.name} --help"]

@@ -1,5 +1,6 @@
 """A figure whose store tables hold nothing says so under its table, naming how to load them: an empty
-table there means "nothing loaded", not "none". JSON and CSV keep their fixed shape (no notes).
+table there means "nothing loaded", not "none". JSON keeps its keys and carries the note in its `notes`
+list (CSV: on stderr).
 
 The workspace holds one kind of data, a deployment of "shop" (so deployments are loaded and pull
 requests, incidents, groups and commits are not).
@@ -77,4 +78,5 @@ def test_loaded_tables_get_no_note_and_json_keeps_its_shape(
     assert code == 0 and "note: no " not in out  # one deployment is loaded: rows, no "nothing loaded"
     code, out = _main(monkeypatch, capsys, "-w", str(workspace), "prs", "summary", "--format", "json")
     body = json.loads(out)
-    assert code == 0 and body["rows"] == [] and sorted(body) == ["definition", "metric", "params", "rows"]
+    assert code == 0 and body["rows"] == [] and list(body) == ["metric", "definition", "params", "rows", "notes"]
+    assert body["notes"] == [NOTES["pull_requests"].removeprefix("note: ")]

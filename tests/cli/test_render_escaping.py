@@ -74,7 +74,10 @@ def test_item_titles_with_markup_are_printed_as_written(workspace: Path, command
 def test_an_error_holding_markup_prints_it_as_written(orgflow: Run, workspace: Path) -> None:
     result = orgflow("-w", str(workspace), "flow", "summary", "--team", "[/team]x")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: team: unknown team '[/team]x'; see `orgflow status` for the teams"
+    # The team meant ("[/team]", one letter off) is suggested, its markup printed as written too.
+    assert result.stderr.strip() == (
+        "error: team: unknown team '[/team]x'; did you mean '[/team]'? (see `orgflow status` for the teams)"
+    )
 
 
 def test_flow_items_csv_escapes_formulas(workspace: Path) -> None:

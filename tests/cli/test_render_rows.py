@@ -55,7 +55,7 @@ def test_written_rows_are_the_bytes_rich_prints(
     assert taken == [True]
     assert spliced == whole
     # The rows as Rich lays them out: text left, numbers right, unknown as a dash; the fifth row is past the limit.
-    assert "│ チーム   │ 2024-03-02 09:30 │ 12345 │        – │ no   │" in whole
+    assert "│ チーム   │ 2024-03-02 09:30:00 │ 12345 │        – │ no   │" in whole
     assert "never shown" not in whole
     assert whole.endswith("… 1 more row (use --format csv or json for all)\n")
 

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 
 from orgflow import registry
 from orgflow.cli import app, render
-from orgflow.cli.render import Format, column_label
+from orgflow.cli.render import Format
+from orgflow.cli.table_columns import column_label
 from orgflow.delivery import columns as delivery_columns
 from orgflow.flow import definitions
 from orgflow.flow.service import MetricResult

@@ -271,15 +271,18 @@ def test_rollups_by_team_and_group(history: tuple[DeliveryService, dict[str, str
     shop = _by(service.summary(since=SINCE, until=UNTIL), "service")["shop"]
     api = _by(service.summary(since=SINCE, until=UNTIL), "service")["api"]
     teams = _by(service.summary(by="team", since=SINCE, until=UNTIL), "team")
-    assert set(teams) == {"payments", "unowned"}
-    assert teams["payments"]["name"] == "Payments"
+    # api's deployments belong to no team: their row's team (and group) is None, never a team id.
+    assert set(teams) == {"payments", None}
+    assert (teams["payments"]["name"], teams[None]["name"]) == ("Payments", None)
     groups = _by(service.summary(by="group", since=SINCE, until=UNTIL), "group")
-    assert set(groups) == {"payments", "commerce", "acme", "unowned"}
+    assert set(groups) == {"payments", "commerce", "acme", None}
     figures = [name for name in shop if name not in ("service",)]
     for key in ("payments", "commerce", "acme"):
         assert {name: groups[key][name] for name in figures} == {name: shop[name] for name in figures}
-    assert {name: teams["unowned"][name] for name in figures} == {name: api[name] for name in figures}
+    assert {name: teams[None][name] for name in figures} == {name: api[name] for name in figures}
     assert api["deployments"] == 2 and api["changes"] == 1 and api["lead_time_p50_hours"] == 94
+    # No incident names api and neither of its deployments is a rollback or hotfix: its failures are unknown.
+    assert (api["failed_deployments"], api["change_fail_rate"], api["recovered"]) == (None, None, None)
     only = service.summary(by="service", since=SINCE, until=UNTIL, group="commerce")
     assert [row["service"] for row in only.rows()] == ["shop"]
 

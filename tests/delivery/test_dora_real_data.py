@@ -119,4 +119,5 @@ def test_deployment_frequency(otel: tuple, since: date, until: date) -> None:  #
     assert row["deploys_per_week"] == pytest.approx(7 * len(inside) / days, rel=1e-12)
     assert row["deploy_days_per_week_median"] == float(np.median(per_week))
     # No incidents are loaded and release tags mark no hotfix: the rates are unknown, not 0.
-    assert row["change_fail_rate"] is None and row["failed_deployments"] == 0 and row["rework_rate"] is None
+    # The counts beside them are unknown too: how many failed, and how many were hotfixes.
+    assert (row["change_fail_rate"], row["failed_deployments"], row["rework_rate"], row["hotfixes"]) == (None,) * 4

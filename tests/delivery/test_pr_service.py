@@ -73,3 +73,23 @@ def test_summary_by_team_and_an_unknown_team(flow: PullRequestFlow) -> None:
 
     with pytest.raises(InputError, match="no pull requests of team 'nobody'"):
         flow.stages(team="nobody")
+
+
+def test_a_repository_no_team_owns_has_no_team(tmp_path) -> None:
+    """PR 7 of "tools" (no component names it): its team is None, not a team called "unowned"."""
+    from orgflow.store import ImportBatch
+
+    workspace: Workspace = init_workspace(tmp_path)
+    batch = ImportBatch(source="t", kind="test", origin="test")
+    batch.add(PullRequest("t", "tools#7", "tools", 7, "seven", "ann", _at(1, 10), _at(1, 8), _at(1, 14), _at(2, 10),
+                          _at(2, 10), None, ()))  # fmt: skip
+    workspace.write(batch)
+    try:
+        flow = workspace.pull_requests_at(datetime(2024, 6, 1, tzinfo=UTC))
+        (row,) = flow.stages(since=date(2024, 5, 1), until=date(2024, 5, 31)).rows()
+        # coding 08:00 -> opened 10:00 = 2 h; pickup -> review 14:00 = 4 h; review -> merge 02 10:00 = 20 h.
+        assert (row["team"], row["coding_hours"], row["pickup_hours"], row["review_hours"]) == (None, 2.0, 4.0, 20.0)
+        teams = {row["team"] for row in flow.summary(by="team", since=date(2024, 5, 1), until=date(2024, 5, 31)).rows()}
+        assert teams == {None}
+    finally:
+        workspace.close()

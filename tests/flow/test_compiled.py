@@ -315,11 +315,13 @@ def test_one_kept_items_query_serves_every_stage(workspace: Workspace) -> None:
     def ids(stage: str) -> list[str]:
         return service.items(stage=stage).table.column("item_id").to_pylist()
 
-    # On 03-10 A-1 is done; A-2 and B-1 are in Doing (status In Progress). A stage that is text with a
-    # quote and a NUL byte is one no item is in.
+    # On 03-10 A-1 is done; A-2 and B-1 are in Doing (status In Progress); no item is in Review. A stage
+    # no workflow has (text with a quote and a NUL byte) is refused before any query runs.
     assert ids("Doing") == ["A-2", "B-1"]
     assert ids("Done") == ["A-1"]
-    assert ids("Doing'\x00") == []
+    assert ids("Review") == []
+    with pytest.raises(InputError, match="unknown stage"):
+        ids("Doing'\x00")
     assert (workspace.compiled_queries.hits, workspace.compiled_queries.misses) == (2, 1)
 
 

@@ -100,7 +100,7 @@ def test_without_incidents_fail_rate_and_recovery_are_unknown_not_zero() -> None
     service = _delivery(incidents=False, hotfix=False, small_sample=2)
     row = _row(service.summary(since=SINCE, until=UNTIL, bands=True))
 
-    assert row["deployments"] == 5 and row["failed_deployments"] == 0 and row["incidents"] == 0
+    assert row["deployments"] == 5 and row["failed_deployments"] is None and row["incidents"] == 0
     assert (row["change_fail_rate"], row["recovery_p50_hours"], row["recovery_p85_hours"]) == (None, None, None)
     # Its only deployment source marks no hotfix or rollback: the rework rate has nothing to count.
     assert row["rework_rate"] is None

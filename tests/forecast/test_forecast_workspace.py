@@ -113,7 +113,7 @@ def test_cli_when_and_how_many_json(workspace: Workspace) -> None:
     result = _cli(workspace, "when", "--items", "12", *common)
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload) == {"metric", "definition", "params", "rows"}
+    assert set(payload) == {"metric", "definition", "params", "rows", "notes"}
     assert payload["metric"] == "forecast-when"
     assert [set(row) for row in payload["rows"]] == [{"confidence", "days", "date", "null_reason"}] * 4
     with orgflow.open(workspace.directory) as reopened:

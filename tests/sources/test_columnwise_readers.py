@@ -33,7 +33,8 @@ from orgflow.model import TABLES
 from orgflow.model.table import RecordTable
 from orgflow.model.work import Release, StatusTransition, WorkItem
 from orgflow.sources import jira, transitions_columns, transitions_csv
-from orgflow.sources.files import _gunzip, iter_json_records, parse_instant
+from orgflow.sources.file_text import _gunzip
+from orgflow.sources.files import iter_json_records, parse_instant
 from orgflow.sources.instants import ShapeRejected, parse_instants
 from orgflow.sources.transitions_columns import ODD_SPACES
 from orgflow.store import ImportBatch, Store

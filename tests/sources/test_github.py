@@ -166,10 +166,11 @@ def test_reopen_returns_to_the_milestone(tmp_path: Path) -> None:
     ]
     assert batch.records[StatusTransition][3].author == "qa"
     item = _item(batch, "acme/shop#10")
+    # No state_reason: the resolution is the milestone the closed issue carries.
     assert (item.status, item.resolved_at, item.resolution) == (
         "Closed",
         datetime(2024, 1, 6, 9, tzinfo=UTC),
-        None,
+        "Sprint 1",
     )
 
 

@@ -116,3 +116,40 @@ def test_a_read_only_open_of_an_older_store_migrates_it_first(tmp_path) -> None:
     assert store.read_only is True
     assert current_version(store.connection) == SCHEMA_VERSION
     assert store.table_counts()["changed_files"] == 0
+
+
+def _settings(store: Store) -> tuple[str, set[str]]:
+    """The connection's threads and its disabled compression methods (DuckDB words and orders them its way)."""
+    row = store.connection.execute(
+        "SELECT current_setting('threads'), current_setting('disabled_compression_methods')"
+    ).fetchone()
+    assert row is not None
+    return str(row[0]), {name.strip().lower() for name in str(row[1]).split(",") if name.strip()}
+
+
+def test_a_write_of_a_small_store_runs_on_one_thread_without_fsst_and_restores_the_settings() -> None:
+    store = Store.open(None)
+    store.connection.execute("SET threads = 2")
+    store.connection.execute("SET disabled_compression_methods = 'zstd'")
+    seen: list[tuple[str, set[str]]] = []
+    store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9)), before_commit=lambda: seen.append(_settings(store)))
+    assert seen == [("1", {"zstd", "fsst"})]
+    assert _settings(store) == ("2", {"zstd"})
+    naive = StatusTransition("t", "B-1", 0, datetime(2024, 3, 4, 9, 0), None, "Open")
+    with pytest.raises(ValueError, match="naive datetime"):
+        store.write(_batch(_item("B-1"), naive))
+    assert _settings(store) == ("2", {"zstd"})
+
+
+def test_the_facts_of_a_store_of_more_than_one_row_group_get_the_threads_back() -> None:
+    store = Store.open(None)
+    store.connection.execute("SET threads = 2")
+    # 122,881 transitions: one more than a row group (the items they belong to need not exist for this).
+    store.connection.execute(
+        "INSERT INTO status_transitions SELECT 'x', 'X-' || range, 0, TIMESTAMP '2024-01-01', NULL, 'Open', NULL "
+        "FROM range(122881)"
+    )
+    seen: list[tuple[str, set[str]]] = []
+    store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9)), before_commit=lambda: seen.append(_settings(store)))
+    assert seen == [("2", {"fsst"})]
+    assert _settings(store) == ("2", set())

@@ -179,7 +179,12 @@ ERRORS = [
         "cannot group by 'colour' (use org, team, group, type, flow_type, project, value_stream)",
         {"field": "by"},
     ),
-    ("/api/items?state=later", 400, "unknown state 'later' (use open or finished)", {"field": "state"}),
+    (
+        "/api/items?state=later",
+        400,
+        "unknown state 'later' (use open, finished (done or cancelled), done or cancelled)",
+        {"field": "state"},
+    ),
     ("/api/summary?now=soon", 400, "not a date or instant ('soon')", {"field": "now"}),
     (
         "/api/efficiency?per_item=perhaps",

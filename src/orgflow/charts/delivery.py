@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from orgflow.charts.base import DATE_AXIS, PERCENTILE_COLORS, Width, records, spec
+from orgflow.delivery.presentation import NO_OWNER_TEXT
 from orgflow.flow.service import MetricResult
 
 OUTCOME_COLORS = {"normal": "#2f9e5b", "failed": "#d64545", "hotfix": "#ef8a2a", "rollback": "#8e5bd9"}
@@ -27,11 +28,14 @@ _FIRST_MONDAY_MS = 4 * _DAY_MS
 _UTC = {"type": "utc"}
 
 
-def _link(prefix: str | None, field: str, suffix: str) -> list[dict[str, Any]]:
-    """A transform giving each datum an `href`: prefix + the field's value + suffix (none without prefix)."""
+def _link(prefix: str | None, field: str, suffix: str, *, nullable: bool = False) -> list[dict[str, Any]]:
+    """A transform giving each datum an `href`: prefix + the field's value + suffix (none without prefix;
+    when `nullable`, none for a datum whose field is null)."""
     if prefix is None:
         return []
     expression = f"{_quoted(prefix)} + encodeURIComponent(datum[{_quoted(field)}]) + {_quoted(suffix)}"
+    if nullable:
+        expression = f"isValid(datum[{_quoted(field)}]) ? {expression} : null"
     return [{"calculate": expression, "as": "href"}]
 
 
@@ -60,7 +64,9 @@ def deployments_per_week_chart(
     `team_href` ("/delivery/teams/"), a bar opens its team's page (`href_suffix`: the page's query)."""
     values = records(result, ("deployment_id", "service", "owner", "finished_at", "kind"))
     for value in values:
-        value["team"] = names.get(value["owner"], value["owner"])
+        # A deployment no team owns has no owner: named so, with no team page to open.
+        owner = value["owner"]
+        value["team"] = NO_OWNER_TEXT if owner is None else names.get(owner, owner)
     week = (
         f"floor((toNumber(toDate(datum.finished_at)) - {_FIRST_MONDAY_MS}) / {_WEEK_MS}) * {_WEEK_MS} "
         f"+ {_FIRST_MONDAY_MS}"
@@ -75,7 +81,7 @@ def deployments_per_week_chart(
             {"calculate": week, "as": "week"},
             {"calculate": f"datum.week + {_WEEK_MS}", "as": "week_end"},
             {"calculate": "utcFormat(datum.week, '%Y-%m-%d')", "as": "week_of"},
-            *_link(team_href, "owner", href_suffix),
+            *_link(team_href, "owner", href_suffix, nullable=True),
         ],
         mark={"type": "bar", "stroke": "#ffffff", "strokeWidth": 0.5, **_pointer(team_href)},
         encoding={

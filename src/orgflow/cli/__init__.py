@@ -176,12 +176,38 @@ def _plain(message: str) -> str:
 
 
 def _closest(word: str, names: list[str]) -> str | None:
-    """The name nearest to `word` (difflib's ratio, 0.6 or more), leading dashes left out of the comparison."""
+    """The name nearest to `word`, leading dashes and case left out of the comparison: difflib's ratio
+    0.6 or more (the best); else the one name sharing its stem (`_stem`: "aging" and "age", "stages" and
+    "stage"); else the one name it begins (at least 3 letters: "eff" for "efficiency"). None when none is
+    near, or several are equally so: a wrong guess is worse than the list."""
     bare: dict[str, str] = {}
     for name in names:
-        bare.setdefault(name.lstrip("-"), name)
-    match = difflib.get_close_matches(word.lstrip("-"), list(bare), n=1, cutoff=0.6)
-    return bare[match[0]] if match else None
+        bare.setdefault(name.lstrip("-").lower(), name)
+    key = word.lstrip("-").lower()
+    if not key:
+        return None
+    match = difflib.get_close_matches(key, list(bare), n=1, cutoff=0.6)
+    if match:
+        return bare[match[0]]
+    stem = _stem(key)
+    same_stem = [name for name in bare if len(stem) >= 2 and _stem(name) == stem]
+    if len(same_stem) == 1:
+        return bare[same_stem[0]]
+    begun = [name for name in bare if len(key) >= 3 and name.startswith(key)]
+    return bare[begun[0]] if len(begun) == 1 else None
+
+
+_SUFFIXES = (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("e", ""))
+"""English endings `_stem` takes off (the first that fits), with what replaces each."""
+
+
+def _stem(word: str) -> str:
+    """`word` without one English ending ("aging" -> "ag", "age" -> "ag", "summaries" -> "summary"),
+    keeping at least 2 letters."""
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)] + replacement
+    return word
 
 
 def _command_names(group: Any, ctx: Any) -> list[str]:

@@ -27,13 +27,34 @@ def state(ctx: typer.Context) -> CliState:
     return root.obj
 
 
+def require_workspace(ctx: typer.Context) -> Path:
+    """The folder of the workspace named by --workspace or $ORGFLOW_WORKSPACE (else the current folder),
+    checked to hold a store: a command calls it before it loads anything heavy, so that a missing
+    workspace is said at once (`orgflow.workspace_path`: no DuckDB, no config models).
+
+    Raises:
+        NotFoundError: no store in the folder.
+    """
+    from orgflow.workspace_path import existing_store, workspace_dir
+
+    directory = workspace_dir(state(ctx).workspace)
+    existing_store(directory)
+    return directory
+
+
 def open_from(ctx: typer.Context, *, read_only: bool = False) -> Workspace:
     """Open the workspace named by --workspace or $ORGFLOW_WORKSPACE (else the current folder).
 
     Commands that only read open it read-only, so any number of them run beside each other and
     beside the dashboard; one that writes waits for the others (saying so in one line on stderr).
     Compiled queries are kept beside the store for the next command (`orgflow.store.query_file`).
+
+    Raises:
+        NotFoundError: no store in the folder, said before DuckDB or the config's models load.
     """
+    # A missing workspace is said before the store, the config and their libraries load.
+    require_workspace(ctx)
+
     from orgflow.cli.render import error_console
     from orgflow.workspace import open_workspace
 

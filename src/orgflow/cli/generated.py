@@ -22,13 +22,14 @@ from contextlib import nullcontext
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.markup import escape
 
 from orgflow import registry
-from orgflow.cli.context import open_from
+from orgflow.cli.context import open_from, require_workspace
 from orgflow.cli.option_blocks import OptionBlock, parameter, with_options
 from orgflow.cli.progress import progress_bar
-from orgflow.cli.render import Format, console, render
+from orgflow.cli.render import Format, print_notes, render
+
+__all__ = ["own_options", "print_notes", "register", "service_of", "show"]
 
 if TYPE_CHECKING:
     from orgflow.flow.result import MetricResult
@@ -53,21 +54,14 @@ def own_options(figure: registry.Figure) -> list[inspect.Parameter]:
     return found
 
 
-def print_notes(notes: Iterable[str]) -> None:
-    """Notes under a terminal table, dimmed."""
-    for note in notes:
-        console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
-
-
 def show(result: MetricResult, figure: registry.Figure, fmt: Format, columns: list[str] | None, given: Any) -> None:
-    """Render `result` of `figure`; in a table, what its `present` step makes of it, and the result's notes
-    (for a figure that `reads` store tables: what is not loaded) with those the step adds."""
-    notes: list[str] = list(result.notes) if fmt is Format.table and figure.reads else []
+    """Render `result` of `figure` with its notes in every format (`render`); in a table, what its
+    `present` step makes of it, and under it the result's notes with those the step adds."""
+    notes: list[str] = list(result.notes)
     if fmt is Format.table and figure.present is not None:
         result, shown = figure.present(result, given, columns)
         notes += [note for note in shown if note not in notes]
-    render(result, fmt, columns=columns)
-    print_notes(notes)
+    render(result, fmt, columns=columns, notes=notes)
 
 
 def register(app: typer.Typer, figures: Iterable[registry.Figure], blocks: Mapping[str, OptionBlock]) -> None:
@@ -85,6 +79,7 @@ def _register(app: typer.Typer, figure: registry.Figure, blocks: Mapping[str, Op
     def command(ctx: typer.Context, **options: Any) -> None:
         fmt, columns = options.pop("fmt"), options.pop("columns", None)
         now = options.pop("now", None)
+        require_workspace(ctx)  # a missing workspace is said before the query machinery loads
         shared: dict[str, Any] = {}
         drawn = progress_bar() if figure.progress else nullcontext()
         # A flow figure is only printed: its kept queries' rows are read without Arrow.

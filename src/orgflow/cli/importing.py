@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from orgflow.cli.context import open_from
 from orgflow.cli.render import console
 from orgflow.errors import InputError
 
 if TYPE_CHECKING:
+    from orgflow.sources import ProgressCallback
     from orgflow.store import ImportCounts
 
 app = typer.Typer(
@@ -26,24 +28,35 @@ StrictOption = Annotated[bool, typer.Option("--strict-statuses", help="Fail on a
 
 
 def _run(ctx: typer.Context, kind: str, paths: list[Path], options: dict[str, Any]) -> None:
-    with (
-        open_from(ctx) as workspace,
-        Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}"),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as progress,
-    ):
+    with open_from(ctx) as workspace, _progress(kind) as on_progress:
+        counts = workspace.import_files(kind, paths, options=options, on_progress=on_progress)
+    _report(kind, counts)
+
+
+@contextmanager
+def _progress(kind: str) -> Iterator[ProgressCallback | None]:
+    """A transient progress bar of the files read, told by the callback yielded; on a console that is not
+    interactive (output to a file or a pipe) it would show nothing, so there is none (and Rich's
+    progress module, some 10 ms of the start, is not loaded)."""
+    if not console.is_interactive:
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
         task = progress.add_task(f"reading {kind}", total=None)
 
         def on_progress(done: int, total: int | None, what: str) -> None:
             progress.update(task, completed=done, total=total, description=f"reading {escape(what)}")
 
-        counts = workspace.import_files(kind, paths, options=options, on_progress=on_progress)
-    _report(kind, counts)
+        yield on_progress
 
 
 def _report(kind: str, counts: ImportCounts) -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from orgflow.cli.context import open_from
+from orgflow.cli.context import open_from, require_workspace
 from orgflow.cli.generated import print_notes
 from orgflow.cli.option_blocks import FORMAT, now_block, with_options
 from orgflow.cli.render import Format, render
@@ -34,7 +34,9 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[str, ...]) -> MetricResult:
+def _result(
+    findings: list[Finding], params: dict[str, Any], *, columns: tuple[str, ...], notes: list[str] | None = None
+) -> MetricResult:
     import pyarrow as pa
 
     from orgflow.flow.service import MetricResult
@@ -47,7 +49,7 @@ def _result(findings: list[Finding], params: dict[str, Any], *, columns: tuple[s
         # As text in the table and csv: Rich squeezes a numeric column beside long titles to nothing.
         row["impact_item_days"] = "" if impact is None else f"{impact:.1f}"
     table = pa.table({name: pa.array([row[name] for row in rows], type=pa.string()) for name in columns})
-    return MetricResult("insights", DEFINITION, {**params, "rows": len(rows)}, table)
+    return MetricResult("insights", DEFINITION, {**params, "rows": len(rows)}, table, list(notes or []))
 
 
 NOW = now_block("Look from this date or instant (ISO 8601, UTC if no offset).")
@@ -68,6 +70,7 @@ def insights(
 
     One finding per team and rule, its items listed; ranked by severity, then item-days at stake.
     """
+    require_workspace(ctx)  # said before the rules and their libraries load
     from orgflow.insights.finding import DEFINITION
 
     with open_from(ctx, read_only=True) as workspace:
@@ -89,7 +92,7 @@ def insights(
         sys.stdout.write(json.dumps(payload, indent=1) + "\n")
     elif fmt is Format.csv:
         columns = ("rule", "severity", "subject", "team", "impact_item_days", "title", "evidence", "suggested_action")
-        render(_result(findings, params, columns=columns), fmt)
+        render(_result(findings, params, columns=columns, notes=notes), fmt)  # the notes on stderr
     else:
         columns = ("severity", "impact_item_days", "rule", "subject", "title")
         render(_result(findings, params, columns=columns), fmt, limit=None)

@@ -16,15 +16,15 @@ import json
 import math
 import os
 import sys
-from dataclasses import dataclass
-from datetime import datetime
-from functools import cache
+from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 
+from orgflow.cli.table_columns import Column, core_columns, fit_columns, instant_columns, numeric_columns
 from orgflow.errors import InputError
 from orgflow.values import json_value
 
@@ -66,12 +66,24 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return UNKNOWN if math.isnan(value) else f"{value:,.2f}"
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return instant_cell(value)
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, list | tuple):
         return list_cell(value)
     return str(value)
+
+
+INSTANT_FORMAT = "%Y-%m-%d %H:%M:%S"
+"""An instant in a terminal table: to the second, in UTC; its column's header says "(UTC)" (`render_table`)."""
+
+
+def instant_cell(value: datetime) -> str:
+    """An instant as a table cell, "2018-10-15 13:30:07": in UTC (a naive instant is UTC, as the store
+    keeps it; an aware one is converted), to the second (CSV and JSON keep every digit)."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime(INSTANT_FORMAT)
 
 
 def list_cell(values: list[Any] | tuple[Any, ...]) -> str:
@@ -101,113 +113,6 @@ def csv_cell(value: Any) -> Any:
     return value
 
 
-def column_label(name: str) -> str:
-    """A column's short terminal label ("Flow time p85 (d)"), or its name with spaces when it has none."""
-    from orgflow.registry import default_label
-
-    return _labels().get(name) or default_label(name)
-
-
-@cache
-def _labels() -> dict[str, str]:
-    """Every column's short terminal label (flow and delivery)."""
-    from orgflow.delivery import columns as delivery_columns
-    from orgflow.flow import definitions
-
-    return {**delivery_columns.LABELS, **definitions.LABELS}
-
-
-def _core_columns(metric: str) -> tuple[str, ...] | None:
-    """The columns a terminal table of `metric` keeps when it must leave some out (its declaration's
-    `core`; None: the first column alone)."""
-    from orgflow import registry
-
-    try:
-        return registry.figure(metric).core or None
-    except KeyError:
-        return None
-
-
-# A text cell longer than this is cut with an ellipsis rather than widen the table past the terminal,
-# and down to _NARROWEST_TEXT when the columns that must show need the room.
-_WIDEST_TEXT = 40
-_NARROWEST_TEXT = 16
-# Per column: one space of padding each side and a border; plus the table's closing border.
-_COLUMN_FRAME = 3
-
-
-@dataclass(eq=False)
-class _Column:
-    """A column's label and the widths it can take: on one line, on two, and at its longest word."""
-
-    name: str
-    label: str
-    numeric: bool
-    one_line: int
-    two_lines: int
-    narrowest: int
-
-    @classmethod
-    def measure(cls, name: str, numeric: bool, cells: list[str]) -> _Column:
-        label = column_label(name)
-        widest = max((cell_len(cell) for cell in cells), default=0)
-        # Text takes its full width when there is room, and is cut down to _WIDEST_TEXT when not.
-        full, widest = widest, widest if numeric else min(max(widest, 4), _WIDEST_TEXT)
-        words = label.split()
-        # The narrowest split of the label into two lines (word boundaries only).
-        split = min(
-            (max(cell_len(" ".join(words[:at])), cell_len(" ".join(words[at:]))) for at in range(1, len(words))),
-            default=cell_len(label),
-        )
-        longest_word = max((cell_len(word) for word in words), default=0)
-        one_line = max(cell_len(label), full, widest)
-        narrowest = max(longest_word, widest if numeric else min(widest, _NARROWEST_TEXT))
-        return cls(name, label, numeric, one_line, max(split, widest), narrowest)
-
-
-def _table_width(widths: list[int]) -> int:
-    return sum(widths) + _COLUMN_FRAME * len(widths) + 1
-
-
-def _fit(columns: list[_Column], keep: set[str], width: int) -> tuple[list[_Column], list[int], list[str]]:
-    """The columns to show, their widths, and the names left out so that no header breaks inside a word.
-
-    The columns in `keep` show (from the left, as many as fit); each other one shows if the table still fits
-    `width` with every header on at most two lines. Then the widest headers take two lines, then as
-    many as they need (folded at spaces only), until the table fits.
-    """
-    shown = [column for column in columns if column.name in keep]
-    # A terminal too narrow even for those: the last ones go too (the first, the row's key, stays).
-    while len(shown) > 1 and _table_width([column.narrowest for column in shown]) > width:
-        shown.pop()
-    for column in columns:
-        if column.name in keep:
-            continue
-        tried = [other for other in columns if other in shown or other is column]
-        if _table_width([other.two_lines for other in tried]) <= width:
-            shown = tried
-    left_out = [column.name for column in columns if column not in shown]
-    widths = [column.one_line for column in shown]
-    by_width = sorted(range(len(shown)), key=lambda index: -shown[index].one_line)
-    for narrower in ("two_lines", "narrowest"):
-        for index in by_width:
-            if _table_width(widths) <= width:
-                break
-            widths[index] = min(widths[index], getattr(shown[index], narrower))
-    return shown, widths, left_out
-
-
-def _numeric_columns(table: pa.Table | PlainTable) -> set[str]:
-    """The names of `table`'s columns of numbers (integers or floats): right-aligned."""
-    from orgflow.query.plain_table import PlainTable
-
-    if isinstance(table, PlainTable):
-        return {name for name in table.column_names if table.is_numeric(name)}
-    import pyarrow as pa
-
-    return {field.name for field in table.schema if pa.types.is_integer(field.type) or pa.types.is_floating(field.type)}
-
-
 def render_table(
     table: pa.Table | PlainTable,
     *,
@@ -218,20 +123,24 @@ def render_table(
 ) -> None:
     """Print an Arrow table (or a `PlainTable`) as a Rich table (numbers right-aligned, at most `limit` rows).
 
-    Headers are the columns' short labels (`column_label`). When the table is wider than the
+    Headers are the columns' short labels (`table_columns.column_label`), "(UTC)" after an instant's (its cells are
+    UTC to the second, `instant_cell`). When the table is wider than the
     terminal, it shows the columns in `keep` (default: the first) and, from the left, each other
     column that still fits; the caption names those left out.
     """
     from rich.table import Table
     from rich.text import Text
 
-    numeric = _numeric_columns(table)
+    numeric = numeric_columns(table)
     rows = table.to_pylist()
     shown_rows = rows if limit is None else rows[:limit]
     cells = {name: [_cell(row[name]) for row in shown_rows] for name in table.column_names}
-    columns = [_Column.measure(name, name in numeric, cells[name]) for name in table.column_names]
+    instants = instant_columns(table)
+    columns = [
+        Column.measure(name, name in numeric, cells[name], instant=name in instants) for name in table.column_names
+    ]
     kept = set(table.column_names[:1] if keep is None else keep)
-    shown, widths, left_out = _fit(columns, kept, console.width)
+    shown, widths, left_out = fit_columns(columns, kept, console.width)
     if left_out:
         note = f"left out to fit {console.width} columns: {', '.join(left_out)} (--columns or --format csv shows them)"
         caption = note if caption is None else f"{caption} · {note}"
@@ -317,21 +226,43 @@ def select_columns(result: MetricResult, columns: list[str] | None) -> MetricRes
     return MetricResult(result.metric, result.definition, result.params, result.table.select(chosen), result.notes)
 
 
-def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, columns: list[str] | None = None) -> None:
-    """Print a metric result in the chosen format. JSON: {"metric", "definition", "params", "rows"}.
+def json_payload(result: MetricResult) -> dict[str, Any]:
+    """A result as ``--format json`` prints it: {"metric", "definition", "params", "rows", "notes"}
+    (`notes`: the result's notes, such as where its figures come from; an empty list when none)."""
+    return {
+        "metric": result.metric,
+        "definition": result.definition,
+        "params": result.params,
+        "rows": result.json_rows(),
+        "notes": list(result.notes),
+    }
+
+
+def print_notes(notes: Iterable[str]) -> None:
+    """Notes under a terminal table, dimmed, each as ``note: TEXT``."""
+    for note in notes:
+        console.print(f"[dim]note: {escape(note)}[/dim]", highlight=False)
+
+
+def render(
+    result: MetricResult,
+    fmt: Format,
+    *,
+    limit: int | None = 200,
+    columns: list[str] | None = None,
+    notes: Iterable[str] | None = None,
+) -> None:
+    """Print a metric result in the chosen format, with its notes: JSON `json_payload` (the notes as its
+    ``notes`` list); CSV the rows alone on stdout, each note as ``note: TEXT`` on stderr; a table, the
+    notes under it (`notes`: those to print there instead of the result's, such as the result's with
+    those a figure's terminal step adds).
 
     `columns` (from --columns) chooses and orders the columns of a table or CSV; JSON keeps every
     column. An unknown name is an `InputError` in every format.
     """
     chosen = select_columns(result, columns)
     if fmt is Format.json:
-        payload = {
-            "metric": result.metric,
-            "definition": result.definition,
-            "params": result.params,
-            "rows": result.json_rows(),
-        }
-        sys.stdout.write(json.dumps(payload, indent=1) + "\n")
+        sys.stdout.write(json.dumps(json_payload(result), indent=1) + "\n")
     elif fmt is Format.csv:
         buffer = io.StringIO()
         writer = csv.writer(buffer)
@@ -339,16 +270,19 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         for row in chosen.json_rows():
             writer.writerow([csv_cell(value) for value in row.values()])
         sys.stdout.write(buffer.getvalue())
+        sys.stdout.flush()
+        for note in result.notes:
+            sys.stderr.write(f"note: {note}\n")
     else:
         window = ""
-        if "since" in result.params:
-            window = f" · {result.params['since'][:10]} to {result.params['until'][:10]}"
+        if isinstance(result.params.get("since"), str) and isinstance(result.params.get("until"), str):
+            window = f" · {window_label(result.params['since'], result.params['until'])}"
         count = result.params["rows"]
         caption = f"{result.definition}{window} · {count} {'row' if count == 1 else 'rows'}"
         table = chosen.table
         reasons = _unknown_reasons(result.table, result.params.get("by"))
         table = table.drop_columns([name for name in REASON_COLUMNS if name in table.column_names])
-        keep = table.column_names if columns else _core_columns(result.metric)
+        keep = table.column_names if columns else core_columns(result.metric)
         render_table(table, title=result.metric, caption=caption, limit=limit, keep=keep)
         for reason, keys in reasons.items():
             named = f"{escape(', '.join(keys))}: " if keys else ""
@@ -358,6 +292,19 @@ def render(result: MetricResult, fmt: Format, *, limit: int | None = 200, column
         as_of = as_of_caption(result.params)
         if as_of is not None:
             console.print(f"[dim]{escape(as_of)}[/dim]", highlight=False)
+        print_notes(result.notes if notes is None else notes)
+
+
+def window_label(since: str, until: str) -> str:
+    """A window's label, "2018-12-01 to 2018-12-31": its first day and its last day, inclusive (`since`
+    and `until` as in params: ISO instants in UTC, `until` exclusive, so a window ending at midnight
+    ends on the day before; one ending inside a day ends on that day)."""
+    from datetime import timedelta
+
+    first = since[:10]
+    end = datetime.fromisoformat(until.replace("Z", "+00:00"))
+    last = end - timedelta(days=1) if (end.hour, end.minute, end.second, end.microsecond) == (0, 0, 0, 0) else end
+    return f"{first} to {max(last.date().isoformat(), first)}"
 
 
 UNKNOWN_REASONS = "unknown_reasons"

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from orgflow import registry
-from orgflow.cli.context import open_from
+from orgflow.cli.context import open_from, require_workspace
 from orgflow.cli.generated import register
 from orgflow.cli.option_blocks import OUTPUT, OptionBlock, parameter, window_block, with_options
 from orgflow.cli.progress import progress_bar
@@ -91,16 +91,7 @@ def _simulate(
     """Open the workspace read-only, run `call(ws.simulate, on_progress)` under a progress bar, render."""
     with open_from(ctx, read_only=True) as workspace, progress_bar() as progress:
         result = call(workspace.simulate, progress)
-    render(result, fmt, columns=columns, limit=limit)
-    _notes(result, fmt)
-
-
-def _notes(result: MetricResult, fmt: Format) -> None:
-    """Under a table, the result's notes (such as the teams calibration left out, and why); JSON and CSV
-    carry them in the params."""
-    if fmt is Format.table:
-        for note in result.notes:
-            console.print(f"note: {note}", style="dim", markup=False, highlight=False)
+    render(result, fmt, columns=columns, limit=limit)  # with its notes (the teams calibration left out, and why)
 
 
 @app.command()
@@ -118,8 +109,13 @@ def calibrate(
     columns: list[str] | None,
 ) -> None:
     """Fit a model to the history and show its fit there. Example: orgflow simulate calibrate --out model.yaml"""
+    require_workspace(ctx)  # said before the model's libraries load
     from orgflow.simulate.model_file import dump_network, write_network
 
+    if out is not None:
+        from orgflow.output_file import check_output_file
+
+        check_output_file(out, field="out")  # said before the calibration, not after it
     settings = _settings(replications, seed, DEFAULT_HORIZON_DAYS, DEFAULT_WARMUP_DAYS, 1)
     with open_from(ctx, read_only=True) as workspace, progress_bar() as progress:
         calibration = workspace.simulate.calibrate(
@@ -142,7 +138,6 @@ def calibrate(
         console.print(dump_network(calibration.network, header=header), markup=False, highlight=False)
     if calibration.fit is not None:
         render(calibration.fit, fmt, columns=columns)
-        _notes(calibration.fit, fmt)
 
 
 @app.command()

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from orgflow.cli.context import open_from
+from orgflow.cli.context import open_from, require_workspace
 from orgflow.cli.render import console
 
 if TYPE_CHECKING:
@@ -24,6 +24,7 @@ def sync(
     ] = False,
 ) -> None:
     """Pull Jira, GitHub and GitLab sources incrementally; resumes after a crash. Example: orgflow sync apache"""
+    require_workspace(ctx)  # said before the connectors and the store load
     # Rich's progress bar loads with the command, not with every command's start.
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from orgflow.cli.context import state
+from orgflow.cli.context import require_workspace
 from orgflow.cli.render import console
 from orgflow.errors import InputError
 from orgflow.query.window import parse_day
@@ -48,14 +48,14 @@ def serve(
     warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute the default views at start-up.")] = True,
 ) -> None:
     """Serve the web dashboard and JSON API over the workspace (read-only). Example: orgflow serve --port 8000"""
+    directory = require_workspace(ctx)  # a missing workspace is an error before anything loads
     import uvicorn
 
     from orgflow.views.filters import parse_now
     from orgflow.web.app import create_app
-    from orgflow.workspace import open_workspace, workspace_dir
+    from orgflow.workspace import open_workspace
 
-    directory = workspace_dir(state(ctx).workspace)
-    open_workspace(directory, read_only=True).close()  # a missing workspace is an error before start-up
+    open_workspace(directory, read_only=True).close()  # nor can a store that does not open start a server
     instant = parse_now(now)
     _check_port(host, port)
     app = create_app(directory, now=instant, warm=warm)
@@ -85,13 +85,12 @@ def report(
 ) -> None:
     """Write one self-contained HTML file (inline CSS, charts as SVG) of the org, clusters and teams.
     Example: orgflow report -o flow.html"""
+    directory = require_workspace(ctx)  # a missing workspace is an error before anything loads
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from orgflow.report import build_report
     from orgflow.views.filters import parse_now
-    from orgflow.workspace import workspace_dir
 
-    directory = workspace_dir(state(ctx).workspace)
     since_day: date | None = parse_day(since, field="--since") if since else None
     until_day: date | None = parse_day(until, field="--until") if until else None
     with Progress(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from orgflow.cli.context import open_from, state
+from orgflow.cli.context import open_from, require_workspace, state
 from orgflow.cli.options import WorkspaceOption
 from orgflow.cli.render import Format, console, render_table
 from orgflow.errors import ConflictError
@@ -50,6 +50,7 @@ def status(
     import json
     import sys
 
+    require_workspace(ctx)  # said before Arrow loads
     import pyarrow as pa
 
     with open_from(ctx, read_only=True) as workspace:
@@ -59,24 +60,29 @@ def status(
             sys.stdout.write(json.dumps(status.as_json(), indent=1) + "\n")
             return
         console.print(f"workspace [bold]{escape(str(workspace.directory.resolve()))}[/bold]")
-        render_table(sections["sources"], title="work items by source and project")
+        if not status.without_items:
+            render_table(sections["sources"], title="work items by source and project")
         tables = sections["tables"]
         # The rows of tables that hold any, as slices: a mask from Python or NumPy values would make pyarrow
         # load pandas (about 0.3 s).
         held = [tables.slice(index, 1) for index, rows in enumerate(tables["rows"].to_pylist()) if rows]
         counts = pa.concat_tables(held) if held else tables.slice(0, 0)
-        render_table(counts, title="rows per table")
+        if held:
+            render_table(counts, title="rows per table")
         unmapped = sections["unmapped statuses"]
         if unmapped.num_rows:
             render_table(
                 unmapped, title="unmapped statuses (counted in stage 'unmapped'; map them in orgflow.yaml)", limit=40
             )
-        else:
+        elif not status.without_items:
             console.print("every status is mapped to a stage")
         if sections["warnings"].num_rows:
             render_table(sections["warnings"], title="data-quality warnings")
         facts = sections["flow facts"].to_pylist()[0]
-        if facts["state"] == "current":
+        if status.without_items:
+            for line in status.without_items:
+                console.print(escape(line))
+        elif facts["state"] == "current":
             sizes = f"{facts['items']:,} items, {facts['transitions']:,} transitions"
             console.print(f"stored flow facts are current: {sizes}")
         else:

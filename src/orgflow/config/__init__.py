@@ -6,6 +6,7 @@ does not set falls back to defaults that fit common Jira and GitHub setups (`DEF
 - `workflows`: statuses -> stages -> phases and categories, and the built-in default workflow.
 - `settings`: the other sections (thresholds, organization, sources...) and the whole file, `Config`.
 - `loading`: `load_config`, reading and validating the file.
+- `errors`: pydantic's errors said plainly (the key, what was expected, what was written).
 """
 
 from orgflow.config.loading import CONFIG_FILE, load_config

@@ -1,4 +1,5 @@
-"""Reading `orgflow.yaml`: validated with pydantic; an error names the key and the line it comes from."""
+"""Reading `orgflow.yaml`: validated with pydantic; an error names the key and the line it comes from, in plain
+words (`orgflow.config.errors`)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from orgflow.config.errors import bool_as_number, explain, number_expected
 from orgflow.config.settings import Config
 from orgflow.errors import InputError
 
@@ -34,31 +36,41 @@ def load_config(path: Path | None) -> Config:
         return Config()
     if not isinstance(data, dict):
         raise InputError("the top level must be a mapping of settings", file=str(path), record="line 1")
+    flagged = bool_as_number(data)
+    if flagged is not None:
+        location, value = flagged
+        raise _error(
+            path, root, location, f"expected {number_expected(location)}, got {'true' if value else 'false'}", None
+        )
     try:
         return Config.model_validate(data)
     except ValidationError as error:
         first = error.errors()[0]
-        location = tuple(first["loc"])
-        key = ".".join(str(part) for part in location)
-        line = _line_of(root, location)
-        raise InputError(
-            first["msg"], file=str(path), record=f"line {line}" if line else None, field=key or None
-        ) from None
+        location = tuple(part for part in first["loc"] if part != "[key]")
+        message, hint = explain(first)
+        raise _error(path, root, location, message, hint) from None
+
+
+def _error(path: Path, root: yaml.Node, location: tuple[Any, ...], message: str, hint: str | None) -> InputError:
+    """An error of the file at `path` at the key `location` (its line from the YAML nodes under `root`)."""
+    line = _line_of(root, location)
+    key = ".".join(str(part) for part in location)
+    return InputError(message, file=str(path), record=f"line {line}" if line else None, field=key or None, hint=hint)
 
 
 def _line_of(node: yaml.Node | None, location: tuple[Any, ...]) -> int | None:
-    """The 1-based line of the YAML node at `location` (or of the deepest parent that exists)."""
+    """The 1-based line of the YAML key at `location` (of the item, for a list's item), or of the deepest
+    parent that exists: a key's line, not its value's, which a block value starts below."""
     line = node.start_mark.line + 1 if node is not None else None
     for part in location:
         if isinstance(node, yaml.MappingNode):
-            match = next((value for key, value in node.value if key.value == str(part)), None)
-            if match is None:
-                key_node = next((key for key, _ in node.value if key.value == str(part)), None)
-                return key_node.start_mark.line + 1 if key_node else line
-            node = match
+            pair = next(((key, value) for key, value in node.value if key.value == str(part)), None)
+            if pair is None:
+                return line
+            line, node = pair[0].start_mark.line + 1, pair[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
             node = node.value[part]
+            line = node.start_mark.line + 1
         else:
             break
-        line = node.start_mark.line + 1
     return line

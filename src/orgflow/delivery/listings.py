@@ -13,10 +13,10 @@ from orgflow.delivery.commit_graph import CommitGraph, DeployedCommits
 
 
 def deployment_rows(
-    outcomes: list[dora.Outcome], walk: DeployedCommits, *, owner: Callable[[str, date], str]
+    outcomes: list[dora.Outcome], walk: DeployedCommits, *, owner: Callable[[str, date], str | None]
 ) -> list[dict[str, Any]]:
     """One row per deployment (finish order): new commits, failure, link kind, recovery; `owner` names
-    the group owning a service on a day."""
+    the group owning a service on a day (None: no team owns it)."""
     rows = []
     for outcome in sorted(outcomes, key=lambda o: (o.deployment.finished_at, o.deployment.deployment_id)):
         deployment = outcome.deployment

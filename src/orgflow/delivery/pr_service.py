@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import ibis
 
 from orgflow.delivery import pr_flow
-from orgflow.delivery.ownership import service_of
+from orgflow.delivery.ownership import UNOWNED, service_of
 from orgflow.delivery.scope import default_window_end
 from orgflow.errors import InputError
 from orgflow.flow.service import MetricResult
@@ -96,12 +96,15 @@ class PullRequestFlow(Computes):
         repos = [value for (value,) in self.context.connection.execute(
             "SELECT DISTINCT repo FROM pull_requests"
         ).fetchall()]  # fmt: skip
-        owners = {name: self._delivery.owner(service_of(name)) for name in repos}
+        # A repository whose service no team owns has no team (None), not a team called "unowned".
+        owned = {name: self._delivery.owner(service_of(name)) for name in repos}
+        owners = {name: None if owner == UNOWNED else owner for name, owner in owned.items()}
         if team is not None and team not in owners.values():
             raise InputError(
                 f"no pull requests of team {team!r}", field="team", hint="see `orgflow prs summary --by team`"
             )
-        mapping = ibis.memtable({"repo": list(owners), "team": list(owners.values())}) if owners else None
+        columns = {"repo": list(owners), "team": list(owners.values())}
+        mapping = ibis.memtable(columns, schema={"repo": "string", "team": "string"}) if owners else None
         if mapping is None:
             return stages.mutate(team=ibis.literal(None, type="string"))
         joined = stages.left_join(mapping, "repo").drop("repo_right")

@@ -33,6 +33,9 @@ HEADLINE = (
 )
 """The DORA summary's columns a terminal table shows, after its group column."""
 
+NO_OWNER_TEXT = "(no owning team)"
+"""How a table names the row of deployments no team owns (its team is None in CSV and JSON)."""
+
 UNKNOWN_NOTE = (
     "– is a figure the data cannot support (why: under the table); --columns, --format csv or json "
     "give every column (link counts, hotfixes, rollbacks...)"
@@ -59,5 +62,12 @@ def dora_headline(result: MetricResult, options: Mapping[str, Any], columns: lis
         return result, notes
     from orgflow.flow.result import MetricResult
 
-    keep = [name for name in (options["by"], *HEADLINE) if name in result.table.column_names]
-    return MetricResult(result.metric, result.definition, result.params, result.table.select(keep), result.notes), notes
+    by = options["by"]
+    table = result.table.select([name for name in (by, *HEADLINE) if name in result.table.column_names])
+    if by != "service" and table.column(by).null_count:
+        # The row of deployments no team owns: its team is None, not a team's id.
+        import pyarrow.compute as pc
+
+        named = pc.fill_null(table.column(by), NO_OWNER_TEXT)
+        table = table.set_column(table.column_names.index(by), by, named)
+    return MetricResult(result.metric, result.definition, result.params, table, result.notes), notes

@@ -14,7 +14,7 @@ today, so a history that stopped does not gain empty weeks.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pyarrow as pa
@@ -32,6 +32,7 @@ from orgflow.delivery.columns import (
     result_schema,
 )
 from orgflow.delivery.ownership import UNOWNED
+from orgflow.delivery.presentation import NO_OWNER_TEXT
 from orgflow.delivery.rollup import NO_INCIDENTS, NO_KINDS, add_bands, reason_text, row_figures, unknown_notes
 from orgflow.delivery.scope import WINDOW_END_DATA, DeliveryScope, day_of, default_window_end
 from orgflow.errors import InputError
@@ -42,6 +43,8 @@ from orgflow.registry import Computes
 __all__ = ["BY", "COMMIT_TIMES", "NO_INCIDENTS", "NO_KINDS", "UNOWNED", "DeliveryService", "default_window_end"]
 
 COMMIT_TIMES = ("committed", "authored")
+NO_OWNER = f"shown as {NO_OWNER_TEXT}"
+"""How tables and pages show the row (or deployment) of a service no team owns; its team is None."""
 BY = ("service", "team", "group")
 
 
@@ -79,11 +82,14 @@ class DeliveryService(DeliveryScope, Computes):
         cut = {"service": service, "team": team, "group": group}
         owners = self.owners
         outcomes_by_key: dict[str, list[dora.Outcome]] = {}
+        first_by_key: dict[str, datetime] = {}
         for outcome in self.facts().outcomes.values():
             on = outcome.deployment.finished_at.date()
             if owners.selected(outcome.deployment.service, only=service, team=team, group=group, on=on):
                 for key in owners.keys(outcome.deployment.service, by, on):
                     outcomes_by_key.setdefault(key, [])
+                    finished = outcome.deployment.finished_at
+                    first_by_key[key] = min(first_by_key.get(key, finished), finished)
         for outcome in self._in_window(window, **cut):
             for key in owners.keys(outcome.deployment.service, by, outcome.deployment.finished_at.date()):
                 outcomes_by_key[key].append(outcome)
@@ -99,29 +105,53 @@ class DeliveryService(DeliveryScope, Computes):
                 for key in owners.keys(name, by):
                     before_first[key] += len(commits)
         small = self.context.config.thresholds.small_sample
+        evidence = self.evidence()
+        after = self.outside_data(window, None)
+        unevidenced: set[str] = set()
         rows = []
-        for key in sorted(set(outcomes_by_key) | set(incidents_by_key)):
+        # Deployments no team owns are one row, last, whose team (or group) is None: not a team's id.
+        for key in sorted(set(outcomes_by_key) | set(incidents_by_key), key=lambda key: (key == UNOWNED, key)):
             row: dict[str, Any] = {by: key}
             if by != "service":
-                row["name"] = owners.name(key)
+                row.update({by: None, "name": None} if key == UNOWNED else {"name": owners.name(key)})
+            # The services the row's deployments in the window are of: each needs failure evidence.
+            deployed = {outcome.deployment.service for outcome in outcomes_by_key.get(key, [])}
+            without = evidence.without_failure_evidence(deployed)
             figures, reasons = row_figures(
                 outcomes_by_key.get(key, []),
                 incidents_by_key.get(key, []),
                 window,
                 lead_hours=lambda outcome: self._lead_hours(outcome, commit_time),
-                evidence=self.evidence(),
+                evidence=evidence,
                 covered=key in outcomes_by_key,
+                unevidenced=without,
+                outside=after or self.outside_data(window, first_by_key.get(key)),
+                outside_incidents=after is not None,
             )
+            if figures["deployments"]:
+                unevidenced.update(without)
             row.update(figures)
             covered = row["deployments"] is not None
             row["commits_before_first_deployment"] = before_first[key] if covered else None
-            row["small_sample"] = row["deployments"] < small if covered else None
+            row["small_sample"] = row["deployments"] < small if row["deployments"] is not None else None
             if bands:
                 add_bands(row, reasons, small=small)
             row["unknown_reasons"] = reason_text(reasons)
             rows.append(row)
-        notes = unknown_notes(rows, evidence=self.evidence(), bands=bands, small=small)
-        notes.extend(self._window_notes(since=since, until=until))
+        before = [row[by] or NO_OWNER_TEXT for row in rows if _before_data(row["unknown_reasons"])]
+        notes = (
+            []
+            if after
+            else unknown_notes(rows, evidence=evidence, bands=bands, small=small, unevidenced=sorted(unevidenced))
+        )
+        notes.extend(self._window_notes(since=since, until=until, outside=after))
+        if before:
+            notes.append(
+                f"the window lies before the first recorded deployment of {', '.join(before)}: "
+                "their figures are unknown, not 0"
+            )
+        if by != "service":
+            notes.extend(self._no_owner_note(window, cut))
         unlinked_without_service = sum(
             1 for a in self._incidents_in(window, **cut) if a.link == dora.LINK_UNLINKED and self._service_of(a) is None
         )
@@ -137,6 +167,8 @@ class DeliveryService(DeliveryScope, Computes):
             "bands": bands,
             **self._window_params(since=since, until=until),
         }
+        if after is not None:
+            params["outside_data"] = after
         notes.extend(self._unstarted_note(params, cut))
         columns = [
             by,
@@ -146,6 +178,43 @@ class DeliveryService(DeliveryScope, Computes):
             "unknown_reasons",
         ]
         return self._result("dora-summary", rows, params, window, notes=notes, columns=columns)
+
+    def outside_data(self, window: Window, first: datetime | None) -> str | None:
+        """Why `window` says nothing, when it lies wholly after the data's last event (it starts after
+        the day of `data_as_of`) or wholly before its first: it ends at or before `first`, the first
+        recorded deployment of the services it is about (None: not checked), before which no deployment
+        source recorded anything. The reasons are `orgflow.flow.after_data`'s; None when the window
+        overlaps the data (or nothing is loaded)."""
+        from orgflow.flow.after_data import after_data_reason, before_data_reason
+
+        as_of = self.data_as_of()
+        if as_of is not None and window.since.date() > as_of.date():
+            return after_data_reason(as_of.isoformat())
+        if first is not None and window.until <= first:
+            return before_data_reason(first.isoformat())
+        return None
+
+    def first_deployment(self, **cut: str | None) -> datetime | None:
+        """The first counted deployment of the cut's services (naive UTC); None when there is none."""
+        everything = Window(since=datetime.min, until=datetime.max)
+        finished = [outcome.deployment.finished_at for outcome in self._in_window(everything, **cut)]
+        return min(finished, default=None)
+
+    def _no_owner_note(self, window: Window, cut: dict[str, str | None]) -> list[str]:
+        """How many deployments in the window no team owns (their row's team is None)."""
+        services = [
+            outcome.deployment.service
+            for outcome in self._in_window(window, **cut)
+            if self.owner(outcome.deployment.service, outcome.deployment.finished_at.date()) == UNOWNED
+        ]
+        if not services:
+            return []
+        count, named = len(services), sorted(set(services))
+        return [
+            f"{count} deployment{'' if count == 1 else 's'} of {', '.join(named)} "
+            f"{'has' if count == 1 else 'have'} no owning team (no component names the service with an owner): "
+            f"their row's team is empty, {NO_OWNER}"
+        ]
 
     def deployments(
         self,
@@ -160,9 +229,10 @@ class DeliveryService(DeliveryScope, Computes):
         self._check_cut(service, team, group)
         window = self.window(since=since, until=until)
         cut = {"service": service, "team": team, "group": group}
-        rows = listings.deployment_rows(self._in_window(window, **cut), self.facts().walk, owner=self.owner)
+        rows = listings.deployment_rows(self._in_window(window, **cut), self.facts().walk, owner=self._owning_team)
         params = {**_cut_params(cut), **self._window_params(since=since, until=until)}
-        return self._result("deployments", rows, params, window, columns=DEPLOYMENT_COLUMNS)
+        notes = self._outside_notes(window, params)
+        return self._result("deployments", rows, params, window, notes=notes, columns=DEPLOYMENT_COLUMNS)
 
     def lead_time(
         self,
@@ -186,7 +256,8 @@ class DeliveryService(DeliveryScope, Computes):
             lead_hours=lambda outcome: self._lead_hours(outcome, commit_time),
         )
         params = {**_cut_params(cut), "commit_time": commit_time, **self._window_params(since=since, until=until)}
-        return self._result("change-lead-time", rows, params, window, columns=LEAD_TIME_COLUMNS)
+        notes = self._outside_notes(window, params)
+        return self._result("change-lead-time", rows, params, window, notes=notes, columns=LEAD_TIME_COLUMNS)
 
     def incidents(
         self,
@@ -203,7 +274,8 @@ class DeliveryService(DeliveryScope, Computes):
         cut = {"service": service, "team": team, "group": group}
         rows = listings.incident_rows(self._incidents_in(window, **cut))
         params = {**_cut_params(cut), **self._window_params(since=since, until=until)}
-        notes = self._unstarted_note(params, cut)
+        # Incidents are recorded before any deployment too: only a window after the data is outside it.
+        notes = [*self._outside_notes(window, params, before=False), *self._unstarted_note(params, cut)]
         return self._result("incidents", rows, params, window, notes=notes, columns=INCIDENT_COLUMNS)
 
     def before_first_deployment(self, *, service: str | None = None) -> MetricResult:
@@ -240,13 +312,31 @@ class DeliveryService(DeliveryScope, Computes):
         params["incidents_without_start_reason"] = note
         return [note]
 
+    def _owning_team(self, service: str, on: date) -> str | None:
+        """The group owning `service` on day `on`; None when no team owns it."""
+        owner = self.owner(service, on)
+        return None if owner == UNOWNED else owner
+
+    def _outside_notes(self, window: Window, params: dict[str, Any], *, before: bool = True) -> list[str]:
+        """The note on a window wholly outside the data (`outside_data`; before the cut's first deployment
+        only when `before`), also set in `params` (``outside_data``) for JSON; [] when the window overlaps
+        the data."""
+        cut = {key: params.get(key) for key in ("service", "team", "group")}
+        outside = self.outside_data(window, self.first_deployment(**cut) if before else None)
+        if outside is None:
+            return []
+        params["outside_data"] = outside
+        return [outside]
+
     def _window_params(self, *, since: date | None, until: date | None) -> dict[str, Any]:
         """What ended the window (see `window_end`), and the data's end."""
         _last_day, basis = self.window_end(since=since, until=until)
         as_of = self.data_as_of()
         return {"window_end": basis, "data_as_of": None if as_of is None else as_of.isoformat()}
 
-    def _window_notes(self, *, since: date | None, until: date | None) -> list[str]:
+    def _window_notes(self, *, since: date | None, until: date | None, outside: str | None = None) -> list[str]:
+        if outside is not None:
+            return [f"every figure is unknown: {outside}"]
         last_day, basis = self.window_end(since=since, until=until)
         if basis != WINDOW_END_DATA:
             return []
@@ -277,6 +367,11 @@ class DeliveryService(DeliveryScope, Computes):
         full["now"] = self.now.isoformat()
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
+
+
+def _before_data(reasons: str | None) -> bool:
+    """Whether a row's reasons say its window lies before its first recorded deployment."""
+    return reasons is not None and "before the data's first event" in reasons
 
 
 def _check_commit_time(commit_time: str) -> None:

@@ -1,6 +1,6 @@
-"""What a flow figure says of a window that lies after the data's last event: nothing there was
-recorded, so its zeros are not a measurement (a summary's throughput is unknown; throughput's periods
-after the data are named)."""
+"""What a flow figure says of a window that lies after the data's last event, or before its first:
+nothing there was recorded, so its zeros are not a measurement (a summary's throughput is unknown after
+the data, every summary figure before it; throughput's periods after or before the data are named)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,34 @@ import dataclasses
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
+    import duckdb
+
     from orgflow.flow.result import MetricResult
     from orgflow.query.as_of import DataAsOf
     from orgflow.query.window import Window
 
 AFTER_DATA_FIGURES = ("summary", "throughput")
-"""Figures that say so when their window (or some of its periods) lies after the data's last event."""
+"""Figures that say so when their window (or some of its periods) lies after the data's last event, or
+before its first."""
+SUMMARY_FIGURES = (
+    "finished",
+    "cancelled",
+    "lead_time",
+    "cycle_time",
+    "throughput_per_week",
+    "wip",
+    "flow_efficiency",
+    "skipped_start",
+)
+"""The summary's figures, as its reasons name them: all unknown for a window before the data."""
+_FIRST_EVENT = """
+SELECT least(
+    (SELECT min(created_at) FROM work_items),
+    (SELECT min(changed_at) FROM status_transitions)
+)
+"""
 
 
 def after_data_reason(data_as_of: str, subject: str = "the window lies") -> str:
@@ -23,6 +45,15 @@ def after_data_reason(data_as_of: str, subject: str = "the window lies") -> str:
     return (
         f"{subject} after the data's last event (data as of {data_as_of[:10]}): nothing there was recorded, "
         "so its counts are not a measurement (--now or --until sets an earlier end)"
+    )
+
+
+def before_data_reason(data_from: str, subject: str = "the window lies") -> str:
+    """The twin of `after_data_reason` for a window that ends before the data's first event
+    (`data_from`, ISO): nothing there was recorded either, so a count of 0 is not a measurement."""
+    return (
+        f"{subject} before the data's first event (data from {data_from[:10]}): nothing there was recorded, "
+        "so its counts are not a measurement (--since sets a later start)"
     )
 
 
@@ -59,3 +90,48 @@ def said_after_data(result: MetricResult, window: Window, as_of: DataAsOf | None
     )
     table = table.set_column(table.column_names.index("unknown_reasons"), "unknown_reasons", joined)
     return dataclasses.replace(result, table=table, params={**result.params, "after_data": said})
+
+
+def data_from(connection: duckdb.DuckDBPyConnection) -> datetime | None:
+    """The data's first event: the earliest creation or status change of a work item in the store (naive
+    UTC), whatever `now` a figure is seen as of; None for a workspace without work items."""
+    (first,) = connection.execute(_FIRST_EVENT).fetchone()  # type: ignore[misc]
+    return first
+
+
+def said_before_data(result: MetricResult, window: Window, first: datetime | None) -> MetricResult:
+    """`result` of a summary or throughput over `window`, with what lies before the data's first event
+    (`first`, naive UTC; None: no data) said (`before_data_reason`): a summary whose whole window ends at
+    or before it has every figure unknown (null) with the reason in `unknown_reasons` and the params
+    (`before_data`); throughput's periods that end at or before the day of `first` are named in the params
+    (`before_data`) and a note. Any other result as it is."""
+    if first is None:
+        return result
+    first_day = first.date()
+    if result.metric == "throughput":
+        starts = sorted({row["period_start"] for row in result.table.to_pylist()})
+        if window.until <= first:
+            before = starts
+        else:
+            # The period holding the first event's day is the last one starting on or before it.
+            holding = max((start for start in starts if start <= first_day), default=None)
+            before = [start for start in starts if holding is not None and start < holding]
+        if not before:
+            return result
+        note = before_data_reason(first.isoformat(), f"the periods to {before[-1].isoformat()} lie")
+        return dataclasses.replace(result, params={**result.params, "before_data": note}, notes=[*result.notes, note])
+    if result.metric != "summary" or window.until > first:
+        return result
+    import pyarrow as pa
+
+    from orgflow.query.plain_table import arrow_table
+
+    table = arrow_table(result.table)
+    said = f"{', '.join(SUMMARY_FIGURES)}: {before_data_reason(first.isoformat())}"
+    for name in table.column_names:
+        if name.startswith(("lead_time_", "cycle_time_")) or name in SUMMARY_FIGURES:
+            index = table.column_names.index(name)
+            table = table.set_column(index, name, pa.nulls(table.num_rows, table.schema.field(name).type))
+    reasons = pa.array([said] * table.num_rows, pa.string())
+    table = table.set_column(table.column_names.index("unknown_reasons"), "unknown_reasons", reasons)
+    return dataclasses.replace(result, table=table, params={**result.params, "before_data": said})

@@ -25,7 +25,9 @@ from orgflow.query.window import PERIODS
 from orgflow.registry import Figure, NoOptions, option, setting
 
 LEVELS = ("stage", "phase")
-STATES = ("open", "finished")
+STATES = ("open", "finished", "done", "cancelled")
+"""`items --state`: open (unfinished), finished (done or cancelled: METRICS.md counts cancelled items as
+finished, the summary's `finished` plus its `cancelled`), or one outcome (done: the summary's `finished`)."""
 
 
 def _check_level(level: str) -> None:
@@ -93,11 +95,23 @@ class LevelOptions:
 @dataclass(frozen=True, kw_only=True)
 class ItemsOptions:
     stage: str | None = option("Only items now in this stage.")
-    state: str | None = option("open or finished.")
+    state: str | None = option(
+        "open, finished (done or cancelled), done (what the summary counts as finished) or cancelled."
+    )
 
     def __post_init__(self) -> None:
         if self.state not in (None, *STATES):
-            raise InputError(f"unknown state {self.state!r} (use open or finished)", field="state")
+            raise InputError(
+                f"unknown state {self.state!r} (use open, finished (done or cancelled), done or cancelled)",
+                field="state",
+            )
+
+    def check_with(self, config: Any) -> None:
+        """Raise `InputError` for a stage no workflow of `config` has (`orgflow.query.known_names`)."""
+        if self.stage:
+            from orgflow.query.known_names import check_stage
+
+            check_stage(self.stage, config)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,7 +143,8 @@ def age_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[A
 
 
 def result_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
-    """The result as it is, with its notes under the table (throughput's periods after the data)."""
+    """The result as it is, with its notes under the table (throughput's periods after the data, what the
+    mapping rules out: `orgflow.flow.mapped_stages`)."""
     return result, list(result.notes)
 
 
@@ -169,6 +184,8 @@ FIGURES: tuple[Figure, ...] = (
         build=queries.lead_time,
         columns=pick(*ITEM_COLUMNS, "created_at", "finished_at", "outcome", "lead_time_days"),
         core=("item_id", "title", "team_id", "finished_at", "lead_time_days"),
+        params=("include_cancelled",),
+        present=result_notes,
     ),
     Figure(
         "cycle-time",
@@ -181,7 +198,9 @@ FIGURES: tuple[Figure, ...] = (
         build=queries.cycle_time,
         columns=pick(*ITEM_COLUMNS, "started_at", "finished_at", "skipped_start", "outcome", "cycle_time_days"),
         core=("item_id", "title", "team_id", "finished_at", "cycle_time_days"),
+        params=("include_cancelled",),
         note="cycle time (started_at = finished_at - reported cycle time)",
+        present=result_notes,
     ),
     Figure(
         "throughput",
@@ -251,7 +270,7 @@ FIGURES: tuple[Figure, ...] = (
         columns=pick(
             "finished", "active_days", "cycle_days", "item_efficiency_p50", "flow_efficiency", "unknown_reasons"
         ),
-        params=("by",),
+        params=("by", "per_item"),
         note="active and cycle time",
     ),
     Figure(
@@ -275,6 +294,7 @@ FIGURES: tuple[Figure, ...] = (
         params=("level", "by"),
         note="time per {level}",
         phased=True,
+        present=result_notes,
     ),
     Figure(
         "time-in-stage",
@@ -288,6 +308,7 @@ FIGURES: tuple[Figure, ...] = (
         params=("level",),
         command=False,
         phased=True,
+        present=result_notes,
     ),
     Figure(
         "items",
@@ -323,6 +344,7 @@ FIGURES: tuple[Figure, ...] = (
         window=False,
         columns=pick("team_id", "item_type", "sample", "sle_days", "unknown_reasons"),
         params=("percentile", "last_items"),
+        present=result_notes,
     ),
     Figure(
         "blocked",
@@ -334,6 +356,7 @@ FIGURES: tuple[Figure, ...] = (
         build=queries.blocked,
         columns=pick(*ITEM_COLUMNS, "flagged_days", "status_days", "link_days", "blocked_days"),
         core=("item_id", "title", "team_id", "blocked_days"),
+        present=result_notes,
     ),
     Figure(
         "littles-law",
@@ -358,6 +381,7 @@ FIGURES: tuple[Figure, ...] = (
             "wip_stable",
             "unknown_reasons",
         ),
+        note="mean cycle time",
     ),
 )
 """Every flow figure, in the order commands and routes list them."""

@@ -12,7 +12,9 @@ at `now` as a bound value, so a query built from them runs again for another `no
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
@@ -57,6 +59,10 @@ class FlowContext(Protocol):
     def queries_for(self, section: str) -> QueryCache: ...
 
 
+_ALIVE: weakref.WeakSet[PreparedFacts] = weakref.WeakSet()
+"""Every service's facts that wrote a pre-aggregate and are still referenced (`PreparedFacts.derived`)."""
+
+
 class FactTables(NamedTuple):
     """The tables a service's open facts are read from (`flagged`: None without blocked flags)."""
 
@@ -84,6 +90,7 @@ class PreparedFacts:
         self._prepared = False
         self._known_cuts: set[Cut] = set()
         self._derived: dict[str, str] = {}
+        self._reading: frozenset[str] = frozenset()
         self.names = FactTables("", "", "", None)
         """The tables the open facts are read from (set by `prepare`; every query's shape depends on them)."""
         self.reported_names = reported_times.ReportedTables()
@@ -153,7 +160,8 @@ class PreparedFacts:
         The table is named after the fact tables it is measured from (as the queries reading it are
         kept: `orgflow.flow.runner`), so services of one workspace with other `now`s share it: each
         row carries the `now` it is measured as of (``as_of``), each service replaces its own rows when
-        it first needs them, and readers keep only their `now`'s (`pre_aggregate`). Its compiled query
+        it first needs them (and drops those of services no longer referenced anywhere), and readers
+        keep only their `now`'s (`pre_aggregate`). Its compiled query
         is kept like the flagged time's (workspace queries ``tables``, by the fact tables it reads).
         """
         name = self._derived.get(part)
@@ -169,7 +177,8 @@ class PreparedFacts:
         if query is None:
             from orgflow.query.compiled import compile_query, values_of
 
-            measured = PRE_AGGREGATES[part](self)
+            with self.reading(()):  # measured from the facts themselves, never from another pre-aggregate
+                measured = PRE_AGGREGATES[part](self)
             expression = measured.mutate(as_of=self.now)
             stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
             if stray:
@@ -179,14 +188,37 @@ class PreparedFacts:
         sql = query.sql_with(values)
         connection = self._context.store.connection
         connection.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} AS SELECT * FROM ({sql}) LIMIT 0")
-        connection.execute(f"DELETE FROM {name} WHERE as_of = {sql_literal(self._now)}")
+        # This service's rows are replaced, and those of services no longer referenced dropped (a
+        # server makes a service a day: their rows would pile up).
+        writers = [facts for facts in _ALIVE if facts._derived.get(part) == name]
+        others = {facts._now for facts in writers if facts._context.store.connection is connection} - {self._now}
+        kept = ", ".join(sql_literal(now) for now in sorted(others))
+        connection.execute(f"DELETE FROM {name}" + (f" WHERE as_of NOT IN ({kept})" if kept else ""))
         connection.execute(f"INSERT INTO {name} {sql}")
         self._derived[part] = name
+        _ALIVE.add(self)
         return name
 
     def has_derived(self, part: str) -> bool:
         """Whether this service has written its rows of the pre-aggregate `part` (`derived`)."""
         return part in self._derived
+
+    @contextmanager
+    def reading(self, parts: tuple[str, ...]) -> Iterator[None]:
+        """Within the block, the query being built reads the pre-aggregates `parts` (each written:
+        `derived`) and no other (`reads`): the runner builds a query inside it, with the parts' table
+        names in the query's key, so a kept query reads exactly what its key says."""
+        for part in parts:
+            self.derived(part)
+        previous, self._reading = self._reading, frozenset(parts)
+        try:
+            yield
+        finally:
+            self._reading = previous
+
+    def reads(self, part: str) -> bool:
+        """Whether the query being built reads the pre-aggregate `part` (`reading`)."""
+        return part in self._reading
 
     def pre_aggregate(self, part: str) -> ir.Table:
         """This service's rows of the pre-aggregate `part` (`derived`), without ``as_of``."""
@@ -237,9 +269,19 @@ class PreparedFacts:
 
         return finish_transitions(self.tables.table(self.names.transitions), now=self.now)
 
-    @cached_property
+    @property
     def items(self) -> ir.Table:
-        """Every item's facts closed at `now` (`history.finish_items`), flagged time subtracted."""
+        """Every item's facts closed at `now` (`history.finish_items`), flagged time subtracted: the
+        pre-aggregate ``items`` (those facts written once as a table) when the query being built reads
+        it (`reads`), else `measured_items`."""
+        if "items" in self._reading:
+            return self.pre_aggregate("items")
+        return self.measured_items
+
+    @cached_property
+    def measured_items(self) -> ir.Table:
+        """Every item's facts closed at `now` (`history.finish_items`), flagged time subtracted, as an
+        expression over the fact tables."""
         from orgflow.flow.history import finish_items
 
         self.prepare()
@@ -300,6 +342,13 @@ class PreparedFacts:
         return self.tables.table("of_stages")
 
 
+def _stages_reached(facts: PreparedFacts) -> ir.Table:
+    """Per workflow, whether its items reach a done and an active stage (`summary.stages_reached`)."""
+    from orgflow.flow.summary import stages_reached
+
+    return stages_reached(facts.transitions, facts.items)
+
+
 def _blocked_items(facts: PreparedFacts) -> ir.Table:
     """Blocked microseconds of every started item over its whole span (`stages.blocked_items`)."""
     from orgflow.flow import stages
@@ -322,6 +371,10 @@ def _cfd_team_stages(facts: PreparedFacts) -> ir.Table:
 
 
 PRE_AGGREGATES: dict[str, Callable[[PreparedFacts], ir.Table]] = {
+    # Every item's facts closed at `now`: read as one table instead of joining the flagged time and
+    # closing each item again in every query.
+    "items": lambda facts: facts.measured_items,
+    "stages_reached": _stages_reached,
     "blocked_items": _blocked_items,
     "cfd_team_entries": _cfd_team_entries,
     "cfd_team_stages": _cfd_team_stages,
@@ -334,4 +387,11 @@ FIGURE_PRE_AGGREGATES: dict[str, Callable[[Any], tuple[str, ...]]] = {
 }
 """The pre-aggregates each figure's query may read, by its options: from a figure's second call on a
 service (`orgflow.flow.runner.PRE_AGGREGATE_AFTER`) they are written before its query runs, their names
-enter its key, and its build function reads them (`has_derived`); else it measures its own items."""
+enter its key, and its build function reads them (`PreparedFacts.reads`); else it measures its own items."""
+MANY_CALLS_PRE_AGGREGATES: dict[str, tuple[str, ...]] = {"summary": ("stages_reached",)}
+"""The pre-aggregates a figure's query reads once its service has answered many figure calls (a
+dashboard's or a report's: `orgflow.flow.runner.MANY_CALLS`), besides `EVERY_FIGURE_PRE_AGGREGATES`."""
+EVERY_FIGURE_PRE_AGGREGATES = ("items",)
+"""The pre-aggregates every figure's query reads once its service has answered many figure calls
+(`orgflow.flow.runner.MANY_CALLS`), and the notes its runner counts then
+(`orgflow.flow.runner.QueryRunner.reported_count`)."""

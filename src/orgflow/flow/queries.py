@@ -35,11 +35,15 @@ if TYPE_CHECKING:
 
 
 def summary(facts: PreparedFacts, cut: Cut, options: SummaryOptions, terms: WindowTerms | None) -> ir.Table:
-    """Headline figures per `by` (`orgflow.flow.summary.flow_summary`)."""
+    """Headline figures per `by` (`orgflow.flow.summary.flow_summary`); which workflows reach a done and
+    an active stage read from the service's pre-aggregate when the query reads it (`PreparedFacts.reads`)."""
     from orgflow.flow.summary import flow_summary, stages_reached
 
     items, column = facts.with_by(facts.cut_items(cut), options.by)
-    reached = stages_reached(facts.transitions, facts.items)
+    if facts.reads("stages_reached"):
+        reached = facts.pre_aggregate("stages_reached")
+    else:
+        reached = stages_reached(facts.transitions, facts.items)
     return flow_summary(
         items,
         window=terms,
@@ -83,8 +87,8 @@ def wip(facts: PreparedFacts, cut: Cut, options: ByOptions, terms: WindowTerms |
 
 
 def cfd(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms | None) -> ir.Table:
-    """Cumulative flow per day and stage (`orgflow.flow.flow_load.cfd`). Where the service has counted
-    every team's daily entries (pre-aggregates: `PreparedFacts.derived`), a cut of whole teams (none, a
+    """Cumulative flow per day and stage (`orgflow.flow.flow_load.cfd`). Where the query reads every
+    team's daily entries (pre-aggregates: `PreparedFacts.derived`, `reads`), a cut of whole teams (none, a
     team, a group, a value stream) adds up its teams' (`orgflow.flow.flow_load.cfd_of_teams`); else, and
     for a cut by item type or project, it counts its items' climbs."""
     from orgflow.flow import flow_load
@@ -93,7 +97,7 @@ def cfd(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms 
 
     assert terms is not None
     whole = cut or Cut()
-    if whole.item_type or whole.project or not facts.has_derived("cfd_team_entries"):
+    if whole.item_type or whole.project or not facts.reads("cfd_team_entries"):
         return flow_load.cfd(facts.climbs, facts.cut_items(cut), facts.stage_table(), facts.calendar(), window=terms)
     entries = cut_items(facts.pre_aggregate("cfd_team_entries"), facts.tables, whole)
     shown = cut_items(facts.pre_aggregate("cfd_team_stages"), facts.tables, whole)
@@ -171,13 +175,13 @@ def time_in_stage(facts: PreparedFacts, cut: Cut, options: LevelOptions, _terms:
 
 
 def blocked(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms | None) -> ir.Table:
-    """Blocked time per item (`orgflow.flow.stages.blocked_time`); where the service has measured every
-    started item (`orgflow.flow.stages.blocked_items`, a pre-aggregate: `PreparedFacts.derived`), cut
-    from that measure."""
+    """Blocked time per item (`orgflow.flow.stages.blocked_time`); where the query reads the service's
+    measure of every started item (`orgflow.flow.stages.blocked_items`, a pre-aggregate:
+    `PreparedFacts.derived`, `reads`), cut from that measure."""
     from orgflow.flow import stages as stage_figures
 
     assert terms is not None
-    if not facts.has_derived("blocked_items"):
+    if not facts.reads("blocked_items"):
         return stage_figures.blocked_time(
             facts.tables, facts.spans(), facts.cut_items(cut), all_items=facts.items, window=terms, now=facts.now
         )
@@ -204,7 +208,7 @@ def littles_law(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: Wind
 
     items = facts.cut_items(cut)
     daily = flow_load.wip(items, facts.calendar(), window=terms, by=None)
-    return stage_figures.littles_law(items, daily, window=terms)
+    return stage_figures.littles_law(items, daily, window=terms, finished=facts.with_reported(items))
 
 
 def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTerms | None) -> ir.Table:
@@ -229,6 +233,8 @@ def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTe
         touched = touched.filter(_.finished_at.isnull())
     elif options.state == "finished":
         touched = touched.filter(_.finished_at.notnull())
+    elif options.state in ("done", "cancelled"):
+        touched = touched.filter(_.finished_at.notnull(), _.outcome == options.state)
     return touched.select(
         *flow_time.ITEM_COLUMNS,
         *ITEM_DETAIL_COLUMNS,

@@ -15,11 +15,12 @@ queries are kept (`orgflow.store.query_file`) runs the kept SQL alone.
 from __future__ import annotations
 
 import dataclasses
+from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from orgflow.flow.prepared import FIGURE_PRE_AGGREGATES
+from orgflow.flow.prepared import EVERY_FIGURE_PRE_AGGREGATES, FIGURE_PRE_AGGREGATES, MANY_CALLS_PRE_AGGREGATES
 from orgflow.flow.result import MetricResult
 from orgflow.query.compiled_sql import QueryCache, run_fitted, run_kept
 from orgflow.query.cuts import cut_shape, cut_values
@@ -35,10 +36,22 @@ if TYPE_CHECKING:
 
 REPORTED_KEPT = 256
 """How many (cut, window) counts of reported times a runner keeps."""
+KEPT_ROWS = frozenset({"stage-reach", "data-ends"})
+"""Queries without a window whose rows (a few per cut) a runner keeps by their key and values: the
+facts under a runner never change, so the same query with the same values gives the same rows (a
+dashboard asks them for every figure of a cut, whatever the window)."""
+ROWS_KEPT = 256
+"""How many results of `KEPT_ROWS` queries a runner keeps (the least recently asked go first)."""
 PRE_AGGREGATE_AFTER = 1
 """How many calls of a figure a runner answers from the items alone before it writes the figure's
 pre-aggregates (`orgflow.flow.prepared.FIGURE_PRE_AGGREGATES`) and reads them: a command asks once, a
 dashboard many times."""
+MANY_CALLS = 48
+"""How many figure calls a runner answers before every figure's query reads the service's items closed
+at `now` as one table written once (and the summary its other pre-aggregates:
+`orgflow.flow.prepared.EVERY_FIGURE_PRE_AGGREGATES`, `MANY_CALLS_PRE_AGGREGATES`): a command, or a
+script asking a few figures, keeps running the queries it always ran; a dashboard (a page asks about
+a dozen figures, its start-up every page's) or a report reads the tables."""
 
 
 def query_shape(figure: Figure, options: Any) -> tuple[Hashable, dict[str, Any]]:
@@ -69,6 +82,8 @@ class QueryRunner:
         self._now = now.replace(tzinfo=None)
         self._reported: dict[tuple[Cut | None, Window | None], tuple[int, int]] = {}
         self._asked: dict[str, int] = {}
+        self._calls = 0
+        self._kept_rows: OrderedDict[Hashable, pa.Table] = OrderedDict()
 
     def rows(
         self,
@@ -80,10 +95,13 @@ class QueryRunner:
         window: Window | None,
         bound_values: dict[str, Any] | None = None,
         queries: QueryCache | None = None,
+        pre_aggregates: tuple[str, ...] = (),
     ) -> pa.Table:
         """The rows of `build`'s query: the compiled query kept under (`name`, facts, the cut's shape,
         `shape`) when there is one, else `build(terms of the window)` compiled, run and kept in
-        `queries` (default: the workspace's `compiled_queries`).
+        `queries` (default: the workspace's `compiled_queries`). With `pre_aggregates`, they are
+        written first, their tables' names enter the key and `build` reads them
+        (`orgflow.flow.prepared.PreparedFacts.reading`).
 
         `shape` must hold everything `build` reads besides `now`, the window, the cut's values and
         `bound_values` (by label), which enter as bound values. A bound value `build` took from
@@ -100,7 +118,33 @@ class QueryRunner:
             values |= {"since": window.since, "until": window.until, "days": window.days}
         if queries is None:
             queries = self._context.compiled_queries
-        key = (name, self._facts.names, cut_shape(cut or Cut()), shape)
+        key: Hashable = (name, self._facts.names, cut_shape(cut or Cut()), shape)
+        if pre_aggregates:
+            key = (key, tuple(self._facts.derived(part) for part in pre_aggregates))
+        if name in KEPT_ROWS and window is None:
+            kept_key = (key, tuple(sorted(values.items())))
+            kept = self._kept_rows.get(kept_key)
+            if kept is None:
+                kept = self._run(key, build, values, window, queries, pre_aggregates)
+                self._kept_rows[kept_key] = kept
+                while len(self._kept_rows) > ROWS_KEPT:
+                    self._kept_rows.popitem(last=False)
+            else:
+                self._kept_rows.move_to_end(kept_key)
+            return kept
+        return self._run(key, build, values, window, queries, pre_aggregates)
+
+    def _run(
+        self,
+        key: Hashable,
+        build: Callable[[WindowTerms | None], ir.Table],
+        values: dict[str, Any],
+        window: Window | None,
+        queries: QueryCache,
+        pre_aggregates: tuple[str, ...],
+    ) -> pa.Table:
+        """The rows of the query kept under `key` in `queries` with `values`; else `build`'s query
+        (reading `pre_aggregates`) compiled, run and kept there (`rows`)."""
         connection = self._context.store.connection
         query = queries.get(key)
         if query is not None:
@@ -117,10 +161,11 @@ class QueryRunner:
                 until=bound("until", window.until, TIMESTAMP),
                 days=bound("days", window.days, dt.float64),
             )
-        expression = build(terms)
+        with self._facts.reading(pre_aggregates):
+            expression = build(terms)
         stray = {label: value for label, value in values_of(expression).items() if values.get(label) != value}
         if stray:
-            raise AssertionError(f"{name}: bound values not from this call: {stray}")
+            raise AssertionError(f"{key[0]}: bound values not from this call: {stray}")
         table, query = run_fitted(connection, compile_query(expression), values)
         queries.put(key, query)
         return table
@@ -132,15 +177,18 @@ class QueryRunner:
         build = figure.build
         facts = self._facts
         shape, bound_values = query_shape(figure, options)
-        # From its second call on, a figure with pre-aggregates reads them (a first call, as a command
-        # makes, measures only its own items): written first (a kept query reads them too), their
-        # names are part of the query's shape, and the build function reads them once written.
-        parts = FIGURE_PRE_AGGREGATES[figure.name](options) if figure.name in FIGURE_PRE_AGGREGATES else ()
-        if parts:
-            asked = self._asked.get(figure.name, 0)
-            self._asked[figure.name] = asked + 1
-            if asked >= PRE_AGGREGATE_AFTER:
-                shape = (shape, tuple(facts.derived(part) for part in parts))
+        # From its second call on, a figure reads its pre-aggregates (a first call, as a command makes,
+        # measures only its own items), and from the runner's `MANY_CALLS`th call on the pre-aggregated
+        # items: written first (a kept query reads them too), their names are part of the query's key,
+        # and the build function reads them.
+        asked = self._asked.get(figure.name, 0)
+        self._asked[figure.name] = asked + 1
+        self._calls += 1
+        parts: tuple[str, ...] = ()
+        if self._calls > MANY_CALLS:
+            parts = (*EVERY_FIGURE_PRE_AGGREGATES, *MANY_CALLS_PRE_AGGREGATES.get(figure.name, ()))
+        if asked >= PRE_AGGREGATE_AFTER and figure.name in FIGURE_PRE_AGGREGATES:
+            parts = (*parts, *FIGURE_PRE_AGGREGATES[figure.name](options))
         return self.rows(
             figure.name,
             lambda terms: build(facts, cut, options, terms),
@@ -148,6 +196,7 @@ class QueryRunner:
             shape=shape,
             window=window,
             bound_values=bound_values,
+            pre_aggregates=parts,
         )
 
     def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, int]:
@@ -168,7 +217,11 @@ class QueryRunner:
             return done.aggregate(finished=_.count(), reported=_.reported.sum())
 
         queries = self._context.queries_for("notes")
-        row = self.rows("reported-count", build, cut=cut, shape=(), window=window, queries=queries).to_pylist()[0]
+        # Once the figures read the pre-aggregated items (a dashboard's), so does the count.
+        parts = EVERY_FIGURE_PRE_AGGREGATES if self._calls > MANY_CALLS else ()
+        row = self.rows(
+            "reported-count", build, cut=cut, shape=(), window=window, queries=queries, pre_aggregates=parts
+        ).to_pylist()[0]
         counted = (row["finished"], row["reported"] or 0)
         self._reported[(cut, window)] = counted
         while len(self._reported) > REPORTED_KEPT:

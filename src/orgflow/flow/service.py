@@ -20,7 +20,9 @@ from typing import TYPE_CHECKING, Any
 
 from orgflow import registry
 from orgflow.errors import InputError
-from orgflow.flow.after_data import AFTER_DATA_FIGURES, said_after_data
+from orgflow.flow.after_data import AFTER_DATA_FIGURES, data_from, said_after_data, said_before_data
+from orgflow.flow.blocked_recorded import blocked_unrecorded, recorded_query, unrecorded_sources
+from orgflow.flow.mapped_stages import NEEDS, Needs, Reach, needs_check, reach_of, reach_query, ruled_out
 from orgflow.flow.phases import in_phase
 from orgflow.flow.prepared import FlowContext, PreparedFacts
 from orgflow.flow.result import MetricResult as MetricResult
@@ -50,6 +52,7 @@ class FlowService:
     def __init__(self, workspace: FlowContext, *, now: datetime | None = None, stored_facts: bool = True) -> None:
         self._workspace = workspace
         self._as_of: tuple[DataAsOf | None] | None = None
+        self._from: tuple[datetime | None] | None = None
         if now is not None:
             self.now, self.now_basis = now.astimezone(UTC), NOW_GIVEN
         else:
@@ -64,6 +67,12 @@ class FlowService:
         if self._as_of is None:
             self._as_of = (data_as_of(self._workspace.store.connection),)
         return self._as_of[0]
+
+    def data_from(self) -> datetime | None:
+        """The data's first event (`orgflow.flow.after_data.data_from`, naive UTC), whatever `now` is."""
+        if self._from is None:
+            self._from = (data_from(self._workspace.store.connection),)
+        return self._from[0]
 
     def as_of_params(self) -> dict[str, Any]:
         """`now`, what chose it (`now_basis`) and the data's as-of, as every result's params carry them."""
@@ -108,11 +117,64 @@ class FlowService:
             result = figure.finish(self, result, cut=cut, window=window, options=chosen, default_window=default)
         if window is not None and name in AFTER_DATA_FIGURES:
             result = said_after_data(result, window, self.data_as_of())
+            earliest = self.earliest_created()
+            # The data's first event is at or before the first creation: a window from then on has nothing before it.
+            if earliest is None or window.since < earliest.replace(tzinfo=None):
+                result = said_before_data(result, window, self.data_from())
+        if name in NEEDS:
+            result = self._mapped(result, NEEDS[name], cut, chosen)
+        if name == "blocked":
+            result = self._blocked_said(result, cut)
         if figure.note is not None:
             finished, reported = self._runner.reported_count(cut, window)
             note = figure.note.format(**{name: getattr(chosen, name) for name in figure.option_fields()})
             result = reported_note(result, finished, reported, note)
         return result
+
+    def _mapped(self, result: MetricResult, needs: Needs, cut: Cut | None, options: Any) -> MetricResult:
+        """`result` with what the mapping rules out nulled and said (`orgflow.flow.mapped_stages`): per
+        its --by group (the team for the SLE, the whole cut for rows per item)."""
+        by = None if getattr(options, "per_item", False) else getattr(options, "by", None) or needs.group_by
+        if by == "org":
+            by = None
+        group = needs.group or by
+        if not needs_check(result, needs, group):
+            return result
+        return ruled_out(result, needs, self.stage_reach(cut, by), group)
+
+    def _blocked_said(self, result: MetricResult, cut: Cut | None) -> MetricResult:
+        """`result` of the blocked figure, with its flagged, status and total time unknown when the sources
+        of `cut`'s items record no blocked flag and no blocked status (`orgflow.flow.blocked_recorded`)."""
+        sources = self.blocked_unrecorded_sources(cut)
+        return result if sources is None else blocked_unrecorded(result, sources)
+
+    def blocked_unrecorded_sources(self, cut: Cut | None = None) -> list[str] | None:
+        """The sources of `cut`'s items when none records a blocked flag or a blocked status (blocked time
+        is then unknown: `orgflow.flow.blocked_recorded`), else None; a kept query of its own."""
+        facts = self._facts
+        table = self._runner.rows(
+            "blocked-recorded",
+            lambda _terms: recorded_query(facts, cut),
+            cut=cut,
+            shape=(),
+            window=None,
+            queries=self._workspace.queries_for("notes"),
+        )
+        return unrecorded_sources(table.to_pylist())
+
+    def stage_reach(self, cut: Cut | None = None, by: str | None = None) -> Reach:
+        """Which `by` groups of `cut` (None: the whole cut) have no status mapped to a done stage, and
+        which none mapped to an active one (`orgflow.flow.mapped_stages`); a kept query of its own."""
+        facts = self._facts
+        table = self._runner.rows(
+            "stage-reach",
+            lambda _terms: reach_query(facts, cut, by),
+            cut=cut,
+            shape=(by,),
+            window=None,
+            queries=self._workspace.queries_for("notes"),
+        )
+        return reach_of(table.to_pylist(), BY_COLUMNS.get(by) if by else None)
 
     def summary(
         self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None, by: str | None = None

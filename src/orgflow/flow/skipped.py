@@ -7,7 +7,7 @@ Little's law, flow efficiency, a simulation's calibrated cycle time) would descr
 that were timed, or read 0: it is unknown (null), and its reason gives the share
 (`skipped_majority_reason`). With half or fewer, the skipped items count with cycle time 0, as
 METRICS.md defines. When no finished item spent any time between its start and its finish, the
-figure is unknown with `no_status_history_reason`.
+figure is unknown with `no_time_reason`, which states how many of them skipped their start.
 
 Each reason names the figures it makes unknown ("sle_days: ..."), as every ``unknown_reasons`` does.
 The same rule and texts serve SQL (Ibis expressions: `mostly_skipped` on columns,
@@ -32,6 +32,11 @@ _SKIPPED_TEXT = (
     " %) skipped every active stage (skipped_start); cycle time is not measured for them",
 )
 """The pieces between the counts of `skipped_majority_reason`: skipped, finished, percent."""
+_UNTIMED_TEXT = (
+    "no status history in the active stages (none of the ",
+    " finished items spent time between its start and its finish)",
+)
+"""The pieces of `untimed_reason` around its count."""
 
 
 def mostly_skipped(skipped: Any, finished: Any) -> Any:
@@ -67,8 +72,39 @@ def skipped_majority_expression(skipped: ir.IntegerValue, finished: ir.IntegerVa
 
 
 def no_status_history_reason(figures: str) -> str:
-    """The reason `figures` are unknown when no finished item spent time between its start and its finish."""
+    """The reason `figures` are unknown when every finished item went from backlog straight to done."""
     return f"{figures}: no status history in the active stages (every finished item went from backlog straight to done)"
+
+
+def untimed_reason(finished: int, figures: str) -> str:
+    """The reason `figures` are unknown when none of `finished` items spent time between its start and its
+    finish while half or fewer of them skipped their start (the others started and finished at once)."""
+    of, items = _UNTIMED_TEXT
+    return f"{figures}: {of}{finished}{items}"
+
+
+def no_time_reason(finished: int, skipped: int, figures: str) -> str:
+    """Why `figures` are unknown when none of `finished` (> 0) items spent time between its start and its
+    finish, `skipped` of them having skipped their start: all skipped (`no_status_history_reason`), most
+    (`skipped_majority_reason`: the count and share), else `untimed_reason`. The one text every figure
+    states; `no_time_expression` is its Ibis twin."""
+    if skipped >= finished:
+        return no_status_history_reason(figures)
+    if mostly_skipped(skipped, finished):
+        return skipped_majority_reason(skipped, finished, figures)
+    return untimed_reason(finished, figures)
+
+
+def no_time_expression(finished: ir.IntegerValue, skipped: ir.IntegerValue, figures: str) -> ir.StringValue:
+    """`no_time_reason` as an Ibis string expression over non-null count columns (`finished` > 0)."""
+    import ibis
+
+    of, items = _UNTIMED_TEXT
+    return ibis.cases(
+        (skipped >= finished, no_status_history_reason(figures)),
+        (mostly_skipped(skipped, finished), skipped_majority_expression(skipped, finished, figures)),
+        else_=f"{figures}: {of}" + finished.cast("string") + items,
+    )
 
 
 def cycle_time_unknown(
@@ -89,7 +125,7 @@ def cycle_time_unknown(
     majority = mostly_skipped(skipped, finished)
     reason = ibis.cases(
         (finished == 0, f"{figures}: {none_finished}"),
-        (timed == 0, no_status_history_reason(figures)),
+        (timed == 0, no_time_expression(finished, skipped, figures)),
         (majority, skipped_majority_expression(skipped, finished, figures)),
         else_=ibis.null("string"),
     )

@@ -77,11 +77,14 @@ def time_in_stages(
         mean_days=in_days(_.us.sum()) / _.count(),
         p50_days=_.days.quantile(0.5),
         p85_days=_.days.quantile(0.85),
+        total_us=_.us.sum(),
     )
+    # The share divides whole microseconds (sums of integers, exact as doubles below 2**53), so it does
+    # not depend on the order the rows are added in (a sum of floats does, in its last bits). Both sides
+    # are doubles: PostgreSQL sums integers as numeric, which would make the share a decimal.
     whole = ibis.window(group_by=groups or None)
-    return summary.mutate(share=_.total_days / ibis.greatest(_.total_days.sum().over(whole), 1e-12)).order_by(
-        [*groups, order, level]
-    )
+    share = _.total_us.cast("float64") / ibis.greatest(_.total_us.sum().over(whole), 1).cast("float64")
+    return summary.mutate(share=share).drop("total_us").order_by([*groups, order, level])
 
 
 def blocked_time(
@@ -227,7 +230,9 @@ LITTLES_LAW_FIGURES = "mean_cycle_time_days, predicted_wip, ratio"
 """The Little's law figures an unknown mean cycle time leaves unknown (`orgflow.flow.skipped`)."""
 
 
-def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> ir.Table:
+def littles_law(
+    items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow, finished: ir.Table | None = None
+) -> ir.Table:
     """Little's law check over the window: mean WIP against mean throughput × mean cycle time.
 
     Columns: days, mean_wip, throughput_per_day, mean_cycle_time_days, predicted_wip (λ·W),
@@ -235,9 +240,11 @@ def littles_law(items: ir.Table, daily_wip: ir.Table, *, window: AnyWindow) -> i
     stability conditions: arrivals_match_departures (within 10 %), wip_stable (end within 10 % of
     start). The law holds for a stable system; when the conditions fail the ratio drifts from 1.
     The mean cycle time, and the predicted WIP and ratio built on it, are null when it is unknown (no
-    departure, or most skipped their start), with `unknown_reasons` saying why.
+    departure, or most skipped their start), with `unknown_reasons` saying why. `finished` (default
+    `items`) gives the departures' cycle times: `items` with the source's reported times in status
+    (`orgflow.flow.reported_times.with_reported_times`), as the summary's; arrivals and WIP keep `items`.
     """
-    done = finished_in(items, window)
+    done = finished_in(items if finished is None else finished, window)
     started = items.filter(_.started_at >= window.since, _.started_at < window.until)
     # The mean from a sum of whole microseconds: exact, whatever order the rows are added in.
     cycle_us = _.finished_at.delta(_.started_at, unit="microsecond")

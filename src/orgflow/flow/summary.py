@@ -9,6 +9,7 @@ from ibis import _
 from orgflow.flow.definitions import PERCENTILES, SUMMARY_COLUMNS
 from orgflow.flow.flow_time import aggregate, days_between
 from orgflow.flow.history import Instant, instant, ratio
+from orgflow.flow.mapped_stages import no_active_stage_reason, no_done_stage_reason
 from orgflow.flow.reported_times import with_reported_times
 from orgflow.flow.skipped import (
     SKIPPED_MAJORITY as SKIPPED_MAJORITY,
@@ -16,6 +17,7 @@ from orgflow.flow.skipped import (
 from orgflow.flow.skipped import (
     mostly_skipped,
     no_status_history_reason,
+    no_time_expression,
     skipped_majority_expression,
 )
 from orgflow.flow.skipped import skipped_majority_reason as skipped_majority_reason
@@ -25,14 +27,8 @@ SUMMARY_CYCLE_FIGURES = "cycle_time, flow_efficiency"
 """The summary's figures built on cycle time: what a skipped majority makes unknown (`orgflow.flow.skipped`)."""
 NO_FINISHED = "lead_time, cycle_time, flow_efficiency: no item finished in the window"
 NO_STATUS_HISTORY = no_status_history_reason(SUMMARY_CYCLE_FIGURES)
-NO_DONE_STAGE = (
-    "throughput_per_week, lead_time, cycle_time, flow_efficiency: no status maps to a done stage: map them in "
-    "orgflow.yaml, see `orgflow status`"
-)
-NO_ACTIVE_STAGE = (
-    f"{SUMMARY_CYCLE_FIGURES}: no status maps to an active stage (the start is the first unmapped status, so "
-    "cycle time would be lead time): map them in orgflow.yaml, see `orgflow status`"
-)
+NO_DONE_STAGE = no_done_stage_reason("throughput_per_week, lead_time, cycle_time, flow_efficiency")
+NO_ACTIVE_STAGE = no_active_stage_reason(SUMMARY_CYCLE_FIGURES)
 NO_ACTIVE_TIME = (
     "flow_efficiency: no finished item spent time in an active stage (their statuses are unmapped, or "
     "their workflow has no active stage: `orgflow status` lists unmapped statuses)"
@@ -51,6 +47,22 @@ def stages_reached(transitions: ir.Table, items: ir.Table) -> ir.Table:
     return joined.group_by("workflow").aggregate(
         reaches_done=(joined.category == "done").any(), reaches_active=(joined.category == "active").any()
     )
+
+
+def groups_reaching(items: ir.Table, reached: ir.Table, groups: list[str], *, reported: bool = False) -> ir.Table:
+    """Per `groups` of `items` (one row without groups): whether any of their workflows reaches a done
+    stage (`reaches_done`) and an active one (`reaches_active`), from `stages_reached`; a workflow it does
+    not list reaches neither. With `reported`, also whether any item has reported time in status
+    (`reported`, a column of `items`: `orgflow.flow.reported_times.with_reported_times`).
+    """
+    flagged = items.left_join(reached, "workflow")
+    metrics = {
+        "reaches_done": flagged.reaches_done.fill_null(False).any(),
+        "reaches_active": flagged.reaches_active.fill_null(False).any(),
+    }
+    if reported:
+        metrics["reported"] = flagged.reported.fill_null(False).any()
+    return aggregate(flagged, groups, **metrics)
 
 
 def flow_summary(
@@ -125,13 +137,7 @@ def flow_summary(
     else:
         joined = finished.cross_join(cancelled).cross_join(loaded)
     if reached is not None:
-        flagged = items.left_join(reached, "workflow")
-        mapped = aggregate(
-            flagged,
-            groups,
-            reaches_done=flagged.reaches_done.fill_null(False).any(),
-            reaches_active=flagged.reaches_active.fill_null(False).any(),
-        )
+        mapped = groups_reaching(items, reached, groups)
         if groups:
             joined = joined.left_join(mapped, groups).select(*joined.columns, "reaches_done", "reaches_active")
         else:
@@ -169,7 +175,7 @@ def flow_summary(
         unknown_reasons=ibis.cases(
             (~can_finish, NO_DONE_STAGE),
             (finished_count == 0, NO_FINISHED),
-            (~timed, NO_STATUS_HISTORY),
+            (~timed, no_time_expression(finished_count, skipped_count, SUMMARY_CYCLE_FIGURES)),
             (no_active_stage, NO_ACTIVE_STAGE),
             (mostly, majority_reason),
             (no_active, NO_ACTIVE_TIME),

@@ -101,7 +101,9 @@ class Sufficiency:
     """Whether a history is enough to forecast from, and why not.
 
     `ok` is False when the history has fewer than `MIN_DAYS` days, fewer than `MIN_ITEMS` finished
-    items or fewer than `MIN_ACTIVE_DAYS` days with a finished item; `reasons` says which.
+    items or fewer than `MIN_ACTIVE_DAYS` days with a finished item; `reasons` says which. It is False
+    too, `unmapped` and its only reason the mapping's, when no status of the cut maps to a done stage:
+    nothing could finish, so its zeros are no history (`orgflow.flow.mapped_stages`).
     """
 
     ok: bool
@@ -110,6 +112,7 @@ class Sufficiency:
     active_days: int
     reasons: tuple[str, ...] = ()
     data_as_of: str | None = None
+    unmapped: bool = False
 
     def verdict(self) -> str:
         """One line for people: 'enough history (…)' or 'not enough history: …'."""
@@ -125,8 +128,10 @@ class Sufficiency:
             InputError: the history is too short or too sparse to forecast from.
         """
         if not self.ok:
-            hint = "widen --window, choose a larger team or group, or wait for more finished items"
-            if self.data_as_of is not None:
+            hint: str | None = "widen --window, choose a larger team or group, or wait for more finished items"
+            if self.unmapped:
+                hint = None  # the reason says what to do
+            elif self.data_as_of is not None:
                 # A history that stopped long ago reads as zero finishes as of today: name its end.
                 hint = f"{hint}; the data is as of {self.data_as_of[:10]}: --now chooses the date to forecast from"
             raise InputError(self.verdict(), field=field_name, hint=hint)
@@ -136,14 +141,19 @@ def assess(series: ThroughputSeries) -> Sufficiency:
     """The data-sufficiency verdict of a history (thresholds `MIN_DAYS`, `MIN_ITEMS`, `MIN_ACTIVE_DAYS`)."""
     active = int(np.count_nonzero(series.counts))
     reasons = []
-    if series.days < MIN_DAYS:
-        reasons.append(f"fewer than {MIN_DAYS} days")
-    if series.items < MIN_ITEMS:
-        reasons.append(f"fewer than {MIN_ITEMS} finished items")
-    if active < MIN_ACTIVE_DAYS:
-        reasons.append(f"fewer than {MIN_ACTIVE_DAYS} days with a finished item")
+    unmapped = series.params.get("no_done_stage")
+    if unmapped:
+        # Zero finishes because nothing can finish: the mapping, not the history, is what is missing.
+        reasons.append(unmapped)
+    else:
+        if series.days < MIN_DAYS:
+            reasons.append(f"fewer than {MIN_DAYS} days")
+        if series.items < MIN_ITEMS:
+            reasons.append(f"fewer than {MIN_ITEMS} finished items")
+        if active < MIN_ACTIVE_DAYS:
+            reasons.append(f"fewer than {MIN_ACTIVE_DAYS} days with a finished item")
     as_of = series.params.get("cut_data_as_of") or series.params.get("data_as_of")
-    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons), as_of)
+    return Sufficiency(not reasons, series.days, series.items, active, tuple(reasons), as_of, bool(unmapped))
 
 
 def daily_throughput(
@@ -207,6 +217,12 @@ def series_from(
     first = min(since, first_created.date())
     result = service.throughput(cut=cut, since=first, period="day")
     counts = np.zeros((today - first).days, dtype=np.int64)
+    if "no_done_stage" in result.params:
+        # Nothing of the cut can finish: its zeros are no history (`assess` refuses it, saying why).
+        from orgflow.flow.mapped_stages import no_done_stage_reason
+
+        params["no_done_stage"] = no_done_stage_reason("throughput")
+        return ThroughputSeries(since, counts[(since - first).days :], params, past=counts[: (since - first).days])
     for row in result.rows():
         offset = (row["period_start"] - first).days
         if 0 <= offset < counts.size:

@@ -39,15 +39,21 @@ HIGH_GROWTH = 0.4
 trend that is WIP doubling from the window's first day to its last (growth_share 0.2 is +44 %)."""
 
 
-def daily_by_team(scope: Scope, *, since: date) -> tuple[dict[str, list[int]], dict[str, list[int]]]:
-    """(started per day, finished per day) of each team from `since` to yesterday, zeros included."""
+def daily_by_team(scope: Scope, *, since: date) -> tuple[dict[str, list[int]], dict[str, list[int]], str | None]:
+    """(started per day, finished per day) of each team from `since` to yesterday, zeros included, and
+    why teams are left out: a team none of whose statuses maps to a done stage has unknown throughput
+    (`orgflow.flow.mapped_stages`), so it is in neither series and the reason (else None) says so."""
     result = scope.service.throughput(cut=scope.cut, since=since, period="day", by="team")
     started: dict[str, list[int]] = defaultdict(list)
     finished: dict[str, list[int]] = defaultdict(list)
+    unknown = set()
     for row in sorted(result.rows(), key=lambda row: (row["team"], row["period_start"])):
+        if row["finished"] is None:
+            unknown.add(row["team"])
+            continue
         started[row["team"]].append(row["started"])
         finished[row["team"]].append(row["finished"])
-    return dict(started), dict(finished)
+    return dict(started), dict(finished), result.params.get("no_done_stage") if unknown else None
 
 
 def wip_by_team(scope: Scope, *, since: date) -> dict[str, list[int]]:
@@ -85,7 +91,7 @@ def find(scope: Scope) -> RuleRun:
     settings = scope.settings
     weeks = settings.insight_weeks
     since = scope.days_back(7 * weeks)
-    started, finished = daily_by_team(scope, since=since)
+    started, finished, unmapped = daily_by_team(scope, since=since)
     # One sample more than the window's days: the WIP at the end of the day before it starts.
     wip = wip_by_team(scope, since=since - timedelta(days=1))
     findings = []
@@ -150,14 +156,18 @@ def find(scope: Scope) -> RuleRun:
                 impact_item_days=rounded(excess_item_days(series)),
             )
         )
-    return RuleRun(findings, _check(checked, len(findings), scope, since=since))
+    return RuleRun(findings, _check(checked, len(findings), scope, since=since, unmapped=unmapped))
 
 
-def _check(teams: int, found: int, scope: Scope, *, since: date) -> Check:
-    """What the rule checked: the daily WIP of `teams` teams over the window from `since`."""
+def _check(teams: int, found: int, scope: Scope, *, since: date, unmapped: str | None = None) -> Check:
+    """What the rule checked: the daily WIP of `teams` teams over the window from `since`; `unmapped`:
+    why some teams' throughput is unknown (`daily_by_team`)."""
     settings = scope.settings
     window = f"the {settings.insight_weeks} weeks from {since.isoformat()}"
     if teams == 0:
+        if unmapped:
+            text = f"no team has a daily WIP and a known throughput over {window}; left out: {unmapped}"
+            return Check(RULE, text, supported=False)
         return Check(RULE, f"no team has a daily WIP over {window}", supported=False)
     outcome = (
         f"{found} growing"
@@ -165,4 +175,5 @@ def _check(teams: int, found: int, scope: Scope, *, since: date) -> Check:
         else f"none grew {settings.growth_share:.0%} or more with more started than finished "
         f"(p <= {settings.significance:g}) and flat throughput"
     )
-    return Check(RULE, f"the daily WIP of {teams} team{'s' if teams != 1 else ''} over {window}; {outcome}")
+    left_out = f"; left out: {unmapped}" if unmapped else ""
+    return Check(RULE, f"the daily WIP of {teams} team{'s' if teams != 1 else ''} over {window}; {outcome}{left_out}")

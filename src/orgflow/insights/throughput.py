@@ -57,7 +57,7 @@ def find(scope: Scope) -> RuleRun:
             field="thresholds",
         )
     recent_days, baseline_days = 7 * recent_weeks, 7 * baseline_weeks
-    _, finished = daily_by_team(scope, since=scope.days_back(recent_days + baseline_days))
+    _, finished, unmapped = daily_by_team(scope, since=scope.days_back(recent_days + baseline_days))
     findings = []
     checked = 0
     for team in sorted(finished):
@@ -107,18 +107,20 @@ def find(scope: Scope) -> RuleRun:
                 impact_item_days=rounded(shortfall),
             )
         )
-    return RuleRun(findings, _check(checked, len(findings), scope))
+    return RuleRun(findings, _check(checked, len(findings), scope, unmapped=unmapped))
 
 
-def _check(teams: int, found: int, scope: Scope) -> Check:
-    """What the rule checked: the recent weeks of `teams` teams that finished items in their baseline."""
+def _check(teams: int, found: int, scope: Scope, *, unmapped: str | None = None) -> Check:
+    """What the rule checked: the recent weeks of `teams` teams that finished items in their baseline;
+    `unmapped`: why some teams' throughput is unknown (`orgflow.insights.load.daily_by_team`)."""
     settings = scope.settings
     recent, baseline = settings.throughput_recent_weeks, settings.throughput_baseline_weeks
     since = scope.days_back(7 * (recent + baseline)).isoformat()
+    left_out = f"; left out: {unmapped}" if unmapped else ""
     if teams == 0:
         return Check(
             RULE,
-            f"no team finished an item in the {baseline} baseline weeks from {since}: no rate to drop from",
+            f"no team finished an item in the {baseline} baseline weeks from {since}: no rate to drop from{left_out}",
             supported=False,
         )
     outcome = (
@@ -129,5 +131,5 @@ def _check(teams: int, found: int, scope: Scope) -> Check:
     return Check(
         RULE,
         f"the last {recent} weeks of {teams} team{'s' if teams != 1 else ''} against the {baseline} weeks before "
-        f"(from {since}); {outcome}",
+        f"(from {since}); {outcome}{left_out}",
     )

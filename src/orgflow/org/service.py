@@ -14,14 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
-from orgflow.errors import InputError
+from orgflow.errors import InputError, NotFoundError
 from orgflow.flow.service import MetricResult
 from orgflow.org.design import DesignThresholds, run_checks
 from orgflow.org.structure import OrgModel, unattributed, valid_on
 from orgflow.registry import Computes, definitions
 
 if TYPE_CHECKING:
+    from orgflow.model import Group
     from orgflow.query.context import AnalysisContext
+
+ORG_IMPORTS = "`orgflow import org FILE.yaml` or `orgflow import backstage CATALOG.yaml`"
+"""How org data (groups, people, memberships, components) is loaded."""
 
 DEFINITIONS = definitions("org")
 """Each organization figure's definition by name (`orgflow.org.figures`)."""
@@ -94,6 +98,23 @@ class OrgService(Computes):
         full["rows"] = table.num_rows
         return MetricResult(metric, DEFINITIONS[metric], full, table, notes or [])
 
+    def group(self, group_id: str) -> Group:
+        """The group with this id.
+
+        Raises:
+            NotFoundError: no such group. A team the work items are attributed to, or any name with no org
+                data loaded, is said to be so, with how to load the org or map the team (`missing_group`).
+        """
+        if group_id in self.model.groups or self.context is None:
+            return self.model.group(group_id)
+        from orgflow.org.attribution import attributed_units
+
+        org = getattr(self.context.config, "org", None)
+        order = tuple(getattr(org, "attribution", ("project",)))
+        units = attributed_units(self.context.connection, order).to_pylist()
+        unit = next((row for row in units if row["team_id"] == group_id), None)
+        raise missing_group(group_id, has_org=bool(self.model.groups), unit=unit)
+
     def summary(self, day: date | None = None) -> MetricResult:
         """One row per group on `day` (default: `self.day`), parents before children: group, name, kind,
         type, parent, members (direct), fte, members_total (with every group below), checks, checks_failed."""
@@ -154,6 +175,7 @@ class OrgService(Computes):
         valid_from, valid_to, manager, team."""
         day = day or self.day
         model = self.model
+        self.group(group)
         rows = []
         for membership in sorted(
             model.memberships_on(day, group, descendants=descendants), key=lambda m: (m.group_id, m.person_id)
@@ -191,7 +213,7 @@ class OrgService(Computes):
         """The design checks on `day` (default: `self.day`; of `group` and the groups below it, if given)."""
         day = day or self.day
         if group is not None:
-            self.model.group(group)
+            self.group(group)
         rows = run_checks(self.model, day, self.thresholds, group=group)
         if failed_only:
             rows = [row for row in rows if row["passed"] is False]
@@ -202,7 +224,7 @@ class OrgService(Computes):
         """The group's size on each day its membership (or that of a group below it) changed: date, members,
         fte, members_total, joined, left (direct members compared with the day before)."""
         model = self.model
-        model.group(group)
+        self.group(group)
         family = {group} | {g for g in model.groups if group in model.ancestry(g)}
         days: set[date] = set()
         for membership in model.memberships:
@@ -250,7 +272,7 @@ class OrgService(Computes):
         """
         day = day or self.day
         model = self.model
-        group = model.group(team)
+        group = self.group(team)
         if not valid_on(group.valid_from, group.valid_to, day):
             raise InputError(
                 f"group {team!r} does not exist on {day} (valid {group.valid_from or '…'} to {group.valid_to or '…'})",
@@ -330,6 +352,35 @@ _DEPENDENCIES = pa.schema(
     [(name, pa.string()) for name in ("direction", "component", "other_component", "kind", "other_team")]
     + [("cross_team", pa.bool_())]
 )
+
+
+def missing_group(group_id: str, *, has_org: bool, unit: dict[str, Any] | None) -> NotFoundError:
+    """The error for `group_id`, which names no group: a team of the work items (`unit`: its row of
+    `orgflow.org.attribution.attributed_units`, None when it is none) with no org data loaded, or outside the
+    loaded org; else any name with no org loaded; else an unknown group among those loaded."""
+    if unit is not None:
+        items = unit["items"]
+        of = f"{items:,} work item{'' if items == 1 else 's'}" + (
+            f", by the rule {unit['rule']}" if unit["rule"] else ""
+        )
+        if not has_org:
+            return NotFoundError(
+                f"{group_id!r} is a team of the work items ({of}) and no org data is loaded: it has no "
+                "members, components or design checks",
+                field="group",
+                hint=f"load the org with {ORG_IMPORTS}; its flow figures: `orgflow flow summary --team {group_id}`",
+            )
+        return NotFoundError(
+            f"{group_id!r} is a team of the work items ({of}) that no group of the loaded org has as its id",
+            field="group",
+            hint=f"to give its items to a team of the org, add one line under `teams:` in orgflow.yaml, e.g. "
+            f"`{group_id}: my-team`, and import that source again; `orgflow org summary` lists the groups",
+        )
+    if not has_org:
+        return NotFoundError(
+            f"unknown group {group_id!r}: no org data is loaded", field="group", hint=f"load it with {ORG_IMPORTS}"
+        )
+    return NotFoundError(f"unknown group {group_id!r}", field="group", hint="see `orgflow org summary`")
 
 
 def _no_history_note(group: str, model: OrgModel, family: set[str]) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from orgflow.errors import InputError, NotFoundError
+from orgflow.query.known_names import did_you_mean
 from orgflow.query.lookups import sql_literal
 from orgflow.query.window import Cut
 
@@ -51,26 +52,42 @@ def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *
     ``of_team_group`` lookup) or a value stream (not in the config) the workspace does not know; an
     `InputError` when its phase is none of the config's."""
     known_teams = (
-        f"(SELECT team_id FROM {items_table} UNION ALL SELECT source_id AS team_id FROM groups WHERE kind = 'team') "
-        "WHERE team_id"
+        f"(SELECT team_id AS name FROM {items_table} "
+        "UNION ALL SELECT source_id AS name FROM groups WHERE kind = 'team')"
     )
     lookups = {
         "team": (cut.team, known_teams, "see `orgflow status` for the teams"),
-        "group": (cut.group, "of_team_group WHERE group_id", "see `orgflow status`"),
+        "group": (cut.group, "(SELECT group_id AS name FROM of_team_group)", "see `orgflow status`"),
     }
-    for name, (value, where, hint) in lookups.items():
-        if value and not connection.execute(f"SELECT count(*) FROM {where} = {sql_literal(value)}").fetchone()[0]:
-            raise NotFoundError(f"unknown {name} {value!r}", field=name, hint=hint)
+    for name, (value, names, hint) in lookups.items():
+        if (
+            value
+            and not connection.execute(f"SELECT count(*) FROM {names} WHERE name = {sql_literal(value)}").fetchone()[0]
+        ):
+            known = [
+                row[0]
+                for row in connection.execute(f"SELECT DISTINCT name FROM {names} WHERE name IS NOT NULL").fetchall()
+            ]
+            meant = did_you_mean(value, sorted(known))
+            raise NotFoundError(
+                f"unknown {name} {value!r}", field=name, hint=hint if meant is None else f"{meant} ({hint})"
+            )
     if cut.value_stream and cut.value_stream not in config.value_streams:
-        raise NotFoundError(f"unknown value stream {cut.value_stream!r}", field="value_stream")
+        meant = did_you_mean(cut.value_stream, config.value_streams)
+        raise NotFoundError(f"unknown value stream {cut.value_stream!r}", field="value_stream", hint=meant)
     if cut.phase:
         check_phase(cut.phase, config.phases)
 
 
 def check_phase(phase: str, phases: Sequence[str]) -> None:
-    """Raise `InputError` when `phase` is not one of `phases` (the config's)."""
+    """Raise `InputError` when `phase` is not one of `phases` (the config's; the hint suggests the one
+    meant when one is close, `orgflow.query.known_names.suggestion`)."""
     if phase not in phases:
-        raise InputError(f"unknown phase {phase!r}", field="phase", hint=f"use {', '.join(phases)}")
+        meant = did_you_mean(phase, phases)
+        listed = f"use {', '.join(phases)}"
+        raise InputError(
+            f"unknown phase {phase!r}", field="phase", hint=listed if meant is None else f"{meant} ({listed})"
+        )
 
 
 def cut_items(items: ir.Table, tables: TableSource, cut: Cut) -> ir.Table:

@@ -12,6 +12,7 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 
+from orgflow.output_file import check_output_file, write_output_text
 from orgflow.query.window import Cut
 from orgflow.views.context import Chart, Context
 from orgflow.views.filters import Filters
@@ -88,8 +89,10 @@ def build_report(
         on_progress: called with (sections done, sections, what) as the report is built.
 
     Raises:
-        InputError: no workspace there, or bad filters.
+        InputError: no workspace there, bad filters, or `output` is a folder or in a folder that does
+            not exist (said before any work; nothing is written).
     """
+    check_output_file(output, field="--output")  # before the work: a folder, or one that does not exist
     hub = MetricsHub(directory, now=now)
     try:
         instant = hub.now(None)
@@ -162,7 +165,4 @@ def build_report(
         )
     finally:
         hub.close()
-    target = Path(output)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(html.lstrip(), encoding="utf-8")
-    return target
+    return write_output_text(output, html.lstrip(), field="--output")

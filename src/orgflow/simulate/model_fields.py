@@ -96,8 +96,10 @@ def network_from(source: YamlSource) -> Network:
                     )
             else:
                 arrivals[str(flow_type)] = Arrivals(per_day=number(source, rate, where))
+        # An empty route is a team whose items finish as they arrive (calibrated from items that went
+        # from backlog straight to done): the file writes it as `route: []`, so it reads back.
         route_data = entry.get("route")
-        if not isinstance(route_data, list) or not route_data:
+        if not isinstance(route_data, list):
             raise source.error("expected a list of steps", (*path, "route"))
         route = []
         for index, step_value in enumerate(route_data):

@@ -167,7 +167,11 @@ def read_network(path: Path) -> Network:
 
 
 def write_network(network: Network, path: Path, *, header: str = "") -> None:
-    """Write the model file (whole, or not at all: a temporary file renamed into place)."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(dump_network(network, header=header), encoding="utf-8")
-    temporary.replace(path)
+    """Write the model file (whole, or not at all: `orgflow.output_file.write_output_text`).
+
+    Raises:
+        InputError: `path` is a folder, or its folder does not exist (field ``out``).
+    """
+    from orgflow.output_file import write_output_text
+
+    write_output_text(path, dump_network(network, header=header), field="out")

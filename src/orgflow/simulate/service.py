@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from orgflow.errors import InputError
+from orgflow.flow.mapped_stages import MAP_HINT, no_done_stage_reason
 from orgflow.flow.service import MetricResult
 from orgflow.registry import Computes, definitions
 from orgflow.simulate.backtest import BACKTEST_COLUMNS, backtest, compare_with_history, warmup_for
@@ -26,6 +27,7 @@ from orgflow.simulate.model_file import read_network
 from orgflow.simulate.network import Network
 from orgflow.simulate.replicate import Progress, RunSettings, compare, replicate
 from orgflow.simulate.scenario import read_scenario
+from orgflow.simulate.yaml_source import check_input_file
 
 if TYPE_CHECKING:
     from orgflow.workspace import Workspace
@@ -91,9 +93,13 @@ class Simulation(Computes):
         with `with_fit`, run it over that window beside what happened."""
         self._check_team(team)
         start, end = self._window(since, until)
-        network = calibrate(self.history(), since=start, until=end, team=team)
+        network = self._mapping_said(calibrate(self.history(), since=start, until=end, team=team))
         if not network.teams:
-            reasons = "; ".join(f"{name}: {why}" for name, why in dict(network.notes.get("teams_left_out", {})).items())
+            left_out = dict(network.notes.get("teams_left_out", {}))
+            if left_out and all(why.endswith(MAP_HINT) for why in left_out.values()):
+                # Nothing can finish anywhere: the mapping, not the window, is what to change.
+                raise InputError(no_done_stage_reason("no team has enough finished items in the window"))
+            reasons = "; ".join(f"{name}: {why}" for name, why in left_out.items())
             raise InputError(f"no team has enough finished items in the window ({reasons})", field="--since")
         fit = None
         if with_fit:
@@ -115,6 +121,16 @@ class Simulation(Computes):
             fit = _result("simulate-fit", rows, BACKTEST_COLUMNS, params, network=network)
         return Calibration(network, start, end, fit)
 
+    def _mapping_said(self, network: Network) -> Network:
+        """`network` with the teams it left out whose statuses in use map to no done stage (they can finish
+        nothing, whatever the window: `orgflow.flow.mapped_stages`) saying so."""
+        left_out = dict(network.notes.get("teams_left_out", {}) or {})
+        if not left_out:
+            return network
+        no_done = set(self._workspace.flow.stage_reach(by="team").no_done)
+        said = {name: no_done_stage_reason(why) if name in no_done else why for name, why in left_out.items()}
+        return replace(network, notes={**network.notes, "teams_left_out": said})
+
     def baseline(self, model: Path | None, *, team: str | None = None) -> Network:
         """The network of `model` (a model file), else one calibrated on the default window."""
         if model is not None:
@@ -129,7 +145,14 @@ class Simulation(Computes):
         settings: RunSettings | None = None,
         on_progress: Progress | None = None,
     ) -> MetricResult:
-        """The scenario in `scenario` against its baseline, figure by figure (`compare`)."""
+        """The scenario in `scenario` against its baseline, figure by figure (`compare`).
+
+        Raises:
+            InputError: `scenario` or `model` is missing or a folder (said before any calibration), or bad.
+        """
+        for path in (scenario, model):
+            if path is not None:
+                check_input_file(path)
         base = self.baseline(model)
         chosen = read_scenario(scenario, base, settings or RunSettings())
         steps = chosen.settings.replications * 2

@@ -11,6 +11,19 @@ import yaml
 from orgflow.errors import InputError
 
 
+def check_input_file(path: Path) -> Path:
+    """`path` as a file to read: it exists and is not a folder.
+
+    Raises:
+        InputError: no such file, or a folder (naming the path).
+    """
+    if not path.exists():
+        raise InputError("no such file", file=str(path))
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=str(path), hint="name the YAML file in it")
+    return path
+
+
 @dataclass(frozen=True)
 class YamlSource:
     """The data of a YAML file and its node tree (for line numbers)."""
@@ -24,10 +37,9 @@ class YamlSource:
         """Read `path`.
 
         Raises:
-            InputError: the file is missing or not valid YAML (naming the line).
+            InputError: the file is missing, a folder, or not valid YAML (naming the line).
         """
-        if not path.exists():
-            raise InputError("no such file", file=str(path))
+        check_input_file(path)
         text = path.read_text(encoding="utf-8")
         try:
             root = yaml.compose(text)

@@ -55,7 +55,7 @@ _MODULES = {
     "gitlab": "gitlab",
 }
 """Each built-in importer's module in this package (its ``load``, and ``stage`` where it has one)."""
-_STAGED = ("transitions",)
+_STAGED = ("transitions", "jira")
 """The importers whose module also has ``stage`` (`staged_importers`)."""
 
 

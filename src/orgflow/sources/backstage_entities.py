@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from orgflow.errors import InputError
-from orgflow.sources.files import nul_field, read_text, text_value, yaml_error
+from orgflow.sources.file_text import read_text
+from orgflow.sources.files import nul_field, text_value, yaml_error
 
 _COMPONENT_PREFIX = {"component": "", "api": "api:", "resource": "resource:"}
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

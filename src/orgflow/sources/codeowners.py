@@ -4,6 +4,10 @@ A rule is a gitignore-style pattern followed by owners (``@user``, ``@org/team``
 and lines starting with ``#`` are skipped; ``\\#`` at the start of a pattern stands for a literal ``#``, and
 ``\\ `` for a space inside a pattern. A ``#`` token after the pattern starts a comment. A pattern without
 owners is kept: it clears ownership of what it matches. The last matching rule wins (`owners_of`).
+
+An owner is what GitHub accepts: ``@user``, ``@org/team`` or an e-mail address; any other token
+(``Enhancement``, a CSV's cells) stops the import, naming the file, the line and the owner. A file in
+which no rule names an owner is not a CODEOWNERS file, and is refused too.
 """
 
 from __future__ import annotations
@@ -18,10 +22,17 @@ from orgflow.config import Config
 from orgflow.errors import InputError
 from orgflow.model.code import OwnershipRule
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, quote, read_text
+from orgflow.sources.file_text import read_text
+from orgflow.sources.files import expand_paths, quote
 from orgflow.store import ImportBatch
 
 SOURCE = "codeowners"
+OWNER = re.compile(
+    r"@[A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?"  # @user (GitHub: letters, digits and inner hyphens)
+    r"(?:/[A-Za-z0-9_.-]+)?"  # /team, making it @org/team
+    r"|[^@\s]+@[^@\s]+\.[^@\s]+"  # an e-mail address
+)
+"""An owner GitHub accepts: ``@user``, ``@org/team`` or an e-mail address."""
 
 
 def load(
@@ -40,7 +51,8 @@ def load(
         on_progress: called after each file with (files done, files, file name).
 
     Raises:
-        InputError: no repo given, two files for one repo, or a pattern GitHub rejects.
+        InputError: no repo given, two files for one repo, a pattern or owner GitHub rejects, or a file
+            without one rule that names an owner.
     """
     repo = str(options.get("repo") or "").strip()
     if not repo:
@@ -55,7 +67,14 @@ def load(
         )
     batch = ImportBatch(source=source, kind="codeowners", origin=", ".join(str(path) for path in paths))
     for done, path in enumerate(files, start=1):
-        batch.extend(parse(read_text(path), repo=repo, source=source, file=str(path)))
+        rules = parse(read_text(path), repo=repo, source=source, file=str(path))
+        if not any(rule.owners for rule in rules):
+            raise InputError(
+                "no ownership rules: no line names a pattern and its owners",
+                file=str(path),
+                hint="a CODEOWNERS line is a path pattern followed by owners (@user, @org/team or an e-mail)",
+            )
+        batch.extend(rules)
         if on_progress is not None:
             on_progress(done, len(files), path.name)
     return batch
@@ -65,7 +84,8 @@ def parse(text: str, *, repo: str, source: str = SOURCE, file: str = "CODEOWNERS
     """The rules of a CODEOWNERS text in file order; `line` is the 1-based line number.
 
     Raises:
-        InputError: a pattern with ``!`` negation, ``[ ]`` ranges or ``***`` (GitHub does not support them).
+        InputError: a pattern with ``!`` negation, ``[ ]`` ranges or ``***`` (GitHub does not support them),
+            or an owner that is not ``@user``, ``@org/team`` or an e-mail address (`OWNER`).
     """
     rules: list[OwnershipRule] = []
     for number, raw in enumerate(text.splitlines(), start=1):
@@ -77,6 +97,14 @@ def parse(text: str, *, repo: str, source: str = SOURCE, file: str = "CODEOWNERS
         for token in tokens[1:]:
             if token.startswith("#"):
                 break
+            if not OWNER.fullmatch(token):
+                raise InputError(
+                    f"not an owner ({quote(token)}): owners are @user, @org/team or an e-mail address",
+                    file=file,
+                    record=f"line {number}",
+                    field="owners",
+                    hint="is this a CODEOWNERS file? Each line is a path pattern followed by its owners",
+                )
             owners.append(token)
         _check_pattern(pattern, file=file, line=number)
         rules.append(OwnershipRule(source, repo, number, pattern, tuple(owners)))

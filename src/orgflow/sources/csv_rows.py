@@ -19,7 +19,8 @@ from datetime import datetime
 from pathlib import Path
 
 from orgflow.errors import InputError
-from orgflow.sources.files import clip, parse_instant, quote, read_text, to_utc
+from orgflow.sources.file_text import read_text
+from orgflow.sources.files import clip, parse_instant, quote, to_utc
 
 
 class CsvReader:

@@ -2,14 +2,14 @@
 
 Every reader here fails with an `InputError` naming the file (and the line, record and field where one
 is known) for anything a user can fix: a corrupt gzip, text that is not UTF-8, an empty file, a NUL
-byte, a timestamp out of range or a value of the wrong type.
+byte, a timestamp out of range or a value of the wrong type. A file's bytes and text are read by
+`orgflow.sources.file_text`; which tool's export a record looks like is `orgflow.sources.export_kinds`'s
+to say.
 """
 
 from __future__ import annotations
 
 import gc
-import gzip
-import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -21,6 +21,7 @@ import orjson
 import yaml
 
 from orgflow.errors import InputError, NotFoundError
+from orgflow.sources.file_text import read_bytes
 
 
 @dataclass(frozen=True)
@@ -47,77 +48,6 @@ def expand_paths(paths: list[Path], *, suffixes: tuple[str, ...]) -> list[Path]:
         else:
             raise NotFoundError("no such file or folder", file=str(path))
     return files
-
-
-def read_text(path: Path) -> str:
-    """The file's text, un-gzipped when it ends in .gz.
-
-    Raises:
-        InputError: unreadable, a corrupt gzip, not UTF-8, empty, or holding a NUL byte (named by line).
-    """
-    text = _decode(read_bytes(path), path)
-    if "\r" in text and not path.name.endswith(".gz"):
-        # Plain files were always read with universal newlines (gzipped ones never were): keep that.
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if "\x00" in text:
-        line = text.count("\n", 0, text.index("\x00")) + 1
-        raise InputError("a NUL byte (\\0) in the text", file=str(path), record=f"line {line}", hint=_NUL_HINT)
-    return text
-
-
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, un-gzipped when it ends in .gz.
-
-    Raises:
-        InputError: unreadable, a corrupt gzip, or empty (nothing but white space).
-    """
-    try:
-        data = path.read_bytes()
-        if path.name.endswith(".gz"):
-            data = _gunzip(data)
-    except (OSError, EOFError, zlib.error) as error:
-        raise InputError(f"cannot read the file ({error})", file=str(path)) from None
-    if not data or data.isspace():
-        raise InputError(
-            "empty file: no records", file=str(path), hint="export again; an import needs at least one record"
-        )
-    return data
-
-
-def _gunzip(data: bytes) -> bytes:
-    """`gzip.decompress(data)`, in one pass for a file of one member.
-
-    ISA-L's inflater (``isal``, zlib's interface, about three times faster) reads the gzip header and
-    checks the CRC and length while it inflates, where `gzip.decompress` checks the CRC in a second
-    pass over the text. Anything but one whole member (several members, a truncated one, a header it
-    refuses) goes to `gzip.decompress`, which decides and words the error.
-    """
-    from isal import isal_zlib
-
-    inflater = isal_zlib.decompressobj(wbits=16 + isal_zlib.MAX_WBITS)
-    try:
-        text = inflater.decompress(data)
-    except isal_zlib.error:
-        return gzip.decompress(data)
-    if not inflater.eof or inflater.unused_data.lstrip(b"\x00"):
-        return gzip.decompress(data)
-    return text
-
-
-def _decode(data: bytes, path: Path) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise InputError(
-            f"not UTF-8 text ({error.reason} at byte {error.start})",
-            file=str(path),
-            record=f"line {line}",
-            hint="save the file as UTF-8",
-        ) from None
-
-
-_NUL_HINT = "remove NUL bytes (is this a binary file?)"
 
 
 def iter_json_records(path: Path, *, list_keys: tuple[str, ...] = ()) -> Iterator[RawRecord]:

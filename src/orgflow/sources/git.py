@@ -57,8 +57,10 @@ class GitImportSummary:
     """Counts of one git import, for the CLI to print after the write."""
 
     commits: int
-    merges: int
-    reverts: int
+    merges: int | None
+    """None when the input carries no parents (a numstat log without its commits CSV)."""
+    reverts: int | None
+    """None when the input carries no subjects (a numstat log without its commits CSV)."""
     changed_files: int
     tags: int
     annotated_tags: int
@@ -68,8 +70,13 @@ class GitImportSummary:
 
     def lines(self) -> list[str]:
         """Human-readable lines, e.g. ``176 deployments from tags: 170 at the annotated tag time, 6 at ...``."""
+        flags = (
+            "merges and reverts not in this export"
+            if self.merges is None or self.reverts is None
+            else f"{self.merges} merges, {self.reverts} reverts"
+        )
         lines = [
-            f"{self.commits} commits ({self.merges} merges, {self.reverts} reverts), "
+            f"{self.commits} commits ({flags}), "
             f"{self.changed_files} changed files, {self.tags} tags ({self.annotated_tags} annotated)"
         ]
         if self.deployments:
@@ -133,9 +140,26 @@ def load(
     batch.records[Tag].extend(history.tags)
     if history.head is not None:
         batch.records[RepoHead].append(history.head)
+    if history.kept_commit_columns:
+        batch.kept_columns[Commit] = history.kept_commit_columns
+    untied = _tags_without_commit(history)
+    if untied:
+        batch.warnings.append(
+            f"{untied} of {len(history.tags)} tags name a commit that is not in this import: unless the "
+            "workspace already holds those commits, import the git log too (the numstat log and commits "
+            "CSV, e.g. orgflow import git FOLDER)"
+        )
+    if not history.carries_files:
+        batch.kept_children = (ChangedFile,)
     if settings.deploy_tags is not None:
         batch.records[Deployment].extend(tag_deployments(history, settings))
     return batch
+
+
+def _tags_without_commit(history: GitHistory) -> int:
+    """How many tags name a commit the history does not hold."""
+    shas = {commit.source_id for commit in history.commits}
+    return sum(1 for tag in history.tags if tag.commit_id not in shas)
 
 
 def summarize(batch: ImportBatch) -> GitImportSummary:
@@ -145,16 +169,27 @@ def summarize(batch: ImportBatch) -> GitImportSummary:
     deployments = batch.records.get(Deployment, [])
     basis = Counter(deployment.time_basis for deployment in deployments)  # type: ignore[attr-defined]
     roots = sum(1 for commit in commits if not commit.parents)  # type: ignore[attr-defined]
+    kept = batch.kept_columns.get(Commit, ())
     notes = []
-    if roots > 1 and roots * 2 > len(commits):
+    if kept:
+        notes.append(
+            f"{roots} of {len(commits)} commits have no parent in this export: a numstat log carries no "
+            "parents or subjects (commits already stored keep theirs); for lead times, import the commits "
+            "CSV (*.commits.csv) too"
+        )
+    elif roots > 1 and roots * 2 > len(commits):
         notes.append(
             f"{roots} of {len(commits)} commits have no parent: an export without its commits CSV? "
             "Lead times need the parents to walk the history"
         )
+    if ChangedFile in batch.kept_children and commits:
+        notes.append("no numstat log in this export: the changed files already stored for its commits are kept")
+    merges = sum(1 for commit in commits if commit.is_merge)  # type: ignore[attr-defined]
+    reverts = sum(1 for commit in commits if commit.is_revert)  # type: ignore[attr-defined]
     return GitImportSummary(
         commits=len(commits),
-        merges=sum(1 for commit in commits if commit.is_merge),  # type: ignore[attr-defined]
-        reverts=sum(1 for commit in commits if commit.is_revert),  # type: ignore[attr-defined]
+        merges=None if "is_merge" in kept else merges,
+        reverts=None if "is_revert" in kept else reverts,
         changed_files=batch.count(ChangedFile),
         tags=len(tags),
         annotated_tags=sum(1 for tag in tags if tag.annotated),  # type: ignore[attr-defined]

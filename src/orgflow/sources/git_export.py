@@ -10,6 +10,11 @@
 
 Commits come from the commits CSV; a commit only the numstat log names is kept from its header, without
 parents. Without the commits CSV no commit has parents, and lead times cannot walk the history.
+
+A partial export erases nothing it does not carry: imported without the commits CSV, the numstat log's
+commits keep the parents, subjects, merge and revert flags already stored for them (and the committed
+time, when a header lacks it); imported without the numstat log, the commits keep their stored changed
+files. Importing the same files again therefore changes nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from orgflow.errors import InputError
 from orgflow.model.code import ChangedFile, Commit, Tag
 from orgflow.sources import ProgressCallback
 from orgflow.sources.csv_rows import CsvReader, row_instant
-from orgflow.sources.files import clip, expand_paths, quote, read_text
+from orgflow.sources.file_text import read_text
+from orgflow.sources.files import clip, expand_paths, quote
 from orgflow.sources.git import AuthorResolver, GitHistory, make_commit, numstat_path
 
 NUMSTAT_SUFFIXES = (".numstat.log", ".numstat.log.gz")
@@ -30,6 +36,8 @@ COMMITS_SUFFIXES = (".commits.csv", ".commits.csv.gz")
 TAGS_SUFFIXES = (".tags.csv", ".tags.csv.gz")
 COMMIT_COLUMNS = ("sha", "parent_shas", "author_date_iso", "commit_date_iso", "author", "subject")
 TAG_COLUMNS = ("tag", "commit_sha", "tagger_date_iso", "commit_date_iso")
+NOT_IN_NUMSTAT = ("parents", "subject", "is_merge", "is_revert")
+"""Commit columns a numstat header does not carry (committed_at too when its committer date is missing)."""
 
 _SHA = re.compile(r"[0-9a-f]{7,64}")
 # The author may hold "--"; the dates never do, so the greedy author stops before the last one.
@@ -57,9 +65,10 @@ def read_export(
             "neither a git repository nor a git export (*.numstat.log, *.commits.csv, *.tags.csv)",
             file=", ".join(str(path) for path in paths),
         )
-    history = GitHistory()
+    history = GitHistory(carries_files=any(path.name.endswith(NUMSTAT_SUFFIXES) for path in files))
     headers: dict[str, tuple[datetime, str, datetime | None]] = {}
     csv_shas: set[str] = set()
+    has_csv = any(path.name.endswith(COMMITS_SUFFIXES) for path in files)
     for done, path in enumerate(files, start=1):
         name = path.name
         if name.endswith(COMMITS_SUFFIXES):
@@ -86,6 +95,9 @@ def read_export(
                     subject="",
                 )
             )
+    if headers and not has_csv:
+        undated = any(committed_at is None for _, _, committed_at in headers.values())
+        history.kept_commit_columns = NOT_IN_NUMSTAT + (("committed_at",) if undated else ())
     return history
 
 

@@ -24,14 +24,22 @@ AuthorResolver = Callable[[str, str], str]
 
 @dataclass
 class GitHistory:
-    """What a reader found: commits, their changed files, tags, commit times known only from tag rows, and
-    the repository's HEAD (None for an export, or a repository without commits)."""
+    """What a reader found: commits, their changed files, tags, commit times known only from tag rows, the
+    repository's HEAD (None for an export, or a repository without commits), and what a partial export
+    leaves out."""
 
     commits: list[Commit] = field(default_factory=list)
     files: list[ChangedFile] = field(default_factory=list)
     tags: list[Tag] = field(default_factory=list)
     tag_commit_times: dict[str, datetime] = field(default_factory=dict)
     head: RepoHead | None = None
+    kept_commit_columns: tuple[str, ...] = ()
+    """Commit columns the input does not carry (a numstat log without its commits CSV: parents, subject,
+    the merge and revert flags derived from them, and the committed time where a header lacks it):
+    commits already stored keep their values of them."""
+    carries_files: bool = True
+    """Whether the input carries changed files (False: an export without its numstat log, so the files
+    stored for its commits stay)."""
 
 
 def make_commit(

@@ -7,6 +7,7 @@ status at every moment from what the events set: open or closed, milestone, labe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from orgflow.errors import InputError
 from orgflow.model.record import Record
 from orgflow.model.work import StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
+from orgflow.sources.export_kinds import number_error
 from orgflow.sources.files import RawRecord, expand_paths, iter_json_records, parse_instant, quote, text_value
 from orgflow.sources.github_events import (
     Event,
@@ -33,6 +35,8 @@ from orgflow.store import ImportBatch
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 ITEM_TYPE_LABELS = ("bug", "enhancement", "feature")
+REPO_NAME = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+"""A GitHub repository's full name, ``owner/name``."""
 
 _TEXT_FIELDS = ("title", "state", "state_reason", "html_url")
 """Issue fields read as text: another type there (a list, a number) is an error, not an empty value."""
@@ -64,6 +68,12 @@ def load(
     """
     source = str(options.get("source") or "github")
     repo_option = options.get("repo")
+    if repo_option and not REPO_NAME.fullmatch(str(repo_option)):
+        raise InputError(
+            f"not a repository of the form owner/name ({quote(str(repo_option))})",
+            field="repo",
+            hint="name the repository with its owner, e.g. --repo webcompat/web-bugs",
+        )
     strict = bool(options.get("strict_statuses", False))
     files = expand_paths(paths, suffixes=SUFFIXES)
     by_item: dict[str, list[Record]] = {}
@@ -105,6 +115,10 @@ def parse_issue(
     close); else the first of ``config.github.status_from`` that has a value (project column, milestone
     title, first current status label); else "Open".
 
+    A closed issue's resolution is its ``state_reason``, else the title of the milestone it carries:
+    projects such as webcompat close issues into milestones named ``invalid``, ``duplicate`` or
+    ``worksforme``, which a workflow's ``cancelled_resolutions`` can then count as cancelled.
+
     Conventions: events at one instant are applied together (a milestone swap is one move, not two
     with a zero-length step between); events at or before ``created_at`` shape the status the issue
     was created in (seq 0); a transition is written only when the derived status changes. When the
@@ -129,7 +143,9 @@ def parse_issue(
         return []
     number = raw.get("number")
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InputError(f"missing or invalid issue number ({quote(number)})", file=file, record=record, field="number")
+        raise number_error(
+            raw, "number", what="issue number", expected="github", wanted="GitHub issues", file=file, record=record
+        )
     where = f"{record} (issue #{number})" if record != "-" else f"issue #{number}"
     item_id = f"{repo}#{number}"
     created_at = required_instant(raw.get("created_at"), file=file, record=where, field="created_at")
@@ -170,7 +186,7 @@ def parse_issue(
         created_at=created_at,
         status=transitions[-1].to_status,
         resolved_at=closed_at if is_closed else None,
-        resolution=state_reason,
+        resolution=state_reason or (attribute(raw.get("milestone"), "title") if is_closed else None),
         assignee=login(raw.get("assignee")) or _first_login(raw.get("assignees")),
         reporter=reporter,
         labels=tuple(labels),
@@ -204,7 +220,7 @@ def _check_statuses(
                 file=raw.file,
                 record=f"{raw.position} (issue {item.source_id})",
                 field="status",
-                hint="add it to a stage of that workflow in orgflow.yaml, or import without strict_statuses",
+                hint="add it to a stage of that workflow in orgflow.yaml, or import without --strict-statuses",
             )
 
 

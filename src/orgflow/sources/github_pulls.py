@@ -11,7 +11,8 @@ from typing import Any
 
 from orgflow.errors import InputError
 from orgflow.model.code import PullRequest
-from orgflow.sources.files import parse_instant, quote, text_value
+from orgflow.sources.export_kinds import number_error
+from orgflow.sources.files import parse_instant, text_value
 
 IGNORED_REVIEW_STATES = frozenset({"PENDING"})
 """A pending review is a draft its author has not submitted: nobody has seen it yet."""
@@ -55,8 +56,14 @@ def pull_request_from_json(
     """
     number = obj.get("number")
     if isinstance(number, bool) or not isinstance(number, int):
-        raise InputError(
-            f"missing or invalid pull request number ({quote(number)})", file=file, record=record, field="number"
+        raise number_error(
+            obj,
+            "number",
+            what="pull request number",
+            expected="github",
+            wanted="GitHub pull requests",
+            file=file,
+            record=record,
         )
     where = f"{record} (pull request #{number})" if record != "-" else f"pull request #{number}"
     created_at = parse_instant(obj.get("created_at"), file=file, record=where, field="created_at")

@@ -31,7 +31,8 @@ from orgflow.model.delivery import Deployment
 from orgflow.model.record import Record
 from orgflow.model.work import BlockedInterval, StatusTransition, WorkItem
 from orgflow.sources import ProgressCallback
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, quote, text_value
+from orgflow.sources.export_kinds import json_type, number_error
+from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, text_value
 from orgflow.store import ImportBatch
 
 SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
@@ -40,6 +41,7 @@ CLOSED = "Closed"
 BLOCKED_LABEL = "blocked"
 SCOPED_STATUS = ("workflow", "status")
 FINAL_DEPLOYMENTS = {"success": "success", "failed": "failure"}
+_WANTED = "GitLab issues, merge requests or deployments"
 
 
 def load(
@@ -118,7 +120,7 @@ def parse_issue(
     """
     iid = raw.get("iid")
     if isinstance(iid, bool) or not isinstance(iid, int):
-        raise InputError(f"missing or invalid issue iid ({quote(iid)})", file=file, record=record, field="iid")
+        raise number_error(raw, "iid", what="issue iid", expected="gitlab", wanted=_WANTED, file=file, record=record)
     where = f"{record} (issue #{iid})" if record != "-" else f"issue #{iid}"
     item_id = f"{project}#{iid}"
     created_at = _instant(raw.get("created_at"), file, where, "created_at", required=True)
@@ -254,7 +256,9 @@ def parse_merge_request(
     """
     iid = raw.get("iid")
     if isinstance(iid, bool) or not isinstance(iid, int):
-        raise InputError(f"missing or invalid merge request iid ({quote(iid)})", file=file, record=record, field="iid")
+        raise number_error(
+            raw, "iid", what="merge request iid", expected="gitlab", wanted=_WANTED, file=file, record=record
+        )
     where = f"{record} (merge request !{iid})" if record != "-" else f"merge request !{iid}"
     return PullRequest(
         source=source,
@@ -283,9 +287,12 @@ def parse_deployment(
         return None
     identifier = raw.get("id")
     if isinstance(identifier, bool) or not isinstance(identifier, int | str):
-        raise InputError(
-            f"missing or invalid deployment id ({quote(identifier)})", file=file, record=record, field="id"
+        what = (
+            "no deployment id"
+            if identifier is None
+            else f"the deployment id must be text or a number, not {json_type(identifier)}"
         )
+        raise InputError(what, file=file, record=record, field="id")
     where = f"{record} (deployment {identifier})" if record != "-" else f"deployment {identifier}"
     environment = raw.get("environment")
     name = environment.get("name") if isinstance(environment, Mapping) else environment

@@ -11,7 +11,9 @@ PagerDuty objects (``/incidents``, one list or ``{"incidents": [...]}``) are rec
 is ``service.summary``; severity is ``priority.summary``, else ``urgency``.
 
 An incident without a service is kept with service None (a data-quality warning, not an error): it
-cannot be attributed to a deployment by time, but still counts where service does not matter.
+cannot be attributed to a deployment by time, but still counts where service does not matter. A record
+with none of service, started_at, resolved_at and title is not an incident (another tool's export, such
+as Jira issues, or names the map does not cover): it stops the import, naming the file and the record.
 """
 
 from __future__ import annotations
@@ -27,13 +29,16 @@ from orgflow.errors import InputError
 from orgflow.model.delivery import Incident
 from orgflow.sources import ProgressCallback
 from orgflow.sources.csv_rows import CsvReader, CsvRow, column_pairs, csv_rows
-from orgflow.sources.files import expand_paths, iter_json_records, parse_instant, text_value
+from orgflow.sources.export_kinds import wrong_export
+from orgflow.sources.files import clip, expand_paths, iter_json_records, parse_instant, text_value
 from orgflow.store import ImportBatch
 
 CSV_SUFFIXES = (".csv", ".csv.gz")
 JSON_SUFFIXES = (".json", ".jsonl", ".ndjson", ".json.gz", ".jsonl.gz", ".ndjson.gz")
 REQUIRED = ("id", "service", "started_at")
 OPTIONAL = ("resolved_at", "severity", "title", "deployment_id", "commit")
+DESCRIBING = ("service", "started_at", "resolved_at", "title")
+"""The fields of which an incident has at least one: a record with none of them is not an incident."""
 
 KNOWN_LAYOUTS: dict[str, dict[str, str]] = {
     "public postmortems": {
@@ -111,13 +116,13 @@ def incident_from_json(
     """The `Incident` of one generic record (a CSV row's cells or a JSON object with the generic keys).
 
     Raises:
-        InputError: an empty id, or a bad timestamp.
+        InputError: an empty id, a bad timestamp, or none of `DESCRIBING` with a value (not an incident).
     """
     incident_id = _field(obj, "id", file, record)
     if incident_id is None:
         raise InputError("empty id", file=file, record=record, field="id")
     where = record if record.startswith("line") else f"{record} (incident {incident_id})"
-    return Incident(
+    incident = Incident(
         source=source,
         source_id=incident_id,
         service=_field(obj, "service", file, where),
@@ -128,6 +133,22 @@ def incident_from_json(
         deployment_id=_field(obj, "deployment_id", file, where),
         commit_id=_field(obj, "commit", file, where),
     )
+    if all(
+        value is None for value in (incident.service, incident.title or None, incident.started_at, incident.resolved_at)
+    ):
+        raise _not_an_incident(obj, file=file, record=where)
+    return incident
+
+
+def _not_an_incident(obj: Mapping[str, Any], *, file: str, record: str) -> InputError:
+    """The error for a record with an id and nothing else an incident has: almost always another export."""
+    message = f"not an incident: none of {', '.join(DESCRIBING)} has a value"
+    if not any(name in obj for name in DESCRIBING):
+        message += f" (its keys: {clip(', '.join(map(str, obj)))})"
+    other = wrong_export(obj, expected="", wanted="incidents")
+    if other is not None:
+        return InputError(f"{message}; {other[0]}", file=file, record=record, hint=other[1])
+    return InputError(message, file=file, record=record, hint="rename the file's names to these with --map NAME=FIELD")
 
 
 def is_pagerduty(obj: Mapping[str, Any]) -> bool:

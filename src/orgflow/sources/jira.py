@@ -2,7 +2,9 @@
 
 `load` reads saved exports: ``.json`` (one issue, a list of issues, or a search response with an
 ``issues`` list), ``.jsonl`` (one of those per line), either gzipped, or folders holding them.
-`parse_issue` turns one raw issue into a work item and its history; a live connector reuses it.
+`parse_issue` turns one raw issue into a work item and its history; a live connector reuses it. `stage`
+is `load` with the records built in the store's own connection where `orgflow.sources.jira_staged`
+vouches for the export (`load` is its definition, and its fallback).
 
 Status history:
 - With a changelog (``expand=changelog``) every status change is a transition. The item was created in
@@ -37,7 +39,6 @@ from orgflow.model.record import Record
 from orgflow.model.work import WorkItem
 from orgflow.sources import ProgressCallback
 from orgflow.sources.files import collector_paused, expand_paths, quote
-from orgflow.sources.jira_columns import IssueColumns
 from orgflow.sources.jira_fields import Where, epic_of, links, releases
 from orgflow.sources.jira_history import (
     INFERRED_INITIAL_STATUS,
@@ -46,7 +47,6 @@ from orgflow.sources.jira_history import (
     reported_times,
     transitions,
 )
-from orgflow.sources.jira_lines import PARTIAL_FIELDS, IssueLines
 from orgflow.store import ImportBatch
 
 TIME_IN_STATUS_FIELD = "customfield_12310222"
@@ -84,15 +84,11 @@ def load(
     Raises:
         InputError: a missing path, unreadable JSON, an unreadable field or an unknown option.
     """
-    unknown = sorted(set(options) - set(_OPTIONS))
-    if unknown:
-        raise InputError(
-            f"unknown jira option {quote(unknown[0])}", field=unknown[0], hint=f"known: {', '.join(_OPTIONS)}"
-        )
-    source = _text_option(options, "source", "jira")
-    epic_field = _text_option(options, "epic_field", None)
-    time_in_status_field = _text_option(options, "time_in_status_field", TIME_IN_STATUS_FIELD)
-    strict_statuses = _flag_option(options, "strict_statuses")
+    # The row-by-row reader's modules load when it runs (an import the store builds itself needs neither).
+    from orgflow.sources.jira_columns import IssueColumns
+    from orgflow.sources.jira_lines import PARTIAL_FIELDS, IssueLines
+
+    source, epic_field, time_in_status_field, strict_statuses = _read_options(options)
     batch = ImportBatch(source=source, kind="jira", origin=", ".join(str(path) for path in paths))
     # Issues are gathered column by column; one the column-wise reader does not read itself (a
     # changelog, or anything parse_issue would reject) goes through parse_issue, in file order.
@@ -141,6 +137,38 @@ def load(
     batch.records.update(columns.record_tables())  # type: ignore[arg-type]
     if on_progress is not None:
         on_progress(done, done, "issues")
+    return batch
+
+
+def stage(
+    paths: list[Path],
+    *,
+    config: Config,
+    options: dict[str, Any],
+    on_progress: ProgressCallback | None = None,
+) -> ImportBatch:
+    """`load`, with the reading declared for the store to run in its own connection
+    (`ImportBatch.staged`, `orgflow.sources.jira_staged`): the same records or the same error, when the
+    batch is written. The options' own errors and a missing path are raised here, as `load` raises them."""
+    from orgflow.sources import require_records
+    from orgflow.sources.jira_staged import staged_records
+
+    source, epic_field, time_in_status_field, strict_statuses = _read_options(options)
+    files = expand_paths(paths, suffixes=_SUFFIXES)
+    batch = ImportBatch(source=source, kind="jira", origin=", ".join(str(path) for path in paths))
+    batch.staged = staged_records(
+        files,
+        config=config,
+        source=source,
+        strict=strict_statuses,
+        epic_field=epic_field,
+        time_in_status_field=time_in_status_field,
+        known_status_ids=KNOWN_STATUS_IDS,
+        inferred_initial_status=INFERRED_INITIAL_STATUS,
+        categories_of=_categories,
+        on_progress=on_progress,
+        fallback=lambda: require_records(load(paths, config=config, options=options, on_progress=on_progress), paths),
+    )
     return batch
 
 
@@ -260,6 +288,23 @@ def _categories(workflow: Workflow) -> dict[str, str]:
 def _check_status(status: str, categories: dict[str, str], where: Where, field: str) -> None:
     if status_key(status) not in categories:
         where.fail(f"unknown status {quote(status)}", field, hint=_STATUS_HINT)
+
+
+def _read_options(options: dict[str, Any]) -> tuple[str, str | None, str, bool]:
+    """(source, epic_field, time_in_status_field, strict_statuses) of the import's options.
+
+    Raises:
+        InputError: an unknown option, or a value of the wrong type.
+    """
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise InputError(
+            f"unknown jira option {quote(unknown[0])}", field=unknown[0], hint=f"known: {', '.join(_OPTIONS)}"
+        )
+    source = _text_option(options, "source", "jira")
+    epic_field = _text_option(options, "epic_field", None)
+    time_in_status_field = _text_option(options, "time_in_status_field", TIME_IN_STATUS_FIELD)
+    return source, epic_field, time_in_status_field, _flag_option(options, "strict_statuses")
 
 
 def _text_option(options: dict[str, Any], name: str, default: str | None) -> Any:

@@ -114,13 +114,24 @@ def links(source: str, key: str, issuelinks: object, where: Where) -> list[ItemL
             phrase = where.text(link_type.get("inward"), f"{field}.type.inward")
         else:
             where.fail("a link needs an outwardIssue or an inwardIssue", field)
-        outward_text = where.text(link_type.get("outward"), f"{field}.type.outward") or ""
-        if name.casefold() in ("blocker", "blocks") or "blocks" in outward_text.casefold():
-            kind = "blocks" if outward_issue is not None else "blocked_by"
-        else:
-            kind = "_".join((phrase or name).casefold().split()) or "link"
+        outward = where.text(link_type.get("outward"), f"{field}.type.outward")
+        kind = _kind(name, phrase, outward, outward_issue is not None)
         links.append(ItemLink(source, key, kind, target, name or None))
     return links
+
+
+def link_kind(name: str | None, inward: str | None, outward: str | None, outward_side: bool) -> str:
+    """The kind of a link of type `name` (its ``inward`` and ``outward`` phrases), seen from its
+    outward side or not: ``blocks`` or ``blocked_by`` for a "Blocks" link (by its direction), else the
+    phrase of that side (else the name) in lower case, words joined by ``_`` (``is_duplicated_by``),
+    else ``link``."""
+    return _kind(name or "", outward if outward_side else inward, outward, outward_side)
+
+
+def _kind(name: str, phrase: str | None, outward: str | None, outward_side: bool) -> str:
+    if name.casefold() in ("blocker", "blocks") or "blocks" in (outward or "").casefold():
+        return "blocks" if outward_side else "blocked_by"
+    return "_".join((phrase or name).casefold().split()) or "link"
 
 
 def releases(source: str, project: str, versions: object, where: Where) -> list[Release]:

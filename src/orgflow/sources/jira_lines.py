@@ -30,7 +30,8 @@ from typing import Any
 
 import msgspec
 
-from orgflow.sources.files import RawRecord, document_records, is_json_lines, line_records, read_bytes
+from orgflow.sources.file_text import read_bytes
+from orgflow.sources.files import RawRecord, document_records, is_json_lines, line_records
 from orgflow.sources.jira_fields import ISSUE_FIELDS
 
 PARTIAL_FIELDS = ISSUE_FIELDS

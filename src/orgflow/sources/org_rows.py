@@ -6,6 +6,7 @@ message about it names that place. `FIELDS` lists each kind's required and optio
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -15,7 +16,8 @@ import yaml
 
 from orgflow.errors import InputError
 from orgflow.sources.csv_rows import CsvReader
-from orgflow.sources.files import nul_field, quote, read_text, yaml_error
+from orgflow.sources.file_text import read_text
+from orgflow.sources.files import nul_field, quote, yaml_error
 
 FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "people": (("id",), ("name", "email", "title", "manager", "aliases")),
@@ -69,6 +71,12 @@ def read_yaml(path: Path) -> list[Row]:
     """The rows of an org YAML file (a mapping of record lists)."""
     file = str(path)
     text = read_text(path)
+    if _BACKSTAGE.search(text):
+        raise InputError(
+            "this is a Backstage catalog (apiVersion: backstage.io/...), not an org file",
+            file=file,
+            hint="import it with `orgflow import backstage`",
+        )
     try:
         return _yaml_rows(text, file)
     except yaml.YAMLError as error:
@@ -80,6 +88,8 @@ def read_yaml(path: Path) -> list[Row]:
         raise InputError(f"not valid YAML ({str(error)[:120]})", file=file) from None
 
 
+_BACKSTAGE = re.compile(r"""^apiVersion:[ \t]*["']?backstage\.io/""", re.MULTILINE)
+"""A top-level ``apiVersion: backstage.io/...`` line, which an org file (sections of records) never has."""
 _TOO_DEEP = "YAML nested too deeply to read"
 _TOO_DEEP_HINT = "an org file nests a few levels: sections, records, fields"
 

@@ -44,7 +44,8 @@ from orgflow.sources import ProgressCallback
 from orgflow.sources.csv_cells import ODD_SPACES as ODD_SPACES
 from orgflow.sources.csv_cells import PLAIN_SPACES, csv_cells, duckdb_cells, plain_header, spaces_of
 from orgflow.sources.csv_cells import Declined as _Declined
-from orgflow.sources.files import collector_paused, read_bytes, read_text
+from orgflow.sources.file_text import read_bytes, read_text
+from orgflow.sources.files import collector_paused
 from orgflow.sources.instants import ShapeRejected, fill_instants, instant_sql
 from orgflow.sources.record_columns import record_columns_sql
 from orgflow.store.batch import ImportBatch, StagedRecords, StagingDeclined

@@ -24,7 +24,7 @@ from orgflow.store import ImportBatch
 SUFFIXES = (".csv", ".csv.gz")
 REQUIRED = ("item_id", "timestamp", "to_status")
 OPTIONAL = ("from_status", "team", "type", "created", "title")
-_STRICT_HINT = "add it to a stage of that workflow in orgflow.yaml, or import without strict_statuses"
+_STRICT_HINT = "add it to a stage of that workflow in orgflow.yaml, or import without --strict-statuses"
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +114,13 @@ class _Reading:
         self.config = config
         self.source = str(options.get("source") or "csv")
         self.column_map = column_pairs(options.get("map"), option="map")
+        for column, field in self.column_map.items():
+            if field not in REQUIRED + OPTIONAL:
+                raise InputError(
+                    f"unknown field {quote(field)} in --map {column}={field}",
+                    field="map",
+                    hint=f"the fields are {', '.join(REQUIRED + OPTIONAL)}",
+                )
         self.where = column_pairs(options.get("where"), option="where")
         self.strict = bool(options.get("strict_statuses", False))
         self.project_option = options.get("project")

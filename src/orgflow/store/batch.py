@@ -62,6 +62,13 @@ class ImportBatch:
     """Data-quality findings of the import that did not stop it (a relation only one side declares...)."""
     staged: StagedRecords | None = None
     """Records the store builds in its own connection, besides `records` (`StagedRecords`)."""
+    kept_columns: dict[type[Record], tuple[str, ...]] = field(default_factory=dict)
+    """Per record class, the columns this batch does not carry (a partial export, such as a git numstat
+    log without parents or subjects): a row already stored keeps its stored values of them, a new row
+    takes the batch's."""
+    kept_children: tuple[type[Record], ...] = ()
+    """Child record classes this batch does not carry (a git commits CSV without changed files): their
+    stored rows stay when the batch writes their parents, which otherwise replaces them."""
 
     def add(self, record: Record) -> None:
         """Add one record."""

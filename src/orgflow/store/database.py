@@ -2,11 +2,12 @@
 
 Opening loads neither the record classes nor the batches: a read-only command needs only the
 connection; writing loads them.
+A batch's temporary tables and views, and the SQL a write runs over them, are
+`orgflow.store.batch_tables`'s.
 """
 
 from __future__ import annotations
 
-import operator
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,8 +19,21 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from orgflow.store import snapshot
+from orgflow.store.batch_tables import (
+    batch_table,
+    check_relation,
+    count_changes,
+    drop_temporary,
+    kept_select,
+    quoted,
+    rows_table,
+    stage_rows,
+    table_rows,
+    temporary_views,
+)
 from orgflow.store.connection import connect_waiting
-from orgflow.store.schema import SCHEMA_VERSION, column_types, current_version, migrate
+from orgflow.store.schema import SCHEMA_VERSION, current_version, migrate
+from orgflow.store.write_settings import ROW_GROUP_ROWS, write_settings
 
 if TYPE_CHECKING:
     from orgflow.model import Record
@@ -137,29 +151,30 @@ class Store:
         Records the batch declares as SQL (`ImportBatch.staged`) are built first, in this connection's
         temporary tables (the workspace file is not touched; when the source declines, its fallback
         reads them or raises the input's error). Each class's records handed over as rows reach DuckDB
-        as JSON it reads into a temporary table of this connection (`_stage`), read through a temporary
+        as JSON it reads into a temporary table of this connection (`stage_rows`), read through a temporary
         view: handing it an Arrow table from Python makes its client import pandas (about 0.4 s a
         process). A source's Parquet file is read as it is.
         """
         from orgflow.store.batch import StagingDeclined
 
         declared = batch.staged
-        try:
-            records: dict[type[Record], list[Record]] = dict(batch.records)
-            warnings = list(batch.warnings)
-            relations: dict[type[Record], str] = {}
-            if declared is not None:
-                try:
-                    relations = declared.build(self.connection)
-                except StagingDeclined:
-                    _drop_temporary(self.connection, declared.temporary)
-                    fallback = declared.fallback()
-                    records.update(fallback.records)
-                    warnings.extend(fallback.warnings)
-            return self._write(batch, records, relations, warnings, before_commit)
-        finally:
-            if declared is not None:
-                _drop_temporary(self.connection, declared.temporary)
+        with write_settings(self.connection) as threads:
+            try:
+                records: dict[type[Record], list[Record]] = dict(batch.records)
+                warnings = list(batch.warnings)
+                relations: dict[type[Record], str] = {}
+                if declared is not None:
+                    try:
+                        relations = declared.build(self.connection)
+                    except StagingDeclined:
+                        drop_temporary(self.connection, declared.temporary)
+                        fallback = declared.fallback()
+                        records.update(fallback.records)
+                        warnings.extend(fallback.warnings)
+                return self._write(batch, records, relations, warnings, before_commit, threads=threads)
+            finally:
+                if declared is not None:
+                    drop_temporary(self.connection, declared.temporary)
 
     def _write(
         self,
@@ -168,8 +183,12 @@ class Store:
         relations: dict[type[Record], str],
         warnings: list[str],
         before_commit: Callable[[], object] | None,
+        *,
+        threads: int,
     ) -> ImportCounts:
-        """`write` of `records` (rows) and `relations` (temporary tables already built), in one transaction."""
+        """`write` of `records` (rows) and `relations` (temporary tables already built), in one transaction;
+        the flow facts and the commit on `threads` threads when the store holds more than one of DuckDB's
+        row groups in a table (else on one: `orgflow.store.write_settings`)."""
         from orgflow.model import TABLES
         from orgflow.store.batch import ImportCounts, to_utc_naive
 
@@ -180,39 +199,43 @@ class Store:
         with tempfile.TemporaryDirectory(prefix="orgflow-batch-") as folder:
             # What each class's batch view reads: a staged Parquet file, rows made a table, or a relation
             # the source built.
-            with _one_thread(connection):
-                staged = {
-                    record_class: _stage(connection, record_class, rows, Path(folder))
-                    for record_class, rows in records.items()
-                    if rows
-                }
+            staged = {
+                record_class: stage_rows(connection, record_class, rows, Path(folder))
+                for record_class, rows in records.items()
+                if rows
+            }
             for record_class, relation in relations.items():
-                _check_relation(connection, record_class, relation)
+                check_relation(connection, record_class, relation)
                 staged[record_class] = relation
-            views = _temporary_views(connection) if relations else set()
+            views = temporary_views(connection) if relations else set()
             connection.execute("BEGIN TRANSACTION")
             try:
                 # A table with no rows has none to compare or delete (a first import's every table): its
                 # statements are skipped, each a pass over the batch, and its rows are counted as they
                 # are inserted. A source's view is evaluated once: by that insert, else into a table.
-                empty = _empty_tables(connection, [cls.spec.table for cls in TABLES])
+                held = table_rows(connection, [cls.spec.table for cls in TABLES])
+                empty = {table for table, rows in held.items() if rows == 0}
                 for record_class, relation in staged.items():
                     kind = "VIEW"
-                    if relation in views and record_class.spec.table not in empty:
+                    kept = batch.kept_columns.get(record_class, ())
+                    if (relation in views or kept) and record_class.spec.table not in empty:
                         kind = "TABLE"
                         materialised.add(record_class)
-                    connection.execute(
-                        f"CREATE OR REPLACE TEMP {kind} {_batch_table(record_class)} AS SELECT * FROM {relation}"
-                    )
+                    select = f"SELECT * FROM {relation}"
+                    if kept and record_class.spec.table not in empty:
+                        select = kept_select(record_class, relation, kept)
+                    connection.execute(f"CREATE OR REPLACE TEMP {kind} {batch_table(record_class)} AS {select}")
                     if record_class.spec.table not in empty:
-                        counts[record_class.spec.table] = _count_changes(connection, record_class)
+                        counts[record_class.spec.table] = count_changes(connection, record_class)
                     else:
                         counts[record_class.spec.table] = (0, 0, 0)  # counted by the insert below
                 for child_class in TABLES:
                     parent_class = _class_by_table().get(child_class.spec.parent_table or "")
                     if parent_class is None or parent_class not in staged or child_class.spec.table in empty:
                         continue
-                    parents = _batch_table(parent_class)
+                    if child_class in batch.kept_children:
+                        continue
+                    parents = batch_table(parent_class)
                     matches = " AND ".join(
                         f"{child_class.spec.table}.{child} = {parents}.{parent}"
                         for child, parent in zip(child_class.spec.parent, parent_class.spec.key, strict=True)
@@ -220,21 +243,24 @@ class Store:
                     connection.execute(f"DELETE FROM {child_class.spec.table} USING {parents} WHERE {matches}")
                 for record_class in staged:
                     spec = record_class.spec
-                    rows = _batch_table(record_class)
+                    rows = batch_table(record_class)
                     matches = " AND ".join(f"{spec.table}.{key} = {rows}.{key}" for key in spec.key)
                     if spec.table not in empty:
                         connection.execute(f"DELETE FROM {spec.table} USING {rows} WHERE {matches}")
                     (inserted,) = connection.execute(f"INSERT INTO {spec.table} SELECT * FROM {rows}").fetchone()  # type: ignore[misc]
                     if spec.table in empty:
                         counts[spec.table] = (inserted, 0, 0)
+                    held[spec.table] = held.get(spec.table, 0) + inserted
+                if max(held.values(), default=0) > ROW_GROUP_ROWS:
+                    connection.execute(f"SET threads = {threads}")
                 result = ImportCounts(counts, tuple(warnings))
                 # Literal values: binding parameters would make DuckDB's client import pandas.
                 logged = [
-                    _quoted(batch.source),
-                    _quoted(batch.kind),
-                    _quoted(batch.origin),
-                    _quoted(str(to_utc_naive(started_at))),
-                    _quoted(str(to_utc_naive(datetime.now(UTC)))),
+                    quoted(batch.source),
+                    quoted(batch.kind),
+                    quoted(batch.origin),
+                    quoted(str(to_utc_naive(started_at))),
+                    quoted(str(to_utc_naive(datetime.now(UTC)))),
                     str(result.new),
                     str(result.changed),
                     str(result.unchanged),
@@ -251,8 +277,8 @@ class Store:
             finally:
                 for record_class in staged:
                     kind = "TABLE" if record_class in materialised else "VIEW"
-                    connection.execute(f"DROP {kind} IF EXISTS {_batch_table(record_class)}")
-                _drop_temporary(connection, tuple(_rows_table(record_class) for record_class in records))
+                    connection.execute(f"DROP {kind} IF EXISTS {batch_table(record_class)}")
+                drop_temporary(connection, tuple(rows_table(record_class) for record_class in records))
         return result
 
     def table_counts(self) -> dict[str, int]:
@@ -287,106 +313,3 @@ def publish_snapshot(
     finally:
         store.connection.close()
     return target
-
-
-def _batch_table(record_class: type[Record]) -> str:
-    """The temporary view of a batch's records of `record_class`."""
-    return f"_batch_{record_class.spec.table}"
-
-
-def _quoted(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
-@contextmanager
-def _one_thread(connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB's work on one thread while the block runs (the JSON rows of a batch: a second thread of
-    the two cores cost more CPU than it saved in time), its setting restored after."""
-    (threads,) = connection.execute("SELECT current_setting('threads')").fetchone()  # type: ignore[misc]
-    connection.execute("SET threads = 1")
-    try:
-        yield
-    finally:
-        connection.execute(f"SET threads = {int(threads)}")
-
-
-def _temporary_views(connection: duckdb.DuckDBPyConnection) -> set[str]:
-    """The names of the connection's temporary views."""
-    return {
-        str(name) for (name,) in connection.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()
-    }
-
-
-def _drop_temporary(connection: duckdb.DuckDBPyConnection, names: tuple[str, ...]) -> None:
-    """Drop the temporary tables and views `names` (those that exist)."""
-    views = _temporary_views(connection)
-    for name in names:
-        connection.execute(f"DROP {'VIEW' if name in views else 'TABLE'} IF EXISTS temp.{name}")
-
-
-def _check_relation(connection: duckdb.DuckDBPyConnection, record_class: type[Record], relation: str) -> None:
-    """Raise ValueError unless the relation a source built has `record_class`'s columns, in order, in the
-    store's types."""
-    described = connection.execute(f"DESCRIBE SELECT * FROM {relation}").fetchall()
-    found = {str(row[0]): str(row[1]) for row in described}
-    expected = column_types(record_class)
-    if list(found.items()) != list(expected.items()):
-        raise ValueError(f"{relation}: columns {found} are not those of {record_class.spec.table}: {expected}")
-
-
-def _rows_table(record_class: type[Record]) -> str:
-    """The temporary table of a batch's records of `record_class` handed over as rows (`_stage`)."""
-    return f"_rows_{record_class.spec.table}"
-
-
-def _stage(
-    connection: duckdb.DuckDBPyConnection, record_class: type[Record], records: list[Record], folder: Path
-) -> str:
-    """What to read the records from, as the class's columns in the store's types: the Parquet file a
-    source staged (`orgflow.model.table.RecordTable.staged`), else the records' rows made a temporary
-    table of this connection from JSON (`staging.rows_relation`; a Parquet file in `folder` for values
-    JSON would not carry exactly)."""
-    from orgflow.store.staging import latest_rows, rows_relation
-
-    staged = getattr(records, "parquet_path", None)
-    if staged is not None:
-        return f"read_parquet({_quoted(str(staged))})"
-    rows = getattr(records, "rows", None)
-    if rows is None:
-        prepared = getattr(records, "arrow_table", None)
-        if prepared is not None:
-            import pyarrow.parquet as pq
-
-            path = folder / f"{record_class.spec.table}.parquet"
-            pq.write_table(prepared, path, compression="none")
-            return f"read_parquet({_quoted(str(path))})"
-        names = list(column_types(record_class))
-        rows = latest_rows(record_class, [operator.attrgetter(*names)(record) for record in records])
-    return rows_relation(connection, record_class, rows, table=_rows_table(record_class), folder=folder)
-
-
-def _empty_tables(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> set[str]:
-    """The tables of `tables` that hold no rows (one query; DuckDB counts a table's rows without reading them)."""
-    counts = connection.execute(
-        "SELECT [" + ", ".join(f"(SELECT count(*) FROM {table})" for table in tables) + "]"
-    ).fetchone()[0]  # type: ignore[index]
-    return {table for table, count in zip(tables, counts, strict=True) if count == 0}
-
-
-def _count_changes(
-    connection: duckdb.DuckDBPyConnection, record_class: type[Record], *, empty: bool = False
-) -> tuple[int, int, int]:
-    """(new, changed, unchanged) rows of the batch's table against the store's, by key and full row
-    (`empty`: the store's table has no rows, so every row is new)."""
-    spec = record_class.spec
-    rows = _batch_table(record_class)
-    if empty:
-        (total,) = connection.execute(f"SELECT count(*) FROM {rows}").fetchone()  # type: ignore[misc]
-        return total, 0, 0
-    key_columns = ", ".join(spec.key)
-    total, existing, unchanged = connection.execute(
-        f"SELECT (SELECT count(*) FROM {rows}), "
-        f"(SELECT count(*) FROM {rows} SEMI JOIN {spec.table} USING ({key_columns})), "
-        f"(SELECT count(*) FROM (SELECT * FROM {rows} INTERSECT ALL SELECT * FROM {spec.table}))"
-    ).fetchone()  # type: ignore[misc]
-    return total - existing, existing - unchanged, unchanged

@@ -58,16 +58,29 @@ _LIBRARIES = ("ibis", "sqlglot", "duckdb", "pyarrow")
 def fingerprint(connection: duckdb.DuckDBPyConnection, config_path: Path) -> str:
     """What a stored query's SQL depends on besides its key (see the module's docstring)."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
-        status = path.stat()
-        digest.update(f"{path.relative_to(package)} {status.st_size} {status.st_mtime_ns}\n".encode())
+    for relative, status in _package_sources():
+        digest.update(f"{relative} {status.st_size} {status.st_mtime_ns}\n".encode())
     for name in _LIBRARIES:
         digest.update(f"{name} {_installed(name)}\n".encode())
     digest.update(config_path.read_bytes() if config_path.exists() else b"no config")
     (schema,) = connection.execute("SELECT max(value) FROM orgflow_meta WHERE key = 'schema_version'").fetchone()
     digest.update(f"\nschema {schema}".encode())
     return digest.hexdigest()
+
+
+def _package_sources() -> list[tuple[str, os.stat_result]]:
+    """Every ``.py`` file of the package as its path relative to the package and its status, ordered by
+    the path's parts (a walk of the folders: about a fifth of what a recursive glob costs a process)."""
+    package = str(Path(__file__).resolve().parents[1])
+    found: list[tuple[tuple[str, ...], str, os.stat_result]] = []
+    for folder, _folders, files in os.walk(package):
+        relative_folder = os.path.relpath(folder, package)
+        parts = () if relative_folder == "." else tuple(relative_folder.split(os.sep))
+        for name in files:
+            if name.endswith(".py"):
+                found.append(((*parts, name), os.path.join(*parts, name), os.stat(os.path.join(folder, name))))
+    found.sort(key=lambda entry: entry[0])
+    return [(relative, status) for _parts, relative, status in found]
 
 
 def shared_folder() -> Path | None:

@@ -14,6 +14,7 @@ import pyarrow.compute as pc
 
 from orgflow import charts
 from orgflow.errors import InputError, NotFoundError
+from orgflow.flow.blocked_recorded import blocked_caption
 from orgflow.flow.browse import Group
 from orgflow.flow.service import MetricResult
 from orgflow.flow.summary import PERCENTILES
@@ -143,7 +144,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
         Chart(
             "blocked",
             charts.blocked_chart(blocked, link=link),
-            f"{blocked.table.num_rows} items were blocked while in progress in the window.",
+            blocked_caption(blocked) or f"{blocked.table.num_rows} items were blocked while in progress in the window.",
         )
     )
     return found

@@ -2,10 +2,13 @@
 
 The workspace is read-only and every figure is a function of its URL and its "now", so the first
 answer to a URL (as of a UTC day, or an explicit `now`) is kept and sent again as it is, gzipped for
-clients that accept it. Errors and assets are never kept.
+clients that accept it (compressed when the first of them asks, never for clients that do not).
+Errors and assets are never kept.
 """
 
 from __future__ import annotations
+
+from collections.abc import Hashable
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -46,7 +49,7 @@ class ResponseCaching:
         accepts_gzip = any(name == b"accept-encoding" and b"gzip" in value for name, value in scope.get("headers", []))
         entry = self.hub.responses.get(key)
         if entry is not None:
-            await _send_entry(send, entry, accepts_gzip)
+            await _send_entry(send, self._body(key, entry, accepts_gzip), entry[2], accepts_gzip)
             return
         messages: list[Message] = []
 
@@ -68,12 +71,15 @@ class ResponseCaching:
                 await send(message)
             return
         body = b"".join(message.get("body", b"") for message in messages if message["type"] == "http.response.body")
-        await _send_entry(send, self.hub.responses.put(key, body, media_type), accepts_gzip)
+        entry = self.hub.responses.put(key, body, media_type)
+        await _send_entry(send, self._body(key, entry, accepts_gzip), media_type, accepts_gzip)
+
+    def _body(self, key: Hashable, entry: tuple[bytes, bytes | None, str], accepts_gzip: bool) -> bytes:
+        """The body to send of the kept `entry`: gzipped (made on first need) for a client that accepts it."""
+        return self.hub.responses.gzipped(key, entry) if accepts_gzip else entry[0]
 
 
-async def _send_entry(send: Send, entry: tuple[bytes, bytes, str], accepts_gzip: bool) -> None:
-    raw, packed, media_type = entry
-    body = packed if accepts_gzip else raw
+async def _send_entry(send: Send, body: bytes, media_type: str, accepts_gzip: bool) -> None:
     headers: list[tuple[bytes, bytes]] = [
         (b"content-type", media_type.encode("latin-1")),
         (b"content-length", str(len(body)).encode("ascii")),

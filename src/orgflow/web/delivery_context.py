@@ -32,7 +32,8 @@ YEAR_DAYS = 365
 # -- filters ------------------------------------------------------------------------------------
 def delivery_filters(hub: MetricsHub, params: Mapping[str, str]) -> Filters:
     """The page's filters; `window=365` (the last 365 whole days) becomes a custom since/until, so the
-    links to the flow pages keep the same window.
+    links to the flow pages keep the same window. The preset windows end with the delivery data's last
+    day when it is before the request's day (`delivery_today`), as ``orgflow dora`` does.
 
     Raises:
         InputError: a bad window, date or now.
@@ -44,14 +45,46 @@ def delivery_filters(hub: MetricsHub, params: Mapping[str, str]) -> Filters:
             field="window",
             hint="use 30, 90, 180, 365 or all, or give since and until (YYYY-MM-DD)",
         )
+    now_text = params.get("now") or None
+    today = delivery_today(hub, parse_now(now_text))
     if window == str(YEAR_DAYS) and not (params.get("since") or params.get("until")):
-        today = hub.now(parse_now(params.get("now") or None)).date()
         dates = {
             "since": (today - timedelta(days=YEAR_DAYS)).isoformat(),
             "until": (today - timedelta(days=1)).isoformat(),
         }
         params = {**{key: value for key, value in params.items() if key != "window"}, **dates}
-    return parse_filters(hub, params, flow=False)
+    if today == hub.now(parse_now(now_text)).date():
+        return parse_filters(hub, params, flow=False)
+    return Filters.parse(
+        today=today,
+        window=params.get("window"),
+        since=params.get("since"),
+        until=params.get("until"),
+        team=params.get("team"),
+        group=params.get("group"),
+        item_type=params.get("type"),
+        value_stream=params.get("value_stream"),
+        project=params.get("project"),
+        phase=params.get("phase"),
+        phases=tuple(hub.workspace.config.phases),
+        now_text=now_text,
+    )
+
+
+def delivery_today(hub: MetricsHub, now: datetime | None) -> date:
+    """The day the delivery pages' preset windows end before: the request's day (`hub.now`), or the day
+    after the delivery data's last day (`DeliveryService.data_as_of`: the latest deployment, commit or
+    incident) when that is earlier and no "now" is given, so a history that stopped is read where it
+    stops rather than as empty weeks after it."""
+    today = hub.now(now).date()
+    if (now or hub.fixed_now) is not None:
+        return today
+    key = ("delivery", hub.service_key(now))
+    delivery = hub.query((*key, "service", ()), lambda workspace: workspace.delivery_at(None))
+    as_of = hub.query((*key, "data-as-of", ()), lambda _workspace: delivery.data_as_of())
+    if as_of is None or as_of.date() >= today:
+        return today
+    return as_of.date() + timedelta(days=1)
 
 
 def delivery_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:
@@ -61,21 +94,36 @@ def delivery_context(hub: MetricsHub, params: Mapping[str, str]) -> Context:
 
 
 def window_key(filters: Filters, today: date) -> str:
-    """The window menu's choice: a preset, "365" for the last 365 days, "all" or "custom"."""
+    """The window menu's choice: a preset, "365" for the last 365 days (ending the day before `today`,
+    or with the delivery data's last day: any custom window of 365 days ending on either), "all" or
+    "custom"."""
     last_year = (today - timedelta(days=YEAR_DAYS), today - timedelta(days=1))
-    if filters.window == "custom" and (filters.since, filters.until) == last_year:
+    if filters.window == "custom" and (
+        (filters.since, filters.until) == last_year or (filters.window_days() == YEAR_DAYS and filters.until < today)
+    ):
         return str(YEAR_DAYS)
     return filters.window
 
 
 def describe_window(filters: Filters, today: date) -> str:
-    """The window for people, naming the 365-day preset."""
+    """The window for people, naming the 365-day preset (`today`: the day the presets end before,
+    `delivery_today`)."""
     if window_key(filters, today) == str(YEAR_DAYS):
         return f"last {YEAR_DAYS} days ({filters.since} to {filters.until})"
     return filters.describe_window()
 
 
 # -- the services, under the hub's lock ---------------------------------------------------------
+def data_end_note(context: Context) -> list[str]:
+    """The note that the presets end with the delivery data's last day, not today, when they do."""
+    today = delivery_today(context.hub, context.now)
+    last = today - timedelta(days=1)
+    if today == now_of(context).date() or context.filters.until != last:
+        return []
+    return [f"The window ends with the delivery data's last day, {last} (latest deployment, commit or incident), "
+            "not today: nothing was recorded after it; give since and until for another window."]  # fmt: skip
+
+
 def now_of(context: Context) -> datetime:
     """The request's "now" (the hub's when the URL gives none)."""
     return context.hub.now(context.now)

@@ -12,12 +12,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from orgflow.charts import delivery as delivery_charts
+from orgflow.delivery.presentation import NO_OWNER_TEXT
 from orgflow.delivery.service import UNOWNED
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Chart, Context
 from orgflow.web.delivery_context import (
     call,
+    data_end_note,
     delivery_service,
+    delivery_today,
     describe_window,
     listing,
     now_of,
@@ -67,7 +70,7 @@ def overview_view(context: Context) -> DeliveryOverview:
     team_rows = {row.key: row for row in dora_rows(context, teams, key="team")}
     group_rows = {row.key: row for row in dora_rows(context, groups, key="group")}
     clusters: list[ClusterBlock] = []
-    placed: set[str] = set()
+    placed: set[str | None] = set()
     for cluster in tree.clusters():
         members = [
             team_rows[team.group_id] for team in tree.teams_under(cluster.group_id) if team.group_id in team_rows
@@ -75,11 +78,16 @@ def overview_view(context: Context) -> DeliveryOverview:
         placed.update(row.key for row in members)
         if members or cluster.group_id in group_rows:
             clusters.append(ClusterBlock(cluster.group_id, cluster.name, group_rows.get(cluster.group_id), members))
-    others = [row for key, row in sorted(team_rows.items()) if key not in placed]
+    # Teams by id; the row of deployments no team owns (key None) last.
+    others = [
+        row
+        for key, row in sorted(team_rows.items(), key=lambda item: (item[0] is None, item[0] or ""))
+        if key not in placed
+    ]
     if others:
         clusters.append(ClusterBlock(None, "Outside every cluster", None, others))
     roots = [group for group in tree.roots() if group.kind == "org" and group.group_id in group_rows]
-    today = now_of(context).date()
+    today = delivery_today(context.hub, context.now)
     suffix = context.filters.query(team=None, group=None)
     names = {group_id: group.name for group_id, group in tree.groups.items()}
     deployments = listing(context, "deployments")
@@ -119,7 +127,7 @@ def overview_view(context: Context) -> DeliveryOverview:
         groups_result=groups,
         services_result=services,
         quality=quality,
-        notes=[*teams.notes],
+        notes=[*data_end_note(context), *teams.notes],
         charts=charts,
     )
 
@@ -155,9 +163,13 @@ def service_view(context: Context, service: str) -> DeliveryDetail:
     """
     total = summary(context, by="service", service=service)
     owner_id = call(context, "owner", lambda: delivery_service(context).owner(service), service=service)
-    owner = (owner_id, context.tree.name(owner_id), team_href(context, owner_id))
+    # A service no team owns has no owner team (and no team page), not a team called "unowned".
+    owner = None if owner_id == UNOWNED else (owner_id, context.tree.name(owner_id), team_href(context, owner_id))
     prs = rows_where(pr_summary(context, by="repo"), "repo", repository_of(service), service=service)
-    return _detail(context, "service", service, service, owner, total, None, prs, service=service)
+    detail = _detail(context, "service", service, service, owner, total, None, prs, service=service)
+    if owner is None:
+        detail.notes.append(f"{service} has no owning team: no component names it with an owner.")
+    return detail
 
 
 def team_view(context: Context, team: str) -> DeliveryDetail:
@@ -171,7 +183,7 @@ def team_view(context: Context, team: str) -> DeliveryDetail:
     total = summary(context, by="team", team=team)
     services = summary(context, by="service", team=team)
     prs = rows_where(pr_summary(context, by="team"), "team", lambda value: value == team, team=team)
-    name = context.tree.name(team)
+    name = NO_OWNER_TEXT if team == UNOWNED else context.tree.name(team)
     return _detail(context, "team", team, name, None, total, services, prs, team=team)
 
 
@@ -217,7 +229,7 @@ def _detail(
             "deployment containing it). Stage percentiles do not add up to the percentile of the total.",
         ),
     ]
-    notes = list(total.notes)
+    notes = [*data_end_note(context), *total.notes]
     # Unknown is not zero: no row, or a row whose deployments are null (no loaded deployment source covers
     # its services, `orgflow.delivery.rollup.NOT_COVERED`), says nothing about how many there were.
     deployed = row.row["deployments"] if row is not None else None
@@ -235,7 +247,7 @@ def _detail(
         kind=kind,
         key=key,
         name=name,
-        window=describe_window(context.filters, now_of(context).date()),
+        window=describe_window(context.filters, delivery_today(context.hub, context.now)),
         now=now_of(context),
         owner=owner,
         total=row,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from orgflow.delivery.presentation import NO_OWNER_TEXT
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Context
 
@@ -26,9 +27,10 @@ class Figure:
 
 @dataclass(frozen=True)
 class DoraRow:
-    """A service, team or group with its DORA figures (`row`: the summary row as the service gave it)."""
+    """A service, team or group with its DORA figures (`row`: the summary row as the service gave it).
+    The row of deployments no team owns has key None (as the summary's team) and no page."""
 
-    key: str
+    key: str | None
     name: str
     href: str | None
     row: dict[str, Any]
@@ -66,14 +68,23 @@ def dora_figures(row: dict[str, Any], *, small: int, graded: bool = True) -> lis
     """The five metrics of a summary row (`small`: the small-sample threshold). A figure gets its DORA
     band only when `graded` (not a retired team) and its sample is not empty."""
     deployments, changes, failed = row["deployments"], row["changes"], row["failed_deployments"]
-    if deployments is None:  # no deployment source covers the row: its deployment figures are unknown
+    if deployments is None:  # no deployment source covers the row, or the window is outside the data
         return _uncovered_figures(row)
     few_deployments, few_changes = deployments < small, changes < small
-    failures = f"{failed} of {deployments}: {row['failures_explicit']} explicit, {row['failures_inferred']} inferred"
-    incidents = (
-        f"{row['incidents_explicit']} explicit · {row['incidents_inferred']} inferred · "
-        f"{row['incidents_unlinked']} unlinked"
+    if failed is None:  # no failure evidence for the row's services: how many failed is unknown
+        failures = f"– of {deployments}: no failure evidence"
+    else:
+        failures = (
+            f"{failed} of {deployments}: {row['failures_explicit']} explicit, {row['failures_inferred']} inferred"
+        )
+    recovered = row["recovered"]
+    recoveries = "–" if recovered is None else f"{recovered} recovered, {row['unrecovered']} not yet"
+    kinds = (
+        "kinds not recorded"
+        if row["hotfixes"] is None
+        else (f"{row['hotfixes']} hotfixes ({row['rollbacks']} rollbacks apart)")
     )
+    incidents = _incident_links(row)
     # key, label, text, sample, band column, small sample
     table: list[tuple[str, str, str, str, str | None, bool]] = [
         ("deploys_per_week", "Deploys / week", _number(row["deploys_per_week"]), f"{deployments} deployments",
@@ -87,10 +98,9 @@ def dora_figures(row: dict[str, Any], *, small: int, graded: bool = True) -> lis
         ("change_fail_rate", "Change fail rate", _rate(row["change_fail_rate"]), failures,
          "change_fail_band", few_deployments),
         ("recovery_p50_hours", "Recovery p50", days_text(row["recovery_p50_hours"]),
-         f"{row['recovered']} recovered, {row['unrecovered']} not yet", "recovery_band", row["recovered"] < small),
-        ("rework_rate", "Rework rate", _rate(row["rework_rate"]),
-         f"{row['hotfixes']} hotfixes ({row['rollbacks']} rollbacks apart)", None, few_deployments),
-        ("incidents", "Incidents", str(row["incidents"]), incidents, None, False),
+         recoveries, "recovery_band", recovered is not None and recovered < small),
+        ("rework_rate", "Rework rate", _rate(row["rework_rate"]), kinds, None, few_deployments),
+        ("incidents", "Incidents", _count(row["incidents"]), incidents, None, False),
     ]  # fmt: skip
     samples = {
         "deploy_frequency_band": deployments,
@@ -135,6 +145,9 @@ def dora_rows(context: Context, result: MetricResult, *, key: str) -> list[DoraR
     small = context.hub.workspace.config.thresholds.small_sample
     rows = []
     for row in result.rows():
+        if row[key] is None:  # the deployments no team owns: no team's page
+            rows.append(DoraRow(None, NO_OWNER_TEXT, None, row, dora_figures(row, small=small)))
+            continue
         name = row.get("name") or row[key]
         href = {"team": team_href, "service": service_href}.get(key)
         figures = dora_figures(row, small=small, graded=not (key == "team" and _retired(context, row[key])))
@@ -144,11 +157,9 @@ def dora_rows(context: Context, result: MetricResult, *, key: str) -> list[DoraR
 
 def _uncovered_figures(row: dict[str, Any]) -> list[Figure]:
     """The figures of a row no deployment source covers: every deployment figure unknown, ungraded."""
-    missing = "no deployments loaded"
-    incidents = (
-        f"{row['incidents_explicit']} explicit · {row['incidents_inferred']} inferred · "
-        f"{row['incidents_unlinked']} unlinked"
-    )
+    outside = "the window lies" in (row["unknown_reasons"] or "")
+    missing = "the window is outside the data" if outside else "no deployments loaded"
+    incidents = _incident_links(row)
     labels = {
         "deploys_per_week": "Deploys / week",
         "deploy_days_per_week_median": "Deploy days / week",
@@ -159,4 +170,21 @@ def _uncovered_figures(row: dict[str, Any]) -> list[Figure]:
         "rework_rate": "Rework rate",
     }
     unknown = [Figure(key, label, None, "–", missing, None, False) for key, label in labels.items()]
-    return [*unknown, Figure("incidents", "Incidents", row["incidents"], str(row["incidents"]), incidents, None, False)]
+    return [
+        *unknown,
+        Figure("incidents", "Incidents", row["incidents"], _count(row["incidents"]), incidents, None, False),
+    ]
+
+
+def _count(value: int | None) -> str:
+    return "–" if value is None else str(value)
+
+
+def _incident_links(row: dict[str, Any]) -> str:
+    """The incidents' links ("1 explicit · 0 inferred · 2 unlinked"); "–" when the count is unknown."""
+    if row["incidents"] is None:
+        return "–"
+    return (
+        f"{row['incidents_explicit']} explicit · {row['incidents_inferred']} inferred · "
+        f"{row['incidents_unlinked']} unlinked"
+    )

@@ -1,7 +1,8 @@
 """What the insights page and the insights panel show: `orgflow.insights.find_insights` in rank order
 (severity, then the item-days at stake), grouped by severity, with each finding's evidence, suggested
 action and links to its items. The panel shows the top `TOP_FINDINGS` and links to the page for the
-rest. Findings are computed once per (now, team, group) through the hub, under its lock.
+rest. Findings are computed once per (now, team, group) through the hub, under its lock. When there
+are none, both say why, in the words `orgflow insights` prints (`orgflow.insights.Review.notes`).
 """
 
 from __future__ import annotations
@@ -31,18 +32,26 @@ ITEMS_SHOWN = 12
 """Item links shown per finding; the rest are behind its "all items" link."""
 
 
-def find_cached(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> list[Any]:
-    """`find_insights(ws, now=..., team=..., group=...)`, once per (now, team, group).
+def review_cached(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> Any:
+    """`ws.insights_at(now).review(team=..., group=...)` (`orgflow.insights.Review`: the ranked findings
+    and what each rule checked), once per (now, team, group).
 
     Raises:
         InputError: an unknown team or group, or a bad `now`.
     """
-    from orgflow.insights import find_insights
-
     requested = parse_now(now_text)
     instant = hub.now(requested)
     key = ("insights", hub.service_key(requested), team, group)
-    return hub.query(key, lambda workspace: find_insights(workspace, now=instant, team=team, group=group))
+    return hub.query(key, lambda workspace: workspace.insights_at(instant).review(team=team, group=group))
+
+
+def find_cached(hub: MetricsHub, *, team: str | None, group: str | None, now_text: str | None) -> list[Any]:
+    """`find_insights(ws, now=..., team=..., group=...)`, once per (now, team, group) (`review_cached`).
+
+    Raises:
+        InputError: an unknown team or group, or a bad `now`.
+    """
+    return review_cached(hub, team=team, group=group, now_text=now_text).findings
 
 
 @dataclass(frozen=True)
@@ -85,6 +94,9 @@ class InsightsView:
     now_text: str | None
     findings: list[Any]
     severities: list[SeverityGroup]
+    notes: list[str]
+    """Why nothing was found, when nothing was (`orgflow.insights.Review.notes`: a headline, then one
+    line per rule); else empty."""
 
     @property
     def counts(self) -> dict[str, int]:
@@ -184,7 +196,8 @@ def insights_view(hub: MetricsHub, *, team: str | None, group: str | None, now_t
     Raises:
         InputError: an unknown team or group, or a bad `now`.
     """
-    findings = find_cached(hub, team=team, group=group, now_text=now_text)
+    review = review_cached(hub, team=team, group=group, now_text=now_text)
+    findings = review.findings
     now = hub.now(parse_now(now_text))
     views = [_finding_view(finding, now=now, now_text=now_text) for finding in findings]
     severities = [
@@ -192,4 +205,5 @@ def insights_view(hub: MetricsHub, *, team: str | None, group: str | None, now_t
         for severity in SEVERITIES
     ]
     tree = hub.query("org_tree", org_tree)
-    return InsightsView(team, group, cut_label(tree, team, group, None), now, now_text, findings, severities)
+    label = cut_label(tree, team, group, None)
+    return InsightsView(team, group, label, now, now_text, findings, severities, review.notes())

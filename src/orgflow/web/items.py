@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from orgflow import charts
 from orgflow.errors import InputError
 from orgflow.flow.browse import ItemDetail, item_detail
+from orgflow.flow.figures import STATES
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Chart, Context
 from orgflow.views.filters import parse_date
@@ -95,8 +96,8 @@ class ItemsQuery:
         chosen = show or "all"
         if chosen not in SHOWS:
             raise InputError(f"unknown show {chosen!r}", field="show", hint=f"use {', '.join(SHOWS)}")
-        if state and state not in ("open", "finished"):
-            raise InputError(f"unknown state {state!r}", field="state", hint="use open or finished")
+        if state and state not in STATES:
+            raise InputError(f"unknown state {state!r}", field="state", hint=f"use {', '.join(STATES)}")
         if sort and sort not in COLUMNS:
             raise InputError(f"cannot sort by {sort!r}", field="sort", hint=f"use {', '.join(COLUMNS)}")
         if order and order not in ("asc", "desc"):
@@ -191,7 +192,12 @@ def _select(context: Context, query: ItemsQuery) -> tuple[MetricResult, str]:
         )
         return _keep(result, pc.and_kleene(started, unfinished)), f"in progress at the end of {day}"
     result = context.compute("items", cut=cut, stage=query.stage, state=query.state, **window)
-    what = {"open": "open items", "finished": "finished items"}.get(query.state or "", "items")
+    what = {
+        "open": "open items",
+        "finished": "finished items (done or cancelled)",
+        "done": "done items",
+        "cancelled": "cancelled items",
+    }.get(query.state or "", "items")
     return result, f"{what} created, started or finished {span}"
 
 

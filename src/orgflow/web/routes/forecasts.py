@@ -135,7 +135,8 @@ def insights_panel(request: Request, hub: HubDep, team: str | None = None, group
 @router.get("/api/insights", tags=["insights"])
 def insights_data(hub: HubDep, team: InsightTeam = None, group: Group = None, now: Now = None) -> dict[str, Any]:
     """Early-warning findings, most severe first: `rule`, `severity`, `subject`, `title`, `evidence`
-    (the figures tested and, under `items`, the item ids) and `suggested_action` (docs/insights.md)."""
+    (the figures tested and, under `items`, the item ids) and `suggested_action` (docs/insights.md); and
+    `notes`, why nothing was found when nothing was (the same lines as `orgflow insights -f json`)."""
     view = insights_view(hub, team=team or None, group=group or None, now_text=now)
     return {
         "ok": True,
@@ -144,6 +145,7 @@ def insights_data(hub: HubDep, team: InsightTeam = None, group: Group = None, no
         "group": view.group,
         "counts": view.counts,
         "findings": [_json_ready(finding.as_row()) for finding in view.findings],
+        "notes": list(view.notes),
     }
 
 

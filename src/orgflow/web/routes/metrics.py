@@ -6,7 +6,7 @@ figure groups its rows, ``phase`` when a phase narrows them (`orgflow.flow.phase
 options.
 
 Each answers what `orgflow flow <metric> --format json` prints, plus `"ok": true`:
-`{"ok", "metric", "definition", "params", "rows"}`. Without a window the default window is used, as on
+`{"ok", "metric", "definition", "params", "rows", "notes"}`. Without a window the default window is used, as on
 the command line and the pages: the last 90 days of the data behind the cut (a summary by team gives a
 team whose data ends earlier its own, in `params.row_windows`); `window=30|180` picks the last days
 before that end, `window=all` the whole history (docs/decisions/0007-default-window.md).

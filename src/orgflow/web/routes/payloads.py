@@ -12,13 +12,14 @@ from orgflow.views.cards import Card
 
 
 def result_body(result: MetricResult) -> dict[str, Any]:
-    """{"ok", "metric", "definition", "params", "rows"}: the CLI's JSON output, plus "ok"."""
+    """{"ok", "metric", "definition", "params", "rows", "notes"}: the CLI's JSON output, plus "ok"."""
     return {
         "ok": True,
         "metric": result.metric,
         "definition": result.definition,
         "params": {key: plain(value) for key, value in result.params.items()},
         "rows": result.json_rows(),
+        "notes": list(result.notes),
     }
 
 
