@@ -130,7 +130,7 @@ FIGURES: dict[str, Figure] = {
         e.tables, e.spans, e.items, all_items=e.items, window=TERMS, now=NOW_TERM
     ),
     "littles law": lambda e: stages.littles_law(
-        e.items, flow_load.wip(e.items, _calendar(e), window=TERMS, by=None), window=TERMS
+        e.items, flow_load.wip(e.items, _calendar(e), window=TERMS, by=None), window=TERMS, finished=_with_reported(e)
     ),
     "summary": lambda e: summary.flow_summary(e.items, window=TERMS, now=NOW_TERM, by=None, reported=e.reported),
     "summary by group": lambda e: summary.flow_summary(
