@@ -53,22 +53,7 @@ def delivery_filters(hub: MetricsHub, params: Mapping[str, str]) -> Filters:
             "until": (today - timedelta(days=1)).isoformat(),
         }
         params = {**{key: value for key, value in params.items() if key != "window"}, **dates}
-    if today == hub.now(parse_now(now_text)).date():
-        return parse_filters(hub, params, flow=False)
-    return Filters.parse(
-        today=today,
-        window=params.get("window"),
-        since=params.get("since"),
-        until=params.get("until"),
-        team=params.get("team"),
-        group=params.get("group"),
-        item_type=params.get("type"),
-        value_stream=params.get("value_stream"),
-        project=params.get("project"),
-        phase=params.get("phase"),
-        phases=tuple(hub.workspace.config.phases),
-        now_text=now_text,
-    )
+    return parse_filters(hub, params, flow=False, today=today)
 
 
 def delivery_today(hub: MetricsHub, now: datetime | None) -> date:

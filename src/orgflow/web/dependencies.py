@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -62,20 +62,22 @@ def parse_filters(
     default_window: str = DEFAULT_WINDOW,
     scope: Mapping[str, str] | None = None,
     flow: bool = True,
+    today: date | None = None,
 ) -> Filters:
     """The shared filters from URL parameters.
 
     On flow pages (`flow`), the windows end with the data behind the page's cut (its filters and
     `scope`, the team or group of the page's path): the default window is the cut's
     (`FlowService.default_window`, docs/decisions/0007-default-window.md), the other presets end on
-    its last day, and "all" runs to it. Otherwise "today" is the UTC day of the request's "now".
+    its last day, and "all" runs to it. Otherwise "today" is the UTC day of the request's "now", or
+    `today` when given (the delivery pages end theirs with the delivery data).
 
     Raises:
         InputError: a bad window, date, phase or now.
     """
     now_text = params.get("now") or None
     now = parse_now(now_text)
-    today = hub.now(now).date()
+    today = hub.now(now).date() if today is None or flow else today
     default_range = all_until = None
     if flow:
         cut = Cut(
