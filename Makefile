@@ -20,11 +20,14 @@ POSTGRES := bash .ci/postgres.sh
 .PHONY: install browser postgres demo test test-latest lock bench lint format clean screenshots
 
 # The environment is exactly uv.lock (--locked fails if pyproject.toml changed without `make lock`);
-# --inexact keeps pip and uv themselves in the environment.
+# --inexact keeps pip and uv themselves in the environment. Bytecode is compiled at install, the
+# libraries' and orgflow's own, as pip does: where $$PYTHONDONTWRITEBYTECODE is set (many containers)
+# every command would otherwise compile what it imports, over a second.
 $(STAMP): pyproject.toml uv.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet uv==$(UV_VERSION)
-	$(UV) sync --quiet --locked --inexact --extra dev --python $(BIN)/python
+	$(UV) sync --quiet --locked --inexact --extra dev --python $(BIN)/python --compile-bytecode
+	$(BIN)/python -m compileall -q -j 0 src/orgflow
 	@echo "installed from uv.lock: $$($(UV) pip freeze --python $(BIN)/python --exclude-editable | tr '\n' ' ')"
 	touch $(STAMP)
 

@@ -172,9 +172,15 @@ def test_the_simulation_routes_are_written_out_at_the_figures_routes() -> None:
 # -- bounds and progress ------------------------------------------------------------------------------
 
 
+def _bounds(param: object) -> tuple[object, object]:
+    """The (min, max) an option's click type checks (an IntRange or FloatRange); (None, None) for others."""
+    kind = getattr(param, "type", None)
+    return getattr(kind, "min", None), getattr(kind, "max", None)
+
+
 def test_declared_bounds_become_the_commands_min() -> None:
     command = typer.main.get_command(simulate.app).commands["leverage"]  # type: ignore[attr-defined]
-    found = {param.name: (tuple(param.opts), param.default, param.min) for param in command.params}
+    found = {param.name: (tuple(param.opts), param.default, _bounds(param)[0]) for param in command.params}
     assert found["replications"] == (("--replications", "-r"), 20, 2)
     assert found["horizon"] == (("--horizon",), 365, 1)
     assert found["warmup"] == (("--warmup",), 90, 0)
@@ -241,10 +247,10 @@ def test_forecast_and_coupling_options_declare_their_limits_once() -> None:
     from orgflow.sociotech.figures import CouplingOptions
 
     when = typer.main.get_command(forecast.app).commands["when"]  # type: ignore[attr-defined]
-    limits = {param.name: (param.min, param.max) for param in when.params if (param.min, param.max) != (None, None)}
+    limits = {param.name: _bounds(param) for param in when.params if _bounds(param) != (None, None)}
     assert limits == {"items": (1, 100_000), "window": (1, 3_650), "trials": (1, 100_000), "seed": (0, 2**63 - 1)}
     coupling = typer.main.get_command(deps.app).commands["coupling"]  # type: ignore[attr-defined]
-    ranges = {param.name: (param.min, param.max) for param in coupling.params if (param.min, param.max) != (None, None)}
+    ranges = {param.name: _bounds(param) for param in coupling.params if _bounds(param) != (None, None)}
     assert ranges == {
         "min_revs": (0, None),
         "min_shared": (0, None),

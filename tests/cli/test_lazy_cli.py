@@ -87,6 +87,11 @@ _PROBE = textwrap.dedent(
         run(*args)
     for group in GROUPS:
         run(group.name, "--help")
+    run("simulate", "run", "--help")
+    # A scenario file that is not there, on a workspace that is: said before the engine loads.
+    scenario = ("-w", KEPT[0], "simulate", "run", missing + "/scenario.yaml")
+    run(*scenario)
+    report["simulate run <missing scenario>"] = report.pop(" ".join(scenario))
     run("-w", *KEPT)
     print(json.dumps(report))
     """
@@ -105,6 +110,7 @@ MISSING_WORKSPACE = (
     ("report",),
     ("serve",),
     ("simulate", "calibrate"),
+    ("simulate", "run", "scenario.yaml"),
     ("sync",),
 )
 """Commands run on a folder without a store: each says "no orgflow workspace here" before loading anything
@@ -114,6 +120,8 @@ ARGUMENT_ERRORS = (
     ("flow", "aging"),
     ("flow", "throughput", "--periods", "week"),
     ("forecast", "when"),
+    ("simulate", "run"),
+    ("simulate", "run", "scenario.yaml", "--replications", "1"),
 )
 """Argument errors (a missing argument or option, an unknown command or option): exit code 2, nothing heavy."""
 _PROBE = _PROBE.replace("MISSING_WORKSPACE_COMMANDS", repr(MISSING_WORKSPACE)).replace(
@@ -205,6 +213,18 @@ def test_help_usage_errors_and_the_package_load_no_heavy_library(report: dict[st
         assert step["code"] == 0, group.name
         assert step["out"].lstrip().startswith("Usage: orgflow " + group.name), group.name
     assert report[f"{GROUPS[-1].name} --help"]["heavy"] == []
+    # `simulate run`: its help, its usage errors and a missing scenario load no NumPy (its run settings are
+    # read without the engine: `orgflow.simulate.run_settings`).
+    run_help = report["simulate run --help"]
+    assert run_help["code"] == 0 and run_help["out"].lstrip().startswith("Usage: orgflow simulate run")
+    assert run_help["heavy"] == []
+    assert report["simulate run"]["err"].startswith("error: missing argument 'scenario'")
+    assert report["simulate run scenario.yaml --replications 1"]["err"].startswith(
+        "error: invalid value for '--replications': 1 is less than 2"
+    )
+    missing_scenario = report["simulate run <missing scenario>"]
+    assert missing_scenario["code"] == 1 and missing_scenario["err"].endswith("/scenario.yaml: no such file\n")
+    assert missing_scenario["heavy"] == []
 
 
 def test_a_flow_command_with_kept_queries_loads_no_ibis_nor_sqlglot(

@@ -53,3 +53,15 @@ def test_the_one_row_of_an_ungrouped_result_is_not_named(params: dict, monkeypat
 def test_ungrouped_rows_are_named_by_their_first_column(monkeypatch: pytest.MonkeyPatch) -> None:
     table = pa.table({"item_id": ["A-1", "A-2"], "null_reason": [None, "too few finished items"]})
     assert _notes(table, {}, monkeypatch) == ["– A-2: too few finished items"]
+
+
+def test_a_row_key_repeated_by_several_rows_is_named_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows of one team (its flow types, its stations) with the same reason name the team once."""
+    table = pa.table(
+        {
+            "team": ["nact", "nact", "other"],
+            "cycle_time_p50": [None, None, None],
+            "unknown_reasons": [NO_HISTORY, NO_HISTORY, NO_HISTORY],
+        }
+    )
+    assert _notes(table, {"by": "team"}, monkeypatch) == [f"– nact, other: {NO_HISTORY}"]

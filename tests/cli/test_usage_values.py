@@ -7,26 +7,13 @@ with no wording of the libraries underneath; an empty window names the days as t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
+from tests.cli.in_process import run_main
 from tests.cli.three_items import TRANSITIONS
 
-from orgflow import cli
-
-
-def _main(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    """Exit code, stdout and stderr of `orgflow ARGS...`, run in this process."""
-    monkeypatch.setattr(sys, "argv", ["orgflow", *args])
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as done:
-        code = int(done.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
+_main = run_main
 
 
 REFUSED = [

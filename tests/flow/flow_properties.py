@@ -232,7 +232,7 @@ def check_every_flow_metric(directory: Path, history: History) -> None:
         span = {"since": history.first_day, "until": history.last_day}
         _check_item_facts(service, reference)
         _check_flow_time(service, reference, window, span, history)
-        _check_flow_load(service, reference, window, span)
+        _check_flow_load(service, reference, window, span, history)
         _check_summary(service, reference, window, span, history)
         if history.half == "time":
             _check_efficiency_and_sle(service, reference, window, span, history)
@@ -291,7 +291,9 @@ def _check_flow_time(
         row["item_id"]: (row["cycle_time_days"], row["skipped_start"], row["outcome"])
         for row in service.cycle_time(**span, include_cancelled=include_cancelled).rows()
     }
-    works = _reaches(reference, "active")  # else the cycle times are unknown (they would be lead times)
+    # Cycle time is unknown without an active stage (it would be lead time) or without a done one (a cancelled
+    # item's cycle time, with --include-cancelled, is not measured where nothing can finish).
+    works = _reaches(reference, "active") and _reaches(reference, "done")
     expected = {
         f.item_id: (reference.cycle_time_days(f) if works else None, f.skipped_start, f.outcome)
         for f in reference.finished(window, include_cancelled=include_cancelled)
@@ -368,28 +370,56 @@ def _check_time_in_stage(
         assert _close(row["share"], sum(values) / max(grand_total, 1e-12)), name
 
 
-def _check_flow_load(service: FlowService, reference: ReferenceFlow, window: Window, span: dict[str, date]) -> None:
+def _last_day(history: History) -> date:
+    """The day of the data's last event: a creation, resolution or status change (UTC)."""
+    events = [i.created_at for i in history.items] + [i.resolved_at for i in history.items if i.resolved_at]
+    return max([*events, *(t.changed_at for t in history.transitions)]).astimezone(UTC).date()
+
+
+def _outside_data(reference: ReferenceFlow, window: Window, weeks: list[date], last_day: date) -> set[date]:
+    """The weeks wholly before the data's first event (all of them when the window ends at or before it,
+    else those before the week holding its day) or starting after the day of its last event."""
+    first = reference.first_event
+    if first is None:
+        return set()
+    if window.until <= first:
+        return set(weeks)
+    holding = max((week for week in weeks if week <= first.date()), default=None)
+    return {week for week in weeks if (holding is not None and week < holding) or week > last_day}
+
+
+def _check_flow_load(
+    service: FlowService, reference: ReferenceFlow, window: Window, span: dict[str, date], history: History
+) -> None:
     days = window.days()
     wip = {row["date"]: row["wip"] for row in service.wip(**span).rows()}
-    assert wip == reference.wip(days)
+    # Before the day of the data's first event the WIP and the CFD are unknown (null), not 0.
+    assert wip == {day: None if reference.before_data(day) else open_ for day, open_ in reference.wip(days).items()}
 
     throughput = {
         row["period_start"]: (row["finished"], row["started"], row["net_flow"])
         for row in service.throughput(**span, period="week").rows()
     }
     can_finish = _reaches(reference, "done")  # else nothing can finish: finished and net flow unknown
+    weekly = reference.throughput(window)
+    # A week wholly before the data's first event or after its last recorded nothing: every count unknown.
+    outside = _outside_data(reference, window, list(weekly), _last_day(history))
     expected = {
-        week: (done, started, started - done) if can_finish else (None, started, None)
-        for week, (done, started) in reference.throughput(window).items()
+        week: (None, None, None)
+        if week in outside
+        else (done, started, started - done)
+        if can_finish
+        else (None, started, None)
+        for week, (done, started) in weekly.items()
     }
     assert throughput == expected
 
     cfd = {(row["date"], row["stage"], row["stage_order"]): row["count"] for row in service.cfd(**span).rows()}
-    expected_cfd = reference.cfd(days)
+    expected_cfd = {key: None if reference.before_data(key[0]) else n for key, n in reference.cfd(days).items()}
     # A stage nobody ever reached has no rows; every other (day, stage) must match.
     assert cfd.keys() <= expected_cfd.keys()
     assert cfd == {key: count for key, count in expected_cfd.items() if key in cfd}
-    assert all(count == 0 for key, count in expected_cfd.items() if key not in cfd)
+    assert all(count in (0, None) for key, count in expected_cfd.items() if key not in cfd)
 
 
 def _check_distribution(service: FlowService, reference: ReferenceFlow, window: Window, span: dict[str, date]) -> None:
@@ -445,9 +475,7 @@ def _check_summary(
             assert _close(row[f"lead_time_p{p}"], percentile(lead, p)), (team, p)
             assert _close(row[f"cycle_time_p{p}"], percentile(cycle, p) if timed else None), (team, p)
         # A window after the data's last event (creation, resolution or status change) recorded nothing.
-        events = [i.created_at for i in history.items] + [i.resolved_at for i in history.items if i.resolved_at]
-        last_day = max([*events, *(t.changed_at for t in history.transitions)]).astimezone(UTC).date()
-        after_data = history.first_day > last_day
+        after_data = history.first_day > _last_day(history)
         throughput = len(done) / (window.length_days / 7) if can_finish and not after_data else None
         assert _close(row["throughput_per_week"], throughput), team
         assert row["wip"] == sum(1 for f in reference.facts.values() if f.team_id == team and f.open_at(end))

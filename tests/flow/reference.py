@@ -215,6 +215,12 @@ class ReferenceFlow:
             ended = flag.ended_at.astimezone(UTC) if flag.ended_at is not None else self.now
             self.flags[(flag.source, flag.item_id)].append((flag.started_at.astimezone(UTC), ended))
         self.links = list(links)
+        items, transitions = list(items), list(transitions)
+        # The data's first event, whatever `now`: the earliest creation or status change of any item.
+        self.first_event: datetime | None = min(
+            [item.created_at.astimezone(UTC) for item in items] + [t.changed_at.astimezone(UTC) for t in transitions],
+            default=None,
+        )
         history: dict[tuple[str, str], list[StatusTransition]] = defaultdict(list)
         for transition in transitions:
             if transition.changed_at.astimezone(UTC) <= self.now:
@@ -400,6 +406,11 @@ class ReferenceFlow:
             )
             for day in days
         }
+
+    def before_data(self, day: date) -> bool:
+        """Whether `day` is before the day of the data's first event: nothing was recorded by its end, so
+        its WIP and CFD counts are unknown (null), not 0."""
+        return self.first_event is not None and day < self.first_event.date()
 
     def throughput(self, window: Window) -> dict[date, tuple[int, int]]:
         """Monday -> (finished done, started) for every week touching the window's days."""

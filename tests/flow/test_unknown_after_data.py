@@ -76,12 +76,14 @@ def test_throughput_names_its_periods_after_the_data(workspace: Workspace) -> No
     service = workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC))
     weeks = service.throughput(since=date(2024, 2, 26), until=date(2024, 3, 17))
 
-    # Weeks of 02-26, 03-04 (P-1 finishes on its first day) and 03-11, after the data's last day.
+    # Weeks of 02-26, 03-04 (P-1 finishes on its first day) and 03-11, after the data's last day: unknown
+    # (null in every count), not 0.
     assert [(row["period_start"], row["finished"]) for row in weeks.rows()] == [
         (date(2024, 2, 26), 0),
         (date(2024, 3, 4), 1),
-        (date(2024, 3, 11), 0),
+        (date(2024, 3, 11), None),
     ]
+    assert [(row["started"], row["net_flow"]) for row in weeks.rows()][2] == (None, None)
     note = (
         "the periods from 2024-03-11 lie after the data's last event (data as of 2024-03-04): nothing there was "
         "recorded, so its counts are not a measurement (--now or --until sets an earlier end)"

@@ -1,6 +1,7 @@
 """Unknown is not zero, before the data: a window that ends at or before the data's first event recorded
 nothing, so every summary figure there is unknown (null) with the reason, and throughput's periods
-before it are named in a note, as they are after the data's last event (test_unknown_after_data.py).
+before it are unknown (null) and named in a note, as they are after the data's last event
+(test_unknown_after_data.py).
 
 One hand-built item: P-1 created 2024-03-01 00:00 (the data's first event), in progress 03-02,
 resolved 03-04.
@@ -93,12 +94,13 @@ def test_throughput_names_its_periods_before_the_data(workspace: Workspace) -> N
     service = workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC))
     weeks = service.throughput(since=date(2024, 2, 12), until=date(2024, 3, 10))
 
-    # Weeks of 02-12 and 02-19 end before Friday 03-01; the week of 02-26 holds it; P-1 finishes in that of 03-04.
-    assert [(row["period_start"], row["finished"]) for row in weeks.rows()] == [
-        (date(2024, 2, 12), 0),
-        (date(2024, 2, 19), 0),
-        (date(2024, 2, 26), 0),
-        (date(2024, 3, 4), 1),
+    # Weeks of 02-12 and 02-19 end before Friday 03-01: unknown (null in every count), not 0; the week of
+    # 02-26 holds it and is measured (P-1 starts on 03-02); P-1 finishes in that of 03-04.
+    assert [(row["period_start"], row["finished"], row["started"], row["net_flow"]) for row in weeks.rows()] == [
+        (date(2024, 2, 12), None, None, None),
+        (date(2024, 2, 19), None, None, None),
+        (date(2024, 2, 26), 0, 1, 1),
+        (date(2024, 3, 4), 1, 0, -1),
     ]
     note = (
         "the periods to 2024-02-19 lie before the data's first event (data from 2024-03-01): nothing there was "
@@ -108,7 +110,10 @@ def test_throughput_names_its_periods_before_the_data(workspace: Workspace) -> N
     assert result_notes(weeks, {}, None) == (weeks, [note])
     # A window wholly before the data: every period is named, to its last.
     early = service.throughput(since=date(2024, 2, 5), until=date(2024, 2, 18))
-    assert [row["period_start"] for row in early.rows()] == [date(2024, 2, 5), date(2024, 2, 12)]
+    assert [(row["period_start"], row["finished"]) for row in early.rows()] == [
+        (date(2024, 2, 5), None),
+        (date(2024, 2, 12), None),
+    ]
     assert early.notes == [note.replace("2024-02-19", "2024-02-12")]
     # A window that starts with the data: nothing to say.
     later = service.throughput(since=date(2024, 2, 26), until=date(2024, 3, 10))

@@ -138,9 +138,12 @@ def test_a_stage_queue_grows(build: Build) -> None:
 
 def test_throughput_drop(build: Build) -> None:
     # delta: two items a day (09:00-17:00) for the 12 baseline weeks (2024-02-12 .. 2024-05-05), then one
-    # every other day in the 4 recent weeks (2024-05-06 .. 2024-06-02): 168 against 14 items, 14.0 and
-    # 3.5 a week, a drop of 75 %. p = P(X <= 14 | n = 182, 4 / 16). Every 28-day stretch of the
-    # baseline holds 56 items, so its 10th percentile is 56 and 14 is below it.
+    # every other day in the 4 recent weeks (2024-05-06 .. 2024-06-02). The last, E-26, finishes on 06-01
+    # at 17:00, the data's last event: 06-02 lies after it, its throughput unknown (not a day of 0), so the
+    # recent rate is over the 27 days the data covers: 14 items in 27/7 weeks, 98/27 = 3.63 a week against
+    # 168 in 12 weeks, 14.0 a week, a drop of 1 - 7/27 = 20/27 (74 %). p = P(X <= 14 | n = 182,
+    # (27/7) / (27/7 + 12) = 9/37). Every 27-day stretch of the baseline holds 54 items, so its 10th
+    # percentile is 54 and 14 is below it.
     baseline_start = TODAY - timedelta(days=112)
     baseline = [
         flowing(
@@ -164,28 +167,32 @@ def test_throughput_drop(build: Build) -> None:
     ]
     # Impact: the baseline pace is 2 a day; the recent days finish one item on days 1, 3, 5, ... (E-00
     # starts at 09:00 on the first recent day and is done at 17:00): by day d, 2d expected and ceil(d / 2)
-    # done, never ahead, so 2 × 406 − 2 × (1 + ... + 14) = 812 − 210 = 602; a brute loop agrees.
+    # done, never ahead, over the 27 known days: 2 × 378 − (2 × (1 + ... + 13) + 14) = 756 − 196 = 560; a
+    # brute loop agrees.
     shortfall, done = 0.0, 0
-    for day in range(1, 29):
+    for day in range(1, 28):
         done += day % 2
         shortfall += max(0.0, 2 * day - done)
-    assert (found[0].team, found[0].impact_item_days) == ("delta", shortfall) and shortfall == 602.0
-    p_value = 1 - _binomial_upper(15, 182, Fraction(1, 4))
-    assert (
-        found[0].title == "delta: throughput fell 75% in the last 4 weeks (3.5 a week against 14.0 over the 12 before)"
+    assert (found[0].team, found[0].impact_item_days) == ("delta", shortfall) and shortfall == 560.0
+    p_value = 1 - _binomial_upper(15, 182, Fraction(9, 37))
+    assert found[0].title == (
+        "delta: throughput fell 74% in the last 4 weeks (3.6 a week over the 27 days the data covers against "
+        "14.0 over the 12 before)"
     )
     assert found[0].evidence == {
         "recent_weeks": 4,
         "baseline_weeks": 12,
         "recent_since": "2024-05-06",
         "baseline_since": "2024-02-12",
+        "recent_days_known": 27,
+        "baseline_days_known": 84,
         "recent_finished": 14,
         "baseline_finished": 168,
-        "recent_per_week": 3.5,
+        "recent_per_week": 3.63,
         "baseline_per_week": 14.0,
-        "drop_share": 0.75,
+        "drop_share": 0.741,
         "p_value": significant(p_value),
-        "baseline_p10_finished": 56.0,
+        "baseline_p10_finished": 54.0,
         "items": [f"E-{day:02d}" for day in range(0, 28, 2)],
     }
 

@@ -66,6 +66,8 @@ def test_calibration_recovers_rates_capacities_and_times(calibrated) -> None:
     # Poisson arrivals, the same rate every day: no weekly seasonality.
     assert team.weekdays is None
     assert network.notes["weekly_seasonality"]["team-a"]["present"] is False
+    # Build and Review are active stages: nothing of the model is unknown for the want of one.
+    assert "no_active_stage" not in network.notes
 
 
 def test_leverage_of_the_calibrated_model_matches_the_analytic_network(calibrated) -> None:

@@ -153,3 +153,20 @@ def test_the_facts_of_a_store_of_more_than_one_row_group_get_the_threads_back() 
     store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9)), before_commit=lambda: seen.append(_settings(store)))
     assert seen == [("2", {"fsst"})]
     assert _settings(store) == ("2", set())
+
+
+def test_a_batch_is_written_into_the_file_at_its_commit_not_left_in_the_log(tmp_path) -> None:
+    """The commit checkpoints: nothing of the batch waits in the write-ahead log for the close, and the
+    connection's own threshold is back afterwards."""
+    path = tmp_path / "store.duckdb"
+    store = Store.open(path, create=True)
+    threshold = store.connection.execute("SELECT current_setting('checkpoint_threshold')").fetchone()
+    store.write(_batch(_item("A-1"), _move("A-1", 0, "Open", 9)))
+    log = path.with_name(path.name + ".wal")
+    assert not log.exists() or log.stat().st_size == 0
+    assert store.connection.execute("SELECT current_setting('checkpoint_threshold')").fetchone() == threshold
+    # The same small write outside the batch's settings stays in the log until the store closes.
+    store.connection.execute("INSERT INTO imports VALUES (99, 'x', 'y', 'z', now(), now(), 0, 0, 0)")
+    assert log.exists() and log.stat().st_size > 0
+    store.close()
+    assert Store.open(path, read_only=True).table_counts()["work_items"] == 1

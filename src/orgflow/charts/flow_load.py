@@ -57,8 +57,9 @@ def cfd_chart(
 ) -> dict[str, Any]:
     """Cumulative flow: per day, the items that reached each stage or a later one, drawn as bands
     (a band's height is the items that reached its stage but not the next). Points link to the
-    items open at the end of that day."""
-    values = _held_stages(records(result, ("date", "stage", "stage_order", "count")))
+    items open at the end of that day. An unknown day (a null count: before the data's first event)
+    is a gap, not a band of 0; no known day at all is no data (the page's notes say why)."""
+    values = _known(_held_stages(records(result, ("date", "stage", "stage_order", "count"))), "count")
     stages = sorted({(row["stage_order"], row["stage"]) for row in values})
     domain = [stage for _order, stage in stages]
     color: dict[str, Any] = {
@@ -121,19 +122,27 @@ def cfd_chart(
                 "groupby": ["date"],
                 "sort": [{"field": "stage_order", "order": "ascending"}],
             },
-            {"calculate": "datum.count - (datum.next_count || 0)", "as": "band"},
+            # An unknown count stays unknown (null: a gap), where arithmetic would make it 0.
+            {"calculate": "datum.count == null ? null : datum.count - (datum.next_count || 0)", "as": "band"},
             # The last stage (done) piles up since the first item ever: draw it from the window's
             # start, as CFD tools do, so the bands of work in progress keep their height.
             {"joinaggregate": [{"op": "max", "field": "stage_order", "as": "last_order"}]},
             {"joinaggregate": [{"op": "min", "field": "count", "as": "first_count"}], "groupby": ["stage"]},
             {
-                "calculate": "datum.stage_order === datum.last_order ? datum.band - datum.first_count : datum.band",
+                "calculate": "datum.band == null ? null : "
+                "datum.stage_order === datum.last_order ? datum.band - datum.first_count : datum.band",
                 "as": "shown",
             },
             *href_transform(link, {"show": "open", "item": None}, {"on": day_of("date")}),
         ],
         layer=layers,
     )
+
+
+def _known(values: list[dict[str, Any]], field: str) -> list[dict[str, Any]]:
+    """`values` as they are if one of them has a known `field` (the unknown ones are drawn as gaps), else
+    none: a window the data says nothing of has no chart, not an empty frame."""
+    return values if any(row[field] is not None for row in values) else []
 
 
 def _held_stages(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -153,7 +162,9 @@ def _held_stages(values: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def throughput_chart(result: MetricResult, *, link: Link | None = None, width: Width = "container") -> dict[str, Any]:
-    """Throughput run chart: items finished per period (points link to them) and items started."""
+    """Throughput run chart: items finished per period (points link to them) and items started. A period
+    whose counts are unknown (null: wholly before the data's first event or after its last) is a gap in the
+    lines, with no point, not a 0; no known period at all is no data (the page's notes say why)."""
     period = result.params.get("period", "week")
     first, last = window_bounds(result.params)
     values: list[dict[str, Any]] = []
@@ -170,6 +181,7 @@ def throughput_chart(result: MetricResult, *, link: Link | None = None, width: W
                 "until": until.isoformat(),
             }
             values.append(value)
+    values = _known(values, "items")
     with_links(
         values,
         link,
@@ -226,8 +238,9 @@ def throughput_chart(result: MetricResult, *, link: Link | None = None, width: W
 
 
 def wip_chart(result: MetricResult, *, link: Link | None = None, width: Width = "container") -> dict[str, Any]:
-    """WIP run chart: items in progress at the end of each day; a point lists those items."""
-    values = records(result, ("date", "wip"))
+    """WIP run chart: items in progress at the end of each day; a point lists those items. An unknown day
+    (null WIP: before the data's first event) is a gap in the line, not a 0; no known day at all is no data."""
+    values = _known(records(result, ("date", "wip")), "wip")
     encoding = {
         "x": {"field": "date", "type": "temporal", "title": None, "axis": DATE_AXIS},
         "y": {

@@ -316,7 +316,7 @@ prints each distinct reason once under the table, with the rows it applies to, i
 
 def _unknown_reasons(table: pa.Table | PlainTable, by: str | None = None) -> dict[str, list[str]]:
     """Each distinct reason in the reason columns, with the rows it applies to, named by `_row_keys`
-    (no names for the one row of an ungrouped result)."""
+    once each (no names for the one row of an ungrouped result)."""
     if not table.num_columns:
         return {}
     keys = _row_keys(table, by)
@@ -327,7 +327,7 @@ def _unknown_reasons(table: pa.Table | PlainTable, by: str | None = None) -> dic
         for key, reason in zip(keys, table.column(name).to_pylist(), strict=True):
             if reason:
                 names = grouped.setdefault(reason, [])
-                if key is not None:
+                if key is not None and key not in names:
                     names.append(key)
     return grouped
 

@@ -33,10 +33,10 @@ from orgflow.simulate.figures import (
     TEAM_HELP,
     WARMUP_HELP,
 )
+from orgflow.simulate.run_settings import RunSettings
 
 if TYPE_CHECKING:
     from orgflow.flow.service import MetricResult
-    from orgflow.simulate.replicate import RunSettings
     from orgflow.simulate.service import Simulation
 
 app = typer.Typer(
@@ -56,8 +56,6 @@ HISTORY = window_block("First day of history used (YYYY-MM-DD).", "Day after the
 
 
 def _settings(replications: int, seed: int, horizon: float, warmup: float, processes: int) -> RunSettings:
-    from orgflow.simulate.replicate import RunSettings
-
     return RunSettings(
         replications=replications, horizon_days=horizon, warmup_days=warmup, seed=seed, processes=processes
     )
@@ -149,9 +147,15 @@ def run(
     *,
     fmt: Format,
     columns: list[str] | None,
-    settings: Any,  # RunSettings (loaded with the engine)
+    settings: RunSettings,
 ) -> None:
     """A scenario against its baseline, with 95 % intervals. Example: orgflow simulate run scenario.yaml"""
+    require_workspace(ctx)  # said before the model's libraries load, as are missing files
+    from orgflow.simulate.yaml_source import check_input_file
+
+    for path in (scenario, model):
+        if path is not None:
+            check_input_file(path)
     _simulate(
         ctx,
         fmt,

@@ -1,20 +1,24 @@
 """A value an option refuses, said in orgflow's words: the option, the value given and what it takes.
 
 Typer checks an option's value (its type, its choices, its `min` and `max`) before the command runs and
-raises a `BadParameter` whose message is the validation library's ("Value error, ...", "Input should be a
-valid integer, unable to parse string as an integer"). `refused_value` rewrites it as one sentence,
-"invalid value for '--port': 'abc' is not a whole number"; `orgflow.cli` prints it as a usage mistake
-(exit code 2).
+raises a `BadParameter` whose message is click's ("'abc' is not a valid integer range.", "0 is not in the
+range 1<=x<=65535."). `refused_value` rewrites it as one sentence, "invalid value for '--port': 'abc' is
+not a whole number", from the option's parameter type (its kind of number, bounds and choices) and the
+value the message quotes; `orgflow.cli` prints it as a usage mistake (exit code 2).
 """
 
 from __future__ import annotations
 
-import enum
+import ast
 import re
 from typing import Any
 
-_BOUNDS = {"greater_than_equal", "less_than_equal", "greater_than", "less_than"}
-"""The validation errors of a number outside an option's `min` or `max`."""
+_NOT_PARSED = re.compile(r"^(?P<value>.+?) is not a valid (?P<kind>[a-z ]+)\.?$", re.DOTALL)
+"""Click's message for a value its type cannot read: the value's repr, then the type's name ("int range")."""
+_OUTSIDE = re.compile(r"^(?P<value>\S+) is not in the range .+$", re.DOTALL)
+"""Click's message for a number outside an option's `min` or `max`."""
+_CHOICE = re.compile(r"^(?P<value>.+?) is not one of .+$", re.DOTALL)
+"""The message for a value that is none of an option's choices."""
 
 
 def refused_value(error: Any) -> str | None:
@@ -25,47 +29,43 @@ def refused_value(error: Any) -> str | None:
     if param is None or not names:
         return None
     option = max(names, key=len)  # the long name: --format rather than -f
-    problem = _first_problem(error)
-    value = problem.get("input")
-    return f"invalid value for '{option}': {_what_is_wrong(param, problem, value, str(error.message))}"
+    return f"invalid value for '{option}': {_what_is_wrong(param, ' '.join(str(error.message).split()))}"
 
 
-def _first_problem(error: Any) -> dict[str, Any]:
-    """The first validation error behind `error` (type, input...), or {} when it came from elsewhere."""
-    cause = error.__cause__
-    errors = getattr(cause, "errors", None)
-    if not callable(errors):
-        return {}
-    try:
-        found = errors()
-    except Exception:  # not the validation library's error after all
-        return {}
-    return found[0] if found and isinstance(found[0], dict) else {}
-
-
-def _what_is_wrong(param: Any, problem: dict[str, Any], value: Any, message: str) -> str:
-    choices = _choices(param)
-    kind = problem.get("type")
-    if value is not None and choices:
-        return f"{value!r} is not one of {', '.join(repr(choice) for choice in choices)}"
-    if value is not None and kind in {"int_parsing", "int_from_float"}:
-        return f"{value!r} is not a whole number"
-    if value is not None and kind == "float_parsing":
-        return f"{value!r} is not a number"
-    if value is not None and kind in _BOUNDS:
-        low, high = getattr(param, "min", None), getattr(param, "max", None)
+def _what_is_wrong(param: Any, message: str) -> str:
+    """What is wrong with the value `message` (click's) quotes, in orgflow's words; the message itself
+    (without its full stop) when it is none of the cases below."""
+    kind = getattr(param, "type", None)
+    choices = [str(choice) for choice in getattr(kind, "choices", None) or ()]
+    chosen = _CHOICE.match(message)
+    if choices and chosen:
+        return f"{chosen['value']} is not one of {', '.join(repr(choice) for choice in choices)}"
+    unread = _NOT_PARSED.match(message)
+    if unread and _number_kind(kind) is not None:
+        value = _literal(unread["value"])
+        return f"{value!r} is not {'a whole number' if _number_kind(kind) is int else 'a number'}"
+    outside = _OUTSIDE.match(message)
+    if outside:
+        low, high = getattr(kind, "min", None), getattr(kind, "max", None)
+        value = outside["value"]
         if low is not None and high is not None:
             return f"{value} is not from {low} to {high}"
         if low is not None:
             return f"{value} is less than {low}"
-        return f"{value} is more than {high}"
-    return re.sub(r"^Value error, ", "", " ".join(message.split())).rstrip(".")
+        if high is not None:
+            return f"{value} is more than {high}"
+    return message.rstrip(".")
 
 
-def _choices(param: Any) -> list[str]:
-    """The values an option takes: its enum's (typer's annotation) or its click `Choice`'s; [] for others."""
-    descriptor = getattr(param, "type_descriptor", None)
-    annotation = getattr(descriptor, "annotation", None)
-    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
-        return [str(member.value) for member in annotation]
-    return [str(choice) for choice in getattr(getattr(param, "type", None), "choices", None) or ()]
+def _number_kind(kind: Any) -> type | None:
+    """int or float for click's integer and float types (with or without a range), else None."""
+    name = str(getattr(kind, "name", "")).split(" ")[0]  # "int range" is click's int with bounds
+    return {"int": int, "integer": int, "float": float}.get(name)
+
+
+def _literal(text: str) -> Any:
+    """The value a message quotes with repr(), read back (the text itself when it is not a literal)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text

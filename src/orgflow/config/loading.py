@@ -14,6 +14,9 @@ from orgflow.config.settings import Config
 from orgflow.errors import InputError
 
 CONFIG_FILE = "orgflow.yaml"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader, its C build (libyaml) where PyYAML has one: the file is read once, its nodes (for
+an error's line) only when there is an error."""
 
 
 def load_config(path: Path | None) -> Config:
@@ -26,12 +29,11 @@ def load_config(path: Path | None) -> Config:
         return Config()
     text = path.read_text(encoding="utf-8")
     try:
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = f"line {mark.line + 1}" if mark else None
         raise InputError(f"not valid YAML ({getattr(error, 'problem', error)})", file=str(path), record=line) from None
-    data = yaml.safe_load(text) if root is not None else None
     if data is None:
         return Config()
     if not isinstance(data, dict):
@@ -40,7 +42,7 @@ def load_config(path: Path | None) -> Config:
     if flagged is not None:
         location, value = flagged
         raise _error(
-            path, root, location, f"expected {number_expected(location)}, got {'true' if value else 'false'}", None
+            path, text, location, f"expected {number_expected(location)}, got {'true' if value else 'false'}", None
         )
     try:
         return Config.model_validate(data)
@@ -48,12 +50,12 @@ def load_config(path: Path | None) -> Config:
         first = error.errors()[0]
         location = tuple(part for part in first["loc"] if part != "[key]")
         message, hint = explain(first)
-        raise _error(path, root, location, message, hint) from None
+        raise _error(path, text, location, message, hint) from None
 
 
-def _error(path: Path, root: yaml.Node, location: tuple[Any, ...], message: str, hint: str | None) -> InputError:
-    """An error of the file at `path` at the key `location` (its line from the YAML nodes under `root`)."""
-    line = _line_of(root, location)
+def _error(path: Path, text: str, location: tuple[Any, ...], message: str, hint: str | None) -> InputError:
+    """An error of the file at `path` (its `text`) at the key `location`, with the key's line."""
+    line = _line_of(yaml.compose(text, Loader=_LOADER), location)
     key = ".".join(str(part) for part in location)
     return InputError(message, file=str(path), record=f"line {line}" if line else None, field=key or None, hint=hint)
 

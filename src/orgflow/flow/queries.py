@@ -52,6 +52,7 @@ def summary(facts: PreparedFacts, cut: Cut, options: SummaryOptions, terms: Wind
         small_sample=options.small_sample,
         reported=facts.reported,
         reached=reached,
+        every_item=facts.items,
     )
 
 

@@ -16,6 +16,13 @@ its finished life come from those totals (docs/metrics.md, "Reported time in sta
 
 Items with any other history (a changelog, events, a CSV) keep their changelog-based figures.
 
+An item whose reported times hold no time in an active or wait status (only backlog, done or
+cancelled: reported cycle time 0) skipped every active stage (``skipped_start``), as a history from
+backlog straight to done does: its cycle time is not measured by its reported times either. The
+notes therefore count as taken from reported times only the items those times measure
+(`timed_by_report`; the others `skipped_by_report`; `ReportedCount`, `reported_note_text`), so that
+they never contradict the skipped-start reason (`orgflow.flow.skipped`).
+
 Building the tables is SQL alone; the functions that build Ibis expressions over them load Ibis
 when called, so a process that runs a kept query (`orgflow.query.compiled_sql`) never does.
 """
@@ -43,6 +50,59 @@ class ReportedTables(NamedTuple):
 
     statuses: str = "of_reported_statuses"
     items: str = "of_reported_items"
+
+
+class ReportedCount(NamedTuple):
+    """The finished (done) items of a group whose history is only the source's reported time in status."""
+
+    timed: int
+    """Items whose reported times hold time in an active or wait status: their cycle time is measured by them."""
+    skipped: int
+    """Items whose reported times hold none (reported cycle time 0): they skipped every active stage
+    (``skipped_start``) and their cycle time is not measured."""
+
+
+def timed_by_report(items: ir.Table) -> ir.BooleanValue:
+    """Whether an item of `items` (`with_reported_times`) has its cycle time measured by the source's
+    reported time in status: it has reported times (``reported``) and they hold time after the backlog
+    (not ``skipped_start``). The one rule the notes and the summary count reported items by."""
+    return items.reported & ~items.skipped_start
+
+
+def skipped_by_report(items: ir.Table) -> ir.BooleanValue:
+    """Whether an item of `items` (`with_reported_times`) has reported times that hold no time after the
+    backlog: it skipped every active stage, and its cycle time is not measured (the twin of `timed_by_report`)."""
+    return items.reported & items.skipped_start
+
+
+def reported_note_text(figures: str, finished: int, counts: ReportedCount) -> str | None:
+    """The note saying where the `figures` of `finished` done items come from when some of them have only
+    the source's reported time in status (None when none has). It claims for those times only the items
+    they time (`counts.timed`); the others (`counts.skipped`) it says skipped every active stage, as the
+    skipped-start reason does (`orgflow.flow.skipped`). E.g. "cycle time and flow efficiency: from the
+    source's reported time in status for 2 of 24 finished items (they have no status history;
+    docs/metrics.md, 'Reported time in status'); 22 more have reported times with no time in an active or
+    wait status: they skipped every active stage (skipped_start)"; the items with a status history end it
+    ("; from status changes for the other 3")."""
+    if counts.timed <= 0 and counts.skipped <= 0:
+        return None
+    history = "(they have no status history; docs/metrics.md, 'Reported time in status')"
+    skipped = "no time in an active or wait status: they skipped every active stage (skipped_start)"
+    if counts.timed > 0:
+        note = f"{figures}: from the source's reported time in status for {counts.timed} of {finished} finished items "
+        note += history
+        if counts.skipped:
+            verb = "has" if counts.skipped == 1 else "have"
+            note += f"; {counts.skipped} more {verb} reported times with {skipped}"
+    else:
+        note = (
+            f"{figures}: the source's reported time in status of {counts.skipped} of {finished} finished items "
+            f"{history} holds {skipped}"
+        )
+    others = finished - counts.timed - counts.skipped
+    if others > 0:
+        note += f"; from status changes for the other {others}"
+    return note
 
 
 def build_reported_tables(

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from orgflow.flow.prepared import EVERY_FIGURE_PRE_AGGREGATES, FIGURE_PRE_AGGREGATES, MANY_CALLS_PRE_AGGREGATES
+from orgflow.flow.reported_times import ReportedCount, reported_note_text, skipped_by_report, timed_by_report
 from orgflow.flow.result import MetricResult
 from orgflow.query.compiled_sql import QueryCache, run_fitted, run_kept
 from orgflow.query.cuts import cut_shape, cut_values
@@ -80,7 +81,7 @@ class QueryRunner:
         self._context = context
         self._facts = facts
         self._now = now.replace(tzinfo=None)
-        self._reported: dict[tuple[Cut | None, Window | None], tuple[int, int]] = {}
+        self._reported: dict[tuple[Cut | None, Window | None], tuple[int, ReportedCount]] = {}
         self._asked: dict[str, int] = {}
         self._calls = 0
         self._kept_rows: OrderedDict[Hashable, pa.Table] = OrderedDict()
@@ -199,8 +200,9 @@ class QueryRunner:
             pre_aggregates=parts,
         )
 
-    def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, int]:
-        """(items finished (done) in the window, how many of them have only reported times in status);
+    def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, ReportedCount]:
+        """(items finished (done) in the window, how many of them have only reported times in status: those
+        the reported times time and those they show skipping every active stage, `reported_times.ReportedCount`);
         kept apart, in the workspace's queries ``notes``. Counted once per cut and window (the figures of
         one page share it), the last `REPORTED_KEPT` kept."""
         kept = self._reported.get((cut, window))
@@ -214,7 +216,8 @@ class QueryRunner:
             done = facts.with_reported(facts.cut_items(cut)).filter(_.outcome == "done")
             if terms is not None:
                 done = done.filter(_.finished_at >= terms.since, _.finished_at < terms.until)
-            return done.aggregate(finished=_.count(), reported=_.reported.sum())
+            timed, skipped = timed_by_report(done), skipped_by_report(done)
+            return done.aggregate(finished=_.count(), timed=timed.sum(), skipped=skipped.sum())
 
         queries = self._context.queries_for("notes")
         # Once the figures read the pre-aggregated items (a dashboard's), so does the count.
@@ -222,7 +225,7 @@ class QueryRunner:
         row = self.rows(
             "reported-count", build, cut=cut, shape=(), window=window, queries=queries, pre_aggregates=parts
         ).to_pylist()[0]
-        counted = (row["finished"], row["reported"] or 0)
+        counted = (row["finished"], ReportedCount(row["timed"] or 0, row["skipped"] or 0))
         self._reported[(cut, window)] = counted
         while len(self._reported) > REPORTED_KEPT:
             self._reported.pop(next(iter(self._reported)))
@@ -256,15 +259,11 @@ def figure_result(
     return MetricResult(figure.name, figure.definition, params, table)
 
 
-def reported_note(result: MetricResult, finished: int, reported: int, figures: str) -> MetricResult:
-    """`result` with a note saying how many of its `finished` done items' `figures` come from the
-    source's reported time in status (`reported` of them; nothing added when none does)."""
-    if not reported:
+def reported_note(result: MetricResult, finished: int, reported: ReportedCount, figures: str) -> MetricResult:
+    """`result` with a note saying how many of its `finished` done items' `figures` the source's
+    reported time in status measures and how many it shows skipping every active stage (`reported`:
+    `reported_times.reported_note_text`; nothing added when none has reported times)."""
+    note = reported_note_text(figures, finished, reported)
+    if note is None:
         return result
-    note = (
-        f"{figures}: from the source's reported time in status for {reported} of {finished} finished "
-        "items (they have no status history; docs/metrics.md, 'Reported time in status')"
-    )
-    if finished > reported:
-        note += f"; from status changes for the other {finished - reported}"
     return dataclasses.replace(result, notes=[*result.notes, note])

@@ -4,8 +4,8 @@ Every figure is declared once in `orgflow.flow.figures` (its options, definition
 building its query); `FlowService.compute` takes a figure's name and options, applies the cut and the
 window, runs the figure's query (`orgflow.flow.runner`: compiled once per shape and kept) and wraps its
 table with the figure's definition, parameters and sample size. The named methods (`summary`,
-`cycle_time`, ...) are `compute` for one figure each. Surfaces call only this; it never prints or
-formats.
+`cycle_time`, ...: `orgflow.flow.named_figures`) are `compute` for one figure each. Surfaces call
+only this; it never prints or formats.
 
 The item facts come from `orgflow.flow.prepared`; Ibis (and sqlglot, which compiles its expressions)
 load only when a query is built, so a command whose queries are kept (`orgflow.store.query_file`)
@@ -23,6 +23,7 @@ from orgflow.errors import InputError
 from orgflow.flow.after_data import AFTER_DATA_FIGURES, data_from, said_after_data, said_before_data
 from orgflow.flow.blocked_recorded import blocked_unrecorded, recorded_query, unrecorded_sources
 from orgflow.flow.mapped_stages import NEEDS, Needs, Reach, needs_check, reach_of, reach_query, ruled_out
+from orgflow.flow.named_figures import NamedFigures
 from orgflow.flow.phases import in_phase
 from orgflow.flow.prepared import FlowContext, PreparedFacts
 from orgflow.flow.result import MetricResult as MetricResult
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 _SERIALS = itertools.count(1)
 
 
-class FlowService:
+class FlowService(NamedFigures):
     """Flow figures of one workspace as of `now`; pass an earlier instant to see the flow as it was
     then (later transitions are ignored). Without `now`, the current UTC time, or the end of the
     data's last day when that is earlier (`orgflow.query.as_of`): a history that stopped is seen
@@ -175,120 +176,6 @@ class FlowService:
             queries=self._workspace.queries_for("notes"),
         )
         return reach_of(table.to_pylist(), BY_COLUMNS.get(by) if by else None)
-
-    def summary(
-        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None, by: str | None = None
-    ) -> MetricResult:
-        """Headline flow figures per `by` (team, group, type, flow_type, project, value_stream)."""
-        return self.compute("summary", cut=cut, since=since, until=until, by=by)
-
-    def lead_time(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        include_cancelled: bool = False,
-    ) -> MetricResult:
-        """Lead time per finished item."""
-        return self.compute("lead-time", cut=cut, since=since, until=until, include_cancelled=include_cancelled)
-
-    def cycle_time(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        include_cancelled: bool = False,
-    ) -> MetricResult:
-        """Cycle time per finished item."""
-        return self.compute("cycle-time", cut=cut, since=since, until=until, include_cancelled=include_cancelled)
-
-    def throughput(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        period: str = "week",
-        by: str | None = None,
-    ) -> MetricResult:
-        """Throughput, arrivals and net flow per period."""
-        return self.compute("throughput", cut=cut, since=since, until=until, period=period, by=by)
-
-    def wip(
-        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None, by: str | None = None
-    ) -> MetricResult:
-        """Daily WIP."""
-        return self.compute("wip", cut=cut, since=since, until=until, by=by)
-
-    def cfd(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
-        """Cumulative flow per day and stage."""
-        return self.compute("cfd", cut=cut, since=since, until=until)
-
-    def age(self, *, cut: Cut | None = None) -> MetricResult:
-        """Work Item Age of every started, unfinished item, with its team's SLE."""
-        return self.compute("age", cut=cut)
-
-    def efficiency(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        by: str | None = None,
-        per_item: bool = False,
-    ) -> MetricResult:
-        """Flow efficiency, time-weighted (or per item)."""
-        return self.compute("efficiency", cut=cut, since=since, until=until, by=by, per_item=per_item)
-
-    def distribution(
-        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
-    ) -> MetricResult:
-        """Flow distribution by flow type."""
-        return self.compute("distribution", cut=cut, since=since, until=until)
-
-    def stages(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        level: str = "stage",
-        by: str | None = None,
-    ) -> MetricResult:
-        """Time per stage or phase."""
-        return self.compute("stages", cut=cut, since=since, until=until, level=level, by=by)
-
-    def time_in_stage(self, *, cut: Cut | None = None, level: str = "stage") -> MetricResult:
-        """Time in each stage (or phase) per item, every item of the cut (finished or not)."""
-        return self.compute("time-in-stage", cut=cut, level=level)
-
-    def blocked(self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None) -> MetricResult:
-        """Blocked time per item."""
-        return self.compute("blocked", cut=cut, since=since, until=until)
-
-    def sle(self, *, cut: Cut | None = None) -> MetricResult:
-        """Service level expectation per team and item type."""
-        return self.compute("sle", cut=cut)
-
-    def littles_law(
-        self, *, cut: Cut | None = None, since: date | None = None, until: date | None = None
-    ) -> MetricResult:
-        """Little's law check over the window."""
-        return self.compute("littles-law", cut=cut, since=since, until=until)
-
-    def items(
-        self,
-        *,
-        cut: Cut | None = None,
-        since: date | None = None,
-        until: date | None = None,
-        stage: str | None = None,
-        state: str | None = None,
-    ) -> MetricResult:
-        """The items behind the figures: created, started or finished in the window (all, by default)."""
-        return self.compute("items", cut=cut, since=since, until=until, stage=stage, state=state)
 
     # -- windows -----------------------------------------------------------------------------------
     def window(self, *, since: date | None = None, until: date | None = None, cut: Cut | None = None) -> Window:

@@ -10,7 +10,8 @@ from orgflow.flow.definitions import PERCENTILES, SUMMARY_COLUMNS
 from orgflow.flow.flow_time import aggregate, days_between
 from orgflow.flow.history import Instant, instant, ratio
 from orgflow.flow.mapped_stages import no_active_stage_reason, no_done_stage_reason
-from orgflow.flow.reported_times import with_reported_times
+from orgflow.flow.no_items import NO_ITEMS as NO_ITEMS
+from orgflow.flow.reported_times import timed_by_report, with_reported_times
 from orgflow.flow.skipped import (
     SKIPPED_MAJORITY as SKIPPED_MAJORITY,
 )
@@ -74,6 +75,7 @@ def flow_summary(
     small_sample: int = 20,
     reported: ir.Table | None = None,
     reached: ir.Table | None = None,
+    every_item: ir.Table | None = None,
 ) -> ir.Table:
     """Headline flow figures per `by` value over items finished in `window`.
 
@@ -97,9 +99,15 @@ def flow_summary(
     lead and cycle time) with `NO_DONE_STAGE`, not 0; one with no status mapped to an active stage (and
     no reported time in status) has unknown cycle time and efficiency (`NO_ACTIVE_STAGE`).
 
+    `every_item`, when given, is the workspace's items before any cut: when it holds none (no work item
+    is loaded) the one row has every figure unknown (null, `small_sample` aside) with `NO_ITEMS`, not
+    0 finished, 0 per week and 0 in progress. A cut that holds no item of a workspace that has some
+    keeps its counts of 0: none of its items finished.
+
     `reported` (`orgflow.flow.reported_times.reported_item_times`), when given, supplies the
     cycle and active time of done items without status history from the source's reported time in
-    status; their time then counts as measured.
+    status; their time then counts as measured, unless it holds no time after the backlog
+    (`orgflow.flow.reported_times.timed_by_report`: the item skipped its start).
     """
     end = ibis.least(instant(window.until), instant(now))
     groups = [by] if by else []
@@ -123,7 +131,8 @@ def flow_summary(
     # Items with time between start and finish: the only ones a cycle time can be measured on.
     metrics["timed"] = (done.cycle_us > 0).sum()
     if reported is not None:
-        metrics["reported_count"] = done.reported.sum()
+        # Items whose cycle time the reported times measure (`timed_by_report`: not those they show skipped).
+        metrics["reported_count"] = timed_by_report(done).sum()
     finished = aggregate(done, groups, **metrics)
     cancelled = aggregate(in_window.filter(_.outcome == "cancelled"), groups, cancelled=_.count())
     open_at_end = items.filter(
@@ -136,6 +145,11 @@ def flow_summary(
         joined = joined.select(*groups, *[c for c in finished.columns if c not in groups], "cancelled", "wip")
     else:
         joined = finished.cross_join(cancelled).cross_join(loaded)
+    if every_item is not None and not groups:
+        # Grouped rows come from the items, so a workspace without any has none to null.
+        joined = joined.cross_join(every_item.aggregate(items_loaded=_.count()))
+    else:
+        joined = joined.mutate(items_loaded=ibis.literal(1, "int64"))
     if reached is not None:
         mapped = groups_reaching(items, reached, groups)
         if groups:
@@ -164,15 +178,23 @@ def flow_summary(
     no_active = _.active_us.fill_null(0) == 0
     cycle_times = {f"cycle_time_p{p}": ibis.ifelse(measured, _[f"cycle_time_p{p}"], None) for p in PERCENTILES}
     majority_reason = skipped_majority_expression(skipped_count, finished_count, SUMMARY_CYCLE_FIGURES)
+    # No work item in the workspace: nothing finished or in progress as far as the data can tell.
+    no_items = _.items_loaded == 0
+
+    def known(value: ir.Value) -> ir.Value:
+        """`value`, or null in a workspace without work items."""
+        return ibis.ifelse(no_items, None, value)
+
     result = joined.mutate(
-        finished=finished_count,
-        cancelled=_.cancelled.fill_null(0),
-        wip=_.wip.fill_null(0),
-        skipped_start=skipped_count,
-        throughput_per_week=ibis.ifelse(can_finish, finished_count / weeks, None),
+        finished=known(finished_count),
+        cancelled=known(_.cancelled.fill_null(0)),
+        wip=known(_.wip.fill_null(0)),
+        skipped_start=known(skipped_count),
+        throughput_per_week=known(ibis.ifelse(can_finish, finished_count / weeks, None)),
         flow_efficiency=ibis.ifelse(measured & ~no_active, ratio(_.active_us, _.cycle_us), None),
         small_sample=finished_count < small_sample,
         unknown_reasons=ibis.cases(
+            (no_items, NO_ITEMS),
             (~can_finish, NO_DONE_STAGE),
             (finished_count == 0, NO_FINISHED),
             (~timed, no_time_expression(finished_count, skipped_count, SUMMARY_CYCLE_FIGURES)),
@@ -188,6 +210,7 @@ def flow_summary(
         "timed",
         "reaches_done",
         "reaches_active",
+        "items_loaded",
         *(["reported_count"] if reported is not None else []),
     )
     return result.select(*groups, *SUMMARY_COLUMNS).order_by(groups or "finished")

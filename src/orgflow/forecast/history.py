@@ -3,7 +3,9 @@
 Finished items come from the flow metrics (`FlowService.throughput` with daily periods), so a forecast
 counts exactly what the throughput figures count: items whose finish (the last move into a `done`
 stage) falls on that day, cancelled items left out. Days with nothing finished are zeros; the current,
-partial day is never part of the history.
+partial day is never part of the history, nor are the days after the data's last event (their throughput
+is unknown, not 0: a `now` given after the data ends the history with the data's last day, and the
+forecast starts the day after, with a note, `after_data`).
 
 A forecast is made as of the flow service's `now`: without `--now`, the end of the data's last day
 when the data stops before today (`orgflow.query.as_of`), so a history that ended years ago is
@@ -223,14 +225,33 @@ def series_from(
 
         params["no_done_stage"] = no_done_stage_reason("throughput")
         return ThroughputSeries(since, counts[(since - first).days :], params, past=counts[: (since - first).days])
-    for row in result.rows():
+    rows = result.rows()
+    # A day after the data's last event has unknown throughput (null: `orgflow.flow.after_data`), not 0.
+    end = min((row["period_start"] for row in rows if row["finished"] is None), default=today)
+    for row in rows:
         offset = (row["period_start"] - first).days
-        if 0 <= offset < counts.size:
+        if 0 <= offset < counts.size and row["finished"] is not None:
             counts[offset] = row["finished"]
+    if end < today:
+        params["after_data"] = after_data_note(end, today)
+        counts, today = counts[: max(0, (end - first).days)], max(end, first)
+        since = min(since, today)
     params["since"] = since.isoformat()
     params["until"] = (today - timedelta(days=1)).isoformat()
     cut_at = (since - first).days
     return ThroughputSeries(since, counts[cut_at:], params, past=counts[:cut_at])
+
+
+def after_data_note(end: date, today: date) -> str:
+    """The note of a history cut short by the data's end (`series_from`): the days from `end` (the first
+    after the data's last event) to the day before `today` (the forecast's day) recorded nothing, so they
+    are left out rather than counted as days of 0 finishes, and the forecast starts on `end`."""
+    last = end - timedelta(days=1)
+    return (
+        f"the data ends on {last.isoformat()}: nothing was recorded from {end.isoformat()} to "
+        f"{(today - timedelta(days=1)).isoformat()}, so those days are not in the history (they are unknown, "
+        f"not days of 0 finishes); it ends with {last.isoformat()} and the forecast starts the day after"
+    )
 
 
 def cut_end_note(cut_end: datetime, data_as_of: str | None) -> str:

@@ -170,5 +170,6 @@ class ForecastResult:
             params["as_of_note"] = stale
         calibration_line = None if self.calibration is None else self.calibration.line()
         # `cut_note` stays in params: the terminal's as-of caption already prints `cut_data_as_of`.
-        notes = [note for note in (params.get("window_note"), stale, calibration_line) if note]
+        said = (params.get("window_note"), params.get("after_data"), stale, calibration_line)
+        notes = [note for note in said if note]
         return MetricResult(metric, DEFINITIONS[metric], params, table, notes)

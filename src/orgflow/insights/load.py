@@ -12,6 +12,10 @@ of these hold:
 4. throughput did not grow: departures in the second half do not exceed those of the first half
    significantly (the same test, p-value above `significance`).
 
+Arrivals, departures and their halves count the days the data covers: a day before its first event or
+after its last is unknown (null throughput), left out rather than counted as a day of 0, as the WIP's
+days before the data are.
+
 Severity is ``high`` when the mean WIP grew by 40 % or more (for a linear trend: WIP doubled from the
 window's first day to its last), else ``medium``. The evidence carries the
 net flow and the Little's law check over the window (`FlowService.littles_law`), whose stability
@@ -39,29 +43,43 @@ HIGH_GROWTH = 0.4
 trend that is WIP doubling from the window's first day to its last (growth_share 0.2 is +44 %)."""
 
 
-def daily_by_team(scope: Scope, *, since: date) -> tuple[dict[str, list[int]], dict[str, list[int]], str | None]:
-    """(started per day, finished per day) of each team from `since` to yesterday, zeros included, and
-    why teams are left out: a team none of whose statuses maps to a done stage has unknown throughput
-    (`orgflow.flow.mapped_stages`), so it is in neither series and the reason (else None) says so."""
+Daily = dict[str, list[int | None]]
+"""A count per team and day, in day order; None on a day the data does not cover (unknown)."""
+
+
+def daily_by_team(scope: Scope, *, since: date) -> tuple[Daily, Daily, str | None]:
+    """(started per day, finished per day) of each team from `since` to yesterday, zeros included, None
+    on the days before the data's first event or after its last (every count of those days is unknown:
+    `orgflow.flow.after_data`), and why teams are left out: a team none of whose statuses maps to a done
+    stage has unknown throughput (`orgflow.flow.mapped_stages`: its `finished` is null on days whose
+    `started` is known), so it is in neither series and the reason (else None) says so."""
     result = scope.service.throughput(cut=scope.cut, since=since, period="day", by="team")
-    started: dict[str, list[int]] = defaultdict(list)
-    finished: dict[str, list[int]] = defaultdict(list)
+    started: Daily = defaultdict(list)
+    finished: Daily = defaultdict(list)
     unknown = set()
     for row in sorted(result.rows(), key=lambda row: (row["team"], row["period_start"])):
-        if row["finished"] is None:
+        if row["started"] is not None and row["finished"] is None:
             unknown.add(row["team"])
-            continue
         started[row["team"]].append(row["started"])
         finished[row["team"]].append(row["finished"])
+    for team in unknown:
+        del started[team], finished[team]
     return dict(started), dict(finished), result.params.get("no_done_stage") if unknown else None
 
 
+def known(values: list[int | None]) -> list[int]:
+    """The counts of the days the data covers (`daily_by_team`'s unknown days left out), in day order."""
+    return [value for value in values if value is not None]
+
+
 def wip_by_team(scope: Scope, *, since: date) -> dict[str, list[int]]:
-    """Daily WIP of each team (end of each day) from `since` to yesterday."""
+    """Daily WIP of each team (end of each day) from `since` to yesterday, without the days before the
+    data's first event (unknown: `orgflow.flow.after_data.said_days_before_data`)."""
     result = scope.service.wip(cut=scope.cut, since=since, by="team")
     series: dict[str, list[int]] = defaultdict(list)
     for row in sorted(result.rows(), key=lambda row: (row["team"], row["date"])):
-        series[row["team"]].append(row["wip"])
+        if row["wip"] is not None:
+            series[row["team"]].append(row["wip"])
     return dict(series)
 
 
@@ -98,14 +116,16 @@ def find(scope: Scope) -> RuleRun:
     checked = 0
     for team in sorted(started):
         series = wip.get(team)
-        if not series or len(series) < 2:
+        # Arrivals and departures of the days the data covers: an unknown day is no day of 0.
+        arrived, departed = known(started[team]), known(finished[team])
+        if not series or len(series) < 2 or not departed:
             continue
         checked += 1
         before, after = half_means(series[1:])
         grown = growth(before, after)
-        arrivals, departures = sum(started[team]), sum(finished[team])
-        half = len(finished[team]) // 2
-        first_half, second_half = sum(finished[team][:half]), sum(finished[team][len(finished[team]) - half :])
+        arrivals, departures = sum(arrived), sum(departed)
+        half = len(departed) // 2
+        first_half, second_half = sum(departed[:half]), sum(departed[len(departed) - half :])
         net_p = rate_higher_p_value(arrivals, 1, departures, 1)
         throughput_p = rate_higher_p_value(second_half, 1, first_half, 1)
         wip_slope = slope(series)

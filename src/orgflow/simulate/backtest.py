@@ -10,7 +10,9 @@ history shows there, per team:
 ``relative_error`` = (predicted − actual) ÷ actual (null when the actual figure is unknown or 0).
 A cycle time is null, with ``unknown_reasons``, when most of its items went from backlog straight to
 done (`orgflow.simulate.calibrate.cycle_time_reason`): predicted from the calibration's items, actual
-from the compared ones.
+from the compared ones; or when no status the team uses maps to an active stage (its start is its first
+unmapped status: `orgflow.flow.mapped_stages`): predicted when the calibration said so
+(``no_active_stage`` in the model's notes), actual when the history's mapping says so.
 `backtest` calibrates on the first `split` share of the history and compares on the rest; the fit
 of a calibration compares on its own window. The run's calendar is moved so that its measured days
 are the compared dates (`starting_on`): weekdays, freezes and train departures fall on the days they
@@ -20,11 +22,12 @@ fell on in the history.
 from __future__ import annotations
 
 import math
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
 
+from orgflow.flow.mapped_stages import no_active_stage_reason
 from orgflow.simulate.calibrate import calendar_day, calibrate, cycle_time_reason
 from orgflow.simulate.history import History
 from orgflow.simulate.network import Network
@@ -77,23 +80,18 @@ def compare_with_history(
         on_progress=on_progress,
     )
     rows = []
-    calibrated = dict(network.notes.get("cycle_time_unknown", {}) or {})
     for team in network.teams:
         actual = actual_figures(history, team, since, until)
         done = (history.teams == team) & np.isfinite(history.finish) & (history.finish >= since)
-        # Unknown, not 0: cycle times of items most of which went from backlog straight to done.
-        unknown = {
-            "predicted": calibrated.get(team),
-            "actual": cycle_time_reason(history, done & (history.finish < until), "actual"),
-        }
+        unknown = _unknown_cycle_times(history, network, team, done & (history.finish < until))
         for figure in FIGURES:
             predicted = run.estimate(("team", team, "", _SIMULATED[figure]))[0]
             real = actual[figure]
             predicted_value = None if math.isnan(predicted) else predicted
-            reasons = [reason for reason in unknown.values() if reason] if figure in _CYCLE_FIGURES else []
+            reasons = unknown.reasons if figure in _CYCLE_FIGURES else []
             if figure in _CYCLE_FIGURES:
-                predicted_value = None if unknown["predicted"] else predicted_value
-                real = None if unknown["actual"] else real
+                predicted_value = None if unknown.predicted else predicted_value
+                real = None if unknown.actual else real
             error = None
             if predicted_value is not None and real:
                 error = (predicted_value - real) / real
@@ -108,6 +106,36 @@ def compare_with_history(
                 }
             )
     return rows
+
+
+@dataclass(frozen=True)
+class UnknownCycleTimes:
+    """Whether a team's predicted and actual cycle times are unknown, and why (in order)."""
+
+    predicted: bool
+    actual: bool
+    reasons: list[str]
+
+
+def _unknown_cycle_times(history: History, network: Network, team: str, compared: np.ndarray) -> UnknownCycleTimes:
+    """Unknown, not 0: the cycle times of a team without an active stage (predicted: the calibration's
+    ``no_active_stage`` note; actual: the history's mapping), and of items most of which went from
+    backlog straight to done (predicted: the calibration's ``cycle_time_unknown`` note; actual: the
+    `compared` items)."""
+    no_active = {
+        "predicted": team in (network.notes.get("no_active_stage") or {}),  # type: ignore[operator]
+        "actual": team in history.no_active,
+    }
+    which = [name for name, flag in no_active.items() if flag]
+    reasons = [no_active_stage_reason(f"cycle_time_p50, cycle_time_p85 {' and '.join(which)}")] if which else []
+    predicted = dict(network.notes.get("cycle_time_unknown", {}) or {}).get(team)  # type: ignore[call-overload]
+    actual = cycle_time_reason(history, compared, "actual")
+    reasons += [reason for reason in (predicted, actual) if reason]
+    return UnknownCycleTimes(
+        predicted=no_active["predicted"] or predicted is not None,
+        actual=no_active["actual"] or actual is not None,
+        reasons=reasons,
+    )
 
 
 def starting_on(network: Network, day: date) -> Network:

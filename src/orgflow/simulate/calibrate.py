@@ -21,6 +21,10 @@ For each team with at least `MIN_ITEMS` items finished in the window [since, unt
   (start = finish), or all of them, has no measured cycle time (`orgflow.flow.skipped`): its route
   would simulate 0 days. `cycle_time_unknown` in the notes gives the reason per team, and the fit and
   backtests give its predicted cycle time as null (`cycle_time_reason`).
+- **No active stage**: a team none of whose statuses in use maps to an active stage starts its items at
+  their first unmapped status (`orgflow.flow.mapped_stages`): its route has no active stage, so the
+  service times and capacities of its active stages are unknown, and so are its cycle times (the
+  fit and backtests give them as null). `no_active_stage` in the notes gives the reason per team.
 - **Dependencies** from the blocking links (`orgflow.simulate.calibrate_links`). So as not to count
   the wait twice, a blocked team's stage times come from its items without such a link (when at
   least `MIN_ITEMS` remain), and the blocker's own arrivals leave out the items that blocked
@@ -39,6 +43,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
+from orgflow.flow.mapped_stages import no_active_stage_reason
 from orgflow.flow.skipped import mostly_skipped, no_status_history_reason, skipped_majority_reason
 from orgflow.simulate.calibrate_arrivals import arrival_rates, covered_days, weekday_test
 from orgflow.simulate.calibrate_capacity import stage_capacity
@@ -55,6 +60,12 @@ CAPACITY_RULE = (
     "per_person = p95 over entries of (items in the stage / the team's people that day); else the p95 "
     "of items in the stage at entries, rounded up (docs/simulation.md)"
 )
+
+NO_ACTIVE_FIGURES = (
+    "service times and capacities of active stages (the route has none: its stages run as delays, without "
+    "queueing), cycle_time_p50, cycle_time_p85"
+)
+"""What a team without an active stage leaves unknown in its model (`no_active_stage` in the notes)."""
 
 ARRIVAL_DAYS_RULE = (
     "arrivals per day = items started in the window / the days the team's data covers in it, from the day "
@@ -86,6 +97,7 @@ def calibrate(
         linked[blocked] = True
         requests[blockers] = True
     unmeasured: dict[str, str] = {}
+    no_active: dict[str, str] = {}
     for name in names:
         mine = history.teams == name
         done = mine & finished
@@ -103,6 +115,8 @@ def calibrate(
         reason = cycle_time_reason(history, done, "predicted")
         if reason is not None:
             unmeasured[name] = reason
+        if name in history.no_active:
+            no_active[name] = no_active_stage_reason(NO_ACTIVE_FIGURES)
         begin, end = covered if covered is not None else (since, until)
         if (begin, end) != (since, until):
             arrival_days[name] = {"since": iso_day(begin), "until": iso_day(end), "days": end - begin}
@@ -140,6 +154,8 @@ def calibrate(
         notes["teams_left_out"] = skipped
     if unmeasured:
         notes["cycle_time_unknown"] = unmeasured
+    if no_active:
+        notes["no_active_stage"] = no_active
     if found:
         notes["dependencies"] = found
     if dropped:

@@ -19,7 +19,7 @@ from orgflow.registry import Bounded, Figure, option
 
 if TYPE_CHECKING:
     from orgflow.flow.result import MetricResult
-    from orgflow.simulate.replicate import RunSettings
+    from orgflow.simulate.run_settings import RunSettings
     from orgflow.simulate.service import Simulation
 
 TEAM_HELP = "Only this team (default: every team)."
@@ -61,7 +61,7 @@ class BacktestOptions(Bounded):
 
 def run_settings(options: LeverageOptions | BacktestOptions) -> RunSettings:
     """The engine's run settings of `options` (a backtest runs the default horizon and warm-up)."""
-    from orgflow.simulate.replicate import RunSettings
+    from orgflow.simulate.run_settings import RunSettings
 
     return RunSettings(
         replications=options.replications,

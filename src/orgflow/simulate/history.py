@@ -40,6 +40,9 @@ class History:
         end: the end of the data (days).
         links: cross-team blocking links, one row per (blocker item, blocked item) (``blocks`` links,
             and ``blocked_by`` read the other way; both items started and mapped to different teams).
+        no_active: the teams none of whose statuses in use maps to an active stage (and without reported
+            time in status standing in): their items start at their first unmapped status, so their
+            cycle times and active stages are unknown (`orgflow.flow.mapped_stages`).
     """
 
     teams: np.ndarray
@@ -58,6 +61,7 @@ class History:
     staffing: dict[str, np.ndarray]
     end: float
     links: np.ndarray = field(default_factory=lambda: np.empty((0, 2), dtype=np.int64))
+    no_active: frozenset[str] = frozenset()
 
 
 def _days(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
@@ -115,6 +119,7 @@ def read_history(workspace: Workspace, service: FlowService) -> History:
         staffing=_staffing(workspace),
         end=service.now.timestamp() / 86_400,
         links=_links(workspace, index, teams),
+        no_active=frozenset(str(team) for team in service.stage_reach(by="team").no_active if team is not None),
     )
 
 

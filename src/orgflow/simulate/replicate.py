@@ -21,23 +21,11 @@ import numpy as np
 from orgflow.simulate.checks import StationLoad, check_network
 from orgflow.simulate.engine import run_replication
 from orgflow.simulate.network import Network
+from orgflow.simulate.run_settings import RunSettings
 from orgflow.simulate.summary import Key, summarize
 
 Progress = Callable[[int, int, str], object]
-DEFAULT_REPLICATIONS = 20
-DEFAULT_SEED = 1
 CONFIDENCE = 0.95
-
-
-@dataclass(frozen=True)
-class RunSettings:
-    """How a network is run: `horizon_days` of arrivals measured after `warmup_days` of them."""
-
-    replications: int = DEFAULT_REPLICATIONS
-    horizon_days: float = 365.0
-    warmup_days: float = 90.0
-    seed: int = DEFAULT_SEED
-    processes: int = 1
 
 
 @dataclass(frozen=True)

@@ -226,7 +226,7 @@ class Simulation(Computes):
             raise InputError(f"split must be between 0 and 1 (got {split})", field="--split")
         self._check_team(team)
         run = settings or RunSettings()
-        _, rows, (first, cut, end) = backtest(
+        network, rows, (first, cut, end) = backtest(
             self.history(), split=split, settings=run, team=team, on_progress=on_progress
         )
         params = {
@@ -237,7 +237,7 @@ class Simulation(Computes):
             "replications": run.replications,
             "seed": run.seed,
         }
-        return _result("simulate-backtest", rows, BACKTEST_COLUMNS, params)
+        return _result("simulate-backtest", rows, BACKTEST_COLUMNS, params, network=self._mapping_said(network))
 
 
 def _input_error(problem: NetworkProblem, model: Path | None) -> InputError:
@@ -267,11 +267,17 @@ def _result(
     network: Network | None = None,
 ) -> MetricResult:
     """The rows as a result; with the `network` they ran on, the teams its calibration left out and why:
-    `teams_left_out` in the params ("name: why; ...", as the group leverage gives it) and a note each."""
+    `teams_left_out` in the params ("name: why; ...", as the group leverage gives it) and a note each;
+    and the teams without an active stage, what of their model is unknown and why: `no_active_stage` in
+    the params (the same form) and a note each."""
     left_out = dict(network.notes.get("teams_left_out", {}) or {}) if network is not None else {}
     if left_out:
         params = {**params, "teams_left_out": "; ".join(f"{name}: {why}" for name, why in left_out.items())}
     notes = [f"team {name} is left out of the calibration: {why}" for name, why in left_out.items()]
+    no_active = dict(network.notes.get("no_active_stage", {}) or {}) if network is not None else {}
+    if no_active:
+        params = {**params, "no_active_stage": "; ".join(f"{name}: {why}" for name, why in no_active.items())}
+    notes += [f"team {name}: {why}" for name, why in no_active.items()]
     if not rows and params.get("empty_reason"):
         notes.append(params["empty_reason"])
     table = (

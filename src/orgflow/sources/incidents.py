@@ -14,6 +14,9 @@ An incident without a service is kept with service None (a data-quality warning,
 cannot be attributed to a deployment by time, but still counts where service does not matter. A record
 with none of service, started_at, resolved_at and title is not an incident (another tool's export, such
 as Jira issues, or names the map does not cover): it stops the import, naming the file and the record.
+Nor is a record that looks like another tool's export (`orgflow.sources.export_kinds`: GitHub or GitLab
+issues, which have a title) and has neither a service nor a started_at: the error names the importer
+that reads it. Mapped to a service or a started_at (``map``), such a record is read as an incident.
 """
 
 from __future__ import annotations
@@ -39,6 +42,8 @@ REQUIRED = ("id", "service", "started_at")
 OPTIONAL = ("resolved_at", "severity", "title", "deployment_id", "commit")
 DESCRIBING = ("service", "started_at", "resolved_at", "title")
 """The fields of which an incident has at least one: a record with none of them is not an incident."""
+PLACING = ("service", "started_at")
+"""The fields of which a record that looks like another tool's export has at least one when it is an incident."""
 
 KNOWN_LAYOUTS: dict[str, dict[str, str]] = {
     "public postmortems": {
@@ -116,7 +121,8 @@ def incident_from_json(
     """The `Incident` of one generic record (a CSV row's cells or a JSON object with the generic keys).
 
     Raises:
-        InputError: an empty id, a bad timestamp, or none of `DESCRIBING` with a value (not an incident).
+        InputError: an empty id, a bad timestamp, none of `DESCRIBING` with a value, or another tool's
+            record (`export_kinds`) with none of `PLACING` (not an incident).
     """
     incident_id = _field(obj, "id", file, record)
     if incident_id is None:
@@ -137,6 +143,13 @@ def incident_from_json(
         value is None for value in (incident.service, incident.title or None, incident.started_at, incident.resolved_at)
     ):
         raise _not_an_incident(obj, file=file, record=where)
+    if incident.service is None and incident.started_at is None:
+        other = wrong_export(obj, expected="", wanted="incidents")
+        if other is not None:
+            message = "not an incident: neither service nor started_at has a value"
+            if not any(name in obj for name in PLACING):
+                message += f" (its keys: {clip(', '.join(map(str, obj)))})"
+            raise InputError(f"{message}; {other[0]}", file=file, record=where, hint=other[1])
     return incident
 
 

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TypedDict, TypeVar, Unpack
 
 import duckdb
 import orjson
@@ -76,95 +76,76 @@ InstantOf = Callable[[str], datetime]
 """A cell as an aware UTC instant, as the row-by-row reader reads it; raises InputError."""
 
 
+class ColumnSettings(TypedDict):
+    """How the column-wise reader reads a set of files (all but the files): the keywords of
+    `load_columns`, `staged_records` and `stage_columns`."""
+
+    layout_of: LayoutOf
+    instant_of: InstantOf
+    source: str
+    config: Config
+    strict: bool
+    on_progress: ProgressCallback | None
+    """Called after each file read, with (files done, files, file name)."""
+
+
 def load_columns(
-    files: list[Path],
-    *,
-    layout_of: LayoutOf,
-    instant_of: InstantOf,
-    source: str,
-    config: Config,
-    strict: bool,
-    on_progress: ProgressCallback | None,
+    files: list[Path], **settings: Unpack[ColumnSettings]
 ) -> tuple[RecordTable[WorkItem], RecordTable[StatusTransition]] | None:
     """The work items and transitions of `files` (in the row-by-row reader's order), or None when declined,
-    built in a private database and staged as Parquet files.
-
-    `on_progress` is called after each file read, with (files done, files, file name).
-    """
+    built in a private database and staged as Parquet files."""
     connection = duckdb.connect()
-    # One thread: the work is a few passes over the rows, and a second thread (of the two cores this
-    # runs on) cost more than it saved, in CPU and in wall-clock time, whenever the machine had other
-    # work (benchmarks/whole_process.py).
-    connection.execute("SET threads = 1")
     try:
-        tables = stage_columns(
-            connection,
-            files,
-            layout_of=layout_of,
-            instant_of=instant_of,
-            source=source,
-            config=config,
-            strict=strict,
-            on_progress=on_progress,
-        )
+        tables = _stage_on_one_thread(connection, files, settings)
         folder = tempfile.TemporaryDirectory(prefix="orgflow-transitions-")
         return _staged(connection, WorkItem, tables[WorkItem], folder), _staged(
             connection, StatusTransition, tables[StatusTransition], folder
         )
-    except (_Declined, ShapeRejected, InputError, duckdb.Error):
+    except (StagingDeclined, duckdb.Error):
         return None
     finally:
         connection.close()
 
 
 def staged_records(
-    files: list[Path],
-    *,
-    layout_of: LayoutOf,
-    instant_of: InstantOf,
-    source: str,
-    config: Config,
-    strict: bool,
-    on_progress: ProgressCallback | None,
-    fallback: Callable[[], ImportBatch],
+    files: list[Path], *, fallback: Callable[[], ImportBatch], **settings: Unpack[ColumnSettings]
 ) -> StagedRecords:
     """The work items and transitions of `files` declared for the store to build in its own connection
     (`stage_columns`, one thread while it runs); where that declines, `fallback` (the row-by-row
     reader) imports them or raises the error."""
+    return StagedRecords(
+        build=lambda connection: _stage_on_one_thread(connection, files, settings),
+        fallback=fallback,
+        temporary=TEMPORARY,
+    )
 
-    def build(connection: duckdb.DuckDBPyConnection) -> dict[type[Record], str]:
-        (threads,) = connection.execute("SELECT current_setting('threads')").fetchone()  # type: ignore[misc]
-        connection.execute("SET threads = 1")  # as in `load_columns`
-        try:
-            with collector_paused():
-                return stage_columns(
-                    connection,
-                    files,
-                    layout_of=layout_of,
-                    instant_of=instant_of,
-                    source=source,
-                    config=config,
-                    strict=strict,
-                    on_progress=on_progress,
-                )
-        except (_Declined, ShapeRejected, InputError, duckdb.Error):
-            raise StagingDeclined from None
-        finally:
-            connection.execute(f"SET threads = {int(threads)}")
 
-    return StagedRecords(build=build, fallback=fallback, temporary=TEMPORARY)
+def _stage_on_one_thread(
+    connection: duckdb.DuckDBPyConnection, files: list[Path], settings: ColumnSettings
+) -> dict[type[Record], str]:
+    """`stage_columns` on one DuckDB thread, the garbage collector paused; the connection's thread
+    count is restored after.
+
+    One thread: the work is a few passes over the rows, and a second thread (of the two cores this
+    runs on) cost more than it saved, in CPU and in wall-clock time, whenever the machine had other
+    work (benchmarks/whole_process.py).
+
+    Raises:
+        StagingDeclined: declined (the row-by-row reader decides).
+    """
+    (threads,) = connection.execute("SELECT current_setting('threads')").fetchone()  # type: ignore[misc]
+    connection.execute("SET threads = 1")
+    try:
+        with collector_paused():
+            return stage_columns(connection, files, **settings)
+    except (_Declined, ShapeRejected, InputError, duckdb.Error):
+        raise StagingDeclined from None
+    finally:
+        connection.execute(f"SET threads = {int(threads)}")
 
 
 def stage_columns(
-    connection: duckdb.DuckDBPyConnection,
-    files: list[Path],
-    *,
-    layout_of: LayoutOf,
-    instant_of: InstantOf,
-    source: str,
-    config: Config,
-    strict: bool,
-    on_progress: ProgressCallback | None,
+    connection: duckdb.DuckDBPyConnection, files: list[Path], **settings: Unpack[ColumnSettings]
 ) -> dict[type[Record], str]:
     """Build the work items and transitions of `files` (in the row-by-row reader's order) in temporary
     tables and views of `connection` (`TEMPORARY`, replaced if they exist); returns the view of each
@@ -178,11 +159,18 @@ def stage_columns(
         "from_status VARCHAR, team VARCHAR, type VARCHAR, created VARCHAR, title VARCHAR, project VARCHAR, "
         "changed_at TIMESTAMP)"
     )
+    on_progress = settings["on_progress"]
     for done, path in enumerate(files, start=1):
-        _read_file(connection, path, layout_of)
+        _read_file(connection, path, settings["layout_of"])
         if on_progress is not None:
             on_progress(done, len(files), path.name)
-    return _build(connection, instant_of=instant_of, source=source, config=config, strict=strict)
+    return _build(
+        connection,
+        instant_of=settings["instant_of"],
+        source=settings["source"],
+        config=settings["config"],
+        strict=settings["strict"],
+    )
 
 
 def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: LayoutOf) -> None:

@@ -9,6 +9,7 @@ here computes a metric or decides a flag.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,9 @@ class Figure:
     change_text: str
     flag: str | None
     href: str | None
+    reason: str | None = None
+    """Why the value is unknown (null), from the summary row's ``unknown_reasons`` that name its figure
+    (`figure_reason`); None when it is known or no reason names it."""
 
 
 @dataclass
@@ -68,8 +72,12 @@ class Card:
     detail: str
     href: str | None
     finished: int
+    """Items finished in the window (0 when the data cannot say: `finished_known` is then False)."""
     small_sample: bool
     figures: list[Figure] = field(default_factory=list)
+    finished_known: bool = True
+    """False when the summary row has the finished count unknown (its window lies before the data, or
+    the workspace has no work items): such a card is not idle, its figures say why they are blank."""
 
     @property
     def flags(self) -> list[str]:
@@ -81,14 +89,42 @@ class Card:
     @property
     def idle(self) -> bool:
         """No item finished in the window and none in progress at its end: a card of blanks, which pages
-        list by name below the others instead of drawing."""
+        list by name below the others instead of drawing. Not when the data cannot say (a window before
+        the data): nothing recorded there is not a team without work."""
         wip = next((figure.value for figure in self.figures if figure.key == "wip"), None)
-        return self.finished == 0 and not wip
+        return self.finished_known and self.finished == 0 and not wip
 
 
 def split_idle(cards: list[Card]) -> tuple[list[Card], list[Card]]:
     """The cards with figures and the idle ones, each in their given order."""
     return [card for card in cards if not card.idle], [card for card in cards if card.idle]
+
+
+# The start of one reason of ``unknown_reasons``: the figures it names, then ": " ("cycle_time, wip: ...").
+_NAMED = re.compile(r"([a-z0-9_]+(?:, [a-z0-9_]+)*): ")
+
+
+def figure_reason(reasons: str | None, name: str) -> str | None:
+    """The reasons of `reasons` (a summary row's ``unknown_reasons``: "names: text", several joined by
+    "; ") that name the figure `name` (a column's figure: ``cycle_time`` for ``cycle_time_p85``), joined
+    by "; "; None when none does. A "; " not followed by names continues the reason before it."""
+    if not reasons:
+        return None
+    parts: list[tuple[list[str], str]] = []
+    for piece in reasons.split("; "):
+        named = _NAMED.match(piece)
+        if named is not None:
+            parts.append((named.group(1).split(", "), piece))
+        elif parts:
+            names, text = parts[-1]
+            parts[-1] = (names, f"{text}; {piece}")
+    found = [text for names, text in parts if name in names]
+    return "; ".join(found) if found else None
+
+
+def _figure_name(column: str) -> str:
+    """The figure a summary column shows, as reasons name it: ``cycle_time_p85`` -> ``cycle_time``."""
+    return re.sub(r"_p[0-9]+$", "", column)
 
 
 def _text(value: float | None, unit: str) -> str:
@@ -120,7 +156,9 @@ def make_card(
 
     `link(**filters)` gives the items page behind a figure (finished items for velocity, flow time
     and efficiency; open items for WIP). `settings` are the window rules' thresholds (default: the
-    defaults); each figure's flag is the title of the rule's finding about it.
+    defaults); each figure's flag is the title of the rule's finding about it, and an unknown figure's
+    reason the row's ``unknown_reasons`` that name it (`figure_reason`: no work items loaded, nothing
+    finished in the window...).
     """
     subject = f"{kind}:{group_id}"
     findings = window.find(
@@ -128,6 +166,7 @@ def make_card(
     )
     flags = {finding.evidence["figure"]: finding.title for finding in findings}
     current = current or {}
+    finished_known = not current or current.get("finished") is not None
     card = Card(
         group_id=group_id,
         name=name,
@@ -136,7 +175,9 @@ def make_card(
         href=href,
         finished=int(current.get("finished") or 0),
         small_sample=bool(current.get("small_sample", True)),
+        finished_known=finished_known,
     )
+    reasons = current.get("unknown_reasons")
     for measure in MEASURES:
         value = window.figure_value(current, measure.column)
         before = window.figure_value(previous, measure.column)
@@ -165,6 +206,7 @@ def make_card(
                 change_text=change_text,
                 flag=flags.get(measure.key),
                 href=link(show=measure.show) if link else None,
+                reason=None if value is not None else figure_reason(reasons, _figure_name(measure.column)),
             )
         )
     return card

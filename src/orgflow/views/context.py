@@ -59,12 +59,14 @@ class Paths(Protocol):
 
 @dataclass(frozen=True)
 class Chart:
-    """A chart on a page: an anchor key, its Vega-Lite spec and a line saying what it shows."""
+    """A chart on a page: an anchor key, its Vega-Lite spec, a line saying what it shows, and the notes of
+    the result it draws (`orgflow.views.notes.result_notes`), which the page lists with its others."""
 
     key: str
     spec: dict[str, Any]
     caption: str
     wide: bool = False
+    notes: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -6,7 +6,7 @@ only picks and orders them. The web pages and the static report render the same 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,12 +16,17 @@ from orgflow import charts
 from orgflow.errors import InputError, NotFoundError
 from orgflow.flow.blocked_recorded import blocked_caption
 from orgflow.flow.browse import Group
+from orgflow.flow.no_items import says_no_items
 from orgflow.flow.service import MetricResult
 from orgflow.flow.summary import PERCENTILES
 from orgflow.views.cards import Card, make_card
 from orgflow.views.context import Chart, Context, single
+from orgflow.views.notes import page_notes, result_notes
 from orgflow.views.organization import rank_by_flags, summaries_now_and_before, team_cards, team_detail
 from orgflow.views.summary import SummaryFigure, summary_figures
+
+NO_ITEMS_CAPTION = "No work items are loaded: nothing to draw (see the notes)."
+"""What each flow chart of a workspace without work items says instead of a count of 0."""
 
 
 @dataclass
@@ -38,6 +43,9 @@ class FlowView:
     note: str | None
     now: datetime
     last_active: LastActive | None = None
+    notes: list[str] = field(default_factory=list)
+    """The notes of the figures the page shows, each once (`orgflow.views.notes`): its summary's, its
+    teams' cards' and its charts'."""
 
     @property
     def figures(self) -> list[SummaryFigure]:
@@ -60,7 +68,12 @@ def _last_active(context: Context, team_id: str, row: dict[str, Any] | None) -> 
     if row is None or row.get("finished") or filters.until is None:
         return None
     cut = replace(filters, team=team_id).cut(phase=False)
-    finished = context.compute("cycle_time", cut=cut, since=None, until=filters.until).table
+    try:
+        finished = context.compute("cycle_time", cut=cut, since=None, until=filters.until).table
+    except InputError as error:
+        if error.field != "since":
+            raise
+        return None  # the team's data starts after the window's end: nothing of it finished by then
     if not finished.num_rows:
         return None
     last = pc.max(finished["finished_at"]).as_py()
@@ -96,6 +109,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             "Items that reached each stage by the end of each day; a band's height is the items in that stage "
             "(the last stage counts from the window's start).",
             wide=True,
+            notes=tuple(result_notes(cfd)),
         )
     )
     cycle = context.compute("cycle_time", cut=whole, **window)
@@ -104,6 +118,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             "cycle-time",
             charts.cycle_time_chart(cycle, percentiles=percentiles, link=link),
             _cycle_caption(cycle),
+            notes=tuple(result_notes(cycle)),
         )
     )
     age = context.compute("age", cut=cut)
@@ -113,15 +128,26 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             charts.aging_chart(age, percentiles=percentiles, stage_order=order, link=link),
             f"{age.table.num_rows} items in progress now, by stage, over the window's cycle-time percentiles; "
             "red points are past their team's SLE.",
+            notes=tuple(result_notes(age)),
         )
     )
     throughput = context.compute("throughput", cut=whole, period="week", **window)
     found.append(
-        Chart("throughput", charts.throughput_chart(throughput, link=link), "Items finished and started per week.")
+        Chart(
+            "throughput",
+            charts.throughput_chart(throughput, link=link),
+            "Items finished and started per week.",
+            notes=tuple(result_notes(throughput)),
+        )
     )
     wip = context.compute("wip", cut=whole, **window)
     found.append(
-        Chart("wip", charts.wip_chart(wip, link=link), "Items started and not finished at the end of each day.")
+        Chart(
+            "wip",
+            charts.wip_chart(wip, link=link),
+            "Items started and not finished at the end of each day.",
+            notes=tuple(result_notes(wip)),
+        )
     )
     stages = context.compute("stages", cut=cut, level="stage", **window)
     found.append(
@@ -129,6 +155,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             "stages",
             charts.stage_time_chart(stages, catalog=context.catalog, link=link),
             "Days finished items spent in each stage (all visits added up).",
+            notes=tuple(result_notes(stages)),
         )
     )
     distribution = context.compute("distribution", cut=whole, **window)
@@ -137,6 +164,7 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             "distribution",
             charts.distribution_chart(distribution, link=link),
             "Share of features, defects, risks and debt among finished items and work in progress.",
+            notes=tuple(result_notes(distribution)),
         )
     )
     blocked = context.compute("blocked", cut=whole, **window)
@@ -145,8 +173,14 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
             "blocked",
             charts.blocked_chart(blocked, link=link),
             blocked_caption(blocked) or f"{blocked.table.num_rows} items were blocked while in progress in the window.",
+            notes=tuple(result_notes(blocked)),
         )
     )
+    if says_no_items(summary_row):
+        # No work items at all: the days and weeks of zeros these charts would draw are not a measurement.
+        return [
+            replace(chart, spec={**chart.spec, "data": {"values": []}}, caption=NO_ITEMS_CAPTION) for chart in found
+        ]
     return found
 
 
@@ -193,16 +227,22 @@ def group_view(context: Context, group_id: str) -> FlowView:
         previous_label=context.previous_label(),
     )
     teams = rank_by_flags(team_cards(context, tree.teams_under(group_id), team_now, team_before))
+    found = _flow_charts(context, scope={"group": group_id}, summary_row=row)
     return FlowView(
         group=group,
         kind=group.kind,
         breadcrumbs=tree.ancestors(group_id),
         card=card,
         teams=teams,
-        charts=_flow_charts(context, scope={"group": group_id}, summary_row=row),
+        charts=found,
         summary=current,
         note=None,
         now=context.hub.now(context.now),
+        notes=page_notes(
+            result_notes(current),
+            result_notes(team_now, by="team", said=result_notes(current)),
+            *(chart.notes for chart in found),
+        ),
     )
 
 
@@ -253,15 +293,17 @@ def team_view(context: Context, team_id: str) -> FlowView:
         settings=context.settings,
         previous_label=context.previous_label(),
     )
+    found = _flow_charts(context, scope={"team": team_id}, summary_row=row)
     return FlowView(
         group=team,
         kind="team",
         breadcrumbs=tree.ancestors(team_id),
         card=card,
         teams=[],
-        charts=_flow_charts(context, scope={"team": team_id}, summary_row=row),
+        charts=found,
         summary=current,
         note=None,
         now=context.hub.now(context.now),
         last_active=_last_active(context, team_id, row),
+        notes=page_notes(result_notes(current), *(chart.notes for chart in found)),
     )

@@ -7,7 +7,7 @@ before the page's window is read over its own last days (`FlowService.summary`'s
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,10 +15,12 @@ import pyarrow as pa
 
 from orgflow import charts
 from orgflow.flow.browse import Group
+from orgflow.flow.no_items import says_no_items
 from orgflow.flow.service import MetricResult
 from orgflow.views.cards import Card, make_card, split_idle
 from orgflow.views.context import Chart, Context, rows_by, single
 from orgflow.views.filters import Filters
+from orgflow.views.notes import page_notes, result_notes
 
 
 @dataclass
@@ -38,6 +40,9 @@ class OrganizationView:
     stage_map: Chart
     summary: MetricResult
     now: datetime
+    notes: list[str] = field(default_factory=list)
+    """The notes of the figures the page shows, each once (`orgflow.views.notes`): the org's, the
+    clusters' and the teams' cards' and the stage map's."""
 
 
 def summaries_now_and_before(
@@ -86,11 +91,28 @@ def team_detail(group: Group) -> str:
     return " · ".join(parts)
 
 
+def without_items_rows(context: Context, grouped: MetricResult) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
+    """The page cut's own summary rows (now, before) when the workspace has no work items
+    (`orgflow.flow.no_items`), else None. A summary grouped by team or cluster then has no row at all
+    (`grouped`), and each card takes the cut's unknown figures and reason instead of reading as idle."""
+    if grouped.table.num_rows:
+        return None
+    current, previous = summaries_now_and_before(context, by=None)
+    row = single(current)
+    if row is None or not says_no_items(row):
+        return None
+    return row, single(previous) if previous else None
+
+
 def team_cards(
     context: Context, teams: list[Group], current: MetricResult, previous: MetricResult | None
 ) -> list[Card]:
     rows = rows_by(current, "team")
     before = rows_by(previous, "team") if previous else {}
+    unknown = without_items_rows(context, current)
+    if unknown is not None:
+        rows = {team.group_id: unknown[0] for team in teams}
+        before = {team.group_id: unknown[1] for team in teams if unknown[1] is not None}
     own_windows = current.params.get("row_windows") or {}
     cards: list[Card] = []
     since = context.filters.since
@@ -149,6 +171,10 @@ def organization_view(context: Context) -> OrganizationView:
     )
     group_rows = rows_by(group_now, "group")
     group_before_rows = rows_by(group_before, "group") if group_before else {}
+    if says_no_items(single(org_now)):
+        # No work items: every cluster's figures are unknown for the org's reason, not idle.
+        group_rows = {cluster.group_id: single(org_now) for cluster in tree.clusters()}
+        group_before_rows = {cluster.group_id: single(org_before) for cluster in tree.clusters() if org_before}
     clusters: list[ClusterBlock] = []
     for cluster in tree.clusters():
         teams = [team for team in tree.kids(cluster.group_id) if team.kind == "team"]
@@ -175,8 +201,16 @@ def organization_view(context: Context) -> OrganizationView:
         "The value stream, phase by phase: the share of the time finished items spent in each stage, "
         "from creation to finish. Orange is waiting.",
         wide=True,
+        notes=tuple(result_notes(stages)),
     )
-    return OrganizationView(org_card, clusters, stage_map, org_now, context.hub.now(context.now))
+    org_notes = result_notes(org_now)
+    notes = page_notes(
+        org_notes,
+        result_notes(group_now, by="group", said=org_notes),
+        result_notes(team_now, by="team", said=org_notes),
+        stage_map.notes,
+    )
+    return OrganizationView(org_card, clusters, stage_map, org_now, context.hub.now(context.now), notes)
 
 
 # -- the organization page -------------------------------------------------------------------------

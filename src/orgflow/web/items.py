@@ -11,12 +11,15 @@
 | aging | in progress now, with age and SLE | `age` |
 | blocked | blocked while in progress in the window | `blocked` |
 
-`stage` keeps items whose current stage it is; `phase` keeps items whose current stage is in it.
+`stage` keeps items whose current stage it is, for every `show` (finished and blocked items by the
+stage they are in now, as the `items` figure gives it); a stage no workflow has is refused, as the
+API refuses it (`orgflow.query.known_names.check_stage`). `phase` keeps items whose current stage is
+in it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -28,8 +31,10 @@ from orgflow.errors import InputError
 from orgflow.flow.browse import ItemDetail, item_detail
 from orgflow.flow.figures import STATES
 from orgflow.flow.service import MetricResult
+from orgflow.query.known_names import check_stage
 from orgflow.views.context import Chart, Context
 from orgflow.views.filters import parse_date
+from orgflow.views.notes import page_notes, result_notes
 
 SHOWS = ("all", "finished", "started", "open", "aging", "blocked")
 PAGE_SIZE = 100
@@ -146,6 +151,9 @@ class ItemsView:
     detail: ItemDetail | None
     timeline: Chart | None
     now: datetime
+    notes: list[str] = field(default_factory=list)
+    """The notes of the figure the items are behind (`orgflow.views.notes`): why some of their figures
+    are unknown, where they come from."""
 
 
 def _day_start(day: date) -> datetime:
@@ -201,16 +209,29 @@ def _select(context: Context, query: ItemsQuery) -> tuple[MetricResult, str]:
     return result, f"{what} created, started or finished {span}"
 
 
+def _now_in_stage(context: Context, result: MetricResult, stage: str) -> pa.ChunkedArray | pa.Array:
+    """Which of `result`'s items are now in `stage`: by their `current_stage` when the result has one,
+    else (finished, blocked items) by the `items` figure over the same window, which holds every item
+    in progress or finished in it."""
+    table = result.table
+    if "current_stage" in table.column_names:
+        return pc.equal(table["current_stage"], stage)
+    in_stage = context.compute("items", cut=context.filters.cut(phase=False), stage=stage, **context.window()).table
+    keys = pc.binary_join_element_wise(in_stage["source"], in_stage["item_id"], "\x1f")
+    return pc.is_in(pc.binary_join_element_wise(table["source"], table["item_id"], "\x1f"), value_set=keys)
+
+
 def items_view(context: Context, query: ItemsQuery) -> ItemsView:
     """The items behind a figure, sorted and paged, and the chosen item with its timeline.
 
     Raises:
-        InputError: bad filters, or an unknown item.
+        InputError: bad filters, a stage no workflow has, or an unknown item.
     """
+    if query.stage:
+        check_stage(query.stage, context.hub.workspace.config)
     result, description = _select(context, query)
-    table = result.table
-    if query.show != "all" and query.stage and "current_stage" in table.column_names:
-        result = _keep(result, pc.equal(table["current_stage"], query.stage))
+    if query.show != "all" and query.stage:
+        result = _keep(result, _now_in_stage(context, result, query.stage))
         description += f", now in {query.stage}"
     if context.filters.phase and query.show not in ("finished", "blocked"):
         description += f", now in the {context.filters.phase} phase"
@@ -245,4 +266,5 @@ def items_view(context: Context, query: ItemsQuery) -> ItemsView:
         detail=detail,
         timeline=timeline,
         now=now,
+        notes=page_notes(result_notes(result)),
     )

@@ -11,7 +11,8 @@ and `now`. The leverage panel and the backtest are in `orgflow.web.simulate_leve
 
 Scenario files are read only from the workspace folder (a YAML file with a top-level `changes`, or
 any YAML file in its `scenarios/` folder) and the project's `examples/`; the `scenario` parameter is
-a relative path without `..`. The API also takes a scenario posted as YAML.
+a relative path without `..`. The page offers only those that apply to the workspace
+(`orgflow.web.scenario_offers`). The API also takes a scenario posted as YAML.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from orgflow.flow.browse import org_tree
 from orgflow.flow.service import MetricResult
 from orgflow.views.context import Chart
 from orgflow.views.hub import MetricsHub
+from orgflow.web.scenario_offers import ScenarioOffers, scenario_offers
 from orgflow.web.workspace_files import offered_files, resolve_file
 
 if TYPE_CHECKING:
@@ -126,10 +128,17 @@ def _offered_scenario(path: Path, top: bool) -> bool:
 
 
 def available_scenarios(workspace_dir: Path) -> list[str]:
-    """Scenario files the page offers, as `scenario` parameters: YAML files with a top-level `changes`
-    in the workspace folder and the project's `examples/`, and every YAML file in the workspace's
-    `scenarios/` folder."""
+    """Scenario files found, as `scenario` parameters: YAML files with a top-level `changes` in the
+    workspace folder and the project's `examples/`, and every YAML file in the workspace's `scenarios/`
+    folder. The page offers those of them that apply to the workspace (`offers`)."""
     return offered_files(workspace_dir, folder="scenarios", suffixes=SCENARIO_SUFFIXES, wanted=_offered_scenario)
+
+
+def offers(hub: MetricsHub) -> ScenarioOffers:
+    """The scenarios the page offers the hub's workspace: the files found that apply to it, its own files
+    that do not (with why), and a scenario in its own names (`orgflow.web.scenario_offers`)."""
+    directory = Path(hub.workspace.directory)
+    return scenario_offers(hub, available_scenarios(directory), lambda name: resolve_scenario(directory, name)[0])
 
 
 # -- scenarios -------------------------------------------------------------------------------------
@@ -145,6 +154,7 @@ class ScenarioView:
     charts: list[Chart] = field(default_factory=list)
     differences: list[dict[str, Any]] = field(default_factory=list)
     unchanged: int = 0
+    offers: ScenarioOffers | None = None
 
     def api_href(self) -> str:
         from urllib.parse import urlencode
@@ -213,9 +223,9 @@ def scenario_view(hub: MetricsHub, scenario: str | None, query: RunQuery) -> Sce
     Raises:
         InputError: as `scenario_result`.
     """
-    available = available_scenarios(Path(hub.workspace.directory))
+    offered = offers(hub)
     if not scenario:
-        return ScenarioView(query, available)
+        return ScenarioView(query, offered.offered, offers=offered)
     result, shown = scenario_result(hub, scenario, query)
     key = ("simulate-run-view", *_scenario_file(hub, scenario, query)[2])
 
@@ -252,7 +262,8 @@ def scenario_view(hub: MetricsHub, scenario: str | None, query: RunQuery) -> Sce
         ]
         return ScenarioView(query, [], shown, result, charts, differences, unchanged)
 
-    return replace(hub.cached(key, build), available=available)  # files may come and go: listed afresh
+    # Files may come and go: listed afresh.
+    return replace(hub.cached(key, build), available=offered.offered, offers=offered)
 
 
 FLOW_FIGURES = ("flow_time_p50", "flow_time_p85", "flow_time_p95", "flow_time_mean", "throughput_per_week", "wip")

@@ -44,6 +44,7 @@ def _view_body(context: Context, view: FlowView) -> dict[str, Any]:
         "summary": result_body(view.summary) if view.summary else None,
         "charts": {chart.key: chart.spec for chart in view.charts},
         "note": view.note,
+        "notes": list(view.notes),
     }
 
 
@@ -78,11 +79,13 @@ def teams(hub: HubDep) -> dict[str, Any]:
 
 @router.get("/api/groups/{group_id:path}", tags=["pages"])
 def group_data(group_id: str, context: PageContext) -> dict[str, Any]:
-    """A cluster page's figures: its card, its teams' cards, its summary and its chart specs."""
+    """A cluster page's figures: its card, its teams' cards, its summary and its chart specs, with `notes`:
+    why a figure the page shows is unknown or where it comes from, each once."""
     return _view_body(context, _group(context, group_id))
 
 
 @router.get("/api/teams/{team_id:path}", tags=["pages"])
 def team_data(team_id: str, context: PageContext) -> dict[str, Any]:
-    """A team page's figures: its card, its summary and its chart specs (Vega-Lite)."""
+    """A team page's figures: its card, its summary and its chart specs (Vega-Lite), with `notes`: why a
+    figure the page shows is unknown or where it comes from, each once."""
     return _view_body(context, _team(context, team_id))

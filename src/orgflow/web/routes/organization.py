@@ -37,8 +37,9 @@ def organization_data(context: PageContext) -> dict[str, Any]:
     """The organization page's figures: the org's, each cluster's and each team's card (figures,
     trend against the previous window, flags) and the summary they come from. Teams with no item in
     the window are listed in `idle_teams`; the units work is attributed to that no team of the org
-    names are teams of `outside_org`, with a `note` saying how to map them. Takes the page's
-    parameters (window, since, until, type, phase, now)."""
+    names are teams of `outside_org`, with a `note` saying how to map them; `notes` say why a figure
+    the page shows is unknown or where it comes from, each once. Takes the page's parameters (window,
+    since, until, type, phase, now)."""
     view = _page(context)
     return {
         "ok": True,
@@ -49,4 +50,5 @@ def organization_data(context: PageContext) -> dict[str, Any]:
         ],
         "outside_org": {**_section_body(view.outside), "note": view.note} if view.outside else None,
         "summary": result_body(view.view.summary),
+        "notes": list(view.view.notes),
     }

@@ -30,7 +30,7 @@ from orgflow.web.simulate_views import (
     MAX_REPLICATIONS,
     MAX_WARMUP_DAYS,
     RunQuery,
-    available_scenarios,
+    offers,
     posted_result,
     scenario_result,
     scenario_view,
@@ -96,10 +96,21 @@ def leverage_panel_fragment(
 
 @router.get("/api/simulate/scenarios", tags=["simulation"])
 def scenarios_data(hub: HubDep) -> dict[str, Any]:
-    """The scenario files on offer, as `scenario` parameters."""
-    from pathlib import Path
-
-    return {"ok": True, "scenarios": available_scenarios(Path(hub.workspace.directory))}
+    """The scenario files on offer, as `scenario` parameters: those that apply to the workspace (read
+    against its calibrated baseline as a run reads them). `not_applying`: the workspace's own scenario
+    files that do not, with why; `example`: a scenario in YAML naming the workspace's own team and stage
+    (null when none can be written), to save as `example_file`; `why_none`: why no scenario can apply
+    (null when one can); `why_no_example`: why no example could be written for a calibrated workspace."""
+    found = offers(hub)
+    return {
+        "ok": True,
+        "scenarios": found.offered,
+        "not_applying": found.not_applying,
+        "example": found.example,
+        "example_file": found.example_name,
+        "why_none": found.why_none,
+        "why_no_example": found.why_no_example,
+    }
 
 
 @router.get("/api/simulate/run", tags=["simulation"])
