@@ -25,7 +25,7 @@ from tests.flow.histories import history_batch
 
 import orgflow
 from orgflow import cli
-from orgflow.flow.no_items import NO_ITEMS, says_no_items
+from orgflow.flow.no_items import NO_ITEMS, NO_ITEMS_NOTE, says_no_items
 from orgflow.model import Deployment, Group
 from orgflow.store import ImportBatch, Store
 from orgflow.views.cards import figure_reason
@@ -92,6 +92,25 @@ def test_the_summary_has_every_figure_unknown_with_the_reason(no_items: Path) ->
         "small_sample": True,
         "unknown_reasons": NO_ITEMS,
     }
+
+
+def test_a_result_with_no_rows_says_why(
+    no_items: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Grouped by team, or listed by item, a workspace without work items has no rows: the note says why; the
+    ungrouped summary's one row already says it in its reason, once."""
+    workspace = orgflow.open(no_items)
+    try:
+        flow = workspace.flow_at(NOW)
+        by_team = flow.summary(by="team")
+        assert (by_team.table.num_rows, by_team.notes) == (0, [NO_ITEMS_NOTE])
+        items = flow.items()
+        assert (items.table.num_rows, items.notes) == (0, [NO_ITEMS_NOTE])
+        assert flow.summary().notes == []
+    finally:
+        workspace.close()
+    out = _main(monkeypatch, capsys, "-w", str(no_items), "flow", "summary", "--by", "team", "--now", "2024-02-01")
+    assert " ".join(out.split()).endswith(" ".join(NO_ITEMS_NOTE.split()))
 
 
 def test_the_organization_page_and_its_json(no_items: Path) -> None:

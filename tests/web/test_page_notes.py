@@ -188,3 +188,11 @@ def test_the_report_shows_the_notes_the_pages_show(folder: Path, client: TestCli
     organization = _page_notes(client, "/")
     teams = [note for team in ("p", "q", "r") for note in _page_notes(client, f"/teams/{team}")]
     assert notes == organization + teams
+
+
+def test_a_note_an_earlier_one_says_in_full_is_not_repeated() -> None:
+    from orgflow.views.notes import page_notes
+
+    org = [f"finished, wip: {NO_DONE}", AFTER_DATA]
+    teams = [NO_DONE, AFTER_DATA, NO_BLOCKED]
+    assert page_notes(org, teams) == [f"finished, wip: {NO_DONE}", AFTER_DATA, NO_BLOCKED]

@@ -130,6 +130,10 @@ class FlowService(NamedFigures):
             finished, reported = self._runner.reported_count(cut, window)
             note = figure.note.format(**{name: getattr(chosen, name) for name in figure.option_fields()})
             result = reported_note(result, finished, reported, note)
+        if self.earliest_created() is None:
+            from orgflow.flow.no_items import said_no_items
+
+            result = said_no_items(result)
         return result
 
     def _mapped(self, result: MetricResult, needs: Needs, cut: Cut | None, options: Any) -> MetricResult:

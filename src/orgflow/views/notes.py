@@ -64,5 +64,11 @@ def _row_names(result: MetricResult, by: str | None) -> list[object] | None:
 
 
 def page_notes(*groups: Iterable[str]) -> list[str]:
-    """Every note of `groups`, each once, in the order given (the first time it appears)."""
-    return list(dict.fromkeys(note for group in groups for note in group))
+    """Every note of `groups`, each once, in the order given (the first time it appears); a note an earlier
+    one already says in full (the summary's reason "finished, …: no work items are loaded…" holds the
+    grouped results' note "no work items are loaded…") is not said again."""
+    kept: list[str] = []
+    for note in (note for group in groups for note in group):
+        if not any(note in said for said in kept):
+            kept.append(note)
+    return kept
