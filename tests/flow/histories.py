@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 from orgflow.model import StatusTransition, WorkItem
 from orgflow.store import ImportBatch
@@ -34,3 +35,31 @@ def history_batch(histories: Mapping[tuple[str, str, str], Sequence[tuple[str, s
         for seq, (when, status) in enumerate(moves):
             batch.add(StatusTransition("csv", key, seq, at(when), None, status))
     return batch
+
+
+def hand_built(folder: Path, boards: str, histories: Mapping[tuple[str, str], Sequence[tuple[str, str]]]) -> None:
+    """A workspace in `folder` with `boards` as its orgflow.yaml and one Story per (key, project) of
+    `histories` (team: the project in lower case; its moves: (ISO instant, status)), closed."""
+    import orgflow
+
+    orgflow.init(folder).close()
+    (folder / "orgflow.yaml").write_text(boards, encoding="utf-8")
+    workspace = orgflow.open(folder)
+    batch = ImportBatch("csv", "test", "hand-built")
+    for (key, project), moves in histories.items():
+        batch.add(
+            WorkItem(
+                source="csv",
+                source_id=key,
+                project=project,
+                team_id=project.lower(),
+                title=key,
+                item_type="Story",
+                created_at=at(moves[0][0]),
+                status=moves[-1][1],
+            )
+        )
+        for seq, (when, status) in enumerate(moves):
+            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
+    workspace.write(batch)
+    workspace.close()

@@ -11,13 +11,11 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.flow.histories import at
+from tests.flow.histories import hand_built
 
 import orgflow
 from orgflow.flow.service import FlowService
 from orgflow.flow.summary import NO_ACTIVE_STAGE, NO_DONE_STAGE
-from orgflow.model import StatusTransition, WorkItem
-from orgflow.store import ImportBatch
 
 BOARDS = """
 workflows:
@@ -53,26 +51,8 @@ WINDOW = {"since": date(2024, 3, 1), "until": date(2024, 3, 10)}  # 10 days: 10 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlowService]:
     folder = tmp_path_factory.mktemp("unmapped")
-    orgflow.init(folder).close()
-    (folder / "orgflow.yaml").write_text(BOARDS, encoding="utf-8")
+    hand_built(folder, BOARDS, HISTORIES)
     workspace = orgflow.open(folder)
-    batch = ImportBatch("csv", "test", "hand-built")
-    for (key, project), moves in HISTORIES.items():
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project=project,
-                team_id=project.lower(),
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
-    workspace.write(batch)
     yield workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC))
     workspace.close()
 

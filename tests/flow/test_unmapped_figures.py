@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
-from tests.flow.histories import at
+from tests.flow.histories import hand_built
 
 import orgflow
 from orgflow.errors import InputError
@@ -23,9 +23,7 @@ from orgflow.flow.mapped_stages import NEEDS
 from orgflow.flow.service import FlowService
 from orgflow.flow.summary import NO_DONE_STAGE
 from orgflow.forecast.history import assess, series_from
-from orgflow.model import StatusTransition, WorkItem
 from orgflow.query.window import Cut
-from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 BOARDS = """
@@ -65,26 +63,8 @@ NO_ACTIVE = (
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
     folder = tmp_path_factory.mktemp("unmapped-figures")
-    orgflow.init(folder).close()
-    (folder / "orgflow.yaml").write_text(BOARDS, encoding="utf-8")
+    hand_built(folder, BOARDS, HISTORIES)
     opened = orgflow.open(folder)
-    batch = ImportBatch("csv", "test", "hand-built")
-    for (key, project), moves in HISTORIES.items():
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project=project,
-                team_id=project.lower(),
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
-    opened.write(batch)
     yield opened
     opened.close()
 

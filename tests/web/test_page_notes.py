@@ -19,12 +19,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from markupsafe import escape
-from tests.flow.histories import at
+from tests.flow.histories import hand_built
 from tests.flow.test_unmapped_figures import BOARDS, HISTORIES
 
 import orgflow
-from orgflow.model import StatusTransition, WorkItem
-from orgflow.store import ImportBatch
 from orgflow.web.app import create_app
 
 NOW = datetime(2024, 3, 20, tzinfo=UTC)
@@ -51,26 +49,8 @@ NOTE = re.compile(r"<li data-result-note>(.*?)</li>", re.S)
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("page-notes")
-    orgflow.init(folder).close()
-    (folder / "orgflow.yaml").write_text(BOARDS, encoding="utf-8")
+    hand_built(folder, BOARDS, HISTORIES)
     workspace = orgflow.open(folder)
-    batch = ImportBatch("csv", "test", "hand-built")
-    for (key, project), moves in HISTORIES.items():
-        batch.add(
-            WorkItem(
-                source="csv",
-                source_id=key,
-                project=project,
-                team_id=project.lower(),
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("csv", key, seq, at(when), None, status))
-    workspace.write(batch)
     workspace.close()
     return folder
 
