@@ -63,6 +63,13 @@ class FlowService(NamedFigures):
         self._runner = QueryRunner(workspace, self._facts, self.now)
         self._earliest: tuple[datetime | None] | None = None
 
+    def twin(self, workspace: FlowContext) -> FlowService:
+        """This service over another connection to the same store (a server's lane: `orgflow.views.lanes`),
+        with this one's `now` and `now_basis`, so that it answers every figure exactly as this one does."""
+        other = FlowService(workspace, now=self.now)
+        other.now_basis = self.now_basis
+        return other
+
     def data_as_of(self) -> DataAsOf | None:
         """The moment the workspace's flow data is as of (`orgflow.query.as_of.data_as_of`), asked once."""
         if self._as_of is None:

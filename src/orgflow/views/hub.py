@@ -3,10 +3,12 @@ a static report (`orgflow.report`), with prepared services and results.
 
 A `FlowService` builds its temporary tables once (about a second on 20k items), so the hub keeps one
 prepared service per "now" (the current UTC day, or an explicit `now` a URL asks for) and reuses it.
-DuckDB connections are not safe to share between threads, so every call into the store holds one
-lock (and only those: a page's view is built outside it, from figures that each take it, `memo`);
-finished results are kept (the workspace is read-only, so they never go stale within a day)
-and later requests for the same figure are answered without touching the store.
+DuckDB connections are not safe to share between threads, so every call into the store holds its
+connection's lock (and only those: a page's view is built outside it, from figures that each take it,
+`memo`). Flow figures also run on the hub's lanes, more connections to the same store (one per core,
+`orgflow.views.lanes`), so that requests for new windows use every core; everything else runs on the
+hub's own connection. Finished results are kept (the workspace is read-only, so they never go stale
+within a day) and later requests for the same figure are answered without touching the store.
 
 A live hub (the one `orgflow serve` runs) reads the workspace's snapshot rather than its file, so
 imports, syncs and the CLI keep working beside it (`orgflow.store.snapshot`); when a writer
@@ -27,6 +29,7 @@ from orgflow.errors import InputError
 from orgflow.flow.service import FlowService, MetricResult
 from orgflow.query.window import Cut, Window
 from orgflow.store import snapshot
+from orgflow.views.lanes import Lanes, serving_lanes
 from orgflow.workspace import STORE_FILE, Workspace, open_snapshot, open_workspace, workspace_dir
 
 T = TypeVar("T")
@@ -34,11 +37,11 @@ T = TypeVar("T")
 METRICS = tuple(figure.method for figure in registry.figures("flow") if figure.command)
 """The `FlowService` methods the web may call (by name): one per flow figure with a route."""
 SERVING_THREADS = 1
-"""DuckDB threads per query of a live hub (a server). Its queries run one at a time (the store's lock)
-while other requests build their pages in Python; a query over the dashboard's tables (100,000 items
-fit in one row group) gains little from a second thread, which the other requests need: measured on
-2 cores with 30 clients asking new windows, one thread per query answers about a quarter more
-requests per second, each sooner."""
+"""DuckDB threads per query of a live hub (a server). Its queries run one at a time on each of its
+connections (the hub's own and its lanes, one per core) while other requests build their pages in
+Python; a query over the dashboard's tables (100,000 items fit in one row group) gains little from a
+second thread, which the other requests need: measured on 2 cores with 30 clients asking new windows,
+one thread per query answered about a quarter more requests per second, each sooner."""
 
 
 def _serving(workspace: Workspace) -> Workspace:
@@ -58,6 +61,8 @@ class MetricsHub:
         max_services: how many prepared services to keep (one per distinct "now").
         live: read the workspace's snapshot and follow the new ones writers publish (a server);
             otherwise read the workspace file itself (a report, a test).
+        lanes: how many connections serve flow figures at once (`orgflow.views.lanes`); by default
+            one per core for a live hub (at most `MAX_LANES`), one otherwise.
     """
 
     def __init__(
@@ -68,6 +73,7 @@ class MetricsHub:
         max_results: int = 2048,
         max_services: int = 3,
         live: bool = False,
+        lanes: int | None = None,
     ) -> None:
         self.directory = workspace_dir(directory)
         self._lease: Path | None = None
@@ -86,11 +92,30 @@ class MetricsHub:
             self.workspace = open_workspace(directory, read_only=True)
         self.fixed_now = now.astimezone(UTC) if now is not None else None
         self._lock = threading.RLock()
+        self._results_lock = threading.Lock()  # guards `_results` alone (taken after `_lock`, never before)
         self._services: OrderedDict[Hashable, FlowService] = OrderedDict()
         self._results: OrderedDict[Hashable, Any] = OrderedDict()
         self._max_results = max_results
         self._max_services = max_services
         self.responses = ResponseCache()
+        count = lanes if lanes is not None else (serving_lanes() if live else 1)
+        self.lanes = Lanes(count, self._open_lane, max_services=max_services)
+
+    def _open_lane(self) -> Workspace | None:
+        """The workspace opened again on what this hub reads (its snapshot, or the file read-only); None
+        when the snapshot is no longer the one this hub reads (a writer published another: `follow`
+        renews the lanes)."""
+        if self._lease is None:
+            return open_workspace(self.directory, read_only=True)
+        path = snapshot.snapshot_path(self.directory / STORE_FILE)
+        expected = self._snapshot_stamp
+        if snapshot.stamp(path) != expected:
+            return None
+        opened = _serving(open_snapshot(self.directory, publish=False))
+        if snapshot.stamp(path) != expected:  # published while it opened: which one it read is unknown
+            opened.close()
+            return None
+        return opened
 
     # -- following writes ----------------------------------------------------------------------
     def follow(self) -> bool:
@@ -115,7 +140,9 @@ class MetricsHub:
             self._retired, self.workspace = self.workspace, fresh
             self._snapshot_stamp = snapshot.stamp(path)
             self._services.clear()
-            self._results.clear()
+            self.lanes.renew()
+            with self._results_lock:
+                self._results.clear()
             self.responses.clear()
             return True
 
@@ -143,6 +170,7 @@ class MetricsHub:
                 self._services[key] = service
                 while len(self._services) > self._max_services:
                     self._services.popitem(last=False)
+                self.lanes.prepare(key, lambda workspace: service.twin(workspace.context(instant)))
             else:
                 self._services.move_to_end(key)
             return service
@@ -172,8 +200,17 @@ class MetricsHub:
         """
         if metric not in METRICS:
             raise ValueError(f"not a flow metric: {metric!r}")
-        key = (self.service_key(now), metric, tuple(sorted(params.items())))
-        return self.cached(key, lambda service: getattr(service, metric)(**params), now=now)
+        service_key = self.service_key(now)
+        key = (service_key, metric, tuple(sorted(params.items())))
+        hit = self._results.get(key, _MISSING)
+        if hit is not _MISSING:
+            return hit  # type: ignore[return-value]
+        with self.lanes.held(service_key, self._lock) as lane:
+            service = lane.services.get(service_key) if lane is not None else None
+            if lane is None or service is None:
+                return self.cached(key, lambda service: getattr(service, metric)(**params), now=now)
+            value = getattr(service, metric)(**params)
+        return self._keep(key, value, built_on=lambda: lane.generation == self.lanes.generation)
 
     def cached(self, key: Hashable, compute: Callable[[FlowService], T], *, now: datetime | None = None) -> T:
         """`compute(service)` once per `key`, under the store lock; later calls get the kept value."""
@@ -184,12 +221,13 @@ class MetricsHub:
         with self._lock:
             hit = self._results.get(key, _MISSING)
             if hit is not _MISSING:
-                self._results.move_to_end(key)
+                with self._results_lock:
+                    self._results.move_to_end(key)
                 return hit  # type: ignore[return-value]
             value = compute(self.service(now))
-            self._results[key] = value
-            while len(self._results) > self._max_results:
-                self._results.popitem(last=False)
+            with self._results_lock:
+                self._results[key] = value
+                self._evict_results()
             return value
 
     def memo(self, key: Hashable, build: Callable[[], T]) -> T:
@@ -203,7 +241,7 @@ class MetricsHub:
             return hit  # type: ignore[return-value]
         workspace = self.workspace
         value = build()
-        return self._keep(key, value, built_on=workspace)
+        return self._keep(key, value, built_on=lambda: self.workspace is workspace)
 
     def cached_outside_lock(self, key: Hashable, read: Callable[[Workspace], Any], compute: Callable[[Any], T]) -> T:
         """`compute(read(workspace))` once per `key`: `read` (what needs the store) under the lock,
@@ -221,19 +259,24 @@ class MetricsHub:
             workspace = self.workspace
             data = read(workspace)
         value = compute(data)
-        return self._keep(key, value, built_on=workspace)
+        return self._keep(key, value, built_on=lambda: self.workspace is workspace)
 
-    def _keep(self, key: Hashable, value: T, *, built_on: Workspace) -> T:
+    def _keep(self, key: Hashable, value: T, *, built_on: Callable[[], bool]) -> T:
         """Keep `value` under `key` (the first kept wins, the oldest results go past the limit) and
-        return what is kept; a value built on a snapshot replaced since (`built_on`) is returned, not kept."""
-        with self._lock:
-            if self.workspace is not built_on:
+        return what is kept; a value built on a snapshot replaced since (`built_on()` is false) is
+        returned, not kept."""
+        with self._results_lock:
+            if not built_on():
                 return value
             value = self._results.setdefault(key, value)
             self._results.move_to_end(key)
-            while len(self._results) > self._max_results:
-                self._results.popitem(last=False)
+            self._evict_results()
             return value
+
+    def _evict_results(self) -> None:
+        """Drop the least recently used results past the bound (the caller holds `_results_lock`)."""
+        while len(self._results) > self._max_results:
+            self._results.popitem(last=False)
 
     def query(self, key: Hashable | None, run: Callable[[Workspace], T]) -> T:
         """Run a read-only store query under the lock; kept under `key` unless it is None."""
@@ -254,7 +297,9 @@ class MetricsHub:
         """Close the workspace (and a live hub's snapshot lease)."""
         with self._lock:
             self._services.clear()
-            self._results.clear()
+            self.lanes.close()
+            with self._results_lock:
+                self._results.clear()
             self.responses.clear()
             self.workspace.close()
             if self._retired is not None:
