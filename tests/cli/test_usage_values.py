@@ -43,6 +43,11 @@ REFUSED = [
         "see 'orgflow serve --help'",
     ),
     (
+        ["serve", "--lanes", "9"],
+        "error: invalid value for '--lanes': 9 is not from 1 to 4",
+        "see 'orgflow serve --help'",
+    ),
+    (
         ["simulate", "run", "--replications", "1"],
         "error: invalid value for '--replications': 1 is less than 2",
         "see 'orgflow simulate run --help'",

@@ -13,6 +13,7 @@ from orgflow.cli.context import require_workspace
 from orgflow.cli.render import console
 from orgflow.errors import InputError
 from orgflow.query.window import parse_day
+from orgflow.views.lanes import MAX_LANES
 
 
 def register(app: typer.Typer) -> None:
@@ -46,6 +47,15 @@ def serve(
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     now: NowOption = None,
     warm: Annotated[bool, typer.Option("--warm/--no-warm", help="Compute the default views at start-up.")] = True,
+    lanes: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=MAX_LANES,
+            help=f"Connections that answer flow figures at once (default: one per core, at most {MAX_LANES}); "
+            "each holds its own copy of the prepared figures in memory (about 200 MB per 100,000 items).",
+        ),
+    ] = None,
 ) -> None:
     """Serve the web dashboard and JSON API over the workspace (read-only). Example: orgflow serve --port 8000"""
     directory = require_workspace(ctx)  # a missing workspace is an error before anything loads
@@ -58,7 +68,7 @@ def serve(
     open_workspace(directory, read_only=True).close()  # nor can a store that does not open start a server
     instant = parse_now(now)
     _check_port(host, port)
-    app = create_app(directory, now=instant, warm=warm)
+    app = create_app(directory, now=instant, warm=warm, lanes=lanes)
     shown = escape(f"[{host}]" if ":" in host else host)
     console.print(
         f"orgflow dashboard of [bold]{escape(str(directory.resolve()))}[/bold] at [bold]http://{shown}:{port}/[/bold] "

@@ -2,7 +2,8 @@
 
 - `filters`: the window and cut of a page (`Filters`), read from and written back to a URL.
 - `context`: where figures come from and links go (`Context`, `Hub`, `Paths`) and a chart (`Chart`).
-- `hub`: the workspace behind the pages, with prepared services and kept results (`MetricsHub`).
+- `hub`: the workspace behind the pages, with prepared services and kept results (`MetricsHub`);
+  `lanes`: its extra connections, so flow figures of concurrent requests run at once.
 - `cards`: a team's or group's headline figures with trends and the window rules' flags.
 - `organization`: the org's, clusters' and teams' cards and the stage map (the organization page).
 - `flow`: a cluster's or a team's page (card, teams' cards, flow charts); `summary`: its figures table.

@@ -39,7 +39,14 @@ HTTP_STATUS: dict[ErrorKind, int] = {ErrorKind.BAD_INPUT: 400, ErrorKind.NOT_FOU
 """The HTTP status of each kind of `InputError` (the one place the web maps kinds)."""
 
 
-def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool = False, live: bool = True) -> FastAPI:
+def create_app(
+    directory: Path | str,
+    *,
+    now: datetime | None = None,
+    warm: bool = False,
+    live: bool = True,
+    lanes: int | None = None,
+) -> FastAPI:
     """The dashboard and API over the workspace in `directory` (opened read-only).
 
     Args:
@@ -49,6 +56,8 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
             first visitors do not wait for them.
         live: serve the workspace's snapshot and follow what imports publish, so the server never
             locks the workspace (`orgflow.store.snapshot`); False reads the file itself.
+        lanes: connections that answer flow figures at once (`orgflow.views.lanes`); None: one per
+            core for a live app, at most `MAX_LANES`.
     """
     from orgflow.web.routes import (
         delivery,
@@ -61,7 +70,7 @@ def create_app(directory: Path | str, *, now: datetime | None = None, warm: bool
         simulate,
     )
 
-    hub = MetricsHub(directory, now=now, live=live)
+    hub = MetricsHub(directory, now=now, live=live, lanes=lanes)
     app = FastAPI(
         title="orgflow",
         summary="Flow metrics of an engineering organization: the figures the dashboard shows, as JSON.",
