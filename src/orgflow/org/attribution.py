@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
-from orgflow.org.structure import _ATTRIBUTION_SQL
+from orgflow.org.person_team_sql import PERSON_TEAM_SQL
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -95,7 +95,7 @@ def attribution_sql(order: Sequence[str]) -> str:
         ctes.append(_COMPONENT_CTE.strip())
     if "person" in order:
         events = "(SELECT idx, assignee AS alias, created_at AS event_at FROM items)"
-        ctes.append(_PERSON_CTE.format(attribution=_ATTRIBUTION_SQL.format(events=events)).strip())
+        ctes.append(_PERSON_CTE.format(attribution=PERSON_TEAM_SQL.format(events=events)).strip())
     team = "coalesce(" + ", ".join(_RULE_TEAM[rule] for rule in order) + ")"
     rule = "CASE " + " ".join(f"WHEN {_RULE_TEAM[name]} IS NOT NULL THEN '{name}'" for name in order) + " END"
     joins = " ".join(_RULE_JOIN[name] for name in order if _RULE_JOIN[name])

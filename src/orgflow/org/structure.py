@@ -29,6 +29,7 @@ from orgflow.model.org import (
     RoleRequirement,
 )
 from orgflow.model.record import Record
+from orgflow.org.person_team_sql import PERSON_TEAM_SQL
 
 if TYPE_CHECKING:
     import pyarrow as pa
@@ -248,38 +249,6 @@ def _from_store(value: object) -> object:
     return value
 
 
-_ATTRIBUTION_SQL = """
-WITH names AS (
-  SELECT lower(alias) AS key, person_id, 1 AS priority FROM person_aliases
-  UNION ALL SELECT lower(source_id), source_id, 2 FROM people
-  UNION ALL SELECT lower(email), source_id, 3 FROM people WHERE email IS NOT NULL
-),
-keyed AS (
-  SELECT idx, CAST(event_at AS DATE) AS day, lower(alias) AS key,
-         nullif(lower(regexp_extract(alias, '<([^>]+)>', 1)), '') AS email FROM {events}
-),
-resolved AS (
-  SELECT idx, day, person_id FROM (
-    SELECT k.idx, k.day, n.person_id,
-           row_number() OVER (PARTITION BY k.idx ORDER BY n.priority, n.key = k.key DESC, n.person_id) AS rank
-    FROM keyed k JOIN names n ON n.key = k.key OR n.key = k.email
-  ) WHERE rank = 1
-),
-ranked AS (
-  SELECT r.idx, r.person_id, m.group_id,
-         row_number() OVER (PARTITION BY r.idx
-                            ORDER BY m.allocation DESC, m.valid_from DESC NULLS LAST, m.group_id) AS rank
-  FROM resolved r
-  JOIN memberships m ON m.person_id = r.person_id
-   AND (m.valid_from IS NULL OR m.valid_from <= r.day) AND (m.valid_to IS NULL OR r.day < m.valid_to)
-  JOIN groups g ON g.source_id = m.group_id AND g.kind = 'team'
-   AND (g.valid_from IS NULL OR g.valid_from <= r.day) AND (g.valid_to IS NULL OR r.day < g.valid_to)
-)
-SELECT k.idx, k.key AS alias, r.person_id, t.group_id AS team_id
-FROM keyed k LEFT JOIN resolved r USING (idx) LEFT JOIN (SELECT * FROM ranked WHERE rank = 1) t USING (idx)
-"""
-
-
 def attribute(connection: duckdb.DuckDBPyConnection, events: Sequence[tuple[str | None, datetime]]) -> list[str | None]:
     """The team of each (person alias, instant) event, in input order; None when unattributed.
 
@@ -300,7 +269,7 @@ def attribute(connection: duckdb.DuckDBPyConnection, events: Sequence[tuple[str 
     name = "_orgflow_attribution_events"
     connection.register(name, table)
     try:
-        rows = connection.execute(_ATTRIBUTION_SQL.format(events=name) + " ORDER BY idx").fetchall()
+        rows = connection.execute(PERSON_TEAM_SQL.format(events=name) + " ORDER BY idx").fetchall()
     finally:
         connection.unregister(name)
     return [team_id for _idx, _alias, _person, team_id in rows]
@@ -327,9 +296,9 @@ def unattributed(connection: duckdb.DuckDBPyConnection, *, work_items: bool = Tr
             SELECT source_id FROM work_items w WHERE EXISTS (SELECT 1 FROM groups)
               AND (team_id IS NULL OR team_id NOT IN (SELECT source_id FROM groups))""",
         "commits whose author is no known person": f"""
-            SELECT alias FROM ({_ATTRIBUTION_SQL.format(events=commit_events)}) WHERE person_id IS NULL""",
+            SELECT alias FROM ({PERSON_TEAM_SQL.format(events=commit_events)}) WHERE person_id IS NULL""",
         "commits whose author has no team on that day": f"""
-            SELECT alias FROM ({_ATTRIBUTION_SQL.format(events=commit_events)})
+            SELECT alias FROM ({PERSON_TEAM_SQL.format(events=commit_events)})
             WHERE person_id IS NOT NULL AND team_id IS NULL""",
         "components without an owner": """
             SELECT source_id FROM components c WHERE owner_id IS NULL
