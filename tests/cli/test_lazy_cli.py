@@ -53,6 +53,7 @@ _PROBE = textwrap.dedent(
         return {
             "heavy": sorted({name.split(".")[0] for name in sys.modules} & HEAVY),
             "groups": sorted(name for name in sys.modules if name.startswith("orgflow.cli.")),
+            "record_classes": "orgflow.model" in sys.modules,
         }
 
     def run(*args):
@@ -236,6 +237,8 @@ def test_a_flow_command_with_kept_queries_loads_no_ibis_nor_sqlglot(
     # Every query came from the file and its rows were only printed: DuckDB is all it needed (no Arrow,
     # so no NumPy either: `orgflow.query.plain_table`).
     assert step["heavy"] == ["duckdb"]
+    # Nor the store's record classes (85 dataclasses): a flow figure reads the store in SQL.
+    assert step["record_classes"] is False
     # The same figures as the run that compiled them. Over the default window (the 90 days to the
     # end of the data, 03-08): A-1 finished 03-05 (lead 4 days: from 03-01 09:00 to 03-05 09:00),
     # B-1 on 03-08 (lead 7 days), so the median lead time is 5.5 days.
@@ -249,3 +252,36 @@ def csv_rows(text: str) -> list[dict[str, str]]:
     import csv
 
     return list(csv.DictReader(io.StringIO(text)))
+
+
+def test_a_flow_command_that_builds_its_lookups_loads_no_record_classes(tmp_path: Path) -> None:
+    # orgflow.yaml edited after the import (a newcomer mapping her statuses): the lookups kept at the import
+    # no longer match it, so the command builds them, attribution rules included, in SQL.
+    folder = tmp_path / "ws"
+    csv = tmp_path / "changes.csv"
+    csv.write_text(TRANSITIONS, encoding="utf-8")
+    with orgflow.init(folder) as workspace:
+        workspace.import_files("transitions", [csv])
+    (folder / "orgflow.yaml").write_text("thresholds:\n  small_sample: 7\n", encoding="utf-8")
+    probe = textwrap.dedent(
+        """
+        import contextlib, io, json, sys
+        from orgflow.cli import main
+        sys.argv = ["orgflow", "-w", sys.argv[1], "flow", "summary", "--format", "csv"]
+        with contextlib.redirect_stdout(io.StringIO()) as out:
+            main()
+        print(json.dumps({
+            "out": out.getvalue(),
+            "built_lookups": "orgflow.org.attribution" in sys.modules,
+            "record_classes": "orgflow.model" in sys.modules,
+        }))
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", probe, str(folder)], capture_output=True, text=True, check=True, timeout=120
+    )
+    step = json.loads(completed.stdout)
+    (row,) = csv_rows(step["out"])
+    assert (row["finished"], row["lead_time_p50"]) == ("2", "5.5")  # as in the kept-queries test above
+    assert step["built_lookups"] is True
+    assert step["record_classes"] is False
