@@ -316,8 +316,10 @@ def open_workspace(
     read_only: bool = False,
     on_wait: Callable[[str], object] | None = None,
     keep_queries: bool = False,
+    config: Config | None = None,
 ) -> Workspace:
-    """Open an existing workspace folder (see `workspace_dir` for the default).
+    """Open an existing workspace folder (see `workspace_dir` for the default); `config`: the config to
+    read it with (default: the folder's `orgflow.yaml`).
 
     Opening waits while another process holds a conflicting lock on the store (see `Store.open`),
     telling `on_wait` once. With `keep_queries`, compiled queries are kept across processes
@@ -328,21 +330,24 @@ def open_workspace(
     """
     directory = workspace_dir(path)
     store_path = _existing_store(directory)
-    config = load_config(directory / CONFIG_FILE)
+    if config is None:
+        config = load_config(directory / CONFIG_FILE)
     store = Store.open(store_path, read_only=read_only, on_wait=on_wait)
     return Workspace(directory, config, store, keep_queries=keep_queries)
 
 
-def open_snapshot(path: Path | str | None = None, *, publish: bool = True) -> Workspace:
+def open_snapshot(path: Path | str | None = None, *, publish: bool = True, config: Config | None = None) -> Workspace:
     """Open the dashboard's read-only snapshot of a workspace (`orgflow.store.snapshot`); with
     `publish`, first make it current (missing or older than the store: a copy under a read lock).
-    The caller holds a lease (`snapshot.take_lease`)."""
+    `config`: the config to read it with (default: the folder's `orgflow.yaml` as it is now). The
+    caller holds a lease (`snapshot.take_lease`)."""
     from orgflow.store import publish_snapshot, snapshot
 
     directory = workspace_dir(path)
     store_path = _existing_store(directory)
     snapshot_file = publish_snapshot(store_path) if publish else snapshot.snapshot_path(store_path)
-    config = load_config(directory / CONFIG_FILE)
+    if config is None:
+        config = load_config(directory / CONFIG_FILE)
     link = snapshot.reader_link(snapshot_file)
     try:
         store = Store.open(link, read_only=True)

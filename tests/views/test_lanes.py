@@ -4,6 +4,7 @@ and a figure a lane answers is the figure the hub's own connection answers."""
 from __future__ import annotations
 
 import math
+import shutil
 import threading
 from collections.abc import Iterator
 from datetime import date
@@ -104,6 +105,22 @@ def test_a_lanes_service_is_the_twin_of_the_hubs_own(demo_dir: Path) -> None:
         assert (twin.now, twin.now_basis) == (own.now, own.now_basis)
         assert own.now_basis == NOW_DATA
         assert twin is not own and lane.workspace.store.connection is not opened.workspace.store.connection
+    finally:
+        opened.close()
+
+
+def test_a_lane_reads_with_the_hubs_config_even_after_the_file_changed(demo_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "copy"
+    shutil.copytree(demo_dir, folder)
+    opened = MetricsHub(folder, now=DEFAULT_END, lanes=2)
+    try:
+        # Edited after the hub opened: the hub goes on reading with the config it opened with; so do its lanes.
+        (folder / "orgflow.yaml").write_text("thresholds:\n  small_sample: 3\n", encoding="utf-8")
+        opened.service()
+        opened.lanes.settle(timeout=60)
+        (lane,) = opened.lanes.ready(opened.service_key(None))
+        assert lane.workspace.config is opened.workspace.config
+        assert opened.workspace.config.thresholds.small_sample == 20
     finally:
         opened.close()
 

@@ -102,16 +102,17 @@ class MetricsHub:
         self.lanes = Lanes(count, self._open_lane, max_services=max_services)
 
     def _open_lane(self) -> Workspace | None:
-        """The workspace opened again on what this hub reads (its snapshot, or the file read-only); None
-        when the snapshot is no longer the one this hub reads (a writer published another: `follow`
-        renews the lanes)."""
+        """The workspace opened again on what this hub reads (its snapshot, or the file read-only), with
+        the hub's config (not the file's, which may have been edited since); None when the snapshot is no
+        longer the one this hub reads (a writer published another: `follow` renews the lanes)."""
+        config = self.workspace.config
         if self._lease is None:
-            return open_workspace(self.directory, read_only=True)
+            return open_workspace(self.directory, read_only=True, config=config)
         path = snapshot.snapshot_path(self.directory / STORE_FILE)
         expected = self._snapshot_stamp
         if snapshot.stamp(path) != expected:
             return None
-        opened = _serving(open_snapshot(self.directory, publish=False))
+        opened = _serving(open_snapshot(self.directory, publish=False, config=config))
         if snapshot.stamp(path) != expected:  # published while it opened: which one it read is unknown
             opened.close()
             return None
