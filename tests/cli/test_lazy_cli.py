@@ -20,9 +20,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from tests.cli.three_items import TRANSITIONS
-
-import orgflow
+from tests.cli.three_items import three_items_workspace
 
 HEAVY = (
     "duckdb",
@@ -153,13 +151,9 @@ def _run_in_process(*args: str) -> str:
 def warm_workspace(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """A workspace of three items (default workflow) whose query file holds `flow summary`'s queries,
     written by running the command here; with that run's output."""
-    folder = tmp_path_factory.mktemp("lazy")
-    csv = folder / "changes.csv"
-    csv.write_text(TRANSITIONS, encoding="utf-8")
-    with orgflow.init(folder / "ws") as workspace:
-        workspace.import_files("transitions", [csv])
-    output = _run_in_process("-w", str(folder / "ws"), *SUMMARY)
-    return folder / "ws", output
+    folder = three_items_workspace(tmp_path_factory.mktemp("lazy"))
+    output = _run_in_process("-w", str(folder), *SUMMARY)
+    return folder, output
 
 
 @pytest.fixture(scope="module")
@@ -257,11 +251,7 @@ def csv_rows(text: str) -> list[dict[str, str]]:
 def test_a_flow_command_that_builds_its_lookups_loads_no_record_classes(tmp_path: Path) -> None:
     # orgflow.yaml edited after the import (a newcomer mapping her statuses): the lookups kept at the import
     # no longer match it, so the command builds them, attribution rules included, in SQL.
-    folder = tmp_path / "ws"
-    csv = tmp_path / "changes.csv"
-    csv.write_text(TRANSITIONS, encoding="utf-8")
-    with orgflow.init(folder) as workspace:
-        workspace.import_files("transitions", [csv])
+    folder = three_items_workspace(tmp_path)
     (folder / "orgflow.yaml").write_text("thresholds:\n  small_sample: 7\n", encoding="utf-8")
     probe = textwrap.dedent(
         """
