@@ -115,13 +115,13 @@ def workspace_status(context: AnalysisContext) -> WorkspaceStatus:
     from orgflow.org.attribution import DEFAULT_ORDER, attribution_counts
     from orgflow.query.values_table import values_table
 
-    connection, config = context.connection, context.config
+    connection, config, lookups = context.connection, context.config, context.lookups
     sections = {
         "sources": quality.loaded_sources(connection),
         "tables": quality.table_rows(connection),
-        "unmapped statuses": quality.unmapped_statuses(connection, config),
+        "unmapped statuses": quality.unmapped_statuses(connection, config, lookups),
         "warnings": quality.data_warnings(connection),
-        "flow facts": stored_facts.facts_state(connection, config),
+        "flow facts": stored_facts.facts_state(connection, config, lookups),
     }
     counts = context.store.table_counts()
     if counts.get("deployments") or counts.get("incidents"):

@@ -80,6 +80,17 @@ def test_a_read_only_workspace_writes_no_lookup_and_gets_the_same_figures(reader
     assert b1 == {"Backlog": 3.0, "Doing": 6.0}
 
 
+def test_status_writes_no_lookup_and_reads_the_kept_ones(reader: Workspace, writes: list[str]) -> None:
+    status = reader.status
+    assert writes == []
+    assert _temporary_tables(reader) == []
+    # Every status the small board's workflow lists is mapped (Backlog, In Progress, Done), and the stored
+    # facts are those of the kept lookups and the data.
+    assert status.sections["unmapped statuses"].num_rows == 0
+    facts = status.sections["flow facts"].to_pylist()[0]
+    assert (facts["state"], facts["items"], facts["transitions"]) == ("current", 2, 5)
+
+
 def test_an_edited_config_is_read_not_the_kept_lookups(folder: Path, writes: list[str]) -> None:
     (folder / "orgflow.yaml").write_text(SMALL_BOARD.replace("name: Doing", "name: Building"), encoding="utf-8")
     with open_workspace(folder, read_only=True) as reader:

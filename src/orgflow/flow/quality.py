@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from orgflow.config import Config
 from orgflow.model import TABLES
-from orgflow.query.lookups import build_lookups, sql_literal
+from orgflow.query.lookups import Lookups, build_lookups, sql_literal
 
 
 def loaded_sources(connection: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -45,13 +45,19 @@ def table_rows(connection: duckdb.DuckDBPyConnection) -> pa.Table:
     return connection.execute(f'SELECT "table", "rows" FROM ({counts}) ORDER BY position').to_arrow_table()
 
 
-def unmapped_statuses(connection: duckdb.DuckDBPyConnection, config: Config) -> pa.Table:
+def unmapped_statuses(
+    connection: duckdb.DuckDBPyConnection, config: Config, lookups: Lookups | None = None
+) -> pa.Table:
     """Raw statuses no stage of their item's workflow lists, with how many items and transitions use
-    them. Their time is counted in the stage ``unmapped``.
+    them. Their time is counted in the stage ``unmapped``. The lookups are built first (through `lookups`,
+    the workspace's, when given: nothing is built where the lookups kept in the store serve).
 
     Columns: source, project, workflow, status, items, transitions.
     """
-    build_lookups(connection, config)
+    if lookups is None:
+        build_lookups(connection, config)
+    else:
+        lookups.build(config)
     return connection.execute(
         """
         SELECT t.source, w.project, pw.workflow, t.to_status AS status,

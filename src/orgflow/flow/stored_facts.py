@@ -189,19 +189,24 @@ def usable(
     return stored_key == facts_key(connection, attribution, lookups)
 
 
-def facts_state(connection: duckdb.DuckDBPyConnection, config: Config) -> pa.Table:
+def facts_state(connection: duckdb.DuckDBPyConnection, config: Config, lookups: Lookups | None = None) -> pa.Table:
     """One row on the stored facts: state (``current``, ``stale``: built from other data or another
     mapping, or ``none``), items, transitions, horizon (the latest instant they cover, UTC).
 
-    Builds the lookups on `connection`. The row comes from DuckDB: an Arrow table built from Python values
-    would make pyarrow load pandas (about 0.3 s of `orgflow status`).
+    Builds the lookups on `connection` (through `lookups`, the workspace's, when given: it builds nothing
+    where the lookups kept in the store serve). The row comes from DuckDB: an Arrow table built from
+    Python values would make pyarrow load pandas (about 0.3 s of `orgflow status`).
     """
-    build_lookups(connection, config)
+    if lookups is None:
+        build_lookups(connection, config)
+    else:
+        lookups.build(config)
     stored_key, horizon = _stored(connection)
     if stored_key is None:
         state, items, transitions = "none", "0", "0"
     else:
-        state = "current" if stored_key == facts_key(connection, tuple(config.org.attribution)) else "stale"
+        current = facts_key(connection, tuple(config.org.attribution), lookups)
+        state = "current" if stored_key == current else "stale"
         items, transitions = f"(SELECT count(*) FROM {ITEMS_TABLE})", f"(SELECT count(*) FROM {TRANSITIONS_TABLE})"
     return connection.execute(
         f"SELECT {sql_literal(state)} AS state, CAST({items} AS BIGINT) AS items, "
