@@ -206,7 +206,10 @@ FIGURES: tuple[Figure, ...] = (
         "throughput",
         "flow",
         "Items finished (done) per period (weeks start Monday, labelled by their first day); "
-        "started = arrivals; net_flow = started - finished; empty periods shown as 0.",
+        "started = arrivals; net_flow = started - finished. Inside the data, nothing finished or started counts "
+        "as 0; the counts of a period wholly before the day of the data's first event or after the day of its "
+        "last are null (unknown: nothing was recorded there), as are finished and net_flow of a group with no "
+        "done stage.",
         help="Items finished and started per period, and net flow. Example: orgflow flow throughput --period month",
         options=ThroughputOptions,
         build=queries.throughput,

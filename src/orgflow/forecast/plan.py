@@ -42,7 +42,15 @@ from orgflow.query.window import Cut
 if TYPE_CHECKING:
     from orgflow.flow.service import FlowService
 
-__all__ = ["PlanResult", "calibrate_plan", "check_teams", "forecast_plan", "plan_order", "plan_series"]
+__all__ = [
+    "PlanResult",
+    "calibrate_plan",
+    "check_teams",
+    "forecast_plan",
+    "plan_after_data_note",
+    "plan_order",
+    "plan_series",
+]
 
 
 def plan_order(plan: Plan) -> list[Initiative]:
@@ -155,6 +163,7 @@ def forecast_plan(
     teams = plan.teams()
     counts, end = _aligned(plan, series_by_team, teams)
     start = start or plan.start or end
+    after_data = plan_after_data_note(series_by_team, teams, end, start)
     horizon = min(MAX_DAYS, int(1.3 * _expected_days(order, teams, counts.mean(axis=1))) + 30)
     entropy = seed_sequence(seed).entropy
     finish_days, lanes, horizon = simulate_plan(order, teams, counts, horizon, trials, entropy, uncertainty)
@@ -170,7 +179,36 @@ def forecast_plan(
         # Every team's history comes from one flow service, so they share its "as of".
         **{key: value for key, value in series_by_team[teams[0]].params.items() if key in AS_OF_KEYS},
     }
+    if after_data is not None:
+        params["after_data"] = after_data
     return PlanResult(plan, order, start, confidences, finish_days, lanes, horizon, params)
+
+
+FORECAST_STARTS = "and the forecast starts the day after"
+"""The last words of `orgflow.forecast.history.after_data_note`: true of a plan that starts where its history ends."""
+
+
+def plan_after_data_note(
+    series_by_team: dict[str, ThroughputSeries], teams: list[str], end: date, start: date
+) -> str | None:
+    """The note of the teams' histories cut short by the data's end (`after_data` in their params,
+    `orgflow.forecast.history.after_data_note`), said once: the teams' histories come from one flow
+    service, so they share the data's end and `now`, and the plan's history (`_aligned`) ends where
+    theirs do (`end`: the day after the data's last day). When the plan starts on `end` (the default)
+    the note is word for word a single forecast's; a plan given another start (`--start`, the plan's
+    `start`) names that day instead of "the forecast starts the day after". None: no team's history
+    was cut short.
+    """
+    notes: dict[str, None] = {}
+    for team in teams:
+        series = series_by_team[team]
+        note = series.params.get("after_data")
+        if note is None or series.end_day != end:
+            continue
+        if start != end and note.endswith(FORECAST_STARTS):
+            note = note.removesuffix(FORECAST_STARTS) + f"and the plan starts on {start.isoformat()}, its given start"
+        notes[note] = None
+    return "; ".join(notes) or None
 
 
 def _expected_days(order: list[Initiative], teams: list[str], means: np.ndarray) -> float:

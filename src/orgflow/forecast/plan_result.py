@@ -140,14 +140,25 @@ class PlanResult:
         columns += [("target", pa.date32()), ("probability", pa.float64()), ("beyond_horizon", pa.float64())]
         table = pa.Table.from_pylist(rows, schema=pa.schema(columns))
         params = {**self.params, "start": self.start.isoformat(), "rows": table.num_rows}
-        note = stale_note(params)
-        if note is not None:
-            params["as_of_note"] = note
-        notes = [note] if note else []
+        stale = stale_note(params)
+        if stale is not None:
+            params["as_of_note"] = stale
         if self.calibrations is not None:
             params["calibration"] = {team: value.summary() for team, value in self.calibrations.items()}
-            notes += [f"{team}: {value.line()}" for team, value in self.calibrations.items()]
-        return MetricResult("forecast-plan", DEFINITION, params, table, notes)
+        return MetricResult("forecast-plan", DEFINITION, params, table, self._notes(stale))
+
+    def notes(self) -> list[str]:
+        """What every surface of the plan says beside its rows (the CLI's notes, its JSON and CSV, the
+        API, the plan page), each once, in this order: the teams' histories cut short by the data's end
+        (`after_data`: `orgflow.forecast.plan.plan_after_data_note`), a forecast as of a data end long
+        before today (`stale_note`), and each team's calibration line."""
+        return self._notes(stale_note(self.params))
+
+    def _notes(self, stale: str | None) -> list[str]:
+        said = [self.params.get("after_data"), stale]
+        if self.calibrations is not None:
+            said += [f"{team}: {value.line()}" for team, value in self.calibrations.items()]
+        return [note for note in said if note]
 
     def board(self, *, confidence: float = 0.85) -> dict[str, Any]:
         """The "big room planning" picture as JSON-ready data: teams x time, one bar per team and
