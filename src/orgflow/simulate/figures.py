@@ -116,7 +116,8 @@ FIGURES: tuple[Figure, ...] = (
         "simulate-leverage",
         "simulate",
         "Per stage: its share of flow time and the flow time mean and p85 (days) now and with that stage "
-        "twice as fast, under common random numbers; p85_change_low/high: 95 % interval of the p85 change.",
+        "twice as fast, under common random numbers; p85_change_low/high: 95 % interval of the p85 change. "
+        "Null, with unknown_reasons, when the items include a team's without an active stage.",
         help="Each stage twice as fast: flow time now and then. Example: orgflow simulate leverage --team checkout",
         options=LeverageOptions,
         build=_leverage,
@@ -128,7 +129,8 @@ FIGURES: tuple[Figure, ...] = (
         "simulate-run",
         "simulate",
         "Scenario against baseline under common random numbers: each figure's mean over replications and "
-        "the paired difference (scenario - baseline) with its 95 % interval (difference_low/high).",
+        "the paired difference (scenario - baseline) with its 95 % interval (difference_low/high). Flow times "
+        "of a team without an active stage, and of its group and the organization, are null (unknown_reasons).",
         command=False,
     ),
 )

@@ -13,6 +13,10 @@ Figures are of the team's items (`team`), of a parent group's items (`group`: th
 the teams of that group only, the rest of the network, dependencies included, run as it is), or of the
 whole organization (every team's stage of that name halved) when neither is given. ``share`` = mean
 days in the stage ÷ mean flow time.
+
+Unknown is not zero: when those items include a team's without an active stage, their flow times are
+unknown (`orgflow.simulate.unknown_flow`), so every row's share and flow times, now and if 2x, are null
+with the reason (the stages are listed, no replication runs).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from dataclasses import replace
 from orgflow.simulate.network import Network, Team
 from orgflow.simulate.replicate import Progress, Replications, RunSettings, mean_interval, replicate
 from orgflow.simulate.summary import Key
+from orgflow.simulate.unknown_flow import no_active_teams, scope_reason
 
 LEVERAGE_COLUMNS = (
     "stage",
@@ -36,6 +41,8 @@ LEVERAGE_COLUMNS = (
     "p85_change_high",
     "unknown_reasons",
 )
+LEVERAGE_FIGURES = "share, flow_time_mean, flow_time_p85 (now and with a stage twice as fast)"
+"""How a leverage row's reason names the figures it cannot give."""
 
 
 def _halved(network: Network, teams: list[Team], stage: str) -> tuple[Network | None, str | None]:
@@ -86,10 +93,16 @@ def leverage(
     *,
     team: str | None = None,
     group: str | None = None,
+    named: tuple[str, str] | None = None,
     on_progress: Progress | None = None,
 ) -> list[dict[str, object]]:
     """One row per stage (`LEVERAGE_COLUMNS`), ranked by how much halving it shortens flow time p85
-    (of `team`, of the teams whose parent is `group`, or of the organization)."""
+    (of `team`, of the teams whose parent is `group`, or of the organization).
+
+    When the items measured include those of a team without an active stage, their flow times are
+    unknown (`orgflow.simulate.unknown_flow`): every row's figures are null with the reason, and no
+    replication runs. `named` is the (scope, subject) the reason names instead of the run's own (a
+    group whose teams alone make up `network`)."""
     scope: tuple[str, str] = ("org", "org")
     teams = list(network.teams.values())
     if team is not None:
@@ -99,6 +112,11 @@ def leverage(
     stages = _stages(teams)
     progress = on_progress or (lambda done, total, what: None)
     total = len(stages) + 1
+    lacking = [name for name in no_active_teams(network) if name in {t.name for t in teams}]
+    unknown = scope_reason(LEVERAGE_FIGURES, *(named or scope), lacking)
+    if unknown is not None:
+        progress(total, total, "done")
+        return [_row(stage, phase, unknown_reasons=unknown) for stage, phase in stages]
     progress(0, total, "baseline")
     baseline = replicate(network, settings)
     rows = []
@@ -108,18 +126,13 @@ def leverage(
     for number, (stage, phase) in enumerate(stages, start=1):
         progress(number, total, stage)
         days = _stage_days(baseline, teams, stage)
-        row: dict[str, object] = {
-            "stage": stage,
-            "phase": phase,
-            "share": days / flow_mean if flow_mean > 0 else None,
-            "flow_time_mean": flow_mean,
-            "flow_time_mean_if_2x": None,
-            "flow_time_p85": baseline.estimate(p85_key)[0],
-            "flow_time_p85_if_2x": None,
-            "p85_change_low": None,
-            "p85_change_high": None,
-            "unknown_reasons": None,
-        }
+        row = _row(
+            stage,
+            phase,
+            share=days / flow_mean if flow_mean > 0 else None,
+            flow_time_mean=flow_mean,
+            flow_time_p85=baseline.estimate(p85_key)[0],
+        )
         variant, reason = _halved(network, teams, stage)
         if variant is None:
             row["unknown_reasons"] = reason
@@ -132,6 +145,11 @@ def leverage(
         rows.append(row)
     progress(total, total, "done")
     return sorted(rows, key=_gain)
+
+
+def _row(stage: str, phase: str, **figures: object) -> dict[str, object]:
+    """A row of `LEVERAGE_COLUMNS`: the stage, its phase and `figures`, the rest null."""
+    return {"stage": stage, "phase": phase, **dict.fromkeys(LEVERAGE_COLUMNS[2:]), **figures}
 
 
 def _gain(row: dict[str, object]) -> float:

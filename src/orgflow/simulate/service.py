@@ -27,6 +27,7 @@ from orgflow.simulate.model_file import read_network
 from orgflow.simulate.network import Network
 from orgflow.simulate.replicate import Progress, RunSettings, compare, replicate
 from orgflow.simulate.scenario import read_scenario
+from orgflow.simulate.unknown_flow import null_unknown_rows
 from orgflow.simulate.yaml_source import check_input_file
 
 if TYPE_CHECKING:
@@ -145,7 +146,9 @@ class Simulation(Computes):
         settings: RunSettings | None = None,
         on_progress: Progress | None = None,
     ) -> MetricResult:
-        """The scenario in `scenario` against its baseline, figure by figure (`compare`).
+        """The scenario in `scenario` against its baseline, figure by figure (`compare`); the flow times of
+        a team without an active stage, of its group and of the organization are null, with the reason in
+        ``unknown_reasons`` (`orgflow.simulate.unknown_flow`).
 
         Raises:
             InputError: `scenario` or `model` is missing or a folder (said before any calibration), or bad.
@@ -168,6 +171,7 @@ class Simulation(Computes):
         rows = [difference.as_row() for difference in compare(before, after)]
         for row in rows:
             row["difference_low"], row["difference_high"] = row.pop("low"), row.pop("high")
+        rows = null_unknown_rows(rows, base, chosen.network)  # flow times of a team without an active stage
         columns = (
             "scope",
             "subject",
@@ -178,6 +182,7 @@ class Simulation(Computes):
             "difference",
             "difference_low",
             "difference_high",
+            "unknown_reasons",
         )
         params = {
             "scenario": chosen.name,

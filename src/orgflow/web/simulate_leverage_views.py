@@ -75,7 +75,7 @@ def _group_leverage(base: Network, group: str, wanted: list[str], query: RunQuer
             rows = leverage(base, settings, group=group)
         except NetworkProblem as problem:
             raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
-        return _leverage_result(rows, group, members, wanted, left_out, settings)
+        return _leverage_result(rows, group, members, wanted, left_out, settings, base)
     used = {step.station for name in members for step in base.teams[name].route if step.station}
     network = replace(
         base,
@@ -89,10 +89,10 @@ def _group_leverage(base: Network, group: str, wanted: list[str], query: RunQuer
         stations={name: station for name, station in base.stations.items() if name in used},
     )
     try:
-        rows = leverage(network, settings)
+        rows = leverage(network, settings, named=("group", group))
     except NetworkProblem as problem:
         raise InputError(problem.message, file="calibrated model", field=".".join(map(str, problem.path))) from None
-    return _leverage_result(rows, group, members, wanted, left_out, settings)
+    return _leverage_result(rows, group, members, wanted, left_out, settings, base)
 
 
 def _leverage_result(
@@ -102,9 +102,14 @@ def _leverage_result(
     wanted: list[str],
     left_out: dict[str, Any],
     settings: Any,
+    base: Network,
 ) -> MetricResult:
+    """The group's rows as a result; its teams without an active stage (`base`'s ``no_active_stage``) are
+    named with what of their model is unknown and why, as `ws.simulate.leverage` names them: in the
+    params (``no_active_stage``, "name: why; ...") and a note each."""
     from orgflow.simulate.leverage import LEVERAGE_COLUMNS
     from orgflow.simulate.service import DEFINITIONS
+    from orgflow.simulate.unknown_flow import no_active_teams
 
     table = pa.Table.from_pylist([{name: row.get(name) for name in LEVERAGE_COLUMNS} for row in rows])
     params = {
@@ -115,7 +120,12 @@ def _leverage_result(
         "seed": settings.seed,
         "rows": len(rows),
     }
-    return MetricResult("simulate-leverage", DEFINITIONS["simulate-leverage"], params, table)
+    noted = dict(base.notes.get("no_active_stage") or {})  # type: ignore[call-overload]
+    lacking = {name: str(noted[name]) for name in no_active_teams(base) if name in members}
+    if lacking:
+        params["no_active_stage"] = "; ".join(f"{name}: {why}" for name, why in lacking.items())
+    notes = [f"team {name}: {why}" for name, why in lacking.items()]
+    return MetricResult("simulate-leverage", DEFINITIONS["simulate-leverage"], params, table, notes)
 
 
 @dataclass(frozen=True)
@@ -146,6 +156,10 @@ def leverage_panel(hub: MetricsHub, *, team: str | None, group: str | None, quer
         result = leverage_result(hub, team=team, group=group, query=query)
     except InputError as error:
         return LeveragePanel(team, group, label, query, reason=error.message)
+    rows = result.rows()
+    if not any(row.get("flow_time_p85_if_2x") is not None for row in rows):
+        # No bar to draw (the flow times are unknown, or no stage has a time of its own): the table says why.
+        return LeveragePanel(team, group, label, query, result, None, rows)
     chart = Chart(
         "leverage",
         leverage_chart(result, title=f"Leverage for {label}: flow time p85 if one stage were twice as fast"),
@@ -154,7 +168,7 @@ def leverage_panel(hub: MetricsHub, *, team: str | None, group: str | None, quer
         "for another team) have no bar: see the table.",
         wide=True,
     )
-    return LeveragePanel(team, group, label, query, result, chart, result.rows())
+    return LeveragePanel(team, group, label, query, result, chart, rows)
 
 
 def backtest_result(hub: MetricsHub, *, team: str | None, split: float, query: RunQuery) -> MetricResult:

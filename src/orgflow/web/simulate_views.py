@@ -155,6 +155,11 @@ class ScenarioView:
     differences: list[dict[str, Any]] = field(default_factory=list)
     unchanged: int = 0
     offers: ScenarioOffers | None = None
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+
+    def notes(self) -> list[str]:
+        """The result's notes (the teams calibration left out, or found without an active stage, and why)."""
+        return list(self.result.notes) if self.result is not None else []
 
     def api_href(self) -> str:
         from urllib.parse import urlencode
@@ -260,7 +265,7 @@ def scenario_view(hub: MetricsHub, scenario: str | None, query: RunQuery) -> Sce
                 "Mean items waiting in the station's queue (time-average over the measured days).",
             ),
         ]
-        return ScenarioView(query, [], shown, result, charts, differences, unchanged)
+        return ScenarioView(query, [], shown, result, charts, differences, unchanged, reasons=unknown_reasons(result))
 
     # Files may come and go: listed afresh.
     return replace(hub.cached(key, build), available=offered.offered, offers=offered)
@@ -288,6 +293,21 @@ def difference_rows(result: MetricResult) -> tuple[list[dict[str, Any]], int]:
         kept.append(row)
     kept.sort(key=lambda row: (_SCOPE_ORDER.get(row["scope"], 9), row["subject"], _figure_index(row)))
     return kept, unchanged
+
+
+def unknown_reasons(result: MetricResult) -> dict[str, list[str]]:
+    """Each distinct reason a run's figures are null (`unknown_reasons`: the flow times of a team without an
+    active stage, its group's and the organization's), with the subjects it holds for ("team nact",
+    "org"), in the rows' order: said once under the table, as the CLI says it under its own."""
+    reasons: dict[str, list[str]] = {}
+    for row in result.rows():
+        why = row.get("unknown_reasons")
+        if why:
+            who = "org" if row["scope"] == "org" else f"{row['scope']} {row['subject']}"
+            named = reasons.setdefault(why, [])
+            if who not in named:
+                named.append(who)
+    return reasons
 
 
 def _figure_index(row: dict[str, Any]) -> int:
