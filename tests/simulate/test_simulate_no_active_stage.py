@@ -4,11 +4,11 @@ whose cycle times, are unknown. The model's notes say so (``no_active_stage``), 
 cycle times as null with the reason, and the fit's notes and params carry it: in the Python API, in
 the CLI's JSON and in the model file it writes.
 
-A hand-made workspace: team ``nact`` of 30 items, each created on 2024-01-01 + i at 09:00 (i = 0..29),
-moved a day later to ``Doing`` (a status no stage names) and to ``Done`` (i mod 4) + 1 days after
-that. The workflow maps ``To Do`` to a backlog stage and ``Done`` to a done stage, nothing to an active
-one: the items start at ``Doing`` (their first unmapped status), and the route is the ``unmapped``
-stage alone, a delay.
+The hand-made workspace of `tests.simulate.no_active_workspace`, team ``nact`` alone: 30 items, each
+created on 2024-01-01 + i at 09:00 (i = 0..29), moved a day later to ``Doing`` (a status no stage names)
+and to ``Done`` (i mod 4) + 1 days after that. The workflow maps ``To Do`` to a backlog stage and ``Done``
+to a done stage, nothing to an active one: the items start at ``Doing`` (their first unmapped status),
+and the route is the ``unmapped`` stage alone, a delay.
 """
 
 from __future__ import annotations
@@ -18,11 +18,12 @@ import io
 import json
 import sys
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date
 from pathlib import Path
 
 import pytest
 import yaml
+from tests.simulate import no_active_workspace
 
 import orgflow
 from orgflow.flow.mapped_stages import no_active_stage_reason
@@ -31,14 +32,6 @@ from orgflow.simulate.replicate import RunSettings
 from orgflow.simulate.service import Calibration
 from orgflow.workspace import Workspace
 
-WORKFLOW = """
-workflows:
-  - name: no-active
-    applies_to: {source: csv}
-    stages:
-      - {name: To Do, phase: Ideate, category: backlog, statuses: [To Do]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done]}
-"""
 MODEL_REASON = (
     "service times and capacities of active stages (the route has none: its stages run as delays, without "
     "queueing), cycle_time_p50, cycle_time_p85: no status maps to an active stage (the start is the first "
@@ -52,32 +45,9 @@ SINCE, UNTIL = date(2024, 1, 1), date(2024, 2, 5)
 """35 days: every item finishes inside (the last, i = 29, on 2024-01-31 + 2 days = 02-02)."""
 
 
-def _transitions() -> str:
-    lines = ["item_id,timestamp,from_status,to_status,team,type,created"]
-    for i in range(30):
-        created = datetime(2024, 1, 1, 9) + timedelta(days=i)
-
-        def stamp(days: int, created: datetime = created) -> str:
-            return (created + timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-        key, first = f"N-{i + 1}", stamp(0)
-        lines.append(f"{key},{first},,To Do,nact,Story,{first}")
-        lines.append(f"{key},{stamp(1)},To Do,Doing,nact,Story,{first}")
-        lines.append(f"{key},{stamp(1 + i % 4 + 1)},Doing,Done,nact,Story,{first}")
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="module")
 def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("no-active")
-    changes = root / "changes.csv"
-    changes.write_text(_transitions(), encoding="utf-8")
-    orgflow.init(root / "ws").close()
-    config = root / "ws" / "orgflow.yaml"
-    config.write_text(config.read_text(encoding="utf-8") + WORKFLOW, encoding="utf-8")
-    with orgflow.open(root / "ws") as workspace:
-        workspace.import_files("transitions", [changes])
-    return root / "ws"
+    return no_active_workspace.build(tmp_path_factory.mktemp("no-active"), with_alpha=False)
 
 
 @pytest.fixture(scope="module")
