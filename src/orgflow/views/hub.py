@@ -201,16 +201,21 @@ class MetricsHub:
         """
         if metric not in METRICS:
             raise ValueError(f"not a flow metric: {metric!r}")
+        self.follow()
         service_key = self.service_key(now)
         key = (service_key, metric, tuple(sorted(params.items())))
         hit = self._results.get(key, _MISSING)
         if hit is not _MISSING:
             return hit  # type: ignore[return-value]
         with self.lanes.held(service_key, self._lock) as lane:
-            service = lane.services.get(service_key) if lane is not None else None
-            if lane is None or service is None:
+            if lane is None:  # the hub's own connection (its lock held: `cached` takes it again)
                 return self.cached(key, lambda service: getattr(service, metric)(**params), now=now)
-            value = getattr(service, metric)(**params)
+            service = lane.services.get(service_key)
+            if service is not None:
+                value = getattr(service, metric)(**params)
+        if service is None:  # the lane dropped that service meanwhile: the hub's own connection answers
+            return self.cached(key, lambda service: getattr(service, metric)(**params), now=now)
+        # A lane's lock is never held while the hub's is taken (`follow` and `close` take them the other way).
         return self._keep(key, value, built_on=lambda: lane.generation == self.lanes.generation)
 
     def cached(self, key: Hashable, compute: Callable[[FlowService], T], *, now: datetime | None = None) -> T:
