@@ -23,6 +23,7 @@ import pytest
 import orgflow
 from orgflow.cli.render import Format, render
 from orgflow.config import Config, status_key
+from orgflow.delivery.rollup import INCIDENT_COUNTS
 from orgflow.delivery.service import NO_INCIDENTS, NO_KINDS, DeliveryService
 from orgflow.flow.service import MetricResult
 from orgflow.flow.summary import NO_STATUS_HISTORY, skipped_majority_reason
@@ -100,7 +101,9 @@ def test_without_incidents_fail_rate_and_recovery_are_unknown_not_zero() -> None
     service = _delivery(incidents=False, hotfix=False, small_sample=2)
     row = _row(service.summary(since=SINCE, until=UNTIL, bands=True))
 
-    assert row["deployments"] == 5 and row["failed_deployments"] is None and row["incidents"] == 0
+    assert row["deployments"] == 5 and row["failed_deployments"] is None
+    # No incident is loaded at all: the row's incident counts are unknown too, not 0.
+    assert [row[name] for name in INCIDENT_COUNTS] == [None, None, None, None]
     assert (row["change_fail_rate"], row["recovery_p50_hours"], row["recovery_p85_hours"]) == (None, None, None)
     # Its only deployment source marks no hotfix or rollback: the rework rate has nothing to count.
     assert row["rework_rate"] is None
@@ -108,7 +111,8 @@ def test_without_incidents_fail_rate_and_recovery_are_unknown_not_zero() -> None
     assert [row[band] for band in BANDS] == ["high", None, None, None]
     assert row["unknown_reasons"] == (
         f"lead_time_p50_hours, lead_time_p85_hours: no deployed commit with a lead time in the window; "
-        f"change_fail_rate, recovery_p50_hours, recovery_p85_hours: {NO_INCIDENTS}; rework_rate: {NO_KINDS}; "
+        f"change_fail_rate, recovery_p50_hours, recovery_p85_hours, incidents: {NO_INCIDENTS}; "
+        f"rework_rate: {NO_KINDS}; "
         "lead_time_band: lead_time_p50_hours unknown; change_fail_band: change_fail_rate unknown; "
         "recovery_band: recovery_p50_hours unknown"
     )
@@ -416,7 +420,7 @@ def test_git_history_without_incidents_has_no_fail_rate(shared_data: Path) -> No
     result = service.summary(bands=True)
     row = _row(result)
 
-    assert row["deployments"] == 176 and row["incidents"] == 0
+    assert row["deployments"] == 176 and row["incidents"] is None  # none loaded: unknown, not 0
     assert (row["change_fail_rate"], row["recovery_p50_hours"], row["rework_rate"]) == (None, None, None)
     assert (row["change_fail_band"], row["recovery_band"]) == (None, None)
     assert row["lead_time_p50_hours"] is not None and row["lead_time_band"] is not None

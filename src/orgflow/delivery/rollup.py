@@ -162,9 +162,11 @@ def row_figures(
         reasons |= dict.fromkeys(("change_fail_rate", "rework_rate"), NO_DEPLOYMENTS)
     recovery = ("recovery_p50_hours", "recovery_p85_hours")
     if not evidence.incidents_loaded:
-        # Without incidents a deployment that broke production looks like one that did not.
+        # Without incidents a deployment that broke production looks like one that did not, and a count
+        # of the row's incidents would be a count of what was never loaded.
         figures.update(dict.fromkeys(FAILURE_FIGURES) if count else dict.fromkeys(_FAILURE_NAMED))
-        reasons |= dict.fromkeys(("change_fail_rate", *recovery), NO_INCIDENTS)
+        figures.update(dict.fromkeys(INCIDENT_COUNTS))
+        reasons |= dict.fromkeys(("change_fail_rate", *recovery, "incidents"), NO_INCIDENTS)
     elif unevidenced and count:
         figures.update(dict.fromkeys(FAILURE_FIGURES))
         reasons |= dict.fromkeys(_FAILURE_NAMED, _unevidenced_reason(unevidenced))

@@ -126,7 +126,8 @@ def _flow_charts(context: Context, *, scope: dict[str, str], summary_row: dict[s
         Chart(
             "aging",
             charts.aging_chart(age, percentiles=percentiles, stage_order=order, link=link),
-            f"{age.table.num_rows} items in progress now, by stage, over the window's cycle-time percentiles; "
+            f"{age.table.num_rows} {'item' if age.table.num_rows == 1 else 'items'} in progress now, by stage, "
+            "over the window's cycle-time percentiles; "
             "red points are past their team's SLE.",
             notes=tuple(result_notes(age)),
         )
