@@ -163,7 +163,7 @@ def test_cli_plan_backtest_and_errors(workspace: Workspace, tmp_path: Path) -> N
     assert rows[0]["initiative"] == "x" and rows[0]["probability"] is None
     assert json.loads(result.output)["params"]["calibration"]["alpha"]["verdict"].startswith("too little history")
     board = _cli(workspace, "plan", str(plan), "--window", "20", "--now", "2024-03-21", "--board")
-    assert json.loads(board.output)["teams"] == ["alpha"]
+    assert json.loads(board.stdout)["teams"] == ["alpha"]
     plan.write_text("initiatives:\n  - {name: x, teams: {gamma: 10}}\n", encoding="utf-8")
     failed = _cli(workspace, "plan", str(plan), "--now", "2024-03-21")
     assert isinstance(failed.exception, InputError)

@@ -51,6 +51,13 @@ BLOCKS: dict[str, OptionBlock] = {
 and --type (the items whose throughput is sampled, read as one `Cut`); the backtest's --since and
 --until (its forecast dates); output; --now."""
 
+START_HELP = (
+    "First day of the plan (default: the plan's own start, else the day of --now, or the day after the data's "
+    "last day when --now is later)."
+)
+"""--start's help: `forecast_plan` starts on the day after the teams' history, which ends the day before
+--now or with the data's last day, whichever is earlier."""
+
 _FIGURES = registry.figures("forecast")
 register(app, _FIGURES[:2], BLOCKS)  # when and how-many, listed before plan
 
@@ -60,15 +67,14 @@ register(app, _FIGURES[:2], BLOCKS)  # when and how-many, listed before plan
 def plan(
     ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="The plan: a YAML or CSV file of initiatives.")],
-    start: Annotated[
-        str | None, typer.Option("--start", help="First day of the plan (default: the day of --now).")
-    ] = None,
+    start: Annotated[str | None, typer.Option("--start", help=START_HELP)] = None,
     window: Window = None,
     trials: Trials = DEFAULT_TRIALS,
     seed: Seed = None,
     uncertainty: Uncertainty = True,
     board: Annotated[
-        bool, typer.Option("--board", help="Print the board (teams x time, dependencies) as JSON.")
+        bool,
+        typer.Option("--board", help="Print the board (teams x time, dependencies) as JSON, its notes on stderr."),
     ] = False,
     *,
     fmt: Format,
@@ -88,7 +94,11 @@ def plan(
     # Calibrated by each team's record of past forecasts.
     result = forecasts.plan(initiatives, series, sampling=sampling, start=day_option(start, "start"))
     if board:
+        # The board's JSON keeps its shape; its notes go to stderr, as beside CSV rows.
         sys.stdout.write(json.dumps(result.board(), indent=1) + "\n")
+        sys.stdout.flush()
+        for note in result.notes():
+            sys.stderr.write(f"note: {note}\n")
     else:
         show(result.metric_result(), registry.figure("forecast-plan", "forecast"), fmt, columns, {"seed": seed})
 

@@ -103,6 +103,15 @@ class PlanResult:
         chances = [self.calibrations[team].probability(raw) for team in self._initiative(name).items_by_team]
         return None if any(chance is None for chance in chances) else min(chances)  # type: ignore[type-var]
 
+    def probability_reason(self, name: str) -> str | None:
+        """Why initiative `name`'s chance of meeting a date is null (`probability`): the verdict of the
+        first of its teams whose calibration has one (too little history, a regime change; a calibration
+        without a verdict has a record to read the chance by). None: not calibrated, or a chance is given."""
+        if self.calibrations is None:
+            return None
+        verdicts = (self.calibrations[team].verdict for team in self._initiative(name).items_by_team)
+        return next((verdict for verdict in verdicts if verdict is not None), None)
+
     @property
     def probability_by_initiative(self) -> dict[str, float | None]:
         """Each initiative's probability of meeting its target date (None when it has no target)."""

@@ -35,6 +35,23 @@ DEFINITIONS = definitions("forecast")
 """Each forecast figure's definition by name (`orgflow.forecast.figures`)."""
 
 
+def forecast_stale_note(params: dict[str, Any]) -> str | None:
+    """`stale_note` of a forecast's params: a history ended by its cut's own data (`series_from`, `own_end`)
+    is as of that data's end (`cut_data_as_of`), else as of the workspace's (`data_as_of`)."""
+    cut_as_of = params.get("cut_data_as_of")
+    return stale_note(params if cut_as_of is None else {**params, "data_as_of": cut_as_of})
+
+
+def history_notes(params: dict[str, Any]) -> list[str]:
+    """The notes a forecast says of its history (params of its `ThroughputSeries` or its result), in the
+    order its output prints them, before any calibration line: the window widened (`window_note`), the
+    days after the data's end left out (`after_data`), a data end long before today
+    (`forecast_stale_note`). `cut_note` is not among them: the terminal's as-of caption prints
+    `cut_data_as_of`."""
+    said = (params.get("window_note"), params.get("after_data"), forecast_stale_note(params))
+    return [note for note in said if note]
+
+
 def check_confidences(confidences: tuple[float, ...]) -> None:
     """Raises InputError unless every confidence is a fraction strictly between 0 and 1."""
     for value in confidences:
@@ -163,13 +180,11 @@ class ForecastResult:
             params["calibration"] = self.calibration.summary()
         table = pa.Table.from_pylist(rows, schema=schema)
         params["rows"] = table.num_rows
-        # A history ended by its cut's own data is as of that data's end (`series_from`, `own_end`).
-        cut_as_of = params.get("cut_data_as_of")
-        stale = stale_note(params if cut_as_of is None else {**params, "data_as_of": cut_as_of})
+        stale = forecast_stale_note(params)
         if stale is not None:
             params["as_of_note"] = stale
         calibration_line = None if self.calibration is None else self.calibration.line()
-        # `cut_note` stays in params: the terminal's as-of caption already prints `cut_data_as_of`.
+        # The history's notes in `history_notes`' order, then the calibration line.
         said = (params.get("window_note"), params.get("after_data"), stale, calibration_line)
         notes = [note for note in said if note]
         return MetricResult(metric, DEFINITIONS[metric], params, table, notes)

@@ -18,7 +18,7 @@ from orgflow.charts.forecast import forecast_chart, history_chart
 from orgflow.flow.browse import OrgTree, org_tree
 from orgflow.flow.service import FlowService
 from orgflow.forecast.history import ThroughputSeries
-from orgflow.forecast.result import ForecastResult
+from orgflow.forecast.result import ForecastResult, history_notes
 from orgflow.forecast.service import DEFAULT_HOW_MANY_DAYS, Outlook
 from orgflow.views.context import Chart
 from orgflow.views.hub import MetricsHub
@@ -45,6 +45,8 @@ class ForecastView(Outlook):
     query: ForecastQuery
     label: str
     charts: dict[str, Chart] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What the page says beside its answers (`outlook_notes`)."""
 
     @property
     def probability(self) -> float | None:
@@ -98,9 +100,10 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
         )
         label = cut_label(tree, query.team, query.group, query.item_type)
         charts = _history_charts(query, outlook.series)
+        notes = outlook_notes(outlook)
         when, how_many = outlook.when, outlook.how_many
         if when is None or how_many is None:
-            return ForecastView(**vars(outlook), query=query, label=label, charts=charts)
+            return ForecastView(**vars(outlook), query=query, label=label, charts=charts, notes=notes)
         trials = query.sampling.trials
         charts = {
             "when": Chart(
@@ -121,9 +124,23 @@ def forecast_view(hub: MetricsHub, query: ForecastQuery) -> ForecastView:
             ),
             **charts,
         }
-        return ForecastView(**vars(outlook), query=query, label=label, charts=charts)
+        return ForecastView(**vars(outlook), query=query, label=label, charts=charts, notes=notes)
 
     return hub.cached(key, build, now=now)
+
+
+def outlook_notes(outlook: Outlook) -> list[str]:
+    """The notes of an outlook's forecasts, each once, in the order `orgflow forecast when` and then
+    `how-many` print them (`ForecastResult.metric_result`): the history's (a widened window, the days after
+    the data's end left out, a data end long before today), without the calibration lines, which the page
+    shows under their own answers. With too little history for a forecast, the history's notes alone
+    (`history_notes`)."""
+    if outlook.when is None or outlook.how_many is None:
+        return history_notes(outlook.series.params)
+    results = (outlook.when, outlook.how_many)
+    beside = {result.calibration.line() for result in results if result.calibration is not None}
+    said = [note for result in results for note in result.metric_result().notes if note not in beside]
+    return list(dict.fromkeys(said))
 
 
 def _calibration_text(result: ForecastResult) -> str:

@@ -77,6 +77,8 @@ class PlanView:
     board: dict[str, Any] | None = None
     rows: list[dict[str, Any]] = field(default_factory=list)
     chart: Chart | None = None
+    null_reasons: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    """Per initiative, why each null cell of its row is null (`plan_null_reasons`)."""
 
 
 def plan_view(hub: MetricsHub, query: PlanQuery) -> PlanView:
@@ -109,6 +111,19 @@ def plan_view(hub: MetricsHub, query: PlanQuery) -> PlanView:
             "diamonds: targets (hover for the chance of meeting them).",
             wide=True,
         )
-        return PlanView(query, available, shown, result, board, result.rows(), chart)
+        return PlanView(query, available, shown, result, board, result.rows(), chart, plan_null_reasons(result))
 
     return hub.cached(key, build, now=now)
+
+
+def plan_null_reasons(result: PlanResult) -> dict[str, dict[str, str | None]]:
+    """Per initiative, by row key ("p50", ..., "probability"), why that cell is null when a team's
+    calibration cannot hold (`PlanResult.null_reason`, `PlanResult.probability_reason`); None where the
+    cell has a value or its null has another cause: a date beyond the horizon, a chance with no target."""
+    reasons: dict[str, dict[str, str | None]] = {}
+    for item in result.order:
+        teams = list(item.items_by_team)
+        cells = {f"p{round(level * 100):g}": result.null_reason(teams, level) for level in result.confidences}
+        cells["probability"] = None if item.target is None else result.probability_reason(item.name)
+        reasons[item.name] = cells
+    return reasons
