@@ -181,6 +181,6 @@ def test_time_per_stage_keeps_its_rows_and_says_why(service: FlowService) -> Non
 
 
 def test_a_cut_without_items_is_ruled_out_by_nothing(service: FlowService) -> None:
-    result = service.throughput(cut=Cut(item_type="Bug"), **WINDOW)  # every item is a Story
+    result = service.throughput(cut=Cut(item_type="defect"), **WINDOW)  # every item is a Story (a feature)
     assert [(row["finished"], row["net_flow"]) for row in result.rows()] == [(0, 0), (0, 0)]
     assert "no_done_stage" not in result.params

@@ -49,8 +49,8 @@ def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *
     """Raise `NotFoundError` (an `InputError`) when `cut` names a team (no item of `items_table` has it
     and the org model has no group of kind team by that id: a team of the org that owns no item is known,
     its figures empty; a raw team key no item is attributed to any more is not), a group (not in the
-    ``of_team_group`` lookup) or a value stream (not in the config) the workspace does not know; an
-    `InputError` when its phase is none of the config's."""
+    ``of_team_group`` lookup), an item type (`check_item_type`) or a value stream (not in the config)
+    the workspace does not know; an `InputError` when its phase is none of the config's."""
     known_teams = (
         f"(SELECT team_id AS name FROM {items_table} "
         "UNION ALL SELECT source_id AS name FROM groups WHERE kind = 'team')"
@@ -72,11 +72,40 @@ def check_cut(connection: duckdb.DuckDBPyConnection, config: Config, cut: Cut, *
             raise NotFoundError(
                 f"unknown {name} {value!r}", field=name, hint=hint if meant is None else f"{meant} ({hint})"
             )
+    if cut.item_type:
+        check_item_type(connection, cut.item_type, items_table=items_table)
     if cut.value_stream and cut.value_stream not in config.value_streams:
         meant = did_you_mean(cut.value_stream, config.value_streams)
         raise NotFoundError(f"unknown value stream {cut.value_stream!r}", field="value_stream", hint=meant)
     if cut.phase:
         check_phase(cut.phase, config.phases)
+
+
+def check_item_type(connection: duckdb.DuckDBPyConnection, item_type: str, *, items_table: str) -> None:
+    """Raise `NotFoundError` when `item_type` is neither the item type of an item of `items_table` (any
+    case, as `cut_items` matches it) nor a flow type (`orgflow.config.FLOW_TYPES`, or one an item has).
+
+    A flow type no item has is known, its figures empty; an item type no item has is not. The hint
+    suggests the type meant when one is close, else lists the known item types and flow types."""
+    from orgflow.config import FLOW_TYPES
+
+    wanted = item_type.casefold()  # as `cut_values` binds it
+    if wanted in FLOW_TYPES:
+        return
+    (matched,) = connection.execute(
+        f"SELECT count(*) FROM {items_table} WHERE lower(item_type) = ? OR flow_type = ?", [wanted, wanted]
+    ).fetchone()
+    if matched:
+        return
+    item_types = sorted(
+        row[0]
+        for row in connection.execute(
+            f"SELECT DISTINCT item_type FROM {items_table} WHERE item_type IS NOT NULL"
+        ).fetchall()
+    )
+    meant = did_you_mean(item_type, [*item_types, *FLOW_TYPES])
+    listed = f"item types: {', '.join(item_types) or 'none'}; flow types: {', '.join(FLOW_TYPES)}"
+    raise NotFoundError(f"unknown type {item_type!r}", field="type", hint=listed if meant is None else meant)
 
 
 def check_phase(phase: str, phases: Sequence[str]) -> None:

@@ -6,21 +6,30 @@ exports).
 its rows as each importer wants them (blank rows skipped, short rows padded, long ones refused or cut).
 `csv_rows` yields each row as a `CsvRow` keyed by field name after renaming (`--map COLUMN=FIELD`),
 remembering its file and line for error messages; `column_pairs` reads such options; `row_instant`
-reads a cell's timestamp, naming the file, line and field when it cannot.
+reads a cell's timestamp, naming the file, line and field when it cannot. A missing column is reported
+by `missing_column`: with the column meant and the ``--map`` that renames it when one is close, and as
+another tool's export (or JSON) when the file is JSON rather than CSV.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
-from collections.abc import Iterator, Mapping
+import json
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from orgflow.errors import InputError
+from orgflow.query.known_names import suggestion
+from orgflow.sources.export_kinds import wrong_export
 from orgflow.sources.file_text import read_text
 from orgflow.sources.files import clip, parse_instant, quote, to_utc
+
+COLUMNS_LISTED = 400
+"""How many characters of a header "columns found" quotes (a wide header is cut, with "...")."""
 
 
 class CsvReader:
@@ -134,14 +143,84 @@ def column_positions(
             positions.setdefault(name, position)
     for name in required:
         if name not in positions:
-            raise InputError(
-                f"missing column {quote(name)}",
-                file=file,
-                record="header",
-                field=name,
-                hint=f"columns found: {clip(', '.join(header))}; rename one with --map COLUMN={name}",
-            )
+            raise missing_column(file, header, name, taken=fields | set(column_map), required=required)
     return positions
+
+
+def columns_found(header: list[str]) -> str:
+    """The header's names as a message lists them (cut at `COLUMNS_LISTED` characters)."""
+    return clip(", ".join(header), COLUMNS_LISTED)
+
+
+def missing_column(
+    file: str, header: list[str], name: str, *, taken: Collection[str], required: tuple[str, ...]
+) -> InputError:
+    """The error for a file whose `header` has no column for the field `name` (the record is its header).
+
+    The hint names the column meant and the ``--map`` that reads it as `name` when one is close
+    (`orgflow.query.known_names.suggestion` over the columns not `taken`: the fields' own names and
+    those already renamed), or else is the only one whose first word is the field's (``to_value`` for
+    ``to_status``), then lists the columns found. A file that is JSON rather than CSV (its
+    first cell opens an object or a list) is said to be so, as the export it looks like when it is one
+    (`orgflow.sources.export_kinds`), on its line 1."""
+    if header and header[0].lstrip().startswith(("{", "[")):
+        return _json_not_csv(file, name, required)
+    free = [column for column in header if column not in taken]
+    meant = suggestion(name, free) or _one_of_same_stem(name, free)
+    listed = columns_found(header)
+    hint = (
+        f"columns found: {listed}; rename one with --map COLUMN={name}"
+        if meant is None
+        else f"did you mean {meant!r}? rename it with --map {meant}={name} (columns found: {listed})"
+    )
+    return InputError(f"missing column {quote(name)}", file=file, record="header", field=name, hint=hint)
+
+
+def _one_of_same_stem(name: str, columns: list[str]) -> str | None:
+    """The one column of `columns` whose first word (up to "_", any case) is `name`'s; None when there
+    are none or several."""
+    stem = name.split("_", 1)[0].casefold()
+    alike = [column for column in columns if column.split("_", 1)[0].casefold() == stem]
+    return alike[0] if len(alike) == 1 else None
+
+
+def _json_not_csv(file: str, name: str, required: tuple[str, ...]) -> InputError:
+    """`missing_column`'s error for a file whose first line opens a JSON object or list."""
+    first = _first_json_object(Path(file))
+    other = None if first is None else wrong_export(first, expected="", wanted="a CSV file", file=file)
+    message, hint = other or (
+        "this is JSON, not a CSV file",
+        f"give a CSV file whose first line names its columns ({', '.join(required)}, ...)",
+    )
+    return InputError(f"missing column {quote(name)}: {message}", file=file, record="line 1", field=name, hint=hint)
+
+
+def _first_json_object(path: Path) -> Mapping[str, object] | None:
+    """The first JSON object of the file: its first line's (JSON Lines, read alone), else the whole
+    text's; the first object of a list, or of a search response's ``issues``. None when there is none."""
+    for text in (_first_line(path), None):
+        try:
+            data = json.loads(read_text(path) if text is None else text)
+        except (ValueError, RecursionError, InputError):  # not JSON, nested too deep, or unreadable
+            continue
+        if isinstance(data, Mapping) and isinstance(data.get("issues"), list):
+            data = data["issues"]
+        if isinstance(data, list):
+            data = next((entry for entry in data if isinstance(entry, Mapping)), None)
+        return data if isinstance(data, Mapping) else None
+    return None
+
+
+def _first_line(path: Path) -> str:
+    """The file's first line (un-gzipped), read alone: "" when it cannot be read so."""
+    try:
+        if path.name.endswith(".gz"):
+            with gzip.open(path, "rt", encoding="utf-8-sig") as stream:
+                return stream.readline()
+        with path.open(encoding="utf-8-sig") as stream:
+            return stream.readline()
+    except (OSError, EOFError, UnicodeDecodeError):
+        return ""
 
 
 def csv_rows(

@@ -6,6 +6,7 @@ file looks like and what to do with it, rather than only that a field is missing
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +24,9 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 }
 """What `export_kind` tells apart: its name in a message, and what to do with such a file."""
 
+_IMPORTERS: dict[str, str] = {"jira": "it", "github": "them", "gitlab": "it"}
+"""The export kinds orgflow has an importer of (named like the kind), and how the action calls the file."""
+
 
 def export_kind(data: Mapping[str, Any]) -> str | None:
     """Which tool's export one JSON object looks like, by keys only that tool writes: "jira" (``key``
@@ -39,14 +43,22 @@ def export_kind(data: Mapping[str, Any]) -> str | None:
     return None
 
 
-def wrong_export(data: Mapping[str, Any], *, expected: str, wanted: str) -> tuple[str, str] | None:
+def wrong_export(
+    data: Mapping[str, Any], *, expected: str, wanted: str, file: str | None = None
+) -> tuple[str, str] | None:
     """(``this looks like a Bugzilla export, not GitHub issues``, what to do) when the object `data`
     looks like another tool's export than `expected` (an `export_kind` name, or "" for none of them);
-    `wanted` names what the importer reads. None when it looks like `expected`, or like nothing known."""
+    `wanted` names what the importer reads. None when it looks like `expected`, or like nothing known.
+
+    Given the `file` the object came from, the action is the whole command that imports it
+    (``import them with `orgflow import github issues.json` ``): a GitHub issue `export_kind` knows
+    has its URL, which names its repository, so no ``--repo`` is needed."""
     kind = export_kind(data)
     if kind is None or kind == expected:
         return None
     name, action = _EXPORTS[kind]
+    if file is not None and kind in _IMPORTERS:
+        action = f"import {_IMPORTERS[kind]} with `orgflow import {kind} {shlex.quote(file)}`"
     return f"this looks like {name}, not {wanted}", action
 
 

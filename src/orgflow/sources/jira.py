@@ -38,6 +38,7 @@ from orgflow.errors import InputError
 from orgflow.model.record import Record
 from orgflow.model.work import WorkItem
 from orgflow.sources import ProgressCallback
+from orgflow.sources.export_kinds import wrong_export
 from orgflow.sources.files import collector_paused, expand_paths, quote
 from orgflow.sources.jira_fields import Where, epic_of, links, releases
 from orgflow.sources.jira_history import (
@@ -204,7 +205,11 @@ def parse_issue(
         where.fail(f"expected a JSON object, found {type(raw).__name__}", None)
     key = raw.get("key")
     if not isinstance(key, str) or not key.strip():
-        where.fail("missing issue key" if key is None else f"not an issue key ({quote(key)})", "key")
+        problem = "missing issue key" if key is None else f"not an issue key ({quote(key)})"
+        other = wrong_export(raw, expected="jira", wanted="Jira issues", file=None if file == "-" else file)
+        if other is not None:
+            where.fail(f"{problem}: {other[0]}", "key", hint=other[1])
+        where.fail(problem, "key")
     where.record = f"issue {key}"
     fields = raw.get("fields")
     if not isinstance(fields, dict):

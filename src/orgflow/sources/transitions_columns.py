@@ -177,6 +177,8 @@ def _read_file(connection: duckdb.DuckDBPyConnection, path: Path, layout_of: Lay
     """Append one file's kept rows to the table of kept rows (cells stripped but the timestamp; null for a
     column the file lacks), with its ``project``."""
     data = read_bytes(path)
+    if data[:1024].lstrip().startswith((b"{", b"[")):
+        raise _Declined  # JSON, not CSV: the row-by-row reader says what it looks like, from its first line
     header = plain_header(data)
     if header is not None:
         layout = layout_of(path, header)

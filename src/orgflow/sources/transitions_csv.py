@@ -2,7 +2,9 @@
 
 Columns: ``item_id, timestamp, to_status`` (required), ``from_status`` and ``team, type, created,
 title`` (optional). Other names are renamed with the ``map`` option (CLI ``--map kep_id=item_id``)
-and rows can be kept by a column's value with ``where`` (CLI ``--where field=status``).
+and rows can be kept by a column's value with ``where`` (CLI ``--where field=status``). A missing
+column names the column meant when one is close (``--map timestamp_iso=timestamp``), and a JSON file
+the export it looks like (`orgflow.sources.csv_rows.missing_column`).
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import Any
 from orgflow.config import Config, status_key
 from orgflow.errors import InputError
 from orgflow.model.work import StatusTransition, WorkItem
+from orgflow.query.known_names import suggestion
 from orgflow.sources import ProgressCallback, require_records
-from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions, row_instant
-from orgflow.sources.files import clip, collector_paused, expand_paths, quote
+from orgflow.sources.csv_rows import CsvReader, column_pairs, column_positions, columns_found, row_instant
+from orgflow.sources.files import collector_paused, expand_paths, quote
 from orgflow.sources.transitions_columns import Layout, load_columns, staged_records
 from orgflow.store import ImportBatch
 
@@ -280,12 +283,14 @@ def _layout(
     for column, value in where.items():
         position = header.index(column) if column in header else index.get(column)
         if position is None:
+            meant = suggestion(column, header)
+            listed = f"columns found: {columns_found(header)}"
             raise InputError(
                 f"missing column {quote(column)} named in where",
                 file=file,
                 record="header",
                 field=column,
-                hint=f"columns found: {clip(', '.join(header))}",
+                hint=listed if meant is None else f"did you mean {meant!r}? ({listed})",
             )
         filters.append((position, value))
     return index, filters

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from orgflow.errors import InputError
 from orgflow.flow.browse import item_detail
@@ -38,9 +38,23 @@ def items_page(request: Request, context: PageContext) -> HTMLResponse:
     return page(request, "items.html", context, view=view, query=view.query)
 
 
-@router.get("/api/items/{item_id}", tags=["items"])
+def _items_list(request: Request) -> RedirectResponse:
+    """``/api/items/`` is the items list at ``/api/items`` (its query kept), as the slash redirect made
+    it before an item's id could hold "/": without this route it would be an item with an empty id."""
+    return RedirectResponse(request.url.replace(path="/api/items"), status_code=307)
+
+
+# A plain route, not an API one: the list's route checks the query once redirected.
+router.add_route("/api/items/", _items_list, methods=["GET"], include_in_schema=False)
+
+
+@router.get("/api/items/{item_id:path}", tags=["items"])
 def item(item_id: str, hub: HubDep, now: str | None = None) -> dict[str, Any]:
-    """One item and its status history (each status mapped to stage, phase and category)."""
+    """One item and its status history (each status mapped to stage, phase and category).
+
+    The id may hold "/" (a GitHub issue's "owner/name#number"): send it percent-encoded
+    (``/api/items/webcompat%2Fweb-bugs%2370965``) or with its "/" as is, its "#" always as ``%23``.
+    """
     from orgflow.views.filters import parse_now
 
     until = hub.now(parse_now(now)).replace(tzinfo=None)
