@@ -241,7 +241,8 @@ class PreparedFacts:
         (the facts and the config do not change under a service).
 
         Raises:
-            InputError: the cut names an unknown team, group or value stream.
+            InputError: the cut names an unknown team, group, value stream or item type, or a phase
+                the config lacks.
         """
         if cut is not None and cut not in self._known_cuts:
             self.prepare()
