@@ -30,14 +30,16 @@ HEAVY = (
     "jinja2",
     "numpy",
     "pandas",
+    "pydantic",
     "pyarrow",
     "scipy",
     "sqlglot",
     "starlette",
     "uvicorn",
 )
-"""Libraries that cost tens to hundreds of milliseconds to import: none is needed to show help. (Pydantic
-is not listed: Typer itself loads it to convert option values.)"""
+"""Libraries that cost tens to hundreds of milliseconds to import: none is needed to show help. Pydantic
+is needed by the web app alone (FastAPI's): the config is read without it, so no command line step, the
+flow command included, loads it."""
 
 _PROBE = textwrap.dedent(
     """

@@ -27,13 +27,13 @@ import yaml
 from hypothesis import strategies as st
 from reference import DAY, ReferenceFlow, Window, percentile
 
-from orgflow.config import Config
+from orgflow.config import validate_config
 from orgflow.flow.service import FlowService
 from orgflow.model import BlockedInterval, ItemLink, StatusTransition, WorkItem
 from orgflow.store import ImportBatch, Store
 from orgflow.workspace import Workspace
 
-CONFIG = Config.model_validate(
+CONFIG = validate_config(
     yaml.safe_load(
         """
         thresholds: {sle_items: 2, sle_percentile: 85}

@@ -82,8 +82,8 @@ def test_a_setting_from_the_config_is_part_of_the_query_key(workspace: Workspace
     """The SLE percentile comes from `thresholds` in orgflow.yaml: two configs, two kept queries, and
     each its own answer. alpha's Stories took 3 and 1 days: p85 = 1 + 0.85 x 2 = 2.7, p50 = 2.0."""
     context = workspace.context(NOW)
-    thresholds = context.config.thresholds.model_copy(update={"sle_percentile": 50})
-    median = dataclasses.replace(context, config=context.config.model_copy(update={"thresholds": thresholds}))
+    thresholds = dataclasses.replace(context.config.thresholds, sle_percentile=50)
+    median = dataclasses.replace(context, config=dataclasses.replace(context.config, thresholds=thresholds))
 
     at_p85 = {(row["team_id"], row["item_type"]): row["sle_days"] for row in FlowService(context, now=NOW).sle().rows()}
     misses = workspace.compiled_queries.misses

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from orgflow.config import Config
+from orgflow.config import Config, validate_config
 from orgflow.errors import InputError
 from orgflow.flow.browse import UnownedUnit, org_tree
 from orgflow.model import StatusTransition, WorkItem
@@ -313,7 +313,7 @@ def test_org_tree_without_an_org_and_items_no_rule_attributes(tmp_path: Path) ->
         "`teams:` in orgflow.yaml, e.g. `alpha: my-team`, and import that source again. To group teams into "
         "clusters, import an org file or a Backstage catalog."
     )
-    by_component = Config.model_validate({"org": {"attribution": ["component"]}})
+    by_component = validate_config({"org": {"attribution": ["component"]}})
     tree = org_tree(Workspace(tmp_path, by_component, store))
     assert tree.unowned == (UnownedUnit("unattributed", None, 2, "A-1"),)
     assert [(g.group_id, g.name) for g in tree.teams()] == [("unattributed", "Unattributed")]

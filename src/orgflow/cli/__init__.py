@@ -110,15 +110,10 @@ def run() -> None:
     running, an exit status that is not a number, output that could not be flushed (a closed pipe), or
     an error `main` did not translate (its traceback).
 
-    Pydantic looks for plugins of its own among every installed package's entry points when it builds
-    its first model (the config's), about 5-10 ms a command; the command line uses none, so this process
-    (and only it: not a program that imports orgflow) turns that search off with pydantic's own switch,
-    unless the environment already sets it.
     """
     import os
     import threading
 
-    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     code: object = 0
     try:
         main()

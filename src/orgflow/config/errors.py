@@ -1,11 +1,11 @@
-"""Plain words for what is wrong in a hand-written `orgflow.yaml`: pydantic's errors ("Extra inputs are not
-permitted", "Input should be a valid tuple") said as the key, what was expected and what was written.
+"""Plain words for what is wrong in a hand-written `orgflow.yaml`: the validator's mistakes ("Extra inputs are
+not permitted", "Input should be a valid tuple") said as the key, what was expected and what was written.
 
-`explain(error)` turns one pydantic error of `Config` into a message and a hint: an unknown key with the
-closest known one ("did you mean 'workflows'?"), a missing key, a value of the wrong kind (a list, text, a
-number, true/false, a mapping) with an example of the right one, a value outside its allowed set listing
-them, a number out of its range. `bool_as_number` finds true/false written where a number belongs, which
-pydantic would otherwise read as 1/0.
+`explain(error)` turns the mistake the validator found in `Config` into a message and a hint: an unknown key
+with the closest known one ("did you mean 'workflows'?"), a missing key, a value of the wrong kind (a list,
+text, a number, true/false, a mapping) with an example of the right one, a value outside its allowed set
+listing them, a number out of its range. `bool_as_number` finds true/false written where a number belongs,
+which the validator would otherwise read as 1/0.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import types
 from collections.abc import Iterator
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel
-
 from orgflow.config.settings import Config
+from orgflow.config.validation import Invalid, field_types, is_section
 
 LISTS: dict[str, tuple[str, str]] = {
     "statuses": ("statuses", "[Open, Reopened]"),
@@ -47,10 +46,9 @@ MAPPINGS: dict[str, str] = {
 """The mappings of `orgflow.yaml` by key, with an example."""
 
 
-def explain(error: dict[str, Any]) -> tuple[str, str | None]:
-    """The message and hint (None: no hint) for one pydantic error of `Config` (an item of
-    ``ValidationError.errors()``)."""
-    kind, location, value = error["type"], tuple(error["loc"]), error.get("input")
+def explain(error: Invalid) -> tuple[str, str | None]:
+    """The message and hint (None: no hint) for the mistake the validator found in `Config`."""
+    kind, location, value = error.kind, error.location, error.value
     if kind == "extra_forbidden":
         return _unknown_key(location)
     if kind == "missing":
@@ -58,7 +56,7 @@ def explain(error: dict[str, Any]) -> tuple[str, str | None]:
         key = str(location[-1])
         return f"the required key {key!r} is missing", f"add `{key}: ...` ({expected})" if expected else f"add `{key}:`"
     if kind == "literal_error":
-        return _not_allowed(location, value, error.get("ctx") or {})
+        return _not_allowed(location, value, error.context)
     bounds = {
         "greater_than": "above",
         "greater_than_equal": "at least",
@@ -66,26 +64,26 @@ def explain(error: dict[str, Any]) -> tuple[str, str | None]:
         "less_than_equal": "at most",
     }
     if kind in bounds:
-        limit = next(iter((error.get("ctx") or {}).values()), None)
+        limit = next(iter(error.context.values()), None)
         return f"must be {bounds[kind]} {_number(limit)}, got {_written(value)}", None
     if kind == "string_too_short":
         return "must not be empty", None
     if kind in ("value_error", "assertion_error"):
-        message = str(error["msg"])
+        message = error.message
         return message.removeprefix("Value error, ").removeprefix("Assertion failed, "), None
     if location and location[-1] == "[key]":
         return f"expected text as the key, got {_written(value)}", None
     annotation, name = _annotation_at(location)
     expected = _expected(annotation, name)
     if expected is None:
-        return str(error["msg"]), None
+        return error.message, None
     one = f"for one, write [{value}]" if get_origin(annotation) is tuple and isinstance(value, str | int) else None
     return f"expected {expected}, got {_written(value)}", one
 
 
 def bool_as_number(data: Any) -> tuple[tuple[Any, ...], bool] | None:
-    """The location and value of the first true/false written where `Config` takes a number (pydantic reads
-    it as 1 or 0), or None."""
+    """The location and value of the first true/false written where `Config` takes a number (the validator
+    reads it as 1 or 0), or None."""
     return next(_bools(data, Config, ()), None)
 
 
@@ -100,11 +98,11 @@ def _bools(value: Any, annotation: Any, location: tuple[Any, ...]) -> Iterator[t
         if annotation in (int, float):
             yield location, value
         return
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel) and isinstance(value, dict):
+    if is_section(annotation) and isinstance(value, dict):
+        types_of = field_types(annotation)
         for key, item in value.items():
-            field = annotation.model_fields.get(str(key))
-            if field is not None:
-                yield from _bools(item, field.annotation, (*location, key))
+            if str(key) in types_of:
+                yield from _bools(item, types_of[str(key)], (*location, key))
     elif get_origin(annotation) is tuple and isinstance(value, list):
         for index, item in enumerate(value):
             yield from _bools(item, get_args(annotation)[0], (*location, index))
@@ -116,7 +114,7 @@ def _bools(value: Any, annotation: Any, location: tuple[Any, ...]) -> Iterator[t
 def _unknown_key(location: tuple[Any, ...]) -> tuple[str, str]:
     key = str(location[-1])
     parent, _ = _annotation_at(location[:-1])
-    known = list(parent.model_fields) if isinstance(parent, type) and issubclass(parent, BaseModel) else []
+    known = list(field_types(parent)) if is_section(parent) else []
     inside = f" in {_path(location[:-1])}" if location[:-1] else ""
     closest = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
     listed = f"the keys{inside or ' at the top level'} are {', '.join(known)}"
@@ -142,11 +140,11 @@ def _annotation_at(location: tuple[Any, ...]) -> tuple[Any, str]:
     name = ""
     for part in location:
         annotation = _optional(annotation)
-        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            field = annotation.model_fields.get(str(part))
-            if field is None:
+        if is_section(annotation):
+            types_of = field_types(annotation)
+            if str(part) not in types_of:
                 return None, str(part)
-            annotation, name = field.annotation, str(part)
+            annotation, name = types_of[str(part)], str(part)
         elif get_origin(annotation) is tuple and isinstance(part, int):
             annotation = get_args(annotation)[0]
             name = f"{name}:item"
@@ -178,8 +176,8 @@ def _expected(annotation: Any, name: str) -> str | None:
     if origin is dict:
         example = MAPPINGS.get(name)
         return "a mapping of names to values" + (f", e.g. {example}" if example else "")
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"a mapping with the keys {', '.join(annotation.model_fields)}"
+    if is_section(annotation):
+        return f"a mapping with the keys {', '.join(field_types(annotation))}"
     return None
 
 

@@ -1,5 +1,5 @@
-"""Reading `orgflow.yaml`: validated with pydantic; an error names the key and the line it comes from, in plain
-words (`orgflow.config.errors`)."""
+"""Reading `orgflow.yaml`: validated by `orgflow.config.validation`; an error names the key and the line it
+comes from, in plain words (`orgflow.config.errors`)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
 from orgflow.config.errors import bool_as_number, explain, number_expected
-from orgflow.config.settings import Config
+from orgflow.config.settings import Config, validate_config
+from orgflow.config.validation import Invalid
 from orgflow.errors import InputError
 
 CONFIG_FILE = "orgflow.yaml"
@@ -45,11 +45,10 @@ def load_config(path: Path | None) -> Config:
             path, text, location, f"expected {number_expected(location)}, got {'true' if value else 'false'}", None
         )
     try:
-        return Config.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        location = tuple(part for part in first["loc"] if part != "[key]")
-        message, hint = explain(first)
+        return validate_config(data)
+    except Invalid as error:
+        location = tuple(part for part in error.location if part != "[key]")
+        message, hint = explain(error)
         raise _error(path, text, location, message, hint) from None
 
 

@@ -1,20 +1,19 @@
 """The sections of `orgflow.yaml` besides the workflows (item types, teams, value streams, GitHub mapping,
 thresholds, the organization, live sources) and the whole file as `Config`."""
 
-from __future__ import annotations
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
-from typing import Literal
-
-from pydantic import Field, field_validator
-
-from orgflow.config.workflows import DEFAULT_FLOW_TYPES, DEFAULT_WORKFLOW, Strict, Workflow, status_key
+from orgflow.config.validation import Section, read_section, setting, to_json
+from orgflow.config.workflows import DEFAULT_FLOW_TYPES, DEFAULT_WORKFLOW, Workflow, status_key
 from orgflow.sources.connectors.settings import SourceSettings
 
 DEFAULT_PHASES = ("Ideate", "Create", "Release", "Operate")
 FLOW_TYPES = ("feature", "defect", "risk", "debt", "other")
 
 
-class GithubMapping(Strict):
+@dataclass(frozen=True, kw_only=True)
+class GithubMapping(Section):
     """How a GitHub issue's status is read: the first source in `status_from` that has a value wins."""
 
     status_from: tuple[Literal["project_column", "milestone", "label"], ...] = (
@@ -25,55 +24,68 @@ class GithubMapping(Strict):
     status_labels: tuple[str, ...] = ("in progress", "in review", "blocked")
 
 
-class Thresholds(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Thresholds(Section):
     """Defaults of figures (SLE percentile and sample, small-sample warning) and the thresholds of the
     insight rules, the cards' flags included (`orgflow.insights.InsightSettings`, docs/insights.md)."""
 
-    sle_percentile: float = Field(85, gt=0, lt=100)
-    sle_items: int = Field(50, ge=1)
-    small_sample: int = Field(20, ge=1)
+    sle_percentile: float = setting(85, gt=0, lt=100)
+    sle_items: int = setting(50, ge=1)
+    small_sample: int = setting(20, ge=1)
     # Early-warning insights (docs/insights.md).
-    sle_high_percentile: float = Field(95, gt=0, lt=100)
-    sle_min_sample: int = Field(5, ge=1)
-    insight_weeks: int = Field(8, ge=2)
-    growth_share: float = Field(0.2, gt=0)
-    significance: float = Field(0.01, gt=0, lt=1)
-    throughput_recent_weeks: int = Field(4, ge=1)
-    throughput_baseline_weeks: int = Field(12, ge=1)
-    throughput_drop: float = Field(0.3, gt=0, lt=1)
-    plan_probability: float = Field(0.7, gt=0, lt=1)
-    min_baseline_items: float = Field(1.0, ge=0)
-    min_sle_days: float = Field(0.01, ge=0)
+    sle_high_percentile: float = setting(95, gt=0, lt=100)
+    sle_min_sample: int = setting(5, ge=1)
+    insight_weeks: int = setting(8, ge=2)
+    growth_share: float = setting(0.2, gt=0)
+    significance: float = setting(0.01, gt=0, lt=1)
+    throughput_recent_weeks: int = setting(4, ge=1)
+    throughput_baseline_weeks: int = setting(12, ge=1)
+    throughput_drop: float = setting(0.3, gt=0, lt=1)
+    plan_probability: float = setting(0.7, gt=0, lt=1)
+    min_baseline_items: float = setting(1.0, ge=0)
+    min_sle_days: float = setting(0.01, ge=0)
     # The window rules: a page's window against the previous one, the cards' flags (docs/insights.md).
-    wip_growth: float = Field(0.5, gt=0)
-    wip_growth_items: int = Field(5, ge=0)
-    flow_time_growth: float = Field(0.25, gt=0)
-    velocity_drop: float = Field(0.25, gt=0, le=1)
-    efficiency_floor: float = Field(0.15, ge=0, le=1)
+    wip_growth: float = setting(0.5, gt=0)
+    wip_growth_items: int = setting(5, ge=0)
+    flow_time_growth: float = setting(0.25, gt=0)
+    velocity_drop: float = setting(0.25, gt=0, le=1)
+    efficiency_floor: float = setting(0.15, ge=0, le=1)
 
 
-class DesignSettings(Strict):
+@dataclass(frozen=True, kw_only=True)
+class DesignSettings(Section):
     """Limits of the team design checks (docs/org.md)."""
 
-    team_size_min: int = Field(3, ge=1)
-    team_size_max: int = Field(9, ge=1)
-    span_of_control_max: int = Field(8, ge=1)
-    cluster_teams_min: int = Field(3, ge=1)
-    cluster_teams_max: int = Field(5, ge=1)
-    dunbar_cluster: int = Field(50, ge=1)
-    dunbar_area: int = Field(150, ge=1)
-    stability_min: float = Field(0.75, ge=0, le=1)
-    churn_share_max: float = Field(0.5, ge=0)
-    window_days: int = Field(90, ge=1)
-    allocation_max: float = Field(1.0, gt=0)
-    teams_per_person_max: int = Field(2, ge=1)
+    team_size_min: int = setting(3, ge=1)
+    team_size_max: int = setting(9, ge=1)
+    span_of_control_max: int = setting(8, ge=1)
+    cluster_teams_min: int = setting(3, ge=1)
+    cluster_teams_max: int = setting(5, ge=1)
+    dunbar_cluster: int = setting(50, ge=1)
+    dunbar_area: int = setting(150, ge=1)
+    stability_min: float = setting(0.75, ge=0, le=1)
+    churn_share_max: float = setting(0.5, ge=0)
+    window_days: int = setting(90, ge=1)
+    allocation_max: float = setting(1.0, gt=0)
+    teams_per_person_max: int = setting(2, ge=1)
 
 
-class OrgSettings(Strict):
+def _attribution_rules(value: tuple[str, ...]) -> tuple[str, ...]:
+    """At least one attribution rule, none twice."""
+    if not value:
+        raise ValueError("name at least one rule (component, project, person)")
+    repeated = sorted({rule for rule in value if value.count(rule) > 1})
+    if repeated:
+        raise ValueError(f"rule {repeated[0]!r} is listed twice")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrgSettings(Section):
     """The organization section: design-check limits and how work items are attributed to teams."""
 
     design: DesignSettings = DesignSettings()
-    attribution: tuple[Literal["component", "project", "person"], ...] = ("project",)
+    attribution: tuple[Literal["component", "project", "person"], ...] = setting(("project",), check=_attribution_rules)
     """The rules tried in order for each work item; the first that gives a team wins, none leaves it
     unattributed (team null). `component`: the owner of the item's first component (in its `components`) that
     names a known component by id or name, from the ownership valid on the item's created day, else the
@@ -81,62 +93,54 @@ class OrgSettings(Strict):
     the project key). `person`: the team of the item's assignee on its created day (person aliases, then the
     person's team memberships: largest allocation, ties to the latest start). See docs/org.md."""
 
-    @field_validator("attribution")
-    @classmethod
-    def _attribution_rules(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        if not value:
-            raise ValueError("name at least one rule (component, project, person)")
-        repeated = sorted({rule for rule in value if value.count(rule) > 1})
-        if repeated:
-            raise ValueError(f"rule {repeated[0]!r} is listed twice")
-        return value
 
-
-class ValueStream(Strict):
+@dataclass(frozen=True, kw_only=True)
+class ValueStream(Section):
     """A value stream: the groups (teams, clusters) whose items flow through it."""
 
     groups: tuple[str, ...]
 
 
-class Config(Strict):
+def _unique_source_names(value: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
+    """No two sources of one name."""
+    names = [source.name for source in value]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"two sources are named {duplicates[0]!r}")
+    return value
+
+
+def _utc_only(value: str) -> str:
+    """UTC, however it is written: daily series are bucketed by UTC day; other report time zones are not
+    supported yet."""
+    if value.upper() not in ("UTC", "Z", "ETC/UTC"):
+        raise ValueError(f"time zone {value!r} is not supported yet: daily series use UTC days")
+    return "UTC"
+
+
+def _known_flow_types(value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+    """Flow types of `FLOW_TYPES` only."""
+    for name in value:
+        if name not in FLOW_TYPES:
+            raise ValueError(f"unknown flow type {name!r} (use {', '.join(FLOW_TYPES)})")
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Config(Section):
     """The whole `orgflow.yaml`."""
 
-    timezone: str = "UTC"
+    timezone: str = setting("UTC", check=_utc_only)
     phases: tuple[str, ...] = DEFAULT_PHASES
     workflows: tuple[Workflow, ...] = ()
-    flow_types: dict[str, tuple[str, ...]] = Field(default_factory=dict)
-    teams: dict[str, str] = Field(default_factory=dict)
-    value_streams: dict[str, ValueStream] = Field(default_factory=dict)
+    flow_types: dict[str, tuple[str, ...]] = setting(factory=dict, check=_known_flow_types)  # noqa: RUF009 (a field)
+    teams: dict[str, str] = field(default_factory=dict)
+    value_streams: dict[str, ValueStream] = field(default_factory=dict)
     github: GithubMapping = GithubMapping()
     thresholds: Thresholds = Thresholds()
     org: OrgSettings = OrgSettings()
-    sources: tuple[SourceSettings, ...] = ()
+    sources: tuple[SourceSettings, ...] = setting((), check=_unique_source_names)
     """Live sources `orgflow sync` pulls from (docs/sources.md)."""
-
-    @field_validator("sources")
-    @classmethod
-    def _unique_source_names(cls, value: tuple[SourceSettings, ...]) -> tuple[SourceSettings, ...]:
-        names = [source.name for source in value]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ValueError(f"two sources are named {duplicates[0]!r}")
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _utc_only(cls, value: str) -> str:
-        # Daily series are bucketed by UTC day; other report time zones are not supported yet.
-        if value.upper() not in ("UTC", "Z", "ETC/UTC"):
-            raise ValueError(f"time zone {value!r} is not supported yet: daily series use UTC days")
-        return "UTC"
-
-    @field_validator("flow_types")
-    @classmethod
-    def _known_flow_types(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
-        for name in value:
-            if name not in FLOW_TYPES:
-                raise ValueError(f"unknown flow type {name!r} (use {', '.join(FLOW_TYPES)})")
-        return value
 
     def all_workflows(self) -> tuple[Workflow, ...]:
         """The configured workflows, then the built-in defaults, in matching order."""
@@ -170,3 +174,17 @@ class Config(Strict):
     def team_of_project(self, project: str) -> str:
         """The team that owns a project's items when there is no org model: configured, else the key."""
         return self.teams.get(project, project)
+
+
+def validate_config(data: Any) -> Config:
+    """The `Config` a mapping of `orgflow.yaml`'s keys gives (a `Config` as it is).
+
+    Raises:
+        orgflow.config.validation.Invalid: the first mistake, located from `data`.
+    """
+    return read_section(Config, data)
+
+
+def config_json(config: Config) -> str:
+    """The whole config as compact JSON, its keys in order: the same config always gives the same text."""
+    return to_json(config)

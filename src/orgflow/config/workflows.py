@@ -2,25 +2,19 @@
 to, and the built-in defaults that fit common Jira and GitHub setups (`DEFAULT_WORKFLOW`,
 `DEFAULT_FLOW_TYPES`)."""
 
-from __future__ import annotations
-
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from orgflow.config.validation import Section
 
 CATEGORIES = ("backlog", "active", "wait", "done", "cancelled")
 
 Category = Literal["backlog", "active", "wait", "done", "cancelled"]
 
 
-class Strict(BaseModel):
-    """A section of `orgflow.yaml`: unknown keys are errors, values are frozen."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Stage(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Stage(Section):
     """An ordered stage of a workflow: its phase, category and the raw statuses that map to it.
 
     `blocked` marks a stage whose time counts as blocked time (a "Blocked" or "On Hold" column).
@@ -33,7 +27,8 @@ class Stage(Strict):
     blocked: bool = False
 
 
-class AppliesTo(Strict):
+@dataclass(frozen=True, kw_only=True)
+class AppliesTo(Section):
     """Which items a workflow maps: a source name and project keys (shell-style globs)."""
 
     source: str = "*"
@@ -43,7 +38,8 @@ class AppliesTo(Strict):
         return fnmatchcase(source, self.source) and any(fnmatchcase(project, p) for p in self.projects)
 
 
-class Workflow(Strict):
+@dataclass(frozen=True, kw_only=True)
+class Workflow(Section):
     """Raw status -> stage -> phase and category, for the items it `applies_to`."""
 
     name: str
@@ -51,8 +47,8 @@ class Workflow(Strict):
     stages: tuple[Stage, ...]
     cancelled_resolutions: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _statuses_unique(self) -> Workflow:
+    def _check(self) -> None:
+        """A status maps to one stage; stage names are unique."""
         seen: dict[str, str] = {}
         for stage in self.stages:
             for status in stage.statuses:
@@ -63,7 +59,6 @@ class Workflow(Strict):
         names = [stage.name for stage in self.stages]
         if len(set(names)) != len(names):
             raise ValueError("stage names must be unique")
-        return self
 
 
 def status_key(status: str) -> str:

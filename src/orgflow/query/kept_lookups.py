@@ -64,7 +64,9 @@ def kept_key(connection: duckdb.DuckDBPyConnection, fingerprint: str, config: Co
         "(SELECT count(*) FROM status_transitions), (SELECT count(*) FROM reported_status_times), "
         "(SELECT count(*) FROM groups)]"
     ).fetchone()
-    text = f"{fingerprint}\nconfig {config.model_dump_json()}\ndata {list(stamp)}"
+    from orgflow.config import config_json
+
+    text = f"{fingerprint}\nconfig {config_json(config)}\ndata {list(stamp)}"
     return hashlib.sha256(text.encode()).hexdigest()
 
 

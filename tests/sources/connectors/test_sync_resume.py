@@ -12,7 +12,7 @@ from tests.sources.connectors.conftest import TOKEN_ENV, dump, open_store
 
 from orgflow.config import Config
 from orgflow.sources.connectors import __main__ as entry
-from orgflow.sources.connectors.settings import SourceSettings
+from orgflow.sources.connectors.settings import SourceSettings, source_json
 from orgflow.sources.connectors.sync import sync_source
 
 KILLS_WANTED = 20
@@ -50,7 +50,7 @@ def test_killed_syncs_resume_to_the_same_workspace(shared_data, server, client_f
             kill = [server.requests + rng.randint(2, 8), None, rng.choice((0.0, 0.0, 0.003, 0.01, 0.03))]
         server.kill_at = kill
         batch_items = "1" if kill is not None else "1000"
-        process = context.Process(target=entry.main, args=([str(crashed), settings.model_dump_json(), batch_items],))
+        process = context.Process(target=entry.main, args=([str(crashed), source_json(settings), batch_items],))
         process.start()
         if kill is not None:
             kill[1] = process.pid

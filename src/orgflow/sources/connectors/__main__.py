@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 
 from orgflow.config import Config
-from orgflow.sources.connectors.settings import SourceSettings
+from orgflow.sources.connectors.settings import source_from_json
 from orgflow.sources.connectors.sync import sync_source
 from orgflow.store import Store
 
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     if len(args) not in (2, 3):
         sys.stderr.write("usage: python -m orgflow.sources.connectors STORE SETTINGS_JSON [BATCH_ITEMS]\n")
         return 2
-    settings = SourceSettings.model_validate_json(args[1])
+    settings = source_from_json(args[1])
     store = Store.open(args[0], create=True)
     try:
         batch_items = int(args[2]) if len(args) == 3 else 1000

@@ -11,15 +11,15 @@ themselves are never written to the config or the workspace::
       - {name: shop, kind: gitlab, url: https://gitlab.com, query: acme/shop, token_env: GITLAB_TOKEN}
 """
 
-from __future__ import annotations
-
+import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from orgflow.config.validation import Invalid, Section, read_section, setting, to_json
 from orgflow.errors import InputError
 
 if TYPE_CHECKING:
@@ -28,7 +28,17 @@ if TYPE_CHECKING:
 SourceKind = Literal["jira", "github", "gitlab"]
 
 
-class SourceSettings(BaseModel):
+def _http_url(value: str) -> str:
+    """An http(s) URL without credentials, without its trailing slashes."""
+    if not value.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL ({value!r})")
+    if "@" in value.partition("://")[2].partition("/")[0]:
+        raise ValueError("put credentials in token_env/user_env, not in the URL")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceSettings(Section):
     """One live source.
 
     Attributes:
@@ -48,29 +58,18 @@ class SourceSettings(BaseModel):
         include: GitLab resources to pull besides issues (``merge_requests``, ``deployments``).
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    name: str = Field(min_length=1)
+    name: str = setting(min_length=1)
     kind: SourceKind
-    url: str = Field(min_length=1)
-    query: str = Field(min_length=1)
+    url: str = setting(min_length=1, check=_http_url)
+    query: str = setting(min_length=1)
     token_env: str | None = None
     user_env: str | None = None
-    overlap_minutes: float = Field(10.0, ge=0)
-    page_size: int = Field(100, ge=1, le=1000)
+    overlap_minutes: float = setting(10.0, ge=0)
+    page_size: int = setting(100, ge=1, le=1000)
     deployment: Literal["auto", "cloud", "datacenter"] = "auto"
     include: tuple[Literal["merge_requests", "deployments"], ...] = ("merge_requests", "deployments")
 
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"not an http(s) URL ({value!r})")
-        if "@" in value.partition("://")[2].partition("/")[0]:
-            raise ValueError("put credentials in token_env/user_env, not in the URL")
-        return value.rstrip("/")
-
-    def token(self) -> Secret | None:
+    def token(self) -> "Secret | None":
         """The token read from `token_env` (None when no variable is configured).
 
         Raises:
@@ -97,6 +96,21 @@ def _read_env(variable: str, name: str, field: str) -> str:
     return value.strip()
 
 
+def source_from_json(text: str) -> SourceSettings:
+    """The settings a JSON object of `SourceSettings` keys gives (`source_json`'s text reads back as the
+    settings it was written from).
+
+    Raises:
+        ValueError: not JSON (`json.JSONDecodeError`) or invalid settings (`orgflow.config.validation.Invalid`).
+    """
+    return read_section(SourceSettings, json.loads(text))
+
+
+def source_json(settings: SourceSettings) -> str:
+    """The settings as a compact JSON object, its keys in order."""
+    return to_json(settings)
+
+
 def parse_sources(data: Any, *, file: str = "orgflow.yaml") -> tuple[SourceSettings, ...]:
     """Validate a raw ``sources:`` list.
 
@@ -110,11 +124,10 @@ def parse_sources(data: Any, *, file: str = "orgflow.yaml") -> tuple[SourceSetti
     sources: list[SourceSettings] = []
     for index, entry in enumerate(data):
         try:
-            sources.append(SourceSettings.model_validate(entry))
-        except ValidationError as error:
-            first = error.errors()[0]
-            location = ".".join(str(part) for part in first["loc"])
-            raise InputError(first["msg"], file=file, field=f"sources[{index}].{location}".rstrip(".")) from None
+            sources.append(read_section(SourceSettings, entry))
+        except Invalid as error:
+            location = ".".join(str(part) for part in error.location)
+            raise InputError(error.message, file=file, field=f"sources[{index}].{location}".rstrip(".")) from None
     names = [source.name for source in sources]
     duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
