@@ -94,7 +94,15 @@ def test_json_and_the_api_carry_the_notes_beside_the_fixed_keys(
     body = json.loads(out)
     assert code == 0
     assert list(body) == ["metric", "definition", "params", "rows", "notes"]
-    assert body["notes"] == [SUMMARY_NOTE]
+    # The data is one day (2005-06-29) and --now 2020: the rate is over that day, WIP the data's last state.
+    assert body["notes"] == [
+        "wip is the state at the end of the data's last day (2005-06-29), carried forward: nothing was recorded "
+        "after it, so the items open then are still open as far as the data knows",
+        "the days to 2005-06-28 lie before the data's first event (data from 2005-06-29), and the days from "
+        "2005-06-30 lie after the data's last event (data as of 2005-06-29): nothing there was recorded, so "
+        "throughput_per_week is per week of the 1 day the data covers in the window (2005-06-29 to 2005-06-29)",
+        SUMMARY_NOTE,
+    ]
     # The params keep their shape: until stays the exclusive instant.
     assert (body["params"]["since"], body["params"]["until"]) == ("2005-06-01T00:00:00Z", "2005-07-01T00:00:00Z")
 

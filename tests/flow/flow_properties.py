@@ -264,7 +264,8 @@ def _check_item_facts(service: FlowService, reference: ReferenceFlow) -> None:
         assert row["team_id"] == facts.team_id
         assert row["flow_type"] == facts.flow_type
         lead = reference.lead_time_days(facts) if facts.finished_at else None
-        cycle = reference.cycle_time_days(facts) if facts.finished_at else None
+        # A skipped start measures no cycle time: null, not 0 (`orgflow.flow.skipped`).
+        cycle = reference.cycle_time_days(facts) if facts.finished_at and not facts.skipped_start else None
         assert _close(row["lead_time_days"], lead), facts.item_id
         assert _close(row["cycle_time_days"], cycle), facts.item_id
 
@@ -295,7 +296,7 @@ def _check_flow_time(
     # item's cycle time, with --include-cancelled, is not measured where nothing can finish).
     works = _reaches(reference, "active") and _reaches(reference, "done")
     expected = {
-        f.item_id: (reference.cycle_time_days(f) if works else None, f.skipped_start, f.outcome)
+        f.item_id: (reference.cycle_time_days(f) if works and not f.skipped_start else None, f.skipped_start, f.outcome)
         for f in reference.finished(window, include_cancelled=include_cancelled)
     }
     assert cycle.keys() == expected.keys()
@@ -314,6 +315,11 @@ def _check_efficiency_and_sle(
     if history.per_item:
         if not works:
             expected_per_item = {key: (a, c, None) for key, (a, c, _) in expected_per_item.items()}
+        # Per item, a skipped start measures no cycle time, so no efficiency either (`orgflow.flow.skipped`).
+        skipped = {f.item_id for f in reference.facts.values() if f.skipped_start}
+        expected_per_item = {
+            key: (a, None, None) if key in skipped else (a, c, e) for key, (a, c, e) in expected_per_item.items()
+        }
         per_item = {
             row["item_id"]: (row["active_days"], row["cycle_time_days"], row["flow_efficiency"])
             for row in service.efficiency(**span, per_item=True).rows()
@@ -461,29 +467,39 @@ def _check_summary(
         ]
         lead = [reference.lead_time_days(f) for f in done]
         cycle = [reference.cycle_time_days(f) for f in done]
-        assert row["finished"] == len(done) and row["cancelled"] == len(cancelled), team
         # Unknown is not zero: no finished item with time between start and finish supports no cycle time,
         # and neither does a row where more than half of the finished items skipped their start.
         skipped = sum(1 for f in done if f.skipped_start)
-        # A row whose items' workflows use no status mapped to a done stage has no throughput; with none
-        # mapped to an active stage, no cycle time (its start would be its first unmapped status).
+        # A row whose items' workflows use no status mapped to a done stage has no throughput and no finished
+        # count (nor a cancelled one without a cancelled stage); with none mapped to an active stage, no cycle
+        # time (its start would be its first unmapped status).
         workflows = {f.workflow.name for f in reference.facts.values() if f.team_id == team}
         can_finish = bool(workflows & reference.workflows_reaching("done"))
+        can_cancel = can_finish or bool(workflows & reference.workflows_reaching("cancelled"))
         works = bool(workflows & reference.workflows_reaching("active"))
+        # A window after the data's last event (creation, resolution or status change) recorded nothing.
+        after_data = history.first_day > _last_day(history)
+        finished = len(done) if can_finish and not after_data else None
+        assert row["finished"] == finished, team
+        assert row["cancelled"] == (len(cancelled) if can_cancel and not after_data else None), team
+        assert row["skipped_start"] == (skipped if finished is not None else None), team
         timed = any(days > 0 for days in cycle) and skipped * 2 <= len(done) and works
         for p in (50, 70, 85, 95):
             assert _close(row[f"lead_time_p{p}"], percentile(lead, p)), (team, p)
             assert _close(row[f"cycle_time_p{p}"], percentile(cycle, p) if timed else None), (team, p)
-        # A window after the data's last event (creation, resolution or status change) recorded nothing.
-        after_data = history.first_day > _last_day(history)
-        throughput = len(done) / (window.length_days / 7) if can_finish and not after_data else None
+        # Per week of the days the data covers in the window: from the day of its first event to the end of the
+        # day of its last (nothing was recorded outside them).
+        first_day = first_event.astimezone(UTC).date()
+        since = max(window.since, datetime.combine(first_day, datetime.min.time(), tzinfo=UTC))
+        until = min(window.until, datetime.combine(_last_day(history) + DAY, datetime.min.time(), tzinfo=UTC))
+        covered = (until - since).total_seconds() / 86_400
+        throughput = len(done) / (covered / 7) if finished is not None else None
         assert _close(row["throughput_per_week"], throughput), team
         assert row["wip"] == sum(1 for f in reference.facts.values() if f.team_id == team and f.open_at(end))
         active = sum(reference.active_days(f) for f in done)
         # ... and no active time at all supports no efficiency (0 % would be made up).
         expected_efficiency = active / sum(cycle) if timed and sum(cycle) > 0 and active > 0 else None
         assert _close(row["flow_efficiency"], expected_efficiency), team
-        assert row["skipped_start"] == sum(1 for f in done if f.skipped_start), team
 
 
 def _check_blocked_and_littles_law(

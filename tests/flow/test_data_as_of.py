@@ -140,8 +140,10 @@ def test_a_given_now_keeps_its_meaning(workspace: Workspace) -> None:
     service = workspace.flow_at(at("08-01 00:00"))
     result = service.summary()
     (row,) = result.rows()
-    # [06-03, 08-01): 59 days; 3 finished -> 3 / (59 / 7) = 21 / 59 a week.
-    assert row["throughput_per_week"] == pytest.approx(21 / 59, abs=1e-12)
+    # [06-03, 08-01): 59 days, of which the data covers the 28 to 06-30 (its last day): 3 finished -> 3 / 4
+    # a week, not 21 / 59 (nothing was recorded after 06-30).
+    assert row["throughput_per_week"] == 0.75
+    assert result.params["data_window"]["days"] == 28
     assert result.params["until"] == "2019-08-01T00:00:00Z"
     assert (result.params["now"], result.params["now_basis"]) == ("2019-08-01T00:00:00+00:00", NOW_GIVEN)
     assert result.params["data_as_of"] == "2019-06-30T15:00:00+00:00"
@@ -156,7 +158,8 @@ def test_a_window_starting_after_the_data_names_its_end(workspace: Workspace) ->
         service.summary(since=at("07-05 00:00").date())
     # With --until the window is the one asked for.
     result = service.summary(since=at("07-05 00:00").date(), until=at("07-10 00:00").date())
-    assert result.rows()[0]["finished"] == 0
+    # It lies wholly after the data: nothing was recorded there, so the count is unknown, not 0.
+    assert result.rows()[0]["finished"] is None
 
 
 # -- the CLI ----------------------------------------------------------------------------------------
@@ -169,7 +172,8 @@ def test_cli_json_params_carry_the_as_of(workspace: Workspace) -> None:
 
     given = json.loads(_flow(workspace, "summary", "--format", "json", "--now", "2019-08-01"))
     assert given["params"]["now_basis"] == "given"
-    assert given["rows"][0]["throughput_per_week"] == pytest.approx(21 / 59, abs=1e-12)
+    # Over the 28 days the data covers, not the 59 to --now.
+    assert given["rows"][0]["throughput_per_week"] == 0.75
 
 
 def test_cli_table_caption_says_the_as_of(workspace: Workspace) -> None:

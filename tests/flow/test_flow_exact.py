@@ -238,7 +238,12 @@ def test_cycle_and_lead_time_keep_the_rework_of_a_backward_move(build: Build) ->
         "A-1": (utc("03-05 09:00"), utc("03-09 09:00"), False, "done"),
     }
     assert column(cycle, "item_id") == ["A-2", "A-1"]
-    assert column(cycle, "cycle_time_days") == [days(0.0), days(4.0)]
+    # A-2 skipped its start: no cycle time was measured (null, with the reason), its lead time stands.
+    assert column(cycle, "cycle_time_days") == [None, days(4.0)]
+    assert column(cycle, "unknown_reasons") == [
+        "cycle_time: skipped every active stage (skipped_start); cycle time is not measured for it",
+        None,
+    ]
     lead = service.lead_time(since=day("03-04"), until=day("03-10"))
     assert rows_by(lead, "item_id", "lead_time_days") == {"A-2": (days(2.0),), "A-1": (days(5.0),)}
     assert cycle.params["since"] == "2024-03-04T00:00:00Z"
@@ -459,10 +464,10 @@ def test_flow_efficiency_time_weighted_and_per_item(build: Build) -> None:
     per_item = service.efficiency(since=day("03-04"), until=day("03-11"), per_item=True)
     (overall,) = service.efficiency(since=day("03-04"), until=day("03-11")).rows()
 
-    # 2.75 / 4.0; A-3: (4.0 - 0.25) / 6.0 = 0.625; A-2 has cycle time 0: no ratio.
+    # 2.75 / 4.0; A-3: (4.0 - 0.25) / 6.0 = 0.625; A-2 skipped its start: no cycle time, no ratio.
     assert column(per_item, "item_id") == ["A-2", "A-1", "A-3"]
     assert rows_by(per_item, "item_id", "active_days", "cycle_time_days", "flow_efficiency") == {
-        "A-2": (days(0.0), days(0.0), None),
+        "A-2": (days(0.0), None, None),
         "A-1": (days(2.75), days(4.0), days(0.6875)),
         "A-3": (days(3.75), days(6.0), days(0.625)),
     }

@@ -15,7 +15,7 @@ import pytest
 from tests.flow.histories import history_batch
 
 import orgflow
-from orgflow.flow.after_data import after_data_reason
+from orgflow.flow.after_data import SUMMARY_AFTER_FIGURES, after_data_reason
 from orgflow.flow.figures import result_notes
 from orgflow.workspace import Workspace
 
@@ -29,8 +29,9 @@ workflows:
       - {name: Done, phase: Operate, category: done, statuses: [Resolved]}
 """
 REASON = (
-    "throughput_per_week: the window lies after the data's last event (data as of 2024-03-04): nothing there "
-    "was recorded, so its counts are not a measurement (--now or --until sets an earlier end)"
+    "finished, cancelled, lead_time, cycle_time, throughput_per_week, flow_efficiency, skipped_start: the window "
+    "lies after the data's last event (data as of 2024-03-04): nothing there was recorded, so its counts are not "
+    "a measurement (--now or --until sets an earlier end)"
 )
 
 
@@ -52,24 +53,42 @@ def test_a_summary_after_the_data_has_no_throughput(workspace: Workspace) -> Non
     result = workspace.flow_at(datetime(2030, 1, 1, tzinfo=UTC)).summary()
     (row,) = result.rows()
 
-    assert (row["finished"], row["throughput_per_week"]) == (0, None)
-    assert row["unknown_reasons"] == f"lead_time, cycle_time, flow_efficiency: no item finished in the window; {REASON}"
+    # Nothing was recorded in the window: its counts are unknown, not 0 finished and 0 cancelled.
+    assert (row["finished"], row["cancelled"], row["skipped_start"], row["throughput_per_week"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert row["unknown_reasons"] == REASON
     assert (
         result.params["after_data"]
         == REASON
-        == f"throughput_per_week: {after_data_reason('2024-03-04T00:00:00+00:00')}"
+        == f"{', '.join(SUMMARY_AFTER_FIGURES)}: " + after_data_reason("2024-03-04T00:00:00+00:00")
     )
+    # WIP is a state: P-1 finished, so none is open at the data's end, and none is now as far as it knows.
+    assert row["wip"] == 0
+    assert result.notes == [
+        "wip is the state at the end of the data's last day (2024-03-04), carried forward: nothing was recorded "
+        "after it, so the items open then are still open as far as the data knows"
+    ]
 
 
-def test_a_summary_over_the_data_is_unchanged(workspace: Workspace) -> None:
+def test_a_summary_reaching_past_the_data_is_measured_over_its_days(workspace: Workspace) -> None:
     result = workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC)).summary(
         since=date(2024, 3, 1), until=date(2024, 3, 10)
     )
     (row,) = result.rows()
 
-    # One item over 10 days: 0.7 a week; a window ending after the data but starting before it is measured.
-    assert row["throughput_per_week"] == pytest.approx(0.7, abs=1e-12) and row["unknown_reasons"] is None
-    assert "after_data" not in result.params
+    # One item over the 4 days of the window the data covers (03-01 to 03-04): 1.75 a week, not 0.7 over
+    # the 10 days; a window ending after the data but starting before it is measured.
+    assert row["throughput_per_week"] == pytest.approx(1.75, abs=1e-12) and row["unknown_reasons"] is None
+    assert result.params["after_data"] == after_data_reason("2024-03-04T00:00:00+00:00", "the days from 2024-03-05 lie")
+    assert result.notes[0] == (
+        "the days from 2024-03-05 lie after the data's last event (data as of 2024-03-04): nothing there was "
+        "recorded, so throughput_per_week is per week of the 4 days the data covers in the window (2024-03-01 to "
+        "2024-03-04)"
+    )
 
 
 def test_throughput_names_its_periods_after_the_data(workspace: Workspace) -> None:

@@ -79,7 +79,8 @@ def test_a_summary_before_the_data_knows_nothing(workspace: Workspace) -> None:
 
 
 def test_a_window_reaching_the_first_day_is_measured(workspace: Workspace) -> None:
-    # Until 03-01 inclusive: P-1 was created in it (not yet started, not finished): counts of 0 measured.
+    # Until 03-01 inclusive: P-1 was created in it (not yet started, not finished): counts of 0 measured,
+    # the rate over the one day of the data in the window (03-01); the days before it are named.
     result = workspace.flow_at(datetime(2024, 3, 20, tzinfo=UTC)).summary(
         since=date(2024, 1, 1), until=date(2024, 3, 1)
     )
@@ -87,7 +88,12 @@ def test_a_window_reaching_the_first_day_is_measured(workspace: Workspace) -> No
 
     assert (row["finished"], row["cancelled"], row["throughput_per_week"], row["wip"]) == (0, 0, 0.0, 0)
     assert row["unknown_reasons"] == "lead_time, cycle_time, flow_efficiency: no item finished in the window"
-    assert "before_data" not in result.params
+    assert result.params["before_data"] == before_data_reason("2024-03-01T00:00:00", "the days to 2024-02-29 lie")
+    assert result.params["data_window"] == {
+        "since": "2024-03-01T00:00:00Z",
+        "until": "2024-03-02T00:00:00Z",
+        "days": 1.0,
+    }
 
 
 def test_throughput_names_its_periods_before_the_data(workspace: Workspace) -> None:

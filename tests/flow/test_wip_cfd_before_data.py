@@ -157,10 +157,15 @@ def test_cfd_is_unknown_on_the_days_before_the_data(service: FlowService) -> Non
 def test_after_the_data_wip_and_cfd_hold_its_last_state(service: FlowService) -> None:
     # The last event is B-1's finish on 03-08: A-2 is still open then, and nothing says it finished since.
     wip = service.wip(since=day("03-07"), until=day("03-11"))
-    assert [row["wip"] for row in wip.rows()] == [2, 1, 1, 1, 1] and wip.notes == []
+    # The days after 03-08 hold its state, and a note says so.
+    carried = (
+        "the days from {} carry the state of the data's last day (2024-03-08): nothing was recorded after it, "
+        "so they hold what it last says (--now or --until sets an earlier end)"
+    )
+    assert [row["wip"] for row in wip.rows()] == [2, 1, 1, 1, 1] and wip.notes == [carried.format("2024-03-09")]
     cfd = service.cfd(since=day("03-11"), until=day("03-11"))
     assert _cfd(cfd.rows()) == {("03-11", "Backlog"): 3, ("03-11", "In Progress"): 3, ("03-11", "Done"): 2}
-    assert cfd.notes == []
+    assert cfd.notes == [carried.format("2024-03-11")] and cfd.params["after_data"] == cfd.notes[0]
     # As the summary of a window wholly after the data: its WIP is the last state, its throughput unknown.
     (row,) = service.summary(since=day("03-09"), until=day("03-11")).rows()
     assert (row["wip"], row["throughput_per_week"]) == (1, None)

@@ -43,6 +43,23 @@ NO_BLOCKED = (
     "Blocked, On Hold, Impeded, Waiting), or import a source that records flags (Jira's Flagged field with a "
     "changelog, GitHub's `blocked` label); `orgflow status` lists the statuses in use"
 )
+RATE_NOTE = (
+    "the days from 2024-03-06 lie after the data's last event (data as of 2024-03-05): nothing there was recorded, "
+    "so throughput_per_week is per week of the 5 days the data covers in the window (2024-03-01 to 2024-03-05)"
+)
+"""The summary's note: its window (03-01 to 03-10) runs past the data, so its rate is over the days it covers."""
+WIP_CARRIED = (
+    "wip is the state at the end of the data's last day ({}), carried forward: nothing was recorded after it, so "
+    "the items open then are still open as far as the data knows"
+)
+DAYS_CARRIED = (
+    "the days from 2024-03-06 carry the state of the data's last day (2024-03-05): nothing was recorded after it, "
+    "so they hold what it last says (--now or --until sets an earlier end)"
+)
+NO_FINISH = (
+    "finished, cancelled, skipped_start, throughput_per_week, lead_time, cycle_time, flow_efficiency: no status "
+    f"maps to a done or cancelled stage: {HINT}; no item can finish, so wip counts every started item as in progress"
+)
 NOTE = re.compile(r"<li data-result-note>(.*?)</li>", re.S)
 
 
@@ -70,9 +87,12 @@ def _page_notes(client: TestClient, path: str) -> list[str]:
 
 def test_the_team_without_a_done_stage_says_why_each_figure_is_unknown(client: TestClient) -> None:
     expected = [
-        f"throughput_per_week, lead_time, cycle_time, flow_efficiency: {NO_DONE}",  # the summary table
+        RATE_NOTE,  # the summary's throughput per week, over the days of the data
+        WIP_CARRIED.format("2024-03-05"),  # the summary's WIP at the window's end (now, 03-20), after the data
+        NO_FINISH,  # the summary table
+        DAYS_CARRIED,  # the WIP and CFD charts' days after the data
         f"cycle_time: {NO_DONE}",  # the cycle-time chart
-        "r Story, 1 item: sle_days, over_sle: no item of its team and type finished before now",  # aging
+        f"r Story, 1 item: sle_days, over_sle: {NO_DONE}",  # aging: `flow sle`'s reason for r
         AFTER_DATA,  # throughput per week
         f"finished, net_flow: {NO_DONE}",
         f"stages: {NO_DONE}",  # time per stage
@@ -83,18 +103,29 @@ def test_the_team_without_a_done_stage_says_why_each_figure_is_unknown(client: T
 
 
 def test_the_team_without_an_active_stage_says_why_its_cycle_time_is_unknown(client: TestClient) -> None:
-    expected = [f"cycle_time, flow_efficiency: {NO_ACTIVE}", f"cycle_time: {NO_ACTIVE}", AFTER_DATA, NO_BLOCKED]
+    expected = [
+        RATE_NOTE,
+        WIP_CARRIED.format("2024-03-05"),
+        f"cycle_time, flow_efficiency: {NO_ACTIVE}",
+        DAYS_CARRIED,
+        f"cycle_time: {NO_ACTIVE}",
+        AFTER_DATA,
+        NO_BLOCKED,
+    ]
     assert _page_notes(client, "/teams/q") == [str(escape(note)) for note in expected]
 
 
 def test_a_mapped_team_has_only_the_notes_of_its_data(client: TestClient) -> None:
-    assert _page_notes(client, "/teams/p") == [str(escape(AFTER_DATA)), str(escape(NO_BLOCKED))]
+    expected = [RATE_NOTE, WIP_CARRIED.format("2024-03-05"), DAYS_CARRIED, AFTER_DATA, NO_BLOCKED]
+    assert _page_notes(client, "/teams/p") == [str(escape(note)) for note in expected]
 
 
 def test_the_organization_names_the_teams_each_reason_holds_for(client: TestClient) -> None:
     expected = [
+        RATE_NOTE,
+        WIP_CARRIED.format("2024-03-05"),
         f"q: cycle_time, flow_efficiency: {NO_ACTIVE}",
-        f"r: throughput_per_week, lead_time, cycle_time, flow_efficiency: {NO_DONE}",
+        f"r: {NO_FINISH}",
     ]
     assert _page_notes(client, "/") == [str(escape(note)) for note in expected]
     assert client.get("/api/organization").json()["notes"] == expected
@@ -133,10 +164,7 @@ def test_the_notes_are_escaped_and_come_once_after_the_page_head(client: TestCli
     [
         ("/items?team=r&show=finished", [f"cycle_time: {NO_DONE}"]),
         ("/items?team=q&show=finished", [f"cycle_time: {NO_ACTIVE}"]),
-        (
-            "/items?team=r&show=aging",
-            ["r Story, 1 item: sle_days, over_sle: no item of its team and type finished before now"],
-        ),
+        ("/items?team=r&show=aging", [f"r Story, 1 item: sle_days, over_sle: {NO_DONE}"]),  # `flow sle`'s reason
         ("/items?team=p&show=blocked", [NO_BLOCKED]),
         ("/items?team=p", []),
     ],
@@ -152,11 +180,18 @@ def test_a_reason_the_whole_organization_gives_is_not_repeated_for_each_cluster_
     and each cluster's and team's card would say the same words; the page says them once."""
     demo = TestClient(app)
     window = "since=2030-01-01&until=2030-02-01"
-    (row,) = demo.get(f"/api/summary?{window}").json()["rows"]
-    assert row["unknown_reasons"].startswith("lead_time, cycle_time, flow_efficiency: no item finished in the window")
+    summary = demo.get(f"/api/summary?{window}").json()
+    (row,) = summary["rows"]
+    assert row["unknown_reasons"].startswith(
+        "finished, cancelled, lead_time, cycle_time, throughput_per_week, flow_efficiency, skipped_start: the window "
+        "lies after the data's last event"
+    )
     by_team = demo.get(f"/api/summary?{window}&by=team").json()["rows"]
     assert len(by_team) == 14 and {team["unknown_reasons"] for team in by_team} == {row["unknown_reasons"]}
-    assert _page_notes(demo, f"/?{window}") == [str(escape(row["unknown_reasons"]))]
+    # WIP is the data's last state, said once too.
+    carried = WIP_CARRIED.format(summary["params"]["data_as_of"][:10])
+    assert summary["notes"] == [carried]
+    assert _page_notes(demo, f"/?{window}") == [str(escape(carried)), str(escape(row["unknown_reasons"]))]
 
 
 def test_the_report_shows_the_notes_the_pages_show(folder: Path, client: TestClient, tmp_path: Path) -> None:

@@ -11,7 +11,10 @@ result's params say when that was."""
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from orgflow.query.window import DEFAULT_WINDOW_DAYS
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -72,11 +75,21 @@ def before_data_reason(data_from: str, subject: str = "the window lies") -> str:
 
 
 def said_after_data(result: MetricResult, window: Window, as_of: DataAsOf | None) -> MetricResult:
-    """`result` of a summary or throughput over `window`, with what lies after the data's last event
-    (`as_of`; None: no data) said (`after_data_reason`): a summary whose whole window does has unknown
-    throughput (null) with the reason in `unknown_reasons`; throughput's periods that start after the day of
-    the data's last event have every count (`PERIOD_COUNTS`) null and are named in the params (`after_data`)
-    and a note (the period holding that day is measured). Any other result as it is."""
+    """`result` of a summary, throughput, WIP or CFD over `window`, with what lies after the data's last
+    event (`as_of`; None: no data) said (`after_data_reason`):
+
+    - a summary whose whole window does has unknown (null) counts and throughput, with the reason in
+      `unknown_reasons` (`summary_after_data`); one whose window runs past the end of the data's last day
+      has its throughput per week over the days the data covers (`summary_rate_over`), the days after
+      named in the params (`after_data`) and a note; its WIP, when taken after that day (a later
+      `--now`), is the data's last state carried forward, and a note says so (`WIP_CARRIED`);
+    - throughput's periods that start after the day of the data's last event have every count
+      (`PERIOD_COUNTS`) null and are named in the params (`after_data`) and a note (the period holding
+      that day is measured);
+    - WIP's and the CFD's days after that day keep the state of its end (a state, not a count of what
+      happened), named in the params (`after_data`) and a note (`said_days_after_data`).
+
+    Any other result as it is."""
     if as_of is None:
         return result
     last_day = as_of.instant.date()
@@ -90,24 +103,254 @@ def said_after_data(result: MetricResult, window: Window, as_of: DataAsOf | None
         return dataclasses.replace(
             result, table=table, params={**result.params, "after_data": note}, notes=[*result.notes, note]
         )
-    if result.metric != "summary" or window.since.date() <= last_day:
+    if result.metric in DAILY_FIGURES:
+        return said_days_after_data(result, as_of)
+    if result.metric != "summary":
         return result
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    if window.since.date() > last_day:
+        return summary_after_data(result, as_of)
+    data_end = _day_start(last_day + timedelta(days=1))
+    if window.until > data_end:
+        note = after_data_reason(as_of.instant.isoformat(), f"the days from {last_day + timedelta(days=1)} lie")
+        result = dataclasses.replace(result, params={**result.params, "after_data": note})
+        result = summary_rate_over(result, window, window.since, data_end)
+    if _wip_instant(result, window) > data_end:
+        result = dataclasses.replace(result, notes=[*result.notes, _wip_carried(as_of)])
+    return result
 
-    from orgflow.query.plain_table import arrow_table
 
-    table = arrow_table(result.table)
-    reasons = table.column("unknown_reasons")
-    said = f"throughput_per_week: {after_data_reason(as_of.instant.isoformat())}"
-    joined = pc.if_else(pc.is_null(reasons), said, pc.binary_join_element_wise(reasons, said, "; "))
-    table = table.set_column(
-        table.column_names.index("throughput_per_week"),
-        "throughput_per_week",
-        pa.nulls(table.num_rows, pa.float64()),
+SUMMARY_AFTER_FIGURES = (
+    "finished",
+    "cancelled",
+    "lead_time",
+    "cycle_time",
+    "throughput_per_week",
+    "flow_efficiency",
+    "skipped_start",
+)
+"""The summary's figures a window wholly after the data leaves unknown: all but `wip`, a state the data's
+last event still says (`WIP_CARRIED`)."""
+WIP_CARRIED = (
+    "wip is the state at the end of the data's last day ({last_day}), carried forward: nothing was recorded "
+    "after it, so the items open then are still open as far as the data knows"
+)
+"""The note of a summary whose WIP is taken after the end of the data's last day (`--now` later than it)."""
+DAYS_CARRIED = (
+    "the days from {first} carry the state of the data's last day ({last_day}): nothing was recorded after "
+    "it, so they hold what it last says (--now or --until sets an earlier end)"
+)
+"""The note of a WIP or CFD whose days run past the day of the data's last event."""
+RATE_NOTE = (
+    "{outside}: nothing there was recorded, so throughput_per_week is per week of the {days} the data "
+    "covers in the window ({since} to {last})"
+)
+"""The note of a summary whose window reaches past the data (`outside`: "the days from 2021-04-22 lie after
+the data's last event (data as of 2021-04-21)", as throughput names its periods, or the days before its
+first, or both): its rate is over the days the data covers."""
+_RATE_WORDS = "nothing there was recorded, so throughput_per_week is per week of the "
+"""What every `RATE_NOTE` says, by which a later call finds an earlier one's."""
+FIRST_DAY_NOTE = (
+    "the window starts at the data's first event (data from {since}), so it covers {days}{short}: "
+    "throughput_per_week is per week of those days ({since} to {last})"
+)
+"""The note of a summary whose window opens on the day of the data's first event: it is no longer than the
+data, whatever length was asked (a default window's 90 days, say)."""
+
+
+def _wip_carried(as_of: DataAsOf) -> str:
+    return WIP_CARRIED.format(last_day=as_of.instant.date().isoformat())
+
+
+def summary_after_data(result: MetricResult, as_of: DataAsOf) -> MetricResult:
+    """`result`, a summary whose window lies wholly after the day of the data's last event (`as_of`):
+    every figure but WIP (`SUMMARY_AFTER_FIGURES`) null with the reason (`after_data_reason`) as its rows'
+    `unknown_reasons` and in the params (`after_data`), and a note that WIP is the data's last state
+    carried forward (`WIP_CARRIED`). Nothing was recorded in the window, so its counts of 0 finished and
+    cancelled are not a measurement; the row of a workspace without work items keeps its own reason."""
+    from orgflow.flow.no_items import says_no_items
+
+    said = f"{', '.join(SUMMARY_AFTER_FIGURES)}: {after_data_reason(as_of.instant.isoformat())}"
+    rows = result.table.to_pylist()
+    for row in rows:
+        if says_no_items(row):
+            continue
+        for name in row:
+            if _is_figure(name, SUMMARY_AFTER_FIGURES):
+                row[name] = None
+        row["unknown_reasons"] = said
+    return dataclasses.replace(
+        result,
+        table=_with_rows(result.table, rows),
+        params={**result.params, "after_data": said},
+        notes=[*result.notes, _wip_carried(as_of)],
     )
-    table = table.set_column(table.column_names.index("unknown_reasons"), "unknown_reasons", joined)
-    return dataclasses.replace(result, table=table, params={**result.params, "after_data": said})
+
+
+def summary_rate_over(result: MetricResult, window: Window, since: datetime, until: datetime) -> MetricResult:
+    """`result`, a summary over `window`, with its `throughput_per_week` = `finished` per week of the days
+    from `since` to `until` (naive UTC; the part of the window the data covers), the params saying which
+    (`data_window`: since, until, days) and a note naming the days left out (`RATE_NOTE`; a note of an
+    earlier call is replaced, so that a window clipped at both ends says its rate once). Rows with no
+    throughput (null: nothing can be done) and those over a window of their own (`row_windows`: their
+    data ends earlier) keep theirs.
+
+    Nothing was recorded outside the data, so dividing by the whole window would dilute the rate with
+    weeks that are not a measurement of no work."""
+    earlier = result.params.get("data_window")
+    if earlier is not None:
+        since = max(since, _naive(earlier["since"]))
+        until = min(until, _naive(earlier["until"]))
+    days = (until - since).total_seconds() / 86_400
+    weeks = days / 7
+    by = result.params.get("by")
+    own = result.params.get("row_windows") or {}
+    rows = result.table.to_pylist()
+    for row in rows:
+        if row.get("throughput_per_week") is None or row.get("finished") is None:
+            continue
+        if by and row.get(by) in own:
+            continue
+        row["throughput_per_week"] = row["finished"] / weeks
+    last = (until - timedelta(days=1)).date()
+    outside = []
+    if since > window.since:
+        outside.append(
+            f"the days to {(since - timedelta(days=1)).date()} lie before the data's first event "
+            f"(data from {since.date()})"
+        )
+    if until < window.until:
+        outside.append(f"the days from {until.date()} lie after the data's last event (data as of {last})")
+    note = RATE_NOTE.format(
+        outside=", and ".join(outside), days=_count(days), since=since.date().isoformat(), last=last.isoformat()
+    )
+    notes = [old for old in result.notes if _RATE_WORDS not in old]
+    data_window = {"since": since.isoformat() + "Z", "until": until.isoformat() + "Z", "days": days}
+    return dataclasses.replace(
+        result,
+        table=_with_rows(result.table, rows),
+        params={**result.params, "data_window": data_window},
+        notes=[*notes, note],
+    )
+
+
+def _count(days: float) -> str:
+    """`days` as a note writes them ("1 day", "5 days"): whole days without a fraction."""
+    number = str(int(days)) if days == int(days) else f"{days:.2f}"
+    return f"{number} day" if days == 1 else f"{number} days"
+
+
+def _naive(text: str) -> datetime:
+    """An ISO instant of the params ("...Z" or with an offset) as a naive UTC datetime."""
+    from datetime import UTC, datetime
+
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight (naive UTC) at the start of `day`."""
+    from datetime import datetime, time
+
+    return datetime.combine(day, time(0))
+
+
+def _wip_instant(result: MetricResult, window: Window) -> datetime:
+    """When the summary's WIP is taken: the window's end, or `now` (its params) when that is earlier."""
+    now = result.params.get("now")
+    return window.until if now is None else min(window.until, _naive(now))
+
+
+def _is_figure(name: str, figures: tuple[str, ...]) -> bool:
+    """Whether the summary column `name` shows one of `figures` (``lead_time_p85`` shows ``lead_time``)."""
+    import re
+
+    return re.sub(r"_p[0-9]+$", "", name) in figures
+
+
+def _with_rows(table: pa.Table | PlainTable, rows: list[dict[str, Any]]) -> pa.Table | PlainTable:
+    """A table of `table`'s columns holding `rows` (as `to_pylist` gives them, with only float, string or
+    null values changed); a `PlainTable` stays one. An Arrow table gets each changed column built from
+    its values' bytes: converting Python values would make pyarrow load pandas (about 0.3 s), and a
+    summary past the data's end is a common figure."""
+    from orgflow.query.plain_table import PlainTable
+
+    if isinstance(table, PlainTable):
+        return table.with_rows(rows)
+    import pyarrow as pa
+
+    for index, name in enumerate(table.column_names):
+        values = [row[name] for row in rows]
+        if values == table.column(name).to_pylist():
+            continue
+        field = table.schema.field(name)
+        if all(value is None for value in values):
+            column = pa.nulls(len(values), field.type)
+        elif pa.types.is_floating(field.type):
+            column = _floats(values)
+        elif pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
+            column = _strings(values, large=pa.types.is_large_string(field.type))
+        else:
+            raise TypeError(f"cannot rebuild column {name!r} of type {field.type}")
+        table = table.set_column(index, field.with_type(column.type), column)
+    return table
+
+
+def _validity(values: list[Any]) -> tuple[pa.Buffer | None, int]:
+    """The validity bitmap of `values` (None when none is null) and how many are null."""
+    import pyarrow as pa
+
+    nulls = sum(value is None for value in values)
+    if not nulls:
+        return None, 0
+    bits = bytearray((len(values) + 7) // 8)
+    for at, value in enumerate(values):
+        if value is not None:
+            bits[at // 8] |= 1 << (at % 8)
+    return pa.py_buffer(bytes(bits)), nulls
+
+
+def _floats(values: list[float | None]) -> pa.Array:
+    """`values` as an Arrow float64 array, built from their bytes (no pandas)."""
+    import struct
+
+    import pyarrow as pa
+
+    validity, nulls = _validity(values)
+    data = pa.py_buffer(struct.pack(f"<{len(values)}d", *(0.0 if value is None else value for value in values)))
+    return pa.Array.from_buffers(pa.float64(), len(values), [validity, data], null_count=nulls)
+
+
+def _strings(values: list[str | None], *, large: bool = False) -> pa.Array:
+    """`values` as an Arrow string (or `large` string) array, built from their bytes (no pandas)."""
+    import struct
+
+    import pyarrow as pa
+
+    validity, nulls = _validity(values)
+    encoded = [b"" if value is None else value.encode() for value in values]
+    offsets = [0]
+    for text in encoded:
+        offsets.append(offsets[-1] + len(text))
+    kind, offset = (pa.large_string(), "q") if large else (pa.string(), "i")
+    return pa.Array.from_buffers(
+        kind,
+        len(values),
+        [validity, pa.py_buffer(struct.pack(f"<{len(offsets)}{offset}", *offsets)), pa.py_buffer(b"".join(encoded))],
+        null_count=nulls,
+    )
+
+
+def said_days_after_data(result: MetricResult, as_of: DataAsOf) -> MetricResult:
+    """`result` of a figure of a state at the end of each day (`DAILY_FIGURES`: WIP, the CFD), with its days
+    after the day of the data's last event (`as_of`) named in the params (`after_data`) and a note
+    (`DAYS_CARRIED`): they keep the state of that day's end, as far as the data knows (nothing was recorded
+    after it, and a state is not a count: the items open then are open still). Unchanged without such days."""
+    last_day = as_of.instant.date()
+    after = [day for day in result.table.column("date").to_pylist() if day > last_day]
+    if not after:
+        return result
+    note = DAYS_CARRIED.format(first=min(after).isoformat(), last_day=last_day.isoformat())
+    return dataclasses.replace(result, params={**result.params, "after_data": note}, notes=[*result.notes, note])
 
 
 def data_from(connection: duckdb.DuckDBPyConnection) -> datetime | None:
@@ -146,8 +389,10 @@ def said_before_data(result: MetricResult, window: Window, first: datetime | Non
         return dataclasses.replace(
             result, table=table, params={**result.params, "before_data": note}, notes=[*result.notes, note]
         )
-    if result.metric != "summary" or window.until > first:
+    if result.metric != "summary":
         return result
+    if window.until > first:
+        return summary_from_data(result, window, first)
     import pyarrow as pa
 
     from orgflow.query.plain_table import arrow_table
@@ -161,6 +406,35 @@ def said_before_data(result: MetricResult, window: Window, first: datetime | Non
     reasons = pa.array([said] * table.num_rows, pa.string())
     table = table.set_column(table.column_names.index("unknown_reasons"), "unknown_reasons", reasons)
     return dataclasses.replace(result, table=table, params={**result.params, "before_data": said})
+
+
+def summary_from_data(result: MetricResult, window: Window, first: datetime) -> MetricResult:
+    """`result`, a summary over `window`, which ends after the data's first event (`first`, naive UTC):
+    when the window opens before the day of `first`, its days before are named in the params
+    (`before_data`) and a note (`before_data_reason`), and its throughput per week is over the days from
+    that day on (`summary_rate_over`: nothing was recorded before it); when it opens on that day (a default
+    window, or one without `--since`, clipped to the data), a note says how many days it covers, and over
+    those its rate is (`FIRST_DAY_NOTE`), unless a note of the data's days (`RATE_NOTE`) says it already.
+    A window opening later: `result` as it is."""
+    first_day = first.date()
+    start = _day_start(first_day)
+    if window.since > start:
+        return result
+    if window.since < start:
+        note = before_data_reason(first.isoformat(), f"the days to {first_day - timedelta(days=1)} lie")
+        result = dataclasses.replace(result, params={**result.params, "before_data": note})
+        return summary_rate_over(result, window, start, window.until)
+    if "data_window" in result.params:
+        return summary_rate_over(result, window, start, window.until)
+    days = window.days
+    short = f", not a default window's {DEFAULT_WINDOW_DAYS}" if days < DEFAULT_WINDOW_DAYS else ""
+    note = FIRST_DAY_NOTE.format(
+        since=first_day.isoformat(),
+        days=_count(days),
+        short=short,
+        last=(window.until - timedelta(days=1)).date().isoformat(),
+    )
+    return dataclasses.replace(result, notes=[*result.notes, note])
 
 
 def said_days_before_data(result: MetricResult, window: Window, first: datetime) -> MetricResult:

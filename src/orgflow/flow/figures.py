@@ -20,6 +20,7 @@ from typing import Any
 from orgflow.errors import InputError
 from orgflow.flow import queries
 from orgflow.flow.definitions import ITEM_COLUMNS, ITEM_DETAIL_COLUMNS, SUMMARY_COLUMNS, pick
+from orgflow.flow.mapped_stages import Needs, Reach, ruled_out
 from orgflow.flow.own_windows import rows_in_own_windows
 from orgflow.query.window import PERIODS
 from orgflow.registry import Figure, NoOptions, option, setting
@@ -120,6 +121,43 @@ class SleOptions:
     last_items: int = setting("thresholds.sle_items")
 
 
+AGE_NEEDS = Needs(
+    done=("sle_days", "over_sle"),
+    active=("sle_days", "over_sle"),
+    done_named=queries.AGE_SLE_FIGURES,
+    active_named=queries.AGE_SLE_FIGURES,
+    group="team_id",
+    group_by="team",
+)
+"""What the mapping rules out of an aging item: its team's SLE and whether the item is past it, as it rules
+out the SLE itself (`orgflow.flow.mapped_stages.NEEDS`, ``sle``)."""
+
+
+def sle_reach(service: Any, teams: Any) -> Reach:
+    """Which of `teams` have no SLE because of the mapping, as `flow sle` decides it for the whole
+    workspace (`orgflow.flow.mapped_stages`): no status in use maps to a done stage (`Reach.no_done`: they
+    finished nothing), or none to an active stage and no reported time in status stands in
+    (`Reach.no_active`: the start is the first unmapped status, so a cycle time would be a lead time).
+    The one rule behind every SLE an aging item is judged against (`age`, `orgflow.insights.aging`)."""
+    wanted = set(teams)
+    reach = service.stage_reach(None, "team")
+    return Reach(
+        tuple(team for team in reach.no_done if team in wanted),
+        tuple(team for team in reach.no_active if team in wanted),
+    )
+
+
+def age_sle_mapped(service: Any, result: Any, **_context: Any) -> Any:
+    """The age `result` with `sle_days` and `over_sle` null on the rows of teams whose SLE the mapping
+    rules out (`sle_reach`), and `unknown_reasons` (and the params ``no_done_stage``, ``no_active_stage``)
+    giving `flow sle`'s reason, so that no item is judged against an SLE `flow sle` calls unknown."""
+    table = result.table
+    if table.num_rows == 0 or "team_id" not in table.column_names:
+        return result
+    reach = sle_reach(service, table.column("team_id").to_pylist())
+    return ruled_out(result, AGE_NEEDS, reach, "team_id")
+
+
 def age_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
     """The age table without its per-item `unknown_reasons`, each distinct reason said once under it
     with the team and item type it holds for and how many items: "AMQ Bug, 37 items: sle_days,
@@ -140,6 +178,44 @@ def age_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[A
         notes.append(f"{', '.join(groups)}, {count} item{'s' if count != 1 else ''}: {reason}")
     shown = dataclasses.replace(result, table=table.drop_columns(["unknown_reasons"]))
     return shown, notes
+
+
+def skipped_said(figures: str) -> Any:
+    """A `finish` step for rows of items: the note counting the finished items whose `figures` are null
+    because they skipped every active stage (`orgflow.flow.skipped.skipped_items_note`), the rows whose
+    ``unknown_reasons`` is `skipped_item_reason`; the result unchanged when there are none."""
+    from orgflow.flow.skipped import skipped_item_reason, skipped_items_note
+
+    reason = skipped_item_reason(figures)
+
+    def finish(_service: Any, result: Any, **_context: Any) -> Any:
+        table = result.table
+        if "unknown_reasons" not in table.column_names or "finished_at" not in table.column_names:
+            return result
+        skipped = sum(1 for said in table.column("unknown_reasons").to_pylist() if said == reason)
+        if not skipped:
+            return result
+        finished = sum(1 for when in table.column("finished_at").to_pylist() if when is not None)
+        notes = [*result.notes, skipped_items_note(skipped, finished, figures)]
+        return dataclasses.replace(result, notes=notes)
+
+    return finish
+
+
+def reasons_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
+    """Rows of items without their per-item `unknown_reasons`: the result's notes (one counts the skipped
+    starts: `skipped_said`), then each other distinct reason once, with how many items it holds for."""
+    from orgflow.flow.skipped import SKIPPED_ITEM_TEXT
+
+    table = result.table
+    if "unknown_reasons" not in table.column_names:
+        return result, list(result.notes)
+    counts: dict[str, int] = {}
+    for reason in table.column("unknown_reasons").to_pylist():
+        if reason and not reason.endswith(SKIPPED_ITEM_TEXT):
+            counts[reason] = counts.get(reason, 0) + 1
+    notes = [*result.notes, *(f"{n} item{'s' if n != 1 else ''}: {reason}" for reason, n in counts.items())]
+    return dataclasses.replace(result, table=table.drop_columns(["unknown_reasons"])), notes
 
 
 def result_notes(result: Any, _options: Any, _columns: list[str] | None) -> tuple[Any, list[str]]:
@@ -191,16 +267,20 @@ FIGURES: tuple[Figure, ...] = (
         "cycle-time",
         "flow",
         "finish - start (first move out of backlog), waits included, per item finished (done) in "
-        "the window, in days; backlog-to-done items count with 0 and are flagged skipped_start.",
+        "the window, in days; an item that went from backlog straight to done is flagged skipped_start and its "
+        "cycle time is null (not measured), with the reason.",
         help="Cycle time (started → finished) of each finished item. "
         "Example: orgflow flow cycle-time --since 2024-01-01",
         options=FinishedOptions,
         build=queries.cycle_time,
-        columns=pick(*ITEM_COLUMNS, "started_at", "finished_at", "skipped_start", "outcome", "cycle_time_days"),
+        columns=pick(
+            *ITEM_COLUMNS, "started_at", "finished_at", "skipped_start", "outcome", "cycle_time_days", "unknown_reasons"
+        ),
         core=("item_id", "title", "team_id", "finished_at", "cycle_time_days"),
         params=("include_cancelled",),
         note="cycle time (started_at = finished_at - reported cycle time)",
-        present=result_notes,
+        finish=skipped_said(queries.CYCLE_FIGURES),
+        present=reasons_notes,
     ),
     Figure(
         "throughput",
@@ -260,6 +340,7 @@ FIGURES: tuple[Figure, ...] = (
         core=("item_id", "title", "team_id", "current_stage", "age_days", "sle_days", "over_sle"),
         params=("sle_percentile",),
         phased=True,
+        finish=age_sle_mapped,
         present=age_notes,
     ),
     Figure(
@@ -275,6 +356,7 @@ FIGURES: tuple[Figure, ...] = (
         ),
         params=("by", "per_item"),
         note="active and cycle time",
+        finish=skipped_said(queries.EFFICIENCY_ITEM_FIGURES),
     ),
     Figure(
         "distribution",
@@ -320,7 +402,9 @@ FIGURES: tuple[Figure, ...] = (
         help="The items behind the figures. Example: orgflow flow items --team payments --state open",
         options=ItemsOptions,
         build=queries.items,
-        columns=pick(*ITEM_COLUMNS, *ITEM_DETAIL_COLUMNS, "lead_time_days", "cycle_time_days", "age_days"),
+        columns=pick(
+            *ITEM_COLUMNS, *ITEM_DETAIL_COLUMNS, "lead_time_days", "cycle_time_days", "age_days", "unknown_reasons"
+        ),
         core=(
             "item_id",
             "title",
@@ -335,6 +419,8 @@ FIGURES: tuple[Figure, ...] = (
         # The stage is a bound value like the cut's: one compiled query serves every stage.
         bound=("stage",),
         phased=True,
+        finish=skipped_said(queries.CYCLE_FIGURES),
+        present=reasons_notes,
     ),
     Figure(
         "sle",

@@ -63,12 +63,29 @@ def lead_time(facts: PreparedFacts, cut: Cut, options: FinishedOptions, terms: W
     return flow_time.lead_time(facts.cut_items(cut), window=terms, include_cancelled=options.include_cancelled)
 
 
-def cycle_time(facts: PreparedFacts, cut: Cut, options: FinishedOptions, terms: WindowTerms | None) -> ir.Table:
-    """Cycle time per finished item, reported times in status where there is no history."""
-    from orgflow.flow import flow_time
+CYCLE_FIGURES = "cycle_time"
+"""The per-item figure a skipped start leaves unknown in the cycle-time and items rows."""
+EFFICIENCY_ITEM_FIGURES = "cycle_time, flow_efficiency"
+"""The per-item figures a skipped start leaves unknown in the per-item efficiency rows."""
 
+
+def cycle_time(facts: PreparedFacts, cut: Cut, options: FinishedOptions, terms: WindowTerms | None) -> ir.Table:
+    """Cycle time per finished item, reported times in status where there is no history; null for an
+    item that skipped every active stage, with the reason (`orgflow.flow.skipped.skipped_items_unknown`)."""
     items = facts.with_reported(facts.cut_items(cut))
-    return flow_time.cycle_time(items, window=terms, include_cancelled=options.include_cancelled)
+    return cycle_time_rows(items, terms, include_cancelled=options.include_cancelled)
+
+
+def cycle_time_rows(items: ir.Table, terms: WindowTerms | None, *, include_cancelled: bool = False) -> ir.Table:
+    """The cycle-time rows of `items` (item facts, reported times applied) finished in `terms`
+    (`orgflow.flow.flow_time.cycle_time`), ``cycle_time_days`` null for an item that skipped every active
+    stage and ``unknown_reasons`` saying so (`orgflow.flow.skipped.skipped_items_unknown`); by finish."""
+    from orgflow.flow import flow_time
+    from orgflow.flow.skipped import skipped_items_unknown
+
+    assert terms is not None
+    rows = flow_time.cycle_time(items, window=terms, include_cancelled=include_cancelled)
+    return skipped_items_unknown(rows, ("cycle_time_days",), CYCLE_FIGURES).order_by("finished_at", "item_id")
 
 
 def throughput(facts: PreparedFacts, cut: Cut, options: ThroughputOptions, terms: WindowTerms | None) -> ir.Table:
@@ -145,8 +162,24 @@ def efficiency(facts: PreparedFacts, cut: Cut, options: EfficiencyOptions, terms
 
     items, column = facts.with_by(facts.with_reported(facts.cut_items(cut)), options.by)
     if options.per_item:
-        return flow_time.flow_efficiency_items(items, window=terms)
+        return efficiency_item_rows(items, terms)
     return flow_time.flow_efficiency(items, window=terms, by=column)
+
+
+def efficiency_item_rows(items: ir.Table, terms: WindowTerms | None) -> ir.Table:
+    """Flow efficiency per finished item of `items` (item facts, reported times applied:
+    `orgflow.flow.flow_time.flow_efficiency_items`), its cycle time and efficiency null for an item that
+    skipped every active stage (its start is no measured start: `orgflow.flow.skipped.skipped_items_unknown`),
+    with ``unknown_reasons``; by finish."""
+    from orgflow.flow import flow_time
+    from orgflow.flow.skipped import skipped_items_unknown
+
+    assert terms is not None
+    rows = flow_time.flow_efficiency_items(items, window=terms)
+    flags = items.select("source", "item_id", "skipped_start").distinct()
+    flagged = rows.left_join(flags, ["source", "item_id"]).select(*rows.columns, "skipped_start")
+    known = skipped_items_unknown(flagged, ("cycle_time_days", "flow_efficiency"), EFFICIENCY_ITEM_FIGURES)
+    return known.drop("skipped_start").order_by("finished_at", "item_id")
 
 
 def distribution(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: WindowTerms | None) -> ir.Table:
@@ -214,17 +247,21 @@ def littles_law(facts: PreparedFacts, cut: Cut, _options: NoOptions, terms: Wind
 
 def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTerms | None) -> ir.Table:
     """The items created before the window's end and not finished before its start, optionally only
-    those now in `options.stage` (a bound value) or open or finished; by creation."""
+    those now in `options.stage` (a bound value) or open or finished; by creation. A done item's start,
+    cycle time and skipped start come from its source's reported time in status when it has no status
+    history, as in `cycle_time`; a finished item that skipped every active stage has a null cycle time,
+    with the reason (`orgflow.flow.skipped.skipped_items_unknown`)."""
     import ibis
     import ibis.expr.datatypes as dt
     from ibis import _
 
     from orgflow.flow import flow_time
     from orgflow.flow.definitions import ITEM_DETAIL_COLUMNS
+    from orgflow.flow.skipped import skipped_items_unknown
     from orgflow.query.compiled import bound
 
     assert terms is not None
-    touched = facts.cut_items(cut).filter(
+    touched = facts.with_reported(facts.cut_items(cut)).filter(
         _.created_at < terms.until,
         _.finished_at.isnull() | (_.finished_at >= terms.since),
     )
@@ -236,10 +273,11 @@ def items(facts: PreparedFacts, cut: Cut, options: ItemsOptions, terms: WindowTe
         touched = touched.filter(_.finished_at.notnull())
     elif options.state in ("done", "cancelled"):
         touched = touched.filter(_.finished_at.notnull(), _.outcome == options.state)
-    return touched.select(
+    rows = touched.select(
         *flow_time.ITEM_COLUMNS,
         *ITEM_DETAIL_COLUMNS,
         lead_time_days=flow_time.days_between(_.created_at, _.finished_at),
         cycle_time_days=flow_time.days_between(_.started_at, _.finished_at),
         age_days=ibis.ifelse(touched.finished_at.isnull(), flow_time.days_between(touched.started_at, facts.now), None),
-    ).order_by("created_at", "item_id")
+    )
+    return skipped_items_unknown(rows, ("cycle_time_days",), CYCLE_FIGURES).order_by("created_at", "item_id")

@@ -1,13 +1,18 @@
 """When cycle time is unknown: the rule every figure built on cycle time applies, and its reasons.
 
-An item that went from backlog straight to done (`skipped_start`) has cycle time 0: its start is
-its finish, and no time between them was measured. When more than half of a group's finished items
-did so (`mostly_skipped`), a figure built on their cycle times (percentiles, the SLE, the mean of
-Little's law, flow efficiency, a simulation's calibrated cycle time) would describe the few items
-that were timed, or read 0: it is unknown (null), and its reason gives the share
-(`skipped_majority_reason`). With half or fewer, the skipped items count with cycle time 0, as
-METRICS.md defines. When no finished item spent any time between its start and its finish, the
-figure is unknown with `no_time_reason`, which states how many of them skipped their start.
+An item that went from backlog straight to done (`skipped_start`) has no measured cycle time: its
+start is its finish (it would read 0), and no time between them was measured. When more than half
+of a group's finished items did so (`mostly_skipped`), a figure built on their cycle times
+(percentiles, the SLE, the mean of Little's law, flow efficiency, a simulation's calibrated cycle
+time) would describe the few items that were timed, or read 0: it is unknown (null), and its reason
+gives the share (`skipped_majority_reason`). With half or fewer, the skipped items count with cycle
+time 0 in those group figures, as METRICS.md defines. When no finished item spent any time between
+its start and its finish, the figure is unknown with `no_time_reason`, which states how many of them
+skipped their start.
+
+Per item the rule needs no share: a skipped item's own cycle time (and what is built on it, its flow
+efficiency) is not measured, so the item rows (`cycle-time`, `items`, per-item efficiency) give it as
+null with `skipped_item_reason` and keep the row (its lead time stands); `skipped_items_note` counts them.
 
 Each reason names the figures it makes unknown ("sle_days: ..."), as every ``unknown_reasons`` does.
 The same rule and texts serve SQL (Ibis expressions: `mostly_skipped` on columns,
@@ -130,3 +135,43 @@ def cycle_time_unknown(
         else_=ibis.null("string"),
     )
     return (timed > 0) & ~majority, reason
+
+
+SKIPPED_ITEM_TEXT = "skipped every active stage (skipped_start); cycle time is not measured for it"
+"""Why a skipped item's own cycle time is unknown (`skipped_item_reason`)."""
+
+
+def skipped_item_reason(figures: str) -> str:
+    """The reason an item's `figures` are unknown when it skipped every active stage (`skipped_start`): its
+    start is its move into done (or the finish its source reported), not a measured start, so its cycle time
+    would read 0 ("cycle_time: skipped every active stage (skipped_start); cycle time is not measured for it")."""
+    return f"{figures}: {SKIPPED_ITEM_TEXT}"
+
+
+SKIPPED_COUNTED = (
+    "finished items skipped every active stage (skipped_start); cycle time is not measured for them "
+    "(null, not 0; their lead time stands)"
+)
+"""The end of `skipped_items_note`: a note holding it counts the skipped items a list's rows give a reason for."""
+
+
+def skipped_items_note(skipped: int, finished: int, figures: str) -> str:
+    """The note under a list of `finished` items of which `skipped` skipped every active stage, e.g.
+    "cycle_time: 3 of 5 finished items skipped every active stage (skipped_start); cycle time is not
+    measured for them (null, not 0; their lead time stands)". The summary's words, for any share."""
+    return f"{figures}: {skipped} of {finished} {SKIPPED_COUNTED}"
+
+
+def skipped_items_unknown(table: ir.Table, columns: tuple[str, ...], figures: str) -> ir.Table:
+    """`table` (rows of items, with ``skipped_start`` and ``finished_at``) with `columns` null on the rows of
+    finished items that skipped every active stage, and ``unknown_reasons`` (added last) saying so
+    (`skipped_item_reason` naming `figures`), else null. Per item, a skipped start supports no cycle time,
+    whatever the share: only a group's figures count such items with 0, when half or fewer skipped
+    (`mostly_skipped`). Every row stays."""
+    import ibis
+
+    skipped = table.skipped_start.fill_null(False) & table.finished_at.notnull()
+    nulled = {name: ibis.ifelse(skipped, ibis.null(table[name].type()), table[name]) for name in columns}
+    return table.mutate(
+        **nulled, unknown_reasons=ibis.ifelse(skipped, skipped_item_reason(figures), ibis.null("string"))
+    )

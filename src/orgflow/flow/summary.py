@@ -9,7 +9,7 @@ from ibis import _
 from orgflow.flow.definitions import PERCENTILES, SUMMARY_COLUMNS
 from orgflow.flow.flow_time import aggregate, days_between
 from orgflow.flow.history import Instant, instant, ratio
-from orgflow.flow.mapped_stages import no_active_stage_reason, no_done_stage_reason
+from orgflow.flow.mapped_stages import MAP_HINT, no_active_stage_reason, no_done_stage_reason
 from orgflow.flow.no_items import NO_ITEMS as NO_ITEMS
 from orgflow.flow.reported_times import timed_by_report, with_reported_times
 from orgflow.flow.skipped import (
@@ -28,7 +28,20 @@ SUMMARY_CYCLE_FIGURES = "cycle_time, flow_efficiency"
 """The summary's figures built on cycle time: what a skipped majority makes unknown (`orgflow.flow.skipped`)."""
 NO_FINISHED = "lead_time, cycle_time, flow_efficiency: no item finished in the window"
 NO_STATUS_HISTORY = no_status_history_reason(SUMMARY_CYCLE_FIGURES)
-NO_DONE_STAGE = no_done_stage_reason("throughput_per_week, lead_time, cycle_time, flow_efficiency")
+NO_DONE_STAGE = (
+    no_done_stage_reason("finished, skipped_start, throughput_per_week, lead_time, cycle_time, flow_efficiency")
+    + "; no item can be done, so wip counts every started item that was not cancelled as in progress"
+)
+"""Why a row whose workflows map no status to a done stage (but some to a cancelled one) has no finished
+count: nothing can be done, so 0 would be made up; its `cancelled` stands, and its WIP keeps every other
+started item (none can leave it but by cancelling)."""
+NO_FINISH_STAGE = (
+    "finished, cancelled, skipped_start, throughput_per_week, lead_time, cycle_time, flow_efficiency: "
+    f"no status maps to a done or cancelled stage: {MAP_HINT}; no item can finish, so wip counts every "
+    "started item as in progress"
+)
+"""Why a row whose workflows map no status to a done or a cancelled stage (every status unmapped, say)
+has no finished or cancelled count: nothing can finish, so WIP holds every started item."""
 NO_ACTIVE_STAGE = no_active_stage_reason(SUMMARY_CYCLE_FIGURES)
 NO_ACTIVE_TIME = (
     "flow_efficiency: no finished item spent time in an active stage (their statuses are unmapped, or "
@@ -37,29 +50,34 @@ NO_ACTIVE_TIME = (
 
 
 def stages_reached(transitions: ir.Table, items: ir.Table) -> ir.Table:
-    """Per workflow, whether any status its items use maps to a done stage (`reaches_done`) and to an
-    active one (`reaches_active`): without the first nothing can finish, without the second nothing is
-    ever worked on, whatever the data (a mapping `orgflow status` shows as unmapped statuses).
+    """Per workflow, whether any status its items use maps to a done stage (`reaches_done`), to an
+    active one (`reaches_active`) and to a cancelled one (`reaches_cancelled`): without the first nothing
+    can be done, without the second nothing is ever worked on, without the first and the third nothing
+    can finish at all, whatever the data (a mapping `orgflow status` shows as unmapped statuses).
 
     `transitions` are the mapped transitions (ik, category) and `items` every item's facts (ik, workflow).
     """
     keyed = items.select(r_ik=_.ik, workflow=_.workflow)
     joined = transitions.join(keyed, transitions.ik == keyed.r_ik)
     return joined.group_by("workflow").aggregate(
-        reaches_done=(joined.category == "done").any(), reaches_active=(joined.category == "active").any()
+        reaches_done=(joined.category == "done").any(),
+        reaches_active=(joined.category == "active").any(),
+        reaches_cancelled=(joined.category == "cancelled").any(),
     )
 
 
 def groups_reaching(items: ir.Table, reached: ir.Table, groups: list[str], *, reported: bool = False) -> ir.Table:
     """Per `groups` of `items` (one row without groups): whether any of their workflows reaches a done
-    stage (`reaches_done`) and an active one (`reaches_active`), from `stages_reached`; a workflow it does
-    not list reaches neither. With `reported`, also whether any item has reported time in status
-    (`reported`, a column of `items`: `orgflow.flow.reported_times.with_reported_times`).
+    stage (`reaches_done`), an active one (`reaches_active`) and a cancelled one (`reaches_cancelled`),
+    from `stages_reached`; a workflow it does not list reaches none. With `reported`, also whether any
+    item has reported time in status (`reported`, a column of `items`:
+    `orgflow.flow.reported_times.with_reported_times`).
     """
     flagged = items.left_join(reached, "workflow")
     metrics = {
         "reaches_done": flagged.reaches_done.fill_null(False).any(),
         "reaches_active": flagged.reaches_active.fill_null(False).any(),
+        "reaches_cancelled": flagged.reaches_cancelled.fill_null(False).any(),
     }
     if reported:
         metrics["reported"] = flagged.reported.fill_null(False).any()
@@ -95,9 +113,15 @@ def flow_summary(
     null (`NO_ACTIVE_TIME`) when the row's finished items spent no time at all in an active stage.
 
     `reached` (`stages_reached`), when given, says which workflows can finish and start work at all: a
-    row none of whose items' workflows has a status mapped to a done stage has unknown throughput (and
-    lead and cycle time) with `NO_DONE_STAGE`, not 0; one with no status mapped to an active stage (and
-    no reported time in status) has unknown cycle time and efficiency (`NO_ACTIVE_STAGE`).
+    row none of whose items' workflows has a status mapped to a done stage has unknown finished and
+    skipped_start counts, throughput (and lead and cycle time) with `NO_DONE_STAGE`, not 0 (and unknown
+    cancelled too, with `NO_FINISH_STAGE`, when none maps to a cancelled stage either); its WIP keeps its
+    count, which holds every started item (the reason says so). One with no status mapped to an active
+    stage (and no reported time in status) has unknown cycle time and efficiency (`NO_ACTIVE_STAGE`).
+
+    The window's length in weeks divides `finished` here; a window reaching past the data's last day or
+    before its first is read over the days the data covers by `orgflow.flow.after_data`, which also nulls
+    the counts of a window wholly outside the data.
 
     `every_item`, when given, is the workspace's items before any cut: when it holds none (no work item
     is loaded) the one row has every figure unknown (null, `small_sample` aside) with `NO_ITEMS`, not
@@ -153,13 +177,17 @@ def flow_summary(
     if reached is not None:
         mapped = groups_reaching(items, reached, groups)
         if groups:
-            joined = joined.left_join(mapped, groups).select(*joined.columns, "reaches_done", "reaches_active")
+            joined = joined.left_join(mapped, groups).select(
+                *joined.columns, "reaches_done", "reaches_active", "reaches_cancelled"
+            )
         else:
             joined = joined.cross_join(mapped)
     else:
         # Without `reached`, every workflow is taken to finish and start work (a column, not a join: an
         # aggregate of a constant would be one row per item on some backends).
-        joined = joined.mutate(reaches_done=ibis.literal(True), reaches_active=ibis.literal(True))
+        joined = joined.mutate(
+            reaches_done=ibis.literal(True), reaches_active=ibis.literal(True), reaches_cancelled=ibis.literal(True)
+        )
     weeks = window.days / 7
     finished_count = _.finished.fill_null(0)
     skipped_count = _.skipped_start.fill_null(0)
@@ -167,6 +195,9 @@ def flow_summary(
     # More than half skipped (`orgflow.flow.skipped`): 3 of 6 is not a majority.
     mostly = mostly_skipped(skipped_count, finished_count)
     can_finish = _.reaches_done.fill_null(True)
+    # Cancelled items are measured wherever a status maps to a done or a cancelled stage (a done one can
+    # hold cancelled resolutions).
+    can_cancel = can_finish | _.reaches_cancelled.fill_null(True)
     # No status mapped to an active stage: the first unmapped status starts the item, so its cycle time
     # would be its lead time; only reported time in status would measure it.
     no_active_stage = ~_.reaches_active.fill_null(True)
@@ -186,15 +217,16 @@ def flow_summary(
         return ibis.ifelse(no_items, None, value)
 
     result = joined.mutate(
-        finished=known(finished_count),
-        cancelled=known(_.cancelled.fill_null(0)),
+        finished=known(ibis.ifelse(can_finish, finished_count, None)),
+        cancelled=known(ibis.ifelse(can_cancel, _.cancelled.fill_null(0), None)),
         wip=known(_.wip.fill_null(0)),
-        skipped_start=known(skipped_count),
+        skipped_start=known(ibis.ifelse(can_finish, skipped_count, None)),
         throughput_per_week=known(ibis.ifelse(can_finish, finished_count / weeks, None)),
         flow_efficiency=ibis.ifelse(measured & ~no_active, ratio(_.active_us, _.cycle_us), None),
         small_sample=finished_count < small_sample,
         unknown_reasons=ibis.cases(
             (no_items, NO_ITEMS),
+            (~can_cancel, NO_FINISH_STAGE),
             (~can_finish, NO_DONE_STAGE),
             (finished_count == 0, NO_FINISHED),
             (~timed, no_time_expression(finished_count, skipped_count, SUMMARY_CYCLE_FIGURES)),
@@ -210,6 +242,7 @@ def flow_summary(
         "timed",
         "reaches_done",
         "reaches_active",
+        "reaches_cancelled",
         "items_loaded",
         *(["reported_count"] if reported is not None else []),
     )

@@ -10,7 +10,10 @@ Rule ``aging.past-sle``: one finding per team whose open items are older than th
 those items (oldest first) with their figures; severity ``high`` when any of them is past the high
 percentile, ``medium`` when all are past the SLE only. Its impact is the sum of the items' days past
 their SLE. An SLE from fewer than `sle_min_sample` finished items, or of less than `min_sle_days`
-(items that went straight to done), is not used: nothing is late against it.
+(items that went straight to done), is not used: nothing is late against it. Nor is one `flow sle` calls
+unknown: a sample mostly skipped its start (`orgflow.flow.skipped`), or the team's statuses map to no done
+or no active stage (`orgflow.flow.figures.sle_reach`, the rule `flow age` applies too): its percentiles
+are null and the row's `unknown_reasons` says why.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
 
+from orgflow.flow.figures import sle_reach
 from orgflow.flow.flow_time import service_level_expectation, work_item_age
+from orgflow.flow.mapped_stages import no_active_stage_reason, no_done_stage_reason
+from orgflow.flow.queries import AGE_SLE_FIGURES, NO_SLE_SAMPLE
 from orgflow.flow.service import FlowService
 from orgflow.insights.finding import Check, Finding, InsightSettings, RuleRun, Scope, Severity
 from orgflow.insights.statistics import rounded
@@ -32,6 +38,10 @@ from orgflow.query.window import Cut
 RULE = "aging.past-sle"
 BAND_PERCENTILES = (50, 70, 85, 95)
 """The percentiles every aging row shows, beside the configured SLE and high percentiles."""
+_REASONS_SAID = 3
+"""How many teams' and types' reasons for an unknown SLE the rule's check says before counting the rest."""
+_SLE_COLUMNS = ("p50_days", "p70_days", "p85_days", "p95_days", "sle_days", "sle_high_days", "band")
+"""The columns of `item_aging` an SLE ruled out by the mapping leaves null."""
 
 
 def _label(percentile: float) -> str:
@@ -46,7 +56,9 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
     current_stage, started_at, age_days, stage_age_days, sle_sample (finished items behind the
     percentiles), p50_days, p70_days, p85_days, p95_days, sle_days (the `sle_percentile`),
     sle_high_days (the `sle_high_percentile`), band (``below p50``, ``p50-p70``, ``p70-p85``,
-    ``p85-p95``, ``above p95``, or null without history). Ordered by age, oldest first.
+    ``p85-p95``, ``above p95``, or null without history), unknown_reasons (why sle_days is null, as
+    `flow age` says it: the SLE's sample, or the mapping, `mapped_unknown`; else null). Ordered by age,
+    oldest first.
     """
     now = service.now.replace(tzinfo=None)
     ages = work_item_age(service.items_table(cut), now=now)
@@ -56,10 +68,13 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
     wanted["sle_high"] = settings.sle_high_percentile
     joined: ir.Table = ages
     for index, (name, percentile) in enumerate(wanted.items()):
-        table = service_level_expectation(history, until=now, percentile=percentile, last_items=settings.sle_items)
+        table = service_level_expectation(
+            history, until=now, percentile=percentile, last_items=settings.sle_items, figures=AGE_SLE_FIGURES
+        )
         columns = {f"{name}_days": table.sle_days}
         if index == 0:
             columns["sle_sample"] = table["sample"]
+            columns["unknown_reasons"] = table.unknown_reasons
         table = table.select("team_id", "item_type", **columns)
         joined = joined.left_join(table, ["team_id", "item_type"]).select(*joined.columns, *columns)
     band = ibis.cases(
@@ -88,8 +103,31 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
         "sle_days",
         "sle_high_days",
         "band",
+        unknown_reasons=ibis.ifelse(_.sle_days.isnull(), _.unknown_reasons.fill_null(NO_SLE_SAMPLE), None),
     )
-    return service.fetch(result.order_by(ibis.desc("age_days"), "item_id"))
+    return mapped_unknown(service, service.fetch(result.order_by(ibis.desc("age_days"), "item_id")))
+
+
+def mapped_unknown(service: FlowService, table: pa.Table) -> pa.Table:
+    """`table` (of `item_aging`) with the SLE columns null on the rows of teams whose statuses map to no done
+    or no active stage (`orgflow.flow.figures.sle_reach`: `flow sle` gives them no SLE either), and
+    `unknown_reasons` giving the mapping's reason there."""
+    import pyarrow.compute as pc
+
+    teams = table.column("team_id").to_pylist()
+    reach = sle_reach(service, teams)
+    if not reach.no_done and not reach.no_active:
+        return table
+    reasons = dict.fromkeys(reach.no_active, no_active_stage_reason(AGE_SLE_FIGURES))
+    reasons |= dict.fromkeys(reach.no_done, no_done_stage_reason(AGE_SLE_FIGURES))
+    hit = pa.array([team in reasons for team in teams])
+    for name in _SLE_COLUMNS:
+        index = table.column_names.index(name)
+        column = table.column(name)
+        table = table.set_column(index, name, pc.if_else(hit, pa.scalar(None, column.type), column))
+    index = table.column_names.index("unknown_reasons")
+    said = [reasons.get(team, reason) for team, reason in zip(teams, table.column(index).to_pylist(), strict=True)]
+    return table.set_column(index, "unknown_reasons", pa.array(said, pa.string()))
 
 
 def find(scope: Scope) -> RuleRun:
@@ -110,23 +148,30 @@ def find(scope: Scope) -> RuleRun:
             continue
         late[row["team_id"]].append({**row, "past_high": high is not None and age > high})
     findings = [_team_finding(team, rows, settings) for team, rows in sorted(late.items())]
-    return RuleRun(findings, _check(len(rows), compared, len(findings), settings))
+    unknown = sorted(
+        {f"{row['team_id']} {row['item_type']}: {row['unknown_reasons']}" for row in rows if row["unknown_reasons"]}
+    )
+    return RuleRun(findings, _check(len(rows), compared, len(findings), settings, unknown))
 
 
-def _check(open_items: int, compared: int, teams: int, settings: InsightSettings) -> Check:
-    """What the rule checked: `open_items` started, unfinished items, `compared` of them with an SLE."""
+def _check(open_items: int, compared: int, teams: int, settings: InsightSettings, unknown: list[str]) -> Check:
+    """What the rule checked: `open_items` started, unfinished items, `compared` of them with an SLE;
+    `unknown` the reasons ("team type: reason") the others' SLEs are unknown, said after it."""
     sle = f"p{settings.sle_percentile:g}"
     if open_items == 0:
         return Check(RULE, "no started, unfinished item to compare with an SLE", supported=False)
     items = "1 started, unfinished item" if open_items == 1 else f"{open_items} started, unfinished items"
+    why = "".join(f"; {reason}" for reason in unknown[:_REASONS_SAID])
+    if len(unknown) > _REASONS_SAID:
+        why += f"; and {len(unknown) - _REASONS_SAID} more teams and types without an SLE"
     if compared == 0:
         return Check(
             RULE,
             f"none of {items} has an SLE to compare with (its team's and type's {sle} needs "
-            f"{settings.sle_min_sample} finished items with a cycle time)",
+            f"{settings.sle_min_sample} finished items with a cycle time){why}",
             supported=False,
         )
-    which = items if compared == open_items else f"{compared} of {items} (the others have no SLE)"
+    which = items if compared == open_items else f"{compared} of {items} (the others have no SLE{why})"
     outcome = f"{teams} team{'s' if teams != 1 else ''} with items past it" if teams else "none is past it"
     return Check(RULE, f"{which} compared with their team's SLE ({sle}); {outcome}")
 

@@ -26,7 +26,9 @@ def result_notes(result: MetricResult | None, *, by: str | None = None, said: Co
     result grouped `by` team, group or type, prefixed with the rows it holds for ("AMQ, ZOOKEEPER:
     <reason>"); for the age of items in progress, with the teams, item types and number of items
     (`orgflow.flow.figures.age_notes`); otherwise the reason alone (a summary of one cut has one row).
-    A reason in `said` (the page already gives it for the whole cut the rows divide) is left out.
+    A reason in `said` (the page already gives it for the whole cut the rows divide) is left out, and so
+    is a skipped item's own reason where a note of the result counts those items already
+    (`orgflow.flow.skipped.skipped_items_note`).
     """
     if result is None:
         return []
@@ -34,6 +36,17 @@ def result_notes(result: MetricResult | None, *, by: str | None = None, said: Co
     table = result.table
     if REASONS not in table.column_names:
         return found
+    from orgflow.flow.skipped import SKIPPED_COUNTED, SKIPPED_ITEM_TEXT
+
+    if any(SKIPPED_COUNTED in note for note in found):
+        said = {
+            *said,
+            *(
+                reason
+                for reason in set(table.column(REASONS).to_pylist())
+                if reason and reason.endswith(SKIPPED_ITEM_TEXT)
+            ),
+        }
     if result.metric == "age" and {"team_id", "item_type"} <= set(table.column_names):
         from orgflow.flow.figures import age_notes
 
