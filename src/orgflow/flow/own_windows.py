@@ -9,10 +9,11 @@ of the data rather than a given `now`, reads such a row over its own last 90 day
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from orgflow.query.as_of import NOW_GIVEN
+from orgflow.query.window import Cut
 
 if TYPE_CHECKING:
     import ibis.expr.types as ir
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
     from orgflow.flow.prepared import PreparedFacts
     from orgflow.flow.result import MetricResult
     from orgflow.flow.service import FlowService
-    from orgflow.query.window import Cut, Window
+    from orgflow.query.window import Window
 
 OWN_WINDOW_BY = {"team": "team", "project": "project", "value_stream": "value_stream"}
 """`--by` values whose rows take their own default window in a summary (the cut field each row is)."""
@@ -71,7 +72,6 @@ def rows_in_own_windows(
     those rows' windows and data ends. Only for a summary by team, project or value stream over the
     default window, as of the data (not a given `now`); any other result is returned as it is."""
     from orgflow.query.as_of import cut_window_end
-    from orgflow.query.window import Cut
     from orgflow.query.window import default_window as window_ending
 
     by = options.by
@@ -81,18 +81,14 @@ def rows_in_own_windows(
     field_name = OWN_WINDOW_BY[by]
     rows = result.rows()
     own: dict[str, dict[str, Any]] = {}
+    asks: list[tuple[Cut, date, date]] = []
     for key, data_end in service.data_ends(cut, by).items():
         end, used_end = cut_window_end(service.now, service.now_basis, data_end)
         if key is None or used_end is None or end.replace(tzinfo=None) >= window.until:
             continue
         row_window = window_ending(end=end, earliest=service.earliest_created(), data_end=used_end)
         row_cut = dataclasses.replace(cut, **{field_name: key})
-        (row,) = service.summary(
-            cut=row_cut, since=row_window.since.date(), until=row_window.until.date() - timedelta(days=1)
-        ).rows()
-        for index, existing in enumerate(rows):
-            if existing.get(by) == key:
-                rows[index] = {by: key, **row}
+        asks.append((row_cut, row_window.since.date(), row_window.until.date() - timedelta(days=1)))
         own[key] = {
             "since": row_window.since.isoformat() + "Z",
             "until": row_window.until.isoformat() + "Z",
@@ -100,6 +96,12 @@ def rows_in_own_windows(
         }
     if not own:
         return result
+    # Every such row's summary at once: one statement for all of them (`FlowService.compute_many`).
+    for key, own_result in zip(own, service.compute_many("summary", asks), strict=True):
+        (row,) = own_result.rows()
+        for index, existing in enumerate(rows):
+            if existing.get(by) == key:
+                rows[index] = {by: key, **row}
     from orgflow.query.plain_table import PlainTable
 
     if isinstance(result.table, PlainTable):  # a printed result: no Arrow (which would load pandas here)

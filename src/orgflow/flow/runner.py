@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +43,8 @@ facts under a runner never change, so the same query with the same values gives 
 dashboard asks them for every figure of a cut, whatever the window)."""
 ROWS_KEPT = 256
 """How many results of `KEPT_ROWS` queries a runner keeps (the least recently asked go first)."""
+PREFETCHED_KEPT = 1024
+"""How many rows `QueryRunner.prefetch` got a runner keeps until they are asked for (the oldest go first)."""
 PRE_AGGREGATE_AFTER = 1
 """How many calls of a figure a runner answers from the items alone before it writes the figure's
 pre-aggregates (`orgflow.flow.prepared.FIGURE_PRE_AGGREGATES`) and reads them: a command asks once, a
@@ -85,6 +87,7 @@ class QueryRunner:
         self._asked: dict[str, int] = {}
         self._calls = 0
         self._kept_rows: OrderedDict[Hashable, pa.Table] = OrderedDict()
+        self._prefetched: dict[Hashable, pa.Table] = {}
 
     def rows(
         self,
@@ -111,29 +114,144 @@ class QueryRunner:
         Raises:
             InputError: the cut names an unknown team, group or value stream.
         """
-        self._facts.prepare()
-        self._facts.check_cut(cut)
-        values: dict[str, Any] = {"now": self._now, **cut_values(cut or Cut())}
-        values |= bound_values or {}
-        if window is not None:
-            values |= {"since": window.since, "until": window.until, "days": window.days}
+        key, values = self._key_values(name, cut, shape, window, bound_values, pre_aggregates)
         if queries is None:
             queries = self._context.compiled_queries
-        key: Hashable = (name, self._facts.names, cut_shape(cut or Cut()), shape)
-        if pre_aggregates:
-            key = (key, tuple(self._facts.derived(part) for part in pre_aggregates))
         if name in KEPT_ROWS and window is None:
             kept_key = (key, tuple(sorted(values.items())))
             kept = self._kept_rows.get(kept_key)
             if kept is None:
-                kept = self._run(key, build, values, window, queries, pre_aggregates)
+                kept = self._answer(key, build, values, window, queries, pre_aggregates)
                 self._kept_rows[kept_key] = kept
                 while len(self._kept_rows) > ROWS_KEPT:
                     self._kept_rows.popitem(last=False)
             else:
                 self._kept_rows.move_to_end(kept_key)
             return kept
+        return self._answer(key, build, values, window, queries, pre_aggregates)
+
+    def _key_values(
+        self,
+        name: str,
+        cut: Cut | None,
+        shape: Hashable,
+        window: Window | None,
+        bound_values: dict[str, Any] | None,
+        pre_aggregates: tuple[str, ...],
+    ) -> tuple[Hashable, dict[str, Any]]:
+        """The key a query is kept under and the values bound into it (`rows`); the facts prepared and
+        the cut checked first, the `pre_aggregates` written.
+
+        Raises:
+            InputError: the cut names an unknown team, group or value stream.
+        """
+        self._facts.prepare()
+        self._facts.check_cut(cut)
+        values: dict[str, Any] = {"now": self._now, **cut_values(cut or Cut())}
+        values |= bound_values or {}
+        if window is not None:
+            values |= {"since": window.since, "until": window.until, "days": window.days}
+        key: Hashable = (name, self._facts.names, cut_shape(cut or Cut()), shape)
+        if pre_aggregates:
+            key = (key, tuple(self._facts.derived(part) for part in pre_aggregates))
+        return key, values
+
+    def _answer(
+        self,
+        key: Hashable,
+        build: Callable[[WindowTerms | None], ir.Table],
+        values: dict[str, Any],
+        window: Window | None,
+        queries: QueryCache,
+        pre_aggregates: tuple[str, ...],
+    ) -> pa.Table:
+        """The rows `prefetch` got for `key` and `values` (taken once), else `_run`'s."""
+        fetched = self._prefetched.pop(_fetched_key(key, values, pre_aggregates), None)
+        if fetched is not None:
+            return fetched
         return self._run(key, build, values, window, queries, pre_aggregates)
+
+    def prefetch(
+        self,
+        name: str,
+        build_for: Callable[[Cut | None], Callable[[WindowTerms | None], ir.Table]],
+        asks: Sequence[tuple[Cut | None, Window | None, tuple[str, ...]]],
+        *,
+        shape: Hashable,
+        bound_values: dict[str, Any] | None = None,
+        queries: QueryCache | None = None,
+    ) -> None:
+        """Run the query `rows(name, build_for(cut), cut=, window=, pre_aggregates=)` would run for each of
+        `asks` (cut, window, pre-aggregates), for all of them at once: the asks sharing a kept query
+        (the same cut fields and pre-aggregates) are answered by one statement
+        (`orgflow.flow.many_values`), and their rows kept until `rows` asks for them (each once). A
+        query not yet kept is compiled on its first ask (run as `rows` runs it); a query whose asks
+        one statement cannot answer is left to `rows`, which runs it once per ask as always.
+
+        The rows are kept by the query's key without its pre-aggregates: a later `rows` that reads
+        other pre-aggregates than the ask did (a runner's calls decide which: `figure`) takes them too,
+        since reading the pre-aggregates gives the same rows as reading the items
+        (`orgflow.flow.prepared`).
+
+        `build_for(cut)`, `shape` and `bound_values` are as for `rows`; the rows are exactly those `rows`
+        gives.
+
+        Raises:
+            InputError: a cut names an unknown team, group or value stream.
+        """
+        from orgflow.flow.many_values import run_for_each
+
+        if queries is None:
+            queries = self._context.compiled_queries
+        grouped: dict[Hashable, list[tuple[dict[str, Any], Hashable]]] = {}
+        for cut, window, parts in asks:
+            key, values = self._key_values(name, cut, shape, window, bound_values, parts)
+            fetched_key = _fetched_key(key, values, parts)
+            if fetched_key in self._prefetched:
+                continue
+            if queries.get(key) is None:
+                self._prefetched[fetched_key] = self._run(key, build_for(cut), values, window, queries, parts)
+                continue
+            grouped.setdefault(key, []).append((values, fetched_key))
+        connection = self._context.store.connection
+        for key, key_asks in grouped.items():
+            query = queries.get(key)
+            if query is None or len(key_asks) < 2:
+                continue  # one ask (or a query dropped meanwhile): `rows` runs it as always
+            tables = run_for_each(connection, query, [values for values, _ in key_asks])
+            if tables is None:
+                continue
+            for (_, fetched_key), table in zip(key_asks, tables, strict=True):
+                self._prefetched[fetched_key] = table
+        while len(self._prefetched) > PREFETCHED_KEPT:
+            self._prefetched.pop(next(iter(self._prefetched)))
+
+    def prefetch_figure(self, figure: Figure, options: Any, asks: Sequence[tuple[Cut | None, Window | None]]) -> None:
+        """`prefetch` the rows `figure` with `options` gives each of `asks` (cut, window) when the next
+        `len(asks)` figure calls of this runner ask them in that order (`figure`: the pre-aggregates
+        each of those calls reads), and the reported count (`reported_count`) of each."""
+        if figure.build is None:
+            raise ValueError(f"{figure.name} has no query to build")
+        build = figure.build
+        facts = self._facts
+        shape, bound_values = query_shape(figure, options)
+        asked = self._asked.get(figure.name, 0)
+        figure_asks = []
+        counted_asks = []
+        for index, (cut, window) in enumerate(asks):
+            calls = self._calls + index + 1
+            parts = self._figure_parts(figure, options, asked + index, calls)
+            figure_asks.append((cut, window, parts))
+            if (cut, window) not in self._reported:
+                counted_asks.append((cut, window, EVERY_FIGURE_PRE_AGGREGATES if calls > MANY_CALLS else ()))
+
+        def build_of(cut: Cut | None) -> Callable[[WindowTerms | None], ir.Table]:
+            return lambda terms: build(facts, cut, options, terms)
+
+        self.prefetch(figure.name, build_of, figure_asks, shape=shape, bound_values=bound_values)
+        if figure.note is not None:
+            queries = self._context.queries_for("notes")
+            self.prefetch("reported-count", self._reported_build, counted_asks, shape=(), queries=queries)
 
     def _run(
         self,
@@ -185,11 +303,7 @@ class QueryRunner:
         asked = self._asked.get(figure.name, 0)
         self._asked[figure.name] = asked + 1
         self._calls += 1
-        parts: tuple[str, ...] = ()
-        if self._calls > MANY_CALLS:
-            parts = (*EVERY_FIGURE_PRE_AGGREGATES, *MANY_CALLS_PRE_AGGREGATES.get(figure.name, ()))
-        if asked >= PRE_AGGREGATE_AFTER and figure.name in FIGURE_PRE_AGGREGATES:
-            parts = (*parts, *FIGURE_PRE_AGGREGATES[figure.name](options))
+        parts = self._figure_parts(figure, options, asked, self._calls)
         return self.rows(
             figure.name,
             lambda terms: build(facts, cut, options, terms),
@@ -208,6 +322,27 @@ class QueryRunner:
         kept = self._reported.get((cut, window))
         if kept is not None:
             return kept
+        queries = self._context.queries_for("notes")
+        # Once the figures read the pre-aggregated items (a dashboard's), so does the count.
+        parts = EVERY_FIGURE_PRE_AGGREGATES if self._calls > MANY_CALLS else ()
+        row = self.rows(
+            "reported-count",
+            self._reported_build(cut),
+            cut=cut,
+            shape=(),
+            window=window,
+            queries=queries,
+            pre_aggregates=parts,
+        ).to_pylist()[0]
+        counted = (row["finished"], ReportedCount(row["timed"] or 0, row["skipped"] or 0))
+        self._reported[(cut, window)] = counted
+        while len(self._reported) > REPORTED_KEPT:
+            self._reported.pop(next(iter(self._reported)))
+        return counted
+
+    def _reported_build(self, cut: Cut | None) -> Callable[[WindowTerms | None], ir.Table]:
+        """The query of `reported_count` for `cut`: the done items finished in the window, how many of
+        them the reported times time and how many they show skipping every active stage."""
         facts = self._facts
 
         def build(terms: WindowTerms | None) -> ir.Table:
@@ -219,17 +354,24 @@ class QueryRunner:
             timed, skipped = timed_by_report(done), skipped_by_report(done)
             return done.aggregate(finished=_.count(), timed=timed.sum(), skipped=skipped.sum())
 
-        queries = self._context.queries_for("notes")
-        # Once the figures read the pre-aggregated items (a dashboard's), so does the count.
-        parts = EVERY_FIGURE_PRE_AGGREGATES if self._calls > MANY_CALLS else ()
-        row = self.rows(
-            "reported-count", build, cut=cut, shape=(), window=window, queries=queries, pre_aggregates=parts
-        ).to_pylist()[0]
-        counted = (row["finished"], ReportedCount(row["timed"] or 0, row["skipped"] or 0))
-        self._reported[(cut, window)] = counted
-        while len(self._reported) > REPORTED_KEPT:
-            self._reported.pop(next(iter(self._reported)))
-        return counted
+        return build
+
+    def _figure_parts(self, figure: Figure, options: Any, asked: int, calls: int) -> tuple[str, ...]:
+        """The pre-aggregates a figure call reads when `figure` was asked `asked` times before and the
+        call is the runner's `calls`th (`figure`)."""
+        parts: tuple[str, ...] = ()
+        if calls > MANY_CALLS:
+            parts = (*EVERY_FIGURE_PRE_AGGREGATES, *MANY_CALLS_PRE_AGGREGATES.get(figure.name, ()))
+        if asked >= PRE_AGGREGATE_AFTER and figure.name in FIGURE_PRE_AGGREGATES:
+            parts = (*parts, *FIGURE_PRE_AGGREGATES[figure.name](options))
+        return parts
+
+
+def _fetched_key(key: Hashable, values: dict[str, Any], pre_aggregates: tuple[str, ...]) -> Hashable:
+    """What `QueryRunner.prefetch` keeps rows under: the query's key without its pre-aggregates (`rows`
+    adds them as the key's second part), and its values."""
+    base = key[0] if pre_aggregates and isinstance(key, tuple) else key
+    return (base, tuple(sorted(values.items())))
 
 
 def figure_result(

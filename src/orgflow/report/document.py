@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,32 @@ def svg_of(chart: Chart) -> str:
     return _NAMESPACES.sub("", svg)
 
 
+def prefetch_team_summaries(context: Context, team_ids: list[str]) -> None:
+    """Run the summaries the pages of `team_ids` show (each team's over the page's window, its own
+    default one when the page has none, and over the window before it: `team_view`) for all teams at
+    once (`Context.prefetch`), instead of a query per team and window. The pages then read them
+    as they would have computed them; a team the workspace does not know is left to its page."""
+    from orgflow.errors import InputError
+
+    now_asks = []
+    before_asks = []
+    for team_id in team_ids:
+        filters = replace(context.filters, team=team_id)
+        cut = filters.cut(phase=False)
+        window = context.window(filters)
+        now_asks.append((cut, window["since"], window["until"]))
+        before = filters.previous()
+        if before is not None:
+            window = context.window(before)
+            before_asks.append((cut, window["since"], window["until"]))
+
+    for asks in (now_asks, before_asks):
+        try:
+            context.prefetch("summary", asks, by=None)
+        except InputError:
+            continue
+
+
 def _environment() -> Environment:
     environment = Environment(
         loader=ChoiceLoader([FileSystemLoader(REPORT_TEMPLATES), FileSystemLoader(TEMPLATES_DIR)]),
@@ -93,7 +119,9 @@ def build_report(
             not exist (said before any work; nothing is written).
     """
     check_output_file(output, field="--output")  # before the work: a folder, or one that does not exist
-    hub = MetricsHub(directory, now=now)
+    # The report asks the same queries every time it is built: they are kept compiled beside the store,
+    # as every command keeps its own (`orgflow.store.query_file`).
+    hub = MetricsHub(directory, now=now, keep_queries=True)
     try:
         instant = hub.now(None)
         # The dashboard's windows: the default one is the workspace's (docs/decisions/0007-default-window.md).
@@ -133,6 +161,7 @@ def build_report(
         shown = {card.group_id for block in organization.clusters for card in block.teams}
         # ... and the teams outside the org (units work is attributed to that no team of the org names).
         shown |= {card.group_id for card in page.outside.teams} if page.outside else set()
+        prefetch_team_summaries(context, [team.group_id for team in teams if team.group_id in shown])
         team_views: list[FlowView] = []
         for team in teams:
             if team.group_id in shown:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
@@ -16,6 +16,7 @@ from orgflow.views.filters import DEFAULT_WINDOW, Filters
 
 if TYPE_CHECKING:
     from orgflow.flow.service import FlowService, MetricResult
+    from orgflow.query.window import Cut
     from orgflow.workspace import Workspace
 
 T = TypeVar("T")
@@ -32,6 +33,15 @@ class Hub(Protocol):
     def service_key(self, now: datetime | None) -> Hashable: ...
 
     def compute(self, metric: str, *, now: datetime | None = None, **params: Any) -> MetricResult: ...
+
+    def prefetch(
+        self,
+        metric: str,
+        asks: Sequence[tuple[Cut | None, date | None, date | None]],
+        *,
+        now: datetime | None = None,
+        **options: Any,
+    ) -> None: ...
 
     def cached(self, key: Hashable, compute: Callable[[FlowService], T], *, now: datetime | None = None) -> T: ...
 
@@ -98,6 +108,13 @@ class Context:
 
     def compute(self, metric: str, **params: Any) -> MetricResult:
         return self.hub.compute(metric, now=self.now, **params)
+
+    def prefetch(
+        self, metric: str, asks: Sequence[tuple[Cut | None, date | None, date | None]], **options: Any
+    ) -> None:
+        """Ahead of `compute` asking `metric` for each of `asks` (cut, since, until): run them at once
+        (`MetricsHub.prefetch`); the answers are the same."""
+        self.hub.prefetch(metric, asks, now=self.now, **options)
 
     def view(self, kind: str, key: Hashable, build: Callable[[], T]) -> T:
         """A page's view, built once per filters (views are pure functions of the figures).

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from datetime import UTC, datetime
+from collections.abc import Callable, Hashable, Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -63,6 +63,8 @@ class MetricsHub:
             otherwise read the workspace file itself (a report, a test).
         lanes: how many connections serve flow figures at once (`orgflow.views.lanes`); by default
             one per core for a live hub (at most `MAX_LANES`), one otherwise.
+        keep_queries: keep compiled queries beside the store across processes, as commands do (a
+            report, built again and again; `orgflow.store.query_file`); a hub reading the file only.
     """
 
     def __init__(
@@ -74,6 +76,7 @@ class MetricsHub:
         max_services: int = 3,
         live: bool = False,
         lanes: int | None = None,
+        keep_queries: bool = False,
     ) -> None:
         self.directory = workspace_dir(directory)
         self._lease: Path | None = None
@@ -89,7 +92,7 @@ class MetricsHub:
                 raise
             self._snapshot_stamp = snapshot.stamp(snapshot.snapshot_path(store_path))
         else:
-            self.workspace = open_workspace(directory, read_only=True)
+            self.workspace = open_workspace(directory, read_only=True, keep_queries=keep_queries)
         self.fixed_now = now.astimezone(UTC) if now is not None else None
         self._lock = threading.RLock()
         self._results_lock = threading.Lock()  # guards `_results` alone (taken after `_lock`, never before)
@@ -217,6 +220,23 @@ class MetricsHub:
             return self.cached(key, lambda service: getattr(service, metric)(**params), now=now)
         # A lane's lock is never held while the hub's is taken (`follow` and `close` take them the other way).
         return self._keep(key, value, built_on=lambda: lane.generation == self.lanes.generation)
+
+    def prefetch(
+        self,
+        metric: str,
+        asks: Sequence[tuple[Cut | None, date | None, date | None]],
+        *,
+        now: datetime | None = None,
+        **options: Any,
+    ) -> None:
+        """Run ahead, on the hub's own connection, what `compute(metric, cut=, since=, until=, **options)`
+        will run for each of `asks` (cut, since, until), as one statement for all where the store can
+        (`FlowService.prefetch`): a page about to ask a figure for many teams. The answers are the same;
+        a figure then answered on a lane computes its own. Asked once per set of asks."""
+        if len(asks) < 2:
+            return
+        key = (self.service_key(now), "prefetch", metric, tuple(asks), tuple(sorted(options.items())))
+        self.cached(key, lambda service: service.prefetch(metric, asks, **options), now=now)
 
     def cached(self, key: Hashable, compute: Callable[[FlowService], T], *, now: datetime | None = None) -> T:
         """`compute(service)` once per `key`, under the store lock; later calls get the kept value."""
