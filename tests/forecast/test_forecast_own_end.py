@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tests.forecast.hand_workspace import CONFIG
 
 import orgflow
 from orgflow.forecast.service import Sampling
@@ -23,15 +24,6 @@ from orgflow.query.window import Cut
 from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
-CONFIG = """
-workflows:
-  - name: board
-    applies_to: {source: t}
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog]}
-      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done]}
-"""
 OLD_FINISHES = [2, 2, 3, 4, 4, 7, 8, 8, 9, 10, 10, 10]  # days of January 2019
 NEW_FINISHES = [1, 2, 3, 5, 6, 8, 9, 12, 13, 15, 16, 18, 19, 20]  # days of April 2021
 

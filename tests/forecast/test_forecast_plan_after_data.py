@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from tests.cli.in_process import run_main
+from tests.forecast.hand_workspace import CONFIG
 
 import orgflow
 from orgflow import registry
@@ -31,15 +32,6 @@ from orgflow.query.window import Cut
 from orgflow.store import ImportBatch
 from orgflow.web.app import create_app
 
-CONFIG = """
-workflows:
-  - name: board
-    applies_to: {source: t}
-    stages:
-      - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog]}
-      - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
-      - {name: Done, phase: Operate, category: done, statuses: [Done]}
-"""
 FINISHES = [4, 5, 6, 7, 8, 18, 19, 20, 21, 22, 25, 26, 27, 28, 29]  # days of March 2024; none 11 to 17
 PLAN = "initiatives:\n  - name: X\n    teams: {a: 10, b: 6}\n"
 NOW = ("--now", "2024-04-15")
