@@ -112,11 +112,10 @@ def transitions(
 ) -> None:
     """A CSV of status changes (item_id, timestamp, from_status, to_status [, team, type, created, title]).
 
-    Example, the Kubernetes KEP transitions file (docs/import.md):
-
-    orgflow import transitions kubernetes-kep-transitions.csv --source kep \\
+    Example: orgflow import transitions kubernetes-kep-transitions.csv --source kep \\
       --map kep_id=item_id --map timestamp_iso=timestamp --map owning_sig=team \\
       --map from_value=from_status --map to_value=to_status --where field=status
+    (the Kubernetes KEP transitions file, docs/import.md)
     """
     options: dict[str, Any] = {
         "map": _pairs(map_, "--map"),
