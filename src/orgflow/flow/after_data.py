@@ -94,6 +94,8 @@ def said_after_data(result: MetricResult, window: Window, as_of: DataAsOf | None
     if as_of is None:
         return result
     last_day = as_of.instant.date()
+    if result.metric != "summary" and (window.until - timedelta(days=1)).date() <= last_day:
+        return result  # no period or day of the window starts after the data's last day: its rows need no look
     if result.metric == "throughput":
         rows = [row for row in result.table.to_pylist() if row["period_start"] > last_day]
         if not rows:
