@@ -203,9 +203,62 @@ def test_nothing_reported_adds_no_note(tmp_path: Path) -> None:
     try:
         workspace.import_files("jira", [export])
         # As of the data: a later `now` would add the notes of a window past the data.
-        result = workspace.flow_at(None).summary()
+        service = workspace.flow_at(None)
+        result = service.summary()
         (row,) = result.rows()
         assert (row["finished"], row["cycle_time_p50"], row["flow_efficiency"]) == (1, 3.0, 1.0)
         assert result.notes == []
+        # No item's figures can come from reported times, so no figure counts them: no query is run.
+        assert service.cycle_time().notes == []
+        assert (service._facts.reported_items, service._runner.any_reported()) == (0, False)
+        assert service._runner._reported == {}
+    finally:
+        workspace.close()
+
+
+def test_the_items_reported_times_can_time_are_those_without_history(service: FlowService) -> None:
+    # SK-1 to SK-4, MX-1, MX-2 and AS-1 have only reported times; MX-3's changelog is its history.
+    assert (service._facts.reported_items, service._runner.any_reported()) == (7, True)
+
+
+def test_many_teams_notes_are_counted_in_one_statement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from orgflow.flow import many_values, runner
+
+    export = tmp_path / "issues.jsonl"
+    export.write_text("".join(json.dumps(issue) + "\n" for issue in ISSUES), encoding="utf-8")
+    workspace = orgflow.init(tmp_path / "ws")
+    try:
+        workspace.import_files("jira", [export])
+        service = workspace.flow_at(None)
+        service.summary(cut=Cut(team="SK"))  # compiles a team's summary and its note's count
+        single: list[object] = []
+        batched: list[int] = []
+        run_kept, run_for_each = runner.run_kept, many_values.run_for_each
+
+        def counted_single(connection: Any, query: Any, values: Any) -> Any:
+            single.append(values.get("cut_team"))
+            return run_kept(connection, query, values)
+
+        def counted_batch(connection: Any, query: Any, value_sets: Any) -> Any:
+            batched.append(len(value_sets))
+            return run_for_each(connection, query, value_sets)
+
+        monkeypatch.setattr(runner, "run_kept", counted_single)
+        monkeypatch.setattr(many_values, "run_for_each", counted_batch)
+        asks = [(Cut(team=team), None, None) for team in ("MX", "AS")]
+        results = service.compute_many("summary", asks)
+        # Each team's data end (its default window), the summaries' rows, then the counts behind their
+        # notes: one statement each for both teams.
+        assert (batched, single) == ([2, 2, 2], [])
+        assert [result.notes for result in results] == [
+            [
+                "cycle time and flow efficiency: from the source's reported time in status for 1 of 3 finished "
+                f"items {HISTORY}; 1 more has reported times with {SKIPPED}; from status changes for the other 1"
+            ],
+            [
+                "cycle time and flow efficiency: the source's reported time in status of 1 of 1 finished items "
+                f"{HISTORY} holds {SKIPPED}"
+            ],
+        ]
     finally:
         workspace.close()

@@ -193,6 +193,22 @@ def test_every_figure_on_the_demo_equals_the_per_request_rows(demo_service: Flow
     assert compared > 10_000  # the comparisons are over the demo's items, not empty tables
 
 
+@pytest.mark.usefixtures("busy")
+def test_the_pre_aggregated_rows_lie_team_by_team(demo_service: FlowService) -> None:
+    # Written in team order, so a figure of one team scans the vectors holding that team's rows.
+    demo_service.summary(by="team")
+    connection = demo_service._workspace.store.connection
+    facts = demo_service._facts
+    for part in ("items", "stages_reached", "cfd_team_entries", "cfd_team_stages"):
+        name = facts.derived(part)
+        columns = [row[0] for row in connection.execute(f"DESCRIBE {name}").fetchall()]
+        if "team_id" not in columns:
+            continue
+        laid = [row[0] for row in connection.execute(f"SELECT team_id FROM {name} ORDER BY rowid").fetchall()]
+        assert len(laid) > 0 and len(set(laid)) > 1, part
+        assert laid == sorted(laid, key=lambda team: (team is None, team)), part
+
+
 # No flags: the services of two `now`s after the last change share one table of stored facts, so they
 # write their pre-aggregated items into one table too, each its own rows (`PreparedFacts.derived`).
 V2 = item("V-2", ("03-06 00:00", "Backlog"), ("03-07 00:00", "In Progress"), ("03-09 00:00", "Blocked"))

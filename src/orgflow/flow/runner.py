@@ -249,7 +249,7 @@ class QueryRunner:
             return lambda terms: build(facts, cut, options, terms)
 
         self.prefetch(figure.name, build_of, figure_asks, shape=shape, bound_values=bound_values)
-        if figure.note is not None:
+        if figure.note is not None and self.any_reported():
             queries = self._context.queries_for("notes")
             self.prefetch("reported-count", self._reported_build, counted_asks, shape=(), queries=queries)
 
@@ -313,6 +313,12 @@ class QueryRunner:
             bound_values=bound_values,
             pre_aggregates=parts,
         )
+
+    def any_reported(self) -> bool:
+        """Whether any item's figures can come from the source's reported time in status: when none can,
+        every `reported_count` counts none of them, and its query is not worth running."""
+        self._facts.prepare()
+        return self._facts.reported_items > 0
 
     def reported_count(self, cut: Cut | None, window: Window | None) -> tuple[int, ReportedCount]:
         """(items finished (done) in the window, how many of them have only reported times in status: those

@@ -136,7 +136,7 @@ class FlowService(NamedFigures):
             result = self._mapped(result, NEEDS[name], cut, chosen)
         if name == "blocked":
             result = self._blocked_said(result, cut)
-        if figure.note is not None:
+        if figure.note is not None and self._runner.any_reported():
             finished, reported = self._runner.reported_count(cut, window)
             note = figure.note.format(**{name: getattr(chosen, name) for name in figure.option_fields()})
             result = reported_note(result, finished, reported, note)
