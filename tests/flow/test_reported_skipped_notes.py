@@ -139,7 +139,7 @@ def test_a_skipped_majority_is_said_alike_by_the_note_and_the_reason(service: Fl
         "cycle_time: 3 of 4 finished items skipped every active stage (skipped_start); cycle time is not measured "
         "for them (null, not 0; their lead time stands)",
         "cycle time (started_at = finished_at - reported cycle time): from the source's reported time in status "
-        f"for 1 of 4 finished items {HISTORY}; 3 more have reported times with {SKIPPED}"
+        f"for 1 of 4 finished items {HISTORY}; 3 more have reported times with {SKIPPED}",
     ]
 
 

@@ -73,6 +73,21 @@ def test_a_figure_runs_on_a_lane_while_the_hubs_own_connection_is_busy(hub: Metr
     assert hub.compute("cycle_time", **params) is answered[0]
 
 
+def test_a_prepared_service_is_found_while_the_hubs_own_connection_is_busy(hub: MetricsHub) -> None:
+    # Every request asks its service (its `now`) before its figures: that must not wait for a figure
+    # another request runs on the hub's own connection, or a lane could not answer meanwhile.
+    service = hub.service()
+    found: list[Any] = []
+    with hub._lock:
+        worker = threading.Thread(target=lambda: found.extend([hub.service(), hub.now()]))
+        worker.start()
+        worker.join(timeout=60)
+        finished_while_held = not worker.is_alive()
+    worker.join()
+    assert finished_while_held
+    assert found == [service, DEFAULT_END]
+
+
 def test_every_flow_figure_a_lane_answers_equals_the_hubs_own(hub: MetricsHub, demo_dir: Path) -> None:
     (lane,) = hub.lanes.ready(hub.service_key(None))
     own = hub.service()

@@ -17,6 +17,7 @@ publishes a new snapshot, the next request reopens it and forgets every kept res
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
@@ -164,6 +165,15 @@ class MetricsHub:
         """The prepared service for `now` (None: the hub's default), built on first use."""
         self.follow()
         key = self.service_key(now)
+        # A prepared service is found without the store lock, which a figure running on the hub's own
+        # connection holds: every request asks its service (for `now`) before its figures, and a request a
+        # lane can answer would otherwise wait for that figure. (A service of a snapshot just replaced
+        # still reads the workspace it was made on, which stays open until the next swap: `follow`.)
+        found = self._services.get(key)
+        if found is not None:
+            with contextlib.suppress(KeyError):  # dropped meanwhile by `follow` or the eviction below
+                self._services.move_to_end(key)
+            return found
         with self._lock:
             service = self._services.get(key)
             if service is None:
