@@ -120,9 +120,20 @@ def test_team_page_of_a_project_has_figures(client: TestClient) -> None:
     assert body["summary"]["rows"][0]["throughput_per_week"] > 0
 
 
-def test_organization_page_and_forecast_list_the_projects(client: TestClient) -> None:
+def test_organization_page_and_forecast_list_the_projects(client: TestClient, jira_dir: Path) -> None:
     page = client.get("/").text
     assert "0 teams in 0 clusters" not in page
+    assert client.get("/api/organization").json()["org"]["detail"] == "2 teams by project · no org loaded"
+    # The view the report and the server's warm-up read says the same of the org's card.
+    from orgflow.views.hub import MetricsHub
+    from orgflow.views.organization import organization_view
+    from orgflow.web.dependencies import page_context
+
+    hub = MetricsHub(jira_dir, now=NOW)
+    try:
+        assert organization_view(page_context(hub, {})).org.detail == "2 teams by project · no org loaded"
+    finally:
+        hub.close()
     assert re.search(r'data-card="AMQ"', page) and re.search(r'data-card="ZOOKEEPER"', page)
     assert "`teams:`" in page
     forecasts = client.get("/forecasts").text

@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from orgflow import charts
-from orgflow.flow.browse import Group
+from orgflow.flow.browse import Group, OrgTree
 from orgflow.flow.no_items import says_no_items
 from orgflow.flow.service import MetricResult
 from orgflow.views.cards import Card, make_card, split_idle
@@ -165,7 +165,7 @@ def organization_view(context: Context) -> OrganizationView:
         group_id=roots[0].group_id if roots else "",
         name=org_name,
         kind="org",
-        detail=f"{len(tree.teams())} teams in {len(tree.clusters())} clusters",
+        detail=org_detail(tree),
         href=None,
         current=single(org_now),
         previous=single(org_before) if org_before else None,
@@ -256,16 +256,20 @@ def organization_page(context: Context) -> OrganizationPage:
     if outside_teams:
         team_now, team_before = summaries_now_and_before(context, by="team")
         outside = TeamSection(None, *split_idle(team_cards(context, outside_teams, team_now, team_before)))
-    org_teams = len(tree.teams()) - len(outside_teams)
-    if tree.has_org:
-        detail = f"{_count(org_teams, 'team')} in {_count(len(tree.clusters()), 'cluster')}"
-        detail += f" · {len(outside_teams)} outside the org" if outside_teams else ""
-    else:
-        detail = f"{_count(len(outside_teams), 'team')} by {', '.join(tree.attribution)} · no org loaded"
     outside_first = outside is not None and bool(outside.teams) and not any(section.teams for section in clusters)
-    return OrganizationPage(
-        view, replace(view.org, detail=detail), clusters, outside, tree.ownership_note(), outside_first
-    )
+    return OrganizationPage(view, view.org, clusters, outside, tree.ownership_note(), outside_first)
+
+
+def org_detail(tree: OrgTree) -> str:
+    """What the org's card says of it, on the page and in the report: its teams and clusters, and the
+    teams outside it ("3 teams in 1 cluster · 1 outside the org"); with no org loaded, the teams work is
+    attributed to and by what ("2 teams by project · no org loaded"), never "2 teams in 0 clusters"."""
+    outside_teams = tree.attributed_teams()
+    if not tree.has_org:
+        return f"{_count(len(outside_teams), 'team')} by {', '.join(tree.attribution)} · no org loaded"
+    org_teams = len(tree.teams()) - len(outside_teams)
+    detail = f"{_count(org_teams, 'team')} in {_count(len(tree.clusters()), 'cluster')}"
+    return detail + (f" · {len(outside_teams)} outside the org" if outside_teams else "")
 
 
 def _count(number: int, noun: str) -> str:
