@@ -210,6 +210,12 @@ def test_errors_have_one_shape(client: TestClient, url: str, status: int, messag
     assert body["where"] == where
 
 
+def test_an_empty_window_is_hinted_as_the_command_hints_it(client: TestClient) -> None:
+    # The command says "give --since on or before --until"; the API names its parameters without dashes.
+    body = client.get("/api/summary?since=2026-10-01&until=2026-09-01").json()
+    assert body["hint"] == "give since on or before until"
+
+
 BAD_VALUES = ["", "x", "-1", "2026-02-30", "0000-00-00", "9999-99-99", "%00", "'; DROP TABLE x; --", "ü" * 50]
 
 

@@ -111,7 +111,9 @@ class Filters(Cut):
                 until_day = all_until
         if since_day and until_day and since_day > until_day:
             raise InputError(
-                f"the window is empty ({since_day} is after {until_day})", field="since", hint="give since before until"
+                f"the window is empty ({since_day} is after {until_day})",
+                field="since",
+                hint="give since on or before until",  # the command's hint, in the parameters' names
             )
         if phase and phases:
             check_phase(phase, phases)
