@@ -226,3 +226,21 @@ def test_replayed_trials_equal_a_trial_by_trial_walk() -> None:
     assert np.array_equal(replay.days(10), first_days) and indices.shape[1] > 30
     many = ReplayedTrials(Question("how-many", 60, horizon_days=30), 200, 4)
     assert many.outcomes(window).tolist() == [int(window[many.days(30)[t]].sum()) for t in range(200)]
+
+
+def test_the_terminal_line_names_the_record_not_a_team() -> None:
+    # A whole organization's forecast is calibrated on its own record too: the line says whose by "the same
+    # question", never "this team's". Two past forecasts; 50 % read at 48 %; 85 % with no level (the record's
+    # outcomes beyond every trial), held to no earlier than 3.10 times the median.
+    from orgflow.forecast.calibration import Adjustment, Calibration, PastForecast, Question
+
+    record = (PastForecast(0, 0.3, True, 1.2, 1000), PastForecast(7, 0.9, True, 2.5, 1000))
+    calibration = Calibration(
+        Question("when", 84, items=10),
+        record,
+        (Adjustment(0.5, 0.48, held=1), Adjustment(0.85, None, held=1, scale=3.1)),
+    )
+    assert calibration.line() == (
+        "calibration: 50 % read at 48.0 %, 85 % no earlier than 3.10 × the median (the record's outcomes lie "
+        "beyond every trial); from the last 2 weekly forecasts of the same question (50 % held 1, 85 % held 1 of 2)"
+    )

@@ -259,7 +259,8 @@ class Calibration:
             f"{round(item.confidence * 100):g} % held {item.held}" for item in self.adjustments if item.held is not None
         )
         return (
-            f"calibration: {moved}; from this team's last {len(self.record)} weekly forecasts of the same question "
+            # "the same question": the same items (a team's, a group's or the whole organization's) and horizon.
+            f"calibration: {moved}; from the last {len(self.record)} weekly forecasts of the same question "
             f"({held} of {len(self.record)})"
         )
 
