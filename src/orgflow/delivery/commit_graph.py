@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-import duckdb
+from orgflow.store.engine import duckdb
 
 
 class CommitGraph:

@@ -18,11 +18,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
-import duckdb
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
+
+from orgflow.store.engine import duckdb
 
 STAGES = ("coding", "pickup", "review", "deploy")
 PERCENTILES = (50, 85, 95)

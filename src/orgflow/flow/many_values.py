@@ -67,7 +67,7 @@ def run_for_each(
     signature, else Arrow with the query's schema), from one statement (`lateral_sql`). None when
     DuckDB cannot run the statement, or some set has not exactly one row: the caller runs the query
     once per set instead."""
-    import duckdb
+    from orgflow.store.engine import duckdb
 
     if not value_sets:
         return []

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
 from orgflow.config import Config
 from orgflow.model import TABLES
 from orgflow.query.lookups import Lookups, build_lookups, sql_literal
+from orgflow.store.engine import duckdb
 
 
 def loaded_sources(connection: duckdb.DuckDBPyConnection) -> pa.Table:

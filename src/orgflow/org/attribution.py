@@ -21,9 +21,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from orgflow.org.person_team_sql import PERSON_TEAM_SQL
+from orgflow.store.engine import duckdb
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import duckdb
-
 from orgflow.errors import NotFoundError
 from orgflow.model.org import (
     Component,
@@ -30,6 +28,7 @@ from orgflow.model.org import (
 )
 from orgflow.model.record import Record
 from orgflow.org.person_team_sql import PERSON_TEAM_SQL
+from orgflow.store.engine import duckdb
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -29,10 +29,9 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from orgflow.config import Config, status_key
 from orgflow.query.window import CALENDAR_END, CALENDAR_FIRST
+from orgflow.store.engine import duckdb
 
 if TYPE_CHECKING:
     from orgflow.query.kept_lookups import KeptLookups

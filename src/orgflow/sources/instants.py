@@ -17,7 +17,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import duckdb
+from orgflow.store.engine import duckdb
 
 if TYPE_CHECKING:
     import pyarrow as pa

@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from orgflow.model.record import Record
 from orgflow.model.work import ItemLink, Release, ReportedStatusTime, StatusTransition, WorkItem
 from orgflow.query.lookups import sql_literal
 from orgflow.sources.instants import instant_sql
 from orgflow.sources.jira_compact import PLACE
+from orgflow.store.engine import duckdb
 
 _PREFIX = "_jira_"
 TEMPORARY = tuple(

@@ -29,8 +29,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-import duckdb
-
 from orgflow.config import Config, Workflow, status_key
 from orgflow.errors import InputError
 from orgflow.model.record import Record
@@ -58,6 +56,7 @@ from orgflow.sources.jira_issue_table import (
 )
 from orgflow.sources.record_columns import record_columns_sql
 from orgflow.store.batch import ImportBatch, StagedRecords, StagingDeclined
+from orgflow.store.engine import duckdb
 from orgflow.store.schema import column_types
 
 

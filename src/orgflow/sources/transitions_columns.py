@@ -31,7 +31,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypedDict, TypeVar, Unpack
 
-import duckdb
 import orjson
 
 from orgflow.config import Config, status_key
@@ -49,6 +48,7 @@ from orgflow.sources.files import collector_paused
 from orgflow.sources.instants import ShapeRejected, fill_instants, instant_sql
 from orgflow.sources.record_columns import record_columns_sql
 from orgflow.store.batch import ImportBatch, StagedRecords, StagingDeclined
+from orgflow.store.engine import duckdb
 
 R = TypeVar("R", bound=Record)
 _CELLS = ("item_id", "timestamp", "to_status", "from_status", "team", "type", "created", "title")

@@ -12,8 +12,7 @@ import operator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
+from orgflow.store.engine import duckdb
 from orgflow.store.schema import column_types
 
 if TYPE_CHECKING:

@@ -7,9 +7,8 @@ import re
 import time
 from collections.abc import Callable
 
-import duckdb
-
 from orgflow.errors import ConflictError, InputError
+from orgflow.store.engine import duckdb
 
 LOCK_WAIT_ENV = "ORGFLOW_LOCK_WAIT"
 DEFAULT_LOCK_WAIT_SECONDS = 60.0

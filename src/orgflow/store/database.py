@@ -16,8 +16,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import duckdb
-
 from orgflow.store import snapshot
 from orgflow.store.batch_tables import (
     batch_table,
@@ -32,6 +30,7 @@ from orgflow.store.batch_tables import (
     temporary_views,
 )
 from orgflow.store.connection import connect_waiting
+from orgflow.store.engine import duckdb
 from orgflow.store.schema import SCHEMA_VERSION, current_version, migrate
 from orgflow.store.write_settings import ROW_GROUP_ROWS, write_settings
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-import duckdb
+from orgflow.store.engine import duckdb
 
 if TYPE_CHECKING:
     from orgflow.model import Record

@@ -24,10 +24,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import orjson
 
 from orgflow.model.record import Record
+from orgflow.store.engine import duckdb
 from orgflow.store.schema import column_types
 
 _EPOCH_DAY = datetime(1970, 1, 1).toordinal()

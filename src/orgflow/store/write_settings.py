@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-import duckdb
+from orgflow.store.engine import duckdb
 
 ROW_GROUP_ROWS = 122_880
 """The rows of one of DuckDB's row groups, the unit its threads split a table's scan by."""
