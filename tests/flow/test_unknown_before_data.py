@@ -18,7 +18,7 @@ from tests.flow.histories import history_batch
 
 import orgflow
 from orgflow.flow.after_data import SUMMARY_FIGURES, before_data_reason
-from orgflow.flow.figures import result_notes
+from orgflow.flow.figure_steps import result_notes
 from orgflow.workspace import Workspace
 
 BOARD = """

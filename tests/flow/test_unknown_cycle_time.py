@@ -17,7 +17,7 @@ from tests.flow.histories import history_batch
 
 import orgflow
 from orgflow.cli.render import Format, render
-from orgflow.flow.figures import age_notes
+from orgflow.flow.figure_steps import age_notes
 from orgflow.flow.service import FlowService
 from orgflow.flow.skipped import no_status_history_reason, skipped_majority_reason
 from orgflow.query.window import Cut

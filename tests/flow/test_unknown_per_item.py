@@ -1,6 +1,6 @@
 """Unknown is not zero per item: a finished item that skipped every active stage has no cycle time (null,
 with the reason, its lead time kept), and no open item is judged against an SLE `flow sle` calls unknown
-(`orgflow.flow.skipped`, `orgflow.flow.figures.sle_reach`).
+(`orgflow.flow.skipped`, `orgflow.flow.figure_steps.sle_reach`).
 
 Two hand-built teams, seen from NOW = 2024-03-20 00:00 (every expected value worked out here):
 - p: Open (backlog) → In Progress (active) → Resolved (done). Finished (created 03-01 each):

@@ -6,7 +6,10 @@ and named; WIP's and the CFD's days before the data are unknown).
 WIP and the CFD are states at the end of each day, not counts of what happened in it: after the data's
 last event they hold what the data last says (the items open then are still open as far as it knows),
 as the summary's WIP at the end of a window after the data does; `now` and the data's as-of in every
-result's params say when that was."""
+result's params say when that was.
+
+A summary whose window reaches past the data has its throughput per week over the days the data covers:
+`orgflow.flow.summary_data_days`, which the steps here call."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from orgflow.flow.rebuilt_rows import with_rows
-from orgflow.query.window import DEFAULT_WINDOW_DAYS
+from orgflow.flow.summary_data_days import naive_day_start, naive_instant, summary_from_data, summary_rate_over
 
 if TYPE_CHECKING:
     from datetime import date, datetime
@@ -112,7 +115,7 @@ def said_after_data(result: MetricResult, window: Window, as_of: DataAsOf | None
         return result
     if window.since.date() > last_day:
         return summary_after_data(result, as_of)
-    data_end = _day_start(last_day + timedelta(days=1))
+    data_end = naive_day_start(last_day + timedelta(days=1))
     if window.until > data_end:
         note = after_data_reason(as_of.instant.isoformat(), f"the days from {last_day + timedelta(days=1)} lie")
         result = dataclasses.replace(result, params={**result.params, "after_data": note})
@@ -143,21 +146,6 @@ DAYS_CARRIED = (
     "it, so they hold what it last says (--now or --until sets an earlier end)"
 )
 """The note of a WIP or CFD whose days run past the day of the data's last event."""
-RATE_NOTE = (
-    "{outside}: nothing there was recorded, so throughput_per_week is per week of the {days} the data "
-    "covers in the window ({since} to {last})"
-)
-"""The note of a summary whose window reaches past the data (`outside`: "the days from 2021-04-22 lie after
-the data's last event (data as of 2021-04-21)", as throughput names its periods, or the days before its
-first, or both): its rate is over the days the data covers."""
-_RATE_WORDS = "nothing there was recorded, so throughput_per_week is per week of the "
-"""What every `RATE_NOTE` says, by which a later call finds an earlier one's."""
-FIRST_DAY_NOTE = (
-    "the window starts at the data's first event (data from {since}), so it covers {days}{short}: "
-    "throughput_per_week is per week of those days ({since} to {last})"
-)
-"""The note of a summary whose window opens on the day of the data's first event: it is no longer than the
-data, whatever length was asked (a default window's 90 days, say)."""
 
 
 def _wip_carried(as_of: DataAsOf) -> str:
@@ -189,78 +177,10 @@ def summary_after_data(result: MetricResult, as_of: DataAsOf) -> MetricResult:
     )
 
 
-def summary_rate_over(result: MetricResult, window: Window, since: datetime, until: datetime) -> MetricResult:
-    """`result`, a summary over `window`, with its `throughput_per_week` = `finished` per week of the days
-    from `since` to `until` (naive UTC; the part of the window the data covers), the params saying which
-    (`data_window`: since, until, days) and a note naming the days left out (`RATE_NOTE`; a note of an
-    earlier call is replaced, so that a window clipped at both ends says its rate once). Rows with no
-    throughput (null: nothing can be done) and those over a window of their own (`row_windows`: their
-    data ends earlier) keep theirs.
-
-    Nothing was recorded outside the data, so dividing by the whole window would dilute the rate with
-    weeks that are not a measurement of no work."""
-    earlier = result.params.get("data_window")
-    if earlier is not None:
-        since = max(since, _naive(earlier["since"]))
-        until = min(until, _naive(earlier["until"]))
-    days = (until - since).total_seconds() / 86_400
-    weeks = days / 7
-    by = result.params.get("by")
-    own = result.params.get("row_windows") or {}
-    rows = result.table.to_pylist()
-    for row in rows:
-        if row.get("throughput_per_week") is None or row.get("finished") is None:
-            continue
-        if by and row.get(by) in own:
-            continue
-        row["throughput_per_week"] = row["finished"] / weeks
-    last = (until - timedelta(days=1)).date()
-    outside = []
-    if since > window.since:
-        outside.append(
-            f"the days to {(since - timedelta(days=1)).date()} lie before the data's first event "
-            f"(data from {since.date()})"
-        )
-    if until < window.until:
-        outside.append(f"the days from {until.date()} lie after the data's last event (data as of {last})")
-    note = RATE_NOTE.format(
-        outside=", and ".join(outside), days=_count(days), since=since.date().isoformat(), last=last.isoformat()
-    )
-    notes = [old for old in result.notes if _RATE_WORDS not in old]
-    data_window = {"since": since.isoformat() + "Z", "until": until.isoformat() + "Z", "days": days}
-    return dataclasses.replace(
-        result,
-        table=with_rows(result.table, rows),
-        params={**result.params, "data_window": data_window},
-        notes=[*notes, note],
-    )
-
-
-def _count(days: float) -> str:
-    """`days` as a note writes them ("1 day", "5 days"): whole days without a fraction."""
-    number = str(int(days)) if days == int(days) else f"{days:.2f}"
-    return f"{number} day" if days == 1 else f"{number} days"
-
-
-def _naive(text: str) -> datetime:
-    """An ISO instant of the params ("...Z" or with an offset) as a naive UTC datetime."""
-    from datetime import UTC, datetime
-
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
-
-
-def _day_start(day: date) -> datetime:
-    """Midnight (naive UTC) at the start of `day`."""
-    from datetime import datetime, time
-
-    return datetime.combine(day, time(0))
-
-
 def _wip_instant(result: MetricResult, window: Window) -> datetime:
     """When the summary's WIP is taken: the window's end, or `now` (its params) when that is earlier."""
     now = result.params.get("now")
-    return window.until if now is None else min(window.until, _naive(now))
+    return window.until if now is None else min(window.until, naive_instant(now))
 
 
 def _is_figure(name: str, figures: tuple[str, ...]) -> bool:
@@ -294,11 +214,12 @@ def said_before_data(result: MetricResult, window: Window, first: datetime | Non
     """`result` of a summary, throughput, WIP or CFD over `window`, with what lies before the data's first
     event (`first`, naive UTC; None: no data) said (`before_data_reason`): a summary whose whole window ends
     at or before it has every figure unknown (null) with the reason in `unknown_reasons` and the params
-    (`before_data`); throughput's periods that end before the day of `first` (every period when the window
-    ends at or before `first`) have every count (`PERIOD_COUNTS`) null and are named in the params
-    (`before_data`) and a note (the period holding that day is measured); WIP's and the CFD's days before
-    the day of `first` are unknown (null) and named in the params (`before_data`) and a note
-    (`said_days_before_data`). Any other result as it is."""
+    (`before_data`), one that ends after it its days before named in the params (`before_data`) and its
+    throughput per week over the days from then on (`summary_from_data`); throughput's periods that end
+    before the day of `first` (every period when the window ends at or before `first`) have every count
+    (`PERIOD_COUNTS`) null and are named in the params (`before_data`) and a note (the period holding
+    that day is measured); WIP's and the CFD's days before the day of `first` are unknown (null) and
+    named in the params (`before_data`) and a note (`said_days_before_data`). Any other result as it is."""
     if first is None:
         return result
     if result.metric in DAILY_FIGURES:
@@ -322,7 +243,7 @@ def said_before_data(result: MetricResult, window: Window, first: datetime | Non
     if result.metric != "summary":
         return result
     if window.until > first:
-        return summary_from_data(result, window, first)
+        return summary_from_data(_summary_days_before(result, window, first), window, first)
     import pyarrow as pa
 
     from orgflow.query.plain_table import arrow_table
@@ -338,33 +259,15 @@ def said_before_data(result: MetricResult, window: Window, first: datetime | Non
     return dataclasses.replace(result, table=table, params={**result.params, "before_data": said})
 
 
-def summary_from_data(result: MetricResult, window: Window, first: datetime) -> MetricResult:
-    """`result`, a summary over `window`, which ends after the data's first event (`first`, naive UTC):
-    when the window opens before the day of `first`, its days before are named in the params
-    (`before_data`) and a note (`before_data_reason`), and its throughput per week is over the days from
-    that day on (`summary_rate_over`: nothing was recorded before it); when it opens on that day (a default
-    window, or one without `--since`, clipped to the data), a note says how many days it covers, and over
-    those its rate is (`FIRST_DAY_NOTE`), unless a note of the data's days (`RATE_NOTE`) says it already.
-    A window opening later: `result` as it is."""
+def _summary_days_before(result: MetricResult, window: Window, first: datetime) -> MetricResult:
+    """`result`, a summary over `window`, with its days before the day of the data's first event (`first`,
+    naive UTC) named in the params (`before_data`: `before_data_reason`); as it is when the window opens
+    on or after that day. Its rate over the days from that day on is `summary_from_data`'s."""
     first_day = first.date()
-    start = _day_start(first_day)
-    if window.since > start:
+    if window.since >= naive_day_start(first_day):
         return result
-    if window.since < start:
-        note = before_data_reason(first.isoformat(), f"the days to {first_day - timedelta(days=1)} lie")
-        result = dataclasses.replace(result, params={**result.params, "before_data": note})
-        return summary_rate_over(result, window, start, window.until)
-    if "data_window" in result.params:
-        return summary_rate_over(result, window, start, window.until)
-    days = window.days
-    short = f", not a default window's {DEFAULT_WINDOW_DAYS}" if days < DEFAULT_WINDOW_DAYS else ""
-    note = FIRST_DAY_NOTE.format(
-        since=first_day.isoformat(),
-        days=_count(days),
-        short=short,
-        last=(window.until - timedelta(days=1)).date().isoformat(),
-    )
-    return dataclasses.replace(result, notes=[*result.notes, note])
+    note = before_data_reason(first.isoformat(), f"the days to {first_day - timedelta(days=1)} lie")
+    return dataclasses.replace(result, params={**result.params, "before_data": note})
 
 
 def said_days_before_data(result: MetricResult, window: Window, first: datetime) -> MetricResult:

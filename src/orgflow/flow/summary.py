@@ -120,8 +120,8 @@ def flow_summary(
     stage (and no reported time in status) has unknown cycle time and efficiency (`NO_ACTIVE_STAGE`).
 
     The window's length in weeks divides `finished` here; a window reaching past the data's last day or
-    before its first is read over the days the data covers by `orgflow.flow.after_data`, which also nulls
-    the counts of a window wholly outside the data.
+    before its first is read over the days the data covers (`orgflow.flow.summary_data_days`, through
+    `orgflow.flow.after_data`, which also nulls the counts of a window wholly outside the data).
 
     `every_item`, when given, is the workspace's items before any cut: when it holds none (no work item
     is loaded) the one row has every figure unknown (null, `small_sample` aside) with `NO_ITEMS`, not

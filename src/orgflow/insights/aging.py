@@ -12,7 +12,7 @@ percentile, ``medium`` when all are past the SLE only. Its impact is the sum of 
 their SLE. An SLE from fewer than `sle_min_sample` finished items, or of less than `min_sle_days`
 (items that went straight to done), is not used: nothing is late against it. Nor is one `flow sle` calls
 unknown: a sample mostly skipped its start (`orgflow.flow.skipped`), or the team's statuses map to no done
-or no active stage (`orgflow.flow.figures.sle_reach`, the rule `flow age` applies too): its percentiles
+or no active stage (`orgflow.flow.figure_steps.sle_reach`, the rule `flow age` applies too): its percentiles
 are null and the row's `unknown_reasons` says why.
 """
 
@@ -26,7 +26,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 from ibis import _
 
-from orgflow.flow.figures import sle_reach
+from orgflow.flow.figure_steps import sle_reach
 from orgflow.flow.flow_time import service_level_expectation, work_item_age
 from orgflow.flow.mapped_stages import no_active_stage_reason, no_done_stage_reason
 from orgflow.flow.queries import AGE_SLE_FIGURES, NO_SLE_SAMPLE
@@ -110,7 +110,7 @@ def item_aging(service: FlowService, *, cut: Cut | None = None, settings: Insigh
 
 def mapped_unknown(service: FlowService, table: pa.Table) -> pa.Table:
     """`table` (of `item_aging`) with the SLE columns null on the rows of teams whose statuses map to no done
-    or no active stage (`orgflow.flow.figures.sle_reach`: `flow sle` gives them no SLE either), and
+    or no active stage (`orgflow.flow.figure_steps.sle_reach`: `flow sle` gives them no SLE either), and
     `unknown_reasons` giving the mapping's reason there."""
     import pyarrow.compute as pc
 

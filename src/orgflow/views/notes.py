@@ -25,7 +25,7 @@ def result_notes(result: MetricResult | None, *, by: str | None = None, said: Co
     First the result's own `notes`, then each distinct reason of its `unknown_reasons` column: for a
     result grouped `by` team, group or type, prefixed with the rows it holds for ("AMQ, ZOOKEEPER:
     <reason>"); for the age of items in progress, with the teams, item types and number of items
-    (`orgflow.flow.figures.age_notes`); otherwise the reason alone (a summary of one cut has one row).
+    (`orgflow.flow.figure_steps.age_notes`); otherwise the reason alone (a summary of one cut has one row).
     A reason in `said` (the page already gives it for the whole cut the rows divide) is left out, and so
     is a skipped item's own reason where a note of the result counts those items already
     (`orgflow.flow.skipped.skipped_items_note`).
@@ -48,7 +48,7 @@ def result_notes(result: MetricResult | None, *, by: str | None = None, said: Co
             ),
         }
     if result.metric == "age" and {"team_id", "item_type"} <= set(table.column_names):
-        from orgflow.flow.figures import age_notes
+        from orgflow.flow.figure_steps import age_notes
 
         return found + age_notes(result, None, None)[1]
     keys = _row_names(result, by)
