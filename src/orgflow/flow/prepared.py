@@ -98,6 +98,9 @@ class PreparedFacts:
         """Items whose figures can come from the source's reported time in status (rows of
         `reported_names.items` with a reported cycle time; set by `prepare`): none, and no figure's note of
         reported times (`orgflow.flow.runner.QueryRunner.reported_count`) can say anything."""
+        self.unmapped_moves = 0
+        """Transitions into a status no stage of the item's workflow lists (category ``unmapped``; set by
+        `prepare`): none, and the CFD's note on them (`orgflow.flow.unmapped_entries`) has nothing to count."""
 
     @property
     def uses_stored_facts(self) -> bool:
@@ -130,6 +133,9 @@ class PreparedFacts:
         reported_times.build_reported_tables(connection, names["items"], self.reported_names, lookups)
         (self.reported_items,) = connection.execute(
             f"SELECT count(*) FROM {self.reported_names.items} WHERE reported_cycle_us IS NOT NULL"
+        ).fetchone()  # type: ignore[misc]
+        (self.unmapped_moves,) = connection.execute(
+            f"SELECT count(*) FROM {names['transitions']} WHERE category = 'unmapped'"
         ).fetchone()  # type: ignore[misc]
         (flags,) = connection.execute("SELECT count(*) FROM blocked_intervals").fetchone()
         if flags:

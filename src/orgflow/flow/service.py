@@ -29,6 +29,7 @@ from orgflow.flow.phases import in_phase
 from orgflow.flow.prepared import FlowContext, PreparedFacts
 from orgflow.flow.result import MetricResult as MetricResult
 from orgflow.flow.runner import QueryRunner, figure_result, reported_note
+from orgflow.flow.unmapped_entries import said_unmapped, unmapped_entries_query
 from orgflow.query.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
 from orgflow.query.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -136,6 +137,8 @@ class FlowService(NamedFigures):
             result = self._mapped(result, NEEDS[name], cut, chosen)
         if name == "blocked":
             result = self._blocked_said(result, cut)
+        if name == "cfd" and window is not None and self._any_unmapped():
+            result = said_unmapped(result, self.unmapped_entries(cut, window), window)
         if figure.note is not None and self._runner.any_reported():
             finished, reported = self._runner.reported_count(cut, window)
             note = figure.note.format(**{name: getattr(chosen, name) for name in figure.option_fields()})
@@ -161,9 +164,10 @@ class FlowService(NamedFigures):
     def prefetch(self, name: str, asks: Sequence[tuple[Cut | None, date | None, date | None]], **options: Any) -> None:
         """Run, for all of `asks` (cut, since, until) at once, the queries `compute(name, cut=, since=,
         until=, **options)` runs for each: the data ends behind each default window, the figure's query,
-        the count behind its reported-times note and the stage reach behind what the mapping rules out,
-        each as one statement for every ask that shares its kept query (`QueryRunner.prefetch`: a
-        summary of each of 24 teams over its own window takes 3 statements instead of 72). Their rows
+        the count behind its reported-times note, the stage reach behind what the mapping rules out and
+        the unmapped entries behind the CFD's note, each as one statement for every ask that shares its
+        kept query (`QueryRunner.prefetch`: a summary of each of 24 teams over its own window takes 3
+        statements instead of 72). Their rows
         wait for those `compute` calls (each taken once), which give exactly what they give alone.
 
         Raises:
@@ -182,6 +186,8 @@ class FlowService(NamedFigures):
         self._runner.prefetch_figure(figure, chosen, windowed)
         if name in NEEDS:
             self._prefetch_reach(NEEDS[name], [cut for cut, _, _ in asks], chosen)
+        if name == "cfd" and self._any_unmapped():
+            self._prefetch_unmapped([(cut, window) for cut, window in windowed if window is not None])
 
     def _prefetch_ends(self, cuts: list[Cut | None]) -> None:
         """Prefetch the data ends (`data_ends`) behind the default window of each of `cuts`."""
@@ -209,6 +215,21 @@ class FlowService(NamedFigures):
             build_for,
             [(cut, None, ()) for cut in cuts],
             shape=(by,),
+            queries=self._workspace.queries_for("notes"),
+        )
+
+    def _prefetch_unmapped(self, asks: list[tuple[Cut | None, Window]]) -> None:
+        """Prefetch the unmapped entries `unmapped_entries` counts for each of `asks` (cut, window)."""
+        facts = self._facts
+
+        def build_for(cut: Cut | None) -> Callable[[WindowTerms | None], ir.Table]:
+            return lambda terms: unmapped_entries_query(facts, cut, terms)
+
+        self._runner.prefetch(
+            "unmapped-entries",
+            build_for,
+            [(cut, window, ()) for cut, window in asks],
+            shape=(),
             queries=self._workspace.queries_for("notes"),
         )
 
@@ -256,6 +277,27 @@ class FlowService(NamedFigures):
             queries=self._workspace.queries_for("notes"),
         )
         return reach_of(table.to_pylist(), BY_COLUMNS.get(by) if by else None)
+
+    def _any_unmapped(self) -> bool:
+        """Whether any item moved into a status its workflow does not map: when none did, the CFD's note on
+        them has nothing to count, and its query is not worth running."""
+        self._facts.prepare()
+        return self._facts.unmapped_moves > 0
+
+    def unmapped_entries(self, cut: Cut | None, window: Window) -> list[dict[str, Any]]:
+        """The statuses no stage of their item's workflow maps that items of `cut` entered before the end
+        of `window`, with how many items entered each and any (`orgflow.flow.unmapped_entries`: what the
+        CFD says of them); a kept query of its own."""
+        facts = self._facts
+        table = self._runner.rows(
+            "unmapped-entries",
+            lambda terms: unmapped_entries_query(facts, cut, terms),
+            cut=cut,
+            shape=(),
+            window=window,
+            queries=self._workspace.queries_for("notes"),
+        )
+        return table.to_pylist()
 
     # -- windows -----------------------------------------------------------------------------------
     def window(self, *, since: date | None = None, until: date | None = None, cut: Cut | None = None) -> Window:
