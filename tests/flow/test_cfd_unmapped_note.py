@@ -177,7 +177,7 @@ def test_items_that_never_enter_an_unmapped_status_give_no_note(
         raise AssertionError("the note's query was built")
 
     # No move into an unmapped status at all: the note's query is not even built, let alone run.
-    monkeypatch.setattr("orgflow.flow.service.unmapped_entries_query", not_built)
+    monkeypatch.setattr("orgflow.flow.unmapped_entries.unmapped_entries_query", not_built)
     for service in services({"M-3": ITEMS["M-3"]}, NOW):
         # M-3's last move is on 03-08: a later day would carry a note on the days after the data.
         assert service.cfd(since=day("03-04"), until=day("03-08")).notes == []

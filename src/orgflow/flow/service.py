@@ -29,7 +29,7 @@ from orgflow.flow.phases import in_phase
 from orgflow.flow.prepared import FlowContext, PreparedFacts
 from orgflow.flow.result import MetricResult as MetricResult
 from orgflow.flow.runner import QueryRunner, figure_result, reported_note
-from orgflow.flow.unmapped_entries import said_unmapped, unmapped_entries_query
+from orgflow.flow.unmapped_entries import prefetch_unmapped_entries, said_unmapped, unmapped_entries
 from orgflow.query.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
 from orgflow.query.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -138,7 +138,8 @@ class FlowService(NamedFigures):
         if name == "blocked":
             result = self._blocked_said(result, cut)
         if name == "cfd" and window is not None and self._any_unmapped():
-            result = said_unmapped(result, self.unmapped_entries(cut, window), window)
+            rows = unmapped_entries(self._runner, self._facts, self._workspace.queries_for("notes"), cut, window)
+            result = said_unmapped(result, rows, window)
         if figure.note is not None and self._runner.any_reported():
             finished, reported = self._runner.reported_count(cut, window)
             note = figure.note.format(**{name: getattr(chosen, name) for name in figure.option_fields()})
@@ -187,7 +188,8 @@ class FlowService(NamedFigures):
         if name in NEEDS:
             self._prefetch_reach(NEEDS[name], [cut for cut, _, _ in asks], chosen)
         if name == "cfd" and self._any_unmapped():
-            self._prefetch_unmapped([(cut, window) for cut, window in windowed if window is not None])
+            asked = [(cut, window) for cut, window in windowed if window is not None]
+            prefetch_unmapped_entries(self._runner, self._facts, self._workspace.queries_for("notes"), asked)
 
     def _prefetch_ends(self, cuts: list[Cut | None]) -> None:
         """Prefetch the data ends (`data_ends`) behind the default window of each of `cuts`."""
@@ -215,21 +217,6 @@ class FlowService(NamedFigures):
             build_for,
             [(cut, None, ()) for cut in cuts],
             shape=(by,),
-            queries=self._workspace.queries_for("notes"),
-        )
-
-    def _prefetch_unmapped(self, asks: list[tuple[Cut | None, Window]]) -> None:
-        """Prefetch the unmapped entries `unmapped_entries` counts for each of `asks` (cut, window)."""
-        facts = self._facts
-
-        def build_for(cut: Cut | None) -> Callable[[WindowTerms | None], ir.Table]:
-            return lambda terms: unmapped_entries_query(facts, cut, terms)
-
-        self._runner.prefetch(
-            "unmapped-entries",
-            build_for,
-            [(cut, window, ()) for cut, window in asks],
-            shape=(),
             queries=self._workspace.queries_for("notes"),
         )
 
@@ -283,21 +270,6 @@ class FlowService(NamedFigures):
         them has nothing to count, and its query is not worth running."""
         self._facts.prepare()
         return self._facts.unmapped_moves > 0
-
-    def unmapped_entries(self, cut: Cut | None, window: Window) -> list[dict[str, Any]]:
-        """The statuses no stage of their item's workflow maps that items of `cut` entered before the end
-        of `window`, with how many items entered each and any (`orgflow.flow.unmapped_entries`: what the
-        CFD says of them); a kept query of its own."""
-        facts = self._facts
-        table = self._runner.rows(
-            "unmapped-entries",
-            lambda terms: unmapped_entries_query(facts, cut, terms),
-            cut=cut,
-            shape=(),
-            window=window,
-            queries=self._workspace.queries_for("notes"),
-        )
-        return table.to_pylist()
 
     # -- windows -----------------------------------------------------------------------------------
     def window(self, *, since: date | None = None, until: date | None = None, cut: Cut | None = None) -> Window:

@@ -17,14 +17,43 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import ibis.expr.types as ir
 
     from orgflow.flow.prepared import PreparedFacts
     from orgflow.flow.result import MetricResult
+    from orgflow.flow.runner import QueryRunner
+    from orgflow.query.compiled_sql import QueryCache
     from orgflow.query.window import Cut, Window, WindowTerms
 
 STATUSES_NAMED = 3
 """How many unmapped statuses the note names before "and N more"."""
+QUERY = "unmapped-entries"
+"""The kept query's name (among a workspace's queries of notes)."""
+
+
+def unmapped_entries(
+    runner: QueryRunner, facts: PreparedFacts, queries: QueryCache, cut: Cut | None, window: Window
+) -> list[dict[str, Any]]:
+    """The rows of `unmapped_entries_query` for `cut` and `window`, run by `runner` (a kept query of
+    `queries`; prefetched rows when `prefetch_unmapped_entries` ran it for them)."""
+
+    def build(terms: WindowTerms | None) -> ir.Table:
+        return unmapped_entries_query(facts, cut, terms)
+
+    return runner.rows(QUERY, build, cut=cut, shape=(), window=window, queries=queries).to_pylist()
+
+
+def prefetch_unmapped_entries(
+    runner: QueryRunner, facts: PreparedFacts, queries: QueryCache, asks: list[tuple[Cut | None, Window]]
+) -> None:
+    """Run `unmapped_entries`' query for each of `asks` (cut, window) at once (`QueryRunner.prefetch`)."""
+
+    def build_for(cut: Cut | None) -> Callable[[WindowTerms | None], ir.Table]:
+        return lambda terms: unmapped_entries_query(facts, cut, terms)
+
+    runner.prefetch(QUERY, build_for, [(cut, window, ()) for cut, window in asks], shape=(), queries=queries)
 
 
 def unmapped_entries_query(facts: PreparedFacts, cut: Cut | None, terms: WindowTerms | None) -> ir.Table:
