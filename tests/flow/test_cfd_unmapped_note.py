@@ -15,22 +15,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pytest
 from tests.cli.entry_point import ORGFLOW, Run, run_orgflow
+from tests.flow.histories import at, history_batch
 
 import orgflow
 from orgflow.flow.service import FlowService
-from orgflow.model import StatusTransition, WorkItem
-from orgflow.store import ImportBatch
 from orgflow.workspace import Workspace
 
 BOARD = """
 workflows:
   - name: board
-    applies_to: {source: t, projects: ["P"]}
+    applies_to: {source: csv, projects: ["P"]}
     stages:
       - {name: Backlog, phase: Ideate, category: backlog, statuses: [Backlog]}
       - {name: In Progress, phase: Create, category: active, statuses: [In Progress]}
@@ -73,11 +72,6 @@ LINES = {
 Services = Callable[[dict[str, Moves], str], list[FlowService]]
 
 
-def at(text: str) -> datetime:
-    """'03-04 09:00' is 2024-03-04 09:00 UTC."""
-    return datetime.fromisoformat(f"2024-{text}").replace(tzinfo=UTC)
-
-
 def day(text: str) -> date:
     return date.fromisoformat(f"2024-{text}")
 
@@ -87,23 +81,7 @@ def write_items(tmp_path: Path, items: dict[str, Moves]) -> Workspace:
     orgflow.init(tmp_path).close()
     (tmp_path / "orgflow.yaml").write_text(BOARD, encoding="utf-8")
     workspace = orgflow.open(tmp_path)
-    batch = ImportBatch("t", "test", "hand-built")
-    for key, moves in items.items():
-        batch.add(
-            WorkItem(
-                source="t",
-                source_id=key,
-                project="P",
-                team_id="alpha",
-                title=key,
-                item_type="Story",
-                created_at=at(moves[0][0]),
-                status=moves[-1][1],
-            )
-        )
-        for seq, (when, status) in enumerate(moves):
-            batch.add(StatusTransition("t", key, seq, at(when), None, status))
-    workspace.write(batch)
+    workspace.write(history_batch({(key, "alpha", "Story"): moves for key, moves in items.items()}))
     return workspace
 
 

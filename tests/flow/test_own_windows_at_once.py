@@ -24,9 +24,9 @@ from typing import Any
 
 import pytest
 from tests.flow.histories import hand_built
+from tests.flow.statements import counted_statements
 
 import orgflow
-from orgflow.flow import many_values, runner
 from orgflow.query.window import Cut
 from orgflow.workspace import Workspace
 
@@ -137,20 +137,7 @@ def test_compute_many_equals_compute_for_each_ask(workspace: Workspace, folder: 
 def test_the_asks_run_as_one_statement(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
     service = workspace.flow
     service.summary(cut=Cut(team="a"))  # compiles the query of a team's summary, and its note's count
-    single: list[str] = []
-    batched: list[int] = []
-    run_kept, run_for_each = runner.run_kept, many_values.run_for_each
-
-    def counted_single(connection: Any, query: Any, values: Any) -> Any:
-        single.append(values.get("cut_team"))
-        return run_kept(connection, query, values)
-
-    def counted_batch(connection: Any, query: Any, value_sets: Any) -> Any:
-        batched.append(len(value_sets))
-        return run_for_each(connection, query, value_sets)
-
-    monkeypatch.setattr(runner, "run_kept", counted_single)
-    monkeypatch.setattr(many_values, "run_for_each", counted_batch)
+    single, batched = counted_statements(monkeypatch)
     asks = [(Cut(team=team), date(2024, 3, 1), date(2024, 3, 31)) for team in ("b", "c", "d", "e")]
     results = service.compute_many("summary", asks)
     # The summary's rows: one statement for the four teams. No item's figures come from reported times

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.flow.statements import counted_statements
 
 import orgflow
 from orgflow.flow.reported_times import ReportedCount, reported_note_text
@@ -222,8 +223,6 @@ def test_the_items_reported_times_can_time_are_those_without_history(service: Fl
 
 
 def test_many_teams_notes_are_counted_in_one_statement(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from orgflow.flow import many_values, runner
-
     export = tmp_path / "issues.jsonl"
     export.write_text("".join(json.dumps(issue) + "\n" for issue in ISSUES), encoding="utf-8")
     workspace = orgflow.init(tmp_path / "ws")
@@ -231,20 +230,7 @@ def test_many_teams_notes_are_counted_in_one_statement(tmp_path: Path, monkeypat
         workspace.import_files("jira", [export])
         service = workspace.flow_at(None)
         service.summary(cut=Cut(team="SK"))  # compiles a team's summary and its note's count
-        single: list[object] = []
-        batched: list[int] = []
-        run_kept, run_for_each = runner.run_kept, many_values.run_for_each
-
-        def counted_single(connection: Any, query: Any, values: Any) -> Any:
-            single.append(values.get("cut_team"))
-            return run_kept(connection, query, values)
-
-        def counted_batch(connection: Any, query: Any, value_sets: Any) -> Any:
-            batched.append(len(value_sets))
-            return run_for_each(connection, query, value_sets)
-
-        monkeypatch.setattr(runner, "run_kept", counted_single)
-        monkeypatch.setattr(many_values, "run_for_each", counted_batch)
+        single, batched = counted_statements(monkeypatch)
         asks = [(Cut(team=team), None, None) for team in ("MX", "AS")]
         results = service.compute_many("summary", asks)
         # Each team's data end (its default window), the summaries' rows, then the counts behind their
