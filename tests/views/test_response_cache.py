@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import random
 
-from orgflow.views.hub import ResponseCache
+from orgflow.views.response_cache import ResponseCache
 
 
 def test_a_body_is_gzipped_when_first_asked_for_and_kept_with_it() -> None:

@@ -10,6 +10,10 @@ reuses its queries.
 
 Ibis (and sqlglot, which compiles its expressions) load only when a query is built: a command whose
 queries are kept (`orgflow.store.query_file`) runs the kept SQL alone.
+
+Past 400 lines: building, keeping, batching (`prefetch`) and running a figure's queries, and the counts
+behind its notes, share one set of caches (the kept rows, the prefetched rows, the counts), which the
+runner alone reads and writes.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from collections.abc import Callable, Hashable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from orgflow.flow.prepared import EVERY_FIGURE_PRE_AGGREGATES, FIGURE_PRE_AGGREGATES, MANY_CALLS_PRE_AGGREGATES
+from orgflow.flow.pre_aggregates import EVERY_FIGURE_PRE_AGGREGATES, FIGURE_PRE_AGGREGATES, MANY_CALLS_PRE_AGGREGATES
 from orgflow.flow.reported_times import ReportedCount, reported_note_text, skipped_by_report, timed_by_report
 from orgflow.flow.result import MetricResult
 from orgflow.query.compiled_sql import QueryCache, run_fitted, run_kept
@@ -47,12 +51,12 @@ PREFETCHED_KEPT = 1024
 """How many rows `QueryRunner.prefetch` got a runner keeps until they are asked for (the oldest go first)."""
 PRE_AGGREGATE_AFTER = 1
 """How many calls of a figure a runner answers from the items alone before it writes the figure's
-pre-aggregates (`orgflow.flow.prepared.FIGURE_PRE_AGGREGATES`) and reads them: a command asks once, a
+pre-aggregates (`orgflow.flow.pre_aggregates.FIGURE_PRE_AGGREGATES`) and reads them: a command asks once, a
 dashboard many times."""
 MANY_CALLS = 48
 """How many figure calls a runner answers before every figure's query reads the service's items closed
 at `now` as one table written once (and the summary its other pre-aggregates:
-`orgflow.flow.prepared.EVERY_FIGURE_PRE_AGGREGATES`, `MANY_CALLS_PRE_AGGREGATES`): a command, or a
+`orgflow.flow.pre_aggregates.EVERY_FIGURE_PRE_AGGREGATES`, `MANY_CALLS_PRE_AGGREGATES`): a command, or a
 script asking a few figures, keeps running the queries it always ran; a dashboard (a page asks about
 a dozen figures, its start-up every page's) or a report reads the tables."""
 

@@ -29,7 +29,7 @@ from orgflow.flow.phases import in_phase
 from orgflow.flow.prepared import FlowContext, PreparedFacts
 from orgflow.flow.result import MetricResult as MetricResult
 from orgflow.flow.runner import QueryRunner, figure_result, reported_note
-from orgflow.flow.unmapped_entries import prefetch_unmapped_entries, said_unmapped, unmapped_entries
+from orgflow.flow.unmapped_entries import any_unmapped, prefetch_unmapped_entries, said_unmapped, unmapped_entries
 from orgflow.query.as_of import NOW_DATA, NOW_GIVEN, DataAsOf, as_of_params, data_as_of, default_now
 from orgflow.query.window import BY_COLUMNS, Cut, Window, make_window
 
@@ -137,7 +137,7 @@ class FlowService(NamedFigures):
             result = self._mapped(result, NEEDS[name], cut, chosen)
         if name == "blocked":
             result = self._blocked_said(result, cut)
-        if name == "cfd" and window is not None and self._any_unmapped():
+        if name == "cfd" and window is not None and any_unmapped(self._facts):
             rows = unmapped_entries(self._runner, self._facts, self._workspace.queries_for("notes"), cut, window)
             result = said_unmapped(result, rows, window)
         if figure.note is not None and self._runner.any_reported():
@@ -187,7 +187,7 @@ class FlowService(NamedFigures):
         self._runner.prefetch_figure(figure, chosen, windowed)
         if name in NEEDS:
             self._prefetch_reach(NEEDS[name], [cut for cut, _, _ in asks], chosen)
-        if name == "cfd" and self._any_unmapped():
+        if name == "cfd" and any_unmapped(self._facts):
             asked = [(cut, window) for cut, window in windowed if window is not None]
             prefetch_unmapped_entries(self._runner, self._facts, self._workspace.queries_for("notes"), asked)
 
@@ -264,12 +264,6 @@ class FlowService(NamedFigures):
             queries=self._workspace.queries_for("notes"),
         )
         return reach_of(table.to_pylist(), BY_COLUMNS.get(by) if by else None)
-
-    def _any_unmapped(self) -> bool:
-        """Whether any item moved into a status its workflow does not map: when none did, the CFD's note on
-        them has nothing to count, and its query is not worth running."""
-        self._facts.prepare()
-        return self._facts.unmapped_moves > 0
 
     # -- windows -----------------------------------------------------------------------------------
     def window(self, *, since: date | None = None, until: date | None = None, cut: Cut | None = None) -> Window:

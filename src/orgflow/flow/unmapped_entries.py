@@ -33,6 +33,13 @@ QUERY = "unmapped-entries"
 """The kept query's name (among a workspace's queries of notes)."""
 
 
+def any_unmapped(facts: PreparedFacts) -> bool:
+    """Whether any item moved into a status its workflow does not map (`PreparedFacts.unmapped_moves`):
+    when none did, the note has nothing to count, and its query is not worth running."""
+    facts.prepare()
+    return facts.unmapped_moves > 0
+
+
 def unmapped_entries(
     runner: QueryRunner, facts: PreparedFacts, queries: QueryCache, cut: Cut | None, window: Window
 ) -> list[dict[str, Any]]:
