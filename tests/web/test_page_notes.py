@@ -5,7 +5,8 @@ The workspace is the hand-built one of `tests.flow.test_unmapped_figures` (every
 there): team p is mapped end to end; team q maps no status to an active stage, so its cycle time and
 flow efficiency are unknown; team r maps no status to a done stage, so nothing of its can finish.
 Its data ends on 2024-03-05 and the pages are seen as of 2024-03-20, so the weekly throughput's last
-periods lie after the data; no source records blocked time.
+periods lie after the data; no source records blocked time. Team q's and r's items moved into statuses their
+workflows do not list ("triage", "implementable"), so their CFDs say so.
 """
 
 from __future__ import annotations
@@ -60,6 +61,18 @@ NO_FINISH = (
     "finished, cancelled, skipped_start, throughput_per_week, lead_time, cycle_time, flow_efficiency: no status "
     f"maps to a done or cancelled stage: {HINT}; no item can finish, so wip counts every started item as in progress"
 )
+UNMAPPED_R = (
+    "1 item entered a status its workflow does not map (implementable) on or before 2024-03-19: the CFD has no "
+    "band for it, so while in it the item counts in the band of the last mapped stage it reached, if any; map it "
+    "in orgflow.yaml"
+)
+"""The CFD's note for r: R-1 moved into "implementable", which its workflow (proposals) does not list."""
+UNMAPPED_Q = (
+    "2 items entered a status their workflow does not map (triage) on or before 2024-03-19: the CFD has no band "
+    "for it, so while in it an item counts in the band of the last mapped stage it reached, if any; map it in "
+    "orgflow.yaml"
+)
+"""The CFD's note for q: Q-1 and Q-2 were created in "triage", which their workflow (labels) does not list."""
 NOTE = re.compile(r"<li data-result-note>(.*?)</li>", re.S)
 
 
@@ -91,6 +104,7 @@ def test_the_team_without_a_done_stage_says_why_each_figure_is_unknown(client: T
         WIP_CARRIED.format("2024-03-05"),  # the summary's WIP at the window's end (now, 03-20), after the data
         NO_FINISH,  # the summary table
         DAYS_CARRIED,  # the WIP and CFD charts' days after the data
+        UNMAPPED_R,  # the CFD chart
         f"cycle_time: {NO_DONE}",  # the cycle-time chart
         f"r Story, 1 item: sle_days, over_sle: {NO_DONE}",  # aging: `flow sle`'s reason for r
         AFTER_DATA,  # throughput per week
@@ -108,6 +122,7 @@ def test_the_team_without_an_active_stage_says_why_its_cycle_time_is_unknown(cli
         WIP_CARRIED.format("2024-03-05"),
         f"cycle_time, flow_efficiency: {NO_ACTIVE}",
         DAYS_CARRIED,
+        UNMAPPED_Q,
         f"cycle_time: {NO_ACTIVE}",
         AFTER_DATA,
         NO_BLOCKED,
