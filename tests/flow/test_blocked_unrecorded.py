@@ -16,6 +16,7 @@ from pathlib import Path
 from tests.flow.histories import history_batch
 
 import orgflow
+from orgflow.charts.stages import blocked_chart
 from orgflow.flow.blocked_recorded import blocked_caption, blocked_unrecorded_reason
 from orgflow.model import ItemLink
 from orgflow.workspace import Workspace
@@ -77,6 +78,8 @@ def test_nothing_recorded_leaves_only_the_links(tmp_path: Path) -> None:
         "Blocked time is unknown: no blocked flags or blocked statuses are recorded for these items (sources: csv)"
     )
     assert caption.endswith("`orgflow status` lists the statuses in use")
+    # The chart's title counts no "0 blocked items": only P-1, which a link blocked, is measured.
+    assert blocked_chart(result)["title"]["text"] == "Blocked time (unknown; 1 item waiting on another team)"
 
 
 def test_a_blocked_status_in_the_history_makes_it_measured(tmp_path: Path) -> None:
@@ -92,3 +95,4 @@ def test_a_blocked_status_in_the_history_makes_it_measured(tmp_path: Path) -> No
     assert by_item["P-1"][1:] == (0.0, 0.0, 2.5, 2.5)
     assert result.notes == [] and "blocked_unknown" not in result.params
     assert blocked_caption(result) is None
+    assert blocked_chart(result)["title"]["text"] == "Blocked time (top 2 of 2 blocked items)"

@@ -182,8 +182,15 @@ def blocked_chart(
                 )
     with_links(values, link, lambda row: {"item": row["item_id"]})
     order = [row["item_id"] for row in rows]
+    title = f"Blocked time (top {min(top, len(rows))} of {result.table.num_rows} blocked items)"
+    if result.params.get("blocked_unknown"):
+        # Nothing records flags or blocked statuses: the rows are only the items a link blocked, and a
+        # count of "0 blocked items" would not be a measurement (`orgflow.flow.blocked_recorded`).
+        waiting = result.table.num_rows
+        items = f"{waiting} item{'' if waiting == 1 else 's'}"
+        title = "Blocked time (unknown" + (f"; {items} waiting on another team)" if waiting else ")")
     return spec(
-        title=f"Blocked time (top {min(top, len(rows))} of {result.table.num_rows} blocked items)",
+        title=title,
         description=result.definition,
         values=values,
         width=width,
