@@ -80,7 +80,8 @@ def test_the_cli_and_the_web_say_it_alike(
     hint = f"{LOAD_ORG}; its flow figures: `orgflow flow summary --team beta`"
     assert done.value.code == 1
     assert " ".join(capsys.readouterr().err.split()) == f"error: group: {message}; {hint}"
-    answer = TestClient(create_app(items_only)).get("/api/org/teams/beta")
+    with TestClient(create_app(items_only)) as client:  # closed after: no server files left behind
+        answer = client.get("/api/org/teams/beta")
     assert answer.status_code == 404
     assert answer.json() == {"ok": False, "error": message, "where": {"field": "group"}, "hint": hint}
 
@@ -90,7 +91,8 @@ def test_with_an_org_that_lacks_the_team(items_only: Path, tmp_path: Path) -> No
     import shutil
 
     directory = tmp_path / "ws"
-    shutil.copytree(items_only, directory)
+    # The workspace, not what a server reading it keeps beside it (its snapshot copies come and go).
+    shutil.copytree(items_only, directory, ignore=shutil.ignore_patterns(".orgflow-serve"))
     store = Store.open(directory / "orgflow.duckdb")
     batch = ImportBatch(source="org", kind="org", origin="test")
     batch.add(Group("org", "gamma", "Gamma", "team"))

@@ -70,7 +70,8 @@ def jira_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Pat
 def with_org_dir(tmp_path_factory: pytest.TempPathFactory, jira_dir: Path) -> Path:
     """The Jira workspace plus an org file whose only team is AMQ."""
     directory = tmp_path_factory.mktemp("jira-and-org") / "ws"
-    shutil.copytree(jira_dir, directory)
+    # The workspace, not what a server reading it keeps beside it (its snapshot copies come and go).
+    shutil.copytree(jira_dir, directory, ignore=shutil.ignore_patterns(".orgflow-serve"))
     org_path = directory / "org.yaml"
     org_path.write_text(ORG_YAML, encoding="utf-8")
     workspace = orgflow.open(directory)
